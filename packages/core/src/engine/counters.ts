@@ -1,0 +1,36 @@
+/** Running totals of the loop. Invariant after `stop()`: accepted = processed + blocked + deferred + failed. */
+export interface LoopCounters {
+  /** Rows taken in by `process` (after input validation). */
+  accepted: number;
+  /** Rows that went through every gate (with or without becoming an example). */
+  processed: number;
+  /** Rows a gate blocked (invalid output, golden, quarantine). */
+  blocked: number;
+  /** Rows waiting for budget now (they are retried, and persisted on stop). */
+  deferred: number;
+  /** Rows whose batch failed in generate/detect; the caller got the error for them. */
+  failed: number;
+  /** Examples written to the store. */
+  examples: number;
+  /** Rows that passed every gate but got no label. */
+  unlabelled: number;
+  retrains: number;
+  promotions: number;
+  rollbacks: number;
+}
+
+/** A zeroed counter set. */
+export function newCounters(): LoopCounters {
+  return {
+    accepted: 0,
+    processed: 0,
+    blocked: 0,
+    deferred: 0,
+    failed: 0,
+    examples: 0,
+    unlabelled: 0,
+    retrains: 0,
+    promotions: 0,
+    rollbacks: 0,
+  };
+}

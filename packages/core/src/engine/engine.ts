@@ -1,0 +1,619 @@
+import type { Tracer } from '@opentelemetry/api';
+import { EventEmitter } from 'eventemitter3';
+import PQueue from 'p-queue';
+import { systemClock, type Clock, type TimerHandle } from '../clock/clock.js';
+import { asCommittee, committeeDetectorByName, proposerVsCritics, totalVariation } from '../detect/index.js';
+import { DissonanceError, toDissonanceError } from '../errors.js';
+import { chainLabels } from '../labels/index.js';
+import { withVersion } from '../models/function-model.js';
+import { sha256Hex } from '../util/sha256.js';
+import { goldenAccuracy } from '../rollout/golden-accuracy.js';
+import { MemoryRegistry } from '../memory/memory-registry.js';
+import { MemoryStore } from '../memory/memory-store.js';
+import type { Batch } from '../ports/batch.js';
+import type { CommitteeDetector } from '../ports/detector.js';
+import type { Gate } from '../ports/gate.js';
+import type { LabelSource } from '../ports/label-source.js';
+import type { LoadedModel } from '../ports/model.js';
+import type { ModelRegistry } from '../ports/registry.js';
+import type { Store } from '../ports/store.js';
+import { budgetGate, goldenGuard, quarantineGate, validateBatch, validateOutputGate } from '../reconcile/index.js';
+import { DEFAULT_POLICY, policySchema, type Policy, type PolicyPatch } from '../schema/policy.js';
+import { defaultTracer, inSpan } from '../telemetry/tracer.js';
+import { describeIssues, validateEngineConfig } from './config-schema.js';
+import type { EngineConfig } from './config.js';
+import { newCounters, type LoopCounters } from './counters.js';
+import { DeferredQueue, type DeferredItem } from './deferred-queue.js';
+import type { EngineEvents } from './events.js';
+import { CHAMPION, Lifecycle } from './lifecycle.js';
+import { reconcileItems, type PendingItem } from './reconcile-items.js';
+import { serveBatch } from './serve.js';
+import { startSource, type Source, type SourceHandle } from './source.js';
+import type { EngineHealth, PortHealth } from './health.js';
+
+const DEFERRED_KEY = 'engine.deferred';
+const POLICY_KEY = 'engine.policy';
+
+/** What `process` resolves with for one batch. */
+export interface BatchResult {
+  readonly batchId: string;
+  readonly ids: readonly string[];
+  /** `rows × classes` probabilities served. */
+  readonly probabilities: Float32Array;
+  /** Per-row dissonance. */
+  readonly dissonance: Float32Array;
+  /** Rows per outcome in this batch. */
+  readonly outcome: { readonly examples: number; readonly unlabelled: number; readonly blocked: number; readonly deferred: number };
+}
+
+/** What `stop` resolves with: the final counters. */
+export type EngineSummary = Readonly<LoopCounters>;
+
+/**
+ * The self-correcting loop: generate → detect → reconcile → retrain. Create with {@link createEngine}.
+ * Batches are generated and detected concurrently and reconciled in acceptance order.
+ */
+export class Engine extends EventEmitter<EngineEvents> {
+  readonly modelName: string;
+  readonly registry: ModelRegistry;
+  readonly store: Store;
+  readonly #config: EngineConfig;
+  readonly #clock: Clock;
+  readonly #tracer: Tracer;
+  readonly #detector: CommitteeDetector;
+  readonly #labels: LabelSource | undefined;
+  readonly #gates: readonly Gate[];
+  readonly #queue: PQueue;
+  readonly #retrainQueue = new PQueue({ concurrency: 1 });
+  readonly #counters = newCounters();
+  readonly #deferred = new DeferredQueue();
+  readonly #maxBatchRows: number;
+  readonly #maxQueue: number;
+  readonly #everyExamples: number;
+  readonly #minExamples: number;
+  readonly #inline: boolean;
+  #policy: Policy;
+  #lifecycle: Lifecycle | undefined;
+  #ready: Promise<void>;
+  #reconcileTail: Promise<void> = Promise.resolve();
+  #batchSeq = 0;
+  #examplesSinceRetrain = 0;
+  #retrainPending = false;
+  #deferredTimer: TimerHandle | undefined;
+  #intervalTimer: TimerHandle | undefined;
+  #source: SourceHandle | undefined;
+  #stopping = false;
+  #stopped = false;
+  #lastProgressAt: number;
+  #lastError: string | undefined;
+
+  /** Use {@link createEngine}. */
+  constructor(config: EngineConfig) {
+    super();
+    validateEngineConfig(config);
+    this.#config = config;
+    this.modelName = config.modelName ?? config.proposer.name;
+    this.registry = config.registry ?? new MemoryRegistry();
+    this.store = config.store ?? new MemoryStore();
+    this.#clock = config.clock ?? systemClock;
+    this.#tracer = config.tracer ?? defaultTracer();
+    this.#policy = { ...DEFAULT_POLICY, ...config.policy };
+    this.#detector = resolveDetector(config.detector);
+    const sources = config.labels === undefined ? [] : Array.isArray(config.labels) ? config.labels : [config.labels];
+    this.#labels = sources.length === 0 ? undefined : sources.length === 1 ? sources[0] : chainLabels(...sources);
+    const width = config.proposer.inputWidth;
+    const getPolicy = (): Policy => this.#policy;
+    this.#gates = [
+      validateOutputGate({}),
+      ...(config.golden === undefined ? [] : [goldenGuard(config.golden, width)]),
+      quarantineGate(getPolicy),
+      budgetGate(getPolicy, this.#clock),
+    ];
+    this.#maxBatchRows = config.maxBatchRows ?? 4096;
+    this.#maxQueue = config.maxQueue ?? 64;
+    this.#everyExamples = config.retrain?.everyExamples ?? 100;
+    this.#minExamples = config.retrain?.minExamples ?? 20;
+    this.#inline = config.retrain?.mode === 'inline';
+    this.#queue = new PQueue({ concurrency: config.concurrency ?? 2 });
+    this.#lastProgressAt = this.#clock.now();
+    this.#ready = this.#init();
+    // Surface init failures through ready()/process(); avoid an unhandled rejection before anyone awaits.
+    this.#ready.catch(() => undefined);
+  }
+
+  /** Resolves once the engine has registered or loaded its champion and restored persisted state. */
+  ready(): Promise<void> {
+    return this.#ready;
+  }
+
+  /** The policy in force. */
+  get policy(): Policy {
+    return this.#policy;
+  }
+
+  /** Running totals (a copy). */
+  get counters(): EngineSummary {
+    return { ...this.#counters };
+  }
+
+  /** The serving champion's version (after `ready()`). */
+  get championVersion(): string {
+    return this.#life().serving.champion.version;
+  }
+
+  /** The version under canary, if any. */
+  get challengerVersion(): string | undefined {
+    return this.#lifecycle?.serving.challenger?.model.version;
+  }
+
+  async #init(): Promise<void> {
+    const config = this.#config;
+    const stored = await this.store.getValue(POLICY_KEY);
+    if (stored !== undefined) this.#policy = policySchema.parse({ ...this.#policy, ...(stored as object) });
+    const champion = await this.#initialChampion(config.proposer);
+    const golden = config.golden;
+    const reference = config.reference ?? (golden === undefined ? { x: new Float32Array(0), rows: 0 } : { x: golden.x, rows: golden.rows });
+    this.#lifecycle = new Lifecycle(
+      {
+        modelName: this.modelName,
+        registry: this.registry,
+        store: this.store,
+        trainer: config.trainer,
+        critics: config.critics,
+        detector: this.#detector,
+        golden,
+        reference,
+        policy: () => this.#policy,
+        events: this,
+        counters: this.#counters,
+        tracer: this.#tracer,
+        now: () => this.#clock.now(),
+        maxExamples: config.retrain?.maxExamples ?? 5000,
+        canary: {
+          fraction: config.rollout?.canaryFraction ?? 0.1,
+          samples: config.rollout?.canarySamples ?? 100,
+          minLabelled: config.rollout?.canaryMinLabelled ?? 20,
+          dissonanceTolerance: config.rollout?.dissonanceTolerance ?? 0.02,
+        },
+        seed: config.retrain?.seed ?? 1,
+      },
+      champion,
+    );
+    const restored = DeferredQueue.fromJson(await this.store.getValue(DEFERRED_KEY));
+    if (restored.length > 0) {
+      for (const item of restored) this.#deferred.add(item);
+      this.#counters.accepted += restored.length;
+      this.#counters.deferred += restored.length;
+      await this.store.deleteValue(DEFERRED_KEY);
+      this.#scheduleDeferred();
+    }
+    const everyMs = config.retrain?.everyMs;
+    if (everyMs !== undefined) this.#scheduleInterval(everyMs);
+  }
+
+  async #initialChampion(proposer: LoadedModel): Promise<LoadedModel> {
+    let current;
+    try {
+      current = await this.registry.resolve(this.modelName, CHAMPION);
+    } catch (error) {
+      if (!(error instanceof DissonanceError) || (error.code !== 'E_ALIAS_NOT_FOUND' && error.code !== 'E_NOT_FOUND')) throw error;
+    }
+    if (current === undefined) {
+      const artifact = proposer.artifact ?? {
+        format: 'opaque',
+        bytes: new TextEncoder().encode(JSON.stringify({ kind: 'opaque-model', name: proposer.name, version: proposer.version })),
+      };
+      const golden = this.#config.golden;
+      const version = await this.registry.register({
+        name: this.modelName,
+        artifact,
+        inputWidth: proposer.inputWidth,
+        classes: proposer.classes,
+        ...(golden === undefined ? {} : { metrics: { golden_accuracy: await goldenAccuracy(proposer, golden) } }),
+        tags: { decision: 'initial' },
+      });
+      await this.registry.setAlias(this.modelName, CHAMPION, version.version, { expected: null });
+      return withVersion(proposer, version.version);
+    }
+    if (current.version === proposer.version) return proposer;
+    // The same bytes as the registered champion (e.g. a restart with the same in-code model): serve it as that version.
+    if (proposer.artifact !== undefined && (await sha256Hex(proposer.artifact.bytes)) === current.sha256) {
+      return withVersion(proposer, current.version);
+    }
+    const runtime = this.#config.runtime;
+    if (runtime === undefined || !runtime.supports(current.format)) {
+      throw new DissonanceError(
+        'E_CONFIG',
+        `registry champion of ${this.modelName} is version ${current.version} but the given proposer is ` +
+          `version ${proposer.version}, and no runtime that loads "${current.format}" is configured`,
+      );
+    }
+    const { artifact } = await this.registry.fetch(this.modelName, current.version);
+    return runtime.load(artifact, current);
+  }
+
+  #life(): Lifecycle {
+    if (this.#lifecycle === undefined) throw new DissonanceError('E_STOPPED', 'engine is not ready: await engine.ready()');
+    return this.#lifecycle;
+  }
+
+  /**
+   * Runs one batch through the loop and resolves once it is reconciled. Rejects with `E_INPUT` (nothing
+   * accepted), `E_OVERLOADED` (queue full with `overload: 'reject'`), `E_STOPPED`, or the model's error
+   * (the batch's rows are counted as failed).
+   */
+  async process(batch: Batch): Promise<BatchResult> {
+    if (this.#stopping) throw new DissonanceError('E_STOPPED', 'engine is stopping or stopped; process() refused');
+    await this.#ready;
+    validateBatch(batch, { width: this.#config.proposer.inputWidth, maxRows: this.#maxBatchRows });
+    if (this.#queue.size >= this.#maxQueue) {
+      if (this.#config.overload === 'reject') {
+        throw new DissonanceError('E_OVERLOADED', `${this.#queue.size} batches waiting (maxQueue ${this.#maxQueue})`, {
+          details: { queued: this.#queue.size, maxQueue: this.#maxQueue },
+        });
+      }
+      await this.#queue.onSizeLessThan(this.#maxQueue);
+      if (this.#stopping) throw new DissonanceError('E_STOPPED', 'engine stopped while the batch waited for room');
+    }
+    const seq = ++this.#batchSeq;
+    const batchId = `b${seq}`;
+    const ids = batch.ids ?? Array.from({ length: batch.rows }, (_, r) => `${batchId}:${r}`);
+    // Copy: the caller may reuse its buffer once process() returns control.
+    const x = batch.x.slice(0, batch.rows * this.#config.proposer.inputWidth);
+    this.#counters.accepted += batch.rows;
+    let release!: () => void;
+    const previous = this.#reconcileTail;
+    this.#reconcileTail = new Promise<void>((resolve) => (release = resolve));
+    const result = this.#queue.add(async () => {
+      try {
+        return await this.#runBatch(batchId, x, batch.rows, ids, previous);
+      } finally {
+        release();
+      }
+    });
+    return result as Promise<BatchResult>;
+  }
+
+  async #runBatch(
+    batchId: string,
+    x: Float32Array,
+    rows: number,
+    ids: readonly string[],
+    previous: Promise<void>,
+  ): Promise<BatchResult> {
+    const life = this.#life();
+    const k = this.#config.proposer.classes;
+    let served;
+    let critics: Float32Array[];
+    let dissonance: Float32Array;
+    try {
+      const canary = life.serving.challenger;
+      [served, critics] = await Promise.all([
+        inSpan(this.#tracer, 'generate', { 'dissonance.batch.size': rows }, () =>
+          serveBatch(x, rows, ids, life.serving.champion, canary),
+        ),
+        Promise.all(this.#config.critics.map((c) => c.run(x, rows))),
+      ]);
+      const probs = served.probabilities;
+      dissonance = await inSpan(this.#tracer, 'detect', { 'dissonance.detector': this.#detector.name }, async (span) => {
+        for (const [j, q] of critics.entries()) {
+          if (q.length !== rows * k) {
+            throw new DissonanceError('E_MODEL', `critic ${this.#config.critics[j]?.name} returned ${q.length} values, expected ${rows * k}`);
+          }
+        }
+        const values = this.#detector.measure([probs, ...critics], rows, k);
+        const { mean, max } = meanMax(values);
+        span.setAttributes({ 'dissonance.mean': mean, 'dissonance.max': max });
+        return values;
+      });
+    } catch (error) {
+      await previous;
+      this.#counters.failed += rows;
+      const wrapped = toDissonanceError(error, 'E_MODEL', `batch ${batchId} failed in generate/detect`);
+      this.#lastError = wrapped.message;
+      this.#emitError('generate', wrapped, batchId);
+      throw wrapped;
+    }
+    await previous;
+    return this.#reconcileBatch(batchId, x, rows, ids, served, critics, dissonance);
+  }
+
+  async #reconcileBatch(
+    batchId: string,
+    x: Float32Array,
+    rows: number,
+    ids: readonly string[],
+    served: Awaited<ReturnType<typeof serveBatch>>,
+    critics: readonly Float32Array[],
+    dissonance: Float32Array,
+  ): Promise<BatchResult> {
+    const life = this.#life();
+    const width = this.#config.proposer.inputWidth;
+    const k = this.#config.proposer.classes;
+    const probs = served.probabilities;
+    this.emit('proposed', { batchId, ids, probabilities: probs, versions: served.versions });
+    const { mean, max } = meanMax(dissonance);
+    this.emit('dissonance', { batchId, ids, values: dissonance, mean, max, detector: this.#detector.name });
+    const tracker = life.serving.challenger?.tracker;
+    if (tracker !== undefined && served.challengerRows !== undefined) {
+      for (let r = 0; r < rows; r++) tracker.recordServed(served.challengerRows[r] === 1, dissonance[r] ?? 0);
+    }
+    const items: PendingItem[] = [];
+    for (let r = 0; r < rows; r++) {
+      items.push({
+        itemId: ids[r] ?? `${batchId}:${r}`,
+        x: x.subarray(r * width, (r + 1) * width),
+        proposer: probs.subarray(r * k, (r + 1) * k),
+        critics: critics.map((q) => q.subarray(r * k, (r + 1) * k)),
+        dissonance: dissonance[r] ?? 0,
+        proposerVersion: served.versions[r] ?? life.serving.champion.version,
+        ...(served.challengerRows === undefined ? {} : { challenger: served.challengerRows[r] === 1 }),
+      });
+    }
+    const outcome = await this.#reconcile(batchId, items, false);
+    return { batchId, ids, probabilities: probs, dissonance, outcome };
+  }
+
+  async #reconcile(
+    batchId: string,
+    items: readonly PendingItem[],
+    fromDeferred: boolean,
+  ): Promise<BatchResult['outcome']> {
+    const life = this.#life();
+    const outcome = await inSpan(this.#tracer, 'reconcile', { 'dissonance.batch.size': items.length }, (span) =>
+      reconcileItems({
+        batchId,
+        items,
+        gates: this.#gates,
+        labels: this.#labels,
+        store: this.store,
+        now: this.#clock.now(),
+        events: this,
+        span,
+        canary: life.serving.challenger?.tracker,
+      }),
+    );
+    const c = this.#counters;
+    if (fromDeferred) c.deferred -= items.length;
+    c.blocked += outcome.blocked;
+    c.deferred += outcome.deferredItems.length;
+    c.processed += outcome.examples + outcome.unlabelled;
+    c.examples += outcome.examples;
+    c.unlabelled += outcome.unlabelled;
+    for (const item of outcome.deferredItems) this.#deferred.add(item);
+    if (outcome.deferredItems.length > 0) this.#scheduleDeferred();
+    this.#lastProgressAt = this.#clock.now();
+    this.#examplesSinceRetrain += outcome.examples;
+    await this.#afterReconcile();
+    return {
+      examples: outcome.examples,
+      unlabelled: outcome.unlabelled,
+      blocked: outcome.blocked,
+      deferred: outcome.deferredItems.length,
+    };
+  }
+
+  async #afterReconcile(): Promise<void> {
+    const life = this.#life();
+    if (life.serving.challenger !== undefined) {
+      await this.#guard('retrain', () => life.settleCanary());
+    }
+    if (this.#everyExamples > 0 && this.#examplesSinceRetrain >= this.#everyExamples) {
+      await this.#triggerRetrain();
+    }
+  }
+
+  async #triggerRetrain(): Promise<void> {
+    // One candidate at a time: no retrain while one is running or a challenger is in its canary.
+    if (this.#config.trainer === undefined || this.#retrainPending || this.challengerVersion !== undefined) return;
+    if ((await this.store.countExamples()) < this.#minExamples) return;
+    this.#examplesSinceRetrain = 0;
+    this.#retrainPending = true;
+    const job = this.#retrainQueue.add(async () => {
+      try {
+        await this.#guard('retrain', () => this.#life().retrain());
+      } finally {
+        this.#retrainPending = false;
+      }
+    });
+    if (this.#inline) await job;
+  }
+
+  /** Retrains now (when a trainer and enough examples are present); resolves when the candidate is settled. */
+  async retrainNow(): Promise<void> {
+    await this.#ready;
+    await this.#triggerRetrain();
+    await this.#retrainQueue.onIdle();
+  }
+
+  async #guard(stage: 'retrain' | 'deferred', fn: () => Promise<void>): Promise<void> {
+    try {
+      await fn();
+    } catch (error) {
+      const wrapped = toDissonanceError(error, stage === 'retrain' ? 'E_TRAINER' : 'E_STORE', `${stage} failed`);
+      this.#lastError = wrapped.message;
+      this.#emitError(stage, wrapped);
+    }
+  }
+
+  #emitError(stage: Parameters<EngineEvents['error']>[0]['stage'], error: DissonanceError, batchId?: string): void {
+    // eventemitter3 does not throw on an unhandled 'error' event; the failure is also in health().
+    this.emit('error', { stage, error, ...(batchId === undefined ? {} : { batchId }) });
+  }
+
+  #scheduleDeferred(): void {
+    const next = this.#deferred.nextRetryAt();
+    if (next === undefined || this.#stopping) return;
+    if (this.#deferredTimer !== undefined) this.#clock.clearTimeout(this.#deferredTimer);
+    this.#deferredTimer = this.#clock.setTimeout(() => {
+      this.#deferredTimer = undefined;
+      void this.#retryDeferred();
+    }, Math.max(0, next - this.#clock.now()));
+  }
+
+  /** Re-gates deferred items in order, behind any batch already accepted. */
+  #retryDeferred(): Promise<void> {
+    const previous = this.#reconcileTail;
+    const run = previous.then(async () => {
+      const items = this.#deferred.takeAll();
+      if (items.length === 0) return;
+      await this.#guard('deferred', async () => {
+        await this.#reconcile(`deferred-${this.#clock.now()}`, items.map(pendingFromDeferred), true);
+      });
+    });
+    this.#reconcileTail = run;
+    return run;
+  }
+
+  #scheduleInterval(everyMs: number): void {
+    this.#intervalTimer = this.#clock.setTimeout(() => {
+      this.#intervalTimer = undefined;
+      if (this.#stopping) return;
+      if (this.#examplesSinceRetrain > 0) void this.#triggerRetrain();
+      this.#scheduleInterval(everyMs);
+    }, everyMs);
+  }
+
+  /**
+   * Changes the policy at run time. The patch is validated strictly (unknown keys, non-finite numbers →
+   * `E_POLICY`), persisted in the store and audited with who and when.
+   */
+  async updatePolicy(patch: PolicyPatch, meta: { who: string; reason?: string }): Promise<Policy> {
+    await this.#ready;
+    const parsed = policySchema.partial().strict().safeParse(patch);
+    if (!parsed.success) throw new DissonanceError('E_POLICY', `invalid policy update: ${describeIssues(parsed.error)}`);
+    const before = this.#policy;
+    const after: Policy = { ...before, ...stripUndefined(parsed.data) };
+    await this.store.setValue(POLICY_KEY, after);
+    await this.store.appendAudit({
+      at: this.#clock.now(),
+      who: meta.who,
+      action: 'policy.update',
+      before,
+      after,
+      ...(meta.reason === undefined ? {} : { reason: meta.reason }),
+    });
+    this.#policy = after;
+    this.emit('policy', { who: meta.who, before, after });
+    return after;
+  }
+
+  /** Moves the champion back to the previous version (or `to`); audited. */
+  async rollback(options: { to?: string; who?: string; reason?: string } = {}): Promise<string> {
+    await this.#ready;
+    await this.#retrainQueue.onIdle();
+    return this.#life().rollback(options);
+  }
+
+  /** Consumes batches from an async iterable (or any {@link Source}) until it ends or `stop()` is called. */
+  start(source: Source): void {
+    if (this.#stopping) throw new DissonanceError('E_STOPPED', 'engine is stopping or stopped; start() refused');
+    if (this.#source !== undefined) throw new DissonanceError('E_CONFIG', 'engine already consumes a source');
+    this.#source = startSource(source, {
+      process: (batch) => this.process(batch),
+      onError: (error) => {
+        this.#lastError = error.message;
+        this.#emitError('source', error);
+      },
+    });
+  }
+
+  /** Resolves when a source given to `start()` is exhausted and all its batches are reconciled. */
+  async drained(): Promise<void> {
+    await this.#source?.done;
+    await this.#queue.onIdle();
+    await this.#reconcileTail;
+    await this.#retrainQueue.onIdle();
+  }
+
+  /**
+   * Stops intake, waits for every accepted batch and a running retrain to finish, persists deferred items
+   * in the store (a new engine on the same store resumes them) and resolves with the final counters.
+   */
+  async stop(): Promise<EngineSummary> {
+    if (this.#stopped) return this.counters;
+    this.#stopping = true;
+    await this.#ready.catch(() => undefined);
+    await this.#source?.stop();
+    await this.#queue.onIdle();
+    await this.#reconcileTail;
+    await this.#retrainQueue.onIdle();
+    if (this.#deferredTimer !== undefined) this.#clock.clearTimeout(this.#deferredTimer);
+    if (this.#intervalTimer !== undefined) this.#clock.clearTimeout(this.#intervalTimer);
+    if (this.#deferred.size > 0) await this.store.setValue(DEFERRED_KEY, this.#deferred.toJson());
+    this.#stopped = true;
+    return this.counters;
+  }
+
+  /** State of each port and of the loop's progress. */
+  async health(): Promise<EngineHealth> {
+    const check = async (fn: () => Promise<unknown>): Promise<PortHealth> => {
+      try {
+        await fn();
+        return { ok: true };
+      } catch (error) {
+        return { ok: false, error: error instanceof Error ? error.message : String(error) };
+      }
+    };
+    const ready = await check(() => this.#ready);
+    const life = this.#lifecycle;
+    const [registry, store] = await Promise.all([check(() => this.registry.ping()), check(() => this.store.countExamples())]);
+    const ports = {
+      models: life === undefined ? ready : { ok: true, detail: `champion ${life.serving.champion.version}` },
+      registry,
+      store,
+      ...(this.#source === undefined ? {} : { source: this.#source.health() }),
+    };
+    const ok = Object.values(ports).every((p) => p.ok);
+    return {
+      status: this.#stopped ? 'stopped' : ok ? 'ok' : 'degraded',
+      ports,
+      champion: life?.serving.champion.version,
+      challenger: life?.serving.challenger?.model.version,
+      loop: {
+        ...this.counters,
+        queued: this.#queue.size,
+        inFlight: this.#queue.pending,
+        lastProgressAt: this.#lastProgressAt,
+        ...(this.#lastError === undefined ? {} : { lastError: this.#lastError }),
+      },
+      policy: this.#policy,
+    };
+  }
+}
+
+/** Creates an engine on embedded defaults (memory registry and store) for whatever ports are not given. */
+export function createEngine(config: EngineConfig): Engine {
+  return new Engine(config);
+}
+
+function resolveDetector(detector: EngineConfig['detector']): CommitteeDetector {
+  if (detector === undefined) return proposerVsCritics(totalVariation);
+  if (typeof detector === 'string') return committeeDetectorByName(detector);
+  return asCommittee(detector);
+}
+
+function meanMax(values: Float32Array): { mean: number; max: number } {
+  let sum = 0;
+  let max = 0;
+  for (const v of values) {
+    sum += v;
+    if (v > max) max = v;
+  }
+  return { mean: values.length === 0 ? 0 : sum / values.length, max };
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function pendingFromDeferred(item: DeferredItem): PendingItem {
+  return {
+    itemId: item.itemId,
+    x: item.x,
+    proposer: item.proposer,
+    critics: item.critics,
+    dissonance: item.dissonance,
+    proposerVersion: item.proposerVersion,
+  };
+}

@@ -1,0 +1,299 @@
+import type { Tracer } from '@opentelemetry/api';
+import type { EventEmitter } from 'eventemitter3';
+import { DissonanceError, toDissonanceError } from '../errors.js';
+import { withVersion } from '../models/function-model.js';
+import type { GoldenSet } from '../ports/batch.js';
+import type { CommitteeDetector } from '../ports/detector.js';
+import type { LoadedModel } from '../ports/model.js';
+import type { ModelRegistry, ModelVersion } from '../ports/registry.js';
+import type { Store } from '../ports/store.js';
+import type { Trainer } from '../ports/trainer.js';
+import { CanaryTracker } from '../rollout/canary.js';
+import { goldenAccuracy } from '../rollout/golden-accuracy.js';
+import { modelKl } from '../rollout/kl-divergence.js';
+import type { Policy } from '../schema/policy.js';
+import { activeTraceId, inSpan } from '../telemetry/tracer.js';
+import type { LoopCounters } from './counters.js';
+import type { EngineEvents } from './events.js';
+
+/** Aliases the loop moves in the registry. */
+export const CHAMPION = 'champion';
+/** Alias of the version under canary. */
+export const CHALLENGER = 'challenger';
+
+/** What the lifecycle needs from the engine. */
+export interface LifecycleDeps {
+  readonly modelName: string;
+  readonly registry: ModelRegistry;
+  readonly store: Store;
+  readonly trainer: Trainer | undefined;
+  readonly critics: readonly LoadedModel[];
+  readonly detector: CommitteeDetector;
+  readonly golden: GoldenSet | undefined;
+  readonly reference: { readonly x: Float32Array; readonly rows: number };
+  readonly policy: () => Policy;
+  readonly events: EventEmitter<EngineEvents>;
+  readonly counters: LoopCounters;
+  readonly tracer: Tracer;
+  readonly now: () => number;
+  readonly maxExamples: number;
+  readonly canary: {
+    readonly fraction: number;
+    readonly samples: number;
+    readonly minLabelled: number;
+    readonly dissonanceTolerance: number;
+  };
+  readonly seed: number;
+}
+
+/** Champion and challenger: what serves now. */
+export interface Serving {
+  champion: LoadedModel;
+  challenger?: { readonly model: LoadedModel; readonly tracker: CanaryTracker };
+}
+
+/**
+ * Retrain → validate → register → canary → promote, or roll back. Holds the serving models; one retrain at
+ * a time (the engine serializes calls).
+ */
+export class Lifecycle {
+  readonly serving: Serving;
+  readonly #deps: LifecycleDeps;
+  readonly #accuracy = new Map<string, number>();
+  #retrainCount = 0;
+  /** Champion versions in the order they served, for rollback. */
+  readonly #history: string[] = [];
+  readonly #models = new Map<string, LoadedModel>();
+
+  constructor(deps: LifecycleDeps, champion: LoadedModel) {
+    this.#deps = deps;
+    this.serving = { champion };
+    this.#history.push(champion.version);
+    this.#models.set(champion.version, champion);
+  }
+
+  /** Golden accuracy of a model (cached per version); undefined without a golden set. */
+  async accuracyOf(model: LoadedModel): Promise<number | undefined> {
+    const golden = this.#deps.golden;
+    if (golden === undefined) return undefined;
+    const cached = this.#accuracy.get(model.version);
+    if (cached !== undefined) return cached;
+    const value = await goldenAccuracy(model, golden);
+    this.#accuracy.set(model.version, value);
+    return value;
+  }
+
+  /** Fits a candidate on the replay buffer and takes it through validation and rollout. */
+  async retrain(): Promise<void> {
+    const deps = this.#deps;
+    const trainer = deps.trainer;
+    if (trainer === undefined) return;
+    await inSpan(deps.tracer, 'retrain', { 'dissonance.model.name': deps.modelName }, async (span) => {
+      const base = this.serving.champion;
+      const examples = await deps.store.examples(deps.maxExamples);
+      span.setAttribute('dissonance.examples', examples.length);
+      span.setAttribute('dissonance.model.parent_version', base.version);
+      const policy = deps.policy();
+      const seed = deps.seed + this.#retrainCount++;
+      let candidate;
+      try {
+        candidate = await trainer.fit(base, examples, {
+          dTarget: policy.dTarget,
+          lambdaMax: policy.lambdaMax,
+          klEps: policy.klEps,
+          critics: deps.critics,
+          detector: deps.detector,
+          reference: deps.reference,
+          seed,
+        });
+      } catch (error) {
+        throw toDissonanceError(error, 'E_TRAINER', `trainer ${trainer.name} failed`);
+      }
+      deps.counters.retrains++;
+      const traceId = activeTraceId();
+      const { accuracy, parentAccuracy, kl, verdict } = await inSpan(deps.tracer, 'validate', {}, async (vspan) => {
+        const [accuracy, parentAccuracy, kl] = await Promise.all([
+          // Not cached: the candidate has no registered version yet.
+          deps.golden === undefined ? undefined : goldenAccuracy(candidate.model, deps.golden),
+          this.accuracyOf(base),
+          modelKl(base, candidate.model, deps.reference),
+        ]);
+        const verdict = judge(accuracy, parentAccuracy, kl, policy);
+        vspan.setAttributes({
+          'dissonance.validate.kl': kl,
+          'dissonance.validate.decision': verdict.ok ? 'pass' : 'reject',
+          ...(accuracy === undefined ? {} : { 'dissonance.validate.golden_accuracy': accuracy }),
+        });
+        return { accuracy, parentAccuracy, kl, verdict };
+      });
+      const dissonanceMean =
+        examples.length === 0 ? 0 : examples.reduce((s, e) => s + e.provenance.dissonance, 0) / examples.length;
+      const version = await inSpan(deps.tracer, 'register', {}, () =>
+        deps.registry.register({
+          name: deps.modelName,
+          artifact: candidate.artifact,
+          inputWidth: base.inputWidth,
+          classes: base.classes,
+          metrics: {
+            ...(accuracy === undefined ? {} : { golden_accuracy: accuracy }),
+            kl,
+            ...(candidate.report.loss.length > 0 ? { loss: candidate.report.loss[candidate.report.loss.length - 1] ?? 0 } : {}),
+            dissonance_mean: dissonanceMean,
+          },
+          params: { trainer: trainer.name, seed, ...(candidate.report.params ?? {}) },
+          tags: { decision: verdict.ok ? 'accepted' : 'rejected', reason: verdict.reason },
+          lineage: {
+            parent: base.version,
+            examples: examples.length,
+            dissonanceMean,
+            ...(traceId === undefined ? {} : { traceId }),
+          },
+        }),
+      );
+      const model = withVersion(candidate.model, version.version);
+      if (accuracy !== undefined) this.#accuracy.set(version.version, accuracy);
+      this.#models.set(version.version, model);
+      const decision = !verdict.ok ? 'reject' : deps.canary.fraction > 0 ? 'canary' : 'promote';
+      deps.events.emit('retrained', {
+        candidate: version,
+        parent: base.version,
+        report: candidate.report,
+        goldenAccuracy: accuracy,
+        parentGoldenAccuracy: parentAccuracy,
+        kl,
+        decision,
+        reason: verdict.reason,
+      });
+      if (decision === 'reject') {
+        await this.#recordRollback(version.version, 'validate', verdict.reason);
+      } else if (decision === 'canary') {
+        await this.#startCanary(model, version);
+      } else {
+        await this.promote(model, verdict.reason);
+      }
+    });
+  }
+
+  async #startCanary(model: LoadedModel, version: ModelVersion): Promise<void> {
+    const deps = this.#deps;
+    await deps.registry.setAlias(deps.modelName, CHALLENGER, version.version);
+    this.serving.challenger = {
+      model,
+      tracker: new CanaryTracker({
+        version: version.version,
+        fraction: deps.canary.fraction,
+        samples: deps.canary.samples,
+        minLabelled: deps.canary.minLabelled,
+        maxAccuracyDrop: deps.policy().maxGoldenDrop,
+        dissonanceTolerance: deps.canary.dissonanceTolerance,
+      }),
+    };
+    deps.events.emit('canary', { version: version.version, fraction: deps.canary.fraction });
+  }
+
+  /** Judges a running canary; promotes or rolls back when it has enough samples. */
+  async settleCanary(): Promise<void> {
+    const challenger = this.serving.challenger;
+    if (challenger === undefined) return;
+    const verdict = challenger.tracker.verdict();
+    if (verdict.decision === 'wait') return;
+    if (verdict.decision === 'promote') {
+      await this.promote(challenger.model, `canary: ${verdict.reason}`, challenger.tracker);
+    } else {
+      this.serving.challenger = undefined;
+      await this.#deps.registry.deleteAlias(this.#deps.modelName, CHALLENGER);
+      await this.#recordRollback(challenger.model.version, 'canary', verdict.reason);
+    }
+  }
+
+  /** Makes `model` the champion (compare-and-set on the registry alias) and clears the challenger. */
+  async promote(model: LoadedModel, reason: string, tracker?: CanaryTracker, who = 'system'): Promise<void> {
+    const deps = this.#deps;
+    const previous = this.serving.champion.version;
+    await inSpan(deps.tracer, 'promote', { 'dissonance.model.version': model.version }, async () => {
+      await deps.registry.setAlias(deps.modelName, CHAMPION, model.version, { expected: previous });
+      if (this.serving.challenger !== undefined) await deps.registry.deleteAlias(deps.modelName, CHALLENGER);
+    });
+    this.serving.champion = model;
+    this.serving.challenger = undefined;
+    this.#models.set(model.version, model);
+    this.#history.push(model.version);
+    deps.counters.promotions++;
+    await deps.store.appendAudit({ at: deps.now(), who, action: 'model.promote', before: previous, after: model.version, reason });
+    deps.events.emit('promoted', {
+      version: model.version,
+      previous,
+      reason,
+      ...(tracker === undefined ? {} : { canary: tracker.stats() }),
+    });
+  }
+
+  /** Moves the champion back to the version that served before it (or to `to`). */
+  async rollback(options: { to?: string; who?: string; reason?: string } = {}): Promise<string> {
+    const deps = this.#deps;
+    const current = this.serving.champion.version;
+    const target = options.to ?? this.#history[this.#history.length - 2];
+    if (target === undefined) {
+      throw new DissonanceError('E_NOT_FOUND', `no earlier champion to roll back to from version ${current}`);
+    }
+    const model = this.#models.get(target);
+    if (model === undefined) {
+      throw new DissonanceError('E_NOT_FOUND', `version ${target} is not loaded in this engine; cannot roll back to it`);
+    }
+    await inSpan(deps.tracer, 'rollback', { 'dissonance.model.version': target }, async () => {
+      await deps.registry.setAlias(deps.modelName, CHAMPION, target, { expected: current });
+    });
+    this.serving.champion = model;
+    this.#history.push(target);
+    const reason = options.reason ?? 'manual rollback';
+    await deps.store.appendAudit({
+      at: deps.now(),
+      who: options.who ?? 'system',
+      action: 'model.rollback',
+      before: current,
+      after: target,
+      reason,
+    });
+    deps.counters.rollbacks++;
+    deps.events.emit('rolledBack', { version: current, champion: target, stage: 'manual', reason });
+    return target;
+  }
+
+  async #recordRollback(version: string, stage: 'validate' | 'canary', reason: string): Promise<void> {
+    const deps = this.#deps;
+    deps.counters.rollbacks++;
+    await deps.store.appendAudit({
+      at: deps.now(),
+      who: 'system',
+      action: stage === 'validate' ? 'model.reject' : 'model.canary-rollback',
+      after: version,
+      reason,
+    });
+    deps.events.emit('rolledBack', { version, champion: this.serving.champion.version, stage, reason });
+  }
+}
+
+function judge(
+  accuracy: number | undefined,
+  parentAccuracy: number | undefined,
+  kl: number,
+  policy: Policy,
+): { ok: boolean; reason: string } {
+  const parts: string[] = [];
+  let ok = true;
+  if (accuracy !== undefined && parentAccuracy !== undefined) {
+    const drop = parentAccuracy - accuracy;
+    parts.push(`golden ${(accuracy * 100).toFixed(2)}% vs ${(parentAccuracy * 100).toFixed(2)}%`);
+    if (drop > policy.maxGoldenDrop + 1e-12) {
+      ok = false;
+      parts.push(`drop ${(drop * 100).toFixed(2)} points > ${(policy.maxGoldenDrop * 100).toFixed(2)}`);
+    }
+  }
+  parts.push(`KL ${kl.toFixed(5)}`);
+  // The trainer enforces KL ≤ KL_eps in its own arithmetic; allow 1% for float32 inference differences.
+  if (kl > policy.klEps * 1.01) {
+    ok = false;
+    parts.push(`> KL_eps ${policy.klEps}`);
+  }
+  return { ok, reason: parts.join(', ') };
+}

@@ -1,0 +1,64 @@
+/**
+ * Stable error codes of the dissonance SDK. A code never changes meaning once published;
+ * match on `error.code`, not on the message.
+ */
+export const ERROR_CODES = [
+  'E_INPUT',
+  'E_CONFIG',
+  'E_POLICY',
+  'E_OVERLOADED',
+  'E_STOPPED',
+  'E_NOT_FOUND',
+  'E_ALIAS_NOT_FOUND',
+  'E_ARTIFACT_DIGEST',
+  'E_ARTIFACT_SIGNATURE',
+  'E_REGISTRY_UNAVAILABLE',
+  'E_REGISTRY_CONFLICT',
+  'E_TRANSPORT',
+  'E_ENVELOPE',
+  'E_MODEL',
+  'E_TRAINER',
+  'E_STORE',
+  'E_ACCELERATOR_UNAVAILABLE',
+] as const;
+
+/** One of {@link ERROR_CODES}. */
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** Extra, machine-readable facts about an error (which row, which key, which version…). */
+export type ErrorDetails = Readonly<Record<string, string | number | boolean | null | readonly (string | number)[]>>;
+
+/**
+ * The one error type the SDK throws on purpose. `code` is stable; `message` names the problem
+ * in words a person can act on; `details` carries the same facts for programs.
+ */
+export class DissonanceError extends Error {
+  /** Stable code, e.g. `E_INPUT`. */
+  readonly code: ErrorCode;
+  /** Machine-readable facts about the failure. */
+  readonly details: ErrorDetails;
+
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; details?: ErrorDetails } = {}) {
+    super(`${code}: ${message}`, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'DissonanceError';
+    this.code = code;
+    this.details = options.details ?? {};
+  }
+
+  /** A plain object safe to serialize (no stack, no cause). */
+  toJSON(): { name: string; code: ErrorCode; message: string; details: ErrorDetails } {
+    return { name: this.name, code: this.code, message: this.message, details: this.details };
+  }
+}
+
+/** True when `error` is a {@link DissonanceError}, optionally with the given code. */
+export function isDissonanceError(error: unknown, code?: ErrorCode): error is DissonanceError {
+  return error instanceof DissonanceError && (code === undefined || error.code === code);
+}
+
+/** Wraps any thrown value into a DissonanceError with `code`, keeping DissonanceErrors as they are. */
+export function toDissonanceError(error: unknown, code: ErrorCode, context: string): DissonanceError {
+  if (error instanceof DissonanceError) return error;
+  const reason = error instanceof Error ? error.message : String(error);
+  return new DissonanceError(code, `${context}: ${reason}`, { cause: error });
+}

@@ -1,0 +1,94 @@
+/**
+ * @dissonance/core — the isomorphic engine of a self-correcting model loop:
+ * generate → detect → reconcile → retrain, with ports and in-memory defaults.
+ * @packageDocumentation
+ */
+export { ERROR_CODES, DissonanceError, isDissonanceError, toDissonanceError } from './errors.js';
+export type { ErrorCode, ErrorDetails } from './errors.js';
+
+// Ports
+export type { ModelInfo, LoadedModel, ModelArtifact, ModelRuntime } from './ports/model.js';
+export type { Batch, LabelOrigin, Target, Provenance, TrainingExample, GoldenSet } from './ports/batch.js';
+export type { Detector, CommitteeDetector } from './ports/detector.js';
+export type { LabelRequest, LabelAnswer, LabelSource } from './ports/label-source.js';
+export type { DecisionReason, GateDecision, ReconcileItem, Gate } from './ports/gate.js';
+export type { TrainConstraints, TrainReport, Candidate, Trainer } from './ports/trainer.js';
+export type {
+  Scalar,
+  Lineage,
+  RegisterInput,
+  ModelVersion,
+  Page,
+  SetAliasOptions,
+  ModelRegistry,
+} from './ports/registry.js';
+export type { JsonValue, AuditEntry, Store } from './ports/store.js';
+export { ENVELOPE_VERSION, DEAD_LETTER_TYPE } from './ports/transport.js';
+export type { Envelope, Delivery, SubscribeOptions, DeadLetter, Subscription, Transport } from './ports/transport.js';
+export { systemClock } from './clock/clock.js';
+export type { Clock, TimerHandle } from './clock/clock.js';
+export { ManualClock } from './clock/manual-clock.js';
+
+// Models
+export { FunctionModel, withVersion } from './models/function-model.js';
+export type { ModelFunction, FunctionModelOptions } from './models/function-model.js';
+
+// Detectors
+export * from './detect/index.js';
+
+// Reconcile gates and label sources
+export * from './reconcile/index.js';
+export * from './labels/index.js';
+
+// Rollout
+export { goldenAccuracy, argmaxRow } from './rollout/golden-accuracy.js';
+export { meanKl, modelKl } from './rollout/kl-divergence.js';
+export { CanaryTracker } from './rollout/canary.js';
+export type { CanaryStats, CanaryVerdict } from './rollout/canary.js';
+
+// In-memory implementations (the embedded default)
+export { MemoryRegistry } from './memory/memory-registry.js';
+export type { MemoryRegistryOptions } from './memory/memory-registry.js';
+export { MemoryStore } from './memory/memory-store.js';
+export type { MemoryStoreOptions } from './memory/memory-store.js';
+export { MemoryTransport } from './memory/memory-transport.js';
+export type { MemoryTransportOptions } from './memory/memory-transport.js';
+
+// Schemas and encodings
+export { policySchema, DEFAULT_POLICY } from './schema/policy.js';
+export type { Policy, PolicyPatch } from './schema/policy.js';
+export { envelopeSchema, parseEnvelope, createEnvelope } from './schema/envelope.js';
+export type { CreateEnvelopeOptions } from './schema/envelope.js';
+export { BATCH_MESSAGE_TYPE, batchPayloadSchema, encodeBatch, decodeBatch } from './schema/batch-payload.js';
+export type { BatchPayload } from './schema/batch-payload.js';
+export { encodeFloat32, decodeFloat32 } from './util/base64.js';
+export { sha256Hex } from './util/sha256.js';
+export { contentHash } from './util/content-hash.js';
+export { randomId } from './util/ids.js';
+
+// Telemetry
+export { TRACER_NAME } from './telemetry/tracer.js';
+
+// Engine
+export { Engine, createEngine } from './engine/engine.js';
+export type { BatchResult, EngineSummary } from './engine/engine.js';
+export type { EngineConfig, RetrainConfig, RolloutConfig } from './engine/config.js';
+export type {
+  EngineEvents,
+  ProposedEvent,
+  DissonanceEvent,
+  GatedItem,
+  BlockedEvent,
+  DeferredEvent,
+  ExampleEvent,
+  RetrainedEvent,
+  PromotedEvent,
+  RolledBackEvent,
+  CanaryEvent,
+  PolicyEvent,
+  ErrorEvent,
+} from './engine/events.js';
+export type { EngineHealth, PortHealth } from './engine/health.js';
+export type { LoopCounters } from './engine/counters.js';
+export type { Source, TransportSource } from './engine/source.js';
+export { CHAMPION, CHALLENGER } from './engine/lifecycle.js';

@@ -1,0 +1,42 @@
+/** Static facts about a model that every port needs. */
+export interface ModelInfo {
+  /** Registered model name, e.g. `digits-proposer`. */
+  readonly name: string;
+  /** Version string as the registry assigned it (`"1"`, `"2"`, …) or a label for unregistered models. */
+  readonly version: string;
+  /** Number of input features per row. */
+  readonly inputWidth: number;
+  /** Number of classes per output row. */
+  readonly classes: number;
+}
+
+/**
+ * A model ready to run. Batch-first: `x` holds `rows × inputWidth` features row-major and the result holds
+ * `rows × classes` probabilities row-major. One item is a batch of one.
+ */
+export interface LoadedModel extends ModelInfo {
+  /** Runs the model on `rows` rows of `x`; resolves to `rows × classes` probabilities. */
+  run(x: Float32Array, rows: number): Promise<Float32Array>;
+  /** Serialized form of this model, when it has one (ONNX bytes, JSON weights…), for the registry. */
+  readonly artifact?: ModelArtifact;
+  /** Frees native resources. Safe to call twice. */
+  dispose?(): Promise<void>;
+}
+
+/** The bytes of a model and the format they are in. */
+export interface ModelArtifact {
+  /** `onnx` for ONNX protobuf; other formats are runtime-specific (e.g. `json` for function models). */
+  readonly format: string;
+  /** The serialized model. */
+  readonly bytes: Uint8Array;
+}
+
+/** Turns artifacts into runnable models (onnxruntime-node, onnxruntime-web, function models…). */
+export interface ModelRuntime {
+  /** Short name for logs and health, e.g. `onnxruntime-node/cpu`. */
+  readonly name: string;
+  /** True when this runtime can load `format`. */
+  supports(format: string): boolean;
+  /** Loads an artifact; rejects with `E_MODEL` when the bytes are not a usable model. */
+  load(artifact: ModelArtifact, info: ModelInfo): Promise<LoadedModel>;
+}

@@ -1,0 +1,42 @@
+import type { Clock } from '../clock/clock.js';
+import type { Gate, GateDecision } from '../ports/gate.js';
+import type { Policy } from '../schema/policy.js';
+import { PASS } from './pass.js';
+import { TokenBucket } from './token-bucket.js';
+
+/** The budget gate, with its bucket exposed for metrics and tests. */
+export interface BudgetGate extends Gate {
+  /** The token bucket behind the gate (`policy.dBudgetPerHour` tokens per hour). */
+  readonly bucket: TokenBucket;
+}
+
+/**
+ * Gate `budget`: at most `policy.dBudgetPerHour` dissonant items pass per hour (a continuously refilled
+ * token bucket that starts full). Items below `policy.dissonanceThreshold` pass without spending a token;
+ * a dissonant item takes one; when none is left it is deferred with reason `over-budget` and `retryAt` =
+ * when the next token will be there — deferred, never dropped: the engine retries it then. Several items
+ * deferred together share one `retryAt`; the first retried takes the token and the rest are deferred again.
+ *
+ * A change of `policy.dBudgetPerHour` is picked up on the next check (fill fraction kept). Put this gate
+ * last: the token it takes is spent even if a later stage drops the item.
+ */
+export function budgetGate(getPolicy: () => Policy, clock: Clock): BudgetGate {
+  const bucket = new TokenBucket(getPolicy().dBudgetPerHour, clock);
+  return {
+    name: 'budget',
+    bucket,
+    check(item, now): GateDecision {
+      const policy = getPolicy();
+      if (policy.dBudgetPerHour !== bucket.perHour) bucket.setRate(policy.dBudgetPerHour, now);
+      if (item.dissonance < policy.dissonanceThreshold) return PASS;
+      if (bucket.tryTake(now)) return PASS;
+      const retryAt = bucket.nextTokenAt(now);
+      return {
+        outcome: 'defer',
+        reason: 'over-budget',
+        message: `item ${JSON.stringify(item.itemId)}: dissonance budget of ${policy.dBudgetPerHour}/h spent; next token at ${retryAt}`,
+        retryAt,
+      };
+    },
+  };
+}

@@ -1,0 +1,24 @@
+import type { Gate, GateDecision } from '../ports/gate.js';
+import type { Policy } from '../schema/policy.js';
+import { PASS } from './pass.js';
+
+/**
+ * Gate `quarantine`: blocks with reason `max-dissonance` an item whose dissonance is above
+ * `policy.maxDissonance` (or is NaN): the models disagree too much for any label to be trusted.
+ * The policy is read through `getPolicy` on every check, so a policy update takes effect at once.
+ */
+export function quarantineGate(getPolicy: () => Policy): Gate {
+  return {
+    name: 'quarantine',
+    check(item): GateDecision {
+      const max = getPolicy().maxDissonance;
+      const d = item.dissonance;
+      if (d <= max) return PASS;
+      return {
+        outcome: 'block',
+        reason: 'max-dissonance',
+        message: `item ${JSON.stringify(item.itemId)}: dissonance ${d} > maxDissonance ${max}`,
+      };
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import type { GoldenSet } from '../ports/batch.js';
+import type { LoadedModel } from '../ports/model.js';
+
+/** Index of the largest value among `classes` values of `probs` starting at `offset`. */
+export function argmaxRow(probs: Float32Array, offset: number, classes: number): number {
+  let best = 0;
+  let bestValue = probs[offset] ?? Number.NEGATIVE_INFINITY;
+  for (let c = 1; c < classes; c++) {
+    const v = probs[offset + c] ?? Number.NEGATIVE_INFINITY;
+    if (v > bestValue) {
+      bestValue = v;
+      best = c;
+    }
+  }
+  return best;
+}
+
+/** Fraction (0–1) of golden rows whose argmax equals the true label, computed in batches of `batchRows`. */
+export async function goldenAccuracy(model: LoadedModel, golden: GoldenSet, batchRows = 1024): Promise<number> {
+  const width = model.inputWidth;
+  const k = model.classes;
+  let correct = 0;
+  for (let start = 0; start < golden.rows; start += batchRows) {
+    const rows = Math.min(batchRows, golden.rows - start);
+    const probs = await model.run(golden.x.subarray(start * width, (start + rows) * width), rows);
+    for (let r = 0; r < rows; r++) {
+      if (argmaxRow(probs, r * k, k) === golden.labels[start + r]) correct++;
+    }
+  }
+  return golden.rows === 0 ? 0 : correct / golden.rows;
+}

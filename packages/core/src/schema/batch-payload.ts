@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { DissonanceError } from '../errors.js';
+import type { Batch } from '../ports/batch.js';
+import { decodeFloat32, encodeFloat32 } from '../util/base64.js';
+
+/** Envelope type of a batch of items on a queue. */
+export const BATCH_MESSAGE_TYPE = 'dissonance.batch';
+
+/** A batch as it travels in an envelope: features as base64 little-endian float32, not JSON numbers. */
+export const batchPayloadSchema = z
+  .object({
+    rows: z.number().int().positive(),
+    width: z.number().int().positive(),
+    x: z.string(),
+    ids: z.array(z.string().min(1).max(200)).optional(),
+  })
+  .strict();
+
+/** Wire form of a {@link Batch}. */
+export type BatchPayload = z.infer<typeof batchPayloadSchema>;
+
+/** Encodes a batch for a queue. */
+export function encodeBatch(batch: Batch, width: number): BatchPayload {
+  return {
+    rows: batch.rows,
+    width,
+    x: encodeFloat32(batch.x.subarray(0, batch.rows * width)),
+    ...(batch.ids === undefined ? {} : { ids: [...batch.ids] }),
+  };
+}
+
+/** Decodes and checks a batch payload; throws `E_ENVELOPE` naming the problem. */
+export function decodeBatch(payload: unknown): Batch {
+  const parsed = batchPayloadSchema.safeParse(payload);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new DissonanceError('E_ENVELOPE', `invalid batch payload at ${issue?.path.join('.') || '(root)'}: ${issue?.message}`);
+  }
+  const x = decodeFloat32(parsed.data.x);
+  if (x.length !== parsed.data.rows * parsed.data.width) {
+    throw new DissonanceError(
+      'E_ENVELOPE',
+      `batch payload holds ${x.length} values, expected rows × width = ${parsed.data.rows * parsed.data.width}`,
+    );
+  }
+  return { x, rows: parsed.data.rows, ...(parsed.data.ids === undefined ? {} : { ids: parsed.data.ids }) };
+}

@@ -1,0 +1,50 @@
+import { VERSION } from './version.js';
+
+/** Where the CLI writes; injectable so tests need no child process. */
+export interface CliIo {
+  /** Writes to standard output. */
+  readonly out: (text: string) => void;
+  /** Writes to standard error. */
+  readonly err: (text: string) => void;
+}
+
+/** Exit code for a command line that could not be understood. */
+export const EXIT_USAGE = 2;
+
+/** The text of `dissonance --help`. */
+export const HELP = `Usage: dissonance [options]
+
+A self-correcting model loop: generate → detect → reconcile → retrain.
+
+Options:
+  -v, --version  print the version of @dissonance/node and exit
+  -h, --help     print this help and exit
+
+Commands to serve, train and manage models land in later releases.
+`;
+
+/**
+ * Runs the CLI on `argv` (without the node and script paths) and returns the exit code.
+ * No argument prints the help; an unknown option or command prints a message to stderr and
+ * returns {@link EXIT_USAGE}.
+ */
+export function runCli(argv: readonly string[], io: CliIo): number {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
+    if (rest.length > 0) return usageError(io, `unexpected argument "${rest[0]}"`);
+    io.out(HELP);
+    return 0;
+  }
+  if (first === '-v' || first === '--version' || first === 'version') {
+    if (rest.length > 0) return usageError(io, `unexpected argument "${rest[0]}"`);
+    io.out(`${VERSION}\n`);
+    return 0;
+  }
+  const kind = first.startsWith('-') ? 'option' : 'command';
+  return usageError(io, `unknown ${kind} "${first}"`);
+}
+
+function usageError(io: CliIo, message: string): number {
+  io.err(`dissonance: ${message}\nRun "dissonance --help" for usage.\n`);
+  return EXIT_USAGE;
+}

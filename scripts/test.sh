@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The project's one test command (`npm test`, and CI through .ci/run): installs what is missing,
+# starts the services the tests need, builds, lints, typechecks, checks the packages as
+# published, runs every vitest project, and prints the plain total `N passed, N failed` as the
+# LAST line. Exits non-zero when anything failed.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+log() { printf '\n==> %s\n' "$*"; }
+
+# npm ci when node_modules is missing or older than the lockfile (npm writes
+# node_modules/.package-lock.json on every install).
+ensure_dependencies() {
+  if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+    log 'npm ci (node_modules missing or older than package-lock.json)'
+    npm ci --no-audit --no-fund
+  fi
+}
+
+# ---------------------------------------------------------------------------------------------
+# ensure_services: start whatever the tests need that is not already running.
+# None yet. Later issues add their start commands here (PostgreSQL, RabbitMQ, NATS, Redis,
+# MinIO/S3, MLflow, …), each idempotent: check first (e.g. a port probe or `pg_isready`), start
+# only when down, then wait until it answers, with a bounded timeout.
+# ---------------------------------------------------------------------------------------------
+ensure_services() {
+  :
+}
+
+ensure_dependencies
+ensure_services
+
+log 'build'
+npm run build
+log 'lint'
+npm run lint
+log 'typecheck'
+npm run typecheck
+log 'check:packages'
+npm run check:packages
+
+log 'vitest (all projects)'
+mkdir -p reports
+rm -f reports/vitest.json
+vitest_status=0
+npx vitest run --reporter=default --reporter=json --outputFile=reports/vitest.json || vitest_status=$?
+
+summary_status=0
+node scripts/summarize-vitest.mjs reports/vitest.json || summary_status=$?
+if (( vitest_status != 0 || summary_status != 0 )); then
+  exit 1
+fi

@@ -1,0 +1,43 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const fromRoot = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
+
+/**
+ * Workspace packages resolved from their TypeScript source, so unit tests need no build.
+ * Exact-match regexes: `@dissonance/core` must not swallow `@dissonance/core/testing`.
+ * The `package` project does not use these: it tests the built, packed tarballs.
+ */
+const sourceAliases = [
+  { find: /^@dissonance\/core$/, replacement: fromRoot('./packages/core/src/index.ts') },
+  { find: /^@dissonance\/core\/testing$/, replacement: fromRoot('./packages/core/src/testing/index.ts') },
+  { find: /^@dissonance\/node$/, replacement: fromRoot('./packages/node/src/index.ts') },
+  { find: /^@dissonance\/browser$/, replacement: fromRoot('./packages/browser/src/index.ts') },
+];
+
+export default defineConfig({
+  test: {
+    // Later issues add an `integration` project (`**/*.integration.test.ts`, real services) and a
+    // `browser` project.
+    projects: [
+      {
+        resolve: { alias: sourceAliases },
+        test: {
+          name: 'unit',
+          environment: 'node',
+          include: ['packages/*/test/**/*.test.ts', 'packages/adapters/*/test/**/*.test.ts'],
+          exclude: ['**/node_modules/**', '**/dist/**', '**/*.integration.test.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'package',
+          environment: 'node',
+          include: ['test/package/**/*.test.ts'],
+          testTimeout: 600_000,
+          hookTimeout: 600_000,
+        },
+      },
+    ],
+  },
+});
