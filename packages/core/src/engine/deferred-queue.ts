@@ -1,15 +1,10 @@
 import { z } from 'zod';
 import { decodeFloat32, encodeFloat32 } from '../util/base64.js';
 import type { JsonValue } from '../ports/store.js';
+import type { PendingItem } from './pending-item.js';
 
 /** An item the budget deferred, with everything needed to reconcile it later. */
-export interface DeferredItem {
-  readonly itemId: string;
-  readonly x: Float32Array;
-  readonly proposer: Float32Array;
-  readonly critics: readonly Float32Array[];
-  readonly dissonance: number;
-  readonly proposerVersion: string;
+export interface DeferredItem extends Omit<PendingItem, 'challenger'> {
   readonly retryAt: number;
 }
 

@@ -26,7 +26,8 @@ import { newCounters, type LoopCounters } from './counters.js';
 import { DeferredQueue, type DeferredItem } from './deferred-queue.js';
 import type { EngineEvents } from './events.js';
 import { CHAMPION, Lifecycle } from './lifecycle.js';
-import { reconcileItems, type PendingItem } from './reconcile-items.js';
+import { reconcileItems } from './reconcile-items.js';
+import type { PendingItem } from './pending-item.js';
 import { serveBatch } from './serve.js';
 import { startSource, type Source, type SourceHandle } from './source.js';
 import type { EngineHealth, PortHealth } from './health.js';
@@ -458,7 +459,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       const items = this.#deferred.takeAll();
       if (items.length === 0) return;
       await this.#guard('deferred', async () => {
-        await this.#reconcile(`deferred-${this.#clock.now()}`, items.map(pendingFromDeferred), true);
+        await this.#reconcile(`deferred-${this.#clock.now()}`, items, true);
       });
     });
     this.#reconcileTail = run;
@@ -607,13 +608,3 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-function pendingFromDeferred(item: DeferredItem): PendingItem {
-  return {
-    itemId: item.itemId,
-    x: item.x,
-    proposer: item.proposer,
-    critics: item.critics,
-    dissonance: item.dissonance,
-    proposerVersion: item.proposerVersion,
-  };
-}

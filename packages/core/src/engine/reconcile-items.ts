@@ -9,19 +9,8 @@ import type { CanaryTracker } from '../rollout/canary.js';
 import { argmaxRow } from '../rollout/golden-accuracy.js';
 import { activeTraceId } from '../telemetry/tracer.js';
 import type { DeferredItem } from './deferred-queue.js';
+import type { PendingItem } from './pending-item.js';
 import type { EngineEvents, GatedItem } from './events.js';
-
-/** One item on its way through reconcile. Arrays may be views into batch buffers. */
-export interface PendingItem {
-  readonly itemId: string;
-  readonly x: Float32Array;
-  readonly proposer: Float32Array;
-  readonly critics: readonly Float32Array[];
-  readonly dissonance: number;
-  readonly proposerVersion: string;
-  /** Served by the canary challenger (undefined outside a canary). */
-  readonly challenger?: boolean;
-}
 
 /** What reconcile did with a set of items. */
 export interface ReconcileOutcome {
