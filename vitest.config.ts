@@ -17,8 +17,7 @@ const sourceAliases = [
 
 export default defineConfig({
   test: {
-    // Later issues add an `integration` project (`**/*.integration.test.ts`, real services) and a
-    // `browser` project.
+    // Later issues add a `browser` project.
     projects: [
       {
         resolve: { alias: sourceAliases },
@@ -27,6 +26,18 @@ export default defineConfig({
           environment: 'node',
           include: ['packages/*/test/**/*.test.ts', 'packages/adapters/*/test/**/*.test.ts'],
           exclude: ['**/node_modules/**', '**/dist/**', '**/*.integration.test.ts'],
+        },
+      },
+      {
+        // Tests that need the Python venv (.venv, scripts/python-env.sh) or other real services.
+        resolve: { alias: sourceAliases },
+        test: {
+          name: 'integration',
+          environment: 'node',
+          include: ['packages/*/test/**/*.integration.test.ts', 'packages/adapters/*/test/**/*.integration.test.ts'],
+          exclude: ['**/node_modules/**', '**/dist/**'],
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
         },
       },
       {

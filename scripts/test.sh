@@ -28,8 +28,14 @@ ensure_services() {
   :
 }
 
+# The Python venv (.venv) for fixtures and reference checks of the integration project.
+ensure_python() {
+  bash scripts/python-env.sh >/dev/null
+}
+
 ensure_dependencies
 ensure_services
+ensure_python
 
 log 'build'
 npm run build

@@ -52,6 +52,10 @@ export type { MemoryRegistryOptions } from './memory/memory-registry.js';
 export { MemoryStore } from './memory/memory-store.js';
 export type { MemoryStoreOptions } from './memory/memory-store.js';
 export { MemoryTransport } from './memory/memory-transport.js';
+// Validation helpers shared with adapters, so every registry and store gives the same errors.
+export { checkRegisterInput, checkName, REGISTRY_NAME } from './memory/register-input.js';
+export { cloneJson } from './memory/clone-json.js';
+export { checkedExampleCopy, exampleCopy } from './memory/copy-example.js';
 export type { MemoryTransportOptions } from './memory/memory-transport.js';
 
 // Schemas and encodings

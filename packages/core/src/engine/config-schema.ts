@@ -58,6 +58,7 @@ export const engineConfigSchema = z
     concurrency: positiveInt.optional(),
     maxQueue: positiveInt.optional(),
     overload: z.enum(['wait', 'reject']).optional(),
+    championRefreshMs: positiveInt.optional(),
     clock: z.custom<unknown>(hasFunction('now'), { message: 'expected a Clock' }).optional(),
     tracer: z.custom<unknown>(hasFunction('startActiveSpan'), { message: 'expected an OpenTelemetry Tracer' }).optional(),
   })

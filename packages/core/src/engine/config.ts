@@ -79,6 +79,11 @@ export interface EngineConfig {
   readonly maxQueue?: number;
   /** On a full queue: `wait` for room (default) or `reject` with `E_OVERLOADED`. */
   readonly overload?: 'wait' | 'reject';
+  /**
+   * Poll the registry's `champion` alias every this many ms and hot-swap when another process or an admin
+   * moved it (needs `runtime` to load the new version). Default: off; `engine.refreshChampion()` does one check.
+   */
+  readonly championRefreshMs?: number;
   /** Time source (default the system clock). */
   readonly clock?: Clock;
   /** OpenTelemetry tracer (default: the global tracer of `@opentelemetry/api`). */
@@ -105,6 +110,7 @@ export const ENGINE_CONFIG_KEYS: readonly (keyof EngineConfig)[] = [
   'concurrency',
   'maxQueue',
   'overload',
+  'championRefreshMs',
   'clock',
   'tracer',
 ];

@@ -23,12 +23,13 @@ import { defaultTracer, inSpan } from '../telemetry/tracer.js';
 import { describeIssues, validateEngineConfig } from './config-schema.js';
 import type { EngineConfig } from './config.js';
 import { newCounters, type LoopCounters } from './counters.js';
-import { DeferredQueue, type DeferredItem } from './deferred-queue.js';
+import { DeferredQueue } from './deferred-queue.js';
 import type { EngineEvents } from './events.js';
 import { CHAMPION, Lifecycle } from './lifecycle.js';
 import { reconcileItems } from './reconcile-items.js';
 import type { PendingItem } from './pending-item.js';
 import { serveBatch } from './serve.js';
+import { ModelLeases } from './model-leases.js';
 import { startSource, type Source, type SourceHandle } from './source.js';
 import type { EngineHealth, PortHealth } from './health.js';
 
@@ -68,6 +69,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   readonly #retrainQueue = new PQueue({ concurrency: 1 });
   readonly #counters = newCounters();
   readonly #deferred = new DeferredQueue();
+  readonly #leases = new ModelLeases();
   readonly #maxBatchRows: number;
   readonly #maxQueue: number;
   readonly #everyExamples: number;
@@ -82,6 +84,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   #retrainPending = false;
   #deferredTimer: TimerHandle | undefined;
   #intervalTimer: TimerHandle | undefined;
+  #refreshTimer: TimerHandle | undefined;
   #source: SourceHandle | undefined;
   #stopping = false;
   #stopped = false;
@@ -177,6 +180,7 @@ export class Engine extends EventEmitter<EngineEvents> {
           dissonanceTolerance: config.rollout?.dissonanceTolerance ?? 0.02,
         },
         seed: config.retrain?.seed ?? 1,
+        retire: (model) => this.#leases.retire(model),
       },
       champion,
     );
@@ -190,6 +194,48 @@ export class Engine extends EventEmitter<EngineEvents> {
     }
     const everyMs = config.retrain?.everyMs;
     if (everyMs !== undefined) this.#scheduleInterval(everyMs);
+    if (config.championRefreshMs !== undefined) this.#scheduleRefresh(config.championRefreshMs);
+  }
+
+  #scheduleRefresh(everyMs: number): void {
+    this.#refreshTimer = this.#clock.setTimeout(() => {
+      this.#refreshTimer = undefined;
+      if (this.#stopping) return;
+      void this.refreshChampion().finally(() => {
+        if (!this.#stopping) this.#scheduleRefresh(everyMs);
+      });
+    }, everyMs);
+  }
+
+  /**
+   * Checks the registry's `champion` alias once; when another process or an admin moved it, fetches the
+   * version (digest verified), loads it with the configured runtime and swaps it in. In-flight batches finish
+   * on the model they started with; the old model is disposed once they have. Resolves true when it swapped.
+   * Failures (registry down, digest mismatch, load error) are reported as `error` events and the current
+   * champion keeps serving.
+   */
+  async refreshChampion(): Promise<boolean> {
+    await this.#ready;
+    let swapped = false;
+    await this.#retrainQueue.add(() =>
+      this.#guard('refresh', async () => {
+        const life = this.#life();
+        const current = await this.registry.resolve(this.modelName, CHAMPION);
+        if (current.version === life.serving.champion.version) return;
+        const runtime = this.#config.runtime;
+        if (runtime === undefined || !runtime.supports(current.format)) {
+          throw new DissonanceError(
+            'E_CONFIG',
+            `champion moved to version ${current.version} but no runtime that loads "${current.format}" is configured`,
+          );
+        }
+        const { artifact } = await this.registry.fetch(this.modelName, current.version);
+        const model = await runtime.load(artifact, current);
+        life.adopt(model);
+        swapped = true;
+      }),
+    );
+    return swapped;
   }
 
   async #initialChampion(proposer: LoadedModel): Promise<LoadedModel> {
@@ -284,14 +330,35 @@ export class Engine extends EventEmitter<EngineEvents> {
   ): Promise<BatchResult> {
     const life = this.#life();
     const k = this.#config.proposer.classes;
+    const champion = life.serving.champion;
+    const canary = life.serving.challenger;
+    this.#leases.acquire(champion);
+    if (canary !== undefined) this.#leases.acquire(canary.model);
+    try {
+      return await this.#generateAndReconcile(batchId, x, rows, ids, previous, champion, canary, k);
+    } finally {
+      await this.#leases.release(champion);
+      if (canary !== undefined) await this.#leases.release(canary.model);
+    }
+  }
+
+  async #generateAndReconcile(
+    batchId: string,
+    x: Float32Array,
+    rows: number,
+    ids: readonly string[],
+    previous: Promise<void>,
+    champion: LoadedModel,
+    canary: Lifecycle['serving']['challenger'],
+    k: number,
+  ): Promise<BatchResult> {
     let served;
     let critics: Float32Array[];
     let dissonance: Float32Array;
     try {
-      const canary = life.serving.challenger;
       [served, critics] = await Promise.all([
-        inSpan(this.#tracer, 'generate', { 'dissonance.batch.size': rows }, () =>
-          serveBatch(x, rows, ids, life.serving.champion, canary),
+        inSpan(this.#tracer, 'generate', { 'dissonance.batch.size': rows, 'dissonance.model.version': champion.version }, () =>
+          serveBatch(x, rows, ids, champion, canary),
         ),
         Promise.all(this.#config.critics.map((c) => c.run(x, rows))),
       ]);
@@ -427,11 +494,12 @@ export class Engine extends EventEmitter<EngineEvents> {
     await this.#retrainQueue.onIdle();
   }
 
-  async #guard(stage: 'retrain' | 'deferred', fn: () => Promise<void>): Promise<void> {
+  async #guard(stage: 'retrain' | 'deferred' | 'refresh', fn: () => Promise<void>): Promise<void> {
     try {
       await fn();
     } catch (error) {
-      const wrapped = toDissonanceError(error, stage === 'retrain' ? 'E_TRAINER' : 'E_STORE', `${stage} failed`);
+      const code = stage === 'retrain' ? 'E_TRAINER' : stage === 'refresh' ? 'E_REGISTRY_UNAVAILABLE' : 'E_STORE';
+      const wrapped = toDissonanceError(error, code, `${stage} failed`);
       this.#lastError = wrapped.message;
       this.#emitError(stage, wrapped);
     }
@@ -541,6 +609,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     await this.#retrainQueue.onIdle();
     if (this.#deferredTimer !== undefined) this.#clock.clearTimeout(this.#deferredTimer);
     if (this.#intervalTimer !== undefined) this.#clock.clearTimeout(this.#intervalTimer);
+    if (this.#refreshTimer !== undefined) this.#clock.clearTimeout(this.#refreshTimer);
     if (this.#deferred.size > 0) await this.store.setValue(DEFERRED_KEY, this.#deferred.toJson());
     this.#stopped = true;
     return this.counters;

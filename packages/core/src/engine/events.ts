@@ -97,7 +97,7 @@ export interface PolicyEvent {
 
 /** A failure the loop survived (the failing batch or retrain is reported here; the loop goes on). */
 export interface ErrorEvent {
-  readonly stage: 'generate' | 'detect' | 'reconcile' | 'retrain' | 'register' | 'source' | 'deferred';
+  readonly stage: 'generate' | 'detect' | 'reconcile' | 'retrain' | 'register' | 'source' | 'deferred' | 'refresh';
   readonly error: DissonanceError;
   readonly batchId?: string;
 }

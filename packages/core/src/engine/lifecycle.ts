@@ -44,6 +44,8 @@ export interface LifecycleDeps {
     readonly dissonanceTolerance: number;
   };
   readonly seed: number;
+  /** Disposes a model once no batch runs on it any more. */
+  readonly retire: (model: LoadedModel) => Promise<void>;
 }
 
 /** Champion and challenger: what serves now. */
@@ -165,6 +167,7 @@ export class Lifecycle {
         reason: verdict.reason,
       });
       if (decision === 'reject') {
+        this.#prune();
         await this.#recordRollback(version.version, 'validate', verdict.reason);
       } else if (decision === 'canary') {
         await this.#startCanary(model, version);
@@ -201,6 +204,7 @@ export class Lifecycle {
       await this.promote(challenger.model, `canary: ${verdict.reason}`, challenger.tracker);
     } else {
       this.serving.challenger = undefined;
+      this.#prune();
       await this.#deps.registry.deleteAlias(this.#deps.modelName, CHALLENGER);
       await this.#recordRollback(challenger.model.version, 'canary', verdict.reason);
     }
@@ -218,6 +222,7 @@ export class Lifecycle {
     this.serving.challenger = undefined;
     this.#models.set(model.version, model);
     this.#history.push(model.version);
+    this.#prune();
     deps.counters.promotions++;
     await deps.store.appendAudit({ at: deps.now(), who, action: 'model.promote', before: previous, after: model.version, reason });
     deps.events.emit('promoted', {
@@ -226,6 +231,40 @@ export class Lifecycle {
       reason,
       ...(tracker === undefined ? {} : { canary: tracker.stats() }),
     });
+  }
+
+  /**
+   * Serves `model` as champion because the registry's alias already points at it (moved by another process
+   * or an admin). Returns the model it replaces.
+   */
+  adopt(model: LoadedModel): void {
+    const previous = this.serving.champion;
+    this.serving.champion = model;
+    this.serving.challenger = undefined;
+    this.#models.set(model.version, model);
+    this.#history.push(model.version);
+    this.#prune();
+    this.#deps.events.emit('promoted', {
+      version: model.version,
+      previous: previous.version,
+      reason: 'registry champion alias moved; hot-swapped',
+    });
+  }
+
+  /**
+   * Keeps only the models that can serve again soon — the champion, the challenger and the previous champion
+   * (the rollback target) — and retires the rest, so memory stays flat over many retrains.
+   */
+  #prune(): void {
+    const keep = new Set<string>([this.serving.champion.version]);
+    const previous = this.#history[this.#history.length - 2];
+    if (previous !== undefined) keep.add(previous);
+    if (this.serving.challenger !== undefined) keep.add(this.serving.challenger.model.version);
+    for (const [version, model] of this.#models) {
+      if (keep.has(version)) continue;
+      this.#models.delete(version);
+      void this.#deps.retire(model);
+    }
   }
 
   /** Moves the champion back to the version that served before it (or to `to`). */
@@ -245,6 +284,7 @@ export class Lifecycle {
     });
     this.serving.champion = model;
     this.#history.push(target);
+    this.#prune();
     const reason = options.reason ?? 'manual rollback';
     await deps.store.appendAudit({
       at: deps.now(),
