@@ -1,5 +1,11 @@
 import { defineConfig } from 'tsup';
 
+/**
+ * Never bundled: onnxruntime-node is a native addon (its binding and provider libraries are found next to its
+ * own files) and is loaded lazily, on the first ONNX model.
+ */
+const external = ['onnxruntime-node'];
+
 export default defineConfig([
   {
     // The library: ESM + CJS, each with its own declarations (.d.ts / .d.cts).
@@ -10,6 +16,9 @@ export default defineConfig([
     sourcemap: true,
     target: 'es2022',
     platform: 'node',
+    external,
+    // The CJS build needs `import.meta.url` (onnx/execution-provider.ts finds onnxruntime-node's binding with it).
+    shims: true,
   },
   {
     // The `dissonance` bin: ESM only, executable.
@@ -19,6 +28,7 @@ export default defineConfig([
     sourcemap: true,
     target: 'es2022',
     platform: 'node',
+    external,
     banner: { js: '#!/usr/bin/env node' },
   },
 ]);

@@ -38,6 +38,8 @@ function childEnv(): NodeJS.ProcessEnv {
     env[key] = value;
   }
   env.NO_UPDATE_NOTIFIER = '1';
+  // onnxruntime-node's postinstall downloads CUDA files from a host this machine cannot reach; CPU needs none.
+  env.ONNXRUNTIME_NODE_INSTALL = 'skip';
   env.npm_config_update_notifier = 'false';
   return env;
 }

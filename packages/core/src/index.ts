@@ -70,6 +70,50 @@ export { sha256Hex } from './util/sha256.js';
 export { contentHash } from './util/content-hash.js';
 export { randomId } from './util/ids.js';
 
+// Built-in trainer (MLP / logistic regression in TypeScript) and its model
+export {
+  createMlpTrainer,
+  fitMlp,
+  MlpFit,
+  MlpModel,
+  mlpModelFromOnnx,
+  klGuard,
+  interpolateMlp,
+  lossAndGradient,
+  initMlp,
+  createPrng,
+  deriveSeed,
+  mlpForward,
+  DIVERGENCE_NAMES,
+} from './train/index.js';
+export type {
+  MlpTrainerOptions,
+  FitMlpOptions,
+  FitMlpResult,
+  Precision,
+  MlpModelOptions,
+  KlGuardOptions,
+  KlGuardResult,
+  LossBatch,
+  LossValue,
+  DissonanceTerm,
+  DivergenceName,
+  InitMlpOptions,
+  TrainingData,
+  Prng,
+  MlpWeights,
+  DenseLayer,
+  Activation,
+} from './train/index.js';
+
+// ONNX writer and reader (no protobuf dependency)
+export { writeOnnxMlp, readOnnxMlp, decodeOnnxModel, ONNX_INPUT_NAME, ONNX_OUTPUT_NAME, ONNX_OPSET } from './onnx/index.js';
+export type { WriteOnnxMlpOptions, OnnxMlp, OnnxOutputKind, ModelProto } from './onnx/index.js';
+
+// Runtime helpers
+export { MicroBatcher } from './runtime/index.js';
+export type { MicroBatcherOptions, MicroBatcherStats } from './runtime/index.js';
+
 // Telemetry
 export { TRACER_NAME } from './telemetry/tracer.js';
 

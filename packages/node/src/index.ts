@@ -1,7 +1,19 @@
 /**
- * `@dissonance/node` — the Node.js side of dissonance. For now: the package version and a config
- * file loader; the ONNX runtime, file registry/store and HTTP surface land in later releases.
+ * `@dissonance/node` — the Node.js side of dissonance: the onnxruntime-node model runtime (CPU, CUDA),
+ * the file registry and durable file store, config loading and the `dissonance` CLI.
  * @packageDocumentation
  */
 export { VERSION } from './version.js';
 export { loadConfigFile } from './config-file.js';
+export { FileRegistry, FileStore, writeFileAtomic, syncDirectory } from './files/index.js';
+export type { FileRegistryOptions, FileStoreOptions } from './files/index.js';
+export { OnnxNodeRuntime, OnnxNodeModel, probeCuda } from './onnx/index.js';
+export type {
+  OnnxNodeRuntimeOptions,
+  PartialModelInfo,
+  OutputKind,
+  CudaProbe,
+  ProbeCudaOptions,
+  ExecutionProvider,
+  ExecutionProviderOption,
+} from './onnx/index.js';

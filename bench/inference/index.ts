@@ -1,0 +1,197 @@
+/**
+ * Inference bench: how much the SDK's model path costs over raw onnxruntime-node, and what the MicroBatcher
+ * buys for many concurrent single-row calls.
+ *
+ *   npx tsx bench/inference/index.ts [--provider cpu|cuda|auto] [--json] [--seconds 1] [--batches 1,64,1024] [--threads N]
+ *
+ * Models: a proposer and a critic, each a seeded 64-128-10 MLP written by `writeOnnxMlp` (Gemm/Relu/Softmax,
+ * opset 17). In one run, at each batch size (default 1, 64, 1024), items/s of:
+ *   raw              two raw `InferenceSession.run` calls (proposer + critic, `Promise.all`, one reused feeds
+ *                    object), sessions created with the SDK's options on the same execution provider;
+ *   models+detector  the SDK's generate + detect: `OnnxNodeModel.run` for proposer and critic (`Promise.all`)
+ *                    and `totalVariation.measure` (the engine's default detector) into a reused buffer;
+ *   engine.process   `createEngine({ proposer, critics: [critic] }).process({ x, rows })`, no labels (validate
+ *                    → generate → detect → reconcile gates; a budget and quarantine that never trigger).
+ * Each is warmed up, then timed for ≥ `--seconds` per trial in 50 ms slices taking turns (so load from elsewhere
+ * hits all alike), 3 trials; the median is reported with SDK/raw ratios (target ≥ 0.90 for models+detector at
+ * batch ≥ 64).
+ * Then 1,000 concurrent single-row proposer calls with and without a `MicroBatcher` (maxBatch 256): as a burst
+ * (`Promise.all` of 1,000 calls; maxDelayMs 2 — the default, whose last partial batch waits the 2 ms — and 0,
+ * which flushes on the next macrotask), and as 1,000 closed-loop callers making 10 sequential calls each
+ * (maxDelayMs 2): rows/s and the ratio (target ≥ 10×).
+ * `--json` prints one JSON document on stdout (progress goes to stderr).
+ */
+import * as ort from 'onnxruntime-node';
+import { createEngine, totalVariation } from '../../packages/core/src/index.js';
+import { MicroBatcher } from '../../packages/core/src/runtime/index.js';
+import { OnnxNodeRuntime } from '../../packages/node/src/onnx/index.js';
+import { parseArgs } from './args.js';
+import { machineInfo } from './machine.js';
+import { compare, type Throughput, type Workload } from './measure.js';
+import { benchModelBytes, benchRows, CLASSES, INPUT_WIDTH, rawSessionOptions } from './models.js';
+
+const CONCURRENT_CALLS = 1000;
+/** Sequential calls per caller in the closed-loop measurement. */
+const CLOSED_LOOP_CALLS = 10;
+
+const args = parseArgs(process.argv.slice(2));
+const log = (line: string): void => {
+  if (args.json) process.stderr.write(`${line}\n`);
+  else console.log(line);
+};
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+let runtime: OnnxNodeRuntime;
+try {
+  runtime = new OnnxNodeRuntime({ executionProvider: args.provider, ...(args.threads === undefined ? {} : { intraOpNumThreads: args.threads }) });
+} catch (error) {
+  console.error(`bench: --provider ${args.provider}: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
+const proposerBytes = benchModelBytes(1);
+const criticBytes = benchModelBytes(2);
+const proposer = await runtime.loadBytes(proposerBytes, { name: 'proposer', version: '1' });
+const critic = await runtime.loadBytes(criticBytes, { name: 'critic', version: '1' });
+const provider = proposer.provider;
+const options = rawSessionOptions(provider, args.threads);
+const rawProposer = await ort.InferenceSession.create(proposerBytes, options);
+const rawCritic = await ort.InferenceSession.create(criticBytes, options);
+
+const machine = machineInfo(ort.env.versions.node ?? ort.env.versions.common ?? 'unknown', provider, runtime.providerReason);
+log(`machine: ${machine.cpuModel}, nproc ${machine.nproc}, ${machine.memoryGiB} GiB, node ${machine.node}, ${machine.platform}`);
+log(`onnxruntime-node ${machine.onnxruntime}, execution provider ${provider} (${machine.providerReason})`);
+log(`models: proposer + critic, ${INPUT_WIDTH}-128-${CLASSES} MLPs (writeOnnxMlp); ${args.seconds} s per trial, median of 3`);
+
+const engine = createEngine({
+  proposer,
+  critics: [critic],
+  maxBatchRows: Math.max(...args.batches),
+  concurrency: 1,
+  // Never defer or quarantine: every row is reconciled as unlabelled, the steady-state serving path.
+  policy: { dBudgetPerHour: 1e15, maxDissonance: 1 },
+});
+await engine.ready();
+
+interface BatchResultRow {
+  readonly batch: number;
+  readonly raw: Throughput;
+  readonly modelsDetector: Throughput;
+  readonly engineProcess: Throughput;
+  readonly ratioModelsDetector: number;
+  readonly ratioEngine: number;
+}
+
+const batchResults: BatchResultRow[] = [];
+log('');
+log('batch  raw items/s      models+detector  ratio   engine.process   ratio');
+for (const batch of args.batches) {
+  const x = benchRows(batch, batch);
+  const feeds = { features: new ort.Tensor('float32', x, [batch, INPUT_WIDTH]) };
+  const detectOut = new Float32Array(batch);
+  const workloads: Workload[] = [
+    { label: 'raw', items: batch, call: () => Promise.all([rawProposer.run(feeds), rawCritic.run(feeds)]) },
+    {
+      label: 'models+detector',
+      items: batch,
+      call: async () => {
+        const [p, q] = await Promise.all([proposer.run(x, batch), critic.run(x, batch)]);
+        return totalVariation.measure(p, q, batch, CLASSES, detectOut);
+      },
+    },
+    { label: 'engine.process', items: batch, call: () => engine.process({ x, rows: batch }) },
+  ];
+  const [raw, modelsDetector, engineProcess] = (await compare(workloads, args.seconds)) as [Throughput, Throughput, Throughput];
+  const row: BatchResultRow = {
+    batch,
+    raw,
+    modelsDetector,
+    engineProcess,
+    ratioModelsDetector: modelsDetector.itemsPerSecond / raw.itemsPerSecond,
+    ratioEngine: engineProcess.itemsPerSecond / raw.itemsPerSecond,
+  };
+  batchResults.push(row);
+  log(
+    `${String(batch).padStart(5)}  ${fmt(raw.itemsPerSecond).padStart(13)}  ${fmt(modelsDetector.itemsPerSecond).padStart(15)}  ` +
+      `${row.ratioModelsDetector.toFixed(3)}  ${fmt(engineProcess.itemsPerSecond).padStart(15)}  ${row.ratioEngine.toFixed(3)}`,
+  );
+}
+await engine.stop();
+
+// 1,000 concurrent single-row calls, with and without a MicroBatcher: one burst per timed call
+// (`Promise.all` of 1,000 calls), and 1,000 closed-loop callers (each awaits its row, then calls again).
+const all = benchRows(CONCURRENT_CALLS, 7);
+const views = Array.from({ length: CONCURRENT_CALLS }, (_, r) => all.subarray(r * INPUT_WIDTH, (r + 1) * INPUT_WIDTH));
+const batcher2 = new MicroBatcher(proposer, { maxBatch: 256, maxDelayMs: 2 });
+const batcher0 = new MicroBatcher(proposer, { maxBatch: 256, maxDelayMs: 0 });
+type Run = (x: Float32Array, rows: number) => Promise<Float32Array>;
+const unbatchedRun: Run = (x, rows) => proposer.run(x, rows);
+const burst = (run: Run) => () => Promise.all(views.map((v) => run(v, 1)));
+const closedLoop = (run: Run) => () =>
+  Promise.all(
+    views.map(async (v) => {
+      for (let i = 0; i < CLOSED_LOOP_CALLS; i++) await run(v, 1);
+    }),
+  );
+const bursts = (await compare(
+  [
+    { label: 'burst unbatched', items: CONCURRENT_CALLS, call: burst(unbatchedRun) },
+    { label: 'burst maxDelayMs 2', items: CONCURRENT_CALLS, call: burst((x, rows) => batcher2.run(x, rows)) },
+    { label: 'burst maxDelayMs 0', items: CONCURRENT_CALLS, call: burst((x, rows) => batcher0.run(x, rows)) },
+  ],
+  args.seconds,
+)) as [Throughput, Throughput, Throughput];
+const burstBatchRows = [batcher2.stats.meanBatchRows, batcher0.stats.meanBatchRows];
+const loopBatcher = new MicroBatcher(proposer, { maxBatch: 256, maxDelayMs: 2 });
+const loops = (await compare(
+  [
+    { label: 'closed loop unbatched', items: CONCURRENT_CALLS * CLOSED_LOOP_CALLS, call: closedLoop(unbatchedRun) },
+    { label: 'closed loop maxDelayMs 2', items: CONCURRENT_CALLS * CLOSED_LOOP_CALLS, call: closedLoop((x, rows) => loopBatcher.run(x, rows)) },
+  ],
+  args.seconds,
+)) as [Throughput, Throughput];
+await Promise.all([batcher2.close(), batcher0.close(), loopBatcher.close()]);
+const concurrency = {
+  calls: CONCURRENT_CALLS,
+  burst: {
+    unbatched: bursts[0],
+    maxDelayMs2: { ...bursts[1], meanBatchRows: burstBatchRows[0], ratio: bursts[1].itemsPerSecond / bursts[0].itemsPerSecond },
+    maxDelayMs0: { ...bursts[2], meanBatchRows: burstBatchRows[1], ratio: bursts[2].itemsPerSecond / bursts[0].itemsPerSecond },
+  },
+  closedLoop: {
+    callsPerCaller: CLOSED_LOOP_CALLS,
+    unbatched: loops[0],
+    maxDelayMs2: { ...loops[1], meanBatchRows: loopBatcher.stats.meanBatchRows, ratio: loops[1].itemsPerSecond / loops[0].itemsPerSecond },
+  },
+};
+const line = (label: string, t: Throughput, ratio?: number, rows?: number): string =>
+  `  ${label.padEnd(34)}${fmt(t.itemsPerSecond).padStart(12)}` +
+  (ratio === undefined ? '' : `  ${ratio.toFixed(1).padStart(5)}×  (mean batch ${rows?.toFixed(1) ?? '?'} rows)`);
+log('');
+log(`${CONCURRENT_CALLS} concurrent single-row proposer calls, rows/s (ratio to no MicroBatcher):`);
+log(' burst: Promise.all of 1,000 calls');
+log(line('without MicroBatcher', bursts[0]));
+log(line('MicroBatcher(256, maxDelayMs 2)', bursts[1], concurrency.burst.maxDelayMs2.ratio, burstBatchRows[0]));
+log(line('MicroBatcher(256, maxDelayMs 0)', bursts[2], concurrency.burst.maxDelayMs0.ratio, burstBatchRows[1]));
+log(` closed loop: 1,000 callers × ${CLOSED_LOOP_CALLS} sequential calls each`);
+log(line('without MicroBatcher', loops[0]));
+log(line('MicroBatcher(256, maxDelayMs 2)', loops[1], concurrency.closedLoop.maxDelayMs2.ratio, loopBatcher.stats.meanBatchRows));
+
+const targets = {
+  modelsDetectorAtLeast090AtBatch64Plus: batchResults.filter((r) => r.batch >= 64).every((r) => r.ratioModelsDetector >= 0.9),
+  microBatcherAtLeast10x: {
+    burstMaxDelayMs2: concurrency.burst.maxDelayMs2.ratio >= 10,
+    burstMaxDelayMs0: concurrency.burst.maxDelayMs0.ratio >= 10,
+    closedLoopMaxDelayMs2: concurrency.closedLoop.maxDelayMs2.ratio >= 10,
+  },
+};
+const met = (ok: boolean): string => (ok ? 'met' : 'NOT met');
+log('');
+log(`target models+detector/raw ≥ 0.90 at batch ≥ 64: ${met(targets.modelsDetectorAtLeast090AtBatch64Plus)}`);
+log(
+  `target MicroBatcher ≥ 10×: burst maxDelayMs 2 ${met(targets.microBatcherAtLeast10x.burstMaxDelayMs2)}, ` +
+    `burst maxDelayMs 0 ${met(targets.microBatcherAtLeast10x.burstMaxDelayMs0)}, ` +
+    `closed loop maxDelayMs 2 ${met(targets.microBatcherAtLeast10x.closedLoopMaxDelayMs2)}`,
+);
+if (args.json) console.log(JSON.stringify({ machine, args, batches: batchResults, concurrency, targets }, null, 2));
+
+await Promise.all([proposer.dispose(), critic.dispose(), rawProposer.release(), rawCritic.release()]);

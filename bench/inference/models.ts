@@ -1,0 +1,36 @@
+import type { InferenceSession } from 'onnxruntime-node';
+import { writeOnnxMlp } from '../../packages/core/src/onnx/index.js';
+import { initMlp } from '../../packages/core/src/train/mlp-init.js';
+import { createPrng } from '../../packages/core/src/train/prng.js';
+import type { ExecutionProvider } from '../../packages/node/src/onnx/index.js';
+
+/** Features per row of the bench models. */
+export const INPUT_WIDTH = 64;
+/** Classes of the bench models. */
+export const CLASSES = 10;
+/** Hidden layer widths of the bench models. */
+export const HIDDEN: readonly number[] = [128];
+
+/** ONNX bytes of a seeded 64-128-10 MLP (random weights and biases) written by `writeOnnxMlp`. */
+export function benchModelBytes(seed: number): Uint8Array {
+  const weights = initMlp({ inputWidth: INPUT_WIDTH, hidden: HIDDEN, classes: CLASSES, seed });
+  const prng = createPrng(seed + 1000);
+  for (const layer of weights.layers) for (let i = 0; i < layer.bias.length; i++) layer.bias[i] = 0.1 * prng.normal();
+  return writeOnnxMlp(weights, { metadata: { purpose: 'bench', seed: String(seed) } });
+}
+
+/** `rows × INPUT_WIDTH` seeded normal features. */
+export function benchRows(rows: number, seed: number): Float32Array {
+  const prng = createPrng(seed);
+  return Float32Array.from({ length: rows * INPUT_WIDTH }, () => prng.normal());
+}
+
+/** The session options the SDK uses, for raw sessions on the same provider. */
+export function rawSessionOptions(provider: ExecutionProvider, threads: number | undefined): InferenceSession.SessionOptions {
+  return {
+    graphOptimizationLevel: 'all',
+    executionMode: 'sequential',
+    executionProviders: provider === 'cuda' ? [{ name: 'cuda', deviceId: 0 }, 'cpu'] : ['cpu'],
+    ...(threads === undefined ? {} : { intraOpNumThreads: threads }),
+  };
+}

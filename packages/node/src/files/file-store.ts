@@ -1,0 +1,310 @@
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import {
+  DissonanceError,
+  checkedExampleCopy,
+  cloneJson,
+  exampleCopy,
+  toDissonanceError,
+  type AuditEntry,
+  type JsonValue,
+  type Store,
+  type TrainingExample,
+} from '@dissonance/core';
+import { AppendLog, LogCorruptError } from './append-log.js';
+import { syncDirectory, writeFileAtomic } from './atomic-write.js';
+import { auditCopy, auditLine, checkedAuditCopy, parseAuditLine } from './audit-record.js';
+import { examplesLine, parseExamplesLine } from './example-record.js';
+import { acquireLockFile, type LockFile } from './lock-file.js';
+import { sweepTempFiles } from './temp-files.js';
+
+/** Options of {@link FileStore.open}. */
+export interface FileStoreOptions {
+  /** Directory of the store's files; created when absent. One open store per directory at a time. */
+  readonly dir: string;
+  /** Most examples the replay buffer holds; the oldest are evicted beyond it. Default 10 000. */
+  readonly capacity?: number;
+}
+
+const EXAMPLES = 'examples.log';
+const VALUES = 'values.json';
+const AUDIT = 'audit.log';
+const LOCK = 'store.lock';
+/** Examples per line when the log is rewritten by compaction. */
+const COMPACT_CHUNK = 1000;
+
+/**
+ * A durable {@link Store} in a directory, without native dependencies:
+ *
+ * ```
+ * <dir>/examples.log   replay buffer: one JSON line per appended batch (float32 as base64), fsync'd per append
+ * <dir>/values.json    key → JSON value, replaced atomically on every change
+ * <dir>/audit.log      one JSON line per audit entry, fsync'd per append
+ * <dir>/store.lock     held while open: { pid, host } of the process that has the store open
+ * ```
+ *
+ * Every write resolves only once it is on disk. Contents are loaded into memory on open; a torn last line of
+ * either log (a crash during an append that was never acknowledged) is cut off, while damage before the tail
+ * fails the open with `E_STORE`. The replay buffer is bounded by `capacity` in memory; once the log holds more
+ * than twice `capacity` examples it is rewritten atomically with just the buffer. One process at a time:
+ * a second open of the same directory fails with `E_STORE` while the first holder lives. Calls run one at a
+ * time in call order; inputs are checked like the memory store's (`E_INPUT`, nothing changed); I/O failures
+ * and calls after `close()` are `E_STORE`.
+ */
+export class FileStore implements Store {
+  /** `file`. */
+  readonly name = 'file';
+  /** Always true: contents survive a restart. */
+  readonly durable = true;
+  /** Absolute path of the store's directory. */
+  readonly dir: string;
+  /** Replay-buffer bound. */
+  readonly capacity: number;
+  /** Insertion order is age order: the first key is the oldest example. */
+  readonly #examples: Map<string, TrainingExample>;
+  #values: Map<string, JsonValue>;
+  readonly #audit: AuditEntry[];
+  readonly #examplesLog: AppendLog;
+  readonly #auditLog: AppendLog;
+  readonly #lock: LockFile;
+  /** Examples written to the log since it was last rewritten: what a reopen replays. */
+  #logged: number;
+  #queue: Promise<unknown> = Promise.resolve();
+  #closed = false;
+
+  private constructor(parts: {
+    dir: string;
+    capacity: number;
+    examples: Map<string, TrainingExample>;
+    values: Map<string, JsonValue>;
+    audit: AuditEntry[];
+    examplesLog: AppendLog;
+    auditLog: AppendLog;
+    lock: LockFile;
+    logged: number;
+  }) {
+    this.dir = parts.dir;
+    this.capacity = parts.capacity;
+    this.#examples = parts.examples;
+    this.#values = parts.values;
+    this.#audit = parts.audit;
+    this.#examplesLog = parts.examplesLog;
+    this.#auditLog = parts.auditLog;
+    this.#lock = parts.lock;
+    this.#logged = parts.logged;
+  }
+
+  /**
+   * Opens (creating when absent) the store in `options.dir` and loads it. Throws `E_CONFIG` for bad options,
+   * `E_STORE` when the directory is in use by another live process, cannot be read or written, or holds
+   * damaged files (named in the message).
+   */
+  static async open(options: FileStoreOptions): Promise<FileStore> {
+    const capacity = options.capacity ?? 10_000;
+    if (!Number.isSafeInteger(capacity) || capacity < 1) {
+      throw new DissonanceError('E_CONFIG', `store capacity must be a positive integer, got ${capacity}`, {
+        details: { field: 'capacity' },
+      });
+    }
+    if (typeof options.dir !== 'string' || options.dir.length === 0) {
+      throw new DissonanceError('E_CONFIG', 'file store dir must be a non-empty path', { details: { field: 'dir' } });
+    }
+    const dir = resolve(options.dir);
+    let lock: LockFile | undefined;
+    const opened: AppendLog[] = [];
+    try {
+      const created = await mkdir(dir, { recursive: true });
+      if (created !== undefined) await syncDirectory(dirname(created));
+      lock = await acquireLockFile(join(dir, LOCK), { code: 'E_STORE' });
+      await sweepTempFiles(dir);
+      const values = await readValues(join(dir, VALUES));
+      const examples = await openLog(join(dir, EXAMPLES), parseExamplesLine);
+      opened.push(examples.log);
+      const audit = await openLog(join(dir, AUDIT), parseAuditLine);
+      opened.push(audit.log);
+      const buffer = new Map<string, TrainingExample>();
+      let logged = 0;
+      for (const batch of examples.records) {
+        insert(buffer, batch, capacity);
+        logged += batch.length;
+      }
+      const store = new FileStore({
+        dir,
+        capacity,
+        examples: buffer,
+        values,
+        audit: audit.records,
+        examplesLog: examples.log,
+        auditLog: audit.log,
+        lock,
+        logged,
+      });
+      await store.#compactIfDue();
+      return store;
+    } catch (error) {
+      for (const log of opened) await log.close().catch(() => undefined);
+      await lock?.release();
+      throw toDissonanceError(error, 'E_STORE', `file store ${dir}`);
+    }
+  }
+
+  appendExamples(examples: readonly TrainingExample[]): Promise<void> {
+    return this.#run('append examples', async () => {
+      if (!Array.isArray(examples)) throw new DissonanceError('E_INPUT', 'examples must be an array');
+      const copies = examples.map((example, i) => checkedExampleCopy(example, `examples[${i}]`));
+      if (copies.length === 0) return;
+      await this.#examplesLog.append([examplesLine(copies)]);
+      insert(this.#examples, copies, this.capacity);
+      this.#logged += copies.length;
+      await this.#compactIfDue();
+    });
+  }
+
+  examples(limit?: number): Promise<TrainingExample[]> {
+    return this.#run('read examples', () => {
+      if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 0)) {
+        throw new DissonanceError('E_INPUT', `limit must be an integer ≥ 0, got ${limit}`, { details: { field: 'limit' } });
+      }
+      const all = [...this.#examples.values()];
+      const newest = limit === undefined ? all : all.slice(Math.max(0, all.length - limit));
+      return Promise.resolve(newest.map(exampleCopy));
+    });
+  }
+
+  countExamples(): Promise<number> {
+    return this.#run('count examples', () => Promise.resolve(this.#examples.size));
+  }
+
+  getValue(key: string): Promise<JsonValue | undefined> {
+    return this.#run('get value', () => {
+      const value = this.#values.get(key);
+      return Promise.resolve(value === undefined ? undefined : cloneJson(value, key));
+    });
+  }
+
+  setValue(key: string, value: JsonValue): Promise<void> {
+    return this.#run('set value', async () => {
+      if (typeof key !== 'string' || key.length === 0) {
+        throw new DissonanceError('E_INPUT', 'value key must be a non-empty string', { details: { field: 'key' } });
+      }
+      const next = new Map(this.#values).set(key, cloneJson(value, key));
+      await this.#writeValues(next);
+    });
+  }
+
+  deleteValue(key: string): Promise<void> {
+    return this.#run('delete value', async () => {
+      if (!this.#values.has(key)) return;
+      const next = new Map(this.#values);
+      next.delete(key);
+      await this.#writeValues(next);
+    });
+  }
+
+  appendAudit(entry: AuditEntry): Promise<void> {
+    return this.#run('append audit', async () => {
+      const copy = checkedAuditCopy(entry);
+      await this.#auditLog.append([auditLine(copy)]);
+      this.#audit.push(copy);
+    });
+  }
+
+  audit(): Promise<AuditEntry[]> {
+    return this.#run('read audit', () => Promise.resolve(this.#audit.map(auditCopy)));
+  }
+
+  /**
+   * Waits for calls already made, closes the files and releases the directory; later calls reject with
+   * `E_STORE`. Everything acknowledged is already on disk. Safe to call twice.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#queue.catch(() => undefined);
+    await this.#examplesLog.close().catch(() => undefined);
+    await this.#auditLog.close().catch(() => undefined);
+    await this.#lock.release();
+    this.#examples.clear();
+    this.#values.clear();
+    this.#audit.length = 0;
+  }
+
+  /** Queues `work` after every earlier call, unless closed; unexpected failures become `E_STORE`. */
+  #run<T>(what: string, work: () => Promise<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(new DissonanceError('E_STORE', `file store ${this.dir} is closed`));
+    const result = this.#queue.then(async () => {
+      try {
+        return await work();
+      } catch (error) {
+        throw toDissonanceError(error, 'E_STORE', `file store ${this.dir}: ${what}`);
+      }
+    });
+    this.#queue = result.catch(() => undefined);
+    return result;
+  }
+
+  async #writeValues(next: Map<string, JsonValue>): Promise<void> {
+    await writeFileAtomic(join(this.dir, VALUES), `${JSON.stringify(Object.fromEntries(next))}\n`);
+    this.#values = next;
+  }
+
+  /**
+   * Rewrites the examples log with just the buffer once it holds more than twice `capacity` examples. The
+   * appends were durable before this runs, so a failed rewrite loses nothing: the next append tries again.
+   */
+  async #compactIfDue(): Promise<void> {
+    if (this.#logged <= 2 * this.capacity) return;
+    const all = [...this.#examples.values()];
+    const lines: string[] = [];
+    for (let start = 0; start < all.length; start += COMPACT_CHUNK) lines.push(examplesLine(all.slice(start, start + COMPACT_CHUNK)));
+    try {
+      await this.#examplesLog.replace(lines);
+      this.#logged = all.length;
+    } catch {
+      // The old log is intact (or the new one is in place): retried on the next append.
+    }
+  }
+}
+
+/** Adds a batch to the buffer (an id already held moves to the newest place) and evicts beyond `capacity`. */
+function insert(buffer: Map<string, TrainingExample>, batch: readonly TrainingExample[], capacity: number): void {
+  for (const example of batch) {
+    buffer.delete(example.id);
+    buffer.set(example.id, example);
+  }
+  for (const id of buffer.keys()) {
+    if (buffer.size <= capacity) break;
+    buffer.delete(id);
+  }
+}
+
+async function openLog<T>(path: string, parse: (line: string) => T): Promise<{ log: AppendLog; records: T[] }> {
+  try {
+    const { log, contents } = await AppendLog.open(path, parse);
+    return { log, records: contents.records };
+  } catch (error) {
+    if (error instanceof LogCorruptError) {
+      throw new DissonanceError('E_STORE', error.message, { cause: error, details: { path, line: error.line } });
+    }
+    throw error;
+  }
+}
+
+/** The values in `values.json`; none when it does not exist; `E_STORE` naming the file when it is damaged. */
+async function readValues(path: string): Promise<Map<string, JsonValue>> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
+    throw error;
+  }
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not a JSON object');
+    return new Map(Object.entries(value).map(([key, item]) => [key, cloneJson(item, key)]));
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new DissonanceError('E_STORE', `values file ${path} is damaged: ${reason}`, { cause: error, details: { path } });
+  }
+}

@@ -1,0 +1,183 @@
+import { DissonanceError, toDissonanceError, type LoadedModel, type ModelArtifact } from '@dissonance/core';
+import type { InferenceSession } from 'onnxruntime-node';
+import type { ExecutionProvider } from './execution-provider.js';
+import { chooseInput, chooseOutput } from './model-io.js';
+import type { OrtModule } from './ort-module.js';
+import { looksLikeProbabilities, softmaxRows } from './softmax-rows.js';
+
+/** What a model's chosen output holds: probabilities are passed through, logits get a softmax. */
+export type OutputKind = 'probabilities' | 'logits';
+
+/** How to read a session: everything {@link OnnxNodeModel.fromSession} needs besides the session. */
+export interface OnnxSessionView {
+  readonly name: string;
+  readonly version: string;
+  /** Expected input width; checked against the model's declared width when both are known. */
+  readonly inputWidth?: number;
+  /** Expected class count; checked against the model's declared or observed width when both are known. */
+  readonly classes?: number;
+  /** Output to read (default: see {@link chooseOutput}). */
+  readonly outputName?: string;
+  /** `auto` (default) probes the model once: see {@link OnnxNodeModel.fromSession}. */
+  readonly outputs?: OutputKind | 'auto';
+  readonly artifact?: ModelArtifact;
+  readonly provider: ExecutionProvider;
+}
+
+/** Rows run at load time when a model's output kind or class count must be observed. */
+const PROBE_ROWS = 4;
+
+/**
+ * An ONNX model in an onnxruntime-node session: a {@link LoadedModel}. `run(x, rows)` feeds `x` as a
+ * `float32 [rows, inputWidth]` tensor without copying it, reads the chosen output, and applies a row softmax
+ * when the output holds logits. Concurrent runs are allowed (onnxruntime runs them one by one); `dispose()`
+ * waits for runs in flight, then releases the session. Create it with {@link OnnxNodeRuntime}.
+ */
+export class OnnxNodeModel implements LoadedModel {
+  readonly name: string;
+  readonly version: string;
+  readonly inputWidth: number;
+  readonly classes: number;
+  readonly artifact: ModelArtifact | undefined;
+  /** Name of the graph input fed. */
+  readonly inputName: string;
+  /** Name of the graph output read. */
+  readonly outputName: string;
+  /** Whether the output held probabilities or logits (then a softmax is applied). */
+  readonly outputKind: OutputKind;
+  /** The execution provider the session was created for. */
+  readonly provider: ExecutionProvider;
+  readonly #ort: OrtModule;
+  readonly #session: InferenceSession;
+  readonly #fetches: readonly string[];
+  #active = 0;
+  #idle: (() => void) | undefined;
+  #disposed: Promise<void> | undefined;
+
+  private constructor(ort: OrtModule, session: InferenceSession, view: OnnxSessionView, io: ResolvedIo) {
+    this.#ort = ort;
+    this.#session = session;
+    this.name = view.name;
+    this.version = view.version;
+    this.artifact = view.artifact;
+    this.provider = view.provider;
+    this.inputName = io.inputName;
+    this.outputName = io.outputName;
+    this.inputWidth = io.inputWidth;
+    this.classes = io.classes;
+    this.outputKind = io.outputKind;
+    this.#fetches = [io.outputName];
+  }
+
+  /**
+   * Wraps an open session. Input and output are found from the session's metadata; the width comes from the
+   * model (or `view.inputWidth` when the model leaves it symbolic), and they must agree when both are known.
+   * With `outputs: 'auto'` (default) the output kind is decided by a probe, not by reading the graph: a few
+   * fixed rows (zeros and deterministic values in [-3, 3]) are run once, and the output is taken as
+   * probabilities when every value is in [0, 1] and every row sums to 1 within 1e-4, else as logits. The same
+   * probe supplies the class count when neither the model nor `view.classes` declares it. `E_MODEL` on any
+   * mismatch; the session is left open (the caller releases it).
+   */
+  static async fromSession(ort: OrtModule, session: InferenceSession, view: OnnxSessionView): Promise<OnnxNodeModel> {
+    const label = `${view.name}@${view.version}`;
+    const input = chooseInput(session, label);
+    const output = chooseOutput(session, label, view.outputName);
+    const inputWidth = agree(label, 'input width', input.width, view.inputWidth);
+    if (inputWidth === undefined) {
+      throw new DissonanceError('E_MODEL', `${label}: the model does not declare its input width; pass inputWidth`);
+    }
+    let classes = agree(label, 'class count', output.classes, view.classes);
+    let outputKind = view.outputs === 'auto' || view.outputs === undefined ? undefined : view.outputs;
+    if (outputKind === undefined || classes === undefined) {
+      const probe = await runProbe(ort, session, input.name, output.name, inputWidth, label);
+      const observed = probe.length / PROBE_ROWS;
+      classes = agree(label, 'class count', observed, classes);
+      if (classes === undefined || !Number.isInteger(observed)) {
+        throw new DissonanceError('E_MODEL', `${label}: output "${output.name}" gave ${probe.length} values for ${PROBE_ROWS} rows`);
+      }
+      outputKind ??= looksLikeProbabilities(probe, PROBE_ROWS, classes) ? 'probabilities' : 'logits';
+    }
+    if (classes < 2) throw new DissonanceError('E_MODEL', `${label}: output "${output.name}" has ${classes} class(es), need ≥ 2`);
+    return new OnnxNodeModel(ort, session, view, { inputName: input.name, outputName: output.name, inputWidth, classes, outputKind });
+  }
+
+  /** Runs `rows` rows of `x` (exactly `rows × inputWidth` values, else `E_INPUT`); session errors → `E_MODEL`. */
+  async run(x: Float32Array, rows: number): Promise<Float32Array> {
+    if (this.#disposed !== undefined) throw new DissonanceError('E_MODEL', `model ${this.name}@${this.version} is disposed`);
+    const width = this.inputWidth;
+    if (!Number.isInteger(rows) || rows < 0) {
+      throw new DissonanceError('E_INPUT', `${this.name}: rows must be a non-negative integer, got ${rows}`);
+    }
+    if (!(x instanceof Float32Array) || x.length !== rows * width) {
+      const got = x instanceof Float32Array ? `${x.length} values` : 'not a Float32Array';
+      throw new DissonanceError('E_INPUT', `${this.name}: x has ${got}, expected ${rows} rows × ${width} = ${rows * width}`, {
+        details: { rows, inputWidth: width },
+      });
+    }
+    if (rows === 0) return new Float32Array(0);
+    this.#active++;
+    try {
+      // A fresh dims array per call: the tensor keeps it and the session reads it on a later tick.
+      const feeds = { [this.inputName]: new this.#ort.Tensor('float32', x, [rows, width]) };
+      let result: InferenceSession.ReturnType;
+      try {
+        result = await this.#session.run(feeds, this.#fetches);
+      } catch (error) {
+        throw toDissonanceError(error, 'E_MODEL', `model ${this.name}@${this.version} failed on ${rows} rows`);
+      }
+      return this.#read(result, rows);
+    } finally {
+      if (--this.#active === 0) this.#idle?.();
+    }
+  }
+
+  /** Waits for runs in flight, then releases the session. Later runs reject with `E_MODEL`. Safe twice. */
+  dispose(): Promise<void> {
+    this.#disposed ??= (async () => {
+      if (this.#active > 0) await new Promise<void>((resolve) => (this.#idle = resolve));
+      await this.#session.release();
+    })();
+    return this.#disposed;
+  }
+
+  #read(result: InferenceSession.ReturnType, rows: number): Float32Array {
+    const k = this.classes;
+    const out = result[this.outputName];
+    const data = out?.data;
+    if (!(data instanceof Float32Array) || data.length !== rows * k) {
+      const got = data instanceof Float32Array ? `${data.length} values` : `type ${out?.type ?? 'none'}`;
+      throw new DissonanceError('E_MODEL', `model ${this.name}@${this.version} output "${this.outputName}" has ${got}, expected ${rows} × ${k}`);
+    }
+    return this.outputKind === 'logits' ? softmaxRows(data, rows, k) : data;
+  }
+}
+
+interface ResolvedIo {
+  readonly inputName: string;
+  readonly outputName: string;
+  readonly inputWidth: number;
+  readonly classes: number;
+  readonly outputKind: OutputKind;
+}
+
+function agree(label: string, what: string, declared: number | undefined, expected: number | undefined): number | undefined {
+  if (declared !== undefined && expected !== undefined && declared !== expected) {
+    throw new DissonanceError('E_MODEL', `${label}: the model's ${what} is ${declared}, expected ${expected}`, {
+      details: { declared, expected },
+    });
+  }
+  return declared ?? expected;
+}
+
+async function runProbe(ort: OrtModule, session: InferenceSession, input: string, output: string, width: number, label: string): Promise<Float32Array> {
+  const x = new Float32Array(PROBE_ROWS * width);
+  for (let i = width; i < x.length; i++) x[i] = 3 * Math.sin(1.7 * i + 0.3);
+  try {
+    const result = await session.run({ [input]: new ort.Tensor('float32', x, [PROBE_ROWS, width]) }, [output]);
+    const data = result[output]?.data;
+    if (!(data instanceof Float32Array)) throw new Error(`output "${output}" is not float32`);
+    return data;
+  } catch (error) {
+    throw toDissonanceError(error, 'E_MODEL', `${label}: probe run failed`);
+  }
+}
