@@ -56,6 +56,7 @@ export { MemoryTransport } from './memory/memory-transport.js';
 export { checkRegisterInput, checkName, REGISTRY_NAME } from './memory/register-input.js';
 export { cloneJson } from './memory/clone-json.js';
 export { checkedExampleCopy, exampleCopy } from './memory/copy-example.js';
+export { checkedAuditCopy, auditCopy } from './memory/copy-audit.js';
 export type { MemoryTransportOptions } from './memory/memory-transport.js';
 
 // Schemas and encodings

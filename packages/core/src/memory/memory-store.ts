@@ -1,3 +1,4 @@
+import { auditCopy, checkedAuditCopy } from './copy-audit.js';
 import { DissonanceError } from '../errors.js';
 import type { TrainingExample } from '../ports/batch.js';
 import type { AuditEntry, JsonValue, Store } from '../ports/store.js';
@@ -125,32 +126,3 @@ function checkKey(key: unknown): void {
   }
 }
 
-function checkedAuditCopy(entry: AuditEntry): AuditEntry {
-  const value: unknown = entry;
-  if (typeof value !== 'object' || value === null) throw new DissonanceError('E_INPUT', 'audit entry must be an object');
-  const { at, who, action, before, after, reason } = value as Partial<Record<keyof AuditEntry, unknown>>;
-  if (typeof at !== 'number' || !Number.isFinite(at)) throw badAudit('at', 'must be a finite number');
-  if (typeof who !== 'string' || who.length === 0) throw badAudit('who', 'must be a non-empty string');
-  if (typeof action !== 'string' || action.length === 0) throw badAudit('action', 'must be a non-empty string');
-  if (reason !== undefined && typeof reason !== 'string') throw badAudit('reason', 'must be a string');
-  return {
-    at,
-    who,
-    action,
-    ...(before === undefined ? {} : { before: cloneJson(before, 'audit.before') }),
-    ...(after === undefined ? {} : { after: cloneJson(after, 'audit.after') }),
-    ...(reason === undefined ? {} : { reason }),
-  };
-}
-
-function auditCopy(entry: AuditEntry): AuditEntry {
-  return {
-    ...entry,
-    ...(entry.before === undefined ? {} : { before: cloneJson(entry.before, 'audit.before') }),
-    ...(entry.after === undefined ? {} : { after: cloneJson(entry.after, 'audit.after') }),
-  };
-}
-
-function badAudit(field: string, problem: string): DissonanceError {
-  return new DissonanceError('E_INPUT', `audit.${field} ${problem}`, { details: { field: `audit.${field}` } });
-}

@@ -1,36 +1,4 @@
-import { DissonanceError, cloneJson, type AuditEntry } from '@dissonance/core';
-
-/**
- * Checks an audit entry and returns a private copy holding only the {@link AuditEntry} fields (`E_INPUT`
- * naming the field: `at` not finite, empty `who` or `action`, a non-string `reason`, non-JSON `before`/`after`).
- * The same rules as the memory store's.
- */
-export function checkedAuditCopy(entry: AuditEntry): AuditEntry {
-  const value: unknown = entry;
-  if (typeof value !== 'object' || value === null) throw new DissonanceError('E_INPUT', 'audit entry must be an object');
-  const { at, who, action, before, after, reason } = value as Partial<Record<keyof AuditEntry, unknown>>;
-  if (typeof at !== 'number' || !Number.isFinite(at)) throw bad('at', 'must be a finite number');
-  if (typeof who !== 'string' || who.length === 0) throw bad('who', 'must be a non-empty string');
-  if (typeof action !== 'string' || action.length === 0) throw bad('action', 'must be a non-empty string');
-  if (reason !== undefined && typeof reason !== 'string') throw bad('reason', 'must be a string');
-  return {
-    at,
-    who,
-    action,
-    ...(before === undefined ? {} : { before: cloneJson(before, 'audit.before') }),
-    ...(after === undefined ? {} : { after: cloneJson(after, 'audit.after') }),
-    ...(reason === undefined ? {} : { reason }),
-  };
-}
-
-/** A deep copy of a checked audit entry, for handing out. */
-export function auditCopy(entry: AuditEntry): AuditEntry {
-  return {
-    ...entry,
-    ...(entry.before === undefined ? {} : { before: cloneJson(entry.before, 'audit.before') }),
-    ...(entry.after === undefined ? {} : { after: cloneJson(entry.after, 'audit.after') }),
-  };
-}
+import { checkedAuditCopy, type AuditEntry } from '@dissonance/core';
 
 /** One line of `audit.log`. */
 export function auditLine(entry: AuditEntry): string {
@@ -40,8 +8,4 @@ export function auditLine(entry: AuditEntry): string {
 /** Parses one line of `audit.log`; throws when it is not a valid entry. */
 export function parseAuditLine(line: string): AuditEntry {
   return checkedAuditCopy(JSON.parse(line) as AuditEntry);
-}
-
-function bad(field: string, problem: string): DissonanceError {
-  return new DissonanceError('E_INPUT', `audit.${field} ${problem}`, { details: { field: `audit.${field}` } });
 }

@@ -2,6 +2,8 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import {
   DissonanceError,
+  auditCopy,
+  checkedAuditCopy,
   checkedExampleCopy,
   cloneJson,
   exampleCopy,
@@ -13,7 +15,7 @@ import {
 } from '@dissonance/core';
 import { AppendLog, LogCorruptError } from './append-log.js';
 import { syncDirectory, writeFileAtomic } from './atomic-write.js';
-import { auditCopy, auditLine, checkedAuditCopy, parseAuditLine } from './audit-record.js';
+import { auditLine, parseAuditLine } from './audit-record.js';
 import { examplesLine, parseExamplesLine } from './example-record.js';
 import { acquireLockFile, type LockFile } from './lock-file.js';
 import { sweepTempFiles } from './temp-files.js';
