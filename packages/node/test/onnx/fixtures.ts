@@ -1,12 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-// Core's ONNX writer and MLP helpers, from source (not all are exported from @dissonance/core's index).
+// Core's ONNX writer and MLP helpers.
 import { createPrng, decodeOnnxModel, initMlp, writeOnnxMlp, type MlpWeights } from '@dissonance/core';
 // Test-only: re-encode a decoded graph after editing it (not part of the public API).
 import { encodeOnnxModel } from '../../../core/src/onnx/encode-model.js';
 
-export { mlpForward } from '../../../core/src/train/mlp-forward.js';
+export { mlpForward } from '@dissonance/core';
 export { writeOnnxMlp };
 export type { MlpWeights };
 
