@@ -25,7 +25,8 @@ ensure_dependencies() {
 # only when down, then wait until it answers, with a bounded timeout.
 # ---------------------------------------------------------------------------------------------
 ensure_services() {
-  :
+  # Debian's Chromium for the browser tests (the demo report); apt, never a browser download.
+  bash scripts/ensure-chromium.sh >/dev/null
 }
 
 # The Python venv (.venv) for fixtures and reference checks of the integration project.
