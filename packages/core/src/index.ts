@@ -111,6 +111,10 @@ export type {
 export { writeOnnxMlp, readOnnxMlp, decodeOnnxModel, ONNX_INPUT_NAME, ONNX_OUTPUT_NAME, ONNX_OPSET } from './onnx/index.js';
 export type { WriteOnnxMlpOptions, OnnxMlp, OnnxOutputKind, ModelProto } from './onnx/index.js';
 
+// Data helpers for experiments
+export { parseCsvDataset, fitStandardScaler, seededSplit } from './data/index.js';
+export type { Dataset, ParseCsvOptions, StandardScaler, LoopSplit, SplitOptions } from './data/index.js';
+
 // Runtime helpers
 export { MicroBatcher } from './runtime/index.js';
 export type { MicroBatcherOptions, MicroBatcherStats } from './runtime/index.js';

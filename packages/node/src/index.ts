@@ -17,3 +17,6 @@ export type {
   ExecutionProvider,
   ExecutionProviderOption,
 } from './onnx/index.js';
+export { runDemo, type DemoOptions } from './demo/run-demo.js';
+export { renderReport } from './demo/render-report.js';
+export type { DemoResult, StrategyResult, VersionRecord, DissonanceRound, CurvePoint, MeanSd } from './demo/demo-result.js';

@@ -1,3 +1,5 @@
+import { runDemoCommand } from './demo/demo-command.js';
+import { demoWorkerMain } from './demo/seed-workers.js';
 import { VERSION } from './version.js';
 
 /** Where the CLI writes; injectable so tests need no child process. */
@@ -6,6 +8,8 @@ export interface CliIo {
   readonly out: (text: string) => void;
   /** Writes to standard error. */
   readonly err: (text: string) => void;
+  /** Whether standard error is a terminal (progress bars); default false. */
+  readonly isTty?: boolean;
 }
 
 /** Exit code for a command line that could not be understood. */
@@ -15,6 +19,9 @@ export const EXIT_USAGE = 2;
 export const HELP = `Usage: dissonance [options]
 
 A self-correcting model loop: generate → detect → reconcile → retrain.
+
+Commands:
+  demo           run the loop on a real data set against baselines (dissonance demo --help)
 
 Options:
   -v, --version  print the version of @dissonance/node and exit
@@ -40,8 +47,19 @@ export function runCli(argv: readonly string[], io: CliIo): number {
     io.out(`${VERSION}\n`);
     return 0;
   }
+  if (first === 'demo') return usageError(io, 'the demo command runs through runCliAsync');
   const kind = first.startsWith('-') ? 'option' : 'command';
   return usageError(io, `unknown ${kind} "${first}"`);
+}
+
+/**
+ * Runs the CLI like {@link runCli}, and also the commands that take time (`demo`); resolves to the exit code.
+ */
+export async function runCliAsync(argv: readonly string[], io: CliIo): Promise<number> {
+  if (argv[0] === 'demo') return runDemoCommand(argv.slice(1), io);
+  // Internal: a child process of `demo` running some seeds (see demo/seed-workers.ts).
+  if (argv[0] === 'demo-worker') return demoWorkerMain(argv.slice(1), io);
+  return runCli(argv, io);
 }
 
 function usageError(io: CliIo, message: string): number {

@@ -1,0 +1,38 @@
+import type { PolicyPatch } from '@dissonance/core';
+
+/** The knobs of the demo's loop, the same for every strategy. */
+export interface LoopSettings {
+  /** Rows per streamed batch. */
+  readonly batch: number;
+  /** Hidden layers of the proposer. */
+  readonly hidden: readonly number[];
+  /** Fit of the first proposer on the seed set. */
+  readonly seedEpochs: number;
+  readonly seedLearningRate: number;
+  /** Fits of the built-in trainer (warm start from the champion). */
+  readonly retrainEpochs: number;
+  readonly retrainLearningRate: number;
+  readonly retrainBatchSize: number;
+  /** Retrain (and refit the critics) after this many batches, and after the last. */
+  readonly retrainEveryBatches: number;
+  /** Policy of the loop (printed and recorded). */
+  readonly policy: PolicyPatch;
+}
+
+/**
+ * Defaults: a 64-unit MLP proposer; a retrain every 7 batches (6 per stream on digits);
+ * `klEps` 0.25 (the POC's 0.02 lets a warm-started model move too little per round to learn from ~30 new
+ * labels); `maxDissonance` 2 and `dBudgetPerHour` 10⁹ so that no gate withholds items from the oracle — the
+ * label budget is enforced by the label source, per batch.
+ */
+export const DEFAULT_SETTINGS: LoopSettings = {
+  batch: 32,
+  hidden: [64],
+  seedEpochs: 100,
+  seedLearningRate: 5e-3,
+  retrainEpochs: 10,
+  retrainLearningRate: 5e-3,
+  retrainBatchSize: 32,
+  retrainEveryBatches: 7,
+  policy: { klEps: 0.25, maxDissonance: 2, dBudgetPerHour: 1e9, maxGoldenDrop: 0.015 },
+};
