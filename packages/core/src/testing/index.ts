@@ -4,6 +4,7 @@
  */
 export { ManualClock } from '../clock/manual-clock.js';
 export { expectCode } from './expect-code.js';
+export { rejectionOf } from './rejection-of.js';
 export { registryContract, type RegistryFixture } from './registry-contract.js';
 export { storeContract, type StoreFixture } from './store-contract.js';
 export { transportContract, type TransportContractOptions, type TransportFixture } from './transport-contract.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createEngine, DissonanceError, FunctionModel, oracleLabels, type EngineConfig } from '../../src/index.js';
+import { createEngine, FunctionModel, oracleLabels, type EngineConfig } from '../../src/index.js';
 import { GOOD_WEIGHTS, linearModel } from './fixtures.js';
+import { rejectionOf as rejection } from '../../src/testing/index.js';
 
 const base = (): EngineConfig => ({
   proposer: linearModel('p', GOOD_WEIGHTS),
@@ -9,15 +10,6 @@ const base = (): EngineConfig => ({
   maxBatchRows: 8,
 });
 
-async function rejection(promise: Promise<unknown>): Promise<DissonanceError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(DissonanceError);
-    return error as DissonanceError;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('bad input gets a typed error and loses nothing already accepted', () => {
   it.each([

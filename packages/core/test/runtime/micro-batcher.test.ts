@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DissonanceError, FunctionModel, ManualClock, type LoadedModel } from '../../src/index.js';
+import { FunctionModel, ManualClock, type LoadedModel } from '../../src/index.js';
 import { MicroBatcher } from '../../src/runtime/index.js';
+import { rejectionOf as rejection } from '../../src/testing/index.js';
 
 /**
  * A 2-wide, 3-class model whose output row is `[a, b, a + b]` for input row `[a, b]`, so every caller can
@@ -45,15 +46,6 @@ function expected(start: number, rows: number): number[] {
   return Array.from({ length: rows }, (_, r) => [start + r, 0.5, start + r + 0.5]).flat();
 }
 
-async function rejection(promise: Promise<unknown>): Promise<DissonanceError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(DissonanceError);
-    return error as DissonanceError;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('MicroBatcher', () => {
   it('coalesces concurrent single-row calls into far fewer model calls, each caller getting its row', async () => {

@@ -1,23 +1,14 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DissonanceError } from '@dissonance/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OnnxNodeRuntime } from '../../src/onnx/index.js';
 import { mlpForward, randomMlp, randomRows, tempDir, writeLogitsMlp, writeOnnxMlp, writeSymbolicMlp } from './fixtures.js';
+import { rejectionOf as rejection } from '@dissonance/core/testing';
 
 const weights = randomMlp([6, 8, 3], 7);
 const bytes = writeOnnxMlp(weights);
 const runtime = new OnnxNodeRuntime({ executionProvider: 'cpu', intraOpNumThreads: 1 });
 
-async function rejection(promise: Promise<unknown>): Promise<DissonanceError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(DissonanceError);
-    return error as DissonanceError;
-  }
-  throw new Error('expected a rejection');
-}
 
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   expect(a.length).toBe(b.length);
