@@ -27,6 +27,8 @@ ensure_dependencies() {
 ensure_services() {
   # Debian's Chromium for the browser tests (the demo report); apt, never a browser download.
   bash scripts/ensure-chromium.sh >/dev/null
+  # Brokers and databases this kind of machine runs; start any that is down (bash scripts/services.sh status).
+  bash scripts/services.sh up
 }
 
 # The Python venv (.venv) for fixtures and reference checks of the integration project.
