@@ -1,0 +1,20 @@
+/** Jittered exponential backoff: between half and all of `min(maxMs, initialMs * 2^attempt)`. */
+export function backoffDelay(attempt: number, initialMs: number, maxMs: number): number {
+  const ceiling = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 30));
+  return ceiling / 2 + Math.random() * (ceiling / 2);
+}
+
+/** Resolves after `ms` milliseconds. */
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** The message of whatever was thrown, never throwing itself. */
+export function errorText(error: unknown): string {
+  if (error instanceof Error) return error.message || error.name;
+  try {
+    return String(error);
+  } catch {
+    return 'a value that cannot be printed was thrown';
+  }
+}

@@ -1,0 +1,40 @@
+import { DissonanceError, createEnvelope, parseEnvelope, type Envelope } from '@dissonance/core';
+import { errorText } from './backoff.js';
+
+/** Envelope type of the stand-in that carries an undecodable message to the dead-letter topic. */
+export const INVALID_MESSAGE_TYPE = 'dissonance.invalid-message';
+
+/** Most characters of an undecodable body kept in its dead letter. */
+const MAX_INVALID_BODY = 65_536;
+
+/** A received body: the envelope, or why it is not one. */
+export type Decoded =
+  | { readonly ok: true; readonly envelope: Envelope }
+  | { readonly ok: false; readonly error: string; readonly standIn: Envelope<{ body: string }> };
+
+/** JSON-encodes a validated envelope; throws `E_ENVELOPE` when the payload is not JSON-serializable. */
+export function encodeEnvelope(envelope: Envelope): Buffer {
+  try {
+    return Buffer.from(JSON.stringify(envelope), 'utf8');
+  } catch (error) {
+    throw new DissonanceError('E_ENVELOPE', `invalid envelope: payload: not JSON-serializable: ${errorText(error)}`, {
+      cause: error,
+      details: { field: 'payload' },
+    });
+  }
+}
+
+/**
+ * Parses and validates a received body. An invalid one yields the error and a stand-in envelope of type
+ * {@link INVALID_MESSAGE_TYPE} whose payload holds the body as text, for the dead letter.
+ */
+export function decodeEnvelope(content: Buffer): Decoded {
+  const text = content.toString('utf8');
+  try {
+    const envelope = parseEnvelope(JSON.parse(text) as unknown);
+    return { ok: true, envelope: Object.freeze(envelope) };
+  } catch (error) {
+    const reason = error instanceof DissonanceError ? error.message : `E_ENVELOPE: invalid envelope: ${errorText(error)}`;
+    return { ok: false, error: reason, standIn: createEnvelope(INVALID_MESSAGE_TYPE, { body: text.slice(0, MAX_INVALID_BODY) }) };
+  }
+}

@@ -1,0 +1,127 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createEnvelope, randomId, type DeadLetter, type Envelope } from '@dissonance/core';
+import { sleep, waitFor } from '@dissonance/core/testing';
+import { AmqpTransport, INVALID_MESSAGE_TYPE } from '../src/index.js';
+import { BROKER_URL, closeAllConnections, publishRaw, purgePrefix } from './broker.js';
+
+describe('AmqpTransport under faults (real RabbitMQ)', () => {
+  const cleanups: (() => Promise<void>)[] = [];
+
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  async function open(): Promise<{ transport: AmqpTransport; prefix: string }> {
+    const prefix = `dtest-${randomId()}`;
+    const transport = await AmqpTransport.connect({
+      url: BROKER_URL,
+      prefix,
+      reconnect: { initialDelayMs: 50, maxDelayMs: 1000, publishTimeoutMs: 20_000 },
+    });
+    cleanups.push(async () => {
+      await transport.close();
+      await purgePrefix(prefix);
+    });
+    return { transport, prefix };
+  }
+
+  it('reconnects after close_all_connections and handles every confirmed message', async () => {
+    const { transport } = await open();
+    const handled = new Set<string>();
+    let deliveries = 0;
+    await transport.subscribe('orders', async (d) => {
+      deliveries++;
+      await sleep(2);
+      handled.add(d.envelope.id);
+      await d.ack();
+    }, { group: 'workers', prefetch: 8 });
+    const sent: string[] = [];
+    const total = 300;
+    for (let i = 0; i < total; i++) {
+      if (i === 100 || i === 200) await closeAllConnections();
+      const envelope = createEnvelope('order', { i });
+      await transport.publish('orders', envelope);
+      sent.push(envelope.id);
+    }
+    await waitFor(() => sent.every((id) => handled.has(id)), 30_000, 'every confirmed message');
+    expect(handled.size).toBe(total);
+    expect(deliveries).toBeGreaterThanOrEqual(total);
+    await expect(transport.ping()).resolves.toBeUndefined();
+  }, 90_000);
+
+  it('dead-letters a poison message after maxAttempts (delayed retries) while others flow', async () => {
+    const { transport } = await open();
+    const poison = createEnvelope('job', { poison: true });
+    const attempts: number[] = [];
+    const good = new Set<string>();
+    const dead: Envelope[] = [];
+    await transport.subscribe('jobs.dead', async (d) => {
+      dead.push(d.envelope);
+      await d.ack();
+    }, { group: 'audit' });
+    await transport.subscribe('jobs', async (d) => {
+      if (d.envelope.id === poison.id) {
+        attempts.push(d.envelope.attempt);
+        if (d.envelope.attempt < 3) {
+          await d.nack({ delayMs: 100, error: `retry ${d.envelope.attempt}` });
+          return;
+        }
+        throw new Error('poisoned payload');
+      }
+      good.add(d.envelope.id);
+    }, { group: 'workers', maxAttempts: 3, deadLetterTopic: 'jobs.dead' });
+    await transport.publish('jobs', poison);
+    const others = Array.from({ length: 20 }, (_, i) => createEnvelope('job', { i }));
+    for (const other of others) await transport.publish('jobs', other);
+    await waitFor(() => dead.length >= 1 && good.size >= others.length, 15_000, 'the dead letter and the others');
+    await sleep(300);
+    expect(attempts).toEqual([1, 2, 3]);
+    expect(dead).toHaveLength(1);
+    expect(dead[0]?.type).toBe('dead-letter');
+    const letter = dead[0]?.payload as DeadLetter;
+    expect(letter.topic).toBe('jobs');
+    expect(letter.error).toBe('poisoned payload');
+    expect(letter.envelope).toEqual({ ...poison, attempt: 3 });
+  }, 30_000);
+
+  it('dead-letters an undecodable message with E_ENVELOPE instead of crashing', async () => {
+    const { transport, prefix } = await open();
+    const dead: Envelope[] = [];
+    const handled: string[] = [];
+    await transport.subscribe('raw.dlq', async (d) => {
+      dead.push(d.envelope);
+      await d.ack();
+    }, { group: 'audit' });
+    await transport.subscribe('raw', async (d) => {
+      handled.push(d.envelope.id);
+      await d.ack();
+    }, { group: 'workers' });
+    await publishRaw(`${prefix}.raw`, Buffer.from('{"not":"an envelope"'));
+    await publishRaw(`${prefix}.raw`, Buffer.from(JSON.stringify({ ...createEnvelope('x', 1), attempt: 0 })));
+    const fine = createEnvelope('x', 2);
+    await transport.publish('raw', fine);
+    await waitFor(() => dead.length >= 2 && handled.length >= 1, 10_000, 'two dead letters and the good message');
+    expect(handled).toEqual([fine.id]);
+    const letters = dead.map((e) => e.payload as DeadLetter<{ body: string }>);
+    for (const letter of letters) {
+      expect(letter.topic).toBe('raw');
+      expect(letter.error).toContain('E_ENVELOPE');
+      expect(letter.envelope.type).toBe(INVALID_MESSAGE_TYPE);
+    }
+    expect(letters.map((l) => l.envelope.payload.body)).toContain('{"not":"an envelope"');
+  }, 30_000);
+
+  it('rejects bad options and subscribe arguments with E_INPUT, and fails to connect with E_TRANSPORT', async () => {
+    await expect(AmqpTransport.connect({ url: 'http://nope' })).rejects.toMatchObject({ code: 'E_INPUT' });
+    await expect(AmqpTransport.connect({ url: 'amqp://guest:guest@127.0.0.1:1', connectTimeoutMs: 300 })).rejects.toMatchObject({
+      code: 'E_TRANSPORT',
+    });
+    const { transport } = await open();
+    await expect(transport.subscribe('t', () => Promise.resolve(), { group: 'g', prefetch: 0 })).rejects.toMatchObject({
+      code: 'E_INPUT',
+    });
+    await expect(transport.subscribe('t', () => Promise.resolve(), { group: 'g', deadLetterTopic: 't' })).rejects.toMatchObject({
+      code: 'E_INPUT',
+    });
+  }, 30_000);
+});

@@ -1,0 +1,85 @@
+import { DissonanceError, type SubscribeOptions } from '@dissonance/core';
+import { checkName, encodeName } from './names.js';
+
+/** Options of {@link createNatsTransport} and the {@link NatsTransport} constructor. */
+export interface NatsTransportOptions {
+  /** Server URL(s) to connect to (default `127.0.0.1:4222`); ignored when a connection is passed in. */
+  readonly servers?: string | readonly string[];
+  /** Subject prefix: a topic `t` is published on `<prefix>.t` (default `dissonance`). */
+  readonly prefix?: string;
+  /** Prefix of stream names: topic `t` lives in stream `<streamPrefix>_t` (default: the prefix, dots encoded). */
+  readonly streamPrefix?: string;
+  /** How long `publish` keeps retrying (across reconnects) before rejecting, in ms (default 10 000). */
+  readonly publishTimeoutMs?: number;
+  /** Server-side ack wait of the consumers in ms (default 30 000); in-flight handlers extend it while they run. */
+  readonly ackWaitMs?: number;
+  /** Whether `close()` also drains and closes the connection (default false; {@link createNatsTransport} sets it). */
+  readonly closeConnection?: boolean;
+}
+
+/** Options after defaults and checks. */
+export interface ResolvedOptions {
+  readonly servers: string | string[];
+  readonly prefix: string;
+  readonly streamPrefix: string;
+  readonly publishTimeoutMs: number;
+  readonly ackWaitMs: number;
+  readonly closeConnection: boolean;
+}
+
+/** Per-subscription settings after defaults and checks. */
+export interface SubscriberSettings {
+  readonly group: string;
+  readonly prefetch: number;
+  readonly maxAttempts: number;
+  readonly deadLetterTopic: string;
+}
+
+/** Applies defaults to `options` and checks them; throws `E_INPUT` on a bad value. */
+export function resolveOptions(options: NatsTransportOptions): ResolvedOptions {
+  const value: unknown = options;
+  if (typeof value !== 'object' || value === null) throw invalid('options', 'must be an object');
+  const servers = options.servers ?? '127.0.0.1:4222';
+  const list = typeof servers === 'string' ? [servers] : [...servers];
+  if (list.length === 0 || list.some((s) => typeof s !== 'string' || s.length === 0)) {
+    throw invalid('servers', 'must be a non-empty string or list of strings');
+  }
+  const prefix = checkName(options.prefix ?? 'dissonance', 'prefix');
+  const streamPrefix = options.streamPrefix ?? encodeName(prefix);
+  if (typeof streamPrefix !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(streamPrefix)) {
+    throw invalid('streamPrefix', `must be 1 to 64 letters, digits, '_' or '-', got ${String(streamPrefix)}`);
+  }
+  return {
+    servers: typeof servers === 'string' ? servers : list,
+    prefix,
+    streamPrefix,
+    publishTimeoutMs: positive(options.publishTimeoutMs ?? 10_000, 'publishTimeoutMs'),
+    ackWaitMs: positive(options.ackWaitMs ?? 30_000, 'ackWaitMs', 1000),
+    closeConnection: options.closeConnection === true,
+  };
+}
+
+/** Applies defaults to subscribe options and checks them; throws `E_INPUT` on a bad value. */
+export function resolveSubscribeOptions(topic: string, options: SubscribeOptions): SubscriberSettings {
+  const value: unknown = options;
+  if (typeof value !== 'object' || value === null) throw invalid('options', 'must be an object');
+  const group = checkName(options.group, 'group');
+  const prefetch = options.prefetch ?? 16;
+  const maxAttempts = options.maxAttempts ?? 5;
+  if (!Number.isSafeInteger(prefetch) || prefetch < 1) throw invalid('prefetch', `must be a positive integer, got ${prefetch}`);
+  if (!Number.isSafeInteger(maxAttempts) || maxAttempts < 1) {
+    throw invalid('maxAttempts', `must be a positive integer, got ${maxAttempts}`);
+  }
+  const deadLetterTopic = checkName(options.deadLetterTopic ?? `${topic}.dlq`, 'deadLetterTopic');
+  if (deadLetterTopic === topic) throw invalid('deadLetterTopic', 'must differ from the topic itself');
+  return { group, prefetch, maxAttempts, deadLetterTopic };
+}
+
+function positive(value: number, field: string, min = 1): number {
+  if (!Number.isSafeInteger(value) || value < min) throw invalid(field, `must be an integer of at least ${min}, got ${value}`);
+  return value;
+}
+
+function invalid(field: string, problem: string): DissonanceError {
+  return new DissonanceError('E_INPUT', `${field} ${problem}`, { details: { field } });
+}

@@ -1,0 +1,142 @@
+import {
+  DissonanceError,
+  parseEnvelope,
+  randomId,
+  type Delivery,
+  type Envelope,
+  type SubscribeOptions,
+  type Subscription,
+  type Transport,
+} from '@dissonance/core';
+import { Redis } from 'ioredis';
+import { clientName, groupKeys, streamKey } from './keys.js';
+import { checkName, resolveOptions, resolveSubscriber, type RedisTransportOptions, type ResolvedOptions } from './options.js';
+import { createGroups, transportCall } from './redis-commands.js';
+import { StreamSubscriber } from './stream-subscriber.js';
+
+/**
+ * A {@link Transport} on Redis Streams (Redis ≥ 6.2).
+ *
+ * - `publish` appends `envelope <json>` to the stream `<prefix>:<topic>` (`XADD`, optionally `MAXLEN ~`) and
+ *   resolves once Redis accepted it.
+ * - Each `group` is a Redis consumer group created at `$` on its first `subscribe`: it gets every message
+ *   published from then on (not those published before it existed); its subscribers share them.
+ * - Each subscriber reads with `XREADGROUP … BLOCK` on a dedicated connection, at most its free prefetch slots
+ *   at a time, and validates every entry with `parseEnvelope`; an invalid one is dead-lettered with the error.
+ * - Settlements are atomic Lua scripts: ack = `XACK`; nack = `XACK` + the envelope with attempt + 1 on the
+ *   group's retry stream (`<prefix>:<topic>:<group>:retry`) or, with a delay, in the sorted set
+ *   `<prefix>:<topic>:<group>:delayed` scored by due time, moved to the retry stream when due; the last
+ *   failed attempt = `XACK` + a `dead-letter` envelope on `<prefix>:<deadLetterTopic>`.
+ * - Entries a dead consumer left pending are claimed after `claimIdleMs` by another subscriber of the group
+ *   (`XAUTOCLAIM`) and delivered again with their attempt raised by the extra deliveries.
+ * - ioredis reconnects lost connections; the read loop retries, and re-creates a group that vanished.
+ *
+ * Not for Redis Cluster: the settlement scripts touch keys that may hash to different slots.
+ */
+export class RedisTransport implements Transport {
+  /** `redis`. */
+  readonly name = 'redis';
+  readonly #options: ResolvedOptions;
+  readonly #commands: Redis;
+  readonly #id = randomId();
+  readonly #subscribers = new Set<StreamSubscriber>();
+  #closed = false;
+  #closing: Promise<void> | undefined;
+
+  /** Connects in the background; throws `E_INPUT` on bad options. Call {@link RedisTransport.ping} to check reachability. */
+  constructor(options: RedisTransportOptions = {}) {
+    this.#options = resolveOptions(options);
+    this.#commands = new Redis(this.#options.url, {
+      connectionName: clientName(this.#options.prefix, 'commands', this.#id),
+    });
+    // Connection errors surface through the calls that fail; without a listener ioredis would print them.
+    this.#commands.on('error', () => undefined);
+  }
+
+  /** Appends `envelope` to the topic's stream; `E_ENVELOPE` when invalid, `E_TRANSPORT` when Redis fails. */
+  async publish<P>(topic: string, envelope: Envelope<P>): Promise<void> {
+    this.#open();
+    checkName(topic, 'topic');
+    const json = serialize(parseEnvelope(envelope));
+    const { maxLen } = this.#options;
+    const trim = maxLen === undefined ? [] : ['MAXLEN', '~', String(maxLen)];
+    const key = streamKey(this.#options.prefix, topic);
+    await transportCall('XADD', () => this.#commands.call('XADD', key, ...trim, '*', 'envelope', json));
+  }
+
+  /** Creates the group if needed and starts a subscriber; `E_INPUT` on bad options, `E_TRANSPORT` when Redis fails. */
+  async subscribe<P>(
+    topic: string,
+    handler: (delivery: Delivery<P>) => Promise<void>,
+    options: SubscribeOptions,
+  ): Promise<Subscription> {
+    this.#open();
+    checkName(topic, 'topic');
+    if (typeof handler !== 'function') {
+      throw new DissonanceError('E_INPUT', 'handler must be a function', { details: { field: 'handler' } });
+    }
+    const settings = resolveSubscriber(topic, options);
+    const keys = groupKeys(this.#options.prefix, topic, settings.group, settings.deadLetterTopic);
+    await transportCall('XGROUP CREATE', () => createGroups(this.#commands, keys, settings.group, '$'));
+    this.#open();
+    const consumer = randomId();
+    const readerName = clientName(this.#options.prefix, 'reader', consumer);
+    // A blocking read must wait out a reconnect instead of failing after a few retries.
+    const reader = this.#commands.duplicate({ connectionName: readerName, maxRetriesPerRequest: null });
+    reader.on('error', () => undefined);
+    const subscriber: StreamSubscriber = new StreamSubscriber({
+      topic,
+      settings,
+      options: this.#options,
+      keys,
+      consumer,
+      commands: this.#commands,
+      reader,
+      readerName,
+      handler: (delivery) => handler(delivery as Delivery<P>),
+      onClosed: () => this.#subscribers.delete(subscriber),
+    });
+    this.#subscribers.add(subscriber);
+    subscriber.start();
+    return { close: () => subscriber.close() };
+  }
+
+  /** `PING`; `E_TRANSPORT` when closed or unreachable. */
+  async ping(): Promise<void> {
+    this.#open();
+    await transportCall('PING', () => this.#commands.ping());
+  }
+
+  /** Closes every subscription (waiting for in-flight handlers), then the connection. Idempotent. */
+  close(): Promise<void> {
+    this.#closed = true;
+    this.#closing ??= this.#shutdown();
+    return this.#closing;
+  }
+
+  async #shutdown(): Promise<void> {
+    await Promise.all([...this.#subscribers].map((subscriber) => subscriber.close()));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      this.#commands.quit().catch(() => undefined),
+      new Promise((resolve) => (timer = setTimeout(resolve, 1000))),
+    ]);
+    clearTimeout(timer);
+    this.#commands.disconnect();
+  }
+
+  #open(): void {
+    if (this.#closed) throw new DissonanceError('E_TRANSPORT', 'redis transport is closed');
+  }
+}
+
+function serialize(envelope: Envelope): string {
+  try {
+    return JSON.stringify(envelope);
+  } catch (error) {
+    throw new DissonanceError('E_ENVELOPE', 'invalid envelope: payload: cannot be serialized to JSON', {
+      cause: error,
+      details: { field: 'payload' },
+    });
+  }
+}
