@@ -17,6 +17,7 @@ const retrainSchema = z
     maxExamples: positiveInt.optional(),
     mode: z.enum(['background', 'inline']).optional(),
     seed: z.number().int().optional(),
+    registryRetryMs: positiveInt.optional(),
   })
   .strict();
 

@@ -24,6 +24,11 @@ export interface RetrainConfig {
    * `inline`: the stream waits for the retrain, so a run is reproducible batch for batch.
    */
   readonly mode?: 'background' | 'inline';
+  /**
+   * When the registry is unreachable at registration, the validated candidate is kept and its registration
+   * retried every this many ms (default 5,000) until the registry answers; the champion keeps serving.
+   */
+  readonly registryRetryMs?: number;
   /** Seed handed to the trainer; incremented per retrain (default 1). */
   readonly seed?: number;
 }

@@ -85,6 +85,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   #deferredTimer: TimerHandle | undefined;
   #intervalTimer: TimerHandle | undefined;
   #refreshTimer: TimerHandle | undefined;
+  #registryRetryTimer: TimerHandle | undefined;
   #source: SourceHandle | undefined;
   #stopping = false;
   #stopped = false;
@@ -483,8 +484,22 @@ export class Engine extends EventEmitter<EngineEvents> {
       } finally {
         this.#retrainPending = false;
       }
+      this.#scheduleRegistrationRetry();
     });
     if (this.#inline) await job;
+  }
+
+  /** While a validated candidate waits for the registry, retry its registration every `registryRetryMs`. */
+  #scheduleRegistrationRetry(): void {
+    if (this.#registryRetryTimer !== undefined || this.#stopping || !this.#life().pendingRegistration) return;
+    this.#registryRetryTimer = this.#clock.setTimeout(() => {
+      this.#registryRetryTimer = undefined;
+      if (this.#stopping) return;
+      void this.#retrainQueue.add(async () => {
+        await this.#guard('retrain', () => this.#life().retryRegistration());
+        this.#scheduleRegistrationRetry();
+      });
+    }, this.#config.retrain?.registryRetryMs ?? 5_000);
   }
 
   /** Retrains now (when a trainer and enough examples are present); resolves when the candidate is settled. */
@@ -610,6 +625,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (this.#deferredTimer !== undefined) this.#clock.clearTimeout(this.#deferredTimer);
     if (this.#intervalTimer !== undefined) this.#clock.clearTimeout(this.#intervalTimer);
     if (this.#refreshTimer !== undefined) this.#clock.clearTimeout(this.#refreshTimer);
+    if (this.#registryRetryTimer !== undefined) this.#clock.clearTimeout(this.#registryRetryTimer);
     if (this.#deferred.size > 0) await this.store.setValue(DEFERRED_KEY, this.#deferred.toJson());
     this.#stopped = true;
     return this.counters;

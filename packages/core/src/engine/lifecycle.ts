@@ -5,9 +5,9 @@ import { withVersion } from '../models/function-model.js';
 import type { GoldenSet } from '../ports/batch.js';
 import type { CommitteeDetector } from '../ports/detector.js';
 import type { LoadedModel } from '../ports/model.js';
-import type { ModelRegistry, ModelVersion } from '../ports/registry.js';
+import type { ModelRegistry, ModelVersion, RegisterInput } from '../ports/registry.js';
 import type { Store } from '../ports/store.js';
-import type { Trainer } from '../ports/trainer.js';
+import type { Trainer, TrainReport } from '../ports/trainer.js';
 import { CanaryTracker } from '../rollout/canary.js';
 import { goldenAccuracy } from '../rollout/golden-accuracy.js';
 import { modelKl } from '../rollout/kl-divergence.js';
@@ -66,6 +66,7 @@ export class Lifecycle {
   /** Champion versions in the order they served, for rollback. */
   readonly #history: string[] = [];
   readonly #models = new Map<string, LoadedModel>();
+  #pending: PendingCandidate | undefined;
 
   constructor(deps: LifecycleDeps, champion: LoadedModel) {
     this.#deps = deps;
@@ -90,6 +91,11 @@ export class Lifecycle {
     const deps = this.#deps;
     const trainer = deps.trainer;
     if (trainer === undefined) return;
+    if (this.#pending !== undefined) {
+      // A validated candidate still waits for the registry: register it before training another.
+      await this.retryRegistration();
+      return;
+    }
     await inSpan(deps.tracer, 'retrain', { 'dissonance.model.name': deps.modelName }, async (span) => {
       const base = this.serving.champion;
       const examples = await deps.store.examples(deps.maxExamples);
@@ -130,8 +136,8 @@ export class Lifecycle {
       });
       const dissonanceMean =
         examples.length === 0 ? 0 : examples.reduce((s, e) => s + e.provenance.dissonance, 0) / examples.length;
-      const version = await inSpan(deps.tracer, 'register', {}, () =>
-        deps.registry.register({
+      await this.#settle({
+        input: {
           name: deps.modelName,
           artifact: candidate.artifact,
           inputWidth: base.inputWidth,
@@ -150,31 +156,67 @@ export class Lifecycle {
             dissonanceMean,
             ...(traceId === undefined ? {} : { traceId }),
           },
-        }),
-      );
-      const model = withVersion(candidate.model, version.version);
-      if (accuracy !== undefined) this.#accuracy.set(version.version, accuracy);
-      this.#models.set(version.version, model);
-      const decision = !verdict.ok ? 'reject' : deps.canary.fraction > 0 ? 'canary' : 'promote';
-      deps.events.emit('retrained', {
-        candidate: version,
-        parent: base.version,
+        },
+        model: candidate.model,
         report: candidate.report,
-        goldenAccuracy: accuracy,
-        parentGoldenAccuracy: parentAccuracy,
+        parent: base.version,
+        accuracy,
+        parentAccuracy,
         kl,
-        decision,
-        reason: verdict.reason,
+        verdict,
       });
-      if (decision === 'reject') {
-        this.#prune();
-        await this.#recordRollback(version.version, 'validate', verdict.reason);
-      } else if (decision === 'canary') {
-        await this.#startCanary(model, version);
-      } else {
-        await this.promote(model, verdict.reason);
-      }
     });
+  }
+
+  /** True while a validated candidate waits for the registry to come back. */
+  get pendingRegistration(): boolean {
+    return this.#pending !== undefined;
+  }
+
+  /** Registers a candidate kept while the registry was unreachable, then rolls it out. */
+  async retryRegistration(): Promise<void> {
+    const pending = this.#pending;
+    if (pending !== undefined) await inSpan(this.#deps.tracer, 'retrain', { 'dissonance.retry': true }, () => this.#settle(pending));
+  }
+
+  /**
+   * Registers a validated candidate and rolls it out (reject, canary or promote). When the registry cannot be
+   * reached the candidate is kept, not lost: the error propagates and {@link Lifecycle.retryRegistration}
+   * (or the next retrain) registers it once the registry answers again.
+   */
+  async #settle(pending: PendingCandidate): Promise<void> {
+    const deps = this.#deps;
+    const { verdict, accuracy, kl } = pending;
+    let version: ModelVersion;
+    try {
+      version = await inSpan(deps.tracer, 'register', {}, () => deps.registry.register(pending.input));
+    } catch (error) {
+      this.#pending = pending;
+      throw toDissonanceError(error, 'E_REGISTRY_UNAVAILABLE', 'registering the candidate failed; it is kept and retried');
+    }
+    this.#pending = undefined;
+    const model = withVersion(pending.model, version.version);
+    if (accuracy !== undefined) this.#accuracy.set(version.version, accuracy);
+    this.#models.set(version.version, model);
+    const decision = !verdict.ok ? 'reject' : deps.canary.fraction > 0 ? 'canary' : 'promote';
+    deps.events.emit('retrained', {
+      candidate: version,
+      parent: pending.parent,
+      report: pending.report,
+      goldenAccuracy: accuracy,
+      parentGoldenAccuracy: pending.parentAccuracy,
+      kl,
+      decision,
+      reason: verdict.reason,
+    });
+    if (decision === 'reject') {
+      this.#prune();
+      await this.#recordRollback(version.version, 'validate', verdict.reason);
+    } else if (decision === 'canary') {
+      await this.#startCanary(model, version);
+    } else {
+      await this.promote(model, verdict.reason);
+    }
   }
 
   async #startCanary(model: LoadedModel, version: ModelVersion): Promise<void> {
@@ -311,6 +353,18 @@ export class Lifecycle {
     });
     deps.events.emit('rolledBack', { version, champion: this.serving.champion.version, stage, reason });
   }
+}
+
+/** A validated candidate on its way to the registry. */
+interface PendingCandidate {
+  readonly input: RegisterInput;
+  readonly model: LoadedModel;
+  readonly report: TrainReport;
+  readonly parent: string;
+  readonly accuracy: number | undefined;
+  readonly parentAccuracy: number | undefined;
+  readonly kl: number;
+  readonly verdict: { readonly ok: boolean; readonly reason: string };
 }
 
 function judge(
