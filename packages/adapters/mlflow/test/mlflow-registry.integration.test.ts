@@ -5,15 +5,22 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initMlp, mlpForward, writeOnnxMlp, type DissonanceError } from '@dissonance/core';
 import { expectCode, registryContract } from '@dissonance/core/testing';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { artifactFileName, artifactPath, MANIFEST_TAG, MlflowRegistry } from '../src/index.js';
+import { lockMlflowServer } from './mlflow-server-lock.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const URL_ = 'http://127.0.0.1:5001';
 
-beforeAll(() => {
+let release: (() => void) | undefined;
+
+// engine-outage.integration.test.ts stops and restarts the server: never run at the same time as it.
+beforeAll(async () => {
+  release = await lockMlflowServer(ROOT);
   execFileSync('bash', ['scripts/services.sh', 'up'], { cwd: ROOT, stdio: 'inherit', timeout: 240_000 });
 }, 300_000);
+
+afterAll(() => release?.());
 
 /** Overwrites the stored artifact of a version through the artifact proxy, behind the registry's back. */
 async function tamper(name: string, version: string): Promise<void> {
