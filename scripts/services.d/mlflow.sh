@@ -5,16 +5,19 @@
 #   up      ensure PostgreSQL answers, create database `mlflow` if missing, start the server unless
 #           127.0.0.1:5001/health answers, wait until it does
 #   status  print whether /health answers
-#   down    stop it, only when this script started it (pid file .tmp/services/mlflow.pid)
+#   down    stop it, only when this script started it (pid file /tmp/dissonance-services/mlflow.pid)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 LOGS="$PWD/.tmp/services"
-PIDFILE="$LOGS/mlflow.pid"
+# The pid file is machine-wide (not per checkout): the server serves every checkout on this machine, so
+# any checkout's `down` (e.g. the outage test of a CI clone) can stop the one that is running.
+RUN_DIR="${DISSONANCE_RUN_DIR:-/tmp/dissonance-services}"
+PIDFILE="$RUN_DIR/mlflow.pid"
 LOG="$LOGS/mlflow.log"
 PORT=5001
 URL="http://127.0.0.1:$PORT"
 TIMEOUT_S=${MLFLOW_START_TIMEOUT_S:-120}
-mkdir -p "$LOGS"
+mkdir -p "$LOGS" "$RUN_DIR"
 
 healthy() { curl -fsS -o /dev/null --max-time 2 "$URL/health" 2>/dev/null; }
 pg_answers() { (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; }

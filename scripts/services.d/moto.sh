@@ -2,16 +2,19 @@
 # moto's S3 server on 127.0.0.1:5055 (the MLflow server's artifact store), with bucket `dissonance-artifacts`.
 #   up      start it unless 127.0.0.1:5055 answers, wait until healthy, create the bucket (idempotent)
 #   status  print whether it answers
-#   down    stop it, only when this script started it (pid file .tmp/services/moto.pid)
+#   down    stop it, only when this script started it (pid file /tmp/dissonance-services/moto.pid)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 LOGS="$PWD/.tmp/services"
-PIDFILE="$LOGS/moto.pid"
+# The pid file is machine-wide (not per checkout): the server serves every checkout on this machine, so
+# any checkout's `down` (e.g. the outage test of a CI clone) can stop the one that is running.
+RUN_DIR="${DISSONANCE_RUN_DIR:-/tmp/dissonance-services}"
+PIDFILE="$RUN_DIR/moto.pid"
 LOG="$LOGS/moto.log"
 PORT=5055
 BUCKET=dissonance-artifacts
 URL="http://127.0.0.1:$PORT"
-mkdir -p "$LOGS"
+mkdir -p "$LOGS" "$RUN_DIR"
 
 healthy() { curl -fsS -o /dev/null --max-time 2 "$URL/moto-api/" 2>/dev/null || curl -sS -o /dev/null --max-time 2 "$URL/" 2>/dev/null; }
 

@@ -62,7 +62,7 @@ export type { MemoryTransportOptions } from './memory/memory-transport.js';
 // Schemas and encodings
 export { policySchema, DEFAULT_POLICY } from './schema/policy.js';
 export type { Policy, PolicyPatch } from './schema/policy.js';
-export { envelopeSchema, parseEnvelope, createEnvelope } from './schema/envelope.js';
+export { envelopeSchema, parseEnvelope, createEnvelope, envelopeToJson } from './schema/envelope.js';
 export type { CreateEnvelopeOptions } from './schema/envelope.js';
 export { BATCH_MESSAGE_TYPE, batchPayloadSchema, encodeBatch, decodeBatch } from './schema/batch-payload.js';
 export type { BatchPayload } from './schema/batch-payload.js';
@@ -70,6 +70,7 @@ export { encodeFloat32, decodeFloat32 } from './util/base64.js';
 export { sha256Hex } from './util/sha256.js';
 export { contentHash } from './util/content-hash.js';
 export { randomId } from './util/ids.js';
+export { KeyedMutex } from './util/keyed-mutex.js';
 
 // Built-in trainer (MLP / logistic regression in TypeScript) and its model
 export {

@@ -1,4 +1,4 @@
-import { DissonanceError, createEnvelope, parseEnvelope, type Envelope } from '@dissonance/core';
+import { DissonanceError, createEnvelope, envelopeToJson, parseEnvelope, type Envelope } from '@dissonance/core';
 import { errorText } from './backoff.js';
 
 /** Envelope type of the stand-in that carries an undecodable message to the dead-letter topic. */
@@ -14,14 +14,7 @@ export type Decoded =
 
 /** JSON-encodes a validated envelope; throws `E_ENVELOPE` when the payload is not JSON-serializable. */
 export function encodeEnvelope(envelope: Envelope): Buffer {
-  try {
-    return Buffer.from(JSON.stringify(envelope), 'utf8');
-  } catch (error) {
-    throw new DissonanceError('E_ENVELOPE', `invalid envelope: payload: not JSON-serializable: ${errorText(error)}`, {
-      cause: error,
-      details: { field: 'payload' },
-    });
-  }
+  return Buffer.from(envelopeToJson(envelope), 'utf8');
 }
 
 /**

@@ -1,5 +1,6 @@
 import {
   DissonanceError,
+  envelopeToJson,
   parseEnvelope,
   toDissonanceError,
   type Delivery,
@@ -81,7 +82,7 @@ export class NatsTransport implements Transport {
     this.#checkOpen(this.#closed);
     checkName(topic, 'topic');
     const valid = parseEnvelope(envelope);
-    const data = encode(valid);
+    const data = envelopeToJson(valid);
     const subject = subjectOf(this.#options.prefix, topic);
     const deadline = Date.now() + this.#options.publishTimeoutMs;
     for (let round = 0; ; round++) {
@@ -207,16 +208,6 @@ export class NatsTransport implements Transport {
   }
 }
 
-function encode(envelope: Envelope): string {
-  try {
-    return JSON.stringify(envelope);
-  } catch (error) {
-    throw new DissonanceError('E_ENVELOPE', 'invalid envelope: payload: not serializable as JSON', {
-      cause: error,
-      details: { field: 'payload' },
-    });
-  }
-}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,5 +1,6 @@
 import {
   DissonanceError,
+  envelopeToJson,
   parseEnvelope,
   randomId,
   type Delivery,
@@ -57,7 +58,7 @@ export class RedisTransport implements Transport {
   async publish<P>(topic: string, envelope: Envelope<P>): Promise<void> {
     this.#open();
     checkName(topic, 'topic');
-    const json = serialize(parseEnvelope(envelope));
+    const json = envelopeToJson(parseEnvelope(envelope));
     const { maxLen } = this.#options;
     const trim = maxLen === undefined ? [] : ['MAXLEN', '~', String(maxLen)];
     const key = streamKey(this.#options.prefix, topic);
@@ -130,13 +131,3 @@ export class RedisTransport implements Transport {
   }
 }
 
-function serialize(envelope: Envelope): string {
-  try {
-    return JSON.stringify(envelope);
-  } catch (error) {
-    throw new DissonanceError('E_ENVELOPE', 'invalid envelope: payload: cannot be serialized to JSON', {
-      cause: error,
-      details: { field: 'payload' },
-    });
-  }
-}

@@ -71,3 +71,19 @@ export function createEnvelope<P>(type: string, payload: P, options: CreateEnvel
   parseEnvelope(envelope);
   return envelope;
 }
+
+/**
+ * JSON text of a validated envelope, for transports that carry envelopes as JSON; throws `E_ENVELOPE`
+ * (field `payload`) when the payload cannot be serialized (a cycle, a BigInt).
+ */
+export function envelopeToJson(envelope: Envelope): string {
+  try {
+    return JSON.stringify(envelope);
+  } catch (error) {
+    throw new DissonanceError(
+      'E_ENVELOPE',
+      `invalid envelope: payload: not JSON-serializable: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error, details: { field: 'payload' } },
+    );
+  }
+}
