@@ -23,6 +23,7 @@ export type {
   ModelRegistry,
 } from './ports/registry.js';
 export type { JsonValue, AuditEntry, Store } from './ports/store.js';
+export type { DedupStore } from './ports/dedup-store.js';
 export { ENVELOPE_VERSION, DEAD_LETTER_TYPE } from './ports/transport.js';
 export type { Envelope, Delivery, SubscribeOptions, DeadLetter, Subscription, Transport } from './ports/transport.js';
 export { systemClock } from './clock/clock.js';
@@ -52,6 +53,10 @@ export type { MemoryRegistryOptions } from './memory/memory-registry.js';
 export { MemoryStore } from './memory/memory-store.js';
 export type { MemoryStoreOptions } from './memory/memory-store.js';
 export { MemoryTransport } from './memory/memory-transport.js';
+export { MemoryDedupStore } from './memory/memory-dedup-store.js';
+export type { MemoryDedupStoreOptions } from './memory/memory-dedup-store.js';
+export { idempotent } from './engine/idempotent.js';
+export type { IdempotentOptions } from './engine/idempotent.js';
 // Validation helpers shared with adapters, so every registry and store gives the same errors.
 export { checkRegisterInput, checkName, REGISTRY_NAME } from './memory/register-input.js';
 export { cloneJson } from './memory/clone-json.js';
