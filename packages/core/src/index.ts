@@ -59,6 +59,7 @@ export { idempotent } from './engine/idempotent.js';
 export type { IdempotentOptions } from './engine/idempotent.js';
 // Validation helpers shared with adapters, so every registry and store gives the same errors.
 export { checkRegisterInput, checkName, REGISTRY_NAME } from './memory/register-input.js';
+export { checkPageSize, parsePageToken, pageTokenBelow, PAGE_SIZE } from './memory/page-token.js';
 export { cloneJson } from './memory/clone-json.js';
 export { checkedExampleCopy, exampleCopy } from './memory/copy-example.js';
 export { checkedAuditCopy, auditCopy } from './memory/copy-audit.js';

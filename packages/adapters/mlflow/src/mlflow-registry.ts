@@ -10,6 +10,7 @@ import {
   type Page,
   type RegisterInput,
   type SetAliasOptions,
+  checkPageSize,
 } from '@dissonance/core';
 import { withKeyLock } from './keyed-mutex.js';
 import { decodeManifest, encodeManifest, MANIFEST_TAG, MAX_TAG_VALUE, SHA256_TAG, type StoredManifest, type TagList } from './manifest-tags.js';
@@ -29,8 +30,6 @@ interface MlflowModelVersion {
   readonly tags?: TagList;
 }
 
-const DEFAULT_PAGE_SIZE = 100;
-const MAX_PAGE_SIZE = 1000;
 const VERSION = /^[1-9][0-9]{0,15}$/;
 /** Run folder that holds the model files; the model version's `source`. */
 const MODEL_DIR = 'model';
@@ -177,12 +176,7 @@ export class MlflowRegistry implements ModelRegistry {
 
   async list(name: string, options: { pageSize?: number; pageToken?: string } = {}): Promise<Page<ModelVersion>> {
     this.#open();
-    const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
-    if (!Number.isSafeInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
-      throw new DissonanceError('E_INPUT', `pageSize must be an integer in 1…${MAX_PAGE_SIZE}, got ${pageSize}`, {
-        details: { field: 'pageSize' },
-      });
-    }
+    const pageSize = checkPageSize(options.pageSize);
     if (options.pageToken !== undefined && (typeof options.pageToken !== 'string' || options.pageToken === '')) {
       throw new DissonanceError('E_INPUT', 'pageToken is not one this registry issued', { details: { field: 'pageToken' } });
     }

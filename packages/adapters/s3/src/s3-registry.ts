@@ -17,7 +17,7 @@ import { BucketObjects, type StoredObject } from './bucket-objects.js';
 import { RegistryKeys, VERSION_NUMBER, manifestVersionOf, versionFolderOf } from './keys.js';
 import { parseAlias, parseManifest } from './manifest.js';
 import type { S3RegistryOptions } from './options.js';
-import { checkPageSize, pageTokenBelow, parsePageToken } from './page-token.js';
+import { checkPageSize, pageTokenBelow, parsePageToken } from '@dissonance/core';
 
 /** How many version numbers `register` tries before giving up with `E_REGISTRY_CONFLICT`. */
 const MAX_REGISTER_ATTEMPTS = 100;

@@ -1,3 +1,4 @@
+import { checkPageSize, pageTokenBelow, parsePageToken } from './page-token.js';
 import { systemClock, type Clock } from '../clock/clock.js';
 import { DissonanceError } from '../errors.js';
 import type { ModelArtifact } from '../ports/model.js';
@@ -25,10 +26,6 @@ interface StoredModel {
   readonly aliases: Map<string, string>;
 }
 
-const DEFAULT_PAGE_SIZE = 100;
-const MAX_PAGE_SIZE = 1000;
-/** Page tokens read `before:<n>`: the next page starts at the version below `n`. */
-const PAGE_TOKEN = /^before:([1-9][0-9]{0,15})$/;
 
 /**
  * The embedded {@link ModelRegistry}: versions `"1"`, `"2"`, … per model name, aliases, compare-and-set,
@@ -124,19 +121,14 @@ export class MemoryRegistry implements ModelRegistry {
 
   list(name: string, options: { pageSize?: number; pageToken?: string } = {}): Promise<Page<ModelVersion>> {
     return this.#sync(() => {
-      const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
-      if (!Number.isSafeInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
-        throw new DissonanceError('E_INPUT', `pageSize must be an integer in 1…${MAX_PAGE_SIZE}, got ${pageSize}`, {
-          details: { field: 'pageSize' },
-        });
-      }
+      const pageSize = checkPageSize(options.pageSize);
       const { versions } = this.#model(name);
       const below = options.pageToken === undefined ? versions.length + 1 : parsePageToken(options.pageToken);
       const top = Math.min(below - 1, versions.length);
       const bottom = Math.max(1, top - pageSize + 1);
       const items: ModelVersion[] = [];
       for (const stored of versions.slice(bottom - 1, top).reverse()) items.push(stored.manifest);
-      return bottom > 1 && items.length > 0 ? { items, nextPageToken: `before:${bottom}` } : { items };
+      return bottom > 1 && items.length > 0 ? { items, nextPageToken: pageTokenBelow(bottom) } : { items };
     });
   }
 
@@ -206,11 +198,3 @@ export class MemoryRegistry implements ModelRegistry {
   }
 }
 
-function parsePageToken(token: string): number {
-  const match = typeof token === 'string' ? PAGE_TOKEN.exec(token) : null;
-  const n = match?.[1] === undefined ? Number.NaN : Number(match[1]);
-  if (!Number.isSafeInteger(n)) {
-    throw new DissonanceError('E_INPUT', 'pageToken is not one this registry issued', { details: { field: 'pageToken' } });
-  }
-  return n;
-}

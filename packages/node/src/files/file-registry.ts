@@ -16,6 +16,9 @@ import {
   type Page,
   type RegisterInput,
   type SetAliasOptions,
+  checkPageSize,
+  pageTokenBelow,
+  parsePageToken,
 } from '@dissonance/core';
 import { aliasesText, readAliases } from './aliases-file.js';
 import { syncDirectory, writeFileAtomic, writeNewFile } from './atomic-write.js';
@@ -38,10 +41,6 @@ export interface FileRegistryOptions {
   readonly lockWaitMs?: number;
 }
 
-const DEFAULT_PAGE_SIZE = 100;
-const MAX_PAGE_SIZE = 1000;
-/** Page tokens read `before:<n>`: the next page holds the versions below `n`. */
-const PAGE_TOKEN = /^before:([1-9][0-9]{0,15})$/;
 /** Artifact formats become file extensions (`model.<format>`), so they are kept to a safe alphabet. */
 const FORMAT = /^[A-Za-z0-9._-]{1,64}$/;
 /** Version numbers another process may take between our scan and our rename before we give up. */
@@ -200,10 +199,7 @@ export class FileRegistry implements ModelRegistry {
 
   async list(name: string, options: { pageSize?: number; pageToken?: string } = {}): Promise<Page<ModelVersion>> {
     await this.#enter();
-    const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
-    if (!Number.isSafeInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
-      throw badInput('pageSize', `must be an integer in 1…${MAX_PAGE_SIZE}, got ${pageSize}`);
-    }
+    const pageSize = checkPageSize(options.pageSize);
     return this.#io(`list ${name}`, async () => {
       const versions = await this.#versions(name);
       const below = options.pageToken === undefined ? Number.POSITIVE_INFINITY : parsePageToken(options.pageToken);
@@ -211,7 +207,7 @@ export class FileRegistry implements ModelRegistry {
       const page = candidates.slice(0, pageSize);
       const items = await Promise.all(page.map((version) => this.#manifest(name, String(version))));
       const last = page[page.length - 1];
-      return candidates.length > page.length && last !== undefined ? { items, nextPageToken: `before:${last}` } : { items };
+      return candidates.length > page.length && last !== undefined ? { items, nextPageToken: pageTokenBelow(last) } : { items };
     });
   }
 
@@ -422,13 +418,6 @@ async function exists(path: string): Promise<boolean> {
 function isMissing(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException).code;
   return code === 'ENOENT' || code === 'ENOTDIR';
-}
-
-function parsePageToken(token: string): number {
-  const match = typeof token === 'string' ? PAGE_TOKEN.exec(token) : null;
-  const n = match?.[1] === undefined ? Number.NaN : Number(match[1]);
-  if (!Number.isSafeInteger(n)) throw badInput('pageToken', 'is not one this registry issued');
-  return n;
 }
 
 function positive(value: number, field: string): number {

@@ -1,6 +1,9 @@
-import { DissonanceError } from '@dissonance/core';
+import { DissonanceError } from '../errors.js';
 
-/** Page tokens read `before:<n>`: the next page starts at the newest version below `n`. */
+/**
+ * Paging shared by the registries: tokens read `before:<n>` (the next page starts at the newest version below
+ * `n`), so a token stays valid while versions are added; `pageSize` is 1–1000, default 100.
+ */
 const PAGE_TOKEN = /^before:([1-9][0-9]{0,15})$/;
 
 /** Smallest and largest `pageSize` of `list`, and its default. */
