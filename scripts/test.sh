@@ -37,8 +37,9 @@ ensure_python() {
 }
 
 ensure_dependencies
-ensure_services
+# The venv first: moto and MLflow (started by ensure_services) run from it.
 ensure_python
+ensure_services
 
 log 'build'
 npm run build
