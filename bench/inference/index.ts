@@ -12,6 +12,13 @@
  *                    and `totalVariation.measure` (the engine's default detector) into a reused buffer;
  *   engine.process   `createEngine({ proposer, critics: [critic] }).process({ x, rows })`, no labels (validate
  *                    → generate → detect → reconcile gates; a budget and quarantine that never trigger).
+ * Then the instrumentation overhead with no OpenTelemetry SDK registered: engine.process as shipped (spans and
+ * metrics through the `@opentelemetry/api` globals, no-ops) against the same engine with tracing off (a tracer
+ * that makes no span and touches no context, `bench/inference/tracing-off.ts`), interleaved in the same run;
+ * the median over back-to-back rounds of the items/s ratio instrumented/off at each batch size, wall-clock and
+ * per CPU-second of this process (target ≥ 0.98 on CPU time, i.e. at most 2 % overhead: CPU time is what the
+ * instrumentation costs, and it is not moved by other processes on a shared machine the way wall-clock is).
+ * And directly: ns per batch of that instrumentation sequence on the no-ops, as a share of a batch's time.
  * Each is warmed up, then timed for ≥ `--seconds` per trial in 50 ms slices taking turns (so load from elsewhere
  * hits all alike), 3 trials; the median is reported with SDK/raw ratios (target ≥ 0.90 for models+detector at
  * batch ≥ 64).
@@ -27,7 +34,8 @@ import { MicroBatcher } from '../../packages/core/src/runtime/index.js';
 import { OnnxNodeRuntime } from '../../packages/node/src/onnx/index.js';
 import { parseArgs } from './args.js';
 import { machineInfo } from './machine.js';
-import { compare, type Throughput, type Workload } from './measure.js';
+import { compare, pairedRatio, type Throughput, type Workload } from './measure.js';
+import { instrumentationNsPerBatch, tracingOff } from './tracing-off.js';
 import { benchModelBytes, benchRows, CLASSES, INPUT_WIDTH, rawSessionOptions } from './models.js';
 
 const CONCURRENT_CALLS = 1000;
@@ -115,7 +123,57 @@ for (const batch of args.batches) {
       `${row.ratioModelsDetector.toFixed(3)}  ${fmt(engineProcess.itemsPerSecond).padStart(15)}  ${row.ratioEngine.toFixed(3)}`,
   );
 }
-await engine.stop();
+
+// Instrumentation overhead without an SDK: the shipped engine against one with tracing off, same run.
+const engineOff = createEngine({
+  proposer,
+  critics: [critic],
+  maxBatchRows: Math.max(...args.batches),
+  concurrency: 1,
+  policy: { dBudgetPerHour: 1e15, maxDissonance: 1 },
+  tracer: tracingOff,
+});
+await engineOff.ready();
+interface TracingRow {
+  readonly batch: number;
+  readonly instrumented: Throughput;
+  readonly tracingOff: Throughput;
+  /** Median of per-round ratios, instrumented / tracing off, wall-clock items/s. */
+  readonly ratio: number;
+  /** The same in items per CPU-second of the process (the target's measure). */
+  readonly cpuRatio: number;
+  readonly rounds: number;
+}
+const tracingResults: TracingRow[] = [];
+log('');
+log('instrumentation, no SDK registered: engine.process items/s');
+log('batch  instrumented     tracing off      wall ratio  CPU-time ratio (target ≥ 0.98)');
+for (const batch of args.batches) {
+  const x = benchRows(batch, batch + 1);
+  const paired = await pairedRatio(
+    { label: 'instrumented', items: batch, call: () => engine.process({ x, rows: batch }) },
+    { label: 'tracing off', items: batch, call: () => engineOff.process({ x, rows: batch }) },
+    args.seconds * 6,
+    batch >= 1024 ? 0.2 : 0.05,
+  );
+  const row = { batch, instrumented: paired.a, tracingOff: paired.b, ratio: paired.ratio, cpuRatio: paired.cpuRatio, rounds: paired.rounds };
+  tracingResults.push(row);
+  log(
+    `${String(batch).padStart(5)}  ${fmt(paired.a.itemsPerSecond).padStart(12)}  ${fmt(paired.b.itemsPerSecond).padStart(14)}  ` +
+      `${row.ratio.toFixed(3).padStart(10)}  ${row.cpuRatio.toFixed(3).padStart(14)}  (median of ${paired.rounds} paired rounds)`,
+  );
+}
+await Promise.all([engine.stop(), engineOff.stop()]);
+// The same cost measured directly: the per-batch instrumentation sequence on the API no-ops vs bare awaits.
+const instrumentationNs = await instrumentationNsPerBatch();
+const instrumentationShare = tracingResults.map((r) => ({
+  batch: r.batch,
+  share: instrumentationNs / 1e9 / (r.batch / r.tracingOff.itemsPerSecond),
+}));
+log(
+  `direct: the no-op instrumentation costs ${(instrumentationNs / 1000).toFixed(2)} µs per batch = ` +
+    instrumentationShare.map((s) => `${(s.share * 100).toFixed(3)} % at batch ${s.batch}`).join(', '),
+);
 
 // 1,000 concurrent single-row calls, with and without a MicroBatcher: one burst per timed call
 // (`Promise.all` of 1,000 calls), and 1,000 closed-loop callers (each awaits its row, then calls again).
@@ -177,6 +235,7 @@ log(line('without MicroBatcher', loops[0]));
 log(line('MicroBatcher(256, maxDelayMs 2)', loops[1], concurrency.closedLoop.maxDelayMs2.ratio, loopBatcher.stats.meanBatchRows));
 
 const targets = {
+  instrumentationOverheadAtMost2Percent: tracingResults.every((r) => r.cpuRatio >= 0.98) && instrumentationShare.every((s) => s.share <= 0.02),
   modelsDetectorAtLeast090AtBatch64Plus: batchResults.filter((r) => r.batch >= 64).every((r) => r.ratioModelsDetector >= 0.9),
   microBatcherAtLeast10x: {
     burstMaxDelayMs2: concurrency.burst.maxDelayMs2.ratio >= 10,
@@ -187,11 +246,15 @@ const targets = {
 const met = (ok: boolean): string => (ok ? 'met' : 'NOT met');
 log('');
 log(`target models+detector/raw ≥ 0.90 at batch ≥ 64: ${met(targets.modelsDetectorAtLeast090AtBatch64Plus)}`);
+log(`target instrumentation overhead ≤ 2 % without an SDK: ${met(targets.instrumentationOverheadAtMost2Percent)}`);
 log(
   `target MicroBatcher ≥ 10×: burst maxDelayMs 2 ${met(targets.microBatcherAtLeast10x.burstMaxDelayMs2)}, ` +
     `burst maxDelayMs 0 ${met(targets.microBatcherAtLeast10x.burstMaxDelayMs0)}, ` +
     `closed loop maxDelayMs 2 ${met(targets.microBatcherAtLeast10x.closedLoopMaxDelayMs2)}`,
 );
-if (args.json) console.log(JSON.stringify({ machine, args, batches: batchResults, concurrency, targets }, null, 2));
+if (args.json) {
+  const tracing = { paired: tracingResults, instrumentationNsPerBatch: instrumentationNs, share: instrumentationShare };
+  console.log(JSON.stringify({ machine, args, batches: batchResults, tracing, concurrency, targets }, null, 2));
+}
 
 await Promise.all([proposer.dispose(), critic.dispose(), rawProposer.release(), rawCritic.release()]);

@@ -16,8 +16,9 @@ export interface Workload {
 const now = (): number => Number(process.hrtime.bigint()) / 1e9;
 
 /** Calls `workload` until `seconds` have passed (at least once); returns the calls made and the seconds taken. */
-async function slice(workload: Workload, seconds: number): Promise<{ calls: number; elapsed: number }> {
+async function slice(workload: Workload, seconds: number): Promise<{ calls: number; elapsed: number; cpu: number }> {
   const start = now();
+  const cpuStart = process.cpuUsage();
   let calls = 0;
   let elapsed = 0;
   do {
@@ -25,7 +26,8 @@ async function slice(workload: Workload, seconds: number): Promise<{ calls: numb
     calls++;
     elapsed = now() - start;
   } while (elapsed < seconds);
-  return { calls, elapsed };
+  const cpu = process.cpuUsage(cpuStart);
+  return { calls, elapsed, cpu: (cpu.user + cpu.system) / 1e6 };
 }
 
 /**
@@ -63,4 +65,55 @@ function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** What {@link pairedRatio} measured. */
+export interface PairedRatio {
+  /** Median over rounds of (items/s of `a`) / (items/s of `b`) within the round, wall-clock. */
+  readonly ratio: number;
+  /**
+   * The same with items per CPU-second of this process: the work each side does, much less moved by other
+   * processes competing for the cores (which wall-clock rates on a shared machine are not).
+   */
+  readonly cpuRatio: number;
+  readonly rounds: number;
+  readonly a: Throughput;
+  readonly b: Throughput;
+}
+
+/**
+ * The throughput ratio of two workloads that differ by a small cost (instrumentation on vs off): after a warm-up,
+ * `a` and `b` run in back-to-back slices (order alternating) for `seconds` each, and each round's ratio is taken
+ * on its own; the median over rounds discards rounds that load from elsewhere on the machine hit on one side
+ * only, which a ratio of overall medians does not. Reported for wall-clock and for CPU time.
+ */
+export async function pairedRatio(a: Workload, b: Workload, seconds: number, sliceSeconds = 0.05): Promise<PairedRatio> {
+  await slice(a, seconds / 4);
+  await slice(b, seconds / 4);
+  const ratios: number[] = [];
+  const cpuRatios: number[] = [];
+  const rateA: number[] = [];
+  const rateB: number[] = [];
+  let spent = 0;
+  for (let round = 0; spent < seconds; round++) {
+    const first = round % 2 === 0 ? a : b;
+    const second = first === a ? b : a;
+    const r1 = await slice(first, sliceSeconds);
+    const r2 = await slice(second, sliceSeconds);
+    const [ra, rb] = first === a ? [r1, r2] : [r2, r1];
+    const itemsPerSecondA = (ra.calls * a.items) / ra.elapsed;
+    const itemsPerSecondB = (rb.calls * b.items) / rb.elapsed;
+    rateA.push(itemsPerSecondA);
+    rateB.push(itemsPerSecondB);
+    ratios.push(itemsPerSecondA / itemsPerSecondB);
+    cpuRatios.push((ra.calls * a.items) / ra.cpu / ((rb.calls * b.items) / rb.cpu));
+    spent += Math.max(ra.elapsed, rb.elapsed);
+  }
+  return {
+    ratio: median(ratios),
+    cpuRatio: median(cpuRatios),
+    rounds: ratios.length,
+    a: { itemsPerSecond: median(rateA), trials: rateA },
+    b: { itemsPerSecond: median(rateB), trials: rateB },
+  };
 }

@@ -2,9 +2,10 @@ import { defineConfig } from 'tsup';
 
 /**
  * Never bundled: onnxruntime-node is a native addon (its binding and provider libraries are found next to its
- * own files) and is loaded lazily, on the first ONNX model.
+ * own files) and is loaded lazily, on the first ONNX model. @dissonance/adapter-mlflow is an optional peer,
+ * imported only for `--registry mlflow` (registry-factory/mlflow-adapter.ts).
  */
-const external = ['onnxruntime-node'];
+const external = ['onnxruntime-node', '@dissonance/adapter-mlflow'];
 
 export default defineConfig([
   {

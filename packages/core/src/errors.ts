@@ -12,6 +12,7 @@ export const ERROR_CODES = [
   'E_ALIAS_NOT_FOUND',
   'E_ARTIFACT_DIGEST',
   'E_ARTIFACT_SIGNATURE',
+  'E_DECRYPT',
   'E_REGISTRY_UNAVAILABLE',
   'E_REGISTRY_CONFLICT',
   'E_TRANSPORT',
@@ -20,6 +21,7 @@ export const ERROR_CODES = [
   'E_TRAINER',
   'E_STORE',
   'E_ACCELERATOR_UNAVAILABLE',
+  'E_WORKER',
 ] as const;
 
 /** One of {@link ERROR_CODES}. */

@@ -125,13 +125,32 @@ export type { Dataset, ParseCsvOptions, StandardScaler, LoopSplit, SplitOptions 
 // Runtime helpers
 export { MicroBatcher } from './runtime/index.js';
 export type { MicroBatcherOptions, MicroBatcherStats } from './runtime/index.js';
+// For ONNX runtime adapters (onnxruntime-node, onnxruntime-web): input/output choice and output normalisation.
+export { chooseInput, chooseOutput, PREFERRED_OUTPUT_NAMES, softmaxRows, looksLikeProbabilities } from './runtime/index.js';
+export type { ChosenInput, ChosenOutput, OnnxSessionInfo, OnnxValueInfo } from './runtime/index.js';
+export { resolveSessionIo, readProbabilities, PROBE_ROWS } from './runtime/index.js';
+export type { OutputKind, SessionIoView, ResolvedSessionIo, ProbeRun } from './runtime/index.js';
 
 // Telemetry
 export { TRACER_NAME } from './telemetry/tracer.js';
+export { inSpan, activeTraceId } from './telemetry/tracer.js';
+export { formatTraceContext, parseTraceparent, extractTraceContext, type TraceCarrier } from './telemetry/trace-context.js';
+export {
+  tracedPublish,
+  tracedHandler,
+  type MessagingSystem,
+  type MessagingTarget,
+  type MessagingSubscription,
+} from './telemetry/messaging.js';
+export { EngineMetrics, DISSONANCE_BUCKETS, DURATION_BUCKETS, type EngineGaugeSources } from './telemetry/engine-metrics.js';
+export { lineageLinks, MAX_LINEAGE_LINKS } from './telemetry/lineage-links.js';
+
+// Logging
+export { silentLogger, type Logger, type LogFields } from './logging/index.js';
 
 // Engine
 export { Engine, createEngine } from './engine/engine.js';
-export type { BatchResult, EngineSummary } from './engine/engine.js';
+export type { BatchResult, EngineSummary, ProcessOptions } from './engine/engine.js';
 export type { EngineConfig, RetrainConfig, RolloutConfig } from './engine/config.js';
 export type {
   EngineEvents,
@@ -152,3 +171,49 @@ export type { EngineHealth, PortHealth } from './engine/health.js';
 export type { LoopCounters } from './engine/counters.js';
 export type { Source, TransportSource } from './engine/source.js';
 export { CHAMPION, CHALLENGER } from './engine/lifecycle.js';
+
+// Security: signed artifacts, trust policy, ONNX safety check, envelope encryption (WebCrypto only)
+export {
+  canonicalJson,
+  generateSigningKeyPair,
+  importSigningKey,
+  importVerifyKey,
+  signingKeyId,
+  SIGNATURE_TAG,
+  SIGNATURE_KEY_ID_TAG,
+  signArtifact,
+  checkSignature,
+  signatureTags,
+  signatureFromTags,
+  statementBytes,
+  checkOnnxArtifact,
+  DEFAULT_MAX_ONNX_BYTES,
+  createArtifactVerifier,
+  fetchVerified,
+  createArtifactSigner,
+  staticKeyProvider,
+  parseKeyList,
+  generateEncryptionKey,
+  KEY_ID,
+  EnvelopeCipher,
+  ENVELOPE_MAGIC,
+  SEALED_TEXT_PREFIX,
+  bytesToBase64,
+  base64ToBytes,
+} from './security/index.js';
+export type {
+  CanonicalValue,
+  KeyMaterial,
+  SigningJwk,
+  SigningKeyPair,
+  ImportedKey,
+  ArtifactSignature,
+  ArtifactStatement,
+  SignedArtifact,
+  OnnxArtifactCheckOptions,
+  TrustPolicy,
+  ArtifactVerifier,
+  SigningConfig,
+  ArtifactSigner,
+  KeyProvider,
+} from './security/index.js';

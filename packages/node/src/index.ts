@@ -20,3 +20,56 @@ export type {
 export { runDemo, type DemoOptions } from './demo/run-demo.js';
 export { renderReport } from './demo/render-report.js';
 export type { DemoResult, StrategyResult, VersionRecord, DissonanceRound, CurvePoint, MeanSd } from './demo/demo-result.js';
+export type { RegistryChoice, FileRegistryChoice, MlflowRegistryChoice } from './registry-factory/index.js';
+export * from './worker/index.js';
+export {
+  createHttpHandler,
+  serve,
+  toNodeListener,
+  createJwtAuth,
+  requireScope,
+  DEFAULT_ALGORITHMS,
+  HttpError,
+  errorResponse,
+  openApiDocument,
+  QUARANTINE_KEY,
+} from './http/index.js';
+export type {
+  HttpHandler,
+  HttpHandlerOptions,
+  ServeOptions,
+  RunningServer,
+  TlsOptions,
+  FetchHandler,
+  NodeListenerOptions,
+  JwtAuthOptions,
+  Authenticate,
+  Principal,
+  Scope,
+  VerifyKey,
+  HttpErrorCode,
+  CorsOptions,
+  RateLimitOptions,
+  QuarantineRecord,
+  FeedbackOutcome,
+  EngineView,
+} from './http/index.js';
+export { healthRoutes, type HealthRoutesOptions, type FailingPart } from './health/index.js';
+export { setupTelemetry, createLogger, traceFields } from './telemetry/index.js';
+export type { TelemetryOptions, TelemetryHandle, CreateLoggerOptions } from './telemetry/index.js';
+export {
+  envKeyProvider,
+  ENCRYPTION_KEYS_ENV,
+  writeSigningKeyPair,
+  readKeyFile,
+  privateKeyExposed,
+  PRIVATE_KEY_FILE,
+  PUBLIC_KEY_FILE,
+  securityFromEnv,
+  isProductionMode,
+} from './security/index.js';
+export type { KeyFiles, SecuritySettings } from './security/index.js';
+export { runDistributedDemo } from './demo/distributed/run-distributed.js';
+export type { DistributedDemoOptions, DistributedDemoResult } from './demo/distributed/run-distributed.js';
+export { connectBroker, BROKER_KINDS, type BrokerKind } from './demo/distributed/broker.js';
+export type { StageProcess } from './demo/distributed/stage-process.js';

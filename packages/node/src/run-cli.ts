@@ -1,5 +1,8 @@
 import { runDemoCommand } from './demo/demo-command.js';
 import { demoWorkerMain } from './demo/seed-workers.js';
+import { runServeCommand } from './cli/serve-command.js';
+import { runDemoStageCommand, runDistributedCommand } from './demo/distributed/distributed-command.js';
+import { isSecurityCommand, runSecurityCommand } from './cli/security-commands.js';
 import { VERSION } from './version.js';
 
 /** Where the CLI writes; injectable so tests need no child process. */
@@ -22,12 +25,15 @@ A self-correcting model loop: generate → detect → reconcile → retrain.
 
 Commands:
   demo           run the loop on a real data set against baselines (dissonance demo --help)
+  keys, sign, verify  signing keys, signed model manifests and their check (dissonance sign --help)
+  serve          serve the HTTP API (predict, feedback, admin) over a trained model (dissonance serve --help)
+  demo-distributed  the demo's loop in three worker processes over RabbitMQ, NATS or Redis
 
 Options:
   -v, --version  print the version of @dissonance/node and exit
   -h, --help     print this help and exit
 
-Commands to serve, train and manage models land in later releases.
+Commands to train and manage models land in later releases.
 `;
 
 /**
@@ -57,8 +63,13 @@ export function runCli(argv: readonly string[], io: CliIo): number {
  */
 export async function runCliAsync(argv: readonly string[], io: CliIo): Promise<number> {
   if (argv[0] === 'demo') return runDemoCommand(argv.slice(1), io);
+  if (isSecurityCommand(argv[0])) return runSecurityCommand(argv[0], argv.slice(1), io);
+  if (argv[0] === 'serve') return runServeCommand(argv.slice(1), io);
   // Internal: a child process of `demo` running some seeds (see demo/seed-workers.ts).
   if (argv[0] === 'demo-worker') return demoWorkerMain(argv.slice(1), io);
+  if (argv[0] === 'demo-distributed') return runDistributedCommand(argv.slice(1), io);
+  // Internal: one stage process of `demo-distributed`.
+  if (argv[0] === 'demo-stage') return runDemoStageCommand(argv.slice(1), io);
   return runCli(argv, io);
 }
 

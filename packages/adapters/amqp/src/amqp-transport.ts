@@ -1,6 +1,8 @@
 import {
   DissonanceError,
   parseEnvelope,
+  tracedHandler,
+  tracedPublish,
   type Delivery,
   type Envelope,
   type SubscribeOptions,
@@ -28,6 +30,9 @@ import { AmqpSubscription, type SubscriberHost } from './subscriber.js';
  *   queue, or through a durable per-delay TTL queue that dead-letters back to it. Once `maxAttempts` is reached,
  *   a `dead-letter` envelope goes to the dead-letter topic. A received body that is not a valid envelope is
  *   dead-lettered with the `E_ENVELOPE` error.
+ * - Traced per the OpenTelemetry messaging conventions (`messaging.system = rabbitmq`): a PRODUCER span
+ *   `send <topic>` per publish, its W3C context injected into the envelope's `traceparent`, and a CONSUMER
+ *   span `process <topic>` per delivery, child of that context. No-ops without an SDK.
  * - After a dropped connection it reconnects with jittered exponential backoff and every open subscription
  *   consumes again; unacked messages are redelivered by the broker (at-least-once: duplicates are possible).
  */
@@ -72,9 +77,11 @@ export class AmqpTransport implements Transport {
   async publish<P>(topic: string, envelope: Envelope<P>): Promise<void> {
     this.#open();
     checkTopic(topic, 'topic');
-    const valid = parseEnvelope(envelope);
-    encodeEnvelope(valid);
-    await this.#publish(topic, valid);
+    await tracedPublish({ system: 'rabbitmq', destination: topic }, envelope, async (traced) => {
+      const valid = parseEnvelope(traced);
+      encodeEnvelope(valid);
+      await this.#publish(topic, valid);
+    });
   }
 
   async subscribe<P>(
@@ -85,7 +92,8 @@ export class AmqpTransport implements Transport {
     this.#open();
     if (typeof handler !== 'function') throw invalid('handler', 'must be a function');
     const settings = subscriberSettings(this.#options.prefix, topic, options);
-    const subscription = new AmqpSubscription(this.#host, settings, (delivery) => handler(delivery as Delivery<P>));
+    const traced = tracedHandler({ system: 'rabbitmq', destination: topic, group: options.group }, handler);
+    const subscription = new AmqpSubscription(this.#host, settings, (delivery) => traced(delivery as Delivery<P>));
     await subscription.start();
     this.#subscriptions.add(subscription);
     if (this.#closed) await subscription.close();

@@ -12,9 +12,20 @@ export type Decoded =
   | { readonly ok: true; readonly envelope: Envelope }
   | { readonly ok: false; readonly error: string; readonly standIn: Envelope<{ body: string }> };
 
-/** JSON-encodes a validated envelope; throws `E_ENVELOPE` when the payload is not JSON-serializable. */
+/** Bodies already encoded, by envelope object: `publish` encodes once to check, the publisher reuses it. */
+const encoded = new WeakMap<Envelope, Buffer>();
+
+/**
+ * JSON-encodes a validated envelope; throws `E_ENVELOPE` when the payload is not JSON-serializable. The body is
+ * remembered for the same (validated, so not to be mutated) envelope object, so encoding it again is free.
+ */
 export function encodeEnvelope(envelope: Envelope): Buffer {
-  return Buffer.from(envelopeToJson(envelope), 'utf8');
+  let body = encoded.get(envelope);
+  if (body === undefined) {
+    body = Buffer.from(envelopeToJson(envelope), 'utf8');
+    encoded.set(envelope, body);
+  }
+  return body;
 }
 
 /**

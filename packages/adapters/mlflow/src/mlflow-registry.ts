@@ -229,6 +229,18 @@ export class MlflowRegistry implements ModelRegistry {
     return { manifest, artifact: { format: manifest.format, bytes } };
   }
 
+  /**
+   * The id of the MLflow run that registered `version` of `name` (it holds the artifact, params, metrics and
+   * lineage tags). `E_NOT_FOUND` for an unknown model or version, `E_MODEL` for a version without a run.
+   */
+  async runIdOf(name: string, version: string): Promise<string> {
+    const runId = (await this.#modelVersion(name, version)).run_id;
+    if (runId === undefined || runId === '') {
+      throw new DissonanceError('E_MODEL', `mlflow: model ${name} version ${version} has no run`, { details: { name, version } });
+    }
+    return runId;
+  }
+
   async ping(): Promise<void> {
     this.#open();
     const response = await this.#http.send({ method: 'GET', path: '/health' });

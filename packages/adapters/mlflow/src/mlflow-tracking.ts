@@ -30,7 +30,32 @@ export interface MlflowRun {
 /** Final state of a run. */
 export type RunEndStatus = 'FINISHED' | 'FAILED' | 'KILLED';
 
-const BATCH = { params: 100, tags: 100, metrics: 1000 } as const;
+/** A run as {@link MlflowTracking.getRun} reads it back. */
+export interface RunRecord {
+  readonly runId: string;
+  readonly experimentId: string;
+  readonly runName: string;
+  /** `RUNNING`, `SCHEDULED`, `FINISHED`, `FAILED` or `KILLED`. */
+  readonly status: string;
+  readonly startTime?: number;
+  readonly endTime?: number;
+  readonly params: Readonly<Record<string, string>>;
+  /** Latest value of each metric (the value at its highest step). */
+  readonly metrics: Readonly<Record<string, number>>;
+  /** Every tag, MLflow's own `mlflow.*` ones included. */
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+interface RestRun {
+  info?: { run_id?: string; experiment_id?: string; run_name?: string; status?: string; start_time?: number | string; end_time?: number | string };
+  data?: {
+    params?: ReadonlyArray<{ key?: string; value?: string }>;
+    metrics?: ReadonlyArray<{ key?: string; value?: number }>;
+    tags?: ReadonlyArray<{ key?: string; value?: string }>;
+  };
+}
+
+const BATCH = { params: 100, tags: 100, metrics: 1000, total: 1000 } as const;
 
 /**
  * Experiment tracking over the MLflow REST API 2.0: experiments by name (created when missing), runs,
@@ -75,24 +100,24 @@ export class MlflowTracking {
     return { runId, experimentId, artifactUri: answer.run?.info?.artifact_uri ?? `mlflow-artifacts:/${experimentId}/${runId}/artifacts` };
   }
 
-  /** Logs params, metrics and tags in batches of MLflow's limits (100 params, 100 tags, 1000 metrics). */
+  /** Logs params, metrics and tags in batches of MLflow's limits (100 params, 100 tags, 1000 metrics, 1000 in all). */
   async logBatch(runId: string, data: RunData): Promise<void> {
     const now = Date.now();
     const params = Object.entries(data.params ?? {}).map(([key, value]) => ({ key, value: String(value) }));
     const tags = toTagList(data.tags ?? {});
     const metrics = (data.metrics ?? []).map((m) => ({ key: m.key, value: m.value, step: m.step ?? 0, timestamp: m.timestamp ?? now }));
-    const rounds = Math.max(
-      Math.ceil(params.length / BATCH.params),
-      Math.ceil(tags.length / BATCH.tags),
-      Math.ceil(metrics.length / BATCH.metrics),
-    );
-    for (let n = 0; n < rounds; n++) {
-      const body = {
-        run_id: runId,
-        params: params.slice(n * BATCH.params, (n + 1) * BATCH.params),
-        tags: tags.slice(n * BATCH.tags, (n + 1) * BATCH.tags),
-        metrics: metrics.slice(n * BATCH.metrics, (n + 1) * BATCH.metrics),
-      };
+    // MLflow caps one request at 100 params, 100 tags, 1000 metrics and 1000 entries in all.
+    let p = 0;
+    let t = 0;
+    let m = 0;
+    while (p < params.length || t < tags.length || m < metrics.length) {
+      const paramPart = params.slice(p, p + BATCH.params);
+      const tagPart = tags.slice(t, t + BATCH.tags);
+      const metricPart = metrics.slice(m, m + Math.min(BATCH.metrics, BATCH.total - paramPart.length - tagPart.length));
+      p += paramPart.length;
+      t += tagPart.length;
+      m += metricPart.length;
+      const body = { run_id: runId, params: paramPart, tags: tagPart, metrics: metricPart };
       await this.#call({ method: 'POST', path: '/api/2.0/mlflow/runs/log-batch', body });
     }
   }
@@ -105,6 +130,50 @@ export class MlflowTracking {
   /** Uploads `bytes` as artifact `path` (e.g. `model/model.onnx`) of a run, through the artifact proxy. */
   async uploadArtifact(run: MlflowRun, path: string, bytes: Uint8Array): Promise<void> {
     await this.#call({ method: 'PUT', path: `${artifactPath(run.artifactUri)}/${encodePath(path)}`, body: bytes });
+  }
+
+  /** Reads a run back: status, params, latest metrics and tags (`E_NOT_FOUND` for an unknown run). */
+  async getRun(runId: string): Promise<RunRecord> {
+    const answer = await this.#call<{ run?: RestRun }>({ method: 'GET', path: '/api/2.0/mlflow/runs/get', query: { run_id: runId } });
+    const info = answer.run?.info ?? {};
+    const data = answer.run?.data ?? {};
+    const pairs = <V>(list: ReadonlyArray<{ key?: string; value?: V }> | undefined): Record<string, V> =>
+      Object.fromEntries((list ?? []).flatMap((e) => (e.key === undefined || e.value === undefined ? [] : [[e.key, e.value] as const])));
+    const time = (t: number | string | undefined): { value?: number } => (t === undefined ? {} : { value: Number(t) });
+    const start = time(info.start_time).value;
+    const end = time(info.end_time).value;
+    return {
+      runId: info.run_id ?? runId,
+      experimentId: info.experiment_id ?? '',
+      runName: info.run_name ?? '',
+      status: info.status ?? '',
+      ...(start === undefined ? {} : { startTime: start }),
+      ...(end === undefined ? {} : { endTime: end }),
+      params: pairs(data.params),
+      metrics: pairs(data.metrics),
+      tags: pairs(data.tags),
+    };
+  }
+
+  /** Every logged value of metric `key` of a run, by step then time. */
+  async metricHistory(runId: string, key: string): Promise<MetricPoint[]> {
+    const points: MetricPoint[] = [];
+    let pageToken: string | undefined;
+    do {
+      const answer = await this.#call<{
+        metrics?: ReadonlyArray<{ key?: string; value?: number; step?: number | string; timestamp?: number | string }>;
+        next_page_token?: string;
+      }>({
+        method: 'GET',
+        path: '/api/2.0/mlflow/metrics/get-history',
+        query: { run_id: runId, metric_key: key, max_results: 25_000, ...(pageToken === undefined ? {} : { page_token: pageToken }) },
+      });
+      for (const m of answer.metrics ?? []) {
+        if (m.value !== undefined) points.push({ key, value: m.value, step: Number(m.step ?? 0), timestamp: Number(m.timestamp ?? 0) });
+      }
+      pageToken = answer.next_page_token === '' ? undefined : answer.next_page_token;
+    } while (pageToken !== undefined);
+    return points.sort((a, b) => (a.step ?? 0) - (b.step ?? 0) || (a.timestamp ?? 0) - (b.timestamp ?? 0));
   }
 
   /** Ends a run with `status` (default `FINISHED`). */

@@ -1,13 +1,14 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initMlp, mlpForward, writeOnnxMlp, type DissonanceError } from '@dissonance/core';
-import { expectCode, registryContract } from '@dissonance/core/testing';
+import { expectCode, registryContract, waitFor } from '@dissonance/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { artifactFileName, artifactPath, MANIFEST_TAG, MlflowRegistry } from '../src/index.js';
 import { lockMlflowServer } from './mlflow-server-lock.js';
+import { venvPython } from './venv-python.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const URL_ = 'http://127.0.0.1:5001';
@@ -66,6 +67,7 @@ describe('MlflowRegistry specifics', () => {
     const registry = new MlflowRegistry({ url: URL_, experimentName: 'dissonance-contract' });
     const name = `malformed-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
     await registry.register({ name, artifact: { format: 'onnx', bytes: new Uint8Array([9, 9]) }, inputWidth: 1, classes: 2 });
+    await registry.setAlias(name, 'champion', '1');
     const set = await fetch(`${URL_}/api/2.0/mlflow/model-versions/set-tag`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -74,7 +76,128 @@ describe('MlflowRegistry specifics', () => {
     expect(set.ok).toBe(true);
     await expectCode(registry.get(name, '1'), 'E_MODEL');
     await expectCode(registry.fetch(name, '1'), 'E_MODEL');
+    await expectCode(registry.resolve(name, 'champion'), 'E_MODEL');
+    await expectCode(registry.list(name), 'E_MODEL');
   });
+
+  it('refuses to fetch a stored artifact over maxArtifactBytes with E_INPUT, before downloading it', async () => {
+    const name = `fetch-big-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+    await new MlflowRegistry({ url: URL_, experimentName: 'dissonance-contract' }).register({
+      name,
+      artifact: { format: 'onnx', bytes: new Uint8Array(64).fill(3) },
+      inputWidth: 1,
+      classes: 2,
+    });
+    const small = new MlflowRegistry({ url: URL_, maxArtifactBytes: 63 });
+    const error = await expectCode(small.fetch(name, '1'), 'E_INPUT');
+    expect((error as DissonanceError).details).toMatchObject({ field: 'maxArtifactBytes' });
+    expect((await new MlflowRegistry({ url: URL_, maxArtifactBytes: 64 }).fetch(name, '1')).artifact.bytes).toHaveLength(64);
+  });
+
+  it('answers unknown names, versions, aliases and runs with typed errors', async () => {
+    const registry = new MlflowRegistry({ url: URL_ });
+    const missing = `missing-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+    await expectCode(registry.runIdOf(missing, '1'), 'E_NOT_FOUND');
+    // Names MLflow could never hold are refused without a request.
+    for (const bad of ['', 'a/b', 'a b', 'x'.repeat(201)]) {
+      await expectCode(registry.get(bad, '1'), 'E_NOT_FOUND');
+      await expectCode(registry.resolve(bad, 'champion'), 'E_NOT_FOUND');
+    }
+    await expectCode(registry.get(missing, '01'), 'E_NOT_FOUND');
+    const name = `known-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+    const v = await registry.register({ name, artifact: { format: 'onnx', bytes: new Uint8Array([1, 2]) }, inputWidth: 1, classes: 2 });
+    expect(await registry.runIdOf(name, v.version)).toMatch(/^[0-9a-f]{32}$/);
+    await expectCode(registry.resolve(name, 'challenger'), 'E_ALIAS_NOT_FOUND');
+    await expectCode(registry.setAlias(name, 'champion', '2'), 'E_NOT_FOUND');
+    await expectCode(registry.setAlias(name, 'bad alias', '1'), 'E_INPUT');
+  });
+
+  it('refuses bad options with E_CONFIG', () => {
+    for (const maxArtifactBytes of [0, -1, 1.5, Number.NaN]) {
+      expect(() => new MlflowRegistry({ url: URL_, maxArtifactBytes }), String(maxArtifactBytes)).toThrow(/maxArtifactBytes/);
+    }
+  });
+});
+
+/** The champion alias read straight from MLflow, with the manifest tag of the version it points at. */
+async function championOnServer(name: string): Promise<{ version: string; manifestSha: string; sha: string }> {
+  const answer = await fetch(`${URL_}/api/2.0/mlflow/registered-models/alias?name=${name}&alias=champion`);
+  expect(answer.ok).toBe(true);
+  const { model_version: mv } = (await answer.json()) as { model_version: { version: string; tags: { key: string; value: string }[] } };
+  const tags = Object.fromEntries(mv.tags.map((t) => [t.key, t.value]));
+  return { version: mv.version, manifestSha: (JSON.parse(tags[MANIFEST_TAG] ?? '{}') as { sha256?: string }).sha256 ?? '', sha: tags['dissonance.sha256'] ?? '' };
+}
+
+/**
+ * MLflow has no conditional alias write. "Consistent" here means: the alias ends on exactly one of the two
+ * candidates, at least one promoter was told it won and the alias is on a winner's version, every loser got
+ * E_REGISTRY_CONFLICT, and every reader (both registries, the raw REST answer) agrees on the version and its
+ * manifest. Both promoters may be told they won when their read-compare-set steps interleave (the documented
+ * window of one round trip); the alias is then the later writer's.
+ */
+describe('two concurrent promotions from separate registries (MLflow)', () => {
+  it('two registries that do not share the in-process lock leave exactly one consistent champion', async () => {
+    let bothWon = 0;
+    for (let round = 0; round < 5; round++) {
+      // Different base URLs, so the per-server lock inside this process does not serialize them: like two processes.
+      const a = new MlflowRegistry({ url: URL_, experimentName: 'dissonance-contract' });
+      const b = new MlflowRegistry({ url: 'http://localhost:5001', experimentName: 'dissonance-contract' });
+      const name = `race-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+      for (let i = 0; i < 3; i++) await a.register({ name, artifact: { format: 'onnx', bytes: new Uint8Array([round, i, 7]) }, inputWidth: 1, classes: 2 });
+      await a.setAlias(name, 'champion', '1', { expected: null });
+      const results = await Promise.allSettled([
+        a.setAlias(name, 'champion', '2', { expected: '1' }),
+        b.setAlias(name, 'champion', '3', { expected: '1' }),
+      ]);
+      const won = results.flatMap((result, i) => (result.status === 'fulfilled' ? [i === 0 ? '2' : '3'] : []));
+      const lost = results.flatMap((result) => (result.status === 'rejected' ? [(result.reason as { code?: unknown }).code] : []));
+      expect(won.length).toBeGreaterThanOrEqual(1);
+      expect(lost.every((code) => code === 'E_REGISTRY_CONFLICT')).toBe(true);
+      if (won.length === 2) bothWon++;
+      const server = await championOnServer(name);
+      expect(['2', '3']).toContain(server.version);
+      expect(won).toContain(server.version);
+      const [viaA, viaB, manifest] = await Promise.all([a.resolve(name, 'champion'), b.resolve(name, 'champion'), a.get(name, server.version)]);
+      expect(viaA).toEqual(manifest);
+      expect(viaB).toEqual(manifest);
+      expect(server.manifestSha).toBe(manifest.sha256);
+      expect(server.sha).toBe(manifest.sha256);
+      expect(await b.aliases(name)).toEqual({ champion: server.version });
+    }
+    console.info(`mlflow concurrent promotions: both promoters told they won in ${bothWon} of 5 rounds (the documented window)`);
+  });
+
+  it('two processes promoting at once leave exactly one consistent champion', async () => {
+    const registry = new MlflowRegistry({ url: URL_, experimentName: 'dissonance-contract' });
+    const name = `race-proc-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+    for (let i = 0; i < 3; i++) await registry.register({ name, artifact: { format: 'onnx', bytes: new Uint8Array([i, 9]) }, inputWidth: 1, classes: 2 });
+    await registry.setAlias(name, 'champion', '1', { expected: null });
+    const start = (version: string) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'packages/adapters/mlflow/test/fixtures/promote-once.ts', URL_, name, version, '1'], {
+        cwd: ROOT,
+        env: { ...process.env, TSX_TSCONFIG_PATH: `${ROOT}tsconfig.json` },
+        stdio: ['pipe', 'pipe', 'inherit'],
+      });
+      let out = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      return { child, out: () => out, exited };
+    };
+    const procs = [start('2'), start('3')];
+    await waitFor(() => procs.every((p) => p.out().includes('"ready"')), 60_000, 'both promoters to be ready');
+    for (const p of procs) p.child.stdin?.end('go\n');
+    await Promise.all(procs.map((p) => p.exited));
+    const done = procs.map((p) => JSON.parse(p.out().trim().split('\n').at(-1) ?? '{}') as { ok?: boolean; code?: string });
+    const won = done.flatMap((d, i) => (d.ok === true ? [i === 0 ? '2' : '3'] : []));
+    expect(won.length).toBeGreaterThanOrEqual(1);
+    expect(done.filter((d) => d.ok !== true).map((d) => d.code)).toEqual(won.length === 2 ? [] : ['E_REGISTRY_CONFLICT']);
+    const server = await championOnServer(name);
+    expect(won).toContain(server.version);
+    const manifest = await registry.resolve(name, 'champion');
+    expect(manifest.version).toBe(server.version);
+    expect(server.manifestSha).toBe(manifest.sha256);
+    expect(await registry.aliases(name)).toEqual({ champion: server.version });
+  }, 120_000);
 });
 
 describe('interoperability with the Python MLflow client', () => {
@@ -103,7 +226,7 @@ describe('interoperability with the Python MLflow client', () => {
     try {
       const rowsPath = join(dir, 'rows.json');
       writeFileSync(rowsPath, JSON.stringify(rows));
-      const stdout = execFileSync(join(ROOT, '.venv/bin/python'), [join(ROOT, 'scripts/python/mlflow_check.py'), name, 'champion', rowsPath], {
+      const stdout = execFileSync(venvPython(ROOT), [join(ROOT, 'scripts/python/mlflow_check.py'), name, 'champion', rowsPath], {
         cwd: ROOT,
         env: { ...process.env, MLFLOW_TRACKING_URI: URL_ },
         encoding: 'utf8',

@@ -3,6 +3,8 @@ import {
   envelopeToJson,
   parseEnvelope,
   toDissonanceError,
+  tracedHandler,
+  tracedPublish,
   type Delivery,
   type Envelope,
   type SubscribeOptions,
@@ -55,6 +57,9 @@ export async function createNatsTransport(options: NatsTransportOptions = {}): P
  *   the delay; on attempt `maxAttempts` the adapter publishes a {@link DeadLetter} envelope to the dead-letter
  *   topic and terminates the message. Messages that are not valid envelopes are dead-lettered at once.
  *   The consumer's `max_deliver` stays unlimited so that a failed dead-letter publish means redelivery, not loss.
+ * - Traced per the OpenTelemetry messaging conventions (`messaging.system = nats`, not a listed value): a
+ *   PRODUCER span `send <topic>` per publish, its W3C context injected into the envelope's `traceparent`, and
+ *   a CONSUMER span `process <topic>` per delivery, child of that context. No-ops without an SDK.
  * - nats.js reconnects by itself (forever); pull loops resume on the durable consumers after a restart.
  */
 export class NatsTransport implements Transport {
@@ -81,6 +86,10 @@ export class NatsTransport implements Transport {
   async publish<P>(topic: string, envelope: Envelope<P>): Promise<void> {
     this.#checkOpen(this.#closed);
     checkName(topic, 'topic');
+    await tracedPublish({ system: 'nats', destination: topic }, envelope, (traced) => this.#send(topic, traced));
+  }
+
+  async #send(topic: string, envelope: Envelope): Promise<void> {
     const valid = parseEnvelope(envelope);
     const data = envelopeToJson(valid);
     const subject = subjectOf(this.#options.prefix, topic);
@@ -138,7 +147,7 @@ export class NatsTransport implements Transport {
         publish: (to, envelope) => this.publish(to, envelope),
         closed: (sub) => this.#subscriptions.delete(sub),
       },
-      (delivery) => handler(delivery as Delivery<P>),
+      tracedHandler({ system: 'nats', destination: topic, group: settings.group }, (delivery) => handler(delivery as Delivery<P>)),
     );
     this.#subscriptions.add(subscription);
     return subscription;

@@ -3,6 +3,8 @@ import {
   envelopeToJson,
   parseEnvelope,
   randomId,
+  tracedHandler,
+  tracedPublish,
   type Delivery,
   type Envelope,
   type SubscribeOptions,
@@ -30,6 +32,9 @@ import { StreamSubscriber } from './stream-subscriber.js';
  *   failed attempt = `XACK` + a `dead-letter` envelope on `<prefix>:<deadLetterTopic>`.
  * - Entries a dead consumer left pending are claimed after `claimIdleMs` by another subscriber of the group
  *   (`XAUTOCLAIM`) and delivered again with their attempt raised by the extra deliveries.
+ * - Traced per the OpenTelemetry messaging conventions (`messaging.system = redis`, not a listed value): a
+ *   PRODUCER span `send <topic>` per publish, its W3C context injected into the envelope's `traceparent`, and
+ *   a CONSUMER span `process <topic>` per delivery, child of that context. No-ops without an SDK.
  * - ioredis reconnects lost connections; the read loop retries, and re-creates a group that vanished.
  *
  * Not for Redis Cluster: the settlement scripts touch keys that may hash to different slots.
@@ -58,6 +63,10 @@ export class RedisTransport implements Transport {
   async publish<P>(topic: string, envelope: Envelope<P>): Promise<void> {
     this.#open();
     checkName(topic, 'topic');
+    await tracedPublish({ system: 'redis', destination: topic }, envelope, (traced) => this.#send(topic, traced));
+  }
+
+  async #send(topic: string, envelope: Envelope): Promise<void> {
     const json = envelopeToJson(parseEnvelope(envelope));
     const { maxLen } = this.#options;
     const trim = maxLen === undefined ? [] : ['MAXLEN', '~', String(maxLen)];
@@ -94,7 +103,7 @@ export class RedisTransport implements Transport {
       commands: this.#commands,
       reader,
       readerName,
-      handler: (delivery) => handler(delivery as Delivery<P>),
+      handler: tracedHandler({ system: 'redis', destination: topic, group: settings.group }, (delivery) => handler(delivery as Delivery<P>)),
       onClosed: () => this.#subscribers.delete(subscriber),
     });
     this.#subscribers.add(subscriber);

@@ -268,7 +268,10 @@ export class StreamSubscriber {
 
   async #ack(entry: StreamEntry): Promise<void> {
     const { commands, settings } = this.#ctx;
-    await transportCall('XACK', () => commands.eval(ACK_SCRIPT, 1, entry.stream, settings.group, entry.id, this.#isRetry(entry)));
+    // A topic-stream entry needs only XACK (one command, no script upload); a retry-stream entry is also
+    // deleted, atomically with its ack.
+    if (this.#isRetry(entry) === '0') await transportCall('XACK', () => commands.xack(entry.stream, settings.group, entry.id));
+    else await transportCall('XACK', () => commands.eval(ACK_SCRIPT, 1, entry.stream, settings.group, entry.id, '1'));
   }
 
   async #retry(entry: StreamEntry, envelope: Envelope, delayMs: number, error: string): Promise<void> {

@@ -1,4 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { KeyProvider } from '@dissonance/core';
 
 /** Options of {@link S3Registry}. */
 export interface S3RegistryOptions {
@@ -23,4 +24,10 @@ export interface S3RegistryOptions {
   readonly kmsKeyId?: string;
   /** Largest artifact accepted by `register`, in bytes; larger ones are refused with `E_INPUT`. Default: no limit. */
   readonly maxArtifactBytes?: number;
+  /**
+   * Client-side encryption of every artifact object with AES-256-GCM under the provider's current key, before
+   * it leaves the process (independent of `sse`); `fetch` decrypts with the key the object's header names and
+   * then checks size and sha256. Manifests and aliases stay readable. Default: none. A flipped byte → `E_DECRYPT`.
+   */
+  readonly encryption?: KeyProvider;
 }

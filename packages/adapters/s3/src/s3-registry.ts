@@ -1,6 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import {
   DissonanceError,
+  EnvelopeCipher,
   REGISTRY_NAME,
   checkName,
   checkRegisterInput,
@@ -49,6 +50,7 @@ export class S3Registry implements ModelRegistry {
   readonly #keys: RegistryKeys;
   readonly #maxArtifactBytes: number;
   readonly #ownsClient: boolean;
+  readonly #cipher: EnvelopeCipher | undefined;
   #closed = false;
 
   constructor(options: S3RegistryOptions) {
@@ -67,6 +69,7 @@ export class S3Registry implements ModelRegistry {
     });
     this.#keys = new RegistryKeys(options.prefix ?? '');
     this.#maxArtifactBytes = checked.maxArtifactBytes;
+    this.#cipher = options.encryption === undefined ? undefined : new EnvelopeCipher(options.encryption);
   }
 
   /** The bucket this registry lives in. */
@@ -91,12 +94,13 @@ export class S3Registry implements ModelRegistry {
     }
     const bytes = input.artifact.bytes.slice();
     const sha256 = await sha256Hex(bytes);
+    const body = this.#cipher === undefined ? bytes : await this.#cipher.seal(bytes);
     let n = await this.#nextVersion(name);
     for (let attempt = 0; attempt < MAX_REGISTER_ATTEMPTS; attempt++, n++) {
       this.#open();
       const version = String(n);
       const artifactKey = this.#keys.artifact(name, version, format);
-      if (!(await this.#objects.putIf(artifactKey, bytes, 'application/octet-stream', { ifNoneMatch: '*' }))) continue;
+      if (!(await this.#objects.putIf(artifactKey, body, 'application/octet-stream', { ifNoneMatch: '*' }))) continue;
       const manifest: ModelVersion = Object.freeze({
         name,
         version,
@@ -108,8 +112,8 @@ export class S3Registry implements ModelRegistry {
         createdAt: new Date().toISOString(),
         ...parts,
       });
-      const body = new TextEncoder().encode(JSON.stringify(manifest));
-      if (await this.#objects.putIf(this.#keys.manifest(name, version), body, 'application/json', { ifNoneMatch: '*' })) {
+      const manifestBody = new TextEncoder().encode(JSON.stringify(manifest));
+      if (await this.#objects.putIf(this.#keys.manifest(name, version), manifestBody, 'application/json', { ifNoneMatch: '*' })) {
         return manifest;
       }
       await this.#dropStrayArtifact(name, version, format);
@@ -205,7 +209,14 @@ export class S3Registry implements ModelRegistry {
   async fetch(name: string, version: string): Promise<{ manifest: ModelVersion; artifact: ModelArtifact }> {
     const manifest = await this.get(name, version);
     const stored = await this.#objects.get(this.#keys.artifact(name, version, manifest.format));
-    const bytes = stored?.bytes ?? new Uint8Array(0);
+    const storedBytes = stored?.bytes ?? new Uint8Array(0);
+    const bytes =
+      stored === undefined || this.#cipher === undefined ? storedBytes : await this.#cipher.open(storedBytes, `artifact of ${name} version ${version}`);
+    if (stored !== undefined && this.#cipher === undefined && bytes.byteLength !== manifest.size && EnvelopeCipher.isSealed(bytes)) {
+      throw new DissonanceError('E_DECRYPT', `artifact of ${name} version ${version} is encrypted but no encryption key provider is configured`, {
+        details: { name, version },
+      });
+    }
     const actual = stored === undefined ? 'missing' : await sha256Hex(bytes);
     if (actual !== manifest.sha256 || bytes.byteLength !== manifest.size) {
       throw new DissonanceError(

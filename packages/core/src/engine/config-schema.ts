@@ -60,8 +60,12 @@ export const engineConfigSchema = z
     maxQueue: positiveInt.optional(),
     overload: z.enum(['wait', 'reject']).optional(),
     championRefreshMs: positiveInt.optional(),
+    trust: z.custom<unknown>((v) => typeof v === 'object' && v !== null, { message: 'expected a TrustPolicy' }).optional(),
+    signing: z.custom<unknown>((v) => typeof v === 'object' && v !== null, { message: 'expected a SigningConfig' }).optional(),
     clock: z.custom<unknown>(hasFunction('now'), { message: 'expected a Clock' }).optional(),
     tracer: z.custom<unknown>(hasFunction('startActiveSpan'), { message: 'expected an OpenTelemetry Tracer' }).optional(),
+    meter: z.custom<unknown>(hasFunction('createHistogram'), { message: 'expected an OpenTelemetry Meter' }).optional(),
+    logger: z.custom<unknown>(hasFunction('error'), { message: 'expected a Logger (debug, info, warn, error)' }).optional(),
   })
   .strict();
 

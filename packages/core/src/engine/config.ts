@@ -1,4 +1,5 @@
-import type { Tracer } from '@opentelemetry/api';
+import type { Meter, Tracer } from '@opentelemetry/api';
+import type { Logger } from '../logging/logger.js';
 import type { Clock } from '../clock/clock.js';
 import type { CommitteeDetector, Detector } from '../ports/detector.js';
 import type { GoldenSet } from '../ports/batch.js';
@@ -8,6 +9,8 @@ import type { ModelRegistry } from '../ports/registry.js';
 import type { Store } from '../ports/store.js';
 import type { Trainer } from '../ports/trainer.js';
 import type { PolicyPatch } from '../schema/policy.js';
+import type { SigningConfig } from '../security/artifact-signer.js';
+import type { TrustPolicy } from '../security/trust-policy.js';
 
 /** When and how the loop retrains. */
 export interface RetrainConfig {
@@ -89,10 +92,22 @@ export interface EngineConfig {
    * moved it (needs `runtime` to load the new version). Default: off; `engine.refreshChampion()` does one check.
    */
   readonly championRefreshMs?: number;
+  /**
+   * Which artifacts may be loaded from the registry as champion (at start and on refresh): trusted Ed25519
+   * keys, `require` a signature (default true), ONNX only, a size cap. A refused artifact is never handed to
+   * the runtime; the current champion keeps serving. Default: no checks beyond the registry's sha256.
+   */
+  readonly trust?: TrustPolicy;
+  /** Signs every artifact the loop registers (retrained candidates, the first champion) with this key. */
+  readonly signing?: SigningConfig;
   /** Time source (default the system clock). */
   readonly clock?: Clock;
   /** OpenTelemetry tracer (default: the global tracer of `@opentelemetry/api`). */
   readonly tracer?: Tracer;
+  /** OpenTelemetry meter of the loop's metrics (default: the global meter of `@opentelemetry/api`). */
+  readonly meter?: Meter;
+  /** Structured logger for errors, retrain decisions, promotions and rollbacks (default: silent). */
+  readonly logger?: Logger;
 }
 
 /** Keys of {@link EngineConfig}, for strict validation. */
@@ -116,6 +131,10 @@ export const ENGINE_CONFIG_KEYS: readonly (keyof EngineConfig)[] = [
   'maxQueue',
   'overload',
   'championRefreshMs',
+  'trust',
+  'signing',
   'clock',
   'tracer',
+  'meter',
+  'logger',
 ];

@@ -1,4 +1,4 @@
-import type { Tracer } from '@opentelemetry/api';
+import { context, type Tracer } from '@opentelemetry/api';
 import { EventEmitter } from 'eventemitter3';
 import PQueue from 'p-queue';
 import { systemClock, type Clock, type TimerHandle } from '../clock/clock.js';
@@ -7,6 +7,8 @@ import { DissonanceError, toDissonanceError } from '../errors.js';
 import { chainLabels } from '../labels/index.js';
 import { withVersion } from '../models/function-model.js';
 import { sha256Hex } from '../util/sha256.js';
+import { createArtifactSigner, type ArtifactSigner } from '../security/artifact-signer.js';
+import { createArtifactVerifier, fetchVerified, type ArtifactVerifier } from '../security/trust-policy.js';
 import { goldenAccuracy } from '../rollout/golden-accuracy.js';
 import { MemoryRegistry } from '../memory/memory-registry.js';
 import { MemoryStore } from '../memory/memory-store.js';
@@ -19,16 +21,18 @@ import type { ModelRegistry } from '../ports/registry.js';
 import type { Store } from '../ports/store.js';
 import { budgetGate, goldenGuard, quarantineGate, validateBatch, validateOutputGate } from '../reconcile/index.js';
 import { DEFAULT_POLICY, policySchema, type Policy, type PolicyPatch } from '../schema/policy.js';
-import { defaultTracer, inSpan } from '../telemetry/tracer.js';
+import { reportLifecycle } from '../telemetry/engine-listeners.js';
+import { createInstrumentation, stageSpan, type Instrumentation } from '../telemetry/instrumentation.js';
+import { defaultTracer } from '../telemetry/tracer.js';
 import { describeIssues, validateEngineConfig } from './config-schema.js';
 import type { EngineConfig } from './config.js';
 import { newCounters, type LoopCounters } from './counters.js';
 import { DeferredQueue } from './deferred-queue.js';
 import type { EngineEvents } from './events.js';
-import { CHAMPION, Lifecycle } from './lifecycle.js';
+import { CHAMPION, Lifecycle, RETRAIN_COUNT_KEY } from './lifecycle.js';
 import { reconcileItems } from './reconcile-items.js';
 import type { PendingItem } from './pending-item.js';
-import { serveBatch } from './serve.js';
+import { serveBatch, type Served } from './serve.js';
 import { ModelLeases } from './model-leases.js';
 import { startSource, type Source, type SourceHandle } from './source.js';
 import type { EngineHealth, PortHealth } from './health.js';
@@ -48,6 +52,16 @@ export interface BatchResult {
   readonly outcome: { readonly examples: number; readonly unlabelled: number; readonly blocked: number; readonly deferred: number };
 }
 
+/** Options of {@link Engine.process}. */
+export interface ProcessOptions {
+  /**
+   * What the proposer already answered for these rows elsewhere (a generate worker in another process):
+   * `rows × classes` probabilities and, optionally, the version that produced each row. The engine then runs
+   * only the critics, the detector and reconcile; its own champion is not run.
+   */
+  readonly proposed?: { readonly probabilities: Float32Array; readonly versions?: readonly string[] };
+}
+
 /** What `stop` resolves with: the final counters. */
 export type EngineSummary = Readonly<LoopCounters>;
 
@@ -62,6 +76,10 @@ export class Engine extends EventEmitter<EngineEvents> {
   readonly #config: EngineConfig;
   readonly #clock: Clock;
   readonly #tracer: Tracer;
+  readonly #verifier: ArtifactVerifier | undefined;
+  readonly #signer: ArtifactSigner | undefined;
+  readonly #telemetry: Instrumentation;
+  #unobserve: (() => void) | undefined;
   readonly #detector: CommitteeDetector;
   readonly #labels: LabelSource | undefined;
   readonly #gates: readonly Gate[];
@@ -102,6 +120,10 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.store = config.store ?? new MemoryStore();
     this.#clock = config.clock ?? systemClock;
     this.#tracer = config.tracer ?? defaultTracer();
+    this.#verifier = config.trust === undefined ? undefined : createArtifactVerifier(config.trust);
+    this.#signer = config.signing === undefined ? undefined : createArtifactSigner(config.signing);
+    this.#telemetry = createInstrumentation({ tracer: this.#tracer, meter: config.meter, logger: config.logger });
+    reportLifecycle(this, this.#telemetry);
     this.#policy = { ...DEFAULT_POLICY, ...config.policy };
     this.#detector = resolveDetector(config.detector);
     const sources = config.labels === undefined ? [] : Array.isArray(config.labels) ? config.labels : [config.labels];
@@ -171,7 +193,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         policy: () => this.#policy,
         events: this,
         counters: this.#counters,
-        tracer: this.#tracer,
+        telemetry: this.#telemetry,
         now: () => this.#clock.now(),
         maxExamples: config.retrain?.maxExamples ?? 5000,
         canary: {
@@ -182,9 +204,11 @@ export class Engine extends EventEmitter<EngineEvents> {
         },
         seed: config.retrain?.seed ?? 1,
         retire: (model) => this.#leases.retire(model),
+        signer: this.#signer,
       },
       champion,
     );
+    this.#lifecycle.restoreRetrainCount(await this.store.getValue(RETRAIN_COUNT_KEY));
     const restored = DeferredQueue.fromJson(await this.store.getValue(DEFERRED_KEY));
     if (restored.length > 0) {
       for (const item of restored) this.#deferred.add(item);
@@ -196,6 +220,11 @@ export class Engine extends EventEmitter<EngineEvents> {
     const everyMs = config.retrain?.everyMs;
     if (everyMs !== undefined) this.#scheduleInterval(everyMs);
     if (config.championRefreshMs !== undefined) this.#scheduleRefresh(config.championRefreshMs);
+    this.#unobserve = this.#telemetry.metrics.observe({
+      modelName: this.modelName,
+      champion: () => this.#lifecycle?.serving.champion.version,
+      replayDepth: () => this.store.countExamples(),
+    });
   }
 
   #scheduleRefresh(everyMs: number): void {
@@ -230,7 +259,8 @@ export class Engine extends EventEmitter<EngineEvents> {
             `champion moved to version ${current.version} but no runtime that loads "${current.format}" is configured`,
           );
         }
-        const { artifact } = await this.registry.fetch(this.modelName, current.version);
+        // Verified against the trust policy before the runtime sees a byte; a refusal keeps the champion serving.
+        const { artifact } = await fetchVerified(this.registry, this.modelName, current.version, this.#verifier);
         const model = await runtime.load(artifact, current);
         life.adopt(model);
         swapped = true;
@@ -258,7 +288,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         inputWidth: proposer.inputWidth,
         classes: proposer.classes,
         ...(golden === undefined ? {} : { metrics: { golden_accuracy: await goldenAccuracy(proposer, golden) } }),
-        tags: { decision: 'initial' },
+        tags: { decision: 'initial', ...(this.#signer === undefined ? {} : await this.#signer.tags(artifact)) },
       });
       await this.registry.setAlias(this.modelName, CHAMPION, version.version, { expected: null });
       return withVersion(proposer, version.version);
@@ -276,7 +306,7 @@ export class Engine extends EventEmitter<EngineEvents> {
           `version ${proposer.version}, and no runtime that loads "${current.format}" is configured`,
       );
     }
-    const { artifact } = await this.registry.fetch(this.modelName, current.version);
+    const { artifact } = await fetchVerified(this.registry, this.modelName, current.version, this.#verifier);
     return runtime.load(artifact, current);
   }
 
@@ -290,10 +320,11 @@ export class Engine extends EventEmitter<EngineEvents> {
    * accepted), `E_OVERLOADED` (queue full with `overload: 'reject'`), `E_STOPPED`, or the model's error
    * (the batch's rows are counted as failed).
    */
-  async process(batch: Batch): Promise<BatchResult> {
+  async process(batch: Batch, options: ProcessOptions = {}): Promise<BatchResult> {
     if (this.#stopping) throw new DissonanceError('E_STOPPED', 'engine is stopping or stopped; process() refused');
     await this.#ready;
     validateBatch(batch, { width: this.#config.proposer.inputWidth, maxRows: this.#maxBatchRows });
+    const proposed = options.proposed === undefined ? undefined : checkProposed(options.proposed, batch.rows, this.#config.proposer.classes);
     if (this.#queue.size >= this.#maxQueue) {
       if (this.#config.overload === 'reject') {
         throw new DissonanceError('E_OVERLOADED', `${this.#queue.size} batches waiting (maxQueue ${this.#maxQueue})`, {
@@ -312,13 +343,14 @@ export class Engine extends EventEmitter<EngineEvents> {
     let release!: () => void;
     const previous = this.#reconcileTail;
     this.#reconcileTail = new Promise<void>((resolve) => (release = resolve));
-    const result = this.#queue.add(async () => {
+    // Bound to the caller's context: p-queue may start the batch from another batch's completion.
+    const result = this.#queue.add(context.bind(context.active(), async () => {
       try {
-        return await this.#runBatch(batchId, x, batch.rows, ids, previous);
+        return await this.#runBatch(batchId, x, batch.rows, ids, previous, proposed);
       } finally {
         release();
       }
-    });
+    }));
     return result as Promise<BatchResult>;
   }
 
@@ -328,6 +360,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     rows: number,
     ids: readonly string[],
     previous: Promise<void>,
+    proposed?: Served,
   ): Promise<BatchResult> {
     const life = this.#life();
     const k = this.#config.proposer.classes;
@@ -336,7 +369,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.#leases.acquire(champion);
     if (canary !== undefined) this.#leases.acquire(canary.model);
     try {
-      return await this.#generateAndReconcile(batchId, x, rows, ids, previous, champion, canary, k);
+      return await this.#generateAndReconcile(batchId, x, rows, ids, previous, champion, canary, k, proposed);
     } finally {
       await this.#leases.release(champion);
       if (canary !== undefined) await this.#leases.release(canary.model);
@@ -352,19 +385,25 @@ export class Engine extends EventEmitter<EngineEvents> {
     champion: LoadedModel,
     canary: Lifecycle['serving']['challenger'],
     k: number,
+    proposed?: Served,
   ): Promise<BatchResult> {
     let served;
     let critics: Float32Array[];
     let dissonance: Float32Array;
     try {
       [served, critics] = await Promise.all([
-        inSpan(this.#tracer, 'generate', { 'dissonance.batch.size': rows, 'dissonance.model.version': champion.version }, () =>
-          serveBatch(x, rows, ids, champion, canary),
+        // Outputs a proposer elsewhere produced (a detect stage worker) stand in for the champion's.
+        proposed ??
+        stageSpan(
+          this.#telemetry,
+          'generate',
+          { 'dissonance.model.name': this.modelName, 'dissonance.batch.size': rows, 'dissonance.model.version': champion.version },
+          () => serveBatch(x, rows, ids, champion, canary),
         ),
         Promise.all(this.#config.critics.map((c) => c.run(x, rows))),
       ]);
       const probs = served.probabilities;
-      dissonance = await inSpan(this.#tracer, 'detect', { 'dissonance.detector': this.#detector.name }, async (span) => {
+      dissonance = await stageSpan(this.#telemetry, 'detect', { 'dissonance.detector': this.#detector.name, 'dissonance.batch.size': rows }, async (span) => {
         for (const [j, q] of critics.entries()) {
           if (q.length !== rows * k) {
             throw new DissonanceError('E_MODEL', `critic ${this.#config.critics[j]?.name} returned ${q.length} values, expected ${rows * k}`);
@@ -378,6 +417,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     } catch (error) {
       await previous;
       this.#counters.failed += rows;
+      this.#telemetry.metrics.items.add(rows, { 'dissonance.outcome': 'failed' });
       const wrapped = toDissonanceError(error, 'E_MODEL', `batch ${batchId} failed in generate/detect`);
       this.#lastError = wrapped.message;
       this.#emitError('generate', wrapped, batchId);
@@ -392,7 +432,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     x: Float32Array,
     rows: number,
     ids: readonly string[],
-    served: Awaited<ReturnType<typeof serveBatch>>,
+    served: Served,
     critics: readonly Float32Array[],
     dissonance: Float32Array,
   ): Promise<BatchResult> {
@@ -402,6 +442,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     const probs = served.probabilities;
     this.emit('proposed', { batchId, ids, probabilities: probs, versions: served.versions });
     const { mean, max } = meanMax(dissonance);
+    const metrics = this.#telemetry.metrics;
+    if (metrics.recording) for (const value of dissonance) metrics.dissonance.record(value);
     this.emit('dissonance', { batchId, ids, values: dissonance, mean, max, detector: this.#detector.name });
     const tracker = life.serving.challenger?.tracker;
     if (tracker !== undefined && served.challengerRows !== undefined) {
@@ -429,7 +471,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     fromDeferred: boolean,
   ): Promise<BatchResult['outcome']> {
     const life = this.#life();
-    const outcome = await inSpan(this.#tracer, 'reconcile', { 'dissonance.batch.size': items.length }, (span) =>
+    const outcome = await stageSpan(this.#telemetry, 'reconcile', { 'dissonance.batch.size': items.length }, (span) =>
       reconcileItems({
         batchId,
         items,
@@ -439,6 +481,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         now: this.#clock.now(),
         events: this,
         span,
+        metrics: this.#telemetry.metrics,
         canary: life.serving.challenger?.tracker,
       }),
     );
@@ -626,6 +669,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (this.#intervalTimer !== undefined) this.#clock.clearTimeout(this.#intervalTimer);
     if (this.#refreshTimer !== undefined) this.#clock.clearTimeout(this.#refreshTimer);
     if (this.#registryRetryTimer !== undefined) this.#clock.clearTimeout(this.#registryRetryTimer);
+    this.#unobserve?.();
     if (this.#deferred.size > 0) await this.store.setValue(DEFERRED_KEY, this.#deferred.toJson());
     this.#stopped = true;
     return this.counters;
@@ -693,3 +737,17 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
+/** Checks the outputs handed to `process` by a proposer elsewhere; `E_INPUT` names the problem. */
+function checkProposed(proposed: NonNullable<ProcessOptions['proposed']>, rows: number, classes: number): Served {
+  const { probabilities, versions } = proposed;
+  if (!(probabilities instanceof Float32Array) || probabilities.length !== rows * classes) {
+    throw new DissonanceError('E_INPUT', `proposed.probabilities must be a Float32Array of rows × classes = ${rows * classes} values`);
+  }
+  for (const p of probabilities) {
+    if (!Number.isFinite(p) || p < 0 || p > 1) throw new DissonanceError('E_INPUT', 'proposed.probabilities must hold finite values in [0, 1]');
+  }
+  if (versions !== undefined && versions.length !== rows) {
+    throw new DissonanceError('E_INPUT', `proposed.versions must name one version per row (${rows}), got ${versions.length}`);
+  }
+  return { probabilities: probabilities.slice(), versions: versions === undefined ? new Array<string>(rows).fill('external') : [...versions] };
+}

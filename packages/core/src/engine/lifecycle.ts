@@ -1,4 +1,3 @@
-import type { Tracer } from '@opentelemetry/api';
 import type { EventEmitter } from 'eventemitter3';
 import { DissonanceError, toDissonanceError } from '../errors.js';
 import { withVersion } from '../models/function-model.js';
@@ -12,11 +11,17 @@ import { CanaryTracker } from '../rollout/canary.js';
 import { goldenAccuracy } from '../rollout/golden-accuracy.js';
 import { modelKl } from '../rollout/kl-divergence.js';
 import type { Policy } from '../schema/policy.js';
-import { activeTraceId, inSpan } from '../telemetry/tracer.js';
+import type { ArtifactSigner } from '../security/artifact-signer.js';
+import { stageSpan, type Instrumentation } from '../telemetry/instrumentation.js';
+import { lineageLinks } from '../telemetry/lineage-links.js';
+import { activeTraceId } from '../telemetry/tracer.js';
 import type { LoopCounters } from './counters.js';
 import type { EngineEvents } from './events.js';
 
 /** Aliases the loop moves in the registry. */
+
+/** Store key of the number of retrains so far (the trainer's seed is `retrain.seed` + that number). */
+export const RETRAIN_COUNT_KEY = 'engine.retrains';
 export const CHAMPION = 'champion';
 /** Alias of the version under canary. */
 export const CHALLENGER = 'challenger';
@@ -34,7 +39,7 @@ export interface LifecycleDeps {
   readonly policy: () => Policy;
   readonly events: EventEmitter<EngineEvents>;
   readonly counters: LoopCounters;
-  readonly tracer: Tracer;
+  readonly telemetry: Instrumentation;
   readonly now: () => number;
   readonly maxExamples: number;
   readonly canary: {
@@ -46,6 +51,8 @@ export interface LifecycleDeps {
   readonly seed: number;
   /** Disposes a model once no batch runs on it any more. */
   readonly retire: (model: LoadedModel) => Promise<void>;
+  /** Signs registered candidates (tags `dissonance.signature*`); none: unsigned. */
+  readonly signer?: ArtifactSigner | undefined;
 }
 
 /** Champion and challenger: what serves now. */
@@ -67,6 +74,11 @@ export class Lifecycle {
   readonly #history: string[] = [];
   readonly #models = new Map<string, LoadedModel>();
   #pending: PendingCandidate | undefined;
+
+  /** Continues the retrain count (the trainer's seed offset) a previous run of the engine left in the store. */
+  restoreRetrainCount(stored: unknown): void {
+    if (typeof stored === 'number' && Number.isSafeInteger(stored) && stored > 0) this.#retrainCount = stored;
+  }
 
   constructor(deps: LifecycleDeps, champion: LoadedModel) {
     this.#deps = deps;
@@ -96,13 +108,17 @@ export class Lifecycle {
       await this.retryRegistration();
       return;
     }
-    await inSpan(deps.tracer, 'retrain', { 'dissonance.model.name': deps.modelName }, async (span) => {
+    // A retrain starts its own trace and links to the traces of the examples it learns from: the lineage.
+    await stageSpan(deps.telemetry, 'retrain', { 'dissonance.model.name': deps.modelName }, async (span) => {
       const base = this.serving.champion;
       const examples = await deps.store.examples(deps.maxExamples);
+      if (span.isRecording()) span.addLinks(lineageLinks(examples));
       span.setAttribute('dissonance.examples', examples.length);
       span.setAttribute('dissonance.model.parent_version', base.version);
       const policy = deps.policy();
       const seed = deps.seed + this.#retrainCount++;
+      // Kept in the store so a restarted engine seeds its next retrain as one that never stopped would.
+      await deps.store.setValue(RETRAIN_COUNT_KEY, this.#retrainCount);
       let candidate;
       try {
         candidate = await trainer.fit(base, examples, {
@@ -119,7 +135,7 @@ export class Lifecycle {
       }
       deps.counters.retrains++;
       const traceId = activeTraceId();
-      const { accuracy, parentAccuracy, kl, verdict } = await inSpan(deps.tracer, 'validate', {}, async (vspan) => {
+      const { accuracy, parentAccuracy, kl, verdict } = await stageSpan(deps.telemetry, 'validate', {}, async (vspan) => {
         const [accuracy, parentAccuracy, kl] = await Promise.all([
           // Not cached: the candidate has no registered version yet.
           deps.golden === undefined ? undefined : goldenAccuracy(candidate.model, deps.golden),
@@ -149,7 +165,11 @@ export class Lifecycle {
             dissonance_mean: dissonanceMean,
           },
           params: { trainer: trainer.name, seed, ...(candidate.report.params ?? {}) },
-          tags: { decision: verdict.ok ? 'accepted' : 'rejected', reason: verdict.reason },
+          tags: {
+            decision: verdict.ok ? 'accepted' : 'rejected',
+            reason: verdict.reason,
+            ...(deps.signer === undefined ? {} : await deps.signer.tags(candidate.artifact)),
+          },
           lineage: {
             parent: base.version,
             examples: examples.length,
@@ -165,7 +185,7 @@ export class Lifecycle {
         kl,
         verdict,
       });
-    });
+    }, { root: true });
   }
 
   /** True while a validated candidate waits for the registry to come back. */
@@ -176,7 +196,7 @@ export class Lifecycle {
   /** Registers a candidate kept while the registry was unreachable, then rolls it out. */
   async retryRegistration(): Promise<void> {
     const pending = this.#pending;
-    if (pending !== undefined) await inSpan(this.#deps.tracer, 'retrain', { 'dissonance.retry': true }, () => this.#settle(pending));
+    if (pending !== undefined) await stageSpan(this.#deps.telemetry, 'retrain', { 'dissonance.retry': true }, () => this.#settle(pending), { root: true });
   }
 
   /**
@@ -189,7 +209,11 @@ export class Lifecycle {
     const { verdict, accuracy, kl } = pending;
     let version: ModelVersion;
     try {
-      version = await inSpan(deps.tracer, 'register', {}, () => deps.registry.register(pending.input));
+      version = await stageSpan(deps.telemetry, 'register', { 'dissonance.model.name': deps.modelName }, async (span) => {
+        const registered = await deps.registry.register(pending.input);
+        span.setAttribute('dissonance.model.version', registered.version);
+        return registered;
+      });
     } catch (error) {
       this.#pending = pending;
       throw toDissonanceError(error, 'E_REGISTRY_UNAVAILABLE', 'registering the candidate failed; it is kept and retried');
@@ -256,7 +280,7 @@ export class Lifecycle {
   async promote(model: LoadedModel, reason: string, tracker?: CanaryTracker, who = 'system'): Promise<void> {
     const deps = this.#deps;
     const previous = this.serving.champion.version;
-    await inSpan(deps.tracer, 'promote', { 'dissonance.model.version': model.version }, async () => {
+    await stageSpan(deps.telemetry, 'promote', { 'dissonance.model.name': deps.modelName, 'dissonance.model.version': model.version }, async () => {
       await deps.registry.setAlias(deps.modelName, CHAMPION, model.version, { expected: previous });
       if (this.serving.challenger !== undefined) await deps.registry.deleteAlias(deps.modelName, CHALLENGER);
     });
@@ -321,7 +345,7 @@ export class Lifecycle {
     if (model === undefined) {
       throw new DissonanceError('E_NOT_FOUND', `version ${target} is not loaded in this engine; cannot roll back to it`);
     }
-    await inSpan(deps.tracer, 'rollback', { 'dissonance.model.version': target }, async () => {
+    await stageSpan(deps.telemetry, 'rollback', { 'dissonance.model.name': deps.modelName, 'dissonance.model.version': target }, async () => {
       await deps.registry.setAlias(deps.modelName, CHAMPION, target, { expected: current });
     });
     this.serving.champion = model;

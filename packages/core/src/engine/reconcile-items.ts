@@ -1,4 +1,4 @@
-import type { Span } from '@opentelemetry/api';
+import { isSpanContextValid as isValidSpanContext, type Span } from '@opentelemetry/api';
 import type { EventEmitter } from 'eventemitter3';
 import type { TrainingExample } from '../ports/batch.js';
 import type { Gate } from '../ports/gate.js';
@@ -7,7 +7,7 @@ import type { Store } from '../ports/store.js';
 import { runGates } from '../reconcile/index.js';
 import type { CanaryTracker } from '../rollout/canary.js';
 import { argmaxRow } from '../rollout/golden-accuracy.js';
-import { activeTraceId } from '../telemetry/tracer.js';
+import type { EngineMetrics } from '../telemetry/engine-metrics.js';
 import type { DeferredItem } from './deferred-queue.js';
 import type { PendingItem } from './pending-item.js';
 import type { EngineEvents, GatedItem } from './events.js';
@@ -30,6 +30,8 @@ export interface ReconcileInput {
   readonly now: number;
   readonly events: EventEmitter<EngineEvents>;
   readonly span: Span;
+  /** Instruments of gate decisions, label requests and item outcomes. */
+  readonly metrics?: EngineMetrics;
   readonly canary: CanaryTracker | undefined;
 }
 
@@ -45,6 +47,10 @@ export async function reconcileItems(input: ReconcileInput): Promise<ReconcileOu
   const passed: PendingItem[] = [];
   for (const item of items) {
     const { decision, gate } = runGates(gates, item, now);
+    if (decision.outcome !== 'pass') {
+      const attributes = { 'dissonance.gate': gate, 'dissonance.decision': decision.outcome, 'dissonance.reason': decision.reason };
+      input.metrics?.gateDecisions.add(1, attributes);
+    }
     if (decision.outcome === 'pass') {
       passed.push(item);
     } else if (decision.outcome === 'block') {
@@ -78,8 +84,11 @@ export async function reconcileItems(input: ReconcileInput): Promise<ReconcileOu
       critics: item.critics,
       dissonance: item.dissonance,
     }));
+    input.metrics?.labelsRequested.add(requests.length);
     const answers = await input.labels.label(requests);
-    const traceId = activeTraceId();
+    // The reconcile span: with the trace id, what a retrain links to.
+    const spanContext = input.span.spanContext();
+    const traced = isValidSpanContext(spanContext);
     passed.forEach((item, i) => {
       const answer = answers[i];
       if (answer === undefined) return;
@@ -94,7 +103,7 @@ export async function reconcileItems(input: ReconcileInput): Promise<ReconcileOu
           dissonance: item.dissonance,
           proposerVersion: item.proposerVersion,
           at: now,
-          ...(traceId === undefined ? {} : { traceId }),
+          ...(traced ? { traceId: spanContext.traceId, spanId: spanContext.spanId } : {}),
         },
       });
       if (input.canary !== undefined && item.challenger !== undefined && answer.target.kind === 'hard') {
@@ -109,6 +118,7 @@ export async function reconcileItems(input: ReconcileInput): Promise<ReconcileOu
     'dissonance.reconcile.blocked': blocked.length,
     'dissonance.reconcile.deferred': deferred.length,
   });
+  recordOutcomes(input.metrics, passed.length, examples.length, blocked.length, deferred.length);
   if (blocked.length > 0) events.emit('blocked', { batchId, items: blocked });
   if (deferred.length > 0) events.emit('deferred', { batchId, items: deferred });
   if (examples.length > 0) events.emit('example', { batchId, examples });
@@ -118,4 +128,20 @@ export async function reconcileItems(input: ReconcileInput): Promise<ReconcileOu
     blocked: blocked.length,
     deferredItems,
   };
+}
+
+/** Counts passes and item outcomes of one reconcile. */
+function recordOutcomes(
+  metrics: EngineMetrics | undefined,
+  passed: number,
+  examples: number,
+  blocked: number,
+  deferred: number,
+): void {
+  if (metrics === undefined) return;
+  if (passed > 0) metrics.gateDecisions.add(passed, { 'dissonance.gate': 'all', 'dissonance.decision': 'pass', 'dissonance.reason': 'pass' });
+  const counts = { example: examples, unlabelled: passed - examples, blocked, deferred };
+  for (const [outcome, count] of Object.entries(counts)) {
+    if (count > 0) metrics.items.add(count, { 'dissonance.outcome': outcome });
+  }
 }

@@ -67,6 +67,7 @@ function checkedProvenance(value: unknown, path: string): Provenance {
   if (typeof p.proposerVersion !== 'string') throw bad(`${path}.proposerVersion`, 'must be a string');
   if (typeof p.at !== 'number' || !Number.isFinite(p.at)) throw bad(`${path}.at`, 'must be a finite number');
   if (p.traceId !== undefined && typeof p.traceId !== 'string') throw bad(`${path}.traceId`, 'must be a string');
+  if (p.spanId !== undefined && typeof p.spanId !== 'string') throw bad(`${path}.spanId`, 'must be a string');
   return {
     itemId: p.itemId,
     origin: p.origin as LabelOrigin,
@@ -74,6 +75,7 @@ function checkedProvenance(value: unknown, path: string): Provenance {
     proposerVersion: p.proposerVersion,
     at: p.at,
     ...(p.traceId === undefined ? {} : { traceId: p.traceId }),
+    ...(p.spanId === undefined ? {} : { spanId: p.spanId }),
   };
 }
 

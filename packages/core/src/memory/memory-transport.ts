@@ -3,6 +3,7 @@ import { systemClock, type Clock } from '../clock/clock.js';
 import { DissonanceError } from '../errors.js';
 import type { DeadLetter, Delivery, Envelope, SubscribeOptions, Subscription, Transport } from '../ports/transport.js';
 import { createEnvelope, parseEnvelope } from '../schema/envelope.js';
+import { tracedHandler, tracedPublish } from '../telemetry/messaging.js';
 import { ConsumerGroup, type GroupHost, type SubscriberSettings } from './consumer-group.js';
 import { Fifo } from './fifo.js';
 
@@ -36,6 +37,8 @@ interface Topic {
  *   publisher nor other groups see a handler's changes.
  * - Nothing is durable and queues are unbounded: a topic nobody consumes (a dead-letter topic, say) grows
  *   until `close()`. After `close()`, `publish`, `subscribe` and `ping` reject with `E_TRANSPORT`.
+ * - Traced like the broker adapters (`messaging.system = memory`): a PRODUCER span per publish whose context
+ *   goes into the envelope's `traceparent`, a CONSUMER span per delivery continuing it.
  */
 export class MemoryTransport implements Transport {
   /** `memory`. */
@@ -53,6 +56,14 @@ export class MemoryTransport implements Transport {
     try {
       this.#open();
       checkTopic(topic, 'topic');
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return tracedPublish({ system: 'memory', destination: topic }, envelope, (traced) => this.#publish(topic, traced));
+  }
+
+  #publish(topic: string, envelope: Envelope): Promise<void> {
+    try {
       this.#enqueue(topic, parseEnvelope(envelope));
       return Promise.resolve();
     } catch (error) {
@@ -71,7 +82,8 @@ export class MemoryTransport implements Transport {
       if (typeof handler !== 'function') throw invalid('handler', 'must be a function');
       const settings = subscriberSettings(topic, options);
       const group = this.#group(topic, options.group);
-      return Promise.resolve(group.subscribe((delivery) => handler(delivery as Delivery<P>), settings));
+      const traced = tracedHandler({ system: 'memory', destination: topic, group: options.group }, handler);
+      return Promise.resolve(group.subscribe((delivery) => traced(delivery as Delivery<P>), settings));
     } catch (error) {
       return Promise.reject(error);
     }

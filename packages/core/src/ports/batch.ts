@@ -29,6 +29,8 @@ export interface Provenance {
   readonly at: number;
   /** W3C trace id of the item's trace, when tracing is on. */
   readonly traceId?: string;
+  /** Span id of the reconcile span that produced the example (with `traceId`, the retrain's span link). */
+  readonly spanId?: string;
 }
 
 /** One example the trainer may learn from. */

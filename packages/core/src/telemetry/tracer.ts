@@ -1,4 +1,4 @@
-import { SpanStatusCode, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
+import { context, INVALID_SPAN_CONTEXT, isSpanContextValid, SpanStatusCode, trace, type Attributes, type Link, type Span, type Tracer } from '@opentelemetry/api';
 
 /** Instrumentation scope of the core package. */
 export const TRACER_NAME = '@dissonance/core';
@@ -10,25 +10,42 @@ export function defaultTracer(): Tracer {
 
 /**
  * Runs `fn` inside an active span named `name`; records an exception and sets ERROR status when it throws.
- * With no SDK registered the span is a no-op and costs a few allocations.
+ * `root` starts a new trace; `links` point at other spans (a retrain's examples). With no SDK registered and
+ * no trace context to carry, the span is the API's non-recording no-op and `fn` runs straight away: no context
+ * switch, no wrapper.
  */
-export async function inSpan<T>(
+export function inSpan<T>(
   tracer: Tracer,
   name: string,
   attributes: Attributes,
   fn: (span: Span) => Promise<T>,
+  options: { readonly root?: boolean; readonly links?: Link[] } = {},
 ): Promise<T> {
-  return tracer.startActiveSpan(name, { attributes }, async (span) => {
+  const spanOptions = options.root === true || options.links !== undefined ? { attributes, ...options } : { attributes };
+  const parent = context.active();
+  const span = tracer.startSpan(name, spanOptions, parent);
+  const spanContext = span.spanContext();
+  // The API's no-op hands out the shared invalid context: an identity check, no id parsing.
+  if (!span.isRecording() && (spanContext === INVALID_SPAN_CONTEXT || !isSpanContextValid(spanContext))) {
     try {
-      return await fn(span);
+      return fn(span);
     } catch (error) {
-      span.recordException(error instanceof Error ? error : String(error));
-      span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
-      throw error;
-    } finally {
-      span.end();
+      return Promise.reject(error as Error);
     }
-  });
+  }
+  return context.with(trace.setSpan(parent, span), () => settle(span, fn));
+}
+
+async function settle<T>(span: Span, fn: (span: Span) => Promise<T>): Promise<T> {
+  try {
+    return await fn(span);
+  } catch (error) {
+    span.recordException(error instanceof Error ? error : String(error));
+    span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+    throw error;
+  } finally {
+    span.end();
+  }
 }
 
 /** The W3C trace id of the active span, when one is recording. */

@@ -43,7 +43,7 @@ export function storeContract(name: string, factory: (options: { capacity: numbe
       const soft: TrainingExample = {
         ...example('b', [1, 2, 3, 4, 5]),
         target: { kind: 'soft', probs: new Float32Array([0.25, 0.75]) },
-        provenance: { itemId: 'b', origin: 'pseudo', dissonance: 0.31, proposerVersion: '4', at: 1_700_000_000_123, traceId: 'ab'.repeat(16) },
+        provenance: { itemId: 'b', origin: 'pseudo', dissonance: 0.31, proposerVersion: '4', at: 1_700_000_000_123, traceId: 'ab'.repeat(16), spanId: 'cd'.repeat(8) },
       };
       await store.appendExamples([hard, soft]);
       expect(await store.countExamples()).toBe(2);

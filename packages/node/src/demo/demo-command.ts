@@ -5,6 +5,7 @@ import { isDissonanceError } from '@dissonance/core';
 import { DEMO_DATASETS } from './load-dataset.js';
 import { summaryText } from './format-tables.js';
 import { renderReport } from './render-report.js';
+import type { RegistryChoice } from '../registry-factory/index.js';
 import { runDemo, type DemoOptions } from './run-demo.js';
 import { STRATEGIES } from './strategies.js';
 
@@ -30,6 +31,11 @@ Options:
   --report DIR          write DIR/report.html and DIR/result.json
   --dir DIR             keep registries and stores under DIR (default: a temporary directory)
   --data DIR            directory of <dataset>.csv (default: the repository's examples/data)
+  --registry KIND       file (default) | mlflow (needs the optional package @dissonance/adapter-mlflow)
+  --mlflow-uri URL      MLflow tracking server (default: $MLFLOW_TRACKING_URI)
+  --mlflow-experiment N experiment of the runs (default dissonance-demo)
+  --mlflow-model-prefix P
+                        registered models are P<dataset>-<strategy>-seed<n> (default dissonance-demo-)
   -h, --help            print this help
 `;
 
@@ -46,6 +52,7 @@ export function parseDemoArgs(argv: readonly string[]): Parsed | string {
   let json = false;
   let report: string | undefined;
   let help = false;
+  const mlflow: { registry?: string; uri?: string; experiment?: string; modelPrefix?: string } = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = (): string | undefined => {
@@ -81,9 +88,43 @@ export function parseDemoArgs(argv: readonly string[]): Parsed | string {
         if (!(Number.isSafeInteger(n) && n >= 1 && n <= 100)) return `--seeds must be an integer in [1, 100], got ${v ?? 'nothing'}`;
         options.seeds = n;
       }
+    } else if (arg === '--registry' || arg === '--mlflow-uri' || arg === '--mlflow-experiment' || arg === '--mlflow-model-prefix') {
+      const v = value();
+      if (v === undefined) return `${arg} needs a value`;
+      if (arg === '--registry') mlflow.registry = v;
+      else if (arg === '--mlflow-uri') mlflow.uri = v;
+      else if (arg === '--mlflow-experiment') mlflow.experiment = v;
+      else mlflow.modelPrefix = v;
     } else return `unknown demo option "${arg}"`;
   }
+  const registry = registryChoice(mlflow);
+  if (typeof registry === 'string') return registry;
+  if (registry !== undefined) options.registry = registry;
   return { options, json, help, ...(report === undefined ? {} : { report }) };
+}
+
+/** `--registry` and the `--mlflow-*` options as a {@link RegistryChoice}, or the error message. */
+function registryChoice(flags: { registry?: string; uri?: string; experiment?: string; modelPrefix?: string }): RegistryChoice | undefined | string {
+  const kind = flags.registry ?? 'file';
+  if (kind === 'file') {
+    const given = { '--mlflow-uri': flags.uri, '--mlflow-experiment': flags.experiment, '--mlflow-model-prefix': flags.modelPrefix };
+    const stray = Object.entries(given).find(([, value]) => value !== undefined)?.[0];
+    return stray === undefined ? undefined : `${stray} needs --registry mlflow`;
+  }
+  if (kind !== 'mlflow') return `unknown registry "${kind}" (file, mlflow)`;
+  const uri = flags.uri ?? process.env.MLFLOW_TRACKING_URI;
+  if (uri === undefined || uri === '') return '--registry mlflow needs --mlflow-uri URL (or MLFLOW_TRACKING_URI)';
+  if (!/^https?:\/\/[^/\s]+/.test(uri)) return `--mlflow-uri must be an http(s) URL, got "${uri}"`;
+  if (flags.modelPrefix !== undefined && !/^[A-Za-z0-9._-]{0,100}$/.test(flags.modelPrefix)) {
+    return `--mlflow-model-prefix may hold letters, digits, ".", "_" and "-" only (at most 100), got "${flags.modelPrefix}"`;
+  }
+  if (flags.experiment !== undefined && flags.experiment.trim() === '') return '--mlflow-experiment must not be empty';
+  return {
+    kind: 'mlflow',
+    uri: uri.replace(/\/+$/, ''),
+    ...(flags.experiment === undefined ? {} : { experiment: flags.experiment }),
+    ...(flags.modelPrefix === undefined ? {} : { modelPrefix: flags.modelPrefix }),
+  };
 }
 
 /**
@@ -127,8 +168,10 @@ export async function runDemoCommand(argv: readonly string[], io: DemoIo): Promi
     io.out(parsed.json ? `${JSON.stringify(result, null, 2)}\n` : summaryText(result));
     return 0;
   } catch (error) {
-    const code = isDissonanceError(error) ? `${error.code}: ` : '';
-    io.err(`dissonance demo: ${code}${error instanceof Error ? error.message : String(error)}\n`);
+    const message = error instanceof Error ? error.message : String(error);
+    // A DissonanceError's message already starts with its code.
+    const code = isDissonanceError(error) && !message.startsWith(`${error.code}:`) ? `${error.code}: ` : '';
+    io.err(`dissonance demo: ${code}${message}\n`);
     return 1;
   }
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_POLICY, DissonanceError } from '@dissonance/core';
 import { OnnxNodeRuntime } from '../onnx/index.js';
+import type { RegistryChoice } from '../registry-factory/index.js';
 import { DEFAULT_CRITICS } from './committee.js';
 import type { DemoResult, DissonanceRound, StrategyResult, VersionRecord } from './demo-result.js';
 import { loadDataset } from './load-dataset.js';
@@ -42,6 +43,11 @@ export interface DemoOptions {
   readonly workers?: number;
   /** The command that starts this CLI (`[node, ...execArgv, cli]`); children run `… demo-worker JSON`. */
   readonly workerCommand?: readonly string[];
+  /**
+   * Where versions are registered (default: a file registry per run under `dir`). With MLflow each seed ×
+   * strategy run gets its own model (prefix + data set + strategy + seed) and its retrains are recorded as runs.
+   */
+  readonly registry?: RegistryChoice;
 }
 
 /** What one seed produced: each strategy's run, in strategy order. */
@@ -90,6 +96,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     budgetShare,
     root,
     injectRegression: seed === firstSeed && options.injectRegression === true,
+    ...(options.registry === undefined ? {} : { registry: options.registry }),
   });
   const total = strategies.length * seeds.length;
   let done = 0;

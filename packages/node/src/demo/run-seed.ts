@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Dataset } from '@dissonance/core';
 import type { OnnxNodeRuntime } from '../onnx/index.js';
+import type { RegistryChoice } from '../registry-factory/index.js';
 import type { LoopSettings } from './loop-settings.js';
 import { prepareSeed } from './seed-data.js';
 import { fitSeedProposer } from './seed-proposer.js';
@@ -22,6 +23,8 @@ export interface SeedInput {
   readonly root: string;
   /** Train the default strategy's candidate number {@link REGRESSION_AT} on flipped labels. */
   readonly injectRegression: boolean;
+  /** Registry of the runs (default: a file registry per strategy under `root`). */
+  readonly registry?: RegistryChoice;
 }
 
 /** The strategies to run: the default always, the others as asked (all but opt-in ones by default). */
@@ -53,6 +56,7 @@ export async function runSeed(
       proposer,
       runtime,
       dir: join(input.root, dataset, `seed-${seed}`, strategy.name),
+      ...(input.registry === undefined ? {} : { registry: input.registry }),
       ...(input.injectRegression && strategy.kind === 'default' ? { regressionAt: REGRESSION_AT } : {}),
     });
     runs.push([strategy.name, run]);

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { DissonanceError, isDissonanceError } from '@dissonance/core';
 import { OnnxNodeRuntime } from '../onnx/index.js';
+import type { RegistryChoice } from '../registry-factory/index.js';
 import { loadDataset } from './load-dataset.js';
 import { DEFAULT_SETTINGS } from './loop-settings.js';
 import { runSeed } from './run-seed.js';
@@ -17,6 +18,7 @@ interface WorkerJob {
   readonly firstSeed: number;
   readonly root: string;
   readonly injectRegression: boolean;
+  readonly registry?: RegistryChoice;
 }
 
 type SeedRuns = readonly (readonly [string, StrategyRun])[];
@@ -32,7 +34,7 @@ export async function runSeedsInChildren(
   seeds: readonly number[],
   workers: number,
   strategies: readonly string[],
-  options: { dataset?: string; dataDir?: string; budget?: number; dir?: string; injectRegression?: boolean },
+  options: { dataset?: string; dataDir?: string; budget?: number; dir?: string; injectRegression?: boolean; registry?: RegistryChoice },
   onSeed: (seed: number, runs: SeedRuns) => void,
 ): Promise<void> {
   const [exe, ...prefix] = command;
@@ -51,6 +53,7 @@ export async function runSeedsInChildren(
             firstSeed: seeds[0] ?? 1,
             root: options.dir ?? '',
             injectRegression: options.injectRegression === true,
+            ...(options.registry === undefined ? {} : { registry: options.registry }),
           };
           const child = spawn(exe, [...prefix, 'demo-worker', JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'pipe'] });
           let buffer = '';
@@ -99,6 +102,7 @@ export async function demoWorkerMain(argv: readonly string[], io: { out: (text: 
           budgetShare: job.budget,
           root: job.root,
           injectRegression: job.injectRegression && seed === job.firstSeed,
+          ...(job.registry === undefined ? {} : { registry: job.registry }),
         },
         runtime,
       );

@@ -1,23 +1,13 @@
 import { join } from 'node:path';
-import {
-  createEngine,
-  createMlpTrainer,
-  goldenAccuracy,
-  MemoryRegistry,
-  MemoryStore,
-  type ModelRegistry,
-  type Store,
-  type TrainingExample,
-} from '@dissonance/core';
-import { FileRegistry, FileStore } from '../files/index.js';
+import { createEngine, goldenAccuracy, MemoryStore, type Store } from '@dissonance/core';
+import { FileStore } from '../files/index.js';
+import type { RegistryChoice } from '../registry-factory/index.js';
 import type { OnnxNodeRuntime } from '../onnx/index.js';
-import { DEFAULT_CRITICS, LearningCritic } from './committee.js';
 import type { DissonanceRound, VersionRecord } from './demo-result.js';
-import { LabelledRows } from './labelled-rows.js';
+import { openDemoRegistry } from './demo-registry.js';
+import { fittedCritics, loopTrainer, seedSetParts, streamRows, strategyOracle } from './loop-parts.js';
 import type { LoopSettings } from './loop-settings.js';
-import { quotaOracle } from './quota-labels.js';
 import type { SeedData } from './seed-data.js';
-import { servedTrainer } from './served-trainer.js';
 import type { Strategy } from './strategies.js';
 import { roundHistogram } from './round-histogram.js';
 
@@ -38,6 +28,8 @@ export interface StrategyRunInput {
   readonly regressionAt?: number;
   /** Called after each batch. */
   readonly onBatch?: () => void;
+  /** Registry of the run (default: file under `dir`, else memory); MLflow gets one model per seed × strategy. */
+  readonly registry?: RegistryChoice;
 }
 
 /** What one strategy did on one seed. */
@@ -64,54 +56,27 @@ export interface StrategyRun {
 export async function runStrategy(input: StrategyRunInput): Promise<StrategyRun> {
   const { data, strategy, settings } = input;
   const { width, classes } = data;
-  const modelName = `${input.dataset}-proposer`;
-  const registry: ModelRegistry & { close?: () => void | Promise<void> } =
-    input.dir === undefined ? new MemoryRegistry() : new FileRegistry({ root: join(input.dir, 'registry') });
+  const opened = await openDemoRegistry(input.registry, {
+    dataset: input.dataset,
+    strategy: strategy.name,
+    seed: data.seed,
+    ...(input.dir === undefined ? {} : { dir: input.dir }),
+    params: { budget: input.budget, batch: settings.batch, hidden: settings.hidden.join('x'), retrainEpochs: settings.retrainEpochs },
+  });
+  const { registry, modelName } = opened;
   const store: Store & { close?: () => Promise<void> } =
     input.dir === undefined ? new MemoryStore() : await FileStore.open({ dir: join(input.dir, 'store') });
 
-  const labelled = new LabelledRows(width, classes);
-  const seedExamples: TrainingExample[] = [];
-  for (let r = 0; r < data.seedSet.rows; r++) {
-    const x = data.seedSet.x.slice(r * width, (r + 1) * width);
-    labelled.add(x, data.seedSet.labels[r]!);
-    const id = data.seedSet.ids[r]!;
-    seedExamples.push({
-      id,
-      x,
-      target: { kind: 'hard', label: data.seedSet.labels[r]! },
-      weight: 1,
-      provenance: { itemId: id, origin: 'feedback', dissonance: 0, proposerVersion: 'seed-set', at: 0 },
-    });
-  }
+  const { labelled, seedExamples } = seedSetParts(data);
   await store.appendExamples(seedExamples);
-  const critics = DEFAULT_CRITICS.slice(0, strategy.critics).map((spec, i) => new LearningCritic(spec, width, classes, data.seed * 101 + i));
+  const critics = fittedCritics(data, strategy, labelled);
   const refitCritics = (): void => critics.forEach((c) => c.refit(labelled));
-  refitCritics();
 
-  const streamRow = new Map<string, number>();
-  data.stream.ids.forEach((id, r) => streamRow.set(id, r));
+  const streamRow = streamRows(data);
   const batches = Math.ceil(data.stream.rows / settings.batch);
   const oracleIds: string[] = [];
-  const labels = quotaOracle({
-    score: strategy.score,
-    budget: strategy.unlimited === true ? Infinity : input.budget,
-    batches,
-    truth: (id) => data.stream.labels[streamRow.get(id)!]!,
-    seed: data.seed * 7919 + 17,
-    onLabel: (ids) => oracleIds.push(...ids),
-  });
-  const trainer = servedTrainer({
-    inner: createMlpTrainer({
-      hidden: settings.hidden,
-      epochs: settings.retrainEpochs,
-      batchSize: settings.retrainBatchSize,
-      learningRate: settings.retrainLearningRate,
-      warmStart: true,
-    }),
-    runtime: input.runtime,
-    ...(input.regressionAt === undefined ? {} : { regressionAt: input.regressionAt }),
-  });
+  const labels = strategyOracle(data, strategy, { budget: input.budget, batches, streamRow, onLabel: (ids) => oracleIds.push(...ids) });
+  const trainer = loopTrainer(settings, input.runtime, input.regressionAt);
   const proposer = await input.runtime.loadBytes(input.proposer, { name: modelName, version: 'seed-set', inputWidth: width, classes });
   const engine = createEngine({
     modelName,
@@ -166,38 +131,53 @@ export async function runStrategy(input: StrategyRunInput): Promise<StrategyRun>
   });
 
   await engine.ready();
-  const seedOnly = await goldenAccuracy(proposer, data.golden);
-  const initial = engine.championVersion;
-  accuracyOf.set(initial, seedOnly);
-  versions.push({ version: initial, round: 0, goldenAccuracy: seedOnly, labelsUsed: 0, dissonanceMean: 0, kl: 0, decision: 'initial', reason: 'fitted on the seed set' });
-  const curve: { labels: number; accuracy: number }[] = [{ labels: 0, accuracy: seedOnly }];
-  const championAccuracy = (): number => accuracyOf.get(engine.championVersion) ?? Number.NaN;
+  const endRecord = await opened.track(engine, {
+    critics: () => critics.map((c) => ({ name: c.name, version: c.version })),
+    stepMetrics: () => ({ labels_used: labels.used }),
+  });
+  const curve: { labels: number; accuracy: number }[] = [];
+  let seedOnly: number;
+  let final: number;
+  let champion: string;
+  try {
+    seedOnly = await goldenAccuracy(proposer, data.golden);
+    const initial = engine.championVersion;
+    accuracyOf.set(initial, seedOnly);
+    versions.push({ version: initial, round: 0, goldenAccuracy: seedOnly, labelsUsed: 0, dissonanceMean: 0, kl: 0, decision: 'initial', reason: 'fitted on the seed set' });
+    curve.push({ labels: 0, accuracy: seedOnly });
+    const championAccuracy = (): number => accuracyOf.get(engine.championVersion) ?? Number.NaN;
 
-  for (let b = 0; b < batches; b++) {
-    const start = b * settings.batch;
-    const rows = Math.min(settings.batch, data.stream.rows - start);
-    await engine.process({
-      x: data.stream.x.subarray(start * width, (start + rows) * width),
-      rows,
-      ids: data.stream.ids.slice(start, start + rows),
-    });
-    if ((b + 1) % settings.retrainEveryBatches === 0 || b === batches - 1) {
-      for (const id of oracleIds.slice(labelled.rows - data.seedSet.rows)) {
-        const r = streamRow.get(id)!;
-        labelled.add(data.stream.x.subarray(r * width, (r + 1) * width), data.stream.labels[r]!);
+    for (let b = 0; b < batches; b++) {
+      const start = b * settings.batch;
+      const rows = Math.min(settings.batch, data.stream.rows - start);
+      await engine.process({
+        x: data.stream.x.subarray(start * width, (start + rows) * width),
+        rows,
+        ids: data.stream.ids.slice(start, start + rows),
+      });
+      if ((b + 1) % settings.retrainEveryBatches === 0 || b === batches - 1) {
+        for (const id of oracleIds.slice(labelled.rows - data.seedSet.rows)) {
+          const r = streamRow.get(id)!;
+          labelled.add(data.stream.x.subarray(r * width, (r + 1) * width), data.stream.labels[r]!);
+        }
+        refitCritics();
+        round++;
+        await engine.retrainNow();
+        rounds.push(roundHistogram(round, roundValues, strategy.detector.upperBound));
+        roundValues = [];
+        curve.push({ labels: labels.used, accuracy: championAccuracy() });
       }
-      refitCritics();
-      round++;
-      await engine.retrainNow();
-      rounds.push(roundHistogram(round, roundValues, strategy.detector.upperBound));
-      roundValues = [];
-      curve.push({ labels: labels.used, accuracy: championAccuracy() });
+      input.onBatch?.();
     }
-    input.onBatch?.();
+    final = championAccuracy();
+    champion = (await registry.resolve(modelName, 'champion')).version;
+  } catch (error) {
+    await engine.stop().catch(() => undefined);
+    await endRecord(false).catch(() => undefined);
+    throw error;
   }
-  const final = championAccuracy();
-  const champion = (await registry.resolve(modelName, 'champion')).version;
   await engine.stop();
+  await endRecord(failure === undefined);
   await store.close?.();
   await registry.close?.();
   if (failure !== undefined) throw failure;

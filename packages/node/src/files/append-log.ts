@@ -1,4 +1,5 @@
 import { open, readFile, type FileHandle } from 'node:fs/promises';
+import { isDissonanceError } from '@dissonance/core';
 import { dirname } from 'node:path';
 import { syncDirectory, writeFileAtomic } from './atomic-write.js';
 
@@ -47,9 +48,11 @@ export class AppendLog {
 
   /**
    * Opens (creating it when absent) the log at `path`, reads every record through `parse` (which throws on
-   * an invalid line) and cuts off a torn tail. Throws {@link LogCorruptError} on damage before the tail.
+   * an invalid line, or rejects) and cuts off a torn tail. Throws {@link LogCorruptError} on damage before the
+   * tail. A complete line that `parse` refuses with `E_DECRYPT` (an encrypted record that does not
+   * authenticate) is never taken for a torn tail: the open fails with that error and nothing is cut off.
    */
-  static async open<T>(path: string, parse: (line: string) => T): Promise<{ log: AppendLog; contents: LogContents<T> }> {
+  static async open<T>(path: string, parse: (line: string) => T | Promise<T>): Promise<{ log: AppendLog; contents: LogContents<T> }> {
     let data: Buffer;
     try {
       data = await readFile(path);
@@ -57,7 +60,7 @@ export class AppendLog {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       data = Buffer.alloc(0);
     }
-    const { records, validBytes } = readRecords(path, data, parse);
+    const { records, validBytes } = await readRecords(path, data, parse);
     const handle = await open(path, 'a');
     try {
       if (validBytes < data.length) {
@@ -131,7 +134,11 @@ export class AppendLog {
 }
 
 /** The records of `data`'s valid lines and where they end; throws {@link LogCorruptError} on mid-file damage. */
-function readRecords<T>(path: string, data: Buffer, parse: (line: string) => T): { records: T[]; validBytes: number } {
+async function readRecords<T>(
+  path: string,
+  data: Buffer,
+  parse: (line: string) => T | Promise<T>,
+): Promise<{ records: T[]; validBytes: number }> {
   const records: T[] = [];
   let start = 0;
   let line = 0;
@@ -140,10 +147,11 @@ function readRecords<T>(path: string, data: Buffer, parse: (line: string) => T):
     const end = data.indexOf(NEWLINE, start);
     if (end === -1) break; // incomplete last line: torn
     try {
-      records.push(parse(data.toString('utf8', start, end)));
+      records.push(await parse(data.toString('utf8', start, end)));
     } catch (error) {
+      if (isDissonanceError(error, 'E_DECRYPT')) throw error;
       const reason = error instanceof Error ? error.message : String(error);
-      if (validLineAfter(data, end + 1, parse)) throw new LogCorruptError(path, line, reason);
+      if (await validLineAfter(data, end + 1, parse)) throw new LogCorruptError(path, line, reason);
       break; // it and everything after it is the torn tail
     }
     start = end + 1;
@@ -151,14 +159,15 @@ function readRecords<T>(path: string, data: Buffer, parse: (line: string) => T):
   return { records, validBytes: start };
 }
 
-function validLineAfter<T>(data: Buffer, from: number, parse: (line: string) => T): boolean {
+async function validLineAfter<T>(data: Buffer, from: number, parse: (line: string) => T | Promise<T>): Promise<boolean> {
   for (let start = from; start < data.length; ) {
     const end = data.indexOf(NEWLINE, start);
     if (end === -1) return false;
     try {
-      parse(data.toString('utf8', start, end));
+      await parse(data.toString('utf8', start, end));
       return true;
-    } catch {
+    } catch (error) {
+      if (isDissonanceError(error, 'E_DECRYPT')) throw error;
       start = end + 1;
     }
   }

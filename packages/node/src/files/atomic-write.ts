@@ -26,10 +26,11 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
 
 /**
  * Creates `path`, which must not exist yet (`wx`), writes `data` and fsyncs the file before closing it. The
- * caller fsyncs the directory (or renames the file into place) to make its name durable too.
+ * caller fsyncs the directory (or renames the file into place) to make its name durable too. `mode` is the new
+ * file's permission bits (default 0o644, less the umask; 0o600 for secrets).
  */
-export async function writeNewFile(path: string, data: string | Uint8Array): Promise<void> {
-  const handle = await open(path, 'wx', 0o644);
+export async function writeNewFile(path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
+  const handle = await open(path, 'wx', mode);
   try {
     await handle.writeFile(data);
     await handle.sync();

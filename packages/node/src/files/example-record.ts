@@ -1,7 +1,7 @@
 import { checkedExampleCopy, decodeFloat32, encodeFloat32, type TrainingExample } from '@dissonance/core';
 
 /** A training example as stored in a JSON line: float32 arrays as base64 of their little-endian bytes. */
-interface ExampleRecord {
+export interface ExampleRecord {
   readonly id: string;
   readonly x: string;
   readonly target: { readonly kind: 'hard'; readonly label: number } | { readonly kind: 'soft'; readonly probs: string };
@@ -30,7 +30,7 @@ export function parseExamplesLine(line: string): TrainingExample[] {
   return records.map((record, i) => checkedExampleCopy(decodeExample(record), `examples[${i}]`));
 }
 
-function exampleRecord(example: TrainingExample): ExampleRecord {
+export function exampleRecord(example: TrainingExample): ExampleRecord {
   const { target } = example;
   return {
     id: example.id,
@@ -42,7 +42,7 @@ function exampleRecord(example: TrainingExample): ExampleRecord {
 }
 
 /** Turns base64 fields back into `Float32Array`s; everything else is left for `checkedExampleCopy` to check. */
-function decodeExample(value: unknown): TrainingExample {
+export function decodeExample(value: unknown): TrainingExample {
   if (typeof value !== 'object' || value === null) throw new Error('example record is not an object');
   const record = value as { x?: unknown; target?: { kind?: unknown; probs?: unknown } };
   if (typeof record.x !== 'string') throw new Error('example record x is not base64');

@@ -4,12 +4,14 @@ import { access, mkdir, open, readFile, readdir, rename, rm, stat } from 'node:f
 import { dirname, join, resolve } from 'node:path';
 import {
   DissonanceError,
+  EnvelopeCipher,
   REGISTRY_NAME,
   checkName,
   checkRegisterInput,
   systemClock,
   toDissonanceError,
   type Clock,
+  type KeyProvider,
   type ModelArtifact,
   type ModelRegistry,
   type ModelVersion,
@@ -39,6 +41,12 @@ export interface FileRegistryOptions {
   readonly lockStaleMs?: number;
   /** How long an alias change waits for another process's lock before `E_REGISTRY_UNAVAILABLE`. Default 30 000 ms. */
   readonly lockWaitMs?: number;
+  /**
+   * Encrypts every artifact file at rest with AES-256-GCM under the provider's current key (manifests and
+   * aliases stay readable: they hold no feature values). `fetch` decrypts with the key the file's header names,
+   * then checks size and sha256 of the plaintext. Default: plaintext. A flipped ciphertext byte → `E_DECRYPT`.
+   */
+  readonly encryption?: KeyProvider;
 }
 
 /** Artifact formats become file extensions (`model.<format>`), so they are kept to a safe alphabet. */
@@ -76,6 +84,7 @@ export class FileRegistry implements ModelRegistry {
   readonly #clock: Clock;
   readonly #lockStaleMs: number;
   readonly #lockWaitMs: number;
+  readonly #cipher: EnvelopeCipher | undefined;
   #ready: Promise<void> | undefined;
   #closed = false;
 
@@ -94,6 +103,7 @@ export class FileRegistry implements ModelRegistry {
     this.#clock = options.clock ?? systemClock;
     this.#lockStaleMs = positive(options.lockStaleMs ?? 10_000, 'lockStaleMs');
     this.#lockWaitMs = positive(options.lockWaitMs ?? 30_000, 'lockWaitMs');
+    this.#cipher = options.encryption === undefined ? undefined : new EnvelopeCipher(options.encryption);
   }
 
   async register(input: RegisterInput): Promise<ModelVersion> {
@@ -111,7 +121,7 @@ export class FileRegistry implements ModelRegistry {
       const created = await mkdir(modelDir, { recursive: true });
       if (created !== undefined) await syncDirectory(dirname(created));
       await mkdir(temp);
-      await writeNewFile(join(temp, artifactFile(format)), bytes);
+      await writeNewFile(join(temp, artifactFile(format)), this.#cipher === undefined ? bytes : await this.#cipher.seal(bytes));
       const base = {
         name,
         format,
@@ -216,7 +226,7 @@ export class FileRegistry implements ModelRegistry {
     return this.#io(`fetch ${name} version ${version}`, async () => {
       const manifest = await this.#manifest(name, version);
       const path = join(this.root, name, version, artifactFile(manifest.format));
-      const bytes = await readArtifact(path, manifest);
+      const bytes = this.#cipher === undefined ? await readArtifact(path, manifest) : await readSealedArtifact(path, manifest, this.#cipher);
       const actual = createHash('sha256').update(bytes).digest('hex');
       if (actual !== manifest.sha256) {
         throw new DissonanceError('E_ARTIFACT_DIGEST', `artifact ${path} does not match its sha256`, {
@@ -385,6 +395,13 @@ async function readArtifact(path: string, manifest: ModelVersion): Promise<Uint8
   try {
     const { size } = await handle.stat();
     if (size !== manifest.size) {
+      const head = new Uint8Array(8);
+      await handle.read(head, 0, head.length, 0);
+      if (EnvelopeCipher.isSealed(head)) {
+        throw new DissonanceError('E_DECRYPT', `artifact ${path} is encrypted but no encryption key provider is configured`, {
+          details: { path },
+        });
+      }
       throw new DissonanceError('E_ARTIFACT_DIGEST', `artifact ${path} holds ${size} bytes, its manifest says ${manifest.size}`, {
         details: { name: manifest.name, version: manifest.version, path, expected: manifest.size, actual: size },
       });
@@ -403,6 +420,37 @@ async function readArtifact(path: string, manifest: ModelVersion): Promise<Uint8
   } finally {
     await handle.close();
   }
+}
+
+/** Largest header and tag an envelope adds to an artifact (magic, version, key id up to 64, IV, tag). */
+const ENVELOPE_OVERHEAD = 6 + 64 + 12 + 16;
+
+/**
+ * Reads and decrypts an encrypted artifact whose plaintext the manifest says is `manifest.size` bytes; a file
+ * too large to be that is refused without reading it (`E_ARTIFACT_DIGEST`), one that does not authenticate is
+ * `E_DECRYPT`, a missing one `E_MODEL`.
+ */
+async function readSealedArtifact(path: string, manifest: ModelVersion, cipher: EnvelopeCipher): Promise<Uint8Array> {
+  let sealed: Uint8Array;
+  try {
+    const { size } = await stat(path);
+    if (size > manifest.size + ENVELOPE_OVERHEAD) {
+      throw new DissonanceError('E_ARTIFACT_DIGEST', `encrypted artifact ${path} holds ${size} bytes, too many for ${manifest.size}`, {
+        details: { name: manifest.name, version: manifest.version, path },
+      });
+    }
+    sealed = await readFile(path);
+  } catch (error) {
+    if (!isMissing(error)) throw error;
+    throw new DissonanceError('E_MODEL', `artifact file ${path} is missing`, { details: { path } });
+  }
+  const bytes = await cipher.open(sealed, `artifact ${path}`);
+  if (bytes.byteLength !== manifest.size) {
+    throw new DissonanceError('E_ARTIFACT_DIGEST', `artifact ${path} holds ${bytes.byteLength} bytes, its manifest says ${manifest.size}`, {
+      details: { name: manifest.name, version: manifest.version, path, expected: manifest.size, actual: bytes.byteLength },
+    });
+  }
+  return bytes;
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -10,6 +10,7 @@ import {
   toDissonanceError,
   type AuditEntry,
   type JsonValue,
+  type KeyProvider,
   type Store,
   type TrainingExample,
 } from '@dissonance/core';
@@ -17,6 +18,7 @@ import { AppendLog, LogCorruptError } from './append-log.js';
 import { syncDirectory, writeFileAtomic } from './atomic-write.js';
 import { auditLine, parseAuditLine } from './audit-record.js';
 import { examplesLine, parseExamplesLine } from './example-record.js';
+import { recordCodec, type RecordCodec } from './record-codec.js';
 import { acquireLockFile, type LockFile } from './lock-file.js';
 import { sweepTempFiles } from './temp-files.js';
 
@@ -26,6 +28,12 @@ export interface FileStoreOptions {
   readonly dir: string;
   /** Most examples the replay buffer holds; the oldest are evicted beyond it. Default 10 000. */
   readonly capacity?: number;
+  /**
+   * Encrypts every record at rest (each examples and audit line, and `values.json`) with AES-256-GCM under
+   * the provider's current key; records are read with the key their header names. Default: plaintext. A store
+   * written with encryption cannot be opened without it, nor the other way round (`E_DECRYPT`).
+   */
+  readonly encryption?: KeyProvider;
 }
 
 const EXAMPLES = 'examples.log';
@@ -51,7 +59,9 @@ const COMPACT_CHUNK = 1000;
  * than twice `capacity` examples it is rewritten atomically with just the buffer. One process at a time:
  * a second open of the same directory fails with `E_STORE` while the first holder lives. Calls run one at a
  * time in call order; inputs are checked like the memory store's (`E_INPUT`, nothing changed); I/O failures
- * and calls after `close()` are `E_STORE`.
+ * and calls after `close()` are `E_STORE`. With `encryption`, each line (and `values.json`) is an AES-256-GCM
+ * envelope in base64; a record that does not authenticate fails the open with `E_DECRYPT`, never read as
+ * garbage and never cut off as a torn tail.
  */
 export class FileStore implements Store {
   /** `file`. */
@@ -69,6 +79,7 @@ export class FileStore implements Store {
   readonly #examplesLog: AppendLog;
   readonly #auditLog: AppendLog;
   readonly #lock: LockFile;
+  readonly #codec: RecordCodec;
   /** Examples written to the log since it was last rewritten: what a reopen replays. */
   #logged: number;
   #queue: Promise<unknown> = Promise.resolve();
@@ -84,6 +95,7 @@ export class FileStore implements Store {
     auditLog: AppendLog;
     lock: LockFile;
     logged: number;
+    codec: RecordCodec;
   }) {
     this.dir = parts.dir;
     this.capacity = parts.capacity;
@@ -94,6 +106,7 @@ export class FileStore implements Store {
     this.#auditLog = parts.auditLog;
     this.#lock = parts.lock;
     this.#logged = parts.logged;
+    this.#codec = parts.codec;
   }
 
   /**
@@ -119,10 +132,11 @@ export class FileStore implements Store {
       if (created !== undefined) await syncDirectory(dirname(created));
       lock = await acquireLockFile(join(dir, LOCK), { code: 'E_STORE' });
       await sweepTempFiles(dir);
-      const values = await readValues(join(dir, VALUES));
-      const examples = await openLog(join(dir, EXAMPLES), parseExamplesLine);
+      const codec = recordCodec(options.encryption);
+      const values = await readValues(join(dir, VALUES), codec);
+      const examples = await openLog(join(dir, EXAMPLES), async (line) => parseExamplesLine(await codec.decode(line, `${EXAMPLES} record`)));
       opened.push(examples.log);
-      const audit = await openLog(join(dir, AUDIT), parseAuditLine);
+      const audit = await openLog(join(dir, AUDIT), async (line) => parseAuditLine(await codec.decode(line, `${AUDIT} record`)));
       opened.push(audit.log);
       const buffer = new Map<string, TrainingExample>();
       let logged = 0;
@@ -140,6 +154,7 @@ export class FileStore implements Store {
         auditLog: audit.log,
         lock,
         logged,
+        codec,
       });
       await store.#compactIfDue();
       return store;
@@ -155,7 +170,7 @@ export class FileStore implements Store {
       if (!Array.isArray(examples)) throw new DissonanceError('E_INPUT', 'examples must be an array');
       const copies = examples.map((example, i) => checkedExampleCopy(example, `examples[${i}]`));
       if (copies.length === 0) return;
-      await this.#examplesLog.append([examplesLine(copies)]);
+      await this.#examplesLog.append([await this.#codec.encode(examplesLine(copies))]);
       insert(this.#examples, copies, this.capacity);
       this.#logged += copies.length;
       await this.#compactIfDue();
@@ -206,7 +221,7 @@ export class FileStore implements Store {
   appendAudit(entry: AuditEntry): Promise<void> {
     return this.#run('append audit', async () => {
       const copy = checkedAuditCopy(entry);
-      await this.#auditLog.append([auditLine(copy)]);
+      await this.#auditLog.append([await this.#codec.encode(auditLine(copy))]);
       this.#audit.push(copy);
     });
   }
@@ -246,7 +261,7 @@ export class FileStore implements Store {
   }
 
   async #writeValues(next: Map<string, JsonValue>): Promise<void> {
-    await writeFileAtomic(join(this.dir, VALUES), `${JSON.stringify(Object.fromEntries(next))}\n`);
+    await writeFileAtomic(join(this.dir, VALUES), `${await this.#codec.encode(JSON.stringify(Object.fromEntries(next)))}\n`);
     this.#values = next;
   }
 
@@ -258,7 +273,9 @@ export class FileStore implements Store {
     if (this.#logged <= 2 * this.capacity) return;
     const all = [...this.#examples.values()];
     const lines: string[] = [];
-    for (let start = 0; start < all.length; start += COMPACT_CHUNK) lines.push(examplesLine(all.slice(start, start + COMPACT_CHUNK)));
+    for (let start = 0; start < all.length; start += COMPACT_CHUNK) {
+      lines.push(await this.#codec.encode(examplesLine(all.slice(start, start + COMPACT_CHUNK))));
+    }
     try {
       await this.#examplesLog.replace(lines);
       this.#logged = all.length;
@@ -280,7 +297,7 @@ function insert(buffer: Map<string, TrainingExample>, batch: readonly TrainingEx
   }
 }
 
-async function openLog<T>(path: string, parse: (line: string) => T): Promise<{ log: AppendLog; records: T[] }> {
+async function openLog<T>(path: string, parse: (line: string) => Promise<T>): Promise<{ log: AppendLog; records: T[] }> {
   try {
     const { log, contents } = await AppendLog.open(path, parse);
     return { log, records: contents.records };
@@ -293,7 +310,7 @@ async function openLog<T>(path: string, parse: (line: string) => T): Promise<{ l
 }
 
 /** The values in `values.json`; none when it does not exist; `E_STORE` naming the file when it is damaged. */
-async function readValues(path: string): Promise<Map<string, JsonValue>> {
+async function readValues(path: string, codec: RecordCodec): Promise<Map<string, JsonValue>> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -301,6 +318,7 @@ async function readValues(path: string): Promise<Map<string, JsonValue>> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
     throw error;
   }
+  text = await codec.decode(text.trimEnd(), VALUES);
   try {
     const value: unknown = JSON.parse(text);
     if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not a JSON object');

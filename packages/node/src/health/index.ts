@@ -1,1 +1,1 @@
-export { healthRoutes, type HealthRoutesOptions } from './health-routes.js';
+export { healthRoutes, type HealthRoutesOptions, type FailingPart } from './health-routes.js';

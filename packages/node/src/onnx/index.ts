@@ -12,5 +12,4 @@ export {
   CUDNN_LIBRARY,
 } from './execution-provider.js';
 export type { CudaProbe, ProbeCudaOptions, ExecutionProvider, ExecutionProviderOption } from './execution-provider.js';
-export { softmaxRows, looksLikeProbabilities } from './softmax-rows.js';
-export { PREFERRED_OUTPUT_NAMES } from './model-io.js';
+export { softmaxRows, looksLikeProbabilities, PREFERRED_OUTPUT_NAMES } from '@dissonance/core';

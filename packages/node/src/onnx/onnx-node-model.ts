@@ -1,12 +1,19 @@
-import { DissonanceError, toDissonanceError, type LoadedModel, type ModelArtifact } from '@dissonance/core';
+import {
+  DissonanceError,
+  readProbabilities,
+  resolveSessionIo,
+  toDissonanceError,
+  type LoadedModel,
+  type ModelArtifact,
+  type OutputKind,
+  type ResolvedSessionIo,
+} from '@dissonance/core';
 import type { InferenceSession } from 'onnxruntime-node';
 import type { ExecutionProvider } from './execution-provider.js';
-import { chooseInput, chooseOutput } from './model-io.js';
 import type { OrtModule } from './ort-module.js';
-import { looksLikeProbabilities, softmaxRows } from './softmax-rows.js';
 
 /** What a model's chosen output holds: probabilities are passed through, logits get a softmax. */
-export type OutputKind = 'probabilities' | 'logits';
+export type { OutputKind } from '@dissonance/core';
 
 /** How to read a session: everything {@link OnnxNodeModel.fromSession} needs besides the session. */
 export interface OnnxSessionView {
@@ -23,9 +30,6 @@ export interface OnnxSessionView {
   readonly artifact?: ModelArtifact;
   readonly provider: ExecutionProvider;
 }
-
-/** Rows run at load time when a model's output kind or class count must be observed. */
-const PROBE_ROWS = 4;
 
 /**
  * An ONNX model in an onnxruntime-node session: a {@link LoadedModel}. `run(x, rows)` feeds `x` as a
@@ -54,7 +58,7 @@ export class OnnxNodeModel implements LoadedModel {
   #idle: (() => void) | undefined;
   #disposed: Promise<void> | undefined;
 
-  private constructor(ort: OrtModule, session: InferenceSession, view: OnnxSessionView, io: ResolvedIo) {
+  private constructor(ort: OrtModule, session: InferenceSession, view: OnnxSessionView, io: ResolvedSessionIo) {
     this.#ort = ort;
     this.#session = session;
     this.name = view.name;
@@ -79,27 +83,13 @@ export class OnnxNodeModel implements LoadedModel {
    * mismatch; the session is left open (the caller releases it).
    */
   static async fromSession(ort: OrtModule, session: InferenceSession, view: OnnxSessionView): Promise<OnnxNodeModel> {
-    const label = `${view.name}@${view.version}`;
-    const input = chooseInput(session, label);
-    const output = chooseOutput(session, label, view.outputName);
-    const inputWidth = agree(label, 'input width', input.width, view.inputWidth);
-    if (inputWidth === undefined) {
-      throw new DissonanceError('E_MODEL', `${label}: the model does not declare its input width; pass inputWidth`);
-    }
-    let classes = agree(label, 'class count', output.classes, view.classes);
-    let outputKind = view.outputs === 'auto' || view.outputs === undefined ? undefined : view.outputs;
-    if (outputKind === undefined || classes === undefined) {
-      const probe = await runProbe(ort, session, input.name, output.name, inputWidth, label);
-      const observed = probe.length / PROBE_ROWS;
-      classes = agree(label, 'class count', observed, classes);
-      if (classes === undefined || !Number.isInteger(observed)) {
-        throw new DissonanceError('E_MODEL', `${label}: output "${output.name}" gave ${probe.length} values for ${PROBE_ROWS} rows`);
-      }
-      outputKind ??= looksLikeProbabilities(probe, PROBE_ROWS, classes) ? 'probabilities' : 'logits';
-    }
-    if (classes < 2) throw new DissonanceError('E_MODEL', `${label}: output "${output.name}" has ${classes} class(es), need ≥ 2`);
-    return new OnnxNodeModel(ort, session, view, { inputName: input.name, outputName: output.name, inputWidth, classes, outputKind });
+    const io = await resolveSessionIo(session, view, async (x, rows, input, output) => {
+      const result = await session.run({ [input]: new ort.Tensor('float32', x, [rows, x.length / rows]) }, [output]);
+      return result[output]?.data;
+    });
+    return new OnnxNodeModel(ort, session, view, io);
   }
+
 
   /** Runs `rows` rows of `x` (exactly `rows × inputWidth` values, else `E_INPUT`); session errors → `E_MODEL`. */
   async run(x: Float32Array, rows: number): Promise<Float32Array> {
@@ -141,43 +131,8 @@ export class OnnxNodeModel implements LoadedModel {
   }
 
   #read(result: InferenceSession.ReturnType, rows: number): Float32Array {
-    const k = this.classes;
     const out = result[this.outputName];
-    const data = out?.data;
-    if (!(data instanceof Float32Array) || data.length !== rows * k) {
-      const got = data instanceof Float32Array ? `${data.length} values` : `type ${out?.type ?? 'none'}`;
-      throw new DissonanceError('E_MODEL', `model ${this.name}@${this.version} output "${this.outputName}" has ${got}, expected ${rows} × ${k}`);
-    }
-    return this.outputKind === 'logits' ? softmaxRows(data, rows, k) : data;
+    return readProbabilities(out?.data, rows, this, `${this.name}@${this.version}`, out?.type);
   }
 }
 
-interface ResolvedIo {
-  readonly inputName: string;
-  readonly outputName: string;
-  readonly inputWidth: number;
-  readonly classes: number;
-  readonly outputKind: OutputKind;
-}
-
-function agree(label: string, what: string, declared: number | undefined, expected: number | undefined): number | undefined {
-  if (declared !== undefined && expected !== undefined && declared !== expected) {
-    throw new DissonanceError('E_MODEL', `${label}: the model's ${what} is ${declared}, expected ${expected}`, {
-      details: { declared, expected },
-    });
-  }
-  return declared ?? expected;
-}
-
-async function runProbe(ort: OrtModule, session: InferenceSession, input: string, output: string, width: number, label: string): Promise<Float32Array> {
-  const x = new Float32Array(PROBE_ROWS * width);
-  for (let i = width; i < x.length; i++) x[i] = 3 * Math.sin(1.7 * i + 0.3);
-  try {
-    const result = await session.run({ [input]: new ort.Tensor('float32', x, [PROBE_ROWS, width]) }, [output]);
-    const data = result[output]?.data;
-    if (!(data instanceof Float32Array)) throw new Error(`output "${output}" is not float32`);
-    return data;
-  } catch (error) {
-    throw toDissonanceError(error, 'E_MODEL', `${label}: probe run failed`);
-  }
-}

@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import { bytesToBase64, generateEncryptionKey } from '@dissonance/core';
 import { FileStore } from '../../src/files/file-store.js';
+import { envKeyProvider } from '../../src/security/env-key-provider.js';
 import { killHard, startChild, type Child } from './fixtures/child-process.js';
 import { BATCH, batchExample } from './fixtures/store-batches.js';
 import { tempDir } from './fixtures/temp-dir.js';
@@ -9,21 +11,25 @@ describe('FileStore after a SIGKILL during appends', () => {
   it.each([
     { label: 'a log that is never compacted', capacity: 100_000 },
     { label: 'a log compacted every few batches', capacity: 12 },
-  ])('keeps every acknowledged write, whole batches only: $label', async ({ capacity }) => {
+    { label: 'an encrypted log compacted every few batches', capacity: 12, encrypted: true },
+  ])('keeps every acknowledged write, whole batches only: $label', async ({ capacity, encrypted = false }) => {
     const dir = await tempDir('store-crash');
+    // The children read the keys from the environment they inherit.
+    if (encrypted) process.env.DISSONANCE_ENCRYPTION_KEYS = `crash:${bytesToBase64(generateEncryptionKey())}`;
+    const encryption = encrypted ? { encryption: envKeyProvider() } : {};
     try {
       const batches: number[] = [];
       const audits: number[] = [];
       let next = 0;
       for (let round = 0; round < 2; round++) {
-        const child = startChild('store-child.ts', ['crash', dir.path, String(capacity), String(next)]);
+        const child = startChild('store-child.ts', [encrypted ? 'crash-encrypted' : 'crash', dir.path, String(capacity), String(next)]);
         await killAfter(child, next + 15 + Math.floor(Math.random() * 15));
         const acked = (kind: string): number =>
           Math.max(next - 1, ...child.lines.flatMap((line) => new RegExp(`^${kind} (\\d+)$`).exec(line)?.[1] ?? []).map(Number));
         const [lastBatch, lastValue, lastAudit] = [acked('examples'), acked('value'), acked('audit')];
 
         // The dead child's lock is broken; a new store sees every acknowledged write.
-        const store = await FileStore.open({ dir: dir.path, capacity });
+        const store = await FileStore.open({ dir: dir.path, capacity, ...encryption });
         const ids = (await store.examples()).map((example) => example.id);
         const newest = Number(ids[ids.length - 1]?.split('-')[0]);
         expect([lastBatch, lastBatch + 1]).toContain(newest);
@@ -47,6 +53,7 @@ describe('FileStore after a SIGKILL during appends', () => {
         await store.close();
       }
     } finally {
+      delete process.env.DISSONANCE_ENCRYPTION_KEYS;
       await dir.remove();
     }
   }, 120_000);

@@ -1,5 +1,4 @@
-import { DissonanceError } from '@dissonance/core';
-import type { InferenceSession } from 'onnxruntime-node';
+import { DissonanceError } from '../errors.js';
 
 /** Output names chosen first, in order, when present as float tensors. */
 export const PREFERRED_OUTPUT_NAMES: readonly string[] = ['probabilities', 'output_probability'];
@@ -18,7 +17,24 @@ export interface ChosenOutput {
   readonly classes: number | undefined;
 }
 
-type Session = Pick<InferenceSession, 'inputNames' | 'outputNames' | 'inputMetadata' | 'outputMetadata'>;
+/**
+ * What input/output choice reads of an onnxruntime session (node or web): the structural subset of
+ * `InferenceSession` both packages' sessions satisfy, so the choice lives here once.
+ */
+export interface OnnxSessionInfo {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  readonly inputMetadata: readonly OnnxValueInfo[];
+  readonly outputMetadata: readonly OnnxValueInfo[];
+}
+
+/** One input or output of an onnxruntime session: a tensor with its element type and shape, or not a tensor. */
+export type OnnxValueInfo =
+  | { readonly name: string; readonly isTensor: true; readonly type: string; readonly shape: readonly (number | string)[] }
+  | { readonly name: string; readonly isTensor: false };
+
+type TensorInfo = Extract<OnnxValueInfo, { isTensor: true }>;
+type Session = OnnxSessionInfo;
 
 /** The model's only input, which must be a float32 tensor of rank 2 (`[N, width]`); else `E_MODEL`. */
 export function chooseInput(session: Session, label: string): ChosenInput {
@@ -66,20 +82,20 @@ export function chooseOutput(session: Session, label: string, outputName?: strin
   return { name: chosen.name, classes: secondDim(chosen) };
 }
 
-function isFloatTensor(m: InferenceSession.ValueMetadata): m is InferenceSession.TensorValueMetadata {
+function isFloatTensor(m: OnnxValueInfo): m is TensorInfo {
   return m.isTensor && m.type === 'float32';
 }
 
 /** A float32 tensor of rank 2, or of undeclared shape. */
-function isFloatMatrix(m: InferenceSession.ValueMetadata): m is InferenceSession.TensorValueMetadata {
+function isFloatMatrix(m: OnnxValueInfo): m is TensorInfo {
   return isFloatTensor(m) && (m.shape.length === 2 || m.shape.length === 0);
 }
 
-function secondDim(m: InferenceSession.TensorValueMetadata): number | undefined {
+function secondDim(m: TensorInfo): number | undefined {
   const dim = m.shape[1];
   return typeof dim === 'number' && dim > 0 ? dim : undefined;
 }
 
-function describe(m: InferenceSession.ValueMetadata): string {
+function describe(m: OnnxValueInfo): string {
   return m.isTensor ? `${m.type} [${m.shape.join(', ')}]` : 'not a tensor';
 }

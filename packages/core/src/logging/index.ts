@@ -1,0 +1,1 @@
+export { silentLogger, type Logger, type LogFields } from './logger.js';

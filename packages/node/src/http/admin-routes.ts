@@ -1,0 +1,55 @@
+import { DissonanceError, type PolicyPatch } from '@dissonance/core';
+import type { EngineView } from './champion-models.js';
+import { HttpError } from './http-error.js';
+import type { Principal } from './jwt-auth.js';
+
+/** What promote and rollback answer. */
+export interface AliasChange {
+  readonly name: string;
+  readonly champion: string;
+  readonly previous: string;
+}
+
+/**
+ * Promotes `version` to champion: compare-and-set of the registry alias, then the engine hot-swaps to it.
+ * Audited as `model.promote` with the principal and the versions before and after. When the engine cannot
+ * load the version, the alias is put back and nothing is audited.
+ */
+export async function promote(engine: EngineView, principal: Principal, version: string, reason: string | undefined): Promise<AliasChange> {
+  const name = engine.modelName;
+  const before = engine.championVersion;
+  await engine.registry.get(name, version);
+  if (version === before) return { name, champion: version, previous: before };
+  await engine.registry.setAlias(name, 'champion', version, { expected: before });
+  await engine.refreshChampion();
+  if (engine.championVersion !== version) {
+    await engine.registry.setAlias(name, 'champion', before, { expected: version }).catch(() => undefined);
+    throw new HttpError(409, 'E_REGISTRY_CONFLICT', `the engine could not switch to version ${version}; champion stays ${before}`);
+  }
+  await engine.store.appendAudit({
+    at: Date.now(),
+    who: principal.id,
+    action: 'model.promote',
+    before,
+    after: version,
+    reason: reason ?? 'promoted over HTTP',
+  });
+  return { name, champion: version, previous: before };
+}
+
+/** Rolls the champion back (to the previous champion or `to`); the engine audits it with the principal. */
+export async function rollback(engine: EngineView, principal: Principal, to: string | undefined, reason: string | undefined): Promise<AliasChange> {
+  const previous = engine.championVersion;
+  const champion = await engine.rollback({ who: principal.id, reason: reason ?? 'rolled back over HTTP', ...(to === undefined ? {} : { to }) });
+  return { name: engine.modelName, champion, previous };
+}
+
+/** Applies a policy patch; the engine validates it strictly and audits it with the principal. */
+export async function updatePolicy(engine: EngineView, principal: Principal, patch: Readonly<Record<string, number>>): Promise<Record<string, number>> {
+  try {
+    return { ...(await engine.updatePolicy(patch as PolicyPatch, { who: principal.id, reason: 'updated over HTTP' })) };
+  } catch (error) {
+    if (error instanceof DissonanceError && error.code === 'E_POLICY') throw new HttpError(400, 'E_POLICY', error.message);
+    throw error;
+  }
+}

@@ -1,0 +1,88 @@
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { createHttpHandler, type HttpHandler, type HttpHandlerOptions } from './create-http-handler.js';
+import { toNodeListener } from './node-listener.js';
+
+/** TLS settings of {@link serve}: PEM strings or buffers. */
+export interface TlsOptions {
+  readonly cert: string | Uint8Array;
+  readonly key: string | Uint8Array;
+  /** CA(s) that sign client certificates (mTLS). */
+  readonly ca?: string | Uint8Array | readonly (string | Uint8Array)[];
+  /** Require a client certificate signed by `ca` (mutual TLS); the handshake fails without one. */
+  readonly requireClientCert?: boolean;
+}
+
+/** Options of {@link serve}: the handler's options plus where to listen. */
+export interface ServeOptions extends HttpHandlerOptions {
+  /** Port (default 8080; 0 picks a free one). */
+  readonly port?: number;
+  /** Interface (default `127.0.0.1`). */
+  readonly host?: string;
+  /** HTTPS (and optionally mTLS) instead of plain HTTP. */
+  readonly tls?: TlsOptions;
+}
+
+/** A running server. */
+export interface RunningServer {
+  /** Base URL, e.g. `http://127.0.0.1:8080`. */
+  readonly url: string;
+  readonly port: number;
+  readonly server: Server;
+  readonly handler: HttpHandler;
+  /** Stops accepting, closes open connections and frees the handler. The engine is left running. */
+  close(): Promise<void>;
+}
+
+/**
+ * Serves {@link createHttpHandler}'s routes on `node:http`, or `node:https` when `tls` is given (with
+ * `requireClientCert`, clients must present a certificate signed by `tls.ca`).
+ */
+export async function serve(options: ServeOptions): Promise<RunningServer> {
+  const handler = createHttpHandler(options);
+  const listener = toNodeListener(handler);
+  const tls = options.tls;
+  const server: Server = tls
+    ? createHttpsServer(
+        {
+          cert: toPem(tls.cert),
+          key: toPem(tls.key),
+          ...(tls.ca === undefined ? {} : { ca: Array.isArray(tls.ca) ? tls.ca.map(toPem) : toPem(tls.ca as string | Uint8Array) }),
+          ...(tls.requireClientCert === true ? { requestCert: true, rejectUnauthorized: true } : {}),
+          minVersion: 'TLSv1.2',
+        },
+        listener,
+      )
+    : createHttpServer(listener);
+  const requestTimeout = (options.requestTimeoutMs ?? 30_000) + (options.bodyTimeoutMs ?? 10_000) + 5_000;
+  server.requestTimeout = requestTimeout;
+  server.headersTimeout = Math.min(60_000, requestTimeout);
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 8080, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const shown = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+  return {
+    url: `${tls ? 'https' : 'http'}://${shown}:${port}`,
+    port,
+    server,
+    handler,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await handler.close();
+    },
+  };
+}
+
+function toPem(value: string | Uint8Array): string | Buffer {
+  return typeof value === 'string' ? value : Buffer.from(value);
+}
