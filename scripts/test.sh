@@ -49,6 +49,8 @@ log 'typecheck'
 npm run typecheck
 log 'check:packages'
 npm run check:packages
+log 'npm audit (shipped dependencies)'
+bash scripts/audit.sh
 
 log 'vitest (all projects)'
 mkdir -p reports

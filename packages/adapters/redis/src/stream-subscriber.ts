@@ -90,7 +90,10 @@ export class StreamSubscriber {
       try {
         await this.#housekeeping();
         const free = this.#free();
-        if (free <= 0) {
+        // Read in batches: while deliveries are in flight, wait until half the prefetch window is free rather
+        // than issuing one XREADGROUP per settled entry.
+        const lowWater = this.#inFlight > 0 ? Math.max(1, Math.floor(settings.prefetch / 2)) : 1;
+        if (free < lowWater) {
           await this.#waitForSlot(this.#tickMs);
           continue;
         }

@@ -22,7 +22,7 @@ export interface S3RegistryOptions {
   readonly sse?: 'AES256' | 'aws:kms';
   /** KMS key id or ARN for `sse: 'aws:kms'` (default: the bucket's / account's AWS-managed key). */
   readonly kmsKeyId?: string;
-  /** Largest artifact accepted by `register`, in bytes; larger ones are refused with `E_INPUT`. Default: no limit. */
+  /** Largest artifact accepted by `register` and `fetch`, in bytes; larger ones are refused with `E_INPUT`. Default: no limit. */
   readonly maxArtifactBytes?: number;
   /**
    * Client-side encryption of every artifact object with AES-256-GCM under the provider's current key, before

@@ -208,6 +208,12 @@ export class S3Registry implements ModelRegistry {
 
   async fetch(name: string, version: string): Promise<{ manifest: ModelVersion; artifact: ModelArtifact }> {
     const manifest = await this.get(name, version);
+    if (manifest.size > this.#maxArtifactBytes) {
+      // Refused before a byte is downloaded: a manifest may claim what it likes, the cap is this reader's.
+      throw new DissonanceError('E_INPUT', `artifact of ${name} version ${version} is ${manifest.size} bytes, over maxArtifactBytes ${this.#maxArtifactBytes}`, {
+        details: { name, version, size: manifest.size, maxArtifactBytes: this.#maxArtifactBytes },
+      });
+    }
     const stored = await this.#objects.get(this.#keys.artifact(name, version, manifest.format));
     const storedBytes = stored?.bytes ?? new Uint8Array(0);
     const bytes =

@@ -150,6 +150,13 @@ describe('S3Registry on moto', () => {
     expect((await reg.register(input(name, 100))).size).toBe(100);
   });
 
+  it('fetching an artifact larger than this reader\'s maxArtifactBytes → E_INPUT before it is downloaded', async () => {
+    const name = modelName();
+    const { version } = await registry().register(input(name, 200));
+    await expectCode(registry({ maxArtifactBytes: 100 }).fetch(name, version), 'E_INPUT');
+    expect((await registry({ maxArtifactBytes: 200 }).fetch(name, version)).artifact.bytes.byteLength).toBe(200);
+  });
+
   it('an artifact format that is not a safe key part → E_INPUT', async () => {
     const bad = input(modelName());
     await expectCode(registry().register({ ...bad, artifact: { format: '../x', bytes: bad.artifact.bytes } }), 'E_INPUT');
