@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { connect } from 'amqplib';
+import { DISRUPTION_LOCKS, exclusiveLock } from '../../../../test/support/exclusive-lock.js';
 
 const run = promisify(execFile);
 
@@ -30,9 +31,20 @@ export async function purgePrefix(prefix: string): Promise<void> {
   }
 }
 
-/** Drops every client connection, as `rabbitmqctl close_all_connections` does in production incidents. */
+/** Name of the lock a test holds while it drops every RabbitMQ connection, or while it needs them undisturbed. */
+export const RABBITMQ_DISRUPTION_LOCK = DISRUPTION_LOCKS.rabbitmq;
+
+/**
+ * Drops every client connection, as `rabbitmqctl close_all_connections` does in production incidents, holding
+ * {@link RABBITMQ_DISRUPTION_LOCK} so tests that need their connections undisturbed never overlap.
+ */
 export async function closeAllConnections(): Promise<void> {
-  await run('rabbitmqctl', ['close_all_connections', 'dissonance fault test']);
+  const release = await exclusiveLock(RABBITMQ_DISRUPTION_LOCK);
+  try {
+    await run('rabbitmqctl', ['close_all_connections', 'dissonance fault test']);
+  } finally {
+    release();
+  }
 }
 
 /** Publishes raw bytes to an exchange, bypassing the transport (for undecodable messages). */

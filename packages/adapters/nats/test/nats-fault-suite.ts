@@ -4,7 +4,7 @@ import { connect } from '@nats-io/transport-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createNatsTransport, type NatsTransport } from '../src/index.js';
 import { SERVERS, deleteStreams, uniquePrefix } from './nats-fixture.js';
-import { startServer, stopServer } from './nats-server-control.js';
+import { holdServer, startServer, stopServer } from './nats-server-control.js';
 
 /**
  * Fault tests against the local server: a restart while messages flow, and poison messages. The restart stops
@@ -30,6 +30,7 @@ export function natsFaultSuite(): void {
     });
 
     it('loses nothing when the server restarts while messages flow', async () => {
+      await holdServer();
       transport = await createNatsTransport({
         servers: SERVERS,
         prefix,
@@ -65,7 +66,8 @@ export function natsFaultSuite(): void {
         60_000,
         'every published message after the restart'
       );
-    }, 120_000);
+      // Long: stopServer may first wait for a test that holds the server undisturbed (the distributed demo).
+    }, 300_000);
 
     it('dead-letters a poison message and an invalid envelope while the others flow', async () => {
       transport = await createNatsTransport({ servers: SERVERS, prefix });

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { DISRUPTION_LOCKS, exclusiveLock } from '../../../../test/support/exclusive-lock.js';
 import { FileStore } from '../../src/files/index.js';
 import { runDistributedDemo, type DistributedDemoResult } from '../../src/demo/distributed/run-distributed.js';
 import { CRASH_AFTER_STORE_ENV } from '../../src/demo/distributed/stage-main.js';
@@ -21,6 +22,21 @@ async function runDir(): Promise<string> {
 afterAll(async () => {
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 });
+
+/**
+ * Runs `body` while no other test disrupts the broker (the adapters' fault tests drop every RabbitMQ connection
+ * or restart nats-server): a dropped connection mid-run would redeliver to the stateful detect stage and change
+ * the decisions this test compares.
+ */
+async function undisturbed<T>(broker: BrokerKind, body: () => Promise<T>): Promise<T> {
+  const name = broker === 'amqp' ? DISRUPTION_LOCKS.rabbitmq : broker === 'nats' ? DISRUPTION_LOCKS.nats : undefined;
+  const release = name === undefined ? () => undefined : await exclusiveLock(name);
+  try {
+    return await body();
+  } finally {
+    release();
+  }
+}
 
 /** Ids of the examples the retrain stage's replay buffer holds, and how many examples it holds. */
 async function storedIds(dir: string): Promise<{ ids: string[]; count: number }> {
@@ -42,9 +58,9 @@ function report(result: DistributedDemoResult): string {
 }
 
 describe.each<BrokerKind>(['amqp', 'nats', 'redis'])('distributed demo over %s (3 worker processes)', (broker) => {
-  it('processes the whole demo stream and reaches the in-process demo\'s golden accuracy, candidate by candidate', async () => {
+  it('processes the whole demo stream and reaches the in-process demo\'s golden accuracy, candidate by candidate', { timeout: 300_000 }, async () => {
     const dir = await runDir();
-    const result = await runDistributedDemo({ broker, dir, command: COMMAND, seed: 1 });
+    const result = await undisturbed(broker, () => runDistributedDemo({ broker, dir, command: COMMAND, seed: 1 }));
     console.log(report(result));
     expect(result.retrains.length).toBeGreaterThan(0);
     expect(result.retrains.map((r) => r.goldenAccuracy)).toEqual(result.inProcessRetrainAccuracy);
@@ -58,10 +74,11 @@ describe.each<BrokerKind>(['amqp', 'nats', 'redis'])('distributed demo over %s (
 describe('a stage worker killed with SIGKILL mid-run', () => {
   it.each<BrokerKind>(['amqp', 'nats', 'redis'])(
     'over %s: after the restart every item\'s effect happens exactly once and the result is unchanged',
+    { timeout: 300_000 },
     async (broker) => {
       const dir = await runDir();
       let killedGenerate = false;
-      const result = await runDistributedDemo({
+      const result = await undisturbed(broker, () => runDistributedDemo({
         broker,
         dir,
         command: COMMAND,
@@ -75,7 +92,7 @@ describe('a stage worker killed with SIGKILL mid-run', () => {
             stages.find((s) => s.stage === 'generate')?.kill();
           }
         },
-      });
+      }));
       console.log(report(result));
       expect(result.restarts['retrain']).toBe(1);
       expect(result.restarts['generate']).toBe(1);
