@@ -8,16 +8,10 @@
 #   down    stop it, only when this script started it (pid file /tmp/dissonance-services/mlflow.pid)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-LOGS="$PWD/.tmp/services"
-# The pid file is machine-wide (not per checkout): the server serves every checkout on this machine, so
-# any checkout's `down` (e.g. the outage test of a CI clone) can stop the one that is running.
-RUN_DIR="${DISSONANCE_RUN_DIR:-/tmp/dissonance-services}"
-PIDFILE="$RUN_DIR/mlflow.pid"
-LOG="$LOGS/mlflow.log"
+NAME=mlflow
 PORT=5001
-URL="http://127.0.0.1:$PORT"
 TIMEOUT_S=${MLFLOW_START_TIMEOUT_S:-120}
-mkdir -p "$LOGS" "$RUN_DIR"
+source scripts/services.d/lib.sh
 
 healthy() { curl -fsS -o /dev/null --max-time 2 "$URL/health" 2>/dev/null; }
 pg_answers() { (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; }
@@ -57,26 +51,5 @@ up() {
   exit 1
 }
 
-status() {
-  if healthy; then echo "mlflow 127.0.0.1:$PORT up"; else echo "mlflow 127.0.0.1:$PORT DOWN"; fi
-}
 
-down() {
-  if [[ -f $PIDFILE ]]; then
-    local pid
-    pid=$(cat "$PIDFILE")
-    # started with setsid: the server leads its own process group (uvicorn, job runner, huey consumers)
-    if kill -0 "$pid" 2>/dev/null; then
-      kill -TERM -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true
-      echo "services: stopped mlflow ($pid)" >&2
-    fi
-    rm -f "$PIDFILE"
-  fi
-}
-
-case "${1:-status}" in
-  up) up ;;
-  status) status ;;
-  down) down ;;
-  *) echo "usage: scripts/services.d/mlflow.sh up|status|down" >&2; exit 2 ;;
-esac
+service_main "$@"

@@ -5,16 +5,10 @@
 #   down    stop it, only when this script started it (pid file /tmp/dissonance-services/moto.pid)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-LOGS="$PWD/.tmp/services"
-# The pid file is machine-wide (not per checkout): the server serves every checkout on this machine, so
-# any checkout's `down` (e.g. the outage test of a CI clone) can stop the one that is running.
-RUN_DIR="${DISSONANCE_RUN_DIR:-/tmp/dissonance-services}"
-PIDFILE="$RUN_DIR/moto.pid"
-LOG="$LOGS/moto.log"
+NAME=moto
 PORT=5055
 BUCKET=dissonance-artifacts
-URL="http://127.0.0.1:$PORT"
-mkdir -p "$LOGS" "$RUN_DIR"
+source scripts/services.d/lib.sh
 
 healthy() { curl -fsS -o /dev/null --max-time 2 "$URL/moto-api/" 2>/dev/null || curl -sS -o /dev/null --max-time 2 "$URL/" 2>/dev/null; }
 
@@ -43,22 +37,5 @@ up() {
   fi
 }
 
-status() {
-  if healthy; then echo "moto 127.0.0.1:$PORT up"; else echo "moto 127.0.0.1:$PORT DOWN"; fi
-}
 
-down() {
-  if [[ -f $PIDFILE ]]; then
-    local pid
-    pid=$(cat "$PIDFILE")
-    if kill -0 "$pid" 2>/dev/null; then kill "$pid" && echo "services: stopped moto ($pid)" >&2; fi
-    rm -f "$PIDFILE"
-  fi
-}
-
-case "${1:-status}" in
-  up) up ;;
-  status) status ;;
-  down) down ;;
-  *) echo "usage: scripts/services.d/moto.sh up|status|down" >&2; exit 2 ;;
-esac
+service_main "$@"

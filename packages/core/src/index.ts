@@ -73,6 +73,7 @@ export type { CreateEnvelopeOptions } from './schema/envelope.js';
 export { BATCH_MESSAGE_TYPE, batchPayloadSchema, encodeBatch, decodeBatch } from './schema/batch-payload.js';
 export type { BatchPayload } from './schema/batch-payload.js';
 export { encodeFloat32, decodeFloat32 } from './util/base64.js';
+export { errorText } from './util/error-text.js';
 export { sha256Hex } from './util/sha256.js';
 export { contentHash } from './util/content-hash.js';
 export { randomId } from './util/ids.js';
@@ -124,11 +125,13 @@ export type { Dataset, ParseCsvOptions, StandardScaler, LoopSplit, SplitOptions 
 
 // Runtime helpers
 export { MicroBatcher } from './runtime/index.js';
+/** For runtimes that hot-swap models: dispose a replaced model only after the runs that started on it. */
+export { ModelLeases } from './engine/model-leases.js';
 export type { MicroBatcherOptions, MicroBatcherStats } from './runtime/index.js';
 // For ONNX runtime adapters (onnxruntime-node, onnxruntime-web): input/output choice and output normalisation.
 export { chooseInput, chooseOutput, PREFERRED_OUTPUT_NAMES, softmaxRows, looksLikeProbabilities } from './runtime/index.js';
 export type { ChosenInput, ChosenOutput, OnnxSessionInfo, OnnxValueInfo } from './runtime/index.js';
-export { resolveSessionIo, readProbabilities, PROBE_ROWS } from './runtime/index.js';
+export { resolveSessionIo, readProbabilities, checkRunInput, PROBE_ROWS } from './runtime/index.js';
 export type { OutputKind, SessionIoView, ResolvedSessionIo, ProbeRun } from './runtime/index.js';
 
 // Telemetry

@@ -9,12 +9,5 @@ export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** The message of whatever was thrown, never throwing itself. */
-export function errorText(error: unknown): string {
-  if (error instanceof Error) return error.message || error.name;
-  try {
-    return String(error);
-  } catch {
-    return 'a value that cannot be printed was thrown';
-  }
-}
+/** The message of whatever was thrown, never throwing itself (core's). */
+export { errorText } from '@dissonance/core';

@@ -1,4 +1,4 @@
-import { parseEnvelope, type Envelope } from '@dissonance/core';
+import { errorText, parseEnvelope, type Envelope } from '@dissonance/core';
 
 /** What an entry's `envelope` field decoded to: the envelope, or why it is unusable and what it held. */
 export type Decoded =
@@ -21,12 +21,3 @@ export function decodeEnvelope(raw: string | undefined): Decoded {
   }
 }
 
-/** The message of whatever was thrown, never throwing itself. */
-export function errorText(error: unknown): string {
-  if (error instanceof Error) return error.message || error.name;
-  try {
-    return String(error);
-  } catch {
-    return 'a value that cannot be printed was thrown';
-  }
-}

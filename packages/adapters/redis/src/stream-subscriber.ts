@@ -2,13 +2,14 @@ import {
   DEAD_LETTER_TYPE,
   DissonanceError,
   createEnvelope,
+  errorText,
   randomId,
   type DeadLetter,
   type Delivery,
   type Envelope,
 } from '@dissonance/core';
 import type { Redis } from 'ioredis';
-import { decodeEnvelope, errorText } from './decode-envelope.js';
+import { decodeEnvelope } from './decode-envelope.js';
 import type { GroupKeys } from './keys.js';
 import type { ResolvedOptions, SubscriberSettings } from './options.js';
 import { clientIdsNamed, createGroups, isNoGroup, transportCall } from './redis-commands.js';

@@ -104,7 +104,7 @@ export class BucketObjects {
   }
 
   /** True when at least one key starts with `prefix`. */
-  async any(prefix: string): Promise<boolean> {
+  async hasAny(prefix: string): Promise<boolean> {
     const out = await this.#list(prefix, 1, undefined);
     return (out.KeyCount ?? out.Contents?.length ?? 0) > 0;
   }

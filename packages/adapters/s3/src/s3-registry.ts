@@ -271,7 +271,7 @@ export class S3Registry implements ModelRegistry {
   }
 
   async #mustExist(name: string): Promise<void> {
-    if (!REGISTRY_NAME.test(name) || !(await this.#objects.any(this.#keys.model(name)))) throw modelNotFound(name);
+    if (!REGISTRY_NAME.test(name) || !(await this.#objects.hasAny(this.#keys.model(name)))) throw modelNotFound(name);
   }
 
   #open(): void {

@@ -1,4 +1,5 @@
 import {
+  checkRunInput,
   DissonanceError,
   readProbabilities,
   resolveSessionIo,
@@ -7,6 +8,7 @@ import {
   type ModelArtifact,
   type OutputKind,
   type ResolvedSessionIo,
+  type SessionIoView,
 } from '@dissonance/core';
 import type { InferenceSession } from 'onnxruntime-web';
 import type { OrtWebModule } from './ort-web.js';
@@ -17,17 +19,7 @@ import type { ProviderBenchmark, WebExecutionProvider } from './web-execution-pr
 export type { OutputKind } from '@dissonance/core';
 
 /** How to read a session: everything {@link OnnxWebModel.fromSession} needs besides the session. */
-export interface OnnxWebSessionView {
-  readonly name: string;
-  readonly version: string;
-  /** Expected input width; checked against the model's declared width when both are known. */
-  readonly inputWidth?: number;
-  /** Expected class count; checked against the model's declared or observed width when both are known. */
-  readonly classes?: number;
-  /** Output to read (default: `probabilities`, `output_probability`, else the first float `[N, k]`). */
-  readonly outputName?: string;
-  /** `auto` (default) probes the model once with fixed rows: probabilities when every row sums to 1. */
-  readonly outputs?: OutputKind | 'auto';
+export interface OnnxWebSessionView extends SessionIoView {
   readonly artifact?: ModelArtifact;
   readonly provider: WebExecutionProvider;
   /** Why this provider (e.g. `webgpu: adapter google swiftshader (software)`). */
@@ -101,17 +93,10 @@ export class OnnxWebModel implements LoadedModel {
   /** Runs `rows` rows of `x` (exactly `rows × inputWidth` values, else `E_INPUT`); session errors → `E_MODEL`. */
   run(x: Float32Array, rows: number): Promise<Float32Array> {
     if (this.#disposed !== undefined) return Promise.reject(new DissonanceError('E_MODEL', `model ${this.name}@${this.version} is disposed`));
-    const width = this.inputWidth;
-    if (!Number.isInteger(rows) || rows < 0) {
-      return Promise.reject(new DissonanceError('E_INPUT', `${this.name}: rows must be a non-negative integer, got ${rows}`));
-    }
-    if (!(x instanceof Float32Array) || x.length !== rows * width) {
-      const got = x instanceof Float32Array ? `${x.length} values` : 'not a Float32Array';
-      return Promise.reject(
-        new DissonanceError('E_INPUT', `${this.name}: x has ${got}, expected ${rows} rows × ${width} = ${rows * width}`, {
-          details: { rows, inputWidth: width },
-        }),
-      );
+    try {
+      checkRunInput(x, rows, this.inputWidth, this.name);
+    } catch (error) {
+      return Promise.reject(error as Error);
     }
     if (rows === 0) return Promise.resolve(new Float32Array(0));
     const result = serializeRun(() => this.#runNow(x, rows));

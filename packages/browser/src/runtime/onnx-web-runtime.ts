@@ -2,6 +2,7 @@ import {
   chooseInput,
   chooseOutput,
   DissonanceError,
+  errorText,
   isDissonanceError,
   toDissonanceError,
   type ModelArtifact,
@@ -264,10 +265,10 @@ export class OnnxWebRuntime implements ModelRuntime {
       return { session: await this.#session(ort, bytes, 'webgpu', label, true), provider: 'webgpu', reason: this.#reason };
     } catch (gpuError) {
       // The model itself may be the problem: only blame WebGPU when wasm can load it.
-      const fallback = await wasm(`wasm: WebGPU session could not be created: ${message(gpuError)}`);
+      const fallback = await wasm(`wasm: WebGPU session could not be created: ${errorText(gpuError)}`);
       if (this.#requested === 'webgpu') {
         await fallback.session.release().catch(() => undefined);
-        throw new DissonanceError('E_ACCELERATOR_UNAVAILABLE', `${label}: WebGPU session could not be created: ${message(gpuError)}`, { cause: gpuError });
+        throw new DissonanceError('E_ACCELERATOR_UNAVAILABLE', `${label}: WebGPU session could not be created: ${errorText(gpuError)}`, { cause: gpuError });
       }
       this.#set('wasm', fallback.reason);
       return fallback;
@@ -279,7 +280,7 @@ export class OnnxWebRuntime implements ModelRuntime {
       return await ort.InferenceSession.create(bytes, { executionProviders: [provider], graphOptimizationLevel: 'all' });
     } catch (error) {
       if (raw) throw error;
-      throw new DissonanceError('E_MODEL', `${label}: not a usable ONNX model: ${message(error)}`, { cause: error });
+      throw new DissonanceError('E_MODEL', `${label}: not a usable ONNX model: ${errorText(error)}`, { cause: error });
     }
   }
 }
@@ -304,9 +305,6 @@ async function medianMs(run: () => Promise<unknown>, runs: number): Promise<numb
   return times[Math.floor(times.length / 2)]!;
 }
 
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 function checkOptions(options: OnnxWebRuntimeOptions): void {
   const provider = options.executionProvider;

@@ -1,5 +1,6 @@
 import type { Clock, TimerHandle } from '../clock/clock.js';
 import { DissonanceError } from '../errors.js';
+import { errorText } from '../util/error-text.js';
 import type { DeadLetter, Delivery, Envelope, Subscription } from '../ports/transport.js';
 import { Fifo } from './fifo.js';
 
@@ -187,12 +188,3 @@ export class ConsumerGroup {
   }
 }
 
-/** The message of whatever a handler threw, never throwing itself. */
-function errorText(error: unknown): string {
-  if (error instanceof Error) return error.message || error.name;
-  try {
-    return String(error);
-  } catch {
-    return 'handler threw a value that cannot be printed';
-  }
-}

@@ -5,5 +5,5 @@ export { batchTimers } from './batch-timers.js';
 export { chooseInput, chooseOutput, PREFERRED_OUTPUT_NAMES } from './onnx-session-io.js';
 export type { ChosenInput, ChosenOutput, OnnxSessionInfo, OnnxValueInfo } from './onnx-session-io.js';
 export { softmaxRows, looksLikeProbabilities } from './softmax-rows.js';
-export { resolveSessionIo, readProbabilities, PROBE_ROWS } from './session-io.js';
+export { resolveSessionIo, readProbabilities, checkRunInput, PROBE_ROWS } from './session-io.js';
 export type { OutputKind, SessionIoView, ResolvedSessionIo, ProbeRun } from './session-io.js';

@@ -87,6 +87,22 @@ export function readProbabilities(data: unknown, rows: number, io: ResolvedSessi
   return io.outputKind === 'logits' ? softmaxRows(data, rows, k) : data;
 }
 
+/**
+ * Checks a `run(x, rows)` call of a model `inputWidth` wide: `rows` a non-negative integer and `x` a
+ * `Float32Array` of exactly `rows × inputWidth` values, else `E_INPUT` naming the model.
+ */
+export function checkRunInput(x: Float32Array, rows: number, inputWidth: number, name: string): void {
+  if (!Number.isInteger(rows) || rows < 0) {
+    throw new DissonanceError('E_INPUT', `${name}: rows must be a non-negative integer, got ${rows}`);
+  }
+  if (!(x instanceof Float32Array) || x.length !== rows * inputWidth) {
+    const got = x instanceof Float32Array ? `${x.length} values` : 'not a Float32Array';
+    throw new DissonanceError('E_INPUT', `${name}: x has ${got}, expected ${rows} rows × ${inputWidth} = ${rows * inputWidth}`, {
+      details: { rows, inputWidth },
+    });
+  }
+}
+
 function agree(label: string, what: string, declared: number | undefined, expected: number | undefined): number | undefined {
   if (declared !== undefined && expected !== undefined && declared !== expected) {
     throw new DissonanceError('E_MODEL', `${label}: the model's ${what} is ${declared}, expected ${expected}`, {

@@ -1,4 +1,4 @@
-import { createMlpTrainer, type TrainingExample } from '@dissonance/core';
+import { createMlpTrainer, type EngineConfig, type TrainingExample } from '@dissonance/core';
 import type { OnnxNodeRuntime } from '../onnx/index.js';
 import { DEFAULT_CRITICS, LearningCritic } from './committee.js';
 import { LabelledRows } from './labelled-rows.js';
@@ -76,4 +76,23 @@ export function loopTrainer(settings: LoopSettings, runtime: OnnxNodeRuntime, re
     runtime,
     ...(regressionAt === undefined ? {} : { regressionAt }),
   });
+}
+
+/**
+ * The engine settings every run of the demo's loop shares: validation on the golden holdout, the KL guard's
+ * reference set (the seed set), the policy, inline retrains only when asked (`retrainNow`), no canary, one batch
+ * at a time.
+ */
+export function loopEngineSettings(
+  data: SeedData,
+  settings: LoopSettings,
+): Pick<EngineConfig, 'golden' | 'reference' | 'policy' | 'retrain' | 'rollout' | 'concurrency'> {
+  return {
+    golden: data.golden,
+    reference: { x: data.seedSet.x, rows: data.seedSet.rows },
+    policy: settings.policy,
+    retrain: { everyExamples: 0, minExamples: 1, mode: 'inline', seed: data.seed },
+    rollout: { canaryFraction: 0 },
+    concurrency: 1,
+  };
 }

@@ -5,7 +5,7 @@ import type { RegistryChoice } from '../registry-factory/index.js';
 import type { OnnxNodeRuntime } from '../onnx/index.js';
 import type { DissonanceRound, VersionRecord } from './demo-result.js';
 import { openDemoRegistry } from './demo-registry.js';
-import { fittedCritics, loopTrainer, seedSetParts, streamRows, strategyOracle } from './loop-parts.js';
+import { fittedCritics, loopEngineSettings, loopTrainer, seedSetParts, streamRows, strategyOracle } from './loop-parts.js';
 import type { LoopSettings } from './loop-settings.js';
 import type { SeedData } from './seed-data.js';
 import type { Strategy } from './strategies.js';
@@ -88,12 +88,7 @@ export async function runStrategy(input: StrategyRunInput): Promise<StrategyRun>
     runtime: input.runtime,
     registry,
     store,
-    golden: data.golden,
-    reference: { x: data.seedSet.x, rows: data.seedSet.rows },
-    policy: settings.policy,
-    retrain: { everyExamples: 0, minExamples: 1, mode: 'inline', seed: data.seed },
-    rollout: { canaryFraction: 0 },
-    concurrency: 1,
+    ...loopEngineSettings(data, settings),
   });
 
   const accuracyOf = new Map<string, number>();

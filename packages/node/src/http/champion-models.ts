@@ -1,4 +1,4 @@
-import type { Engine, LoadedModel, ModelRuntime, ModelVersion } from '@dissonance/core';
+import { ModelLeases, type Engine, type LoadedModel, type ModelRuntime, type ModelVersion } from '@dissonance/core';
 
 /** The engine's parts the HTTP surface reads (all public on `Engine`). */
 export type EngineView = Pick<
@@ -15,7 +15,8 @@ export class ChampionModels {
   readonly #engine: EngineView;
   readonly #runtime: ModelRuntime | undefined;
   #manifest: ModelVersion | undefined;
-  #loaded: { model: LoadedModel; leases: number; stale: boolean } | undefined;
+  readonly #leases = new ModelLeases();
+  #loaded: LoadedModel | undefined;
   #loading: Promise<void> | undefined;
 
   constructor(engine: EngineView, runtime: ModelRuntime | undefined) {
@@ -33,19 +34,18 @@ export class ChampionModels {
   /** Runs the champion copy on `rows` rows; undefined without a runtime able to load the champion's format. */
   async run(x: Float32Array, rows: number): Promise<Float32Array | undefined> {
     const version = this.#engine.championVersion;
-    while (this.#loaded?.model.version !== version) {
+    while (this.#loaded?.version !== version) {
       this.#loading ??= this.#load(version).finally(() => (this.#loading = undefined));
       await this.#loading;
       if (this.#loaded === undefined) return undefined;
       if (this.#engine.championVersion !== version) return this.run(x, rows);
     }
     const held = this.#loaded;
-    held.leases++;
+    this.#leases.acquire(held);
     try {
-      return await held.model.run(x, rows);
+      return await held.run(x, rows);
     } finally {
-      held.leases--;
-      if (held.stale && held.leases === 0) await held.model.dispose?.();
+      await this.#leases.release(held);
     }
   }
 
@@ -59,15 +59,13 @@ export class ChampionModels {
     const { artifact } = await this.#engine.registry.fetch(this.#engine.modelName, version);
     const model = await runtime.load(artifact, manifest);
     this.#retire();
-    this.#loaded = { model, leases: 0, stale: false };
+    this.#loaded = model;
   }
 
   #retire(): void {
     const old = this.#loaded;
     this.#loaded = undefined;
-    if (old === undefined) return;
-    old.stale = true;
-    if (old.leases === 0) void old.model.dispose?.();
+    if (old !== undefined) void this.#leases.retire(old);
   }
 
   /** Disposes the loaded copy. */

@@ -14,9 +14,9 @@ const EXPOSE_HEADERS = 'retry-after, x-dissonance-sha256, www-authenticate';
 export function corsHeaders(request: Request, cors: CorsOptions | undefined): Record<string, string> {
   const origin = request.headers.get('origin');
   if (cors === undefined || origin === null) return {};
-  const any = cors.origins.includes('*');
-  if (!any && !cors.origins.includes(origin)) return {};
-  return { 'access-control-allow-origin': any ? '*' : origin, 'access-control-expose-headers': EXPOSE_HEADERS, vary: 'origin' };
+  const anyOrigin = cors.origins.includes('*');
+  if (!anyOrigin && !cors.origins.includes(origin)) return {};
+  return { 'access-control-allow-origin': anyOrigin ? '*' : origin, 'access-control-expose-headers': EXPOSE_HEADERS, vary: 'origin' };
 }
 
 /** Answers a CORS preflight (`OPTIONS` with `access-control-request-method`); undefined for other requests. */

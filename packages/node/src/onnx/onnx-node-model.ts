@@ -1,4 +1,5 @@
 import {
+  checkRunInput,
   DissonanceError,
   readProbabilities,
   resolveSessionIo,
@@ -7,6 +8,7 @@ import {
   type ModelArtifact,
   type OutputKind,
   type ResolvedSessionIo,
+  type SessionIoView,
 } from '@dissonance/core';
 import type { InferenceSession } from 'onnxruntime-node';
 import type { ExecutionProvider } from './execution-provider.js';
@@ -16,17 +18,7 @@ import type { OrtModule } from './ort-module.js';
 export type { OutputKind } from '@dissonance/core';
 
 /** How to read a session: everything {@link OnnxNodeModel.fromSession} needs besides the session. */
-export interface OnnxSessionView {
-  readonly name: string;
-  readonly version: string;
-  /** Expected input width; checked against the model's declared width when both are known. */
-  readonly inputWidth?: number;
-  /** Expected class count; checked against the model's declared or observed width when both are known. */
-  readonly classes?: number;
-  /** Output to read (default: see {@link chooseOutput}). */
-  readonly outputName?: string;
-  /** `auto` (default) probes the model once: see {@link OnnxNodeModel.fromSession}. */
-  readonly outputs?: OutputKind | 'auto';
+export interface OnnxSessionView extends SessionIoView {
   readonly artifact?: ModelArtifact;
   readonly provider: ExecutionProvider;
 }
@@ -95,15 +87,7 @@ export class OnnxNodeModel implements LoadedModel {
   async run(x: Float32Array, rows: number): Promise<Float32Array> {
     if (this.#disposed !== undefined) throw new DissonanceError('E_MODEL', `model ${this.name}@${this.version} is disposed`);
     const width = this.inputWidth;
-    if (!Number.isInteger(rows) || rows < 0) {
-      throw new DissonanceError('E_INPUT', `${this.name}: rows must be a non-negative integer, got ${rows}`);
-    }
-    if (!(x instanceof Float32Array) || x.length !== rows * width) {
-      const got = x instanceof Float32Array ? `${x.length} values` : 'not a Float32Array';
-      throw new DissonanceError('E_INPUT', `${this.name}: x has ${got}, expected ${rows} rows × ${width} = ${rows * width}`, {
-        details: { rows, inputWidth: width },
-      });
-    }
+    checkRunInput(x, rows, width, this.name);
     if (rows === 0) return new Float32Array(0);
     this.#active++;
     try {

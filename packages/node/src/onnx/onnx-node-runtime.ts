@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
-import { DissonanceError, type ModelArtifact, type ModelInfo, type ModelRuntime } from '@dissonance/core';
+import { DissonanceError, errorText, type ModelArtifact, type ModelInfo, type ModelRuntime } from '@dissonance/core';
 import type { InferenceSession } from 'onnxruntime-node';
 import { probeCuda, type CudaProbe, type ExecutionProvider, type ExecutionProviderOption } from './execution-provider.js';
 import { OnnxNodeModel, type OutputKind } from './onnx-node-model.js';
@@ -152,7 +152,7 @@ export class OnnxNodeRuntime implements ModelRuntime {
       try {
         return await ort.InferenceSession.create(bytes, { ...base, executionProviders: ['cpu'] });
       } catch (error) {
-        throw new DissonanceError('E_MODEL', `${label}: not a usable ONNX model: ${message(error)}`, { cause: error });
+        throw new DissonanceError('E_MODEL', `${label}: not a usable ONNX model: ${errorText(error)}`, { cause: error });
       }
     };
     if (this.#provider === 'cpu') return { session: await cpu(), provider: 'cpu' };
@@ -164,20 +164,17 @@ export class OnnxNodeRuntime implements ModelRuntime {
       const session = await cpu();
       if (this.#requested === 'cuda') {
         await session.release().catch(() => undefined);
-        throw new DissonanceError('E_ACCELERATOR_UNAVAILABLE', `${label}: CUDA session could not be created: ${message(cudaError)}`, {
+        throw new DissonanceError('E_ACCELERATOR_UNAVAILABLE', `${label}: CUDA session could not be created: ${errorText(cudaError)}`, {
           cause: cudaError,
         });
       }
       this.#provider = 'cpu';
-      this.#reason = `cpu: CUDA session could not be created: ${message(cudaError)}`;
+      this.#reason = `cpu: CUDA session could not be created: ${errorText(cudaError)}`;
       return { session, provider: 'cpu' };
     }
   }
 }
 
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 function checkOptions(options: OnnxNodeRuntimeOptions): void {
   const provider = options.executionProvider;

@@ -1,18 +1,27 @@
-import type { LoadedModel } from '@dissonance/core';
+import { ModelLeases, type LoadedModel } from '@dissonance/core';
 import type { ProposerSource } from './worker-options.js';
+
+/** Default of {@link ProposerSource}'s `refreshMs`: how stale the `champion` alias may be, in ms. */
+export const DEFAULT_PROPOSER_REFRESH_MS = 1_000;
 
 /** The generate stage's proposer: fixed, or the registry's `champion`, reloaded when the alias moves. */
 export interface CurrentProposer {
-  /** The model to run now (the alias is re-read when `refreshMs` has passed). */
-  current(): Promise<LoadedModel>;
+  /**
+   * Runs the current proposer on `rows` rows (the alias is re-read once `refreshMs` has passed); the model
+   * that answers is not disposed before its run settles, even when a newer version is loaded meanwhile.
+   */
+  run(x: Float32Array, rows: number): Promise<{ readonly model: LoadedModel; readonly probabilities: Float32Array }>;
   /** Disposes what it loaded. */
   close(): Promise<void>;
 }
 
-/** Follows a {@link ProposerSource}. Old versions are disposed once a newer one is loaded. */
+/** Follows a {@link ProposerSource}. A replaced version is disposed once its last run has settled. */
 export function currentProposer(source: ProposerSource): CurrentProposer {
-  if ('model' in source) return { current: async () => source.model, close: async () => undefined };
-  const refreshMs = source.refreshMs ?? 0;
+  if ('model' in source) {
+    return { run: async (x, rows) => ({ model: source.model, probabilities: await source.model.run(x, rows) }), close: async () => undefined };
+  }
+  const refreshMs = source.refreshMs ?? DEFAULT_PROPOSER_REFRESH_MS;
+  const leases = new ModelLeases();
   let loaded: LoadedModel | undefined;
   let checkedAt = -Infinity;
   let swap: Promise<LoadedModel> | undefined;
@@ -24,18 +33,26 @@ export function currentProposer(source: ProposerSource): CurrentProposer {
     const next = await source.runtime.load(artifact, version);
     const previous = loaded;
     loaded = next;
-    // Batches are handled one after another by default; with prefetch > 1 a batch may still hold the old one.
-    if (previous !== undefined) setTimeout(() => void previous.dispose?.(), 5_000).unref();
+    if (previous !== undefined) await leases.retire(previous);
     return next;
   };
+  const current = async (): Promise<LoadedModel> => {
+    if (loaded !== undefined && Date.now() - checkedAt < refreshMs) return loaded;
+    swap ??= load().finally(() => (swap = undefined));
+    return swap;
+  };
   return {
-    current: async () => {
-      if (loaded !== undefined && Date.now() - checkedAt < refreshMs) return loaded;
-      swap ??= load().finally(() => (swap = undefined));
-      return swap;
+    run: async (x, rows) => {
+      const model = await current();
+      leases.acquire(model);
+      try {
+        return { model, probabilities: await model.run(x, rows) };
+      } finally {
+        await leases.release(model);
+      }
     },
     close: async () => {
-      await loaded?.dispose?.();
+      if (loaded !== undefined) await leases.retire(loaded);
       loaded = undefined;
     },
   };

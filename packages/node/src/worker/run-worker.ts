@@ -29,6 +29,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerHandle> {
   const route = ROUTES[options.stage];
   const output = options.output ?? route.output;
   let proposer: CurrentProposer | undefined;
+  let stop: (() => void) | undefined;
   let effect: StageEffect;
   switch (options.stage) {
     case 'generate':
@@ -36,7 +37,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerHandle> {
       effect = generateEffect(options.transport, output, proposer);
       break;
     case 'detect':
-      effect = detectEffect(options.transport, output, options);
+      ({ effect, stop } = detectEffect(options.transport, output, options));
       break;
     case 'retrain':
       effect = retrainEffect(options.transport, output, options);
@@ -61,6 +62,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerHandle> {
     },
     close: async () => {
       await subscription.close();
+      stop?.();
       await proposer?.close();
     },
   };

@@ -43,8 +43,7 @@ export function generateEffect(transport: Transport, output: string, proposer: C
   return async (envelope) => {
     expectType(envelope, STAGE_MESSAGE_TYPES.items);
     const message = decodeItems(envelope.payload);
-    const model = await proposer.current();
-    const probabilities = await model.run(message.batch.x, message.batch.rows);
+    const { model, probabilities } = await proposer.run(message.batch.x, message.batch.rows);
     const payload = encodePredictions(
       { ...message, classes: model.classes, probabilities, versions: new Array<string>(message.batch.rows).fill(model.version) },
       model.inputWidth,
@@ -53,18 +52,26 @@ export function generateEffect(transport: Transport, output: string, proposer: C
   };
 }
 
-/** Detect + reconcile: the engine runs critics, detector, gates and labels on the proposer's outputs. */
-export function detectEffect(transport: Transport, output: string, options: DetectWorkerOptions): StageEffect {
+/**
+ * Detect + reconcile: the engine runs critics, detector, gates and labels on the proposer's outputs. `stop`
+ * removes the effect's listener from the engine (which may outlive the worker).
+ */
+export function detectEffect(
+  transport: Transport,
+  output: string,
+  options: DetectWorkerOptions,
+): { effect: StageEffect; stop: () => void } {
   const { engine } = options;
   // Examples by engine batch id; deferred items flushed later arrive under their own batch ids and travel
   // with the next message handled.
   const pending = new Map<string, TrainingExample[]>();
-  engine.on('example', (event: ExampleEvent) => {
+  const collect = (event: ExampleEvent): void => {
     const list = pending.get(event.batchId) ?? [];
     list.push(...event.examples);
     pending.set(event.batchId, list);
-  });
-  return async (envelope) => {
+  };
+  engine.on('example', collect);
+  const effect: StageEffect = async (envelope) => {
     expectType(envelope, STAGE_MESSAGE_TYPES.predictions);
     const message = decodePredictions(envelope.payload);
     const result = await engine.process(message.batch, {
@@ -81,6 +88,7 @@ export function detectEffect(transport: Transport, output: string, options: Dete
     const sent = extra === undefined ? out : { ...out, meta: { ...out.meta, ...extra } };
     await transport.publish(output, derived(STAGE_MESSAGE_TYPES.examples, encodeExamples(sent), envelope, 'e'));
   };
+  return { effect, stop: () => void engine.off('example', collect) };
 }
 
 /** Retrain: store the examples in the replay buffer, retrain when told to, report progress. */

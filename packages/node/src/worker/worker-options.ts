@@ -33,7 +33,7 @@ export type ProposerSource =
       readonly registry: ModelRegistry;
       readonly name: string;
       readonly runtime: ModelRuntime;
-      /** Re-read the alias at most this often (ms); 0 = before every batch. Default 0. */
+      /** Re-read the alias at most this often (ms); 0 = before every batch (a registry read per batch). Default 1000. */
       readonly refreshMs?: number;
     };
 

@@ -4,7 +4,7 @@ import { createEngine, FunctionModel, type Engine, type TrainingExample } from '
 import { FileRegistry, FileStore } from '../../files/index.js';
 import { OnnxNodeRuntime } from '../../onnx/index.js';
 import { FileDedupStore, runWorker, type Stage, type StageMeta, type WorkerHandle } from '../../worker/index.js';
-import { loopTrainer, strategyOracle } from '../loop-parts.js';
+import { loopEngineSettings, loopTrainer, strategyOracle } from '../loop-parts.js';
 import { connectBroker } from './broker.js';
 import { fittedCritics, stageParts, type StageParts } from './stage-parts.js';
 import { proposerName, type StageJob } from './stage-job.js';
@@ -34,7 +34,9 @@ export async function runDemoStage(stage: Stage, job: StageJob): Promise<void> {
   const closers: Closer[] = [];
   let worker: WorkerHandle;
   if (stage === 'generate') {
-    worker = await runWorker({ stage, transport, proposer: { registry, name: proposerName(job), runtime } });
+    // refreshMs 0: the driver sends a batch only after the previous one's retrain, so the next batch must see
+    // a promotion at once for the run to decide as the in-process one does.
+    worker = await runWorker({ stage, transport, proposer: { registry, name: proposerName(job), runtime, refreshMs: 0 } });
   } else if (stage === 'detect') {
     const { engine, afterBatch } = detectEngine(parts);
     closers.push(async () => void (await engine.stop()));
@@ -136,12 +138,7 @@ async function retrainEngine(job: StageJob, parts: StageParts, runtime: OnnxNode
     runtime,
     registry,
     store,
-    golden: data.golden,
-    reference: { x: data.seedSet.x, rows: data.seedSet.rows },
-    policy: settings.policy,
-    retrain: { everyExamples: 0, minExamples: 1, mode: 'inline', seed: data.seed },
-    rollout: { canaryFraction: 0 },
-    concurrency: 1,
+    ...loopEngineSettings(data, settings),
   });
   await engine.ready();
   // The critics' rows: the seed set, then the oracle's labels in the order it gave them. Kept in the store so
