@@ -3,7 +3,7 @@ import {
   createEnvelope,
   decodeBatch,
   encodeBatch,
-  envelopeToJson,
+  encodeWireFrame,
   type Batch,
   type BatchPayload,
   type Envelope,
@@ -21,11 +21,11 @@ export interface Workload {
   readonly batches: readonly Batch[];
   /** The batches encoded once with `encodeBatch`, for the transport-only measurement. */
   readonly payloads: readonly BatchPayload[];
-  /** Whole SDK envelopes of the batches as JSON bytes, as the adapters put them on the wire. */
+  /** Whole SDK envelopes of the batches as wire frames (`encodeWireFrame`), as the adapters put them on the wire. */
   readonly envelopeBodies: readonly Buffer[];
 }
 
-/** What the raw clients carry: the float32 bytes as they are, or the SDK's JSON envelope bytes (made ahead of time). */
+/** What the raw clients carry: the float32 bytes as they are, or the SDK's wire-frame bytes (made ahead of time). */
 export type RawBody = 'float32' | 'envelope';
 
 /** A pool of seeded batches of `rows × width` normal features. */
@@ -33,7 +33,7 @@ export function makeWorkload(rows: number, width: number): Workload {
   const prng = createPrng(42);
   const batches = Array.from({ length: POOL }, () => ({ rows, x: Float32Array.from({ length: rows * width }, () => prng.normal()) }));
   const payloads = batches.map((batch) => encodeBatch(batch, width));
-  const envelopeBodies = payloads.map((payload) => Buffer.from(envelopeToJson(createEnvelope(BATCH_MESSAGE_TYPE, payload)), 'utf8'));
+  const envelopeBodies = payloads.map((payload) => Buffer.from(encodeWireFrame(createEnvelope(BATCH_MESSAGE_TYPE, payload))));
   return { rows, width, batches, payloads, envelopeBodies };
 }
 
@@ -42,7 +42,7 @@ export function batchAt(workload: Workload, i: number): Batch {
   return workload.batches[i % workload.batches.length]!;
 }
 
-/** What the SDK publishes for a batch: a fresh `dissonance.batch` envelope with the base64 payload. */
+/** What the SDK publishes for a batch: a fresh `dissonance.batch` envelope of `encodeBatch` (a float32 copy). */
 export function sdkEnvelope(workload: Workload, i: number): Envelope<BatchPayload> {
   return createEnvelope(BATCH_MESSAGE_TYPE, encodeBatch(batchAt(workload, i), workload.width));
 }
@@ -64,7 +64,7 @@ export function sdkReceive(workload: Workload, envelope: Envelope): Batch {
 
 /**
  * What a raw client publishes: the batch's little-endian float32 bytes (a view, no copy), or with `envelope` the
- * `i`-th ready-made SDK envelope JSON (to separate the broker's cost of the bigger body from the adapter's).
+ * `i`-th ready-made SDK wire frame (to separate the broker's cost of the SDK's body from the adapter's).
  */
 export function rawBody(workload: Workload, i: number, body: RawBody = 'float32'): Buffer {
   if (body === 'envelope') return workload.envelopeBodies[i % workload.envelopeBodies.length]!;

@@ -1,7 +1,9 @@
 import {
   decodeBatch,
   decodeFloat32,
+  decodeWireFrame,
   encodeFloat32,
+  encodeWireFrame,
   envelopeToJson,
   parseEnvelope,
   type Envelope,
@@ -31,14 +33,15 @@ function time(step: (i: number) => unknown, seconds: number): number {
 
 /**
  * What each message costs the CPU outside the broker, in this process: the whole SDK send and receive paths as
- * the adapters run them (the AMQP adapter's `publish` validates once more in `createEnvelope`, again in
- * `publish` and serializes twice; NATS and Redis serialize once), their parts, and the raw clients' work.
+ * the adapters run them (`createEnvelope(encodeBatch(…))`, the publish-time validation, the binary wire frame;
+ * on receipt the frame, `parseEnvelope` and `decodeBatch`), their parts, the JSON form for comparison, and the
+ * raw clients' work.
  */
 export function codecCosts(workload: Workload, seconds = 0.25): CodecCost[] {
   const envelope = sdkEnvelope(workload, 0) as Envelope;
+  const frame = Buffer.from(encodeWireFrame(envelope));
   const json = envelopeToJson(envelope);
-  const buffer = Buffer.from(json, 'utf8');
-  const wire = JSON.parse(json) as Envelope;
+  const jsonBuffer = Buffer.from(json, 'utf8');
   const x = batchAt(workload, 0).x;
   const base64 = encodeFloat32(x);
   const body = rawBody(workload, 0);
@@ -47,26 +50,19 @@ export function codecCosts(workload: Workload, seconds = 0.25): CodecCost[] {
     throw new Error('bench: the lookup-table base64 codec disagrees with encodeFloat32');
   }
   const steps: Array<[string, (i: number) => unknown]> = [
-    ['SDK send: createEnvelope(encodeBatch) + publish validation + JSON (NATS, Redis)', (i) => envelopeToJson(parseEnvelope(sdkEnvelope(workload, i)))],
-    [
-      'SDK send as the AMQP adapter: + a second JSON.stringify + Buffer',
-      (i) => {
-        const valid = parseEnvelope(sdkEnvelope(workload, i));
-        Buffer.from(envelopeToJson(valid), 'utf8');
-        return Buffer.from(envelopeToJson(valid), 'utf8');
-      },
-    ],
+    ['SDK send: createEnvelope(encodeBatch) + publish validation + wire frame', (i) => encodeWireFrame(parseEnvelope(sdkEnvelope(workload, i)))],
+    ['  encodeBatch + createEnvelope (float32 copy, id, time, zod)', (i) => sdkEnvelope(workload, i)],
+    ['  parseEnvelope of a fresh object (zod; free for one createEnvelope made)', () => parseEnvelope({ ...envelope })],
+    ['  encodeWireFrame', () => encodeWireFrame(envelope)],
+    ['SDK receive: wire frame + parseEnvelope + decodeBatch', () => sdkReceive(workload, decodeWireFrame(frame))],
+    ['  decodeWireFrame (header JSON, float32 copy, zod)', () => decodeWireFrame(frame)],
+    ['  decodeBatch of a Float32Array payload', () => decodeBatch(envelope.payload)],
+    ['for comparison, JSON send: envelopeToJson (base64 features)', () => envelopeToJson(envelope)],
+    ['for comparison, JSON receive: Buffer → string + JSON.parse + parseEnvelope + decodeBatch', () => sdkReceive(workload, parseEnvelope(JSON.parse(jsonBuffer.toString('utf8')) as unknown))],
     ['  encodeFloat32 (base64 of 8 KiB float32)', () => encodeFloat32(x)],
-    ['  parseEnvelope (zod, once; createEnvelope and publish each run it)', () => parseEnvelope(envelope)],
-    ['  envelopeToJson (JSON.stringify)', () => envelopeToJson(envelope)],
-    ['  encodeBatch + createEnvelope', (i) => sdkEnvelope(workload, i)],
-    ['SDK receive: JSON.parse + parseEnvelope + decodeBatch', () => sdkReceive(workload, parseEnvelope(JSON.parse(buffer.toString('utf8')) as unknown))],
-    ['  Buffer → string + JSON.parse', () => JSON.parse(buffer.toString('utf8')) as unknown],
-    ['  decodeBatch (zod + base64 regex + atob + byte loop)', () => decodeBatch(wire.payload)],
-    ['  decodeFloat32 alone', () => decodeFloat32(base64)],
-    ['  for comparison: lookup-table base64 encode in plain JS (the core fallback where the platform has none)', () => tableEncode(bytes)],
-    ['  for comparison: lookup-table base64 decode in plain JS', () => tableDecode(base64)],
-    ["  for comparison: Node's Buffer base64 encode", () => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')],
+    ['  decodeFloat32', () => decodeFloat32(base64)],
+    ['  lookup-table base64 encode in plain JS (the core fallback where the platform has none)', () => tableEncode(bytes)],
+    ['  lookup-table base64 decode in plain JS', () => tableDecode(base64)],
     ['raw send: Buffer view of the float32 bytes', (i) => rawBody(workload, i)],
     ['raw receive: copy into a Float32Array', () => rawReceive(workload, body)],
   ];

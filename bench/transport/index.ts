@@ -12,7 +12,7 @@
  *    a subscriber of a consumer group with `prefetch` that decodes each batch with `decodeBatch` and acks it);
  *    the SDK transport only (payload encoded ahead of time, not decoded); a raw client loop (amqplib /
  *    @nats-io/jetstream / ioredis) with the same durability, prefetch and window that ships the float32 bytes as
- *    they are; and the same raw loop carrying ready-made SDK envelope JSON (the broker's cost of the bigger
+ *    they are; and the same raw loop carrying ready-made SDK wire frames (the broker's cost of the bigger
  *    body). Publisher and consumer use separate connections. One warm-up run, then `repeats` timed runs of
  *    `messages` per side; a run is timed from the first publish to the last ack. Median items/s and SDK/raw
  *    (target ≥ 0.8). `memory` (the in-process MemoryTransport) is a reference without raw sides.
@@ -62,13 +62,13 @@ interface BrokerResult {
   /** The SDK with the payload encoded ahead of time and not decoded: the transport alone. */
   readonly sdkTransport?: Rate;
   readonly raw?: Rate;
-  /** The raw client carrying ready-made SDK envelope JSON instead of the float32 bytes. */
+  /** The raw client carrying ready-made SDK wire frames instead of the float32 bytes. */
   readonly rawEnvelope?: Rate;
   /** SDK / raw: the figure with the ≥ 0.8 target. */
   readonly ratio?: number;
   /** SDK transport only / raw. */
   readonly ratioTransport?: number;
-  /** Raw with SDK envelope bytes / raw: what the bigger JSON body costs the broker and clients alone. */
+  /** Raw with SDK frame bytes / raw: what the SDK's body (header included) costs the broker and clients alone. */
   readonly ratioEnvelopeBytes?: number;
   readonly pipeline?: Rate & { readonly where: string; readonly ratioToHop: number };
   readonly error?: string;
@@ -218,7 +218,7 @@ for (const broker of args.brokers) results.push(await measureBroker(broker));
 const pad = (text: string, width: number): string => text.padStart(width);
 log('');
 log('one hop (publish → consumer group → ack): items/s (messages/s), median; × = ratio to the raw client');
-log('broker  server               raw client           raw, SDK JSON bytes      SDK transport only       SDK (codec + transport)  SDK/raw');
+log('broker  server               raw client           raw, SDK frame bytes     SDK transport only       SDK (codec + transport)  SDK/raw');
 const cell = (rate: Rate | undefined, ratio?: number): string =>
   (rate === undefined ? '—' : `${fmt(rate.itemsPerSecond)} (${fmt(rate.messagesPerSecond)})${ratio === undefined ? '' : ` ${ratio.toFixed(2)}×`}`).padEnd(25);
 for (const r of results) {

@@ -8,7 +8,7 @@ import type { HopSettings } from './sdk-hop.js';
  * The raw AMQP baseline, amqplib only, with the adapter's durability: a durable fanout exchange bound to one
  * durable queue, persistent messages on a confirm channel (each publish awaits its confirm, `window` at once),
  * and on a second connection a consumer with `prefetch` unacked messages and a manual ack per message. The
- * body is the batch's float32 bytes, or with `body` `envelope` ready-made SDK envelope JSON.
+ * body is the batch's float32 bytes, or with `body` `envelope` ready-made SDK wire frames.
  */
 export async function rawAmqpHop(exchange: string, queue: string, settings: HopSettings, body: RawBody = 'float32'): Promise<Hop> {
   const { workload, prefetch, window } = settings;

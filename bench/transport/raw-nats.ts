@@ -9,7 +9,7 @@ import type { HopSettings } from './sdk-hop.js';
  * The raw NATS JetStream baseline, @nats-io/jetstream only, with the adapter's durability: a file-storage stream,
  * `js.publish` awaiting each JetStream ack (`window` at once), and on a second connection a durable pull
  * consumer (explicit ack, `max_ack_pending` = prefetch) read with `consume({ max_messages: prefetch })` and acked
- * per message. The body is the batch's float32 bytes, or with `body` `envelope` ready-made SDK envelope JSON; no
+ * per message. The body is the batch's float32 bytes, or with `body` `envelope` ready-made SDK wire frames; no
  * `Nats-Msg-Id` (the adapter sets one for deduplication).
  */
 export async function rawNatsHop(stream: string, subject: string, durable: string, settings: HopSettings, body: RawBody = 'float32'): Promise<Hop> {

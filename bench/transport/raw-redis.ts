@@ -13,7 +13,7 @@ const BLOCK_MS = 1000;
  * `XREADGROUP … COUNT <prefetch> BLOCK 1000` on its own connection, each entry acked with its own `XACK` on a
  * second connection (the acks of one read are sent together and awaited before the next read, so at most
  * `prefetch` entries are unacked, as with the adapter). The body is the batch's float32 bytes, or with `body`
- * `envelope` ready-made SDK envelope JSON.
+ * `envelope` ready-made SDK wire frames.
  */
 export async function rawRedisHop(stream: string, group: string, settings: HopSettings, body: RawBody = 'float32'): Promise<Hop> {
   const { workload, prefetch, window } = settings;

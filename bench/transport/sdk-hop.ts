@@ -21,7 +21,7 @@ export type SdkMode = 'full' | 'transport';
  * decodes each batch with `decodeBatch` and acks it. Publisher and consumer are separate transports (separate
  * connections), as they would be in two processes; for `memory` they are the same object.
  * With `mode` `transport` the payload is encoded ahead of time and the consumer does not decode it: what is
- * left is the transport itself (envelope creation and validation, JSON, the adapter, the broker).
+ * left is the transport itself (envelope creation and validation, the wire frame, the adapter, the broker).
  */
 export async function sdkHop(
   publisher: Transport,

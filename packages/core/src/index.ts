@@ -68,10 +68,12 @@ export type { MemoryTransportOptions } from './memory/memory-transport.js';
 // Schemas and encodings
 export { policySchema, DEFAULT_POLICY } from './schema/policy.js';
 export type { Policy, PolicyPatch } from './schema/policy.js';
-export { envelopeSchema, parseEnvelope, createEnvelope, envelopeToJson } from './schema/envelope.js';
+export { envelopeSchema, parseEnvelope, createEnvelope, envelopeToJson, traceContextOf } from './schema/envelope.js';
 export type { CreateEnvelopeOptions } from './schema/envelope.js';
 export { BATCH_MESSAGE_TYPE, batchPayloadSchema, encodeBatch, decodeBatch } from './schema/batch-payload.js';
 export type { BatchPayload } from './schema/batch-payload.js';
+export { WIRE_FRAME_MAGIC, encodeWireFrame, decodeWireFrame, readWireValue, isWireFrame } from './schema/wire-frame.js';
+export { binariesToBase64 } from './schema/payload-binaries.js';
 export { encodeFloat32, decodeFloat32 } from './util/base64.js';
 export { errorText } from './util/error-text.js';
 export { sha256Hex } from './util/sha256.js';

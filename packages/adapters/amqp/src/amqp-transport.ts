@@ -22,14 +22,15 @@ import { AmqpSubscription, type SubscriberHost } from './subscriber.js';
  * - A topic is a durable fanout exchange `<prefix>.<topic>`; a consumer group is a durable queue
  *   `<prefix>.<topic>.<group>` bound to it, so every group gets every message and the subscribers of a group
  *   share its queue. A message published while a topic has no group queue is dropped by the broker.
- * - `publish` validates the envelope (`E_ENVELOPE`), sends it as persistent JSON on a confirm channel and
+ * - `publish` validates the envelope (`E_ENVELOPE`), sends it as a persistent binary wire frame (core's
+ *   `encodeWireFrame`: JSON header, float32 features as raw bytes) on a confirm channel and
  *   resolves once the broker confirmed it; during a reconnect it waits up to `publishTimeoutMs`, then
  *   rejects with `E_TRANSPORT`.
  * - Each subscriber has its own channel with `prefetch` unacked messages at most and manual acks. A nack
  *   republishes the envelope with attempt + 1 (confirmed) before acking the original: straight to the group
  *   queue, or through a durable per-delay TTL queue that dead-letters back to it. Once `maxAttempts` is reached,
  *   a `dead-letter` envelope goes to the dead-letter topic. A received body that is not a valid envelope is
- *   dead-lettered with the `E_ENVELOPE` error.
+ *   dead-lettered with the `E_ENVELOPE` error. Envelope JSON (earlier releases, other producers) is read as well.
  * - Traced per the OpenTelemetry messaging conventions (`messaging.system = rabbitmq`): a PRODUCER span
  *   `send <topic>` per publish, its W3C context injected into the envelope's `traceparent`, and a CONSUMER
  *   span `process <topic>` per delivery, child of that context. No-ops without an SDK.

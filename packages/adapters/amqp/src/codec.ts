@@ -1,5 +1,8 @@
-import { DissonanceError, createEnvelope, envelopeToJson, parseEnvelope, type Envelope } from '@dissonance/core';
+import { DissonanceError, createEnvelope, decodeWireFrame, encodeWireFrame, type Envelope } from '@dissonance/core';
 import { errorText } from './backoff.js';
+
+/** `content-type` of a published message: core's binary wire frame (JSON header + raw float32 bytes). */
+export const WIRE_CONTENT_TYPE = 'application/vnd.dissonance.frame';
 
 /** Envelope type of the stand-in that carries an undecodable message to the dead-letter topic. */
 export const INVALID_MESSAGE_TYPE = 'dissonance.invalid-message';
@@ -16,29 +19,31 @@ export type Decoded =
 const encoded = new WeakMap<Envelope, Buffer>();
 
 /**
- * JSON-encodes a validated envelope; throws `E_ENVELOPE` when the payload is not JSON-serializable. The body is
- * remembered for the same (validated, so not to be mutated) envelope object, so encoding it again is free.
+ * Encodes a validated envelope as core's binary wire frame (`encodeWireFrame`); throws `E_ENVELOPE` when the
+ * payload cannot be serialized. The body is remembered for the same (validated, so not to be mutated) envelope
+ * object, so encoding it again is free.
  */
 export function encodeEnvelope(envelope: Envelope): Buffer {
   let body = encoded.get(envelope);
   if (body === undefined) {
-    body = Buffer.from(envelopeToJson(envelope), 'utf8');
+    const frame = encodeWireFrame(envelope);
+    body = Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
     encoded.set(envelope, body);
   }
   return body;
 }
 
 /**
- * Parses and validates a received body. An invalid one yields the error and a stand-in envelope of type
- * {@link INVALID_MESSAGE_TYPE} whose payload holds the body as text, for the dead letter.
+ * Decodes and validates a received body: a wire frame, or envelope JSON from an earlier release or another
+ * producer. An invalid one yields the error and a stand-in envelope of type {@link INVALID_MESSAGE_TYPE} whose
+ * payload holds the body as text, for the dead letter.
  */
 export function decodeEnvelope(content: Buffer): Decoded {
-  const text = content.toString('utf8');
   try {
-    const envelope = parseEnvelope(JSON.parse(text) as unknown);
-    return { ok: true, envelope: Object.freeze(envelope) };
+    return { ok: true, envelope: Object.freeze(decodeWireFrame(content)) };
   } catch (error) {
     const reason = error instanceof DissonanceError ? error.message : `E_ENVELOPE: invalid envelope: ${errorText(error)}`;
+    const text = content.subarray(0, MAX_INVALID_BODY * 4).toString('utf8');
     return { ok: false, error: reason, standIn: createEnvelope(INVALID_MESSAGE_TYPE, { body: text.slice(0, MAX_INVALID_BODY) }) };
   }
 }

@@ -1,7 +1,7 @@
 import type { Options } from 'amqplib';
 import { DissonanceError, type Envelope } from '@dissonance/core';
 import { delay, errorText } from './backoff.js';
-import { encodeEnvelope } from './codec.js';
+import { WIRE_CONTENT_TYPE, encodeEnvelope } from './codec.js';
 import type { AmqpLink, Session } from './link.js';
 import { retryQueueName } from './names.js';
 
@@ -59,7 +59,7 @@ export function publishConfirmed(session: Session, exchange: string, routingKey:
   const body = encodeEnvelope(envelope);
   const properties: Options.Publish = {
     persistent: true,
-    contentType: 'application/json',
+    contentType: WIRE_CONTENT_TYPE,
     messageId: envelope.id,
     type: envelope.type,
     timestamp: Math.floor(Date.now() / 1000),

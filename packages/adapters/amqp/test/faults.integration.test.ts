@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createEnvelope, randomId, type DeadLetter, type Envelope } from '@dissonance/core';
+import { createEnvelope, decodeBatch, encodeBatch, envelopeToJson, randomId, type DeadLetter, type Envelope } from '@dissonance/core';
 import { sleep, waitFor } from '@dissonance/core/testing';
 import { AmqpTransport, INVALID_MESSAGE_TYPE } from '../src/index.js';
 import { BROKER_URL, closeAllConnections, publishRaw, purgePrefix } from './broker.js';
@@ -85,24 +85,30 @@ describe('AmqpTransport under faults (real RabbitMQ)', () => {
     expect(letter.envelope).toEqual({ ...poison, attempt: 3 });
   }, 30_000);
 
-  it('dead-letters an undecodable message with E_ENVELOPE instead of crashing', async () => {
+  it('dead-letters an undecodable message with E_ENVELOPE instead of crashing, and reads envelope JSON of earlier releases', async () => {
     const { transport, prefix } = await open();
     const dead: Envelope[] = [];
     const handled: string[] = [];
+    const features: Float32Array[] = [];
     await transport.subscribe('raw.dlq', async (d) => {
       dead.push(d.envelope);
       await d.ack();
     }, { group: 'audit' });
     await transport.subscribe('raw', async (d) => {
       handled.push(d.envelope.id);
+      if (d.envelope.type === 'legacy') features.push(decodeBatch(d.envelope.payload).x);
       await d.ack();
     }, { group: 'workers' });
+    // What 0.1 published: envelope JSON, features as base64.
+    const legacy = createEnvelope('legacy', encodeBatch({ x: Float32Array.of(0.5, -2), rows: 1 }, 2));
+    await publishRaw(`${prefix}.raw`, Buffer.from(envelopeToJson(legacy)));
     await publishRaw(`${prefix}.raw`, Buffer.from('{"not":"an envelope"'));
     await publishRaw(`${prefix}.raw`, Buffer.from(JSON.stringify({ ...createEnvelope('x', 1), attempt: 0 })));
     const fine = createEnvelope('x', 2);
     await transport.publish('raw', fine);
-    await waitFor(() => dead.length >= 2 && handled.length >= 1, 10_000, 'two dead letters and the good message');
-    expect(handled).toEqual([fine.id]);
+    await waitFor(() => dead.length >= 2 && handled.length >= 2, 10_000, 'two dead letters and the good messages');
+    expect(handled).toEqual([legacy.id, fine.id]);
+    expect(features.map((x) => [...x])).toEqual([[0.5, -2]]);
     const letters = dead.map((e) => e.payload as DeadLetter<{ body: string }>);
     for (const letter of letters) {
       expect(letter.topic).toBe('raw');

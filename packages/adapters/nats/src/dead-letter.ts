@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { DEAD_LETTER_TYPE, createEnvelope, type DeadLetter, type Envelope } from '@dissonance/core';
+import { DEAD_LETTER_TYPE, createEnvelope, traceContextOf, type DeadLetter, type Envelope } from '@dissonance/core';
 
 /**
  * The dead-letter envelope of a message. Its id is derived from the stream, the consumer and the stream
  * sequence, so a dead letter published again (after a failure or a crash) is deduplicated by JetStream.
- * `original` is the delivered envelope or, when it did not parse, the raw JSON value or text.
+ * `original` is the delivered envelope or, when it did not parse, the decoded value or the body as text.
  */
 export function deadLetterEnvelope(
   original: Envelope | unknown,
@@ -14,13 +14,5 @@ export function deadLetterEnvelope(
 ): Envelope<DeadLetter> {
   const letter: DeadLetter = { envelope: original as Envelope, error, topic };
   const id = `dl-${createHash('sha256').update(`${source.stream}\u0000${source.durable}\u0000${source.seq}`).digest('hex').slice(0, 40)}`;
-  const trace = traceOf(original);
-  return createEnvelope(DEAD_LETTER_TYPE, letter, { id, ...trace });
-}
-
-function traceOf(original: unknown): { traceparent?: string; tracestate?: string } {
-  if (typeof original !== 'object' || original === null) return {};
-  const { traceparent, tracestate } = original as { traceparent?: unknown; tracestate?: unknown };
-  if (typeof traceparent !== 'string') return {};
-  return typeof tracestate === 'string' ? { traceparent, tracestate } : { traceparent };
+  return createEnvelope(DEAD_LETTER_TYPE, letter, { id, ...traceContextOf(original) });
 }

@@ -1,4 +1,4 @@
-import { parseEnvelope, type Delivery, type Envelope, type Subscription } from '@dissonance/core';
+import { errorText, parseEnvelope, readWireValue, type Delivery, type Envelope, type Subscription } from '@dissonance/core';
 import type { Consumer, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import { deadLetterEnvelope } from './dead-letter.js';
 import { NatsDelivery, type SettleHost } from './nats-delivery.js';
@@ -162,16 +162,15 @@ export class NatsSubscription implements Subscription {
 type Decoded = { ok: true; envelope: Envelope } | { ok: false; raw: unknown; error: string };
 
 function decode(msg: JsMsg): Decoded {
-  const text = msg.string();
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = readWireValue(msg.data);
   } catch (error) {
-    return { ok: false, raw: text, error: `E_ENVELOPE: invalid envelope: not JSON: ${error instanceof Error ? error.message : String(error)}` };
+    return { ok: false, raw: msg.string(), error: errorText(error) };
   }
   try {
     return { ok: true, envelope: parseEnvelope(raw) };
   } catch (error) {
-    return { ok: false, raw, error: error instanceof Error ? error.message : String(error) };
+    return { ok: false, raw, error: errorText(error) };
   }
 }

@@ -1,6 +1,6 @@
 import {
   DissonanceError,
-  envelopeToJson,
+  encodeWireFrame,
   parseEnvelope,
   toDissonanceError,
   tracedHandler,
@@ -50,10 +50,12 @@ export async function createNatsTransport(options: NatsTransportOptions = {}): P
  * - A consumer group is one durable pull consumer (explicit ack) of that stream: every group gets every
  *   message, the subscribers of a group share them. `prefetch` is the consumer's `max_ack_pending` and each
  *   subscriber's pull size and handler concurrency.
- * - `publish` validates the envelope (`E_ENVELOPE`), sets `Nats-Msg-Id` to its id (JetStream drops
+ * - `publish` validates the envelope (`E_ENVELOPE`), sends it as core's binary wire frame (`encodeWireFrame`:
+ *   JSON header, float32 features as raw bytes), sets `Nats-Msg-Id` to its id (JetStream drops
  *   duplicates within the stream's duplicate window) and resolves on the JetStream ack, retrying across
  *   reconnects for up to `publishTimeoutMs`.
- * - Deliveries are validated with `parseEnvelope`; `attempt` is the server's delivery count. `nack` naks with
+ * - Deliveries (wire frames, or envelope JSON from earlier releases and other producers) are validated with
+ *   `parseEnvelope`; `attempt` is the server's delivery count. `nack` naks with
  *   the delay; on attempt `maxAttempts` the adapter publishes a {@link DeadLetter} envelope to the dead-letter
  *   topic and terminates the message. Messages that are not valid envelopes are dead-lettered at once.
  *   The consumer's `max_deliver` stays unlimited so that a failed dead-letter publish means redelivery, not loss.
@@ -91,7 +93,7 @@ export class NatsTransport implements Transport {
 
   async #send(topic: string, envelope: Envelope): Promise<void> {
     const valid = parseEnvelope(envelope);
-    const data = envelopeToJson(valid);
+    const data = encodeWireFrame(valid);
     const subject = subjectOf(this.#options.prefix, topic);
     const deadline = Date.now() + this.#options.publishTimeoutMs;
     for (let round = 0; ; round++) {

@@ -1,4 +1,4 @@
-import { createEnvelope, type DeadLetter, type Envelope } from '@dissonance/core';
+import { createEnvelope, decodeBatch, encodeBatch, envelopeToJson, type DeadLetter, type Envelope } from '@dissonance/core';
 import { waitFor } from '@dissonance/core/testing';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -75,6 +75,8 @@ export function natsFaultSuite(): void {
       const attempts: number[] = [];
       const good = new Set<string>();
       const dead: Envelope<DeadLetter>[] = [];
+      const legacy = createEnvelope('fault.item', encodeBatch({ x: Float32Array.of(0.5, -2), rows: 1 }, 2));
+      const legacyFeatures: number[] = [];
       await transport.subscribe(
         'poison.work.dlq',
         async (d) => {
@@ -90,6 +92,7 @@ export function natsFaultSuite(): void {
             attempts.push(d.envelope.attempt);
             throw new Error(`poisoned on attempt ${d.envelope.attempt}`);
           }
+          if (d.envelope.id === legacy.id) legacyFeatures.push(...decodeBatch(d.envelope.payload).x);
           good.add(d.envelope.id);
           await d.ack();
         },
@@ -100,14 +103,17 @@ export function natsFaultSuite(): void {
       const raw = await connect({ servers: SERVERS });
       try {
         await raw.request(`${prefix}.poison.work`, JSON.stringify({ not: 'an envelope' }), { timeout: 5000 });
+        // What 0.1 published: envelope JSON, features as base64. Still read.
+        await raw.request(`${prefix}.poison.work`, envelopeToJson(legacy), { timeout: 5000 });
       } finally {
         await raw.close();
       }
       for (const other of others) await transport.publish('poison.work', other);
-      await waitFor(() => dead.length >= 2 && good.size >= others.length, 15_000, 'two dead letters and the others');
+      await waitFor(() => dead.length >= 2 && good.size >= others.length + 1, 15_000, 'two dead letters and the others');
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(attempts).toEqual([1, 2, 3, 4]);
-      expect(good).toEqual(new Set(others.map((o) => o.id)));
+      expect(good).toEqual(new Set([legacy.id, ...others.map((o) => o.id)]));
+      expect(legacyFeatures).toEqual([0.5, -2]);
       expect(dead).toHaveLength(2);
       const byError = dead.map((e) => e.payload);
       const poisoned = byError.find((letter) => letter.envelope.id === poison.id);

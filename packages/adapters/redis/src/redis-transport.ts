@@ -1,6 +1,6 @@
 import {
   DissonanceError,
-  envelopeToJson,
+  encodeWireFrame,
   parseEnvelope,
   randomId,
   tracedHandler,
@@ -20,13 +20,16 @@ import { StreamSubscriber } from './stream-subscriber.js';
 /**
  * A {@link Transport} on Redis Streams (Redis ≥ 6.2).
  *
- * - `publish` appends `envelope <json>` to the stream `<prefix>:<topic>` (`XADD`, optionally `MAXLEN ~`) and
+ * - `publish` appends `envelope <frame>` (core's binary wire frame, `encodeWireFrame`: JSON header, float32
+ *   features as raw bytes) to the stream `<prefix>:<topic>` (`XADD`, optionally `MAXLEN ~`) and
  *   resolves once Redis accepted it.
  * - Each `group` is a Redis consumer group created at `$` on its first `subscribe`: it gets every message
  *   published from then on (not those published before it existed); its subscribers share them.
  * - Each subscriber reads with `XREADGROUP … BLOCK` on a dedicated connection, at most its free prefetch slots
- *   at a time, and validates every entry with `parseEnvelope`; an invalid one is dead-lettered with the error.
- * - Settlements are atomic Lua scripts: ack = `XACK`; nack = `XACK` + the envelope with attempt + 1 on the
+ *   at a time, and validates every entry with `parseEnvelope` (envelope JSON written by earlier releases or
+ *   other producers is read too); an invalid one is dead-lettered with the error.
+ * - Settlements are atomic Lua scripts: ack = `XACK` (the acks of one event-loop turn go out as one `XACK` per
+ *   stream); nack = `XACK` + the envelope with attempt + 1 on the
  *   group's retry stream (`<prefix>:<topic>:<group>:retry`) or, with a delay, in the sorted set
  *   `<prefix>:<topic>:<group>:delayed` scored by due time, moved to the retry stream when due; the last
  *   failed attempt = `XACK` + a `dead-letter` envelope on `<prefix>:<deadLetterTopic>`.
@@ -67,11 +70,12 @@ export class RedisTransport implements Transport {
   }
 
   async #send(topic: string, envelope: Envelope): Promise<void> {
-    const json = envelopeToJson(parseEnvelope(envelope));
+    const frame = encodeWireFrame(parseEnvelope(envelope));
+    const body = Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
     const { maxLen } = this.#options;
     const trim = maxLen === undefined ? [] : ['MAXLEN', '~', String(maxLen)];
     const key = streamKey(this.#options.prefix, topic);
-    await transportCall('XADD', () => this.#commands.call('XADD', key, ...trim, '*', 'envelope', json));
+    await transportCall('XADD', () => this.#commands.call('XADD', key, ...trim, '*', 'envelope', body));
   }
 
   /** Creates the group if needed and starts a subscriber; `E_INPUT` on bad options, `E_TRANSPORT` when Redis fails. */

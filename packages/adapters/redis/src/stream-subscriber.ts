@@ -2,13 +2,16 @@ import {
   DEAD_LETTER_TYPE,
   DissonanceError,
   createEnvelope,
+  encodeWireFrame,
   errorText,
   randomId,
+  traceContextOf,
   type DeadLetter,
   type Delivery,
   type Envelope,
 } from '@dissonance/core';
 import type { Redis } from 'ioredis';
+import { AckBatcher } from './ack-batcher.js';
 import { decodeEnvelope } from './decode-envelope.js';
 import type { GroupKeys } from './keys.js';
 import type { ResolvedOptions, SubscriberSettings } from './options.js';
@@ -55,6 +58,7 @@ export class StreamSubscriber {
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   readonly #tickMs: number;
   readonly #sweepMs: number;
+  readonly #acks: AckBatcher;
   #inFlight = 0;
   #closing = false;
   #closed: Promise<void> | undefined;
@@ -65,6 +69,7 @@ export class StreamSubscriber {
 
   constructor(ctx: SubscriberContext) {
     this.#ctx = ctx;
+    this.#acks = new AckBatcher(ctx.commands, ctx.settings.group);
     this.#tickMs = Math.max(10, Math.floor(ctx.options.claimIdleMs / 3));
     this.#sweepMs = Math.min(ctx.options.blockMs, 1000);
   }
@@ -98,7 +103,7 @@ export class StreamSubscriber {
           await this.#waitForSlot(this.#tickMs);
           continue;
         }
-        const reply = await reader.call(
+        const reply = await reader.callBuffer(
           'XREADGROUP', 'GROUP', settings.group, consumer, 'COUNT', String(free), 'BLOCK', String(options.blockMs),
           'STREAMS', keys.stream, keys.retry, '>', '>',
         );
@@ -167,7 +172,7 @@ export class StreamSubscriber {
     for (const stream of [keys.stream, keys.retry]) {
       const free = this.#free();
       if (free <= 0) return;
-      const reply = await commands.call(
+      const reply = await commands.callBuffer(
         'XAUTOCLAIM', stream, settings.group, consumer, String(options.claimIdleMs), '0-0', 'COUNT', String(free),
       );
       const claimed = parseClaimReply(stream, reply).entries.filter((entry) => !this.#held.has(heldKey(entry)));
@@ -274,7 +279,7 @@ export class StreamSubscriber {
     const { commands, settings } = this.#ctx;
     // A topic-stream entry needs only XACK (one command, no script upload); a retry-stream entry is also
     // deleted, atomically with its ack.
-    if (this.#isRetry(entry) === '0') await transportCall('XACK', () => commands.xack(entry.stream, settings.group, entry.id));
+    if (this.#isRetry(entry) === '0') await this.#acks.ack(entry.stream, entry.id);
     else await transportCall('XACK', () => commands.eval(ACK_SCRIPT, 1, entry.stream, settings.group, entry.id, '1'));
   }
 
@@ -283,12 +288,12 @@ export class StreamSubscriber {
       await this.#deadLetter(entry, envelope, error);
       return;
     }
-    await this.#requeue(entry, JSON.stringify({ ...envelope, attempt: envelope.attempt + 1 }), Math.ceil(delayMs));
+    await this.#requeue(entry, frameOf({ ...envelope, attempt: envelope.attempt + 1 }), Math.ceil(delayMs));
     if (delayMs > 0) this.#sweepAfter(Math.ceil(delayMs));
   }
 
   /** Acks `entry` and queues `raw` again: on the retry stream now, or in the delayed set for `delayMs`. */
-  async #requeue(entry: StreamEntry, raw: string, delayMs: number): Promise<void> {
+  async #requeue(entry: StreamEntry, raw: Buffer, delayMs: number): Promise<void> {
     const { commands, keys, settings } = this.#ctx;
     await transportCall('retry', () =>
       commands.eval(
@@ -301,16 +306,11 @@ export class StreamSubscriber {
   async #deadLetter(entry: StreamEntry, envelope: unknown, error: string): Promise<void> {
     const { commands, keys, settings, options, topic } = this.#ctx;
     const letter: DeadLetter<unknown> = { envelope: envelope as Envelope, error, topic };
-    const valid = decodeEnvelope(JSON.stringify(envelope));
-    const trace = valid.ok ? valid.envelope : undefined;
-    const deadLetter = createEnvelope(DEAD_LETTER_TYPE, letter, {
-      ...(trace?.traceparent === undefined ? {} : { traceparent: trace.traceparent }),
-      ...(trace?.tracestate === undefined ? {} : { tracestate: trace.tracestate }),
-    });
+    const deadLetter = createEnvelope(DEAD_LETTER_TYPE, letter, traceContextOf(envelope));
     await transportCall('dead-letter', () =>
       commands.eval(
         DEAD_LETTER_SCRIPT, 2, entry.stream, keys.deadLetter,
-        settings.group, entry.id, JSON.stringify(deadLetter), this.#isRetry(entry), String(options.maxLen ?? ''),
+        settings.group, entry.id, frameOf(deadLetter), this.#isRetry(entry), String(options.maxLen ?? ''),
       ),
     );
   }
@@ -341,7 +341,7 @@ export class StreamSubscriber {
     // Entries read but never handed out go back to the group (its retry stream) with their attempt unchanged.
     for (const entry of this.#buffer.splice(0)) {
       this.#held.delete(heldKey(entry));
-      await this.#requeue(entry, entry.raw ?? '', 0).catch(() => undefined);
+      await this.#requeue(entry, entry.raw ?? Buffer.alloc(0), 0).catch(() => undefined);
     }
     reader.disconnect();
     await this.#forgetConsumer().catch(() => undefined);
@@ -359,6 +359,12 @@ export class StreamSubscriber {
       await commands.call('XGROUP', 'DELCONSUMER', stream, settings.group, consumer);
     }
   }
+}
+
+/** An envelope as core's binary wire frame, for an `XADD` or a settlement script. */
+function frameOf(envelope: Envelope): Buffer {
+  const frame = encodeWireFrame(envelope);
+  return Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
 }
 
 function heldKey(entry: StreamEntry): string {

@@ -152,7 +152,7 @@ describe('RedisTransport under faults', () => {
     await waitFor(() => dead.length >= 3 && good.length >= 1, 5000, 'three dead letters and the valid one');
     expect(good).toEqual([fine.id]);
     expect(dead.map((l) => l.error)).toEqual([
-      expect.stringContaining('E_ENVELOPE: envelope is not JSON'),
+      expect.stringContaining('E_ENVELOPE: invalid envelope: not a wire frame and not JSON'),
       expect.stringContaining('E_ENVELOPE: invalid envelope: attempt'),
       expect.stringContaining('E_ENVELOPE: stream entry has no envelope field'),
     ]);

@@ -1,17 +1,20 @@
 import { z } from 'zod';
 import { DissonanceError } from '../errors.js';
 import type { Batch } from '../ports/batch.js';
-import { decodeFloat32, encodeFloat32 } from '../util/base64.js';
+import { decodeFloat32 } from '../util/base64.js';
 
 /** Envelope type of a batch of items on a queue. */
 export const BATCH_MESSAGE_TYPE = 'dissonance.batch';
 
-/** A batch as it travels in an envelope: features as base64 little-endian float32, not JSON numbers. */
+/**
+ * A batch as it travels in an envelope: features as a `Float32Array` (bytes on the queue adapters' binary wire
+ * frame) or, in envelope JSON, as base64 of the little-endian float32 bytes — never JSON arrays of numbers.
+ */
 export const batchPayloadSchema = z
   .object({
     rows: z.number().int().positive(),
     width: z.number().int().positive(),
-    x: z.string(),
+    x: z.union([z.instanceof(Float32Array), z.string()]),
     ids: z.array(z.string().min(1).max(200)).optional(),
   })
   .strict();
@@ -19,24 +22,31 @@ export const batchPayloadSchema = z
 /** Wire form of a {@link Batch}. */
 export type BatchPayload = z.infer<typeof batchPayloadSchema>;
 
-/** Encodes a batch for a queue. */
+/**
+ * Encodes a batch for a queue: its first `rows × width` features copied into a fresh `Float32Array` (so later
+ * writes to the batch do not change a queued message), which the adapters carry as raw bytes and
+ * `envelopeToJson` as base64.
+ */
 export function encodeBatch(batch: Batch, width: number): BatchPayload {
   return {
     rows: batch.rows,
     width,
-    x: encodeFloat32(batch.x.subarray(0, batch.rows * width)),
+    x: batch.x.slice(0, batch.rows * width),
     ...(batch.ids === undefined ? {} : { ids: [...batch.ids] }),
   };
 }
 
-/** Decodes and checks a batch payload; throws `E_ENVELOPE` naming the problem. */
+/**
+ * Decodes and checks a batch payload (features as a `Float32Array` or as base64); throws `E_ENVELOPE` naming the
+ * problem. A `Float32Array` is used as it is, not copied.
+ */
 export function decodeBatch(payload: unknown): Batch {
   const parsed = batchPayloadSchema.safeParse(payload);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new DissonanceError('E_ENVELOPE', `invalid batch payload at ${issue?.path.join('.') || '(root)'}: ${issue?.message}`);
   }
-  const x = decodeFloat32(parsed.data.x);
+  const x = typeof parsed.data.x === 'string' ? decodeFloat32(parsed.data.x) : parsed.data.x;
   if (x.length !== parsed.data.rows * parsed.data.width) {
     throw new DissonanceError(
       'E_ENVELOPE',

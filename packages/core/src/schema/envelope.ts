@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DissonanceError } from '../errors.js';
 import { ENVELOPE_VERSION, type Envelope } from '../ports/transport.js';
 import { randomId } from '../util/ids.js';
+import { binariesToBase64 } from './payload-binaries.js';
 
 /** W3C `traceparent`: version-traceid-parentid-flags, lower-case hex. */
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
@@ -24,10 +25,17 @@ export const envelopeSchema = z.strictObject({
 });
 
 /**
+ * Envelopes {@link createEnvelope} made: validated and frozen, so their fields cannot have changed since.
+ * Checking one again is free (the publish that follows `createEnvelope`).
+ */
+const validated = new WeakSet<object>();
+
+/**
  * Checks that `value` is a valid {@link Envelope}; returns it typed. Throws `E_ENVELOPE` naming the first
- * offending field (`details.field`) otherwise.
+ * offending field (`details.field`) otherwise. An envelope made by {@link createEnvelope} is returned at once.
  */
 export function parseEnvelope(value: unknown): Envelope {
+  if (typeof value === 'object' && value !== null && validated.has(value)) return value as Envelope;
   const result = envelopeSchema.safeParse(value);
   if (result.success) return result.data as Envelope;
   const issue = result.error.issues[0];
@@ -37,6 +45,17 @@ export function parseEnvelope(value: unknown): Envelope {
   throw new DissonanceError('E_ENVELOPE', `invalid envelope: ${field === '' ? 'envelope' : field}: ${problem}`, {
     details: { field },
   });
+}
+
+/**
+ * The W3C trace context that `value` (an envelope, or whatever an undecodable message held) carries, when it is
+ * valid — for the dead letter of a message, so its trace goes on. `{}` otherwise; never throws.
+ */
+export function traceContextOf(value: unknown): { traceparent?: string; tracestate?: string } {
+  if (typeof value !== 'object' || value === null) return {};
+  const { traceparent, tracestate } = value as { traceparent?: unknown; tracestate?: unknown };
+  if (typeof traceparent !== 'string' || !TRACEPARENT.test(traceparent)) return {};
+  return typeof tracestate === 'string' && tracestate.length <= 512 ? { traceparent, tracestate } : { traceparent };
 }
 
 /** Options of {@link createEnvelope}. */
@@ -50,7 +69,10 @@ export interface CreateEnvelopeOptions {
   readonly now?: number;
 }
 
-/** A new, validated envelope (attempt 1) for `payload`; throws `E_ENVELOPE` on a bad field. */
+/**
+ * A new, validated envelope (attempt 1) for `payload`, frozen (its payload is not: it is the caller's object);
+ * throws `E_ENVELOPE` on a bad field.
+ */
 export function createEnvelope<P>(type: string, payload: P, options: CreateEnvelopeOptions = {}): Envelope<P> {
   const now = options.now ?? Date.now();
   if (!Number.isFinite(now) || Math.abs(now) > MAX_DATE_MS) {
@@ -69,17 +91,23 @@ export function createEnvelope<P>(type: string, payload: P, options: CreateEnvel
     payload,
   };
   parseEnvelope(envelope);
+  Object.freeze(envelope);
+  validated.add(envelope);
   return envelope;
 }
 
 /**
- * JSON text of a validated envelope, for transports that carry envelopes as JSON; throws `E_ENVELOPE`
- * (field `payload`) when the payload cannot be serialized (a cycle, a BigInt).
+ * JSON text of a validated envelope, for channels that carry envelopes as JSON (queue adapters send the more
+ * compact binary frame of `encodeWireFrame`). `Float32Array` and `Uint8Array` values in the payload become
+ * base64 strings, which `decodeBatch` and `decodeFloat32` accept. Throws `E_ENVELOPE` (field `payload`) when
+ * the payload cannot be serialized (a cycle, a BigInt).
  */
 export function envelopeToJson(envelope: Envelope): string {
   try {
-    return JSON.stringify(envelope);
+    const payload = binariesToBase64(envelope.payload);
+    return JSON.stringify(payload === envelope.payload ? envelope : { ...envelope, payload });
   } catch (error) {
+    if (error instanceof DissonanceError) throw error;
     throw new DissonanceError(
       'E_ENVELOPE',
       `invalid envelope: payload: not JSON-serializable: ${error instanceof Error ? error.message : String(error)}`,

@@ -70,6 +70,51 @@ export function transportContract(
     );
 
     it(
+      'carries Float32Array and Uint8Array payload values bit for bit, through a redelivery and into a dead letter',
+      async () => {
+        const topic = topicName();
+        const seen: Envelope[] = [];
+        const dead: Envelope[] = [];
+        await transport.subscribe(`${topic}.dlq`, async (d) => {
+          dead.push(d.envelope);
+          await d.ack();
+        }, { group: groupName() });
+        await transport.subscribe(topic, async (d) => {
+          seen.push(d.envelope);
+          const keep = (d.envelope.payload as { keep: boolean }).keep;
+          await (keep && d.envelope.attempt > 1 ? d.ack() : d.nack({ error: 'not yet' }));
+        }, { group: groupName(), maxAttempts: 2 });
+        const features = Float32Array.of(1.5, -0, Number.NaN, Infinity, -3.4e38, 1e-45);
+        const binary = (keep: boolean): Envelope =>
+          createEnvelope('contract.binary', {
+            keep,
+            batch: { rows: 2, width: 3, x: features.slice() },
+            nested: [{ bytes: Uint8Array.of(0, 255, 7) }, Float32Array.of()],
+          });
+        const kept = binary(true);
+        const lost = binary(false);
+        await transport.publish(topic, kept);
+        await transport.publish(topic, lost);
+        await waitFor(() => seen.length >= 4 && dead.length >= 1, timeoutMs, 'two deliveries each and the dead letter');
+        await sleep(quietMs);
+        const letter = dead[0]?.payload as DeadLetter;
+        const received = [...seen.map((e) => e.payload), letter.envelope.payload];
+        expect(received).toHaveLength(5);
+        for (const payload of received) {
+          const p = payload as { batch: { x: unknown }; nested: [{ bytes: unknown }, unknown] };
+          expect(p.batch.x).toBeInstanceOf(Float32Array);
+          expect(bytesOf(p.batch.x as Float32Array)).toEqual(bytesOf(features));
+          expect(p.nested[0].bytes).toBeInstanceOf(Uint8Array);
+          expect([...(p.nested[0].bytes as Uint8Array)]).toEqual([0, 255, 7]);
+          expect(p.nested[1]).toBeInstanceOf(Float32Array);
+          expect((p.nested[1] as Float32Array).length).toBe(0);
+        }
+        expect(letter.envelope.id).toBe(lost.id);
+      },
+      testTimeout,
+    );
+
+    it(
       'does not redeliver an acked message',
       async () => {
         const topic = topicName();
@@ -323,6 +368,11 @@ export function transportContract(
       await expectCode(transport.publish(topicName(), item(1)), 'E_TRANSPORT');
     });
   });
+}
+
+/** The bytes of `values`, to compare floats bit for bit (`-0`, NaN). */
+function bytesOf(values: Float32Array): number[] {
+  return [...new Uint8Array(values.buffer, values.byteOffset, values.byteLength)];
 }
 
 function topicName(): string {

@@ -1,4 +1,5 @@
 import { DissonanceError } from '../errors.js';
+import { float32FromLittleEndian, float32ToLittleEndian } from './float32-bytes.js';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const ENCODE = Uint8Array.from(ALPHABET, (c) => c.charCodeAt(0));
@@ -7,7 +8,6 @@ for (let i = 0; i < ALPHABET.length; i++) DECODE[ALPHABET.charCodeAt(i)] = i;
 const PAD = '='.charCodeAt(0);
 /** Base64 is ASCII: any single-byte decoder turns the output bytes into the string. */
 const ascii = new TextDecoder('latin1');
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /**
  * Encodes float32 values as standard, padded base64 of their little-endian IEEE-754 bytes (4 per value),
@@ -16,7 +16,7 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
  * lookup-table codec elsewhere; both are strict on decode.
  */
 export function encodeFloat32(values: Float32Array): string {
-  return encodeBase64(littleEndianBytes(values));
+  return encodeBase64(float32ToLittleEndian(values));
 }
 
 /**
@@ -30,15 +30,7 @@ export function decodeFloat32(text: string): Float32Array {
       details: { bytes: bytes.length },
     });
   }
-  if (LITTLE_ENDIAN) {
-    // A Float32Array view needs a 4-byte aligned offset; a pooled native buffer may not give one.
-    const aligned = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
-    return new Float32Array(aligned.buffer, aligned.byteOffset, aligned.length / 4);
-  }
-  const view = new DataView(bytes.buffer);
-  const values = new Float32Array(bytes.length / 4);
-  for (let i = 0; i < values.length; i++) values[i] = view.getFloat32(i * 4, true);
-  return values;
+  return float32FromLittleEndian(bytes);
 }
 
 /** Standard, padded base64 of `bytes`, with the platform's codec where there is one. */
@@ -151,13 +143,4 @@ function nativeDecode(codec: NativeCodec, text: string): Uint8Array {
 
 function notBase64(text: string): DissonanceError {
   return new DissonanceError('E_ENVELOPE', 'float32 data is not padded standard base64', { details: { length: text.length } });
-}
-
-/** The bytes of `values` in little-endian order: a view on a little-endian platform, a copy otherwise. */
-function littleEndianBytes(values: Float32Array): Uint8Array {
-  if (LITTLE_ENDIAN) return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-  const bytes = new Uint8Array(values.length * 4);
-  const view = new DataView(bytes.buffer);
-  for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i] ?? 0, true);
-  return bytes;
 }

@@ -3,7 +3,6 @@ import {
   decodeBatch,
   decodeFloat32,
   encodeBatch,
-  encodeFloat32,
   checkedExampleCopy,
   type Batch,
   type TrainingExample,
@@ -79,12 +78,12 @@ export function decodeItems(payload: unknown): ItemsMessage {
   return { batch: decodeBatch(p['batch']), meta: decodeMeta(p['meta']) };
 }
 
-/** Wire form of {@link PredictionsMessage}: floats as base64 little-endian float32. */
+/** Wire form of {@link PredictionsMessage}: probabilities as a `Float32Array` copy (raw bytes on the wire frame). */
 export function encodePredictions(message: PredictionsMessage, width: number): Json {
   return {
     ...encodeItems(message, width),
     classes: message.classes,
-    probabilities: encodeFloat32(message.probabilities),
+    probabilities: message.probabilities.slice(),
     versions: [...message.versions],
   };
 }
@@ -95,8 +94,9 @@ export function decodePredictions(payload: unknown): PredictionsMessage {
   const p = asObject(payload, 'predictions');
   const classes = p['classes'];
   if (typeof classes !== 'number' || !Number.isSafeInteger(classes) || classes < 2) throw invalid('predictions.classes', 'must be an integer ≥ 2');
-  if (typeof p['probabilities'] !== 'string') throw invalid('predictions.probabilities', 'must be base64 float32');
-  const probabilities = decodeFloat32(p['probabilities']);
+  const raw = p['probabilities'];
+  if (!(raw instanceof Float32Array) && typeof raw !== 'string') throw invalid('predictions.probabilities', 'must be float32 values or their base64');
+  const probabilities = typeof raw === 'string' ? decodeFloat32(raw) : raw;
   if (probabilities.length !== items.batch.rows * classes) {
     throw invalid('predictions.probabilities', `holds ${probabilities.length} values, expected rows × classes = ${items.batch.rows * classes}`);
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TrainingExample } from '@dissonance/core';
+import { createEnvelope, decodeWireFrame, encodeWireFrame, envelopeToJson, type TrainingExample } from '@dissonance/core';
 import {
   decodeExamples,
   decodeItems,
@@ -13,14 +13,16 @@ import {
 const batch = { x: Float32Array.of(0.1, Math.PI, -1e-30, 3.4e38), rows: 2, ids: ['a', 'b'] };
 
 describe('stage messages', () => {
-  it('carry floats bit for bit through JSON, and meta unchanged', () => {
-    const wire = JSON.parse(JSON.stringify(encodePredictions({ batch, meta: { seq: 3, round: true, who: 'x' }, classes: 2, probabilities: Float32Array.of(0.25, 0.75, 1, 0), versions: ['1', '2'] }, 2)));
-    const back = decodePredictions(wire);
+  it.each([
+    ['envelope JSON (base64 floats)', (payload: unknown): unknown => JSON.parse(envelopeToJson(createEnvelope('p', payload))).payload],
+    ['the binary wire frame', (payload: unknown): unknown => decodeWireFrame(encodeWireFrame(createEnvelope('p', payload))).payload],
+  ])('carry floats bit for bit through %s, and meta unchanged', (_, wire) => {
+    const back = decodePredictions(wire(encodePredictions({ batch, meta: { seq: 3, round: true, who: 'x' }, classes: 2, probabilities: Float32Array.of(0.25, 0.75, 1, 0), versions: ['1', '2'] }, 2)));
     expect(Array.from(back.batch.x)).toEqual(Array.from(batch.x));
     expect(Array.from(back.probabilities)).toEqual([0.25, 0.75, 1, 0]);
     expect(back.versions).toEqual(['1', '2']);
     expect(back.meta).toEqual({ seq: 3, round: true, who: 'x' });
-    expect(decodeItems(JSON.parse(JSON.stringify(encodeItems({ batch, meta: {} }, 2)))).batch.ids).toEqual(['a', 'b']);
+    expect(decodeItems(wire(encodeItems({ batch, meta: {} }, 2))).batch.ids).toEqual(['a', 'b']);
   });
 
   it('carry training examples (hard and soft targets) exactly', () => {
