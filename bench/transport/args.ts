@@ -30,14 +30,14 @@ export interface BenchArgs {
 }
 
 const USAGE =
-  'usage: tsx bench/transport/index.ts [--brokers memory,amqp,nats,redis] [--messages 2000] [--repeats 5] [--rows 32] ' +
+  'usage: tsx bench/transport/index.ts [--brokers memory,amqp,nats,redis] [--messages 4000] [--repeats 9] [--rows 32] ' +
   '[--width 64] [--prefetch 64] [--window 64] [--no-pipeline] [--pipeline-messages N] [--timeout 120] [--json]';
 
 /** Parses `argv` (without node and the script); exits with the usage line on a bad flag. */
 export function parseArgs(argv: readonly string[]): BenchArgs {
   let brokers: Broker[] = [...BROKERS];
-  let messages = 2000;
-  let repeats = 5;
+  let messages = 4000;
+  let repeats = 9;
   let rows = 32;
   let width = 64;
   let prefetch = 64;

@@ -119,6 +119,35 @@ export async function cleanUp(broker: Broker, prefix: string, amqpNames: { queue
 }
 
 /**
+ * Empties what earlier runs left under `prefix` once every message was consumed and acked, so later runs do not
+ * pay for a growing store: Redis streams `<prefix>:…` are trimmed to nothing (`XTRIM … MAXLEN 0`; groups keep
+ * their positions) and JetStream streams `<prefix>_…` purged. RabbitMQ deletes acked messages itself. Not timed.
+ */
+export async function trimConsumed(broker: Broker, prefix: string): Promise<void> {
+  if (broker === 'nats') {
+    const nc = await natsConnect({ servers: URLS.nats });
+    try {
+      const jsm = await jetstreamManager(nc);
+      for await (const name of jsm.streams.names()) if (name.startsWith(`${prefix}_`)) await jsm.streams.purge(name);
+    } finally {
+      await nc.close();
+    }
+  } else if (broker === 'redis') {
+    const redis = new Redis(URLS.redis);
+    try {
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+        cursor = next;
+        for (const key of keys) if ((await redis.type(key)) === 'stream') await redis.xtrim(key, 'MAXLEN', 0);
+      } while (cursor !== '0');
+    } finally {
+      redis.disconnect();
+    }
+  }
+}
+
+/**
  * A JetStream stream like the SDK's (file storage, limits retention) with one durable pull consumer like the
  * SDK's (explicit ack, deliver all, `max_ack_pending` = prefetch), for the raw baseline.
  */

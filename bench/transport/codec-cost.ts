@@ -52,7 +52,7 @@ export function codecCosts(workload: Workload, seconds = 0.25): CodecCost[] {
   const steps: Array<[string, (i: number) => unknown]> = [
     ['SDK send: createEnvelope(encodeBatch) + publish validation + wire frame', (i) => encodeWireFrame(parseEnvelope(sdkEnvelope(workload, i)))],
     ['  encodeBatch + createEnvelope (float32 copy, id, time, zod)', (i) => sdkEnvelope(workload, i)],
-    ['  parseEnvelope of a fresh object (zod; free for one createEnvelope made)', () => parseEnvelope({ ...envelope })],
+    ['  parseEnvelope of a fresh object (hand-checked; zod only for what that refuses; free for one createEnvelope made)', () => parseEnvelope({ ...envelope })],
     ['  encodeWireFrame', () => encodeWireFrame(envelope)],
     ['SDK receive: wire frame + parseEnvelope + decodeBatch', () => sdkReceive(workload, decodeWireFrame(frame))],
     ['  decodeWireFrame (header JSON, float32 copy, zod)', () => decodeWireFrame(frame)],

@@ -9,13 +9,15 @@ import type { HopSettings } from './sdk-hop.js';
  * The raw NATS JetStream baseline, @nats-io/jetstream only, with the adapter's durability: a file-storage stream,
  * `js.publish` awaiting each JetStream ack (`window` at once), and on a second connection a durable pull
  * consumer (explicit ack, `max_ack_pending` = prefetch) read with `consume({ max_messages: prefetch })` and acked
- * per message. The body is the batch's float32 bytes, or with `body` `envelope` ready-made SDK wire frames; no
- * `Nats-Msg-Id` (the adapter sets one for deduplication).
+ * per message. As the adapter does, each publish carries a `Nats-Msg-Id` (JetStream's deduplication, work the
+ * server does per message) and both connections use `noAsyncTraces`. The body is the batch's float32 bytes, or
+ * with `body` `envelope` ready-made SDK wire frames.
  */
 export async function rawNatsHop(stream: string, subject: string, durable: string, settings: HopSettings, body: RawBody = 'float32'): Promise<Hop> {
   const { workload, prefetch, window } = settings;
-  const pubConnection = await connect({ servers: URLS.nats });
-  const subConnection = await connect({ servers: URLS.nats });
+  // The connection option the SDK's connections use (no Error built per request up front).
+  const pubConnection = await connect({ servers: URLS.nats, noAsyncTraces: true });
+  const subConnection = await connect({ servers: URLS.nats, noAsyncTraces: true });
   await addRawStream(await jetstreamManager(pubConnection), stream, subject, durable, prefetch);
   const js = jetstream(pubConnection);
   const consumer = await jetstream(subConnection).consumers.get(stream, durable);
@@ -39,7 +41,7 @@ export async function rawNatsHop(stream: string, subject: string, durable: strin
       await Promise.all([
         done,
         publishWindowed(count, window, async (i) => {
-          await js.publish(subject, rawBody(workload, i, body));
+          await js.publish(subject, rawBody(workload, i, body), { msgID: globalThis.crypto.randomUUID() });
         }),
       ]);
     },

@@ -40,6 +40,7 @@ export class NatsSubscription implements Subscription {
   #closing = false;
   #closed: Promise<void> | undefined;
   #wake: (() => void) | undefined;
+  #slotFreed: (() => void) | undefined;
 
   constructor(consumer: Consumer, context: SubscriptionContext, handler: (delivery: Delivery) => Promise<void>) {
     this.#consumer = consumer;
@@ -66,6 +67,7 @@ export class NatsSubscription implements Subscription {
   async #close(): Promise<void> {
     this.#closing = true;
     this.#wake?.();
+    this.#freeSlot();
     const messages = this.#messages;
     await Promise.all([messages?.close().catch(() => undefined), this.#loop, this.#drain()]);
     clearInterval(this.#heartbeat);
@@ -86,7 +88,7 @@ export class NatsSubscription implements Subscription {
           await messages.close();
         }
         for await (const msg of messages) {
-          while (!this.#closing && this.#inflight.size >= prefetch) await Promise.race(this.#inflight);
+          while (!this.#closing && this.#inflight.size >= prefetch) await this.#slot();
           if (this.#closing) {
             msg.nak();
             continue;
@@ -111,11 +113,25 @@ export class NatsSubscription implements Subscription {
     });
   }
 
+  /** Resolves when a handler finishes or the subscription closes (one shared waiter, not a race over all). */
+  #slot(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#slotFreed = resolve;
+    });
+  }
+
+  #freeSlot(): void {
+    const freed = this.#slotFreed;
+    this.#slotFreed = undefined;
+    freed?.();
+  }
+
   #dispatch(msg: JsMsg): void {
     this.#unsettled.add(msg);
     const running = this.#handle(msg).finally(() => {
       this.#unsettled.delete(msg);
       this.#inflight.delete(running);
+      this.#freeSlot();
     });
     this.#inflight.add(running);
   }

@@ -36,6 +36,10 @@ export async function createNatsTransport(options: NatsTransportOptions = {}): P
       maxReconnectAttempts: -1,
       reconnectTimeWait: 250,
       name: 'dissonance',
+      // nats.js otherwise builds an Error (stack trace included) for every request up front, in case it fails:
+      // about a sixth of the client's CPU per JetStream publish. Failures still reach the caller as E_TRANSPORT
+      // naming the topic.
+      noAsyncTraces: true,
     });
   } catch (error) {
     throw toDissonanceError(error, 'E_TRANSPORT', `cannot connect to NATS at ${String(resolved.servers)}`);

@@ -236,7 +236,7 @@ export class StreamSubscriber {
       return;
     }
     const attempt = decoded.envelope.attempt + entry.deliveries - 1;
-    const envelope: Envelope = Object.freeze({ ...decoded.envelope, attempt });
+    const envelope: Envelope = Object.freeze(attempt === decoded.envelope.attempt ? decoded.envelope : { ...decoded.envelope, attempt });
     if (attempt > settings.maxAttempts) {
       const error = `delivered ${entry.deliveries} times without being settled (its consumers stopped); attempt ${attempt} exceeds maxAttempts ${settings.maxAttempts}`;
       await this.#deadLetter(entry, envelope, error);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { regexes } from 'zod/v4/core';
 import { DissonanceError } from '../errors.js';
 import { ENVELOPE_VERSION, type Envelope } from '../ports/transport.js';
 import { randomId } from '../util/ids.js';
@@ -36,6 +37,7 @@ const validated = new WeakSet<object>();
  */
 export function parseEnvelope(value: unknown): Envelope {
   if (typeof value === 'object' && value !== null && validated.has(value)) return value as Envelope;
+  if (plainlyValid(value)) return value;
   const result = envelopeSchema.safeParse(value);
   if (result.success) return result.data as Envelope;
   const issue = result.error.issues[0];
@@ -45,6 +47,32 @@ export function parseEnvelope(value: unknown): Envelope {
   throw new DissonanceError('E_ENVELOPE', `invalid envelope: ${field === '' ? 'envelope' : field}: ${problem}`, {
     details: { field },
   });
+}
+
+/** zod's own `z.iso.datetime({ offset: true })` pattern, so the fast path accepts exactly what the schema does. */
+const DATETIME = regexes.datetime({ offset: true });
+const FIELDS = new Set(['v', 'id', 'type', 'attempt', 'createdAt', 'traceparent', 'tracestate', 'payload']);
+
+/**
+ * The common case of {@link envelopeSchema} checked by hand, several times faster than zod, for a plain object.
+ * It accepts a subset of what the schema accepts (every check is the schema's own); anything else goes to zod,
+ * which decides and names the problem.
+ */
+function plainlyValid(value: unknown): value is Envelope {
+  if (typeof value !== 'object' || value === null || Object.getPrototypeOf(value) !== Object.prototype) return false;
+  const e = value as Record<string, unknown>;
+  for (const key of Object.keys(e)) if (!FIELDS.has(key)) return false;
+  const { id, type, attempt, createdAt, traceparent, tracestate } = e;
+  return (
+    e['v'] === ENVELOPE_VERSION &&
+    typeof id === 'string' && id.length >= 1 && id.length <= 200 &&
+    typeof type === 'string' && type.length >= 1 && type.length <= 200 &&
+    typeof attempt === 'number' && Number.isSafeInteger(attempt) && attempt >= 1 &&
+    typeof createdAt === 'string' && DATETIME.test(createdAt) &&
+    (traceparent === undefined || (typeof traceparent === 'string' && TRACEPARENT.test(traceparent))) &&
+    (tracestate === undefined || (typeof tracestate === 'string' && tracestate.length <= 512)) &&
+    Object.hasOwn(e, 'payload')
+  );
 }
 
 /**
