@@ -19,10 +19,9 @@ ensure_dependencies() {
 }
 
 # ---------------------------------------------------------------------------------------------
-# ensure_services: start whatever the tests need that is not already running.
-# None yet. Later issues add their start commands here (PostgreSQL, RabbitMQ, NATS, Redis,
-# MinIO/S3, MLflow, …), each idempotent: check first (e.g. a port probe or `pg_isready`), start
-# only when down, then wait until it answers, with a bounded timeout.
+# ensure_services: start whatever the tests need that is not already running: Chromium (apt),
+# then scripts/services.sh up — PostgreSQL, Redis, RabbitMQ, NATS, moto (S3) and MLflow, each
+# checked first and started only when down, then waited for with a bounded timeout.
 # ---------------------------------------------------------------------------------------------
 ensure_services() {
   # Debian's Chromium for the browser tests (the demo report); apt, never a browser download.

@@ -89,32 +89,12 @@ export async function cleanUp(broker: Broker, prefix: string, amqpNames: { queue
       }
       return;
     }
-    case 'nats': {
-      const nc = await natsConnect({ servers: URLS.nats });
-      try {
-        const jsm = await jetstreamManager(nc);
-        const names: string[] = [];
-        for await (const name of jsm.streams.names()) if (name.startsWith(`${prefix}_`)) names.push(name);
-        await Promise.all(names.map((name) => jsm.streams.delete(name)));
-      } finally {
-        await nc.close();
-      }
-      return;
-    }
-    case 'redis': {
-      const redis = new Redis(URLS.redis);
-      try {
-        let cursor = '0';
-        do {
-          const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-          cursor = next;
-          if (keys.length > 0) await redis.del(...keys);
-        } while (cursor !== '0');
-      } finally {
-        redis.disconnect();
-      }
-      return;
-    }
+    case 'nats':
+      return eachNatsStream(prefix, (jsm, name) => jsm.streams.delete(name));
+    case 'redis':
+      return eachRedisKey(prefix, async (redis, key) => {
+        await redis.del(key);
+      });
   }
 }
 
@@ -124,26 +104,41 @@ export async function cleanUp(broker: Broker, prefix: string, amqpNames: { queue
  * their positions) and JetStream streams `<prefix>_…` purged. RabbitMQ deletes acked messages itself. Not timed.
  */
 export async function trimConsumed(broker: Broker, prefix: string): Promise<void> {
-  if (broker === 'nats') {
-    const nc = await natsConnect({ servers: URLS.nats });
-    try {
-      const jsm = await jetstreamManager(nc);
-      for await (const name of jsm.streams.names()) if (name.startsWith(`${prefix}_`)) await jsm.streams.purge(name);
-    } finally {
-      await nc.close();
-    }
-  } else if (broker === 'redis') {
-    const redis = new Redis(URLS.redis);
-    try {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-        cursor = next;
-        for (const key of keys) if ((await redis.type(key)) === 'stream') await redis.xtrim(key, 'MAXLEN', 0);
-      } while (cursor !== '0');
-    } finally {
-      redis.disconnect();
-    }
+  if (broker === 'nats') await eachNatsStream(prefix, (jsm, name) => jsm.streams.purge(name));
+  if (broker === 'redis') {
+    await eachRedisKey(prefix, async (redis, key) => {
+      if ((await redis.type(key)) === 'stream') await redis.xtrim(key, 'MAXLEN', 0);
+    });
+  }
+}
+
+/** Runs `act` on every JetStream stream named `<prefix>_…`, on a connection of its own. */
+async function eachNatsStream(prefix: string, act: (jsm: JetStreamManager, name: string) => Promise<unknown>): Promise<void> {
+  const nc = await natsConnect({ servers: URLS.nats });
+  try {
+    const jsm = await jetstreamManager(nc);
+    const names: string[] = [];
+    for await (const name of jsm.streams.names()) if (name.startsWith(`${prefix}_`)) names.push(name);
+    for (const name of names) await act(jsm, name);
+  } finally {
+    await nc.close();
+  }
+}
+
+/** Runs `act` on every Redis key `<prefix>:…`, on a connection of its own. */
+async function eachRedisKey(prefix: string, act: (redis: Redis, key: string) => Promise<void>): Promise<void> {
+  const redis = new Redis(URLS.redis);
+  try {
+    const keys: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      keys.push(...found);
+    } while (cursor !== '0');
+    for (const key of keys) await act(redis, key);
+  } finally {
+    redis.disconnect();
   }
 }
 
