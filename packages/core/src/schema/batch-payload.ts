@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DissonanceError } from '../errors.js';
 import type { Batch } from '../ports/batch.js';
 import { decodeFloat32 } from '../util/base64.js';
+import { DEFAULT_HEADROOM, float32WithHeadroom } from './frame-headroom.js';
 
 /** Envelope type of a batch of items on a queue. */
 export const BATCH_MESSAGE_TYPE = 'dissonance.batch';
@@ -25,13 +26,17 @@ export type BatchPayload = z.infer<typeof batchPayloadSchema>;
 /**
  * Encodes a batch for a queue: its first `rows × width` features copied into a fresh `Float32Array` (so later
  * writes to the batch do not change a queued message), which the adapters carry as raw bytes and
- * `envelopeToJson` as base64.
+ * `envelopeToJson` as base64. The copy keeps room in front of it where the wire frame's header is written, so
+ * publishing it costs no second copy.
  */
 export function encodeBatch(batch: Batch, width: number): BatchPayload {
+  let headroom = DEFAULT_HEADROOM;
+  // The header lists the ids: keep room for them too (3 bytes per UTF-16 unit at most, quotes and comma).
+  for (const id of batch.ids ?? []) headroom += id.length * 3 + 3;
   return {
     rows: batch.rows,
     width,
-    x: batch.x.slice(0, batch.rows * width),
+    x: float32WithHeadroom(batch.x.subarray(0, batch.rows * width), headroom),
     ...(batch.ids === undefined ? {} : { ids: [...batch.ids] }),
   };
 }

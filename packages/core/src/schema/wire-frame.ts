@@ -2,6 +2,7 @@ import { DissonanceError } from '../errors.js';
 import type { Envelope } from '../ports/transport.js';
 import { float32FromLittleEndian } from '../util/float32-bytes.js';
 import { parseEnvelope } from './envelope.js';
+import { frameInRoom } from './frame-headroom.js';
 import { MAX_PAYLOAD_DEPTH, extractBinaries, type BinaryKind } from './payload-binaries.js';
 
 /**
@@ -32,7 +33,10 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
  * header `{"e": envelope, "b": slots}`, then the bytes of every `Float32Array` (little-endian) and `Uint8Array`
  * in the payload, in header order. In the header each such value is `null`, and `b` lists its path, kind and
  * byte length. A batch of 32 × 64 features is 8,192 bytes of body plus a header of a few hundred bytes, instead
- * of 11 kB of JSON with base64 — and no JSON pass over the features on either side.
+ * of 11 kB of JSON with base64 — and no JSON pass over the features on either side. When the payload's only
+ * binary value is a copy made by `encodeBatch`, the frame is written in the room kept in front of it and
+ * returned as a view of the same memory (no allocation, no copy): do not change an envelope's typed arrays
+ * while it is being published.
  *
  * Throws `E_ENVELOPE` (field `payload`) when the payload is cyclic, nested deeper than 64, or holds what JSON
  * cannot (a BigInt).
@@ -50,19 +54,32 @@ export function encodeWireFrame(envelope: Envelope): Uint8Array {
   } catch (error) {
     throw error instanceof DissonanceError ? error : notSerializable(error);
   }
-  let blobBytes = 0;
-  for (const blob of blobs) blobBytes += blob.byteLength;
-  // One allocation: room for the header at 3 bytes per UTF-16 unit (its UTF-8 worst case), encoded in place.
-  const frame = allocate(PREFIX_BYTES + header.length * 3 + blobBytes);
-  frame.set(WIRE_FRAME_MAGIC, 0);
-  const { written } = utf8.encodeInto(header, frame.subarray(PREFIX_BYTES));
-  new DataView(frame.buffer, frame.byteOffset, PREFIX_BYTES).setUint32(4, written, true);
-  let at = PREFIX_BYTES + written;
+  // The prefix and header, encoded once into a scratch buffer (3 bytes per UTF-16 unit is UTF-8's worst case).
+  const scratch = scratchOf(PREFIX_BYTES + header.length * 3);
+  const { written } = utf8.encodeInto(header, scratch.subarray(PREFIX_BYTES));
+  scratch.set(WIRE_FRAME_MAGIC, 0);
+  new DataView(scratch.buffer, scratch.byteOffset, PREFIX_BYTES).setUint32(4, written, true);
+  const prefix = scratch.subarray(0, PREFIX_BYTES + written);
+  // A single float32 copy made by encodeBatch has room for the prefix in front of it: the frame is written there.
+  const inPlace = blobs.length === 1 ? frameInRoom(blobs[0]!, prefix) : undefined;
+  if (inPlace !== undefined) return inPlace;
+  let size = prefix.byteLength;
+  for (const blob of blobs) size += blob.byteLength;
+  const frame = allocate(size);
+  frame.set(prefix, 0);
+  let at = prefix.byteLength;
   for (const blob of blobs) {
     frame.set(blob, at);
     at += blob.byteLength;
   }
-  return frame.subarray(0, at);
+  return frame;
+}
+
+/** A module-wide scratch buffer of at least `size` bytes (encoding is synchronous: one user at a time). */
+let scratchBuffer = new Uint8Array(4096);
+function scratchOf(size: number): Uint8Array {
+  if (scratchBuffer.byteLength < size) scratchBuffer = new Uint8Array(Math.max(size, scratchBuffer.byteLength * 2));
+  return scratchBuffer;
 }
 
 /**

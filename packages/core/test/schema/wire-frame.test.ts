@@ -13,6 +13,7 @@ import {
   readWireValue,
   type Envelope,
 } from '../../src/index.js';
+import { float32WithHeadroom } from '../../src/schema/frame-headroom.js';
 
 const utf8 = new TextEncoder();
 
@@ -62,6 +63,41 @@ describe('binary wire frame', () => {
     expect(batch.rows).toBe(32);
     expect(batch.ids).toEqual(['a', 'b']);
     expect(bytesOf(batch.x)).toEqual(bytesOf(x));
+  });
+
+  it('writes the frame of an encodeBatch payload in the room kept in front of its copy, once', () => {
+    const x = Float32Array.from({ length: 32 * 64 }, (_, i) => i / 7);
+    const ids = Array.from({ length: 32 }, (_, i) => `item-${i}-${'é'.repeat(150)}`);
+    const sent = createEnvelope('dissonance.batch', encodeBatch({ x, rows: 32, ids }, 64), {
+      traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+    });
+    const copy = (sent.payload as { x: Float32Array }).x;
+    const first = encodeWireFrame(sent);
+    // The same memory as the payload's copy: no allocation, no copy of the features.
+    expect(first.buffer).toBe(copy.buffer);
+    expect(first.byteOffset + first.byteLength).toBe(copy.byteOffset + copy.byteLength);
+    const before = [...first];
+    // A second frame of the same values cannot reuse the room (the first may still be on its way): a fresh one.
+    const second = encodeWireFrame({ ...sent, attempt: 2 } as Envelope);
+    expect(second.buffer).not.toBe(copy.buffer);
+    expect([...first]).toEqual(before);
+    for (const frame of [first, second]) {
+      const batch = decodeBatch(decodeWireFrame(frame).payload);
+      expect(batch.ids).toEqual(ids);
+      expect(bytesOf(batch.x)).toEqual(bytesOf(x));
+    }
+    expect(decodeWireFrame(second).attempt).toBe(2);
+  });
+
+  it('falls back to a fresh frame when the header does not fit the room, or the copy is not encodeBatch\'s', () => {
+    const x = Float32Array.of(1, 2, 3);
+    const tight = createEnvelope('t'.repeat(200), { x: float32WithHeadroom(x, 16) }, { tracestate: 'k=v'.repeat(100) });
+    const cloned = createEnvelope('t', structuredClone(encodeBatch({ x, rows: 1 }, 3)));
+    for (const sent of [tight, cloned]) {
+      const frame = encodeWireFrame(sent);
+      expect(frame.buffer).not.toBe((sent.payload as { x: Float32Array }).x.buffer);
+      expect([...(decodeWireFrame(frame).payload as { x: Float32Array }).x]).toEqual([1, 2, 3]);
+    }
   });
 
   it('decodes into aligned copies, whatever the offset of the received bytes', () => {
