@@ -72,7 +72,8 @@ export { envelopeSchema, parseEnvelope, createEnvelope, envelopeToJson, traceCon
 export type { CreateEnvelopeOptions } from './schema/envelope.js';
 export { BATCH_MESSAGE_TYPE, batchPayloadSchema, encodeBatch, decodeBatch } from './schema/batch-payload.js';
 export type { BatchPayload } from './schema/batch-payload.js';
-export { WIRE_FRAME_MAGIC, encodeWireFrame, decodeWireFrame, readWireValue, isWireFrame } from './schema/wire-frame.js';
+export { WIRE_FRAME_MAGIC, encodeWireFrame, decodeWireFrame, tryDecodeWireFrame, isWireFrame } from './schema/wire-frame.js';
+export type { WireDecoded } from './schema/wire-frame.js';
 export { binariesToBase64 } from './schema/payload-binaries.js';
 export { encodeFloat32, decodeFloat32 } from './util/base64.js';
 export { errorText } from './util/error-text.js';

@@ -1,5 +1,4 @@
-import { DissonanceError, createEnvelope, decodeWireFrame, encodeWireFrame, type Envelope } from '@dissonance/core';
-import { errorText } from './backoff.js';
+import { createEnvelope, encodeWireFrame, tryDecodeWireFrame, type Envelope } from '@dissonance/core';
 
 /** `content-type` of a published message: core's binary wire frame (JSON header + raw float32 bytes). */
 export const WIRE_CONTENT_TYPE = 'application/vnd.dissonance.frame';
@@ -39,11 +38,8 @@ export function encodeEnvelope(envelope: Envelope): Buffer {
  * payload holds the body as text, for the dead letter.
  */
 export function decodeEnvelope(content: Buffer): Decoded {
-  try {
-    return { ok: true, envelope: Object.freeze(decodeWireFrame(content)) };
-  } catch (error) {
-    const reason = error instanceof DissonanceError ? error.message : `E_ENVELOPE: invalid envelope: ${errorText(error)}`;
-    const text = content.subarray(0, MAX_INVALID_BODY * 4).toString('utf8');
-    return { ok: false, error: reason, standIn: createEnvelope(INVALID_MESSAGE_TYPE, { body: text.slice(0, MAX_INVALID_BODY) }) };
-  }
+  const decoded = tryDecodeWireFrame(content);
+  if (decoded.ok) return { ok: true, envelope: Object.freeze(decoded.envelope) };
+  const text = content.subarray(0, MAX_INVALID_BODY * 4).toString('utf8');
+  return { ok: false, error: decoded.error, standIn: createEnvelope(INVALID_MESSAGE_TYPE, { body: text.slice(0, MAX_INVALID_BODY) }) };
 }

@@ -1,4 +1,4 @@
-import { errorText, parseEnvelope, readWireValue, type Delivery, type Envelope, type Subscription } from '@dissonance/core';
+import { tryDecodeWireFrame, type Delivery, type Envelope, type Subscription } from '@dissonance/core';
 import type { Consumer, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import { deadLetterEnvelope } from './dead-letter.js';
 import { NatsDelivery, type SettleHost } from './nats-delivery.js';
@@ -139,9 +139,9 @@ export class NatsSubscription implements Subscription {
   async #handle(msg: JsMsg): Promise<void> {
     try {
       const attempt = msg.info.deliveryCount;
-      const decoded = decode(msg);
+      const decoded = tryDecodeWireFrame(msg.data);
       if (!decoded.ok) {
-        await this.#deadLetter(msg, decoded.raw, decoded.error);
+        await this.#deadLetter(msg, decoded.value, decoded.error);
         return;
       }
       const { maxAttempts } = this.#context.settings;
@@ -172,21 +172,5 @@ export class NatsSubscription implements Subscription {
     } catch {
       msg.nak(DEAD_LETTER_RETRY_MS);
     }
-  }
-}
-
-type Decoded = { ok: true; envelope: Envelope } | { ok: false; raw: unknown; error: string };
-
-function decode(msg: JsMsg): Decoded {
-  let raw: unknown;
-  try {
-    raw = readWireValue(msg.data);
-  } catch (error) {
-    return { ok: false, raw: msg.string(), error: errorText(error) };
-  }
-  try {
-    return { ok: true, envelope: parseEnvelope(raw) };
-  } catch (error) {
-    return { ok: false, raw, error: errorText(error) };
   }
 }

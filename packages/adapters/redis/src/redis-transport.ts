@@ -1,6 +1,5 @@
 import {
   DissonanceError,
-  encodeWireFrame,
   parseEnvelope,
   randomId,
   tracedHandler,
@@ -16,6 +15,7 @@ import { clientName, groupKeys, streamKey } from './keys.js';
 import { checkName, resolveOptions, resolveSubscriber, type RedisTransportOptions, type ResolvedOptions } from './options.js';
 import { createGroups, transportCall } from './redis-commands.js';
 import { StreamSubscriber } from './stream-subscriber.js';
+import { wireBody } from './wire-body.js';
 
 /**
  * A {@link Transport} on Redis Streams (Redis ≥ 6.2).
@@ -70,8 +70,7 @@ export class RedisTransport implements Transport {
   }
 
   async #send(topic: string, envelope: Envelope): Promise<void> {
-    const frame = encodeWireFrame(parseEnvelope(envelope));
-    const body = Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
+    const body = wireBody(parseEnvelope(envelope));
     const { maxLen } = this.#options;
     const trim = maxLen === undefined ? [] : ['MAXLEN', '~', String(maxLen)];
     const key = streamKey(this.#options.prefix, topic);

@@ -2,7 +2,6 @@ import {
   DEAD_LETTER_TYPE,
   DissonanceError,
   createEnvelope,
-  encodeWireFrame,
   errorText,
   randomId,
   traceContextOf,
@@ -18,6 +17,7 @@ import type { ResolvedOptions, SubscriberSettings } from './options.js';
 import { clientIdsNamed, createGroups, isNoGroup, transportCall } from './redis-commands.js';
 import { ACK_SCRIPT, DEAD_LETTER_SCRIPT, MOVE_DUE_SCRIPT, RETRY_SCRIPT } from './scripts.js';
 import { parseClaimReply, parsePendingCounts, parseReadReply, type StreamEntry } from './stream-reply.js';
+import { wireBody } from './wire-body.js';
 
 /** Everything one subscriber needs. */
 export interface SubscriberContext {
@@ -288,7 +288,7 @@ export class StreamSubscriber {
       await this.#deadLetter(entry, envelope, error);
       return;
     }
-    await this.#requeue(entry, frameOf({ ...envelope, attempt: envelope.attempt + 1 }), Math.ceil(delayMs));
+    await this.#requeue(entry, wireBody({ ...envelope, attempt: envelope.attempt + 1 }), Math.ceil(delayMs));
     if (delayMs > 0) this.#sweepAfter(Math.ceil(delayMs));
   }
 
@@ -310,7 +310,7 @@ export class StreamSubscriber {
     await transportCall('dead-letter', () =>
       commands.eval(
         DEAD_LETTER_SCRIPT, 2, entry.stream, keys.deadLetter,
-        settings.group, entry.id, frameOf(deadLetter), this.#isRetry(entry), String(options.maxLen ?? ''),
+        settings.group, entry.id, wireBody(deadLetter), this.#isRetry(entry), String(options.maxLen ?? ''),
       ),
     );
   }
@@ -359,12 +359,6 @@ export class StreamSubscriber {
       await commands.call('XGROUP', 'DELCONSUMER', stream, settings.group, consumer);
     }
   }
-}
-
-/** An envelope as core's binary wire frame, for an `XADD` or a settlement script. */
-function frameOf(envelope: Envelope): Buffer {
-  const frame = encodeWireFrame(envelope);
-  return Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
 }
 
 function heldKey(entry: StreamEntry): string {

@@ -1,11 +1,10 @@
+import { LITTLE_ENDIAN } from '../util/float32-bytes.js';
+
 /**
  * Float32 copies made with room in front for a wire frame's prefix and header, by their ArrayBuffer: the byte
  * offset where the values start. Each room is used once, by the first frame written into it.
  */
 const rooms = new WeakMap<ArrayBufferLike, number>();
-
-/** Whether float32 values are stored little-endian here, as the frame carries them. */
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /** Room kept before the values when the caller names no more: the prefix and a typical envelope header. */
 export const DEFAULT_HEADROOM = 1024;

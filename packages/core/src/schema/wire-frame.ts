@@ -1,5 +1,6 @@
 import { DissonanceError } from '../errors.js';
 import type { Envelope } from '../ports/transport.js';
+import { errorText } from '../util/error-text.js';
 import { float32FromLittleEndian } from '../util/float32-bytes.js';
 import { parseEnvelope } from './envelope.js';
 import { frameInRoom } from './frame-headroom.js';
@@ -27,6 +28,7 @@ function allocate(size: number): Uint8Array {
   return allocUnsafe === undefined ? new Uint8Array(size) : allocUnsafe(size);
 }
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+const lenientUtf8 = new TextDecoder('utf-8');
 
 /**
  * Encodes a validated envelope as a binary wire frame: `00 44 46 01`, the header length (u32 LE), a UTF-8 JSON
@@ -92,10 +94,33 @@ export function decodeWireFrame(body: Uint8Array): Envelope {
   return parseEnvelope(readWireValue(body));
 }
 
+/** What a received body decoded to: the envelope, or why it is unusable and what it held. */
+export type WireDecoded =
+  | { readonly ok: true; readonly envelope: Envelope }
+  | { readonly ok: false; readonly error: string; readonly value: unknown };
+
+/**
+ * {@link decodeWireFrame} that never throws, for transports that dead-letter what they cannot use: the envelope,
+ * or the `E_ENVELOPE` message and what the body held — the decoded value when it got that far, else the body
+ * as text.
+ */
+export function tryDecodeWireFrame(body: Uint8Array): WireDecoded {
+  let value: unknown;
+  try {
+    value = readWireValue(body);
+  } catch (error) {
+    return { ok: false, error: errorText(error), value: lenientUtf8.decode(body) };
+  }
+  try {
+    return { ok: true, envelope: parseEnvelope(value) };
+  } catch (error) {
+    return { ok: false, error: errorText(error), value };
+  }
+}
+
 /**
  * What a body holds before envelope validation: the frame's envelope with its binaries restored, or the
- * parsed JSON. Throws `E_ENVELOPE` when it is neither a well-formed frame nor JSON. Adapters use it to keep
- * what an invalid message held for its dead letter.
+ * parsed JSON. Throws `E_ENVELOPE` when it is neither a well-formed frame nor JSON. (Exported for the tests.)
  */
 export function readWireValue(body: Uint8Array): unknown {
   if (!isWireFrame(body)) return parseJsonBody(body);

@@ -1,7 +1,7 @@
-import { context, INVALID_SPAN_CONTEXT, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
+import { context, INVALID_SPAN_CONTEXT, ROOT_CONTEXT, SpanKind, trace, type Tracer } from '@opentelemetry/api';
 import type { Delivery, Envelope } from '../ports/transport.js';
 import { extractTraceContext, formatTraceContext, type TraceCarrier } from './trace-context.js';
-import { defaultTracer } from './tracer.js';
+import { defaultTracer, settleSpan } from './tracer.js';
 
 /**
  * `messaging.system` of a transport: `rabbitmq` is a semantic-conventions value; `nats`, `redis` and `memory`
@@ -58,7 +58,7 @@ export async function tracedPublish<P>(
   // No SDK and no context to carry: nothing to record or switch to.
   if (carrier === undefined && !span.isRecording()) return publish(envelope);
   const sent = carrier === undefined ? envelope : withCarrier(envelope, carrier);
-  return settle(span, () => context.with(trace.setSpan(parent, span), () => publish(sent)));
+  return settleSpan(span, () => context.with(trace.setSpan(parent, span), () => publish(sent)));
 }
 
 /**
@@ -92,20 +92,8 @@ export function tracedHandler<P>(
       parent,
     );
     if (!span.isRecording() && span.spanContext() === INVALID_SPAN_CONTEXT) return handler(delivery);
-    return settle(span, () => context.with(trace.setSpan(parent, span), () => handler(delivery)));
+    return settleSpan(span, () => context.with(trace.setSpan(parent, span), () => handler(delivery)));
   };
-}
-
-async function settle<T>(span: Span, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (error) {
-    span.recordException(error instanceof Error ? error : String(error));
-    span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
-    throw error;
-  } finally {
-    span.end();
-  }
 }
 
 function withCarrier<P>(envelope: Envelope<P>, carrier: TraceCarrier): Envelope<P> {

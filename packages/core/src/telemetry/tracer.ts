@@ -33,10 +33,11 @@ export function inSpan<T>(
       return Promise.reject(error as Error);
     }
   }
-  return context.with(trace.setSpan(parent, span), () => settle(span, fn));
+  return context.with(trace.setSpan(parent, span), () => settleSpan(span, fn));
 }
 
-async function settle<T>(span: Span, fn: (span: Span) => Promise<T>): Promise<T> {
+/** Runs `fn` in `span`, records a thrown error on it (exception and ERROR status), and ends it. */
+export async function settleSpan<T>(span: Span, fn: (span: Span) => Promise<T>): Promise<T> {
   try {
     return await fn(span);
   } catch (error) {

@@ -1,10 +1,10 @@
+import { LITTLE_ENDIAN } from './float32-bytes.js';
+
 /** Bit pattern every NaN is folded to before hashing, so that all NaNs hash alike. */
 const CANONICAL_NAN = 0x7fc00000;
 /** Bit pattern of `-0`; folded to `+0` (they compare equal). */
 const NEGATIVE_ZERO = 0x80000000;
 
-/** True when the platform stores typed arrays little-endian (all current JS engines do). */
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /**
  * Fast, synchronous 53-bit hash (cyrb53 construction) of `length` values of `x` from `offset`, over their

@@ -1,5 +1,5 @@
-/** Whether this platform stores numbers little-endian (every current JS engine on x86 and ARM). */
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+/** Whether this platform stores typed arrays little-endian (every current JS engine on x86 and ARM). */
+export const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /** The bytes of `values` in little-endian order: a view on a little-endian platform, a copy otherwise. */
 export function float32ToLittleEndian(values: Float32Array): Uint8Array {

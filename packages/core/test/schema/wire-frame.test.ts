@@ -10,10 +10,10 @@ import {
   envelopeToJson,
   isDissonanceError,
   isWireFrame,
-  readWireValue,
   type Envelope,
 } from '../../src/index.js';
 import { float32WithHeadroom } from '../../src/schema/frame-headroom.js';
+import { readWireValue } from '../../src/schema/wire-frame.js';
 
 const utf8 = new TextEncoder();
 

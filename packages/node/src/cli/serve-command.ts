@@ -21,7 +21,7 @@ Trains a proposer and a critic on a data set (as the demo does), registers the p
 file registry and serves the HTTP API (docs/http-api.md) until interrupted.
 
 Options:
-  --port N               port (default 8080; 0: any free port)
+  --port N               port (default 8080; 0: a free port the OS picks)
   --host H               interface (default 127.0.0.1)
   --dataset NAME         ${DEMO_DATASETS.join(' | ')} (default digits)
   --data DIR             directory of <dataset>.csv (default: the repository's examples/data)

@@ -16,7 +16,7 @@ import {
 
 type Json = Record<string, unknown>;
 
-const schema = (s: z.ZodType, io: 'input' | 'output'): Json => z.toJSONSchema(s, { io, unrepresentable: 'any' }) as Json;
+const schema = (s: z.ZodType, io: 'input' | 'output'): Json => z.toJSONSchema(s, { io }) as Json;
 
 const errors = (statuses: readonly number[]): Json =>
   Object.fromEntries(
