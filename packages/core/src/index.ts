@@ -74,6 +74,7 @@ export { BATCH_MESSAGE_TYPE, batchPayloadSchema, encodeBatch, decodeBatch } from
 export type { BatchPayload } from './schema/batch-payload.js';
 export { WIRE_FRAME_MAGIC, encodeWireFrame, decodeWireFrame, tryDecodeWireFrame, isWireFrame } from './schema/wire-frame.js';
 export type { WireDecoded } from './schema/wire-frame.js';
+export type { FrameRoom } from './schema/frame-headroom.js';
 export { binariesToBase64 } from './schema/payload-binaries.js';
 export { encodeFloat32, decodeFloat32 } from './util/base64.js';
 export { errorText } from './util/error-text.js';

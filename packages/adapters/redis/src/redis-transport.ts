@@ -15,7 +15,8 @@ import { clientName, groupKeys, streamKey } from './keys.js';
 import { checkName, resolveOptions, resolveSubscriber, type RedisTransportOptions, type ResolvedOptions } from './options.js';
 import { createGroups, transportCall } from './redis-commands.js';
 import { StreamSubscriber } from './stream-subscriber.js';
-import { wireBody } from './wire-body.js';
+import { xaddEnvelope } from './xadd-command.js';
+import { coalesceWrites } from './write-coalescer.js';
 
 /**
  * A {@link Transport} on Redis Streams (Redis ≥ 6.2).
@@ -49,12 +50,15 @@ export class RedisTransport implements Transport {
   readonly #commands: Redis;
   readonly #id = randomId();
   readonly #subscribers = new Set<StreamSubscriber>();
+  /** `MAXLEN ~ <maxLen>` of every `XADD`, or nothing. */
+  readonly #trim: readonly string[];
   #closed = false;
   #closing: Promise<void> | undefined;
 
   /** Connects in the background; throws `E_INPUT` on bad options. Call {@link RedisTransport.ping} to check reachability. */
   constructor(options: RedisTransportOptions = {}) {
     this.#options = resolveOptions(options);
+    this.#trim = this.#options.maxLen === undefined ? [] : ['MAXLEN', '~', String(this.#options.maxLen)];
     this.#commands = new Redis(this.#options.url, {
       connectionName: clientName(this.#options.prefix, 'commands', this.#id),
     });
@@ -70,11 +74,9 @@ export class RedisTransport implements Transport {
   }
 
   async #send(topic: string, envelope: Envelope): Promise<void> {
-    const body = wireBody(parseEnvelope(envelope));
-    const { maxLen } = this.#options;
-    const trim = maxLen === undefined ? [] : ['MAXLEN', '~', String(maxLen)];
-    const key = streamKey(this.#options.prefix, topic);
-    await transportCall('XADD', () => this.#commands.call('XADD', key, ...trim, '*', 'envelope', body));
+    const command = xaddEnvelope(streamKey(this.#options.prefix, topic), this.#trim, parseEnvelope(envelope));
+    coalesceWrites(this.#commands);
+    await transportCall('XADD', () => this.#commands.sendCommand(command) as Promise<unknown>);
   }
 
   /** Creates the group if needed and starts a subscriber; `E_INPUT` on bad options, `E_TRANSPORT` when Redis fails. */

@@ -113,7 +113,7 @@ export function createEnvelope<P>(type: string, payload: P, options: CreateEnvel
     id: options.id ?? randomId(),
     type,
     attempt: 1,
-    createdAt: new Date(now).toISOString(),
+    createdAt: isoTime(now),
     ...(options.traceparent === undefined ? {} : { traceparent: options.traceparent }),
     ...(options.tracestate === undefined ? {} : { tracestate: options.tracestate }),
     payload,
@@ -122,6 +122,15 @@ export function createEnvelope<P>(type: string, payload: P, options: CreateEnvel
   Object.freeze(envelope);
   validated.add(envelope);
   return envelope;
+}
+
+/** The last time formatted by {@link isoTime}: envelopes made within one millisecond share the string. */
+let lastTime = { ms: Number.NaN, iso: '' };
+
+/** `new Date(ms).toISOString()`, formatted once per millisecond. */
+function isoTime(ms: number): string {
+  if (ms !== lastTime.ms) lastTime = { ms, iso: new Date(ms).toISOString() };
+  return lastTime.iso;
 }
 
 /**

@@ -3,7 +3,7 @@ import type { Envelope } from '../ports/transport.js';
 import { errorText } from '../util/error-text.js';
 import { float32FromLittleEndian } from '../util/float32-bytes.js';
 import { parseEnvelope } from './envelope.js';
-import { frameInRoom } from './frame-headroom.js';
+import { NO_ROOM, frameInRoom, type FrameRoom } from './frame-headroom.js';
 import { MAX_PAYLOAD_DEPTH, extractBinaries, type BinaryKind } from './payload-binaries.js';
 
 /**
@@ -40,10 +40,15 @@ const lenientUtf8 = new TextDecoder('utf-8');
  * returned as a view of the same memory (no allocation, no copy): do not change an envelope's typed arrays
  * while it is being published.
  *
+ * With `room` the bytes returned are `room.before` free bytes, the frame, then `room.after` free bytes (zeroed
+ * when freshly allocated): a transport writes its protocol's framing there and sends one buffer, without
+ * copying the frame into a command of its own.
+ *
  * Throws `E_ENVELOPE` (field `payload`) when the payload is cyclic, nested deeper than 64, or holds what JSON
- * cannot (a BigInt).
+ * cannot (a BigInt); `E_INPUT` when `room` is not two integers ≥ 0.
  */
-export function encodeWireFrame(envelope: Envelope): Uint8Array {
+export function encodeWireFrame(envelope: Envelope, room: FrameRoom = NO_ROOM): Uint8Array {
+  checkRoom(room);
   const blobs: Uint8Array[] = [];
   const slots: BinarySlot[] = [];
   let header: string;
@@ -63,18 +68,32 @@ export function encodeWireFrame(envelope: Envelope): Uint8Array {
   new DataView(scratch.buffer, scratch.byteOffset, PREFIX_BYTES).setUint32(4, written, true);
   const prefix = scratch.subarray(0, PREFIX_BYTES + written);
   // A single float32 copy made by encodeBatch has room for the prefix in front of it: the frame is written there.
-  const inPlace = blobs.length === 1 ? frameInRoom(blobs[0]!, prefix) : undefined;
+  const inPlace = blobs.length === 1 ? frameInRoom(blobs[0]!, prefix, room) : undefined;
   if (inPlace !== undefined) return inPlace;
-  let size = prefix.byteLength;
+  let size = room.before + prefix.byteLength + room.after;
   for (const blob of blobs) size += blob.byteLength;
   const frame = allocate(size);
-  frame.set(prefix, 0);
-  let at = prefix.byteLength;
+  frame.fill(0, 0, room.before);
+  frame.set(prefix, room.before);
+  let at = room.before + prefix.byteLength;
   for (const blob of blobs) {
     frame.set(blob, at);
     at += blob.byteLength;
   }
+  frame.fill(0, at);
   return frame;
+}
+
+function checkRoom(room: FrameRoom): void {
+  if (room === NO_ROOM) return;
+  for (const side of ['before', 'after'] as const) {
+    const bytes: unknown = room[side];
+    if (typeof bytes !== 'number' || !Number.isSafeInteger(bytes) || bytes < 0) {
+      throw new DissonanceError('E_INPUT', `frame room ${side} must be an integer ≥ 0, got ${String(bytes)}`, {
+        details: { field: side },
+      });
+    }
+  }
 }
 
 /** A module-wide scratch buffer of at least `size` bytes (encoding is synchronous: one user at a time). */

@@ -100,6 +100,53 @@ describe('binary wire frame', () => {
     }
   });
 
+  it('leaves the free bytes a transport asks for around the frame, in place and in a fresh frame alike', () => {
+    const x = Float32Array.of(1, -0, Number.NaN, 3.5);
+    const room = { before: 40, after: 2 };
+    const inPlace = createEnvelope('t', encodeBatch({ x, rows: 1 }, 4));
+    const fresh = createEnvelope('t', { rows: 1, width: 4, x: Float32Array.from(x) });
+    for (const sent of [inPlace, fresh]) {
+      const plain = encodeWireFrame({ ...sent } as Envelope);
+      const roomy = encodeWireFrame(sent, room);
+      expect(roomy.byteLength).toBe(room.before + plain.byteLength + room.after);
+      expect([...roomy.subarray(room.before, roomy.byteLength - room.after)]).toEqual([...plain]);
+      expect(bytesOf(decodeBatch(decodeWireFrame(roomy.subarray(room.before, -room.after)).payload).x)).toEqual(bytesOf(x));
+    }
+    // In place: the room is the copy's own memory, around its values; fresh: the free bytes are zeroed.
+    const payload = encodeBatch({ x, rows: 1 }, 4);
+    expect(encodeWireFrame(createEnvelope('t', payload), room).buffer).toBe((payload.x as Float32Array).buffer);
+    const second = encodeWireFrame(fresh, room);
+    expect([...second.subarray(0, room.before), ...second.subarray(-room.after)].every((byte) => byte === 0)).toBe(true);
+  });
+
+  it('falls back to a fresh frame when the room asked for does not fit around encodeBatch\'s copy', () => {
+    const x = Float32Array.of(1, 2);
+    const payload = encodeBatch({ x, rows: 1 }, 2);
+    const frame = encodeWireFrame(createEnvelope('t', payload), { before: 0, after: 4096 });
+    expect(frame.buffer).not.toBe((payload.x as Float32Array).buffer);
+    // The room was not used up by the failed attempt: the next frame is still written in place.
+    expect(encodeWireFrame(createEnvelope('t', payload)).buffer).toBe((payload.x as Float32Array).buffer);
+  });
+
+  it('refuses a room that is not two integers ≥ 0 with E_INPUT', () => {
+    const sent = createEnvelope('t', { n: 1 });
+    for (const room of [{ before: -1, after: 0 }, { before: 0, after: 1.5 }, { before: Number.NaN, after: 0 }]) {
+      expect(() => encodeWireFrame(sent, room)).toThrowError(expect.objectContaining({ code: 'E_INPUT' }) as Error);
+    }
+  });
+
+  it('zeroes the room of encodeBatch\'s copy, so no earlier memory shows through its buffer', () => {
+    const x = Float32Array.from({ length: 64 }, (_, i) => i + 1);
+    for (let round = 0; round < 50; round++) {
+      const copy = encodeBatch({ x, rows: 1 }, 64).x as Float32Array;
+      const all = new Uint8Array(copy.buffer);
+      const values = new Uint8Array(copy.buffer, copy.byteOffset, copy.byteLength);
+      expect(all.subarray(0, copy.byteOffset).every((byte) => byte === 0)).toBe(true);
+      expect(all.subarray(copy.byteOffset + copy.byteLength).every((byte) => byte === 0)).toBe(true);
+      expect([...values]).toEqual(bytesOf(x));
+    }
+  });
+
   it('decodes into aligned copies, whatever the offset of the received bytes', () => {
     const sent = createEnvelope('t', { x: Float32Array.of(1, 2, 3), raw: Uint8Array.of(9, 8) });
     const frame = encodeWireFrame(sent);
