@@ -150,7 +150,9 @@ export class NatsSubscription implements Subscription {
         await this.#deadLetter(msg, decoded.envelope, `delivered ${attempt} times without settling (maxAttempts ${maxAttempts})`);
         return;
       }
-      const delivery = new NatsDelivery(msg, { ...decoded.envelope, attempt }, this.#settleHost);
+      // The server's delivery count is the attempt (the envelope says 1 unless it was published as a retry).
+      const envelope = attempt === decoded.envelope.attempt ? decoded.envelope : { ...decoded.envelope, attempt };
+      const delivery = new NatsDelivery(msg, envelope, this.#settleHost);
       try {
         await this.#handler(delivery);
       } catch (error) {

@@ -1,5 +1,4 @@
 import { LITTLE_ENDIAN } from '../util/float32-bytes.js';
-import { uninitializedBuffer } from '../util/uninitialized-buffer.js';
 
 /**
  * Float32 copies made with room around them for a wire frame, by their ArrayBuffer: where the values start and
@@ -37,11 +36,7 @@ export const NO_ROOM: FrameRoom = Object.freeze({ before: 0, after: 0 });
 export function float32WithHeadroom(values: Float32Array, headroom = DEFAULT_HEADROOM): Float32Array<ArrayBuffer> {
   const start = Math.ceil(headroom / 8) * 8;
   const end = start + values.byteLength;
-  const buffer = uninitializedBuffer(end + TAILROOM);
-  // The values are overwritten below; the room is zeroed, so no earlier memory shows through `copy.buffer`.
-  new Uint8Array(buffer, 0, start).fill(0);
-  new Uint8Array(buffer, end, TAILROOM).fill(0);
-  const copy = new Float32Array(buffer, start, values.length);
+  const copy = new Float32Array(new ArrayBuffer(end + TAILROOM), start, values.length);
   copy.set(values);
   if (LITTLE_ENDIAN) rooms.set(copy.buffer, { start, end });
   return copy;

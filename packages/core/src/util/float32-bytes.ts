@@ -1,5 +1,3 @@
-import { uninitializedBuffer } from './uninitialized-buffer.js';
-
 /** Whether this platform stores typed arrays little-endian (every current JS engine on x86 and ARM). */
 export const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
@@ -19,8 +17,7 @@ export function float32ToLittleEndian(values: Float32Array): Uint8Array {
 export function float32FromLittleEndian(bytes: Uint8Array, copy = false): Float32Array {
   if (LITTLE_ENDIAN) {
     if (!copy && bytes.byteOffset % 4 === 0) return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
-    // Every byte is overwritten: no need for the zero fill of `new Float32Array`.
-    const values = new Float32Array(uninitializedBuffer(bytes.length));
+    const values = new Float32Array(bytes.length / 4);
     new Uint8Array(values.buffer).set(bytes);
     return values;
   }
