@@ -1,3 +1,4 @@
+import { coalesceWrites } from './write-coalescer.js';
 import type { Options } from 'amqplib';
 import { DissonanceError, type Envelope } from '@dissonance/core';
 import { delay, errorText } from './backoff.js';
@@ -70,6 +71,7 @@ export function publishConfirmed(session: Session, exchange: string, routingKey:
         if (error === null || error === undefined) resolve();
         else reject(error instanceof Error ? error : new Error(`broker refused the message: ${errorText(error)}`));
       });
+      coalesceWrites(session.model.connection);
     } catch (error) {
       reject(error instanceof Error ? error : new Error(errorText(error)));
     }

@@ -1,3 +1,4 @@
+import { coalesceWrites } from './write-coalescer.js';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import {
   DEAD_LETTER_TYPE,
@@ -209,6 +210,7 @@ export class AmqpSubscription implements Subscription {
     }
     try {
       channel.ack(message);
+      coalesceWrites(channel.connection);
     } catch {
       // The channel is gone: the broker redelivers the message (at-least-once).
     }
