@@ -10,14 +10,11 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import type { Transport } from '../../packages/core/src/index.js';
 import { makeWorkload } from './batch-data.js';
-import { cleanUp, openTransport } from './brokers.js';
-import { uniqueName, type Hop } from './hop.js';
-import { rawAmqpHop } from './raw-amqp.js';
-import { rawNatsHop } from './raw-nats.js';
-import { rawRedisHop } from './raw-redis.js';
-import { sdkHop, type HopSettings } from './sdk-hop.js';
+import { cleanUp } from './brokers.js';
+import { uniqueName } from './hop.js';
+import type { HopSettings } from './sdk-hop.js';
+import { SIDE_NAMES, openSide, type Side } from './sides.js';
 
 type Broker = 'amqp' | 'nats' | 'redis';
 const BROKER_PROCESS: Record<Broker, string> = { amqp: 'beam.smp', nats: 'nats-server', redis: 'redis-server' };
@@ -33,19 +30,6 @@ const messages = Number(messagesArg);
 
 const settings: HopSettings = { workload: makeWorkload(32, 64), prefetch: 64, window: 64, timeoutMs: 120_000 };
 const prefix = uniqueName();
-const transports: Transport[] = [];
-
-async function openHop(): Promise<Hop> {
-  if (side === 'raw') {
-    if (broker === 'redis') return rawRedisHop(`${prefix}:raw`, 'raw', settings);
-    if (broker === 'nats') return rawNatsHop(`${prefix}_raw`, `${prefix}.raw`, 'raw', settings);
-    return rawAmqpHop(`${prefix}.raw`, `${prefix}.raw.g`, settings);
-  }
-  const publisher = await openTransport(broker, prefix);
-  const consumer = await openTransport(broker, prefix);
-  transports.push(publisher, consumer);
-  return sdkHop(publisher, consumer, 'hop', 'g', settings, side === 'sdk' ? 'full' : 'transport');
-}
 
 /** CPU milliseconds the broker's processes have used so far. */
 function brokerCpuMs(pids: readonly string[]): number {
@@ -62,7 +46,7 @@ function brokerCpuMs(pids: readonly string[]): number {
 }
 
 const pids = execFileSync('pgrep', ['-f', BROKER_PROCESS[broker]]).toString().trim().split('\n');
-const hop = await openHop();
+const hop = await openSide(broker, side as Side, prefix, settings);
 try {
   await hop.run(500);
   for (let r = 0; r < runs; r++) {
@@ -80,6 +64,6 @@ try {
   }
 } finally {
   await hop.close();
-  for (const transport of transports) await transport.close();
-  await cleanUp(broker, prefix, { queues: [`${prefix}.hop.g`, `${prefix}.raw.g`], exchanges: [`${prefix}.hop`, `${prefix}.raw`] }).catch(() => undefined);
+  const name = SIDE_NAMES[side as Side];
+  await cleanUp(broker, prefix, { queues: [`${prefix}.${name}.g`], exchanges: [`${prefix}.${name}`] }).catch(() => undefined);
 }

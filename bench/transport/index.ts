@@ -13,8 +13,11 @@
  *    the SDK transport only (payload encoded ahead of time, not decoded); a raw client loop (amqplib /
  *    @nats-io/jetstream / ioredis) with the same durability, prefetch and window that ships the float32 bytes as
  *    they are; and the same raw loop carrying ready-made SDK wire frames (the broker's cost of the bigger
- *    body). Publisher and consumer use separate connections. One warm-up run, then `repeats` timed runs of
- *    `messages` per side; a run is timed from the first publish to the last ack. Median items/s, and SDK/raw
+ *    body). Each side runs in a child process of its own (`side-worker.ts`: its own heap, JIT state and
+ *    connections, as a service using either would; in one process the sides' code paths and garbage mix), and
+ *    the parent times each run. Publisher and consumer use separate connections. One warm-up run, then
+ *    `repeats` timed runs of `messages` per side; a run is timed from the first publish to the last ack. Median
+ *    items/s, and SDK/raw
  *    (target ≥ 0.8) as the median of the per-round ratios (each round runs every side once, seconds apart).
  *    Between runs (untimed) the Redis streams and JetStream streams are emptied of the consumed messages.
  *    `memory` (the in-process MemoryTransport) is a reference without raw sides.
@@ -27,17 +30,18 @@
  * `--json` prints one JSON document on stdout (progress goes to stderr).
  */
 import { availableParallelism, cpus, totalmem } from 'node:os';
-import { MemoryTransport, type Transport } from '../../packages/core/src/index.js';
+import { MemoryTransport } from '../../packages/core/src/index.js';
 import { parseArgs, type Broker } from './args.js';
-import { makeWorkload, type RawBody } from './batch-data.js';
-import { cleanUp, openTransport, serverVersion, trimConsumed } from './brokers.js';
+import { makeWorkload } from './batch-data.js';
+import { cleanUp, serverVersion, trimConsumed } from './brokers.js';
 import { codecCosts } from './codec-cost.js';
 import { uniqueName, type Hop } from './hop.js';
 import { pipelineAmqpNames, startPipeline } from './pipeline.js';
-import { rawAmqpHop } from './raw-amqp.js';
-import { rawNatsHop } from './raw-nats.js';
-import { rawRedisHop } from './raw-redis.js';
-import { sdkHop, type HopSettings } from './sdk-hop.js';
+import type { HopSettings } from './sdk-hop.js';
+import { SIDE_NAMES, openSide, spawnSide, type Side } from './sides.js';
+
+/** The sides of a broker's hop, in the order of the results. */
+const SIDES: readonly Side[] = ['sdk', 'transport', 'raw', 'raw-envelope'];
 
 const TARGET = 0.8;
 
@@ -128,19 +132,6 @@ async function measureHops(hops: readonly Hop[], between: () => Promise<void>): 
   return runs.map(rate);
 }
 
-/** A raw client hop on its own queue, stream or key `raw` / `raw-json` under `prefix`. */
-async function rawHop(broker: Exclude<Broker, 'memory'>, prefix: string, body: RawBody): Promise<Hop> {
-  const name = body === 'float32' ? 'raw' : 'raw-json';
-  switch (broker) {
-    case 'amqp':
-      return rawAmqpHop(`${prefix}.${name}`, `${prefix}.${name}.g`, settings, body);
-    case 'nats':
-      return rawNatsHop(`${prefix}_${name}`, `${prefix}.${name}`, name, settings, body);
-    case 'redis':
-      return rawRedisHop(`${prefix}:${name}`, name, settings, body);
-  }
-}
-
 async function measureBroker(broker: Broker): Promise<BrokerResult> {
   let server: string;
   try {
@@ -150,24 +141,22 @@ async function measureBroker(broker: Broker): Promise<BrokerResult> {
   }
   const prefix = uniqueName();
   const amqpNames = pipelineAmqpNames(prefix);
-  for (const name of ['hop', 'hop-t', 'raw', 'raw-json']) {
+  for (const name of Object.values(SIDE_NAMES)) {
     amqpNames.exchanges.push(`${prefix}.${name}`);
     amqpNames.queues.push(`${prefix}.${name}.g`);
   }
   const shared = broker === 'memory' ? new MemoryTransport() : undefined;
-  const transports: Transport[] = [];
   const hops: Hop[] = [];
   try {
-    const publisher = await openTransport(broker, prefix, shared);
-    transports.push(publisher);
-    const consumer = await openTransport(broker, prefix, shared);
-    if (consumer !== publisher) transports.push(consumer);
-    hops.push(await sdkHop(publisher, consumer, 'hop', 'g', settings, 'full'));
-    hops.push(await sdkHop(publisher, consumer, 'hop-t', 'g', settings, 'transport'));
-    if (broker !== 'memory') hops.push(await rawHop(broker, prefix, 'float32'), await rawHop(broker, prefix, 'envelope'));
+    if (broker === 'memory') {
+      for (const side of ['sdk', 'transport'] as const) hops.push(await openSide(broker, side, prefix, settings, shared));
+    } else {
+      // Each side in a process of its own, started together.
+      hops.push(...(await Promise.all(SIDES.map((side) => spawnSide(broker, side, prefix, settings)))));
+    }
     const [sdk, sdkTransport, raw, rawEnvelope] = (await measureHops(hops, () => trimConsumed(broker, prefix))) as [Rate, Rate, Rate | undefined, Rate | undefined];
     for (const hop of hops.splice(0)) await hop.close();
-    for (const transport of transports.splice(0)) await transport.close();
+    await shared?.close();
     const hop = {
       sdk,
       sdkTransport,
@@ -212,7 +201,7 @@ async function measureBroker(broker: Broker): Promise<BrokerResult> {
     return { broker, server, error: error instanceof Error ? (error.stack ?? error.message) : String(error) };
   } finally {
     for (const hop of hops) await hop.close().catch(() => undefined);
-    for (const transport of transports) await transport.close().catch(() => undefined);
+    await shared?.close().catch(() => undefined);
     await cleanUp(broker, prefix, amqpNames).catch((error: unknown) => log(`  ${broker}: clean-up of ${prefix} failed: ${String(error)}`));
   }
 }

@@ -1,4 +1,3 @@
-import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { MemoryTransport, type Subscription, type Transport } from '../../packages/core/src/index.js';
 import type { Broker } from './args.js';
@@ -7,6 +6,7 @@ import { openTransport } from './brokers.js';
 import { Arrivals, publishWindowed } from './hop.js';
 import { INPUT_OF, PIPE, startSink, startStage, type Role } from './stage.js';
 import type { FromStage, StageConfig, ToStage } from './stage-worker.js';
+import { WorkerProcess } from './worker-process.js';
 
 const WORKER = fileURLToPath(new URL('./stage-worker.ts', import.meta.url));
 const ROLES: readonly Role[] = ['stage-a', 'stage-b', 'sink'];
@@ -45,7 +45,9 @@ export async function startPipeline(broker: Broker, prefix: string, settings: Pi
   const publishAll = (messages: number): Promise<void> =>
     publishWindowed(messages, settings.window, (i) => source.publish(PIPE.in, sdkEnvelope(settings.workload, i)));
   if (broker === 'memory') return inProcess(source, settings, publishAll);
-  const children = await Promise.all(ROLES.map((role) => StageProcess.start({ broker, role, prefix, ...shape(settings) })));
+  const children = await Promise.all(
+    ROLES.map((role) => WorkerProcess.start<ToStage, FromStage>(WORKER, role, { broker, role, prefix, ...shape(settings) } satisfies StageConfig)),
+  );
   const sink = children[2]!;
   return {
     where: '3 child processes',
@@ -84,80 +86,3 @@ async function inProcess(transport: Transport, settings: PipelineSettings, publi
 }
 
 /** A forked stage process and its IPC messages. */
-class StageProcess {
-  readonly #child: ChildProcess;
-  readonly #role: Role;
-  #waiter: { type: FromStage['type']; resolve: () => void; reject: (error: Error) => void } | undefined;
-  #exited = false;
-
-  private constructor(child: ChildProcess, role: Role) {
-    this.#child = child;
-    this.#role = role;
-    child.on('message', (message: FromStage) => {
-      const waiter = this.#waiter;
-      if (message.type === 'error') {
-        this.#waiter = undefined;
-        if (waiter === undefined) console.error(`bench: ${role}: ${message.message}`);
-        else waiter.reject(new Error(`bench: ${role}: ${message.message}`));
-      } else if (waiter?.type === message.type) {
-        this.#waiter = undefined;
-        waiter.resolve();
-      }
-    });
-    child.on('exit', (code) => {
-      this.#exited = true;
-      const waiter = this.#waiter;
-      this.#waiter = undefined;
-      if (waiter?.type === 'stopped') waiter.resolve();
-      else waiter?.reject(new Error(`bench: ${role} process exited (code ${String(code)})`));
-    });
-  }
-
-  /** Forks the process and waits until it has subscribed. */
-  static async start(config: StageConfig): Promise<StageProcess> {
-    const child = fork(WORKER, [JSON.stringify(config)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    const stage = new StageProcess(child, config.role);
-    await stage.next('ready', 60_000);
-    return stage;
-  }
-
-  /** Sends `message` and waits for the answer `type`. */
-  request(message: ToStage, type: FromStage['type']): Promise<void> {
-    const answer = this.next(type, 10_000);
-    this.#child.send(message);
-    return answer;
-  }
-
-  /** Resolves on the next message of `type`; rejects on an `error` message, an exit or after `timeoutMs`. */
-  next(type: FromStage['type'], timeoutMs: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#waiter = undefined;
-        reject(new Error(`bench: ${this.#role} sent no ${type} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.#waiter = {
-        type,
-        resolve: () => {
-          clearTimeout(timer);
-          resolve();
-        },
-        reject: (error) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      };
-    });
-  }
-
-  /** Asks the process to close its transport and waits for it to exit (kills it after 15 s). */
-  async stop(): Promise<void> {
-    if (this.#exited) return;
-    const exited = this.next('stopped', 15_000);
-    this.#child.send({ type: 'stop' } satisfies ToStage);
-    try {
-      await exited;
-    } catch {
-      this.#child.kill('SIGKILL');
-    }
-  }
-}

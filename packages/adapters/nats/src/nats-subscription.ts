@@ -18,6 +18,8 @@ export interface SubscriptionContext {
   readonly ackWaitMs: number;
   /** The transport's publish (validated, deduplicated, retried). */
   publish(topic: string, envelope: Envelope): Promise<void>;
+  /** Holds the connection's writes back until the loop's check phase (see `coalesceWrites`). */
+  coalesceWrites(): void;
   /** Called once the subscription has closed. */
   closed(subscription: NatsSubscription): void;
 }
@@ -49,7 +51,10 @@ export class NatsSubscription implements Subscription {
     this.#settleHost = {
       maxAttempts: context.settings.maxAttempts,
       deadLetter: (msg, envelope, error) => this.#deadLetter(msg, envelope, error),
-      settled: (msg) => this.#unsettled.delete(msg),
+      settled: (msg) => {
+        this.#unsettled.delete(msg);
+        context.coalesceWrites();
+      },
     };
     this.#heartbeat = setInterval(() => {
       for (const msg of this.#unsettled) msg.working();

@@ -13,6 +13,7 @@ import {
 } from '@dissonance/core';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { coalesceWrites } from './write-coalescer.js';
 import { checkName, durableNameOf, streamNameOf, subjectOf } from './names.js';
 import { NatsSubscription } from './nats-subscription.js';
 import { resolveOptions, resolveSubscribeOptions, type NatsTransportOptions, type ResolvedOptions } from './options.js';
@@ -104,7 +105,9 @@ export class NatsTransport implements Transport {
       try {
         await this.#stream(topic);
         const timeout = Math.max(250, Math.min(PUBLISH_REQUEST_MS, deadline - Date.now()));
-        await this.#js.publish(subject, data, { msgID: valid.id, timeout });
+        const published = this.#js.publish(subject, data, { msgID: valid.id, timeout });
+        coalesceWrites(this.#connection);
+        await published;
         return;
       } catch (error) {
         this.#streams.delete(topic);
@@ -151,6 +154,7 @@ export class NatsTransport implements Transport {
         settings,
         ackWaitMs: this.#options.ackWaitMs,
         publish: (to, envelope) => this.publish(to, envelope),
+        coalesceWrites: () => coalesceWrites(this.#connection),
         closed: (sub) => this.#subscriptions.delete(sub),
       },
       tracedHandler({ system: 'nats', destination: topic, group: settings.group }, (delivery) => handler(delivery as Delivery<P>)),
