@@ -4,28 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { exclusiveLock } from '../../../../test/support/exclusive-lock.js';
 import { coalesceWrites } from '../src/write-coalescer.js';
 import { BROKER_URL, RABBITMQ_DISRUPTION_LOCK } from './broker.js';
-
-type CountedSocket = {
-  cork?: unknown;
-  _write: (...args: unknown[]) => void;
-  _writev: (...args: unknown[]) => void;
-};
-
-/** Counts the socket's `write` and `writev` system-call paths from now on. */
-function countWrites(socket: CountedSocket): { write: number; writev: number } {
-  const counts = { write: 0, writev: 0 };
-  const write = socket._write.bind(socket);
-  const writev = socket._writev.bind(socket);
-  socket._write = (...args) => {
-    counts.write++;
-    write(...args);
-  };
-  socket._writev = (...args) => {
-    counts.writev++;
-    writev(...args);
-  };
-  return counts;
-}
+import { countWrites, type CountedSocket } from '../../../../test/support/count-writes.js';
 
 describe('coalesceWrites (AMQP)', () => {
   it('sends the frames of a burst of publishes in one writev instead of one write per frame, losing none', async () => {

@@ -4,28 +4,7 @@ import { exclusiveLock } from '../../../../test/support/exclusive-lock.js';
 import { coalesceWrites } from '../src/write-coalescer.js';
 import { SERVERS, uniquePrefix } from './nats-fixture.js';
 import { NATS_DISRUPTION_LOCK } from './nats-server-control.js';
-
-type CountedSocket = {
-  cork?: unknown;
-  _write: (...args: unknown[]) => void;
-  _writev: (...args: unknown[]) => void;
-};
-
-/** Counts the socket's `write` and `writev` system-call paths from now on. */
-function countWrites(socket: CountedSocket): { write: number; writev: number } {
-  const counts = { write: 0, writev: 0 };
-  const write = socket._write.bind(socket);
-  const writev = socket._writev.bind(socket);
-  socket._write = (...args) => {
-    counts.write++;
-    write(...args);
-  };
-  socket._writev = (...args) => {
-    counts.writev++;
-    writev(...args);
-  };
-  return counts;
-}
+import { countWrites, type CountedSocket } from '../../../../test/support/count-writes.js';
 
 /** Publishes `count` messages, each in its own turn of the event loop (as replies arriving one by one do). */
 async function publishApart(nc: NatsConnection, subject: string, count: number, coalesce: boolean): Promise<void> {

@@ -1,28 +1,7 @@
-import type { Socket } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { coalesceWrites } from '../src/write-coalescer.js';
 import { adminClient, deletePrefix, uniquePrefix } from './redis-env.js';
-
-type CountedSocket = Socket & {
-  _write: (...args: unknown[]) => void;
-  _writev: (...args: unknown[]) => void;
-};
-
-/** Counts the socket's `write` and `writev` system-call paths from now on. */
-function countWrites(socket: CountedSocket): { write: number; writev: number } {
-  const counts = { write: 0, writev: 0 };
-  const write = socket._write.bind(socket);
-  const writev = socket._writev.bind(socket);
-  socket._write = (...args) => {
-    counts.write++;
-    write(...args);
-  };
-  socket._writev = (...args) => {
-    counts.writev++;
-    writev(...args);
-  };
-  return counts;
-}
+import { countWrites, type CountedSocket } from '../../../../test/support/count-writes.js';
 
 describe('coalesceWrites', () => {
   const prefix = uniquePrefix();
