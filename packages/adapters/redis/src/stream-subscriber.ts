@@ -54,7 +54,8 @@ export class StreamSubscriber {
   readonly #buffer: StreamEntry[] = [];
   /** `stream id` of every entry in flight or buffered. */
   readonly #held = new Map<string, StreamEntry>();
-  readonly #running = new Set<Promise<void>>();
+  /** Entries being processed, and the processing of each (awaited by close). */
+  readonly #running = new Map<StreamEntry, Promise<void>>();
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   readonly #tickMs: number;
   readonly #sweepMs: number;
@@ -216,16 +217,23 @@ export class StreamSubscriber {
 
   #deliver(entry: StreamEntry): void {
     this.#inFlight++;
-    const run: Promise<void> = this.#process(entry)
-      .catch(() => undefined)
-      .finally(() => {
-        this.#inFlight--;
-        this.#held.delete(heldKey(entry));
-        this.#running.delete(run);
-        this.#signal();
-        this.#pump();
-      });
-    this.#running.add(run);
+    // #processAndRelease awaits before it finishes, so the entry is in #running before it is taken out.
+    this.#running.set(entry, this.#processAndRelease(entry));
+  }
+
+  /** Processes `entry` (never rejects), then frees its slot and reads or delivers more. */
+  async #processAndRelease(entry: StreamEntry): Promise<void> {
+    try {
+      await this.#process(entry);
+    } catch {
+      // #process settles every failure itself; nothing can be done with one that escapes it.
+    } finally {
+      this.#inFlight--;
+      this.#held.delete(heldKey(entry));
+      this.#running.delete(entry);
+      this.#signal();
+      this.#pump();
+    }
   }
 
   async #process(entry: StreamEntry): Promise<void> {
@@ -337,7 +345,7 @@ export class StreamSubscriber {
     const timeout = deadline(options.blockMs + 2000);
     await Promise.race([this.#loop, timeout.promise]);
     timeout.cancel();
-    await Promise.all([...this.#running]);
+    await Promise.all([...this.#running.values()]);
     // Entries read but never handed out go back to the group (its retry stream) with their attempt unchanged.
     for (const entry of this.#buffer.splice(0)) {
       this.#held.delete(heldKey(entry));

@@ -1,4 +1,4 @@
-import { encodeWireFrame, type Envelope } from '@dissonance/core';
+import { encodeWireFrame, type Envelope, type FrameRoom } from '@dissonance/core';
 import { Command } from 'ioredis';
 
 /** Bytes of `$<length>\r\n` for a length of up to 10 digits, the most a frame's length needs. */
@@ -23,6 +23,34 @@ class EncodedCommand extends Command {
   }
 }
 
+/** What every `XADD` of one stream key (and trim) starts with: its arguments, RESP head and frame room. */
+interface XaddHead {
+  readonly args: readonly string[];
+  /** The RESP of everything before the frame's own length line, and its UTF-8 length. */
+  readonly head: string;
+  readonly headBytes: number;
+  readonly room: FrameRoom;
+}
+
+/** Heads by key and trim; a transport writes to few streams, the cap only bounds a misuse. */
+const heads = new Map<string, XaddHead>();
+const MAX_HEADS = 1024;
+
+function headOf(key: string, trim: readonly string[]): XaddHead {
+  const cacheKey = trim.length === 0 ? key : `${key}\n${trim.join(' ')}`;
+  let cached = heads.get(cacheKey);
+  if (cached === undefined) {
+    const args = [key, ...trim, '*', 'envelope'];
+    let head = `*${args.length + 2}${CRLF}${bulk('XADD')}`;
+    for (const arg of args) head += bulk(arg);
+    const headBytes = Buffer.byteLength(head);
+    cached = { args, head, headBytes, room: { before: headBytes + LENGTH_LINE_MAX, after: CRLF.length } };
+    if (heads.size >= MAX_HEADS) heads.clear();
+    heads.set(cacheKey, cached);
+  }
+  return cached;
+}
+
 /** A bulk string line of RESP: `$<byte length>\r\n<text>\r\n`. */
 function bulk(text: string): string {
   return `$${Buffer.byteLength(text)}${CRLF}${text}${CRLF}`;
@@ -36,17 +64,16 @@ function bulk(text: string): string {
  * `encodeWireFrame` does.
  */
 export function xaddEnvelope(key: string, trim: readonly string[], envelope: Envelope): Command {
-  const args = [key, ...trim, '*', 'envelope'];
-  let head = `*${args.length + 2}${CRLF}${bulk('XADD')}`;
-  for (const arg of args) head += bulk(arg);
-  const before = Buffer.byteLength(head) + LENGTH_LINE_MAX;
-  const room = encodeWireFrame(envelope, { before, after: CRLF.length });
-  const bytes = Buffer.from(room.buffer, room.byteOffset, room.byteLength);
-  const frameEnd = bytes.byteLength - CRLF.length;
-  const frame = bytes.subarray(before, frameEnd);
-  head += `$${frame.byteLength}${CRLF}`;
-  const start = before - Buffer.byteLength(head);
+  const { args, head, headBytes, room } = headOf(key, trim);
+  const framed = encodeWireFrame(envelope, room);
+  const bytes = Buffer.from(framed.buffer, framed.byteOffset, framed.byteLength);
+  const frameEnd = bytes.byteLength - room.after;
+  const frame = bytes.subarray(room.before, frameEnd);
+  const lengthLine = `$${frame.byteLength}${CRLF}`;
+  // The head ends right where the frame starts: the bytes before it in the room are not sent.
+  const start = room.before - lengthLine.length - headBytes;
   bytes.write(head, start, 'utf8');
+  bytes.write(lengthLine, room.before - lengthLine.length, 'latin1');
   bytes.write(CRLF, frameEnd, 'latin1');
   return new EncodedCommand('XADD', [...args, frame], bytes.subarray(start));
 }
