@@ -15,7 +15,8 @@
  *    they are; and the same raw loop carrying ready-made SDK wire frames (the broker's cost of the bigger
  *    body). Each side runs in a child process of its own (`side-worker.ts`: its own heap, JIT state and
  *    connections, as a service using either would; in one process the sides' code paths and garbage mix), and
- *    the parent times each run. Publisher and consumer use separate connections. One warm-up run, then
+ *    the parent times each run; every round starts fresh processes, each warmed up with one untimed run, so
+ *    that no one process decides every round of its side. Publisher and consumer use separate connections.
  *    `repeats` timed runs of `messages` per side; a run is timed from the first publish to the last ack. Median
  *    items/s, and SDK/raw
  *    (target ≥ 0.8) as the median of the per-round ratios (each round runs every side once, seconds apart).
@@ -114,20 +115,33 @@ async function timed(run: (messages: number) => Promise<void>, messages: number)
 const warmUpMessages = (messages: number): number => Math.max(1, Math.ceil(messages / 2));
 
 /**
- * Warm-up, then `repeats` rounds in which each hop runs once (who goes first alternates); items/s per hop.
- * `between` runs after every run, untimed (emptying what the broker keeps of consumed messages).
+ * `repeats` rounds in which each hop runs once (who goes first alternates); items/s per hop. `open` opens the
+ * hops; with `fresh` every round opens (and afterwards closes) its own, so that no one process, with whatever
+ * state it fell into, decides every round of its side; otherwise they are opened once. Freshly opened hops
+ * are warmed up, untimed. `between` runs after every run, untimed (emptying what the broker keeps of consumed
+ * messages).
  */
-async function measureHops(hops: readonly Hop[], between: () => Promise<void>): Promise<Rate[]> {
-  for (const hop of hops) await hop.run(warmUpMessages(args.messages));
-  await between();
-  const runs = hops.map(() => [] as number[]);
-  for (let r = 0; r < args.repeats; r++) {
-    for (let j = 0; j < hops.length; j++) {
-      const i = (j + r) % hops.length;
-      const seconds = await timed((n) => hops[i]!.run(n), args.messages);
-      runs[i]!.push((args.messages * args.rows) / seconds);
-      await between();
+async function measureHops(open: () => Promise<Hop[]>, fresh: boolean, between: () => Promise<void>): Promise<Rate[]> {
+  let hops: Hop[] = [];
+  const runs: number[][] = [];
+  try {
+    for (let r = 0; r < args.repeats; r++) {
+      if (r === 0 || fresh) {
+        for (const hop of hops.splice(0)) await hop.close();
+        hops = await open();
+        // A fresh process gets a whole run's worth of warm-up: its JIT starts from nothing.
+        for (const hop of hops) await hop.run(fresh ? args.messages : warmUpMessages(args.messages));
+        await between();
+      }
+      for (let j = 0; j < hops.length; j++) {
+        const i = (j + r) % hops.length;
+        const seconds = await timed((n) => hops[i]!.run(n), args.messages);
+        (runs[i] ??= []).push((args.messages * args.rows) / seconds);
+        await between();
+      }
     }
+  } finally {
+    for (const hop of hops.splice(0)) await hop.close().catch(() => undefined);
   }
   return runs.map(rate);
 }
@@ -146,16 +160,14 @@ async function measureBroker(broker: Broker): Promise<BrokerResult> {
     amqpNames.queues.push(`${prefix}.${name}.g`);
   }
   const shared = broker === 'memory' ? new MemoryTransport() : undefined;
-  const hops: Hop[] = [];
   try {
-    if (broker === 'memory') {
-      for (const side of ['sdk', 'transport'] as const) hops.push(await openSide(broker, side, prefix, settings, shared));
-    } else {
+    const open = async (): Promise<Hop[]> => {
+      if (broker === 'memory') return [await openSide(broker, 'sdk', prefix, settings, shared), await openSide(broker, 'transport', prefix, settings, shared)];
       // Each side in a process of its own, started together.
-      hops.push(...(await Promise.all(SIDES.map((side) => spawnSide(broker, side, prefix, settings)))));
-    }
-    const [sdk, sdkTransport, raw, rawEnvelope] = (await measureHops(hops, () => trimConsumed(broker, prefix))) as [Rate, Rate, Rate | undefined, Rate | undefined];
-    for (const hop of hops.splice(0)) await hop.close();
+      return Promise.all(SIDES.map((side) => spawnSide(broker, side, prefix, settings)));
+    };
+    const measured = await measureHops(open, broker !== 'memory', () => trimConsumed(broker, prefix));
+    const [sdk, sdkTransport, raw, rawEnvelope] = measured as [Rate, Rate, Rate | undefined, Rate | undefined];
     await shared?.close();
     const hop = {
       sdk,
@@ -200,7 +212,6 @@ async function measureBroker(broker: Broker): Promise<BrokerResult> {
   } catch (error) {
     return { broker, server, error: error instanceof Error ? (error.stack ?? error.message) : String(error) };
   } finally {
-    for (const hop of hops) await hop.close().catch(() => undefined);
     await shared?.close().catch(() => undefined);
     await cleanUp(broker, prefix, amqpNames).catch((error: unknown) => log(`  ${broker}: clean-up of ${prefix} failed: ${String(error)}`));
   }
