@@ -78,6 +78,7 @@ export type { FrameRoom } from './schema/frame-headroom.js';
 export { binariesToBase64 } from './schema/payload-binaries.js';
 export { encodeFloat32, decodeFloat32 } from './util/base64.js';
 export { errorText } from './util/error-text.js';
+export { corkUntil } from './util/cork-until.js';
 export { sha256Hex } from './util/sha256.js';
 export { contentHash } from './util/content-hash.js';
 export { randomId } from './util/ids.js';

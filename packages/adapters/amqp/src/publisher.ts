@@ -1,10 +1,10 @@
-import { coalesceWrites } from './write-coalescer.js';
 import type { Options } from 'amqplib';
 import { DissonanceError, type Envelope } from '@dissonance/core';
 import { delay, errorText } from './backoff.js';
 import { WIRE_CONTENT_TYPE, encodeEnvelope } from './codec.js';
 import type { AmqpLink, Session } from './link.js';
 import { retryQueueName } from './names.js';
+import { coalesceWrites } from './write-coalescer.js';
 
 /** How long an unused retry queue outlives its delay before the broker deletes it, in milliseconds. */
 const RETRY_QUEUE_GRACE_MS = 60_000;

@@ -1,4 +1,3 @@
-import { coalesceWrites } from './write-coalescer.js';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import {
   DEAD_LETTER_TYPE,
@@ -14,6 +13,7 @@ import { decodeEnvelope } from './codec.js';
 import type { AmqpLink, Session } from './link.js';
 import type { SubscriberSettings } from './names.js';
 import { declareRetryQueue, publishConfirmed, withSession } from './publisher.js';
+import { coalesceWrites } from './write-coalescer.js';
 
 /** What a subscription needs from its transport. */
 export interface SubscriberHost {

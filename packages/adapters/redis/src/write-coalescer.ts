@@ -1,7 +1,5 @@
+import { corkUntil } from '@dissonance/core';
 import type { Redis } from 'ioredis';
-
-/** Sockets corked until the end of the current tick. */
-const corked = new WeakSet<object>();
 
 /**
  * Holds back the writes of `redis`'s socket until the end of the current tick, so that every command sent
@@ -10,13 +8,5 @@ const corked = new WeakSet<object>();
  * a window arriving together) is the common case. Does nothing unless the connection is ready.
  */
 export function coalesceWrites(redis: Redis): void {
-  if (redis.status !== 'ready') return;
-  const socket = redis.stream as { cork?: () => void; uncork?: () => void } | undefined;
-  if (socket?.cork === undefined || socket.uncork === undefined || corked.has(socket)) return;
-  corked.add(socket);
-  socket.cork();
-  process.nextTick(() => {
-    corked.delete(socket);
-    socket.uncork?.();
-  });
+  if (redis.status === 'ready') corkUntil(redis.stream, (uncork) => process.nextTick(uncork));
 }
