@@ -10,6 +10,7 @@ import type { Broker } from './args.js';
 import { makeWorkload } from './batch-data.js';
 import type { Hop } from './hop.js';
 import { openSide, type Side } from './sides.js';
+import { errorMessage, serveParent } from './worker-process.js';
 
 /** What the parent passes a side process. */
 export interface SideConfig {
@@ -29,35 +30,19 @@ export type ToSide = { readonly type: 'run'; readonly messages: number } | { rea
 /** Messages to the parent. */
 export type FromSide = { readonly type: 'ready' | 'ran' | 'stopped' } | { readonly type: 'error'; readonly message: string };
 
-const send = (message: FromSide): void => {
-  if (process.connected) process.send?.(message);
-};
-const failed = (error: unknown): void => send({ type: 'error', message: error instanceof Error ? error.message : String(error) });
-
-async function main(): Promise<void> {
+serveParent<ToSide, FromSide>(async (send) => {
   const config = JSON.parse(process.argv[2] ?? '') as SideConfig;
   const settings = { workload: makeWorkload(config.rows, config.width), prefetch: config.prefetch, window: config.window, timeoutMs: config.timeoutMs };
   const hop: Hop = await openSide(config.broker, config.side, config.prefix, settings);
-  let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> =>
-    (stopping ??= hop
-      .close()
-      .catch(() => undefined)
-      .finally(() => {
-        send({ type: 'stopped' });
-        if (process.connected) process.disconnect();
-      }));
-  // The parent went away without a stop: close the connections so that this process ends too.
-  process.on('disconnect', () => void stop());
-  process.on('message', (message: ToSide) => {
-    if (message.type === 'run') hop.run(message.messages).then(() => send({ type: 'ran' }), failed);
-    else if (message.type === 'stop') void stop();
-  });
-  send({ type: 'ready' });
-}
-
-main().catch((error: unknown) => {
-  failed(error);
-  process.exitCode = 1;
-  if (process.connected) process.disconnect();
+  return {
+    handle(message) {
+      if (message.type === 'run') {
+        hop.run(message.messages).then(
+          () => send({ type: 'ran' }),
+          (error: unknown) => send({ type: 'error', message: errorMessage(error) }),
+        );
+      }
+    },
+    close: () => hop.close(),
+  };
 });

@@ -13,6 +13,7 @@ import { makeWorkload } from './batch-data.js';
 import { openTransport } from './brokers.js';
 import { Arrivals } from './hop.js';
 import { startSink, startStage, type Role } from './stage.js';
+import { errorMessage, serveParent } from './worker-process.js';
 
 /** What the parent passes a stage process. */
 export interface StageConfig {
@@ -33,11 +34,7 @@ export type FromStage =
   | { readonly type: 'ready' | 'expecting' | 'done' | 'stopped' }
   | { readonly type: 'error'; readonly message: string };
 
-const send = (message: FromStage): void => {
-  if (process.connected) process.send?.(message);
-};
-
-async function main(): Promise<void> {
+serveParent<ToStage, FromStage>(async (send) => {
   const config = JSON.parse(process.argv[2] ?? '') as StageConfig;
   const workload = makeWorkload(config.rows, config.width);
   const transport = await openTransport(config.broker, config.prefix);
@@ -46,34 +43,19 @@ async function main(): Promise<void> {
     config.role === 'sink'
       ? await startSink(transport, workload, config.prefetch, arrivals)
       : await startStage(transport, config.role, workload, config.prefetch);
-  let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> =>
-    (stopping ??= subscription
-      .close()
-      .then(() => transport.close())
-      .catch(() => undefined)
-      .finally(() => {
-        send({ type: 'stopped' });
-        if (process.connected) process.disconnect();
-      }));
-  // The parent went away without a stop: close the connections so that this process ends too.
-  process.on('disconnect', () => void stop());
-  process.on('message', (message: ToStage) => {
-    if (message.type === 'expect') {
-      arrivals.expect(message.messages).then(
-        () => send({ type: 'done' }),
-        (error: unknown) => send({ type: 'error', message: error instanceof Error ? error.message : String(error) }),
-      );
-      send({ type: 'expecting' });
-    } else if (message.type === 'stop') {
-      void stop();
-    }
-  });
-  send({ type: 'ready' });
-}
-
-main().catch((error: unknown) => {
-  send({ type: 'error', message: error instanceof Error ? error.message : String(error) });
-  process.exitCode = 1;
-  if (process.connected) process.disconnect();
+  return {
+    handle(message) {
+      if (message.type === 'expect') {
+        arrivals.expect(message.messages).then(
+          () => send({ type: 'done' }),
+          (error: unknown) => send({ type: 'error', message: errorMessage(error) }),
+        );
+        send({ type: 'expecting' });
+      }
+    },
+    async close() {
+      await subscription.close();
+      await transport.close();
+    },
+  };
 });

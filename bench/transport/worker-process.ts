@@ -89,3 +89,52 @@ export class WorkerProcess<To extends { readonly type: string }, From extends Wo
     }
   }
 }
+
+/** What a worker opened: how it answers the parent's messages, and how it closes. */
+export interface Served<To> {
+  handle(message: To): void;
+  close(): Promise<void>;
+}
+
+/**
+ * The child side of a {@link WorkerProcess}: `start` opens what the worker needs (with `send` to talk to the
+ * parent), then the worker says `ready`, hands every message but `stop` to `handle`, and on `stop` — or when
+ * the parent goes away without one — closes, says `stopped` and disconnects. A failed start is reported as
+ * `error` and ends the process.
+ */
+export function serveParent<To extends { readonly type: string }, From extends WorkerMessage>(
+  start: (send: (message: From) => void) => Promise<Served<To>>,
+): void {
+  const send = (message: From | WorkerMessage): void => {
+    if (process.connected) process.send?.(message);
+  };
+  const run = async (): Promise<void> => {
+    const served = await start(send);
+    let stopping: Promise<void> | undefined;
+    const stop = (): Promise<void> =>
+      (stopping ??= served
+        .close()
+        .catch(() => undefined)
+        .finally(() => {
+          send({ type: 'stopped' });
+          if (process.connected) process.disconnect();
+        }));
+    // The parent went away without a stop: close the connections so that this process ends too.
+    process.on('disconnect', () => void stop());
+    process.on('message', (message: To) => {
+      if (message.type === 'stop') void stop();
+      else served.handle(message);
+    });
+    send({ type: 'ready' });
+  };
+  run().catch((error: unknown) => {
+    send({ type: 'error', message: errorMessage(error) });
+    process.exitCode = 1;
+    if (process.connected) process.disconnect();
+  });
+}
+
+/** The text of a thrown value, for an `error` message. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
