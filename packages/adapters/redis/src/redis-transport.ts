@@ -2,6 +2,7 @@ import {
   DissonanceError,
   parseEnvelope,
   randomId,
+  toDissonanceError,
   tracedHandler,
   tracedPublish,
   type Delivery,
@@ -76,7 +77,11 @@ export class RedisTransport implements Transport {
   async #send(topic: string, envelope: Envelope): Promise<void> {
     const command = xaddEnvelope(streamKey(this.#options.prefix, topic), this.#trim, parseEnvelope(envelope));
     coalesceWrites(this.#commands);
-    await transportCall('XADD', () => this.#commands.sendCommand(command) as Promise<unknown>);
+    try {
+      await this.#commands.sendCommand(command);
+    } catch (error) {
+      throw toDissonanceError(error, 'E_TRANSPORT', 'redis XADD failed');
+    }
   }
 
   /** Creates the group if needed and starts a subscriber; `E_INPUT` on bad options, `E_TRANSPORT` when Redis fails. */

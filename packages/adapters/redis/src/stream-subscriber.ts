@@ -52,15 +52,17 @@ export class StreamSubscriber {
   readonly #ctx: SubscriberContext;
   /** Read but not yet handed to the handler (an `XREADGROUP` of two streams may return up to twice COUNT). */
   readonly #buffer: StreamEntry[] = [];
-  /** `stream id` of every entry in flight or buffered. */
+  /** Every entry in flight or buffered, by id: of the topic stream, and of the retry stream. */
   readonly #held = new Map<string, StreamEntry>();
-  /** Entries being processed, and the processing of each (awaited by close). */
-  readonly #running = new Map<StreamEntry, Promise<void>>();
+  readonly #heldRetries = new Map<string, StreamEntry>();
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   readonly #tickMs: number;
   readonly #sweepMs: number;
   readonly #acks: AckBatcher;
+  /** Entries being processed. */
   #inFlight = 0;
+  /** Called when the last in-flight entry is settled (close waits for it). */
+  #drained: (() => void) | undefined;
   #closing = false;
   #closed: Promise<void> | undefined;
   #loop: Promise<void> = Promise.resolve();
@@ -159,11 +161,9 @@ export class StreamSubscriber {
 
   /** Resets the idle time of held entries (`XCLAIM … JUSTID` to ourselves), so no one claims live work. */
   async #heartbeat(): Promise<void> {
-    const { commands, settings, consumer } = this.#ctx;
-    const byStream = new Map<string, string[]>();
-    for (const entry of this.#held.values()) byStream.set(entry.stream, [...(byStream.get(entry.stream) ?? []), entry.id]);
-    for (const [stream, ids] of byStream) {
-      await commands.call('XCLAIM', stream, settings.group, consumer, '0', ...ids, 'JUSTID');
+    const { commands, settings, consumer, keys } = this.#ctx;
+    for (const [stream, held] of [[keys.stream, this.#held], [keys.retry, this.#heldRetries]] as const) {
+      if (held.size > 0) await commands.call('XCLAIM', stream, settings.group, consumer, '0', ...held.keys(), 'JUSTID');
     }
   }
 
@@ -176,7 +176,7 @@ export class StreamSubscriber {
       const reply = await commands.callBuffer(
         'XAUTOCLAIM', stream, settings.group, consumer, String(options.claimIdleMs), '0-0', 'COUNT', String(free),
       );
-      const claimed = parseClaimReply(stream, reply).entries.filter((entry) => !this.#held.has(heldKey(entry)));
+      const claimed = parseClaimReply(stream, reply).entries.filter((entry) => !this.#heldOf(entry).has(entry.id));
       const first = claimed[0];
       const last = claimed.at(-1);
       if (first === undefined || last === undefined) continue;
@@ -199,9 +199,9 @@ export class StreamSubscriber {
 
   #accept(entries: readonly StreamEntry[]): void {
     for (const entry of entries) {
-      const key = heldKey(entry);
-      if (this.#held.has(key)) continue;
-      this.#held.set(key, entry);
+      const held = this.#heldOf(entry);
+      if (held.has(entry.id)) continue;
+      held.set(entry.id, entry);
       this.#buffer.push(entry);
     }
     this.#pump();
@@ -211,84 +211,87 @@ export class StreamSubscriber {
     while (!this.#closing && this.#inFlight < this.#ctx.settings.prefetch) {
       const entry = this.#buffer.shift();
       if (entry === undefined) return;
-      this.#deliver(entry);
+      void this.#deliver(entry);
     }
   }
 
-  #deliver(entry: StreamEntry): void {
-    this.#inFlight++;
-    // #processAndRelease awaits before it finishes, so the entry is in #running before it is taken out.
-    this.#running.set(entry, this.#processAndRelease(entry));
+  /** Where `entry` is held: by id, per stream. */
+  #heldOf(entry: StreamEntry): Map<string, StreamEntry> {
+    return entry.stream === this.#ctx.keys.retry ? this.#heldRetries : this.#held;
   }
 
-  /** Processes `entry` (never rejects), then frees its slot and reads or delivers more. */
-  async #processAndRelease(entry: StreamEntry): Promise<void> {
+  /**
+   * Decodes `entry`, runs the handler on it and settles it (a failure is settled too: retried or dead-lettered);
+   * never rejects. Then frees its slot and reads or delivers more.
+   */
+  async #deliver(entry: StreamEntry): Promise<void> {
+    this.#inFlight++;
     try {
-      await this.#process(entry);
+      const decoded = decodeEnvelope(entry.raw);
+      if (!decoded.ok) {
+        await this.#deadLetter(entry, decoded.value, decoded.error);
+        return;
+      }
+      const { maxAttempts } = this.#ctx.settings;
+      const attempt = decoded.envelope.attempt + entry.deliveries - 1;
+      const envelope: Envelope = Object.freeze(attempt === decoded.envelope.attempt ? decoded.envelope : { ...decoded.envelope, attempt });
+      if (attempt > maxAttempts) {
+        const error = `delivered ${entry.deliveries} times without being settled (its consumers stopped); attempt ${attempt} exceeds maxAttempts ${maxAttempts}`;
+        await this.#deadLetter(entry, envelope, error);
+        return;
+      }
+      let settled = false;
+      const delivery: Delivery = {
+        envelope,
+        // Not async: the ack of a topic-stream entry is the promise its XACK batch shares (no promise of its own).
+        ack: () => {
+          if (settled) return SETTLED;
+          settled = true;
+          return this.#ack(entry);
+        },
+        nack: async (nackOptions = {}) => {
+          const delayMs = nackOptions.delayMs ?? 0;
+          if (typeof delayMs !== 'number' || !Number.isFinite(delayMs) || delayMs < 0) {
+            throw new DissonanceError('E_INPUT', `nack delayMs must be a finite number ≥ 0, got ${String(delayMs)}`, {
+              details: { field: 'delayMs' },
+            });
+          }
+          if (settled) return;
+          settled = true;
+          await this.#retry(entry, envelope, delayMs, nackOptions.error ?? 'nacked without an error message');
+        },
+      };
+      try {
+        await this.#ctx.handler(delivery);
+      } catch (error) {
+        await delivery.nack({ error: errorText(error) }).catch(() => undefined);
+        return;
+      }
+      if (!settled) await delivery.ack().catch(() => undefined);
     } catch {
-      // #process settles every failure itself; nothing can be done with one that escapes it.
+      // Every failure is settled above; nothing can be done with one that escapes (a failed dead-letter).
     } finally {
       this.#inFlight--;
-      this.#held.delete(heldKey(entry));
-      this.#running.delete(entry);
+      this.#heldOf(entry).delete(entry.id);
+      if (this.#inFlight === 0) this.#drained?.();
       this.#signal();
       this.#pump();
     }
-  }
-
-  async #process(entry: StreamEntry): Promise<void> {
-    const { settings } = this.#ctx;
-    const decoded = decodeEnvelope(entry.raw);
-    if (!decoded.ok) {
-      await this.#deadLetter(entry, decoded.value, decoded.error);
-      return;
-    }
-    const attempt = decoded.envelope.attempt + entry.deliveries - 1;
-    const envelope: Envelope = Object.freeze(attempt === decoded.envelope.attempt ? decoded.envelope : { ...decoded.envelope, attempt });
-    if (attempt > settings.maxAttempts) {
-      const error = `delivered ${entry.deliveries} times without being settled (its consumers stopped); attempt ${attempt} exceeds maxAttempts ${settings.maxAttempts}`;
-      await this.#deadLetter(entry, envelope, error);
-      return;
-    }
-    let settled = false;
-    const delivery: Delivery = {
-      envelope,
-      ack: async () => {
-        if (settled) return;
-        settled = true;
-        await this.#ack(entry);
-      },
-      nack: async (nackOptions = {}) => {
-        const delayMs = nackOptions.delayMs ?? 0;
-        if (typeof delayMs !== 'number' || !Number.isFinite(delayMs) || delayMs < 0) {
-          throw new DissonanceError('E_INPUT', `nack delayMs must be a finite number ≥ 0, got ${String(delayMs)}`, {
-            details: { field: 'delayMs' },
-          });
-        }
-        if (settled) return;
-        settled = true;
-        await this.#retry(entry, envelope, delayMs, nackOptions.error ?? 'nacked without an error message');
-      },
-    };
-    try {
-      await this.#ctx.handler(delivery);
-    } catch (error) {
-      await delivery.nack({ error: errorText(error) }).catch(() => undefined);
-      return;
-    }
-    if (!settled) await delivery.ack().catch(() => undefined);
   }
 
   #isRetry(entry: StreamEntry): '1' | '0' {
     return entry.stream === this.#ctx.keys.retry ? '1' : '0';
   }
 
-  async #ack(entry: StreamEntry): Promise<void> {
+  /** Acks `entry`; never throws (a failure rejects with `E_TRANSPORT`). */
+  #ack(entry: StreamEntry): Promise<void> {
     const { commands, settings } = this.#ctx;
     // A topic-stream entry needs only XACK (one command, no script upload); a retry-stream entry is also
     // deleted, atomically with its ack.
-    if (this.#isRetry(entry) === '0') await this.#acks.ack(entry.stream, entry.id);
-    else await transportCall('XACK', () => commands.eval(ACK_SCRIPT, 1, entry.stream, settings.group, entry.id, '1'));
+    if (this.#isRetry(entry) === '0') return this.#acks.ack(entry.stream, entry.id);
+    return transportCall('XACK', async () => {
+      await commands.eval(ACK_SCRIPT, 1, entry.stream, settings.group, entry.id, '1');
+    });
   }
 
   async #retry(entry: StreamEntry, envelope: Envelope, delayMs: number, error: string): Promise<void> {
@@ -345,10 +348,10 @@ export class StreamSubscriber {
     const timeout = deadline(options.blockMs + 2000);
     await Promise.race([this.#loop, timeout.promise]);
     timeout.cancel();
-    await Promise.all([...this.#running.values()]);
+    if (this.#inFlight > 0) await new Promise<void>((resolve) => (this.#drained = resolve));
     // Entries read but never handed out go back to the group (its retry stream) with their attempt unchanged.
     for (const entry of this.#buffer.splice(0)) {
-      this.#held.delete(heldKey(entry));
+      this.#heldOf(entry).delete(entry.id);
       await this.#requeue(entry, entry.raw ?? Buffer.alloc(0), 0).catch(() => undefined);
     }
     reader.disconnect();
@@ -369,9 +372,8 @@ export class StreamSubscriber {
   }
 }
 
-function heldKey(entry: StreamEntry): string {
-  return `${entry.stream} ${entry.id}`;
-}
+/** What `ack` returns once a delivery was settled. */
+const SETTLED: Promise<void> = Promise.resolve();
 
 /** A promise that resolves after `ms` unless cancelled first. */
 function deadline(ms: number): { promise: Promise<void>; cancel: () => void } {

@@ -8,5 +8,9 @@ import type { Redis } from 'ioredis';
  * a window arriving together) is the common case. Does nothing unless the connection is ready.
  */
 export function coalesceWrites(redis: Redis): void {
-  if (redis.status === 'ready') corkUntil(redis.stream, (uncork) => process.nextTick(uncork));
+  if (redis.status === 'ready') corkUntil(redis.stream, uncorkNextTick);
+}
+
+function uncorkNextTick(uncork: () => void): void {
+  process.nextTick(uncork);
 }

@@ -26,25 +26,25 @@ class EncodedCommand extends Command {
 /** What every `XADD` of one stream key (and trim) starts with: its arguments, RESP head and frame room. */
 interface XaddHead {
   readonly args: readonly string[];
-  /** The RESP of everything before the frame's own length line, and its UTF-8 length. */
-  readonly head: string;
-  readonly headBytes: number;
+  /** The RESP of everything before the frame's own length line, as UTF-8. */
+  readonly head: Uint8Array;
   readonly room: FrameRoom;
 }
 
 /** Heads by key and trim; a transport writes to few streams, the cap only bounds a misuse. */
 const heads = new Map<string, XaddHead>();
 const MAX_HEADS = 1024;
+const utf8 = new TextEncoder();
 
 function headOf(key: string, trim: readonly string[]): XaddHead {
   const cacheKey = trim.length === 0 ? key : `${key}\n${trim.join(' ')}`;
   let cached = heads.get(cacheKey);
   if (cached === undefined) {
     const args = [key, ...trim, '*', 'envelope'];
-    let head = `*${args.length + 2}${CRLF}${bulk('XADD')}`;
-    for (const arg of args) head += bulk(arg);
-    const headBytes = Buffer.byteLength(head);
-    cached = { args, head, headBytes, room: { before: headBytes + LENGTH_LINE_MAX, after: CRLF.length } };
+    let text = `*${args.length + 2}${CRLF}${bulk('XADD')}`;
+    for (const arg of args) text += bulk(arg);
+    const head = utf8.encode(text);
+    cached = { args, head, room: { before: head.byteLength + LENGTH_LINE_MAX, after: CRLF.length } };
     if (heads.size >= MAX_HEADS) heads.clear();
     heads.set(cacheKey, cached);
   }
@@ -53,8 +53,13 @@ function headOf(key: string, trim: readonly string[]): XaddHead {
 
 /** A bulk string line of RESP: `$<byte length>\r\n<text>\r\n`. */
 function bulk(text: string): string {
-  return `$${Buffer.byteLength(text)}${CRLF}${text}${CRLF}`;
+  return `$${utf8.encode(text).byteLength}${CRLF}${text}${CRLF}`;
 }
+
+const CR = 0x0d;
+const LF = 0x0a;
+const DOLLAR = 0x24;
+const ZERO = 0x30;
 
 /**
  * `XADD <key> [<trim>…] * envelope <wire frame>` as one buffer: the frame is encoded with room around it
@@ -64,16 +69,25 @@ function bulk(text: string): string {
  * `encodeWireFrame` does.
  */
 export function xaddEnvelope(key: string, trim: readonly string[], envelope: Envelope): Command {
-  const { args, head, headBytes, room } = headOf(key, trim);
+  const { args, head, room } = headOf(key, trim);
   const framed = encodeWireFrame(envelope, room);
-  const bytes = Buffer.from(framed.buffer, framed.byteOffset, framed.byteLength);
-  const frameEnd = bytes.byteLength - room.after;
-  const frame = bytes.subarray(room.before, frameEnd);
-  const lengthLine = `$${frame.byteLength}${CRLF}`;
-  // The head ends right where the frame starts: the bytes before it in the room are not sent.
-  const start = room.before - lengthLine.length - headBytes;
-  bytes.write(head, start, 'utf8');
-  bytes.write(lengthLine, room.before - lengthLine.length, 'latin1');
-  bytes.write(CRLF, frameEnd, 'latin1');
-  return new EncodedCommand('XADD', [...args, frame], bytes.subarray(start));
+  const frameStart = room.before;
+  const frameEnd = framed.byteLength - room.after;
+  // `$<length>\r\n` right before the frame, written backwards from its end; the head right before that.
+  let at = frameStart;
+  framed[--at] = LF;
+  framed[--at] = CR;
+  for (let length = frameEnd - frameStart; ; length = Math.floor(length / 10)) {
+    framed[--at] = ZERO + (length % 10);
+    if (length < 10) break;
+  }
+  framed[--at] = DOLLAR;
+  const start = at - head.byteLength;
+  framed.set(head, start);
+  framed[frameEnd] = CR;
+  framed[frameEnd + 1] = LF;
+  // The bytes before `start` in the room are not sent.
+  const bytes = Buffer.from(framed.buffer, framed.byteOffset + start, frameEnd + CRLF.length - start);
+  const frame = bytes.subarray(frameStart - start, frameEnd - start);
+  return new EncodedCommand('XADD', [...args, frame], bytes);
 }

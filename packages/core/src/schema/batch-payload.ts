@@ -46,6 +46,10 @@ export function encodeBatch(batch: Batch, width: number): BatchPayload {
  * problem. A `Float32Array` is used as it is, not copied.
  */
 export function decodeBatch(payload: unknown): Batch {
+  if (plainBatch(payload)) {
+    const { rows, width, x, ids } = payload as { rows: number; width: number; x: Float32Array; ids?: string[] };
+    if (x.length === rows * width) return ids === undefined ? { x, rows } : { x, rows, ids };
+  }
   const parsed = batchPayloadSchema.safeParse(payload);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -59,4 +63,24 @@ export function decodeBatch(payload: unknown): Batch {
     );
   }
   return { x, rows: parsed.data.rows, ...(parsed.data.ids === undefined ? {} : { ids: parsed.data.ids }) };
+}
+
+const BATCH_FIELDS = new Set(['rows', 'width', 'x', 'ids']);
+
+/**
+ * The common case of {@link batchPayloadSchema} checked by hand, for a plain object whose features are a
+ * `Float32Array` (what the binary wire frame delivers): every check is the schema's own, and anything else goes
+ * to zod, which decides and names the problem.
+ */
+function plainBatch(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Object.getPrototypeOf(value) !== Object.prototype) return false;
+  const p = value as Record<string, unknown>;
+  for (const key in p) if (!BATCH_FIELDS.has(key) || !Object.hasOwn(p, key)) return false;
+  const { rows, width, x, ids } = p;
+  if (!(Number.isSafeInteger(rows) && (rows as number) > 0 && Number.isSafeInteger(width) && (width as number) > 0)) return false;
+  if (!(x instanceof Float32Array)) return false;
+  if (ids === undefined) return !Object.hasOwn(p, 'ids');
+  if (!Array.isArray(ids)) return false;
+  for (const id of ids as unknown[]) if (typeof id !== 'string' || id.length < 1 || id.length > 200) return false;
+  return true;
 }

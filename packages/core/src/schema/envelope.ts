@@ -108,16 +108,23 @@ export function createEnvelope<P>(type: string, payload: P, options: CreateEnvel
       details: { field: 'createdAt' },
     });
   }
-  const envelope: Envelope<P> = {
-    v: ENVELOPE_VERSION,
-    id: options.id ?? randomId(),
-    type,
-    attempt: 1,
-    createdAt: isoTime(now),
-    ...(options.traceparent === undefined ? {} : { traceparent: options.traceparent }),
-    ...(options.tracestate === undefined ? {} : { tracestate: options.tracestate }),
-    payload,
-  };
+  const id = options.id ?? randomId();
+  const createdAt = isoTime(now);
+  const { traceparent, tracestate } = options;
+  // Written out per case rather than spread: no temporary objects, one shape per case.
+  const envelope: Envelope<P> =
+    traceparent === undefined && tracestate === undefined
+      ? { v: ENVELOPE_VERSION, id, type, attempt: 1, createdAt, payload }
+      : {
+          v: ENVELOPE_VERSION,
+          id,
+          type,
+          attempt: 1,
+          createdAt,
+          ...(traceparent === undefined ? {} : { traceparent }),
+          ...(tracestate === undefined ? {} : { tracestate }),
+          payload,
+        };
   parseEnvelope(envelope);
   Object.freeze(envelope);
   validated.add(envelope);

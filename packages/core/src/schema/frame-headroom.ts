@@ -53,7 +53,11 @@ export function frameInRoom(blob: Uint8Array, prefix: Uint8Array, room: FrameRoo
   if (spot === undefined || spot.start !== blob.byteOffset || spot.end !== blob.byteOffset + blob.byteLength) return undefined;
   if (prefix.byteLength + room.before > spot.start || spot.end + room.after > blob.buffer.byteLength) return undefined;
   rooms.delete(blob.buffer);
-  const from = spot.start - prefix.byteLength;
-  new Uint8Array(blob.buffer, from, prefix.byteLength).set(prefix);
-  return new Uint8Array(blob.buffer, from - room.before, room.before + prefix.byteLength + blob.byteLength + room.after);
+  const frame = new Uint8Array(
+    blob.buffer,
+    spot.start - prefix.byteLength - room.before,
+    room.before + prefix.byteLength + blob.byteLength + room.after,
+  );
+  frame.set(prefix, room.before);
+  return frame;
 }

@@ -14,7 +14,14 @@ export type BinaryKind = 'f32' | 'u8';
  * Returns `value` itself when it holds none. Throws `E_ENVELOPE` on a cyclic or over-deep value.
  */
 export function binariesToBase64<T>(value: T): T {
-  return extractBinaries(value, [], () => undefined, (bytes) => encodeBase64(bytes)) as T;
+  return extractBinaries(value, [], ignore, encodeBase64) as T;
+}
+
+function ignore(): void {}
+
+/** The default replacement of a binary value: `null`. */
+function toNull(): null {
+  return null;
 }
 
 /**
@@ -27,7 +34,7 @@ export function extractBinaries(
   value: unknown,
   path: Array<string | number>,
   found: (path: Array<string | number>, kind: BinaryKind, bytes: Uint8Array) => void,
-  replacement: (bytes: Uint8Array) => unknown = () => null,
+  replacement: (bytes: Uint8Array) => unknown = toNull,
   depth = 0,
 ): unknown {
   if (typeof value !== 'object' || value === null) return value;

@@ -63,10 +63,14 @@ export function encodeWireFrame(envelope: Envelope, room: FrameRoom = NO_ROOM): 
   }
   // The prefix and header, encoded once into a scratch buffer (3 bytes per UTF-16 unit is UTF-8's worst case).
   const scratch = scratchOf(PREFIX_BYTES + header.length * 3);
-  const { written } = utf8.encodeInto(header, scratch.subarray(PREFIX_BYTES));
-  scratch.set(WIRE_FRAME_MAGIC, 0);
-  new DataView(scratch.buffer, scratch.byteOffset, PREFIX_BYTES).setUint32(4, written, true);
-  const prefix = scratch.subarray(0, PREFIX_BYTES + written);
+  const { written } = utf8.encodeInto(header, scratch.body);
+  const bytes = scratch.bytes;
+  bytes.set(WIRE_FRAME_MAGIC, 0);
+  bytes[4] = written & 0xff;
+  bytes[5] = (written >>> 8) & 0xff;
+  bytes[6] = (written >>> 16) & 0xff;
+  bytes[7] = written >>> 24;
+  const prefix = bytes.subarray(0, PREFIX_BYTES + written);
   // A single float32 copy made by encodeBatch has room for the prefix in front of it: the frame is written there.
   const inPlace = blobs.length === 1 ? frameInRoom(blobs[0]!, prefix, room) : undefined;
   if (inPlace !== undefined) return inPlace;
@@ -96,11 +100,17 @@ function checkRoom(room: FrameRoom): void {
   }
 }
 
-/** A module-wide scratch buffer of at least `size` bytes (encoding is synchronous: one user at a time). */
-let scratchBuffer = new Uint8Array(4096);
-function scratchOf(size: number): Uint8Array {
-  if (scratchBuffer.byteLength < size) scratchBuffer = new Uint8Array(Math.max(size, scratchBuffer.byteLength * 2));
-  return scratchBuffer;
+/** A module-wide scratch buffer (encoding is synchronous: one user at a time), and its bytes after the prefix. */
+let scratch = { bytes: new Uint8Array(4096), body: new Uint8Array(0) };
+scratch.body = scratch.bytes.subarray(PREFIX_BYTES);
+
+/** The scratch buffer, grown to at least `size` bytes. */
+function scratchOf(size: number): { bytes: Uint8Array; body: Uint8Array } {
+  if (scratch.bytes.byteLength < size) {
+    const bytes = new Uint8Array(Math.max(size, scratch.bytes.byteLength * 2));
+    scratch = { bytes, body: bytes.subarray(PREFIX_BYTES) };
+  }
+  return scratch;
 }
 
 /**
@@ -144,7 +154,7 @@ export function tryDecodeWireFrame(body: Uint8Array): WireDecoded {
 export function readWireValue(body: Uint8Array): unknown {
   if (!isWireFrame(body)) return parseJsonBody(body);
   if (body.byteLength < PREFIX_BYTES) throw badFrame('shorter than its 8-byte prefix');
-  const headerBytes = new DataView(body.buffer, body.byteOffset, body.byteLength).getUint32(4, true);
+  const headerBytes = (body[4]! | (body[5]! << 8) | (body[6]! << 16) | (body[7]! << 24)) >>> 0;
   if (PREFIX_BYTES + headerBytes > body.byteLength) throw badFrame(`header of ${headerBytes} bytes runs past the end`);
   let header: unknown;
   try {
@@ -181,13 +191,9 @@ function checkSlot(slot: unknown): BinarySlot {
   if (typeof bytes !== 'number' || !Number.isSafeInteger(bytes) || bytes < 0 || (kind === 'f32' && bytes % 4 !== 0)) {
     throw badFrame(`bad byte length ${JSON.stringify(bytes)} of a ${kind} value`);
   }
-  if (
-    !Array.isArray(path) ||
-    path.length === 0 ||
-    path.length > MAX_PAYLOAD_DEPTH + 1 ||
-    !path.every((key) => typeof key === 'string' || (Number.isSafeInteger(key) && (key as number) >= 0))
-  ) {
-    throw badFrame('a binary slot has a bad path');
+  if (!Array.isArray(path) || path.length === 0 || path.length > MAX_PAYLOAD_DEPTH + 1) throw badFrame('a binary slot has a bad path');
+  for (const key of path as unknown[]) {
+    if (typeof key !== 'string' && !(Number.isSafeInteger(key) && (key as number) >= 0)) throw badFrame('a binary slot has a bad path');
   }
   return [path as Array<string | number>, kind, bytes];
 }
@@ -198,8 +204,10 @@ function placeAt(root: unknown, path: ReadonlyArray<string | number>, value: unk
   for (let i = 0; i < path.length - 1; i++) parent = childOf(parent, path[i]!, path);
   const last = path[path.length - 1]!;
   if (childOf(parent, last, path) !== null) throw badFrame(`binary slot ${path.join('.')} does not point at a null`);
-  // An own data property, as JSON.parse made it: a key named `__proto__` must not reach the prototype setter.
-  Object.defineProperty(parent, last, { value, writable: true, enumerable: true, configurable: true });
+  // An own data property of an object JSON.parse made: assigning it sets that property, and never reaches a
+  // setter up the prototype chain — except for a key named `__proto__`, which is defined instead.
+  if (last === '__proto__') Object.defineProperty(parent, last, { value, writable: true, enumerable: true, configurable: true });
+  else (parent as Record<string | number, unknown>)[last] = value;
 }
 
 function childOf(parent: unknown, key: string | number, path: ReadonlyArray<string | number>): unknown {

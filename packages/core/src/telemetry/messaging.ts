@@ -1,7 +1,7 @@
-import { context, INVALID_SPAN_CONTEXT, ROOT_CONTEXT, SpanKind, trace, type Tracer } from '@opentelemetry/api';
+import { context, INVALID_SPAN_CONTEXT, ProxyTracerProvider, ROOT_CONTEXT, SpanKind, trace, type Tracer } from '@opentelemetry/api';
 import type { Delivery, Envelope } from '../ports/transport.js';
 import { extractTraceContext, formatTraceContext, type TraceCarrier } from './trace-context.js';
-import { defaultTracer, settleSpan } from './tracer.js';
+import { TRACER_NAME, defaultTracer, settleSpan } from './tracer.js';
 
 /**
  * `messaging.system` of a transport: `rabbitmq` is a semantic-conventions value; `nats`, `redis` and `memory`
@@ -25,17 +25,41 @@ export interface MessagingSubscription extends MessagingTarget {
 }
 
 /**
+ * Whether a messaging span for `target` would be a no-op that carries nothing: no tracer named in `target`, no
+ * OpenTelemetry SDK registered with the global API, and no active span. {@link tracedPublish} and
+ * {@link tracedHandler} then skip the span (and its attributes) altogether.
+ */
+export function messagingUntraced(target: MessagingTarget): boolean {
+  if (target.tracer !== undefined) return false;
+  const provider = trace.getTracerProvider();
+  if (!(provider instanceof ProxyTracerProvider) || provider.getDelegateTracer(TRACER_NAME) !== undefined) return false;
+  return trace.getSpan(context.active()) === undefined;
+}
+
+/**
  * Publishes `envelope` inside a PRODUCER span `send <topic>` (`messaging.operation.type = send`) and injects
  * the span's W3C `traceparent`/`tracestate` into the envelope handed to `publish`. A `traceparent` already in
  * the envelope is the producer span's parent when no span is active. With no SDK registered and no active span
- * the envelope is passed on unchanged.
+ * the envelope is passed on unchanged, without a span. Never throws: a failure of `publish` rejects.
  */
-export async function tracedPublish<P>(
+export function tracedPublish<P>(
   target: MessagingTarget,
   envelope: Envelope<P>,
   publish: (envelope: Envelope<P>) => Promise<void>,
 ): Promise<void> {
-  if (typeof envelope !== 'object' || envelope === null) return publish(envelope);
+  try {
+    if (typeof envelope !== 'object' || envelope === null || messagingUntraced(target)) return publish(envelope);
+    return publishInSpan(target, envelope, publish);
+  } catch (error) {
+    return Promise.reject(error as Error);
+  }
+}
+
+function publishInSpan<P>(
+  target: MessagingTarget,
+  envelope: Envelope<P>,
+  publish: (envelope: Envelope<P>) => Promise<void>,
+): Promise<void> {
   const tracer = target.tracer ?? defaultTracer();
   const active = context.active();
   const parent = trace.getSpan(active) === undefined ? extractTraceContext(active, envelope as TraceCarrier) : active;
@@ -73,6 +97,8 @@ export function tracedHandler<P>(
   const tracer = target.tracer ?? defaultTracer();
   return (delivery) => {
     const envelope = delivery.envelope;
+    // No SDK, no active span and no producer context: the span would be the API's no-op.
+    if (envelope.traceparent === undefined && messagingUntraced(target)) return handler(delivery);
     const parent = extractTraceContext(ROOT_CONTEXT, envelope);
     const span = tracer.startSpan(
       `process ${target.destination}`,
