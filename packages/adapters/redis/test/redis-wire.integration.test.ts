@@ -72,6 +72,7 @@ describe('RedisTransport on the wire', () => {
     await waitFor(() => features.length === 2, 5000, 'both deliveries');
     for (const got of features) expect([...new Uint8Array(got.buffer, got.byteOffset, got.byteLength)]).toEqual([...new Uint8Array(x.buffer)]);
     const [[, fields]] = (await admin.xrangeBuffer('wire:jobs', '-', '+', 'COUNT', 1)) as [[Buffer, Buffer[]]];
-    expect([...fields[1]!.subarray(0, 4)]).toEqual([0, 0x44, 0x46, 1]);
+    // A batch travels as the batch frame (format 2).
+    expect([...fields[1]!.subarray(0, 4)]).toEqual([0, 0x44, 0x46, 2]);
   });
 });

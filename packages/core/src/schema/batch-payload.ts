@@ -70,9 +70,9 @@ const BATCH_FIELDS = new Set(['rows', 'width', 'x', 'ids']);
 /**
  * The common case of {@link batchPayloadSchema} checked by hand, for a plain object whose features are a
  * `Float32Array` (what the binary wire frame delivers): every check is the schema's own, and anything else goes
- * to zod, which decides and names the problem.
+ * to zod, which decides and names the problem. Also what the batch frame (wire format 2) carries.
  */
-function plainBatch(value: unknown): boolean {
+export function plainBatch(value: unknown): boolean {
   if (typeof value !== 'object' || value === null || Object.getPrototypeOf(value) !== Object.prototype) return false;
   const p = value as Record<string, unknown>;
   for (const key in p) if (!BATCH_FIELDS.has(key) || !Object.hasOwn(p, key)) return false;

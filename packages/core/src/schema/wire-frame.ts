@@ -2,13 +2,15 @@ import { DissonanceError } from '../errors.js';
 import type { Envelope } from '../ports/transport.js';
 import { errorText } from '../util/error-text.js';
 import { float32FromLittleEndian } from '../util/float32-bytes.js';
+import { BATCH_FRAME_VERSION, batchFeatures, batchHeaderBound, isBatchFrameEnvelope, readBatchFrame, writeBatchHeader } from './batch-frame.js';
 import { parseEnvelope } from './envelope.js';
 import { NO_ROOM, frameInRoom, type FrameRoom } from './frame-headroom.js';
 import { MAX_PAYLOAD_DEPTH, extractBinaries, type BinaryKind } from './payload-binaries.js';
 
 /**
- * First four bytes of a binary wire frame: NUL (never the first byte of JSON text, so a frame and a JSON
- * envelope tell themselves apart), `D`, `F`, format version 1.
+ * First four bytes of a binary wire frame of format 1: NUL (never the first byte of JSON text, so a frame and a
+ * JSON envelope tell themselves apart), `D`, `F`, format version 1. A frame of format 2 (a batch frame) starts
+ * `00 44 46 02`.
  */
 export const WIRE_FRAME_MAGIC: Readonly<Uint8Array> = Uint8Array.of(0x00, 0x44, 0x46, 0x01);
 
@@ -31,11 +33,14 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 const lenientUtf8 = new TextDecoder('utf-8');
 
 /**
- * Encodes a validated envelope as a binary wire frame: `00 44 46 01`, the header length (u32 LE), a UTF-8 JSON
- * header `{"e": envelope, "b": slots}`, then the bytes of every `Float32Array` (little-endian) and `Uint8Array`
- * in the payload, in header order. In the header each such value is `null`, and `b` lists its path, kind and
- * byte length. A batch of 32 × 64 features is 8,192 bytes of body plus a header of a few hundred bytes, instead
- * of 11 kB of JSON with base64 — and no JSON pass over the features on either side. When the payload's only
+ * Encodes a validated envelope as a binary wire frame. Format 1, for any payload: `00 44 46 01`, the header
+ * length (u32 LE), a UTF-8 JSON header `{"e": envelope, "b": slots}`, then the bytes of every `Float32Array`
+ * (little-endian) and `Uint8Array` in the payload, in header order. In the header each such value is `null`,
+ * and `b` lists its path, kind and byte length. Format 2, for a batch payload as `encodeBatch` makes it
+ * (`rows`, `width`, `x`, optional `ids`): `00 44 46 02`, the header length, a header of binary fields and
+ * length-prefixed strings (no JSON), then the features. A batch of 32 × 64 features is 8,192 bytes of body
+ * plus a header of about 120 bytes, instead of 11 kB of JSON with base64 — and no JSON pass on either side.
+ * Readers before format 2 cannot read it: upgrade consumers before producers. When the payload's only
  * binary value is a copy made by `encodeBatch`, the frame is written in the room kept in front of it and
  * returned as a view of the same memory (no allocation, no copy): do not change an envelope's typed arrays
  * while it is being published.
@@ -50,27 +55,17 @@ const lenientUtf8 = new TextDecoder('utf-8');
 export function encodeWireFrame(envelope: Envelope, room: FrameRoom = NO_ROOM): Uint8Array {
   checkRoom(room);
   const blobs: Uint8Array[] = [];
-  const slots: BinarySlot[] = [];
-  let header: string;
-  try {
-    const payload = extractBinaries(envelope.payload, ['payload'], (path, kind, bytes) => {
-      slots.push([path, kind, bytes.byteLength]);
-      blobs.push(bytes);
-    });
-    header = JSON.stringify({ e: payload === envelope.payload ? envelope : { ...envelope, payload }, b: slots });
-  } catch (error) {
-    throw error instanceof DissonanceError ? error : notSerializable(error);
+  let prefix: Uint8Array;
+  if (isBatchFrameEnvelope(envelope)) {
+    // Wire format 2: a binary header, no JSON.
+    const bytes = scratchOf(PREFIX_BYTES + batchHeaderBound(envelope)).bytes;
+    const written = writeBatchHeader(envelope, bytes, PREFIX_BYTES);
+    writePrefix(bytes, BATCH_FRAME_VERSION, written);
+    prefix = bytes.subarray(0, PREFIX_BYTES + written);
+    blobs.push(batchFeatures(envelope));
+  } else {
+    prefix = jsonHeaderPrefix(envelope, blobs);
   }
-  // The prefix and header, encoded once into a scratch buffer (3 bytes per UTF-16 unit is UTF-8's worst case).
-  const scratch = scratchOf(PREFIX_BYTES + header.length * 3);
-  const { written } = utf8.encodeInto(header, scratch.body);
-  const bytes = scratch.bytes;
-  bytes.set(WIRE_FRAME_MAGIC, 0);
-  bytes[4] = written & 0xff;
-  bytes[5] = (written >>> 8) & 0xff;
-  bytes[6] = (written >>> 16) & 0xff;
-  bytes[7] = written >>> 24;
-  const prefix = bytes.subarray(0, PREFIX_BYTES + written);
   // A single float32 copy made by encodeBatch has room for the prefix in front of it: the frame is written there.
   const inPlace = blobs.length === 1 ? frameInRoom(blobs[0]!, prefix, room) : undefined;
   if (inPlace !== undefined) return inPlace;
@@ -86,6 +81,39 @@ export function encodeWireFrame(envelope: Envelope, room: FrameRoom = NO_ROOM): 
   }
   frame.fill(0, at);
   return frame;
+}
+
+/**
+ * The prefix and JSON header of a format-1 frame of `envelope` (in the scratch buffer), pushing the payload's
+ * binary values onto `blobs` in header order.
+ */
+function jsonHeaderPrefix(envelope: Envelope, blobs: Uint8Array[]): Uint8Array {
+  const slots: BinarySlot[] = [];
+  let header: string;
+  try {
+    const payload = extractBinaries(envelope.payload, ['payload'], (path, kind, bytes) => {
+      slots.push([path, kind, bytes.byteLength]);
+      blobs.push(bytes);
+    });
+    header = JSON.stringify({ e: payload === envelope.payload ? envelope : { ...envelope, payload }, b: slots });
+  } catch (error) {
+    throw error instanceof DissonanceError ? error : notSerializable(error);
+  }
+  // Encoded once into the scratch buffer (3 bytes per UTF-16 unit is UTF-8's worst case).
+  const scratch = scratchOf(PREFIX_BYTES + header.length * 3);
+  const { written } = utf8.encodeInto(header, scratch.body);
+  writePrefix(scratch.bytes, 1, written);
+  return scratch.bytes.subarray(0, PREFIX_BYTES + written);
+}
+
+/** Magic with format `version` and the header length (u32 LE) at the start of `bytes`. */
+function writePrefix(bytes: Uint8Array, version: number, headerBytes: number): void {
+  bytes.set(WIRE_FRAME_MAGIC, 0);
+  bytes[3] = version;
+  bytes[4] = headerBytes & 0xff;
+  bytes[5] = (headerBytes >>> 8) & 0xff;
+  bytes[6] = (headerBytes >>> 16) & 0xff;
+  bytes[7] = headerBytes >>> 24;
 }
 
 function checkRoom(room: FrameRoom): void {
@@ -154,8 +182,13 @@ export function tryDecodeWireFrame(body: Uint8Array): WireDecoded {
 export function readWireValue(body: Uint8Array): unknown {
   if (!isWireFrame(body)) return parseJsonBody(body);
   if (body.byteLength < PREFIX_BYTES) throw badFrame('shorter than its 8-byte prefix');
+  const version = body[3]!;
+  if (body[1] !== WIRE_FRAME_MAGIC[1] || body[2] !== WIRE_FRAME_MAGIC[2] || (version !== 1 && version !== BATCH_FRAME_VERSION)) {
+    throw badFrame(`unknown magic ${[...body.subarray(0, 4)].map((b) => b.toString(16).padStart(2, '0')).join(' ')} (this release reads formats 1 and 2)`);
+  }
   const headerBytes = (body[4]! | (body[5]! << 8) | (body[6]! << 16) | (body[7]! << 24)) >>> 0;
   if (PREFIX_BYTES + headerBytes > body.byteLength) throw badFrame(`header of ${headerBytes} bytes runs past the end`);
+  if (version === BATCH_FRAME_VERSION) return readBatchFrame(body, PREFIX_BYTES, PREFIX_BYTES + headerBytes);
   let header: unknown;
   try {
     header = JSON.parse(strictUtf8.decode(body.subarray(PREFIX_BYTES, PREFIX_BYTES + headerBytes)));
