@@ -11,24 +11,10 @@ import {
   tryDecodeWireFrame,
   type Envelope,
 } from '../../src/index.js';
+import { bytesOf, expectEnvelopeError, frameBytes } from './frame-assertions.js';
 
 const utf8 = new TextEncoder();
 const TRACEPARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
-
-function bytesOf(values: Float32Array): number[] {
-  return [...new Uint8Array(values.buffer, values.byteOffset, values.byteLength)];
-}
-
-function expectEnvelopeError(run: () => unknown, message: RegExp): void {
-  try {
-    run();
-  } catch (error) {
-    expect(isDissonanceError(error) && error.code).toBe('E_ENVELOPE');
-    expect((error as Error).message).toMatch(message);
-    return;
-  }
-  throw new Error('expected E_ENVELOPE');
-}
 
 /** A format-2 frame written by hand: flags, attempt, rows, width, the strings, then `features`. */
 function handFrame(
@@ -42,12 +28,7 @@ function handFrame(
     header.push(bytes.length & 0xff, bytes.length >>> 8, ...bytes);
   }
   header.push(...(fields.extra ?? []));
-  const frame = new Uint8Array(8 + header.length + features.length);
-  frame.set([0, 0x44, 0x46, 2]);
-  new DataView(frame.buffer).setUint32(4, header.length, true);
-  frame.set(header, 8);
-  frame.set(features, 8 + header.length);
-  return frame;
+  return frameBytes(2, header, features);
 }
 
 describe('batch frame (wire format 2)', () => {
@@ -118,12 +99,7 @@ describe('batch frame (wire format 2)', () => {
     // A format-1 frame of a batch, as the previous release wrote it.
     const sent = createEnvelope('dissonance.batch', { rows: 1, width: 2, x });
     const header = utf8.encode(JSON.stringify({ e: { ...sent, payload: { rows: 1, width: 2, x: null } }, b: [[['payload', 'x'], 'f32', 8]] }));
-    const frame = new Uint8Array(8 + header.length + 8);
-    frame.set(WIRE_FRAME_MAGIC);
-    new DataView(frame.buffer).setUint32(4, header.length, true);
-    frame.set(header, 8);
-    frame.set(new Uint8Array(x.buffer), 8 + header.length);
-    expect(decodeWireFrame(frame)).toEqual(sent);
+    expect(decodeWireFrame(frameBytes(1, header, new Uint8Array(x.buffer)))).toEqual(sent);
   });
 
   it('refuses damaged batch headers, unknown versions and invalid fields with E_ENVELOPE', () => {

@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  WIRE_FRAME_MAGIC,
   createEnvelope,
   decodeBatch,
   decodeWireFrame,
@@ -12,35 +11,15 @@ import {
   isWireFrame,
   type Envelope,
 } from '../../src/index.js';
+import { bytesOf, expectEnvelopeError, frameBytes } from './frame-assertions.js';
 import { float32WithHeadroom } from '../../src/schema/frame-headroom.js';
 import { readWireValue } from '../../src/schema/wire-frame.js';
 
 const utf8 = new TextEncoder();
 
-function bytesOf(values: Float32Array): number[] {
-  return [...new Uint8Array(values.buffer, values.byteOffset, values.byteLength)];
-}
-
 /** A frame with its header replaced by `header` (JSON) and `body` after it. */
 function frameWith(header: unknown, body: Uint8Array = new Uint8Array()): Uint8Array {
-  const json = utf8.encode(JSON.stringify(header));
-  const frame = new Uint8Array(8 + json.length + body.length);
-  frame.set(WIRE_FRAME_MAGIC);
-  new DataView(frame.buffer).setUint32(4, json.length, true);
-  frame.set(json, 8);
-  frame.set(body, 8 + json.length);
-  return frame;
-}
-
-function expectEnvelopeError(run: () => unknown, message: RegExp): void {
-  try {
-    run();
-  } catch (error) {
-    expect(isDissonanceError(error) && error.code).toBe('E_ENVELOPE');
-    expect((error as Error).message).toMatch(message);
-    return;
-  }
-  throw new Error('expected E_ENVELOPE');
+  return frameBytes(1, utf8.encode(JSON.stringify(header)), body);
 }
 
 describe('binary wire frame', () => {
