@@ -72,8 +72,16 @@ export { envelopeSchema, parseEnvelope, createEnvelope, envelopeToJson, traceCon
 export type { CreateEnvelopeOptions } from './schema/envelope.js';
 export { BATCH_MESSAGE_TYPE, batchPayloadSchema, encodeBatch, decodeBatch } from './schema/batch-payload.js';
 export type { BatchPayload } from './schema/batch-payload.js';
-export { WIRE_FRAME_MAGIC, encodeWireFrame, decodeWireFrame, tryDecodeWireFrame, isWireFrame } from './schema/wire-frame.js';
-export type { WireDecoded } from './schema/wire-frame.js';
+export {
+  DEFAULT_WIRE_FORMAT,
+  WIRE_FRAME_MAGIC,
+  encodeWireFrame,
+  decodeWireFrame,
+  resolveWireFormat,
+  tryDecodeWireFrame,
+  isWireFrame,
+} from './schema/wire-frame.js';
+export type { WireDecoded, WireFormat } from './schema/wire-frame.js';
 export type { FrameRoom } from './schema/frame-headroom.js';
 export { binariesToBase64 } from './schema/payload-binaries.js';
 export { encodeFloat32, decodeFloat32 } from './util/base64.js';

@@ -55,6 +55,7 @@ export class AmqpTransport implements Transport {
       publishTimeoutMs: options.publishTimeoutMs,
       initialDelayMs: options.initialDelayMs,
       maxDelayMs: options.maxDelayMs,
+      wireFormat: options.wireFormat,
       publish: (topic, envelope) => this.#publish(topic, envelope),
       forget: (subscription) => this.#subscriptions.delete(subscription),
     };
@@ -80,7 +81,7 @@ export class AmqpTransport implements Transport {
     checkTopic(topic, 'topic');
     await tracedPublish({ system: 'rabbitmq', destination: topic }, envelope, async (traced) => {
       const valid = parseEnvelope(traced);
-      encodeEnvelope(valid);
+      encodeEnvelope(valid, this.#options.wireFormat);
       await this.#publish(topic, valid);
     });
   }
@@ -124,7 +125,7 @@ export class AmqpTransport implements Transport {
     const exchange = exchangeName(this.#options.prefix, topic);
     return withSession(this.#link, this.#options.publishTimeoutMs, async (session) => {
       await declareExchange(session, exchange);
-      await publishConfirmed(session, exchange, '', envelope);
+      await publishConfirmed(session, exchange, '', envelope, this.#options.wireFormat);
     });
   }
 

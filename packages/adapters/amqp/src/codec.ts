@@ -1,4 +1,4 @@
-import { createEnvelope, encodeWireFrame, tryDecodeWireFrame, type Envelope } from '@dissonance/core';
+import { createEnvelope, encodeWireFrame, tryDecodeWireFrame, type Envelope, type WireFormat } from '@dissonance/core';
 
 /** `content-type` of a published message: core's binary wire frame (JSON header + raw float32 bytes). */
 export const WIRE_CONTENT_TYPE = 'application/vnd.dissonance.frame';
@@ -14,20 +14,21 @@ export type Decoded =
   | { readonly ok: true; readonly envelope: Envelope }
   | { readonly ok: false; readonly error: string; readonly standIn: Envelope<{ body: string }> };
 
-/** Bodies already encoded, by envelope object: `publish` encodes once to check, the publisher reuses it. */
-const encoded = new WeakMap<Envelope, Buffer>();
+/** Bodies already encoded, by format and envelope object: `publish` encodes once to check, the publisher reuses it. */
+const encoded: Record<WireFormat, WeakMap<Envelope, Buffer>> = { 1: new WeakMap(), 2: new WeakMap() };
 
 /**
- * Encodes a validated envelope as core's binary wire frame (`encodeWireFrame`); throws `E_ENVELOPE` when the
- * payload cannot be serialized. The body is remembered for the same (validated, so not to be mutated) envelope
- * object, so encoding it again is free.
+ * Encodes a validated envelope as core's binary wire frame of `format` (`encodeWireFrame`); throws `E_ENVELOPE`
+ * when the payload cannot be serialized. The body is remembered for the same (validated, so not to be mutated)
+ * envelope object, so encoding it again is free.
  */
-export function encodeEnvelope(envelope: Envelope): Buffer {
-  let body = encoded.get(envelope);
+export function encodeEnvelope(envelope: Envelope, format: WireFormat): Buffer {
+  const bodies = encoded[format];
+  let body = bodies.get(envelope);
   if (body === undefined) {
-    const frame = encodeWireFrame(envelope);
+    const frame = encodeWireFrame(envelope, undefined, format);
     body = Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
-    encoded.set(envelope, body);
+    bodies.set(envelope, body);
   }
   return body;
 }

@@ -1,4 +1,4 @@
-import { DissonanceError } from '@dissonance/core';
+import { DissonanceError, resolveWireFormat, type WireFormat } from '@dissonance/core';
 
 /** Reconnect behaviour of an {@link AmqpTransport} after the connection drops. */
 export interface AmqpReconnectOptions {
@@ -20,6 +20,12 @@ export interface AmqpTransportOptions {
   readonly connectTimeoutMs?: number;
   /** Reconnect settings, or `false` to fail for good when the connection drops. */
   readonly reconnect?: AmqpReconnectOptions | false;
+  /**
+   * Frames this transport writes (publish, retries, dead letters): `2` (default) the batch frame for batch
+   * payloads, `1` format 1 only — which readers before format 2 also read. Set `1` on every process during a
+   * rolling upgrade from such a release; switch to `2` once all run this one.
+   */
+  readonly wireFormat?: WireFormat;
 }
 
 /** {@link AmqpTransportOptions} with defaults applied and checked. */
@@ -31,6 +37,7 @@ export interface ResolvedAmqpOptions {
   readonly initialDelayMs: number;
   readonly maxDelayMs: number;
   readonly publishTimeoutMs: number;
+  readonly wireFormat: WireFormat;
 }
 
 /** Default broker URL. */
@@ -56,6 +63,7 @@ export function resolveAmqpOptions(options: AmqpTransportOptions = {}): Resolved
     initialDelayMs: positive('reconnect.initialDelayMs', settings.initialDelayMs ?? 100),
     maxDelayMs: positive('reconnect.maxDelayMs', settings.maxDelayMs ?? 5000),
     publishTimeoutMs: positive('reconnect.publishTimeoutMs', settings.publishTimeoutMs ?? 15_000),
+    wireFormat: resolveWireFormat(options.wireFormat),
   };
   return resolved;
 }

@@ -1,5 +1,5 @@
 import type { Options } from 'amqplib';
-import { DissonanceError, type Envelope } from '@dissonance/core';
+import { DissonanceError, type Envelope, type WireFormat } from '@dissonance/core';
 import { delay, errorText } from './backoff.js';
 import { WIRE_CONTENT_TYPE, encodeEnvelope } from './codec.js';
 import type { AmqpLink, Session } from './link.js';
@@ -55,9 +55,15 @@ export async function declareRetryQueue(session: Session, groupQueue: string, de
   return name;
 }
 
-/** Publishes `envelope` persistently, resolving once the broker confirmed it. */
-export function publishConfirmed(session: Session, exchange: string, routingKey: string, envelope: Envelope): Promise<void> {
-  const body = encodeEnvelope(envelope);
+/** Publishes `envelope` persistently as a wire frame of `format`, resolving once the broker confirmed it. */
+export function publishConfirmed(
+  session: Session,
+  exchange: string,
+  routingKey: string,
+  envelope: Envelope,
+  format: WireFormat,
+): Promise<void> {
+  const body = encodeEnvelope(envelope, format);
   const properties: Options.Publish = {
     persistent: true,
     contentType: WIRE_CONTENT_TYPE,

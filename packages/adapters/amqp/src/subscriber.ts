@@ -7,6 +7,7 @@ import {
   type Delivery,
   type Envelope,
   type Subscription,
+  type WireFormat,
 } from '@dissonance/core';
 import { backoffDelay, errorText } from './backoff.js';
 import { decodeEnvelope } from './codec.js';
@@ -22,6 +23,8 @@ export interface SubscriberHost {
   readonly publishTimeoutMs: number;
   readonly initialDelayMs: number;
   readonly maxDelayMs: number;
+  /** Frames the transport writes. */
+  readonly wireFormat: WireFormat;
   /** Publishes a valid envelope to `topic`, confirmed. */
   publish(topic: string, envelope: Envelope): Promise<void>;
   /** Called once the subscription closed. */
@@ -225,7 +228,7 @@ export class AmqpSubscription implements Subscription {
     const { queue } = this.#settings;
     await withSession(this.#host.link, this.#host.publishTimeoutMs, async (session) => {
       const target = delayMs === 0 ? queue : await declareRetryQueue(session, queue, delayMs);
-      await publishConfirmed(session, '', target, next);
+      await publishConfirmed(session, '', target, next, this.#host.wireFormat);
     });
   }
 

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createEnvelope, decodeBatch, encodeBatch, envelopeToJson, randomId, type DeadLetter, type Envelope } from '@dissonance/core';
+import { connect } from 'amqplib';
+import { createEnvelope, decodeBatch, decodeWireFrame, encodeBatch, envelopeToJson, randomId, type DeadLetter, type Envelope } from '@dissonance/core';
 import { sleep, waitFor } from '@dissonance/core/testing';
 import { AmqpTransport, INVALID_MESSAGE_TYPE } from '../src/index.js';
 import { BROKER_URL, closeAllConnections, publishRaw, purgePrefix } from './broker.js';
@@ -130,5 +131,30 @@ describe('AmqpTransport under faults (real RabbitMQ)', () => {
     await expect(transport.subscribe('t', () => Promise.resolve(), { group: 'g', deadLetterTopic: 't' })).rejects.toMatchObject({
       code: 'E_INPUT',
     });
+    await expect(AmqpTransport.connect({ wireFormat: 3 as 2 })).rejects.toMatchObject({ code: 'E_INPUT', details: { field: 'wireFormat' } });
+  }, 30_000);
+
+  it('publishes a batch as the batch frame, or as format 1 with wireFormat 1 (readers before format 2)', async () => {
+    const prefix = `dtest-${randomId()}`;
+    const model = await connect(BROKER_URL);
+    const channel = await model.createChannel();
+    const magics: number[][] = [];
+    for (const wireFormat of [2, 1] as const) {
+      const transport = await AmqpTransport.connect({ url: BROKER_URL, prefix, wireFormat });
+      // A raw queue bound to the topic's exchange sees the bytes as published.
+      await channel.assertExchange(`${prefix}.jobs`, 'fanout', { durable: true });
+      const { queue } = await channel.assertQueue('', { exclusive: true });
+      await channel.bindQueue(queue, `${prefix}.jobs`, '');
+      const sent = createEnvelope('job', encodeBatch({ x: Float32Array.of(1, 2), rows: 1 }, 2));
+      await transport.publish('jobs', sent);
+      const message = await channel.get(queue, { noAck: true });
+      if (message === false) throw new Error('no message on the raw queue');
+      magics.push([...message.content.subarray(0, 4)]);
+      expect(decodeWireFrame(message.content)).toEqual(sent);
+      await transport.close();
+    }
+    await model.close();
+    await purgePrefix(prefix);
+    expect(magics).toEqual([[0, 0x44, 0x46, 2], [0, 0x44, 0x46, 1]]);
   }, 30_000);
 });

@@ -98,7 +98,7 @@ export class NatsTransport implements Transport {
 
   async #send(topic: string, envelope: Envelope): Promise<void> {
     const valid = parseEnvelope(envelope);
-    const data = encodeWireFrame(valid);
+    const data = encodeWireFrame(valid, undefined, this.#options.wireFormat);
     const subject = subjectOf(this.#options.prefix, topic);
     const deadline = Date.now() + this.#options.publishTimeoutMs;
     for (let round = 0; ; round++) {

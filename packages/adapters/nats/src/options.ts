@@ -1,4 +1,4 @@
-import { DissonanceError, type SubscribeOptions } from '@dissonance/core';
+import { DissonanceError, resolveWireFormat, type SubscribeOptions, type WireFormat } from '@dissonance/core';
 import { checkName, encodeName } from './names.js';
 
 /** Options of {@link createNatsTransport} and the {@link NatsTransport} constructor. */
@@ -15,6 +15,13 @@ export interface NatsTransportOptions {
   readonly ackWaitMs?: number;
   /** Whether `close()` also drains and closes the connection (default false; {@link createNatsTransport} sets it). */
   readonly closeConnection?: boolean;
+  /**
+   * Frames this transport publishes (messages and dead letters; a retry is the server's redelivery of the
+   * original): `2` (default) the batch frame for batch payloads, `1` format 1 only — which readers before
+   * format 2 also read. Set `1` on every process during a rolling upgrade from such a release; switch to `2`
+   * once all run this one.
+   */
+  readonly wireFormat?: WireFormat;
 }
 
 /** Options after defaults and checks. */
@@ -25,6 +32,7 @@ export interface ResolvedOptions {
   readonly publishTimeoutMs: number;
   readonly ackWaitMs: number;
   readonly closeConnection: boolean;
+  readonly wireFormat: WireFormat;
 }
 
 /** Per-subscription settings after defaults and checks. */
@@ -56,6 +64,7 @@ export function resolveOptions(options: NatsTransportOptions): ResolvedOptions {
     publishTimeoutMs: positive(options.publishTimeoutMs ?? 10_000, 'publishTimeoutMs'),
     ackWaitMs: positive(options.ackWaitMs ?? 30_000, 'ackWaitMs', 1000),
     closeConnection: options.closeConnection === true,
+    wireFormat: resolveWireFormat(options.wireFormat),
   };
 }
 

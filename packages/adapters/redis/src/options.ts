@@ -1,4 +1,4 @@
-import { DissonanceError, type SubscribeOptions } from '@dissonance/core';
+import { DissonanceError, resolveWireFormat, type SubscribeOptions, type WireFormat } from '@dissonance/core';
 
 /** Options of {@link RedisTransport}. */
 export interface RedisTransportOptions {
@@ -16,6 +16,12 @@ export interface RedisTransportOptions {
   readonly blockMs?: number;
   /** When set, `XADD … MAXLEN ~ <maxLen>` trims topic streams approximately on publish. Default: no trimming. */
   readonly maxLen?: number;
+  /**
+   * Frames this transport writes (publish, retries, dead letters): `2` (default) the batch frame for batch
+   * payloads, `1` format 1 only — which readers before format 2 also read. Set `1` on every process during a
+   * rolling upgrade from such a release; switch to `2` once all run this one.
+   */
+  readonly wireFormat?: WireFormat;
 }
 
 /** {@link RedisTransportOptions} with defaults applied. */
@@ -25,6 +31,7 @@ export interface ResolvedOptions {
   readonly claimIdleMs: number;
   readonly blockMs: number;
   readonly maxLen: number | undefined;
+  readonly wireFormat: WireFormat;
 }
 
 /** Settings of one subscriber, defaults applied. */
@@ -48,7 +55,7 @@ export function resolveOptions(options: RedisTransportOptions): ResolvedOptions 
   checkPositiveInteger(claimIdleMs, 'claimIdleMs');
   checkPositiveInteger(blockMs, 'blockMs');
   if (options.maxLen !== undefined) checkPositiveInteger(options.maxLen, 'maxLen');
-  return { url, prefix, claimIdleMs, blockMs, maxLen: options.maxLen };
+  return { url, prefix, claimIdleMs, blockMs, maxLen: options.maxLen, wireFormat: resolveWireFormat(options.wireFormat) };
 }
 
 /** Checks the options of one `subscribe` call and applies the port's defaults; throws `E_INPUT`. */

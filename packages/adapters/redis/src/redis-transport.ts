@@ -75,7 +75,7 @@ export class RedisTransport implements Transport {
   }
 
   async #send(topic: string, envelope: Envelope): Promise<void> {
-    const command = xaddEnvelope(streamKey(this.#options.prefix, topic), this.#trim, parseEnvelope(envelope));
+    const command = xaddEnvelope(streamKey(this.#options.prefix, topic), this.#trim, parseEnvelope(envelope), this.#options.wireFormat);
     coalesceWrites(this.#commands);
     try {
       await this.#commands.sendCommand(command);

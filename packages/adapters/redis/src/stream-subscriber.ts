@@ -299,7 +299,7 @@ export class StreamSubscriber {
       await this.#deadLetter(entry, envelope, error);
       return;
     }
-    await this.#requeue(entry, wireBody({ ...envelope, attempt: envelope.attempt + 1 }), Math.ceil(delayMs));
+    await this.#requeue(entry, wireBody({ ...envelope, attempt: envelope.attempt + 1 }, this.#ctx.options.wireFormat), Math.ceil(delayMs));
     if (delayMs > 0) this.#sweepAfter(Math.ceil(delayMs));
   }
 
@@ -321,7 +321,7 @@ export class StreamSubscriber {
     await transportCall('dead-letter', () =>
       commands.eval(
         DEAD_LETTER_SCRIPT, 2, entry.stream, keys.deadLetter,
-        settings.group, entry.id, wireBody(deadLetter), this.#isRetry(entry), String(options.maxLen ?? ''),
+        settings.group, entry.id, wireBody(deadLetter, options.wireFormat), this.#isRetry(entry), String(options.maxLen ?? ''),
       ),
     );
   }

@@ -1,7 +1,7 @@
-import { encodeWireFrame, type Envelope } from '@dissonance/core';
+import { encodeWireFrame, type Envelope, type WireFormat } from '@dissonance/core';
 
-/** An envelope as core's binary wire frame, as the Buffer `XADD` and the settlement scripts take (no copy). */
-export function wireBody(envelope: Envelope): Buffer {
-  const frame = encodeWireFrame(envelope);
+/** An envelope as core's binary wire frame of `format`, as the Buffer `XADD` and the settlement scripts take (no copy). */
+export function wireBody(envelope: Envelope, format: WireFormat): Buffer {
+  const frame = encodeWireFrame(envelope, undefined, format);
   return Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
 }

@@ -1,4 +1,4 @@
-import { encodeWireFrame, type Envelope, type FrameRoom } from '@dissonance/core';
+import { DEFAULT_WIRE_FORMAT, encodeWireFrame, type Envelope, type FrameRoom, type WireFormat } from '@dissonance/core';
 import { Command } from 'ioredis';
 
 /** Bytes of `$<length>\r\n` for a length of up to 10 digits, the most a frame's length needs. */
@@ -66,11 +66,11 @@ const ZERO = 0x30;
  * (`encodeWireFrame`'s `room`) where the command's RESP head and trailing CRLF are written, so the frame is
  * neither concatenated nor copied again — for a batch made by `encodeBatch`, the features are copied once, by
  * `encodeBatch`, from the application's array into what goes on the socket. Throws `E_ENVELOPE` as
- * `encodeWireFrame` does.
+ * `encodeWireFrame` does. `format`: the frame's {@link WireFormat}.
  */
-export function xaddEnvelope(key: string, trim: readonly string[], envelope: Envelope): Command {
+export function xaddEnvelope(key: string, trim: readonly string[], envelope: Envelope, format: WireFormat = DEFAULT_WIRE_FORMAT): Command {
   const { args, head, room } = headOf(key, trim);
-  const framed = encodeWireFrame(envelope, room);
+  const framed = encodeWireFrame(envelope, room, format);
   const frameStart = room.before;
   const frameEnd = framed.byteLength - room.after;
   // `$<length>\r\n` right before the frame, written backwards from its end; the head right before that.

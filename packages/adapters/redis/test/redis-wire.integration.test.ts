@@ -75,4 +75,30 @@ describe('RedisTransport on the wire', () => {
     // A batch travels as the batch frame (format 2).
     expect([...fields[1]!.subarray(0, 4)]).toEqual([0, 0x44, 0x46, 2]);
   });
+
+  it('writes format 1 only with wireFormat 1, retries included, for readers before format 2', async () => {
+    expect(() => new RedisTransport({ wireFormat: 3 as 2 })).toThrowError(expect.objectContaining({ code: 'E_INPUT' }) as Error);
+    server = new PrivateRedis();
+    await server.start();
+    transport = new RedisTransport({ url: server.url, prefix: 'wire', wireFormat: 1 });
+    const reader = (admin = new Redis(server.url));
+    const magics: number[][] = [];
+    const magicOf = async (key: string): Promise<number[]> => {
+      const [[, fields]] = (await reader.xrangeBuffer(key, '-', '+', 'COUNT', 1)) as [[Buffer, Buffer[]]];
+      return [...fields[1]!.subarray(0, 4)];
+    };
+    await transport.subscribe(
+      'jobs',
+      async (d) => {
+        if (d.envelope.attempt === 1) return d.nack({ error: 'once more' });
+        magics.push(await magicOf('wire:jobs:workers:retry'));
+        expect(decodeBatch(d.envelope.payload).x).toEqual(Float32Array.of(1, 2));
+      },
+      { group: 'workers' },
+    );
+    await transport.publish('jobs', createEnvelope('job', encodeBatch({ x: Float32Array.of(1, 2), rows: 1 }, 2)));
+    await waitFor(() => magics.length === 1, 5000, 'the retry');
+    magics.push(await magicOf('wire:jobs'));
+    expect(magics).toEqual([[0, 0x44, 0x46, 1], [0, 0x44, 0x46, 1]]);
+  });
 });

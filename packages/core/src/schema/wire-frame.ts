@@ -14,6 +14,26 @@ import { MAX_PAYLOAD_DEPTH, extractBinaries, type BinaryKind } from './payload-b
  */
 export const WIRE_FRAME_MAGIC: Readonly<Uint8Array> = Uint8Array.of(0x00, 0x44, 0x46, 0x01);
 
+/**
+ * Which frames `encodeWireFrame` writes: `2` (the default) a batch frame for a batch payload and format 1 for
+ * anything else; `1` format 1 always, which every release reads — for a rolling upgrade from a release before
+ * format 2, until every reader is upgraded.
+ */
+export type WireFormat = 1 | 2;
+
+/** The default {@link WireFormat}. */
+export const DEFAULT_WIRE_FORMAT: WireFormat = 2;
+
+/**
+ * A transport's `wireFormat` option checked: `value`, or {@link DEFAULT_WIRE_FORMAT} when undefined. Throws
+ * `E_INPUT` (field `wireFormat`) on anything but 1 or 2.
+ */
+export function resolveWireFormat(value: unknown): WireFormat {
+  if (value === undefined) return DEFAULT_WIRE_FORMAT;
+  if (value === 1 || value === 2) return value;
+  throw new DissonanceError('E_INPUT', `wireFormat must be 1 or 2, got ${String(value)}`, { details: { field: 'wireFormat' } });
+}
+
 /** Magic and the header length (u32, little-endian). */
 const PREFIX_BYTES = 8;
 
@@ -40,7 +60,8 @@ const lenientUtf8 = new TextDecoder('utf-8');
  * (`rows`, `width`, `x`, optional `ids`): `00 44 46 02`, the header length, a header of binary fields and
  * length-prefixed strings (no JSON), then the features. A batch of 32 × 64 features is 8,192 bytes of body
  * plus a header of about 120 bytes, instead of 11 kB of JSON with base64 — and no JSON pass on either side.
- * Readers before format 2 cannot read it: upgrade consumers before producers. When the payload's only
+ * Readers before format 2 cannot read it: with `format` 1 every frame is format 1 (see {@link WireFormat}).
+ * When the payload's only
  * binary value is a copy made by `encodeBatch`, the frame is written in the room kept in front of it and
  * returned as a view of the same memory (no allocation, no copy): do not change an envelope's typed arrays
  * while it is being published.
@@ -50,13 +71,14 @@ const lenientUtf8 = new TextDecoder('utf-8');
  * copying the frame into a command of its own.
  *
  * Throws `E_ENVELOPE` (field `payload`) when the payload is cyclic, nested deeper than 64, or holds what JSON
- * cannot (a BigInt); `E_INPUT` when `room` is not two integers ≥ 0.
+ * cannot (a BigInt); `E_INPUT` when `room` is not two integers ≥ 0 or `format` is not 1 or 2.
  */
-export function encodeWireFrame(envelope: Envelope, room: FrameRoom = NO_ROOM): Uint8Array {
+export function encodeWireFrame(envelope: Envelope, room: FrameRoom = NO_ROOM, format: WireFormat = DEFAULT_WIRE_FORMAT): Uint8Array {
   checkRoom(room);
+  if (format !== DEFAULT_WIRE_FORMAT) resolveWireFormat(format);
   const blobs: Uint8Array[] = [];
   let prefix: Uint8Array;
-  if (isBatchFrameEnvelope(envelope)) {
+  if (format === 2 && isBatchFrameEnvelope(envelope)) {
     // Wire format 2: a binary header, no JSON.
     const bytes = scratchOf(PREFIX_BYTES + batchHeaderBound(envelope)).bytes;
     const written = writeBatchHeader(envelope, bytes, PREFIX_BYTES);

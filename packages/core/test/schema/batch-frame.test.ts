@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  DEFAULT_WIRE_FORMAT,
   WIRE_FRAME_MAGIC,
   createEnvelope,
   decodeBatch,
@@ -8,6 +9,7 @@ import {
   encodeBatch,
   encodeWireFrame,
   isDissonanceError,
+  resolveWireFormat,
   tryDecodeWireFrame,
   type Envelope,
 } from '../../src/index.js';
@@ -100,6 +102,20 @@ describe('batch frame (wire format 2)', () => {
     const sent = createEnvelope('dissonance.batch', { rows: 1, width: 2, x });
     const header = utf8.encode(JSON.stringify({ e: { ...sent, payload: { rows: 1, width: 2, x: null } }, b: [[['payload', 'x'], 'f32', 8]] }));
     expect(decodeWireFrame(frameBytes(1, header, new Uint8Array(x.buffer)))).toEqual(sent);
+  });
+
+  it('writes format 1 for every payload with format 1, for readers before format 2', () => {
+    const sent = createEnvelope('dissonance.batch', encodeBatch({ x: Float32Array.of(1, 2), rows: 1, ids: ['a'] }, 2));
+    const frame = encodeWireFrame(sent, undefined, 1);
+    expect([...frame.subarray(0, 4)]).toEqual([...WIRE_FRAME_MAGIC]);
+    expect(decodeWireFrame(frame)).toEqual(sent);
+    expect(encodeWireFrame(sent, undefined, 2)[3]).toBe(2);
+    expect(resolveWireFormat(undefined)).toBe(DEFAULT_WIRE_FORMAT);
+    expect(resolveWireFormat(1)).toBe(1);
+    for (const bad of [0, 3, '2', null]) {
+      expect(() => resolveWireFormat(bad)).toThrowError(expect.objectContaining({ code: 'E_INPUT', details: { field: 'wireFormat' } }) as Error);
+      expect(() => encodeWireFrame(sent, undefined, bad as 2)).toThrowError(expect.objectContaining({ code: 'E_INPUT' }) as Error);
+    }
   });
 
   it('refuses damaged batch headers, unknown versions and invalid fields with E_ENVELOPE', () => {
