@@ -1,6 +1,6 @@
 import { createEnvelope, encodeWireFrame, tryDecodeWireFrame, type Envelope, type WireFormat } from '@dissonance/core';
 
-/** `content-type` of a published message: core's binary wire frame (JSON header + raw float32 bytes). */
+/** `content-type` of a published message: core's binary wire frame (a binary or JSON header, then raw float32 bytes). */
 export const WIRE_CONTENT_TYPE = 'application/vnd.dissonance.frame';
 
 /** Envelope type of the stand-in that carries an undecodable message to the dead-letter topic. */
