@@ -26,7 +26,8 @@
  *    the batch, publishes it to the next topic and acks after the confirm; A, B and the sink each in a child
  *    process (`node --import tsx`) with its own transport (in this process for memory). Median items/s over
  *    `repeats` runs of `--pipeline-messages`, and its ratio to the same broker's one-hop SDK rate.
- * 3. The CPU cost per message of the SDK's envelope/batch codec and of the raw clients' byte handling.
+ * 3. The CPU cost per message of the SDK's envelope/batch codec and of the raw clients' byte handling, measured
+ *    in a fresh child process.
  * Every queue, exchange, stream and key has a fresh `bench-<random>` prefix and is deleted afterwards.
  * `--json` prints one JSON document on stdout (progress goes to stderr).
  */
@@ -35,7 +36,7 @@ import { MemoryTransport } from '../../packages/core/src/index.js';
 import { parseArgs, type Broker } from './args.js';
 import { makeWorkload } from './batch-data.js';
 import { cleanUp, serverVersion, trimConsumed } from './brokers.js';
-import { codecCosts } from './codec-cost.js';
+import { codecCostsInFreshProcess } from './codec-cost-process.js';
 import { uniqueName, type Hop } from './hop.js';
 import { pipelineAmqpNames, startPipeline } from './pipeline.js';
 import type { HopSettings } from './sdk-hop.js';
@@ -267,9 +268,9 @@ if (args.pipeline) {
 }
 for (const r of results) if (r.error !== undefined) log(`\n${r.broker} error: ${r.error}`);
 
-const costs = codecCosts(workload);
+const costs = codecCostsInFreshProcess(args.rows, args.width);
 log('');
-log('CPU per message in this process, µs:');
+log('CPU per message, measured in a fresh process, µs:');
 for (const c of costs) log(`${pad(c.microseconds.toFixed(1), 8)}  ${c.step}`);
 
 const ratios = results.filter((r) => r.ratio !== undefined);
