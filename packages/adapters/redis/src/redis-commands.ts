@@ -1,13 +1,18 @@
-import { toDissonanceError } from '@dissonance/core';
+import { toDissonanceError, type DissonanceError } from '@dissonance/core';
 import type { Redis } from 'ioredis';
 import type { GroupKeys } from './keys.js';
 
-/** Runs a Redis call, turning any failure into an `E_TRANSPORT` error that names `what`. */
+/** `error` of a Redis call as the `E_TRANSPORT` error that names `what`. */
+export function transportError(what: string, error: unknown): DissonanceError {
+  return toDissonanceError(error, 'E_TRANSPORT', `redis ${what} failed`);
+}
+
+/** Runs a Redis call, turning any failure into {@link transportError}. */
 export async function transportCall<T>(what: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
-    throw toDissonanceError(error, 'E_TRANSPORT', `redis ${what} failed`);
+    throw transportError(what, error);
   }
 }
 

@@ -2,7 +2,6 @@ import {
   DissonanceError,
   parseEnvelope,
   randomId,
-  toDissonanceError,
   tracedHandler,
   tracedPublish,
   type Delivery,
@@ -14,7 +13,7 @@ import {
 import { Redis } from 'ioredis';
 import { clientName, groupKeys, streamKey } from './keys.js';
 import { checkName, resolveOptions, resolveSubscriber, type RedisTransportOptions, type ResolvedOptions } from './options.js';
-import { createGroups, transportCall } from './redis-commands.js';
+import { createGroups, transportCall, transportError } from './redis-commands.js';
 import { StreamSubscriber } from './stream-subscriber.js';
 import { xaddEnvelope } from './xadd-command.js';
 import { coalesceWrites } from './write-coalescer.js';
@@ -77,10 +76,11 @@ export class RedisTransport implements Transport {
   async #send(topic: string, envelope: Envelope): Promise<void> {
     const command = xaddEnvelope(streamKey(this.#options.prefix, topic), this.#trim, parseEnvelope(envelope), this.#options.wireFormat);
     coalesceWrites(this.#commands);
+    // transportCall's work without its closure: this is every publish.
     try {
       await this.#commands.sendCommand(command);
     } catch (error) {
-      throw toDissonanceError(error, 'E_TRANSPORT', 'redis XADD failed');
+      throw transportError('XADD', error);
     }
   }
 

@@ -1,7 +1,8 @@
 import { DissonanceError } from '../errors.js';
-import { ENVELOPE_VERSION, type Envelope } from '../ports/transport.js';
+import type { Envelope } from '../ports/transport.js';
 import { float32FromLittleEndian, float32ToLittleEndian } from '../util/float32-bytes.js';
 import { plainBatch } from './batch-payload.js';
+import { envelopeObject } from './envelope.js';
 
 /**
  * Wire format 2, the batch frame: an envelope whose payload is a plain batch payload (`rows`, `width`, `x` as a
@@ -145,17 +146,7 @@ export function readBatchFrame(body: Uint8Array, start: number, end: number): En
   if (featureBytes % 4 !== 0) throw badBatchFrame(`${featureBytes} bytes of features is not a whole number of float32`);
   const x = float32FromLittleEndian(body.subarray(end), true);
   const payload = ids === undefined ? { rows, width, x } : { rows, width, x, ids };
-  if (traceparent === undefined && tracestate === undefined) return { v: ENVELOPE_VERSION, id, type, attempt, createdAt, payload };
-  return {
-    v: ENVELOPE_VERSION,
-    id,
-    type,
-    attempt,
-    createdAt,
-    ...(traceparent === undefined ? {} : { traceparent }),
-    ...(tracestate === undefined ? {} : { tracestate }),
-    payload,
-  };
+  return envelopeObject(id, type, attempt, createdAt, traceparent, tracestate, payload);
 }
 
 /** Reads a batch frame's header fields in order, each bounds-checked. */

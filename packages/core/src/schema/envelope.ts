@@ -108,27 +108,37 @@ export function createEnvelope<P>(type: string, payload: P, options: CreateEnvel
       details: { field: 'createdAt' },
     });
   }
-  const id = options.id ?? randomId();
-  const createdAt = isoTime(now);
-  const { traceparent, tracestate } = options;
-  // Written out per case rather than spread: no temporary objects, one shape per case.
-  const envelope: Envelope<P> =
-    traceparent === undefined && tracestate === undefined
-      ? { v: ENVELOPE_VERSION, id, type, attempt: 1, createdAt, payload }
-      : {
-          v: ENVELOPE_VERSION,
-          id,
-          type,
-          attempt: 1,
-          createdAt,
-          ...(traceparent === undefined ? {} : { traceparent }),
-          ...(tracestate === undefined ? {} : { tracestate }),
-          payload,
-        };
+  const envelope = envelopeObject(options.id ?? randomId(), type, 1, isoTime(now), options.traceparent, options.tracestate, payload);
   parseEnvelope(envelope);
   Object.freeze(envelope);
   validated.add(envelope);
   return envelope;
+}
+
+/**
+ * An envelope object of these fields, not validated: written out per case rather than spread (no temporary
+ * objects, one shape per case), absent trace fields left out.
+ */
+export function envelopeObject<P>(
+  id: string,
+  type: string,
+  attempt: number,
+  createdAt: string,
+  traceparent: string | undefined,
+  tracestate: string | undefined,
+  payload: P,
+): Envelope<P> {
+  if (traceparent === undefined && tracestate === undefined) return { v: ENVELOPE_VERSION, id, type, attempt, createdAt, payload };
+  return {
+    v: ENVELOPE_VERSION,
+    id,
+    type,
+    attempt,
+    createdAt,
+    ...(traceparent === undefined ? {} : { traceparent }),
+    ...(tracestate === undefined ? {} : { tracestate }),
+    payload,
+  };
 }
 
 /** The last time formatted by {@link isoTime}: envelopes made within one millisecond share the string. */
