@@ -41,6 +41,18 @@ export default defineConfig({
         },
       },
       {
+        // The standing adversarial suite (issue 20): attacks on the HTTP surface, the envelopes and the
+        // append-only files, each bounded in time. Runs in `npm test` like every other project.
+        resolve: { alias: sourceAliases },
+        test: {
+          name: 'adversarial',
+          environment: 'node',
+          include: ['test/adversarial/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
         test: {
           name: 'package',
           environment: 'node',
