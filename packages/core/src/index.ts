@@ -167,6 +167,7 @@ export { silentLogger, type Logger, type LogFields } from './logging/index.js';
 // Engine
 export { Engine, createEngine } from './engine/engine.js';
 export type { BatchResult, EngineSummary, ProcessOptions } from './engine/engine.js';
+export type { StopOptions } from './engine/stop-options.js';
 export type { EngineConfig, RetrainConfig, RolloutConfig } from './engine/config.js';
 export type {
   EngineEvents,
