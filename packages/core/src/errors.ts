@@ -31,10 +31,26 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 export type ErrorDetails = Readonly<Record<string, string | number | boolean | null | readonly (string | number)[]>>;
 
 /**
+ * Brand of every {@link DissonanceError}, registered globally (`Symbol.for`) so that copies of core loaded
+ * side by side (ESM and CJS builds, or an adapter's own copy) recognise each other's errors.
+ */
+const ERROR_BRAND: unique symbol = Symbol.for('@dissonance/core.DissonanceError') as never;
+
+/**
  * The one error type the SDK throws on purpose. `code` is stable; `message` names the problem
  * in words a person can act on; `details` carries the same facts for programs.
  */
 export class DissonanceError extends Error {
+  /**
+   * `instanceof DissonanceError` holds for errors made by any copy of this class (the ESM and the CJS build
+   * loaded side by side, or two installed versions of core): it checks the brand, not the prototype chain.
+   * A subclass keeps the ordinary prototype check.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== DissonanceError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[ERROR_BRAND] === true;
+  }
+
   /** Stable code, e.g. `E_INPUT`. */
   readonly code: ErrorCode;
   /** Machine-readable facts about the failure. */
@@ -45,6 +61,7 @@ export class DissonanceError extends Error {
     this.name = 'DissonanceError';
     this.code = code;
     this.details = options.details ?? {};
+    Object.defineProperty(this, ERROR_BRAND, { value: true, enumerable: false });
   }
 
   /** A plain object safe to serialize (no stack, no cause). */
