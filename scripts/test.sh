@@ -14,7 +14,9 @@ log() { printf '\n==> %s\n' "$*"; }
 ensure_dependencies() {
   if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
     log 'npm ci (node_modules missing or older than package-lock.json)'
-    npm ci --no-audit --no-fund
+    # npm 11 runs no dependency install script unless package.json's allowScripts allows it (ours denies
+    # onnxruntime-node's CUDA download); the variable covers npm versions that still run them.
+    ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
   fi
 }
 

@@ -7,7 +7,7 @@ import { randomMlp, tempDir, writeOnnxMlp } from './fixtures.js';
 
 const bytes = writeOnnxMlp(randomMlp([4, 3], 1));
 const bindingDir = ortBindingDir();
-/** This machine has no CUDA provider library next to the binding (the project's .npmrc skips that download). */
+/** This machine has no CUDA provider library next to the binding (the project denies its install script in package.json's allowScripts). */
 const cudaInstalled = probeCuda().available;
 
 /** A probe that claims CUDA is there, so the runtime tries a CUDA session (which fails on this machine). */
