@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { trace } from '@opentelemetry/api';
-import { createEngine, FunctionModel, type LoadedModel } from '@dissonance/core';
+import { createEngine, FunctionModel, oracleLabels, type LoadedModel, type Trainer } from '@dissonance/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger, setupTelemetry, type TelemetryHandle } from '../../src/index.js';
 
@@ -150,9 +150,46 @@ describe('createLogger', () => {
     expect(typeof lines[1]?.time).toBe('string');
   });
 
-  it('fits the engine Logger interface: retrain and error lines reach pino', () => {
-    const logger = createLogger({ level: 'silent' });
-    const engine = createEngine({ proposer: model('p', 0), critics: [model('q', 1)], logger });
-    expect(engine).toBeDefined();
+  it('fits the engine Logger interface: retrain and error lines reach pino', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
+        callback();
+      },
+    });
+    const logger = createLogger({ name: 'engine', destination });
+    let fits = 0;
+    // The first fit fails (an `error` line); the second returns the champion's own function as the candidate
+    // (a `retrained` line with its decision).
+    const trainer: Trainer = {
+      name: 'flaky',
+      fit: async (base) => {
+        fits += 1;
+        if (fits === 1) throw new Error('out of memory');
+        const candidate = model(base.name, 0);
+        return { model: candidate, artifact: { format: 'json', bytes: new TextEncoder().encode('{}') }, report: { loss: [0.5], kl: 0 } };
+      },
+    };
+    const engine = createEngine({
+      proposer: model('p', 0),
+      critics: [model('q', 1)],
+      labels: oracleLabels(async (requests) => requests.map(() => 0)),
+      trainer,
+      retrain: { minExamples: 1, everyExamples: 1_000_000 },
+      policy: { dBudgetPerHour: 1e9, maxDissonance: 2 },
+      logger,
+    });
+    engine.on('error', () => undefined);
+    await engine.process({ x: new Float32Array(16 * 2).map((_, i) => (i % 5) - 2), rows: 16 });
+    await engine.retrainNow();
+    await engine.retrainNow();
+    await engine.stop();
+    const failed = lines.find((l) => l.level === 'error' && l.stage === 'retrain');
+    expect(failed).toMatchObject({ name: 'engine', code: 'E_TRAINER' });
+    expect(String(failed?.msg)).toContain('out of memory');
+    const retrained = lines.find((l) => typeof l.msg === 'string' && l.msg.startsWith('retrained p version'));
+    expect(retrained).toMatchObject({ level: 'info', name: 'engine', parent: '1' });
+    expect(['accepted', 'rejected', 'canary']).toContain(retrained?.decision);
   });
 });
