@@ -14,7 +14,7 @@ import {
   type Store,
   type TrainingExample,
 } from '@dissonance/core';
-import { AppendLog, LogCorruptError } from './append-log.js';
+import { AppendLog } from './append-log.js';
 import { syncDirectory, writeFileAtomic } from './atomic-write.js';
 import { auditLine, parseAuditLine } from './audit-record.js';
 import { examplesLine, parseExamplesLine } from './example-record.js';
@@ -134,9 +134,9 @@ export class FileStore implements Store {
       await sweepTempFiles(dir);
       const codec = recordCodec(options.encryption);
       const values = await readValues(join(dir, VALUES), codec);
-      const examples = await openLog(join(dir, EXAMPLES), async (line) => parseExamplesLine(await codec.decode(line, `${EXAMPLES} record`)));
+      const examples = await openLog(join(dir, EXAMPLES), codec, parseExamplesLine);
       opened.push(examples.log);
-      const audit = await openLog(join(dir, AUDIT), async (line) => parseAuditLine(await codec.decode(line, `${AUDIT} record`)));
+      const audit = await openLog(join(dir, AUDIT), codec, parseAuditLine);
       opened.push(audit.log);
       const buffer = new Map<string, TrainingExample>();
       let logged = 0;
@@ -170,7 +170,7 @@ export class FileStore implements Store {
       if (!Array.isArray(examples)) throw new DissonanceError('E_INPUT', 'examples must be an array');
       const copies = examples.map((example, i) => checkedExampleCopy(example, `examples[${i}]`));
       if (copies.length === 0) return;
-      await this.#examplesLog.append([await this.#codec.encode(examplesLine(copies))]);
+      await this.#examplesLog.append([examplesLine(copies)]);
       insert(this.#examples, copies, this.capacity);
       this.#logged += copies.length;
       await this.#compactIfDue();
@@ -221,7 +221,7 @@ export class FileStore implements Store {
   appendAudit(entry: AuditEntry): Promise<void> {
     return this.#run('append audit', async () => {
       const copy = checkedAuditCopy(entry);
-      await this.#auditLog.append([await this.#codec.encode(auditLine(copy))]);
+      await this.#auditLog.append([auditLine(copy)]);
       this.#audit.push(copy);
     });
   }
@@ -274,7 +274,7 @@ export class FileStore implements Store {
     const all = [...this.#examples.values()];
     const lines: string[] = [];
     for (let start = 0; start < all.length; start += COMPACT_CHUNK) {
-      lines.push(await this.#codec.encode(examplesLine(all.slice(start, start + COMPACT_CHUNK))));
+      lines.push(examplesLine(all.slice(start, start + COMPACT_CHUNK)));
     }
     try {
       await this.#examplesLog.replace(lines);
@@ -297,16 +297,9 @@ function insert(buffer: Map<string, TrainingExample>, batch: readonly TrainingEx
   }
 }
 
-async function openLog<T>(path: string, parse: (line: string) => Promise<T>): Promise<{ log: AppendLog; records: T[] }> {
-  try {
-    const { log, contents } = await AppendLog.open(path, parse);
-    return { log, records: contents.records };
-  } catch (error) {
-    if (error instanceof LogCorruptError) {
-      throw new DissonanceError('E_STORE', error.message, { cause: error, details: { path, line: error.line } });
-    }
-    throw error;
-  }
+async function openLog<T>(path: string, codec: RecordCodec, parse: (payload: string) => T): Promise<{ log: AppendLog; records: T[] }> {
+  const { log, contents } = await AppendLog.open(path, { codec, parse });
+  return { log, records: contents.records };
 }
 
 /** The values in `values.json`; none when it does not exist; `E_STORE` naming the file when it is damaged. */
