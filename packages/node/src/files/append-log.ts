@@ -207,7 +207,7 @@ async function readRecords<T>(
       fail('holds NUL bytes and records follow it', start, line + 1);
     }
     line++;
-    const text = await format.codec.decode(data.toString('utf8', start, end), `${name} record ${line}`);
+    const text = await format.codec.decode(data.toString('utf8', start, end), `${path} record ${line} (byte ${start})`);
     let frame;
     try {
       frame = unframeRecord(text);

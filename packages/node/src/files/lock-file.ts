@@ -89,8 +89,8 @@ const held: Set<string> = ((): Set<string> => {
 export async function acquireLockFile(path: string, options: LockFileOptions): Promise<LockFile> {
   const staleMs = options.staleMs ?? Number.POSITIVE_INFINITY;
   const leaseMs = options.leaseMs;
-  if (leaseMs !== undefined && !(Number.isFinite(leaseMs) && leaseMs >= 30)) {
-    throw new DissonanceError('E_CONFIG', `lock lease must be at least 30 ms, got ${leaseMs}`, { details: { field: 'leaseMs' } });
+  if (leaseMs !== undefined && !(Number.isFinite(leaseMs) && leaseMs >= 30 && leaseMs <= MAX_LEASE_MS)) {
+    throw new DissonanceError('E_CONFIG', `lock lease must be 30 ms to ${MAX_LEASE_MS} ms, got ${leaseMs}`, { details: { field: 'leaseMs' } });
   }
   const deadline = Date.now() + (options.waitMs ?? 0);
   const owner: LockContent = {
@@ -272,9 +272,17 @@ export function isStale(holder: LockOwner | UnreadableLock, staleMs = Number.POS
   return Date.now() - holder.at > staleMs;
 }
 
-/** True when the lock is held as a lease that was not refreshed for longer than the lease. */
+/** Longest lease honoured: a lock file claiming more (or refreshed further in the future) is judged by this. */
+export const MAX_LEASE_MS = 10 * 60 * 1000;
+
+/**
+ * True when the lock is held as a lease that was not refreshed for longer than the lease (at most
+ * {@link MAX_LEASE_MS}), or whose last refresh lies more than that in the future (a bogus mtime).
+ */
 export function leaseExpired(holder: LockOwner, now = Date.now()): boolean {
-  return holder.lease !== undefined && now - holder.mtimeMs > holder.lease;
+  if (holder.lease === undefined) return false;
+  const age = now - holder.mtimeMs;
+  return age > Math.min(holder.lease, MAX_LEASE_MS) || age < -MAX_LEASE_MS;
 }
 
 /**
