@@ -24,12 +24,16 @@ export interface AppendLogFormat<T> {
 
 const NEWLINE = 0x0a;
 
+/** Appends are anchored in the head file within this many milliseconds, by one background write. */
+export const ANCHOR_EVERY_MS = 1000;
+
 /**
  * An append-only, tamper-evident file of newline-terminated records, fsync'd on every append.
  * `append(payloads)` is one `write` of all the lines plus one `fsync`, and it resolves only once the data is
  * on disk. Every record is framed into a hash chain ({@link frameRecord}) before the codec, and the end of
  * the chain is anchored in a head file (`<log>.head`, {@link writeHead}) when the log is opened, compacted
- * and closed.
+ * and closed, and in the background within {@link ANCHOR_EVERY_MS} of an append (one head write per that
+ * period at most, off the append's path).
  *
  * On open, every record is checked: it must decode, parse and chain to its predecessor, and the log must
  * still reach a point its head file accepts. The first record that fails is `E_STORE_INTEGRITY` naming the
@@ -51,6 +55,11 @@ export class AppendLog {
   #broken: Error | undefined;
   /** The end of the chain: records chained so far and the last tag. */
   #point: ChainPoint;
+  /** Head writes and compactions, one at a time, in order. */
+  #heads: Promise<unknown> = Promise.resolve();
+  /** The pending background anchor, if any. */
+  #anchorTimer: NodeJS.Timeout | undefined;
+  #anchoredAt = Date.now();
 
   private constructor(path: string, codec: RecordCodec, handle: FileHandle, size: number, point: ChainPoint) {
     this.path = path;
@@ -117,6 +126,29 @@ export class AppendLog {
     }
     this.#size += data.length;
     this.#point = point;
+    this.#scheduleAnchor();
+  }
+
+  /** Anchors the (durable) end of the chain in the head file soon, unless that is already scheduled. */
+  #scheduleAnchor(): void {
+    if (this.#anchorTimer !== undefined) return;
+    const delay = Math.max(0, this.#anchoredAt + ANCHOR_EVERY_MS - Date.now());
+    this.#anchorTimer = setTimeout(() => {
+      void this.#exclusive(async () => {
+        this.#anchorTimer = undefined;
+        if (this.#broken !== undefined) return;
+        this.#anchoredAt = Date.now();
+        await writeHead(this.path, this.#codec, [this.#point]);
+      }).catch(() => undefined); // the next anchor, or the close, writes it again
+    }, delay);
+    this.#anchorTimer.unref();
+  }
+
+  /** Runs `work` after every head write and compaction before it. */
+  #exclusive<R>(work: () => Promise<R>): Promise<R> {
+    const result = this.#heads.then(work);
+    this.#heads = result.catch(() => undefined);
+    return result;
   }
 
   /**
@@ -124,7 +156,11 @@ export class AppendLog {
    * head file accepts either), with a fresh chain, and carries on appending to the new file. Throws when the
    * replacement failed; the log then still holds its old records.
    */
-  async replace(payloads: readonly string[]): Promise<void> {
+  replace(payloads: readonly string[]): Promise<void> {
+    return this.#exclusive(() => this.#replace(payloads));
+  }
+
+  async #replace(payloads: readonly string[]): Promise<void> {
     if (this.#broken !== undefined) throw this.#broken;
     const { lines, point } = await this.#chain({ seq: 0, tag: seedTag(basename(this.path), new Uint8Array(0)) }, payloads);
     const text = Buffer.from(lines.length === 0 ? '' : `${lines.join('\n')}\n`, 'utf8');
@@ -155,13 +191,17 @@ export class AppendLog {
 
   /** Anchors the end of the chain in the head file and closes the file. */
   async close(): Promise<void> {
-    const wasBroken = this.#broken !== undefined;
-    this.#broken ??= new Error(`${this.path} is closed`);
-    try {
-      if (!wasBroken) await writeHead(this.path, this.#codec, [this.#point]);
-    } finally {
-      await this.#handle.close();
-    }
+    clearTimeout(this.#anchorTimer);
+    this.#anchorTimer = undefined;
+    await this.#exclusive(async () => {
+      const wasBroken = this.#broken !== undefined;
+      this.#broken ??= new Error(`${this.path} is closed`);
+      try {
+        if (!wasBroken) await writeHead(this.path, this.#codec, [this.#point]);
+      } finally {
+        await this.#handle.close();
+      }
+    });
   }
 
   /** Frames and encodes `payloads` as the records after `from`. */

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { DissonanceError, type DedupStore } from '@dissonance/core';
 import { AppendLog } from '../files/append-log.js';
 import { recordCodec } from '../files/record-codec.js';
+import { sweepTempFiles } from '../files/temp-files.js';
 
 /** Options of {@link FileDedupStore.open}. */
 export interface FileDedupStoreOptions {
@@ -60,6 +61,7 @@ export class FileDedupStore implements DedupStore {
    */
   static async open(options: FileDedupStoreOptions): Promise<FileDedupStore> {
     await mkdir(options.dir, { recursive: true });
+    await sweepTempFiles(options.dir);
     const { log, contents } = await AppendLog.open(join(options.dir, 'dedup.log'), { codec: recordCodec(undefined), parse: parseMark });
     return new FileDedupStore(log, contents.records, options);
   }

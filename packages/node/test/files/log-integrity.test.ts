@@ -1,11 +1,13 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EnvelopeCipher, generateEncryptionKey, staticKeyProvider, type DissonanceError, type TrainingExample } from '@dissonance/core';
 import { expectCode } from '@dissonance/core/testing';
 import { FileStore } from '../../src/files/file-store.js';
 import { examplesLine } from '../../src/files/example-record.js';
 import { FileDedupStore } from '../../src/worker/file-dedup-store.js';
+import { killHard, startChild } from './fixtures/child-process.js';
 import { batchExample } from './fixtures/store-batches.js';
 import { tempDir } from './fixtures/temp-dir.js';
 
@@ -75,6 +77,34 @@ describe('tamper-evident store logs', () => {
     const error = (await expectCode(FileStore.open({ dir: path, encryption: keys }), 'E_STORE_INTEGRITY')) as DissonanceError;
     expect(error.details).toMatchObject({ path: file, record });
     expect(error.message).toContain(`${file} record ${record}`);
+  });
+
+  it('anchors appends in the background: after a SIGKILL, cutting off the last acknowledged records is still seen', async () => {
+    const path = await dir();
+    const child = startChild('lock-child.ts', ['hold', path]);
+    try {
+      await child.line(/^opened$/);
+      for (let i = 1; i <= 3; i++) {
+        child.send('write');
+        for (let tries = 0; child.lines.filter((line) => line === 'wrote').length < i; tries++) {
+          if (tries > 2000) throw new Error(`write ${i} was never acknowledged: ${child.stderr()}`);
+          await sleep(10);
+        }
+      }
+      // Wait (bounded) until the head file anchors all three records, as it must within a second or so.
+      const head = join(path, 'audit.log.head');
+      for (let tries = 0; (JSON.parse(await readFile(head, 'utf8')) as { accept: { seq: number }[] }).accept[0]?.seq !== 3; tries++) {
+        if (tries > 200) throw new Error('the appends were never anchored');
+        await sleep(25);
+      }
+    } finally {
+      await killHard(child);
+    }
+    const file = join(path, 'audit.log');
+    await writeLines(file, (await lines(file)).slice(0, 2));
+    const error = (await expectCode(FileStore.open({ dir: path }), 'E_STORE_INTEGRITY')) as DissonanceError;
+    expect(error.details).toMatchObject({ path: file, record: 3 });
+    expect(error.message).toContain('deleted from the end');
   });
 
   it('a missing head file of a chained log is E_STORE_INTEGRITY naming it', async () => {
