@@ -12,6 +12,8 @@ import { killHard, startChild, type Child } from './fixtures/child-process.js';
 import { tempDir } from './fixtures/temp-dir.js';
 
 const FOREIGN = 'rescheduled-pod-7f9c';
+/** The lease of the cross-process tests: long enough that a loaded machine does not miss heartbeats. */
+const LEASE = 1_500;
 
 /** Writes `store.lock` as another holder would have left it, last refreshed `ageMs` ago. */
 async function plantLock(dir: string, holder: { pid: number; host: string; lease?: number }, ageMs: number): Promise<string> {
@@ -101,13 +103,26 @@ describe('store.lock lease and recovery', () => {
     expect(await cli(['unlock'])).toMatchObject({ code: 2 });
   });
 
-  it('keeps the lease of a live holder in another process, and takes it over once that holder freezes', async () => {
+  it('refuses a fresh unreadable lock (a writer mid-create) without --force, and a bad lease option with E_CONFIG', async () => {
     const path = await dir();
-    const child = startChild('lock-child.ts', ['hold', path, '300']);
+    await writeFile(join(path, 'store.lock'), '{"pid": 1');
+    await expectCode(FileStore.open({ dir: path }), 'E_STORE');
+    const refused = await cli(['unlock', '--dir', path]);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain('cannot be read');
+    expect((await cli(['unlock', '--dir', path, '--force'])).code).toBe(0);
+    await expectCode(FileStore.open({ dir: path, lockLeaseMs: 5 }), 'E_CONFIG');
+    await expectCode(FileStore.open({ dir: path, lockLeaseMs: 24 * 3_600_000 }), 'E_CONFIG');
+    await openStore(path);
+  });
+
+  it('keeps the lease of a live holder in another process, and takes it over once that holder freezes', { timeout: 60_000 }, async () => {
+    const path = await dir();
+    const child = startChild('lock-child.ts', ['hold', path, String(LEASE)]);
     cleanups.push(() => killHard(child));
     await child.line(/^opened$/);
-    await sleep(1_000); // more than three leases: the heartbeat keeps it
-    await expectCode(FileStore.open({ dir: path, lockLeaseMs: 300 }), 'E_STORE');
+    await sleep(3 * LEASE + 500); // more than three leases: the heartbeat keeps it
+    await expectCode(FileStore.open({ dir: path, lockLeaseMs: LEASE }), 'E_STORE');
     child.send('write');
     await child.line(/^wrote$/);
 
@@ -145,7 +160,8 @@ describe('store.lock lease and recovery', () => {
     for (let round = 0; round < 20; round++) {
       await plantLock(path, { pid: 1, host: FOREIGN, lease: 100 }, 1_000);
       const results = await Promise.allSettled(
-        Array.from({ length: 8 }, () => acquireLockFile(lock, { code: 'E_STORE', leaseMs: 100 })),
+        // The winners' own lease is long: on a loaded machine a short one could expire before the losers look.
+        Array.from({ length: 8 }, () => acquireLockFile(lock, { code: 'E_STORE', leaseMs: 30_000 })),
       );
       const won = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
       expect(won).toHaveLength(1);
@@ -159,7 +175,7 @@ describe('store.lock lease and recovery', () => {
 async function openEventually(path: string): Promise<FileStore> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await FileStore.open({ dir: path, lockLeaseMs: 300 });
+      return await FileStore.open({ dir: path, lockLeaseMs: LEASE });
     } catch (error) {
       if (!isDissonanceError(error, 'E_STORE') || attempt >= 100) throw error;
       await sleep(100);
