@@ -22,6 +22,7 @@ export const ERROR_CODES = [
   'E_STORE',
   'E_ACCELERATOR_UNAVAILABLE',
   'E_WORKER',
+  'E_STORE_INTEGRITY',
 ] as const;
 
 /** One of {@link ERROR_CODES}. */

@@ -3,6 +3,7 @@ import { demoWorkerMain } from './demo/seed-workers.js';
 import { runServeCommand } from './cli/serve-command.js';
 import { runDemoStageCommand, runDistributedCommand } from './demo/distributed/distributed-command.js';
 import { isSecurityCommand, runSecurityCommand } from './cli/security-commands.js';
+import { runStoreCommand } from './cli/store-command.js';
 import { VERSION } from './version.js';
 
 /** Where the CLI writes; injectable so tests need no child process. */
@@ -28,6 +29,7 @@ Commands:
   keys, sign, verify  signing keys, signed model manifests and their check (dissonance sign --help)
   serve          serve the HTTP API (predict, feedback, admin) over a trained model (dissonance serve --help)
   demo-distributed  the demo's loop in three worker processes over RabbitMQ, NATS or Redis
+  store unlock   recover a file store whose store.lock names a process that is gone (dissonance store --help)
 
 Options:
   -v, --version  print the version of @dissonance/node and exit
@@ -65,6 +67,7 @@ export async function runCliAsync(argv: readonly string[], io: CliIo): Promise<n
   if (argv[0] === 'demo') return runDemoCommand(argv.slice(1), io);
   if (isSecurityCommand(argv[0])) return runSecurityCommand(argv[0], argv.slice(1), io);
   if (argv[0] === 'serve') return runServeCommand(argv.slice(1), io);
+  if (argv[0] === 'store') return runStoreCommand(argv.slice(1), io);
   // Internal: a child process of `demo` running some seeds (see demo/seed-workers.ts).
   if (argv[0] === 'demo-worker') return demoWorkerMain(argv.slice(1), io);
   if (argv[0] === 'demo-distributed') return runDistributedCommand(argv.slice(1), io);

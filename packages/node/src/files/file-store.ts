@@ -14,7 +14,7 @@ import {
   type Store,
   type TrainingExample,
 } from '@dissonance/core';
-import { AppendLog, LogCorruptError } from './append-log.js';
+import { AppendLog } from './append-log.js';
 import { syncDirectory, writeFileAtomic } from './atomic-write.js';
 import { auditLine, parseAuditLine } from './audit-record.js';
 import { examplesLine, parseExamplesLine } from './example-record.js';
@@ -34,12 +34,19 @@ export interface FileStoreOptions {
    * written with encryption cannot be opened without it, nor the other way round (`E_DECRYPT`).
    */
   readonly encryption?: KeyProvider;
+  /**
+   * `store.lock` is held as a lease of this many milliseconds, refreshed every third of it while the store
+   * is open. A lock whose lease was not refreshed in time (its holder is gone, on whatever host, or its pid
+   * now belongs to another process) is taken over by the next open. Default 60 000.
+   */
+  readonly lockLeaseMs?: number;
 }
 
 const EXAMPLES = 'examples.log';
 const VALUES = 'values.json';
 const AUDIT = 'audit.log';
 const LOCK = 'store.lock';
+const DEFAULT_LEASE_MS = 60_000;
 /** Examples per line when the log is rewritten by compaction. */
 const COMPACT_CHUNK = 1000;
 
@@ -50,14 +57,17 @@ const COMPACT_CHUNK = 1000;
  * <dir>/examples.log   replay buffer: one JSON line per appended batch (float32 as base64), fsync'd per append
  * <dir>/values.json    key → JSON value, replaced atomically on every change
  * <dir>/audit.log      one JSON line per audit entry, fsync'd per append
- * <dir>/store.lock     held while open: { pid, host } of the process that has the store open
+ * <dir>/*.log.head     the end of each log's hash chain, anchored on open, compaction and close
+ * <dir>/store.lock     held while open: { pid, host, token, at, lease } of the process that has the store open
  * ```
  *
  * Every write resolves only once it is on disk. Contents are loaded into memory on open; a torn last line of
- * either log (a crash during an append that was never acknowledged) is cut off, while damage before the tail
- * fails the open with `E_STORE`. The replay buffer is bounded by `capacity` in memory; once the log holds more
+ * either log (a crash during an append that was never acknowledged) is cut off, while a damaged, deleted,
+ * reordered or duplicated record anywhere fails the open with `E_STORE_INTEGRITY` naming the file and record
+ * (the logs are hash-chained, {@link AppendLog}). The replay buffer is bounded by `capacity` in memory; once the log holds more
  * than twice `capacity` examples it is rewritten atomically with just the buffer. One process at a time:
- * a second open of the same directory fails with `E_STORE` while the first holder lives. Calls run one at a
+ * a second open of the same directory fails with `E_STORE` naming the lock, its holder and the recovery
+ * command while the first holder lives and refreshes its lease; an expired lease is taken over. Calls run one at a
  * time in call order; inputs are checked like the memory store's (`E_INPUT`, nothing changed); I/O failures
  * and calls after `close()` are `E_STORE`. With `encryption`, each line (and `values.json`) is an AES-256-GCM
  * envelope in base64; a record that does not authenticate fails the open with `E_DECRYPT`, never read as
@@ -130,13 +140,17 @@ export class FileStore implements Store {
     try {
       const created = await mkdir(dir, { recursive: true });
       if (created !== undefined) await syncDirectory(dirname(created));
-      lock = await acquireLockFile(join(dir, LOCK), { code: 'E_STORE' });
+      lock = await acquireLockFile(join(dir, LOCK), {
+        code: 'E_STORE',
+        leaseMs: options.lockLeaseMs ?? DEFAULT_LEASE_MS,
+        recovery: unlockAdvice(dir),
+      });
       await sweepTempFiles(dir);
       const codec = recordCodec(options.encryption);
       const values = await readValues(join(dir, VALUES), codec);
-      const examples = await openLog(join(dir, EXAMPLES), async (line) => parseExamplesLine(await codec.decode(line, `${EXAMPLES} record`)));
+      const examples = await openLog(join(dir, EXAMPLES), codec, parseExamplesLine);
       opened.push(examples.log);
-      const audit = await openLog(join(dir, AUDIT), async (line) => parseAuditLine(await codec.decode(line, `${AUDIT} record`)));
+      const audit = await openLog(join(dir, AUDIT), codec, parseAuditLine);
       opened.push(audit.log);
       const buffer = new Map<string, TrainingExample>();
       let logged = 0;
@@ -170,7 +184,8 @@ export class FileStore implements Store {
       if (!Array.isArray(examples)) throw new DissonanceError('E_INPUT', 'examples must be an array');
       const copies = examples.map((example, i) => checkedExampleCopy(example, `examples[${i}]`));
       if (copies.length === 0) return;
-      await this.#examplesLog.append([await this.#codec.encode(examplesLine(copies))]);
+      await this.#lock.assertHeld();
+      await this.#examplesLog.append([examplesLine(copies)]);
       insert(this.#examples, copies, this.capacity);
       this.#logged += copies.length;
       await this.#compactIfDue();
@@ -221,7 +236,8 @@ export class FileStore implements Store {
   appendAudit(entry: AuditEntry): Promise<void> {
     return this.#run('append audit', async () => {
       const copy = checkedAuditCopy(entry);
-      await this.#auditLog.append([await this.#codec.encode(auditLine(copy))]);
+      await this.#lock.assertHeld();
+      await this.#auditLog.append([auditLine(copy)]);
       this.#audit.push(copy);
     });
   }
@@ -246,6 +262,7 @@ export class FileStore implements Store {
     this.#audit.length = 0;
   }
 
+
   /** Queues `work` after every earlier call, unless closed; unexpected failures become `E_STORE`. */
   #run<T>(what: string, work: () => Promise<T>): Promise<T> {
     if (this.#closed) return Promise.reject(new DissonanceError('E_STORE', `file store ${this.dir} is closed`));
@@ -261,6 +278,7 @@ export class FileStore implements Store {
   }
 
   async #writeValues(next: Map<string, JsonValue>): Promise<void> {
+    await this.#lock.assertHeld();
     await writeFileAtomic(join(this.dir, VALUES), `${await this.#codec.encode(JSON.stringify(Object.fromEntries(next)))}\n`);
     this.#values = next;
   }
@@ -274,7 +292,7 @@ export class FileStore implements Store {
     const all = [...this.#examples.values()];
     const lines: string[] = [];
     for (let start = 0; start < all.length; start += COMPACT_CHUNK) {
-      lines.push(await this.#codec.encode(examplesLine(all.slice(start, start + COMPACT_CHUNK))));
+      lines.push(examplesLine(all.slice(start, start + COMPACT_CHUNK)));
     }
     try {
       await this.#examplesLog.replace(lines);
@@ -283,6 +301,11 @@ export class FileStore implements Store {
       // The old log is intact (or the new one is in place): retried on the next append.
     }
   }
+}
+
+/** What to do about a store held by another process: the operator command, named in the error. */
+function unlockAdvice(dir: string): string {
+  return `If that process is gone, run: dissonance store unlock --dir ${JSON.stringify(dir)} (add --force when it ran on another host or its pid now belongs to another process)`;
 }
 
 /** Adds a batch to the buffer (an id already held moves to the newest place) and evicts beyond `capacity`. */
@@ -297,16 +320,9 @@ function insert(buffer: Map<string, TrainingExample>, batch: readonly TrainingEx
   }
 }
 
-async function openLog<T>(path: string, parse: (line: string) => Promise<T>): Promise<{ log: AppendLog; records: T[] }> {
-  try {
-    const { log, contents } = await AppendLog.open(path, parse);
-    return { log, records: contents.records };
-  } catch (error) {
-    if (error instanceof LogCorruptError) {
-      throw new DissonanceError('E_STORE', error.message, { cause: error, details: { path, line: error.line } });
-    }
-    throw error;
-  }
+async function openLog<T>(path: string, codec: RecordCodec, parse: (payload: string) => T): Promise<{ log: AppendLog; records: T[] }> {
+  const { log, contents } = await AppendLog.open(path, { codec, parse });
+  return { log, records: contents.records };
 }
 
 /** The values in `values.json`; none when it does not exist; `E_STORE` naming the file when it is damaged. */

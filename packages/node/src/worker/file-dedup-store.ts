@@ -1,6 +1,9 @@
-import { open, mkdir, readFile, rename, type FileHandle } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DissonanceError, type DedupStore } from '@dissonance/core';
+import { AppendLog } from '../files/append-log.js';
+import { recordCodec } from '../files/record-codec.js';
+import { sweepTempFiles } from '../files/temp-files.js';
 
 /** Options of {@link FileDedupStore.open}. */
 export interface FileDedupStoreOptions {
@@ -12,51 +15,55 @@ export interface FileDedupStoreOptions {
   readonly compactAfter?: number;
 }
 
+/** One mark as stored: `<id>\t<until>`. */
+interface Mark {
+  readonly id: string;
+  readonly until: number;
+}
+
+/** Parses one record of `dedup.log`; throws when it is not a mark. */
+function parseMark(payload: string): Mark {
+  const tab = payload.lastIndexOf('\t');
+  const until = Number(payload.slice(tab + 1));
+  if (tab <= 0 || !Number.isFinite(until)) throw new Error('not a dedup mark');
+  return { id: payload.slice(0, tab), until };
+}
+
 /**
  * A durable {@link DedupStore}: marks are appended (and fsync'd) to `dedup.log` in `dir`, so a worker that is
  * killed and restarted still skips envelopes whose effect it had made durable. Expired marks are dropped on
- * load and when the log is compacted. One process per folder.
+ * load and when the log is compacted. One process per folder. The log is tamper-evident like the file
+ * store's ({@link AppendLog}: a hash chain anchored in `dedup.log.head`): a deleted, reordered, duplicated or
+ * altered mark fails the open with `E_STORE_INTEGRITY` naming the record; only a torn last line is dropped.
  */
 export class FileDedupStore implements DedupStore {
   readonly name = 'file-dedup';
-  readonly #path: string;
   readonly #now: () => number;
   readonly #compactAfter: number;
   readonly #expiry = new Map<string, number>();
-  #file: FileHandle | undefined;
-  #lines = 0;
+  readonly #log: AppendLog;
+  #lines: number;
+  #closed = false;
   #tail: Promise<void> = Promise.resolve();
 
-  private constructor(dir: string, options: FileDedupStoreOptions) {
-    this.#path = join(dir, 'dedup.log');
+  private constructor(log: AppendLog, marks: readonly Mark[], options: FileDedupStoreOptions) {
+    this.#log = log;
     this.#now = options.now ?? Date.now;
     this.#compactAfter = options.compactAfter ?? 100_000;
+    const now = this.#now();
+    for (const { id, until } of marks) if (until > now) this.#expiry.set(id, until);
+    this.#lines = marks.length;
   }
 
-  /** Opens (or creates) the store in `options.dir`, loading the marks that have not expired. */
+  /**
+   * Opens (or creates) the store in `options.dir`, loading the marks that have not expired. A damaged or
+   * tampered log is `E_STORE_INTEGRITY` naming the record.
+   */
   static async open(options: FileDedupStoreOptions): Promise<FileDedupStore> {
     await mkdir(options.dir, { recursive: true });
-    const store = new FileDedupStore(options.dir, options);
-    await store.#load();
-    return store;
-  }
-
-  async #load(): Promise<void> {
-    let text = '';
-    try {
-      text = await readFile(this.#path, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
-    const now = this.#now();
-    for (const line of text.split('\n')) {
-      const tab = line.lastIndexOf('\t');
-      if (tab <= 0) continue; // a torn last line (crash mid-write) or an empty one
-      const until = Number(line.slice(tab + 1));
-      if (Number.isFinite(until) && until > now) this.#expiry.set(line.slice(0, tab), until);
-      this.#lines++;
-    }
-    this.#file = await open(this.#path, 'a');
+    await sweepTempFiles(options.dir);
+    const { log, contents } = await AppendLog.open(join(options.dir, 'dedup.log'), { codec: recordCodec(undefined), parse: parseMark });
+    return new FileDedupStore(log, contents.records, options);
   }
 
   /** True when `id` was marked and its mark has not expired. */
@@ -71,9 +78,8 @@ export class FileDedupStore implements DedupStore {
     if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new DissonanceError('E_INPUT', `ttlMs must be > 0, got ${ttlMs}`);
     const until = this.#now() + ttlMs;
     const run = this.#tail.then(async () => {
-      const file = this.#handle();
-      await file.appendFile(`${id}\t${until}\n`);
-      await file.sync();
+      if (this.#closed) throw new DissonanceError('E_STORE', 'dedup store is closed');
+      await this.#log.append([`${id}\t${until}`]);
       this.#expiry.set(id, until);
       if (++this.#lines >= this.#compactAfter) await this.#compact();
     });
@@ -89,16 +95,12 @@ export class FileDedupStore implements DedupStore {
     return n;
   }
 
-  /** Closes the log file. */
+  /** Closes the log file (anchoring its chain). */
   async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
     await this.#tail;
-    await this.#file?.close();
-    this.#file = undefined;
-  }
-
-  #handle(): FileHandle {
-    if (this.#file === undefined) throw new DissonanceError('E_STORE', 'dedup store is closed');
-    return this.#file;
+    await this.#log.close();
   }
 
   async #compact(): Promise<void> {
@@ -106,17 +108,7 @@ export class FileDedupStore implements DedupStore {
     const live = [...this.#expiry].filter(([, until]) => until > now);
     this.#expiry.clear();
     for (const [id, until] of live) this.#expiry.set(id, until);
-    const temp = `${this.#path}.compact`;
-    const out = await open(temp, 'w');
-    try {
-      await out.writeFile(live.map(([id, until]) => `${id}\t${until}\n`).join(''));
-      await out.sync();
-    } finally {
-      await out.close();
-    }
-    await this.#file?.close();
-    await rename(temp, this.#path);
-    this.#file = await open(this.#path, 'a');
+    await this.#log.replace(live.map(([id, until]) => `${id}\t${until}`));
     this.#lines = live.length;
   }
 }

@@ -39,7 +39,14 @@ describe('FileStore', () => {
     await store.appendExamples([example('a'), example('b')]);
     await store.setValue('policy', { dTarget: 0.1 });
     await store.appendAudit({ at: 1, who: 'system', action: 'policy.update' });
-    expect((await readdir(dir)).sort()).toEqual(['audit.log', 'examples.log', 'store.lock', 'values.json']);
+    expect((await readdir(dir)).sort()).toEqual([
+      'audit.log',
+      'audit.log.head',
+      'examples.log',
+      'examples.log.head',
+      'store.lock',
+      'values.json',
+    ]);
     const lines = (await readFile(join(dir, 'examples.log'), 'utf8')).split('\n');
     expect(lines).toHaveLength(2); // one line per appended batch, then the final newline
     expect(JSON.parse(await readFile(join(dir, 'values.json'), 'utf8'))).toEqual({ policy: { dTarget: 0.1 } });
@@ -50,9 +57,8 @@ describe('FileStore', () => {
   describe('torn tails', () => {
     it.each([
       ['an incomplete last line', '{"examples":[{"id":"zz","x":"AAAA'],
-      ['a garbage line and an incomplete one', 'garbage\n{"exam'],
       ['zeros from a lost block', '\0\0\0\0\0\0\0\0\0\0\0\0'],
-      ['a complete line that is not a record', '{"examples":[]}\n'],
+      ['a complete last line with a lost block inside', '#1 2 \0\0\0\0\0\0\0\0\0\0\0\0"}]}\n'],
     ])('cuts off %s and keeps everything before it', async (_label, tail) => {
       const store = await openStore();
       await store.appendExamples([example('a')]);
@@ -78,16 +84,30 @@ describe('FileStore', () => {
       expect((await third.audit()).map((e) => e.at)).toEqual([1, 2]);
     });
 
-    it('fails with E_STORE naming the file and line when damage is followed by valid records', async () => {
+    it.each([
+      ['a garbage line and an incomplete one', 'garbage\n{"exam'],
+      ['a complete line that is not a record', '{"examples":[]}\n'],
+    ])('refuses %s at the tail with E_STORE_INTEGRITY, cutting nothing: a crash cannot write a whole line', async (_label, tail) => {
+      const store = await openStore();
+      await store.appendExamples([example('a')]);
+      await store.close();
+      const path = join(dir, 'examples.log');
+      await appendFile(path, tail);
+      const before = await readFile(path);
+      const error = await expectCode(FileStore.open({ dir, capacity: 10 }), 'E_STORE_INTEGRITY');
+      expect(error.message).toContain(`${path} record 2`);
+      expect(await readFile(path)).toEqual(before);
+    });
+
+    it('fails with E_STORE_INTEGRITY naming the file and record when damage is followed by valid records', async () => {
       const store = await openStore();
       await store.appendExamples([example('a')]);
       await store.close();
       const path = join(dir, 'examples.log');
       const line = await readFile(path, 'utf8');
       await writeFile(path, `${line}not a record\n${line}`);
-      const error = await expectCode(FileStore.open({ dir, capacity: 10 }), 'E_STORE');
-      expect(error.message).toContain(path);
-      expect(error.message).toContain('line 2');
+      const error = await expectCode(FileStore.open({ dir, capacity: 10 }), 'E_STORE_INTEGRITY');
+      expect(error.message).toContain(`${path} record 2`);
       // The failed open released the lock: fixing the file makes the store usable again.
       await writeFile(path, line);
       expect(await (await openStore()).countExamples()).toBe(1);
