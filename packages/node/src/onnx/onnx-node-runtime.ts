@@ -326,7 +326,9 @@ export class OnnxNodeRuntime implements ModelRuntime {
     const message = errorText(error);
     if (provider === 'cuda') return `CUDA session could not be created: ${message}`;
     if (isWebGpuContextError(message)) {
-      const cause = webGpuFailureCause(message, this.#webGpuIcds);
+      // The files may say why (an injected probe may have hidden it): name that cause too.
+      const files = probeWebGpu();
+      const cause = webGpuFailureCause(message, this.#webGpuIcds) + (files.available ? '' : `: ${files.reason}`);
       recordWebGpuFailure(cause);
       return cause;
     }
