@@ -15,7 +15,7 @@ import { noteCudaStarted, prepareCudaPrecision } from './cuda-exact.js';
 import { probeCuda, type CudaProbe, type ExecutionProvider, type ExecutionProviderOption } from './execution-provider.js';
 import { OnnxNodeModel, resolveOnnxIo, type OnnxSessionView, type OutputKind } from './onnx-node-model.js';
 import { loadOrt, type OrtModule } from './ort-module.js';
-import { chooseProvider, timeRuns, type ProviderBenchmark, type ProviderChoice, type ProviderTimer } from './provider-choice.js';
+import { chooseProvider, timeRuns, type ProviderChoice, type ProviderTimer } from './provider-choice.js';
 import { isWebGpuContextError, probeWebGpu, recordWebGpuFailure, webGpuFailureCause, type WebGpuProbe } from './webgpu-probe.js';
 
 /** Options of {@link OnnxNodeRuntime}. */
