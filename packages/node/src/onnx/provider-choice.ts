@@ -57,7 +57,7 @@ export function chooseProvider(measured: ReadonlyArray<{ provider: ExecutionProv
 
 /** Limits of {@link timeRuns}. */
 export interface TimeRunsOptions {
-  /** Untimed runs first (shader compilation, allocator warm-up). Default 2. */
+  /** Untimed runs first (shader compilation, allocator warm-up), stopping after one slower than `budgetMs`. Default 2. */
   readonly warmups?: number;
   /** Timed runs at most. Default 5. */
   readonly runs?: number;
@@ -67,12 +67,20 @@ export interface TimeRunsOptions {
   readonly now?: () => number;
 }
 
-/** The default {@link ProviderTimer}: median ms of up to `runs` timed runs after `warmups`, within `budgetMs`. */
+/**
+ * The default {@link ProviderTimer}: median ms of up to `runs` timed runs after `warmups`, within `budgetMs`.
+ * At most `warmups + runs` runs; a provider whose runs each take longer than `budgetMs` costs two runs.
+ */
 export async function timeRuns(run: () => Promise<unknown>, options: TimeRunsOptions = {}): Promise<number> {
   const now = options.now ?? (() => performance.now());
   const runs = options.runs ?? 5;
   const budgetMs = options.budgetMs ?? 250;
-  for (let i = 0; i < (options.warmups ?? 2); i++) await run();
+  for (let i = 0; i < (options.warmups ?? 2); i++) {
+    const t0 = now();
+    await run();
+    // A run slower than the whole budget: one warm-up is enough (a slow provider must not stretch the load).
+    if (now() - t0 > budgetMs) break;
+  }
   const times: number[] = [];
   const start = now();
   do {

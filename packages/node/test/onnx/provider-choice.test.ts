@@ -70,6 +70,11 @@ describe('auto: provider choice by injected timings', () => {
     t = 0;
     expect(await timeRuns(run, { warmups: 0, runs: 5, budgetMs: 0, now })).toBe(100);
     expect(call).toBe(1);
+    // A warm-up slower than the budget ends the warm-ups: a slow provider costs two runs, not seven.
+    call = 0;
+    t = 0;
+    expect(await timeRuns(run, { warmups: 2, runs: 5, budgetMs: 50, now })).toBe(100);
+    expect(call).toBe(2);
   });
 });
 
