@@ -43,7 +43,14 @@ export async function runProviderTable(options: ProviderTableOptions, log: (line
     const cpu = await ort.InferenceSession.create(bytes, rawSessionOptions('cpu', options.threads));
     let sdk: OnnxNodeModel | undefined;
     let raw: ort.InferenceSession | undefined;
+    /** Set once a batch of this model was too slow: larger batches are not timed (a call only gets longer). */
+    let tooSlow: string | undefined;
     for (const batch of options.batches) {
+      if (tooSlow !== undefined) {
+        rows.push(skippedRow(model, sdk?.provider ?? (options.provider === 'auto' ? 'cpu' : options.provider), batch, tooSlow));
+        log(`${`${name} ${shapeOf(model)}`.padEnd(20)} ${String(batch).padStart(15)}  — (${tooSlow})`);
+        continue;
+      }
       if (fixed === undefined || sdk === undefined) {
         const runtime = fixed ?? new OnnxNodeRuntime({ ...runtimeOptions(options, 'auto'), expectedBatch: batch });
         const started = performance.now();
@@ -59,6 +66,7 @@ export async function runProviderTable(options: ProviderTableOptions, log: (line
       }
       const row = await measureCell(model, sdk, raw!, cpu, batch, options);
       rows.push(row);
+      if (row.skipped !== undefined) tooSlow = `batch ${batch} already took longer than --cell-limit ${options.cellLimitSeconds} s`;
       log(
         `${`${name} ${row.shape}`.padEnd(20)} ${row.provider.padEnd(8)} ${String(batch).padStart(6)} ${fmt(row.rawItemsPerSecond).padStart(13)} ` +
           `${fmt(row.sdkItemsPerSecond).padStart(13)}  ${row.ratio === null ? '   —  ' : row.ratio.toFixed(3).padStart(6)}  ` +
@@ -100,25 +108,22 @@ async function measureCell(
   const x = tableRows(batch, width, batch);
   const feeds = { [raw.inputNames[0]!]: new ort.Tensor('float32', x, [batch, width]) };
   const base = { model: model.name, shape: shapeOf(model), provider: sdk.provider as ExecutionProvider, batch };
-  const skip = (why: string): ProviderRow => ({
-    ...base,
-    rawItemsPerSecond: null,
-    sdkItemsPerSecond: null,
-    ratio: null,
-    maxAbsDeltaVsCpu: null,
-    raw: null,
-    sdk: null,
-    skipped: why,
-  });
   // The first call compiles shaders / plans memory; the second tells whether the cell fits --cell-limit.
-  await raw.run(feeds);
+  const warm = performance.now();
+  await sdk.run(x, batch);
+  if ((performance.now() - warm) / 1000 > options.cellLimitSeconds * 2) {
+    return skippedRow(model, sdk.provider, batch, `the first call took ${((performance.now() - warm) / 1000).toFixed(1)} s`);
+  }
   const started = performance.now();
   const got = await sdk.run(x, batch);
   const seconds = (performance.now() - started) / 1000;
-  if (seconds > options.cellLimitSeconds) return skip(`one call took ${seconds.toFixed(1)} s > --cell-limit ${options.cellLimitSeconds} s`);
   const reference = (await cpu.run({ [cpu.inputNames[0]!]: new ort.Tensor('float32', x, [batch, width]) }))[cpu.outputNames[0]!]!.data as Float32Array;
   let maxAbs = 0;
   for (let i = 0; i < got.length; i++) maxAbs = Math.max(maxAbs, Math.abs(got[i]! - reference[i]!));
+  if (seconds > options.cellLimitSeconds) {
+    return { ...skippedRow(model, sdk.provider, batch, `one call took ${seconds.toFixed(1)} s > --cell-limit ${options.cellLimitSeconds} s`), maxAbsDeltaVsCpu: maxAbs };
+  }
+  await raw.run(feeds);
   const [rawT, sdkT] = await compare(
     [
       { label: 'raw', items: batch, call: () => raw.run(feeds) },
@@ -134,5 +139,22 @@ async function measureCell(
     maxAbsDeltaVsCpu: maxAbs,
     raw: rawT!,
     sdk: sdkT!,
+  };
+}
+
+/** A cell that was not timed (`—` in the issue's table), with why. */
+function skippedRow(model: TableModel, provider: ExecutionProvider, batch: number, why: string): ProviderRow {
+  return {
+    model: model.name,
+    shape: shapeOf(model),
+    provider,
+    batch,
+    rawItemsPerSecond: null,
+    sdkItemsPerSecond: null,
+    ratio: null,
+    maxAbsDeltaVsCpu: null,
+    raw: null,
+    sdk: null,
+    skipped: why,
   };
 }
