@@ -20,14 +20,16 @@
 #   8 smoke test             OnnxNodeRuntime({ executionProvider: 'cuda' }) loads a writeOnnxMlp model, runs 1,000
 #                            rows on CUDA and matches mlpForward (TF32 on: within 1e-3); then, in a fresh process,
 #                            the same with exact: true (TF32 off: within 1e-5)
-#   9 bench cuda / 10 bench cpu   npx tsx bench/inference/index.ts --provider cuda, then --provider cpu (every
-#                            section, provider table included)
+#   9 bench cuda             npx tsx bench/inference/index.ts --provider cuda: every section, the provider table
+#                            (64-128-10 and 512-4096-4096-1000 MLPs at batch 1, 64, 1,024, 8,192) first
+#  10 bench cpu              --provider cpu, provider table only (--only providers)
 #  11 bench webgpu / 12 bench auto   --provider webgpu and --provider auto, provider table only (--only providers);
 #                            a machine without a Vulkan driver Dawn accepts reports webgpu unavailable and goes on
 #
 # Unattended, bounded by GPU_CHECK_BUDGET_S (default 480 s = 8 min) over all steps. When $OUT is set, everything
 # printed is also written to $OUT/gpu-check.log, and the bench runs' JSON to $OUT/bench-{cuda,cpu,webgpu,auto}.json.
-# Env: GPU_VENV, GPU_WHEELHOUSE, PYTHON (default python3), BENCH_SECONDS (default 1), GPU_CHECK_BUDGET_S.
+# Env: GPU_VENV, GPU_WHEELHOUSE, PYTHON (default python3), BENCH_SECONDS (default 0.5 s per trial: the four
+# bench runs take about 5 min then), GPU_CHECK_BUDGET_S.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -40,7 +42,7 @@ fi
 BUDGET=${GPU_CHECK_BUDGET_S:-480}
 VENV=${GPU_VENV:-.tmp/gpu-venv}
 PYTHON=${PYTHON:-python3}
-BENCH_SECONDS=${BENCH_SECONDS:-1}
+BENCH_SECONDS=${BENCH_SECONDS:-0.5}
 STEP="start"
 STEP_NO=0
 STEPS=12
@@ -195,8 +197,8 @@ run_bench() {
 step "bench --provider cuda"
 run_bench cuda || fail "bench --provider cuda failed"
 
-step "bench --provider cpu"
-run_bench cpu || fail "bench --provider cpu failed"
+step "bench --provider cpu (provider table)"
+run_bench cpu --only providers || fail "bench --provider cpu failed"
 
 step "bench --provider webgpu (provider table)"
 run_bench webgpu --only providers || echo "gpu-check: bench --provider webgpu failed: no Vulkan driver Dawn accepts here? (see the reason above); going on"
