@@ -1,4 +1,5 @@
 import type { ExecutionProviderOption } from '../../packages/node/src/onnx/index.js';
+import type { TableModelName } from './large-model.js';
 
 /** Command-line options of the inference bench. */
 export interface BenchArgs {
@@ -10,9 +11,19 @@ export interface BenchArgs {
   readonly batches: readonly number[];
   /** onnxruntime intra-op threads for every session (default: onnxruntime's). */
   readonly threads: number | undefined;
+  /** Batch sizes of the provider table (default 1, 64, 1024, 8192). */
+  readonly tableBatches: readonly number[];
+  /** Models of the provider table (default small, large). */
+  readonly models: readonly TableModelName[];
+  /** Skip a provider-table cell when one call takes longer (seconds, default 10). */
+  readonly cellLimit: number;
+  /** `providers`: only the provider table; `all` (default): the table, then every other section. */
+  readonly only: 'all' | 'providers';
 }
 
-const USAGE = 'usage: tsx bench/inference/index.ts [--provider cpu|cuda|auto] [--json] [--seconds S] [--batches 1,64,1024] [--threads N]';
+const USAGE =
+  'usage: tsx bench/inference/index.ts [--provider cpu|cuda|webgpu|auto] [--json] [--seconds S] [--batches 1,64,1024] [--threads N]\n' +
+  '       [--table-batches 1,64,1024,8192] [--models small,large] [--cell-limit S] [--only providers]';
 
 /** Parses `argv` (without node and the script); exits with the usage line on a bad flag. */
 export function parseArgs(argv: readonly string[]): BenchArgs {
@@ -21,6 +32,10 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
   let seconds = 1;
   let batches: number[] = [1, 64, 1024];
   let threads: number | undefined;
+  let tableBatches: number[] = [1, 64, 1024, 8192];
+  let models: TableModelName[] = ['small', 'large'];
+  let cellLimit = 10;
+  let only: 'all' | 'providers' = 'all';
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = (): string => {
@@ -31,15 +46,25 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     if (flag === '--json') json = true;
     else if (flag === '--provider') {
       const v = value();
-      if (v !== 'cpu' && v !== 'cuda' && v !== 'auto') fail(`--provider must be cpu, cuda or auto, got ${v}`);
+      if (v !== 'cpu' && v !== 'cuda' && v !== 'webgpu' && v !== 'auto') fail(`--provider must be cpu, cuda, webgpu or auto, got ${v}`);
       provider = v;
     } else if (flag === '--seconds') seconds = positive(value(), flag);
     else if (flag === '--threads') threads = positive(value(), flag);
     else if (flag === '--batches') batches = value().split(',').map((b) => positive(b, flag));
-    else if (flag === '--help' || flag === '-h') fail('');
+    else if (flag === '--table-batches') tableBatches = value().split(',').map((b) => positive(b, flag));
+    else if (flag === '--cell-limit') cellLimit = positive(value(), flag);
+    else if (flag === '--models') {
+      models = value()
+        .split(',')
+        .map((m) => (m === 'small' || m === 'large' ? m : fail(`--models takes small and/or large, got ${m}`)));
+    } else if (flag === '--only') {
+      const v = value();
+      if (v !== 'providers' && v !== 'all') fail(`--only must be providers or all, got ${v}`);
+      only = v;
+    } else if (flag === '--help' || flag === '-h') fail('');
     else fail(`unknown flag ${flag}`);
   }
-  return { provider, json, seconds, batches, threads };
+  return { provider, json, seconds, batches, threads, tableBatches, models, cellLimit, only };
 }
 
 function positive(text: string, flag: string | undefined): number {

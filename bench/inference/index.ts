@@ -2,7 +2,12 @@
  * Inference bench: how much the SDK's model path costs over raw onnxruntime-node, and what the MicroBatcher
  * buys for many concurrent single-row calls.
  *
- *   npx tsx bench/inference/index.ts [--provider cpu|cuda|auto] [--json] [--seconds 1] [--batches 1,64,1024] [--threads N]
+ *   npx tsx bench/inference/index.ts [--provider cpu|cuda|webgpu|auto] [--json] [--seconds 1] [--batches 1,64,1024] [--threads N]
+ *                                    [--table-batches 1,64,1024,8192] [--models small,large] [--cell-limit 10] [--only providers]
+ *
+ * First the provider table (providers.ts, JSON `providers`): a 64-128-10 and a 512-4096-4096-1000 MLP on the
+ * requested provider, raw session vs `OnnxNodeModel.run` items/s at each `--table-batches` size, the ratio and
+ * the largest |Δ| against the CPU (`--only providers` stops there).
  *
  * Models: a proposer and a critic, each a seeded 64-128-10 MLP written by `writeOnnxMlp` (Gemm/Relu/Softmax,
  * opset 17). In one run, at each batch size (default 1, 64, 1024), items/s of:
@@ -37,6 +42,7 @@ import { machineInfo } from './machine.js';
 import { compare, pairedRatio, type Throughput, type Workload } from './measure.js';
 import { instrumentationNsPerBatch, tracingOff } from './tracing-off.js';
 import { benchModelBytes, benchRows, CLASSES, INPUT_WIDTH, rawSessionOptions } from './models.js';
+import { runProviderTable } from './providers.js';
 
 const CONCURRENT_CALLS = 1000;
 /** Sequential calls per caller in the closed-loop measurement. */
@@ -48,6 +54,18 @@ const log = (line: string): void => {
   else console.log(line);
 };
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+// Issue 18's provider table (providers.ts): raw vs SDK per model, provider and batch, max |Δ| vs the CPU.
+const providerTable = await runProviderTable(
+  { provider: args.provider, models: args.models, batches: args.tableBatches, seconds: args.seconds, cellLimitSeconds: args.cellLimit, threads: args.threads },
+  log,
+);
+if (args.only === 'providers') {
+  const ortVersion = ort.env.versions.node ?? ort.env.versions.common ?? 'unknown';
+  const tableMachine = machineInfo(ortVersion, providerTable.rows[0]?.provider ?? args.provider, providerTable.providerReason);
+  if (args.json) console.log(JSON.stringify({ machine: tableMachine, args, providers: providerTable }, null, 2));
+  process.exit(0);
+}
 
 let runtime: OnnxNodeRuntime;
 try {
@@ -254,7 +272,7 @@ log(
 );
 if (args.json) {
   const tracing = { paired: tracingResults, instrumentationNsPerBatch: instrumentationNs, share: instrumentationShare };
-  console.log(JSON.stringify({ machine, args, batches: batchResults, tracing, concurrency, targets }, null, 2));
+  console.log(JSON.stringify({ machine, args, providers: providerTable, batches: batchResults, tracing, concurrency, targets }, null, 2));
 }
 
 await Promise.all([proposer.dispose(), critic.dispose(), rawProposer.release(), rawCritic.release()]);

@@ -8,7 +8,7 @@ export interface MachineInfo {
   readonly node: string;
   readonly platform: string;
   readonly onnxruntime: string;
-  /** `cpu` or `cuda`, as the SDK runtime chose it. */
+  /** `cpu`, `cuda` or `webgpu`, as the SDK runtime chose it. */
   readonly executionProvider: string;
   /** Why that provider. */
   readonly providerReason: string;

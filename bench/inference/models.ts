@@ -30,7 +30,7 @@ export function rawSessionOptions(provider: ExecutionProvider, threads: number |
   return {
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',
-    executionProviders: provider === 'cuda' ? [{ name: 'cuda', deviceId: 0 }, 'cpu'] : ['cpu'],
+    executionProviders: provider === 'cuda' ? [{ name: 'cuda', deviceId: 0 }, 'cpu'] : provider === 'webgpu' ? ['webgpu', 'cpu'] : ['cpu'],
     ...(threads === undefined ? {} : { intraOpNumThreads: threads }),
   };
 }

@@ -7,7 +7,7 @@ export { VERSION } from './version.js';
 export { loadConfigFile } from './config-file.js';
 export { FileRegistry, FileStore, writeFileAtomic, syncDirectory } from './files/index.js';
 export type { FileRegistryOptions, FileStoreOptions } from './files/index.js';
-export { OnnxNodeRuntime, OnnxNodeModel, probeCuda } from './onnx/index.js';
+export { OnnxNodeRuntime, OnnxNodeModel, probeCuda, probeWebGpu, chooseProvider } from './onnx/index.js';
 export type {
   OnnxNodeRuntimeOptions,
   PartialModelInfo,
@@ -16,6 +16,12 @@ export type {
   ProbeCudaOptions,
   ExecutionProvider,
   ExecutionProviderOption,
+  WebGpuProbe,
+  ProbeWebGpuOptions,
+  ProviderBenchmark,
+  ProviderChoice,
+  ProviderTiming,
+  ProviderTimer,
 } from './onnx/index.js';
 export { runDemo, type DemoOptions } from './demo/run-demo.js';
 export { renderReport } from './demo/render-report.js';

@@ -2,12 +2,17 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, dirname, join } from 'node:path';
+import { ldconfigCache } from './loader-path.js';
 
-/** Which execution provider to ask for: `auto` uses CUDA when its libraries are present, else the CPU. */
-export type ExecutionProviderOption = 'auto' | 'cpu' | 'cuda';
+/**
+ * Which execution provider to ask for: `cpu`, `cuda` (NVIDIA, onnxruntime's CUDA provider libraries), `webgpu`
+ * (onnxruntime-node's bundled WebGPU provider: Dawn over Vulkan on Linux), or `auto`: per model, the fastest of
+ * the providers present, measured at the expected batch size.
+ */
+export type ExecutionProviderOption = 'auto' | 'cpu' | 'cuda' | 'webgpu';
 
 /** The execution provider a session actually runs on. */
-export type ExecutionProvider = 'cpu' | 'cuda';
+export type ExecutionProvider = 'cpu' | 'cuda' | 'webgpu';
 
 /** File name of onnxruntime's CUDA execution provider library (loaded from the binding's folder). */
 export const CUDA_PROVIDER_LIBRARY = 'libonnxruntime_providers_cuda.so';
@@ -131,16 +136,4 @@ function onLoaderPath(library: string, env: Readonly<Record<string, string | und
   if (dirs.some((dir) => existsSync(join(dir, library)))) return true;
   const cache = ldconfigCache();
   return cache === undefined || cache.includes(library);
-}
-
-/** `ldconfig -p` output, or undefined when ldconfig cannot be run. */
-function ldconfigCache(): string | undefined {
-  for (const ldconfig of ['ldconfig', '/sbin/ldconfig', '/usr/sbin/ldconfig']) {
-    try {
-      return execFileSync(ldconfig, ['-p'], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] });
-    } catch {
-      // try the next location
-    }
-  }
-  return undefined;
 }

@@ -1,4 +1,4 @@
-/** The onnxruntime-node model runtime: CPU and CUDA execution providers. */
+/** The onnxruntime-node model runtime: CPU, CUDA and WebGPU execution providers, chosen by measurement with `auto`. */
 export { OnnxNodeRuntime } from './onnx-node-runtime.js';
 export type { OnnxNodeRuntimeOptions, PartialModelInfo } from './onnx-node-runtime.js';
 export { OnnxNodeModel } from './onnx-node-model.js';
@@ -12,4 +12,9 @@ export {
   CUDNN_LIBRARY,
 } from './execution-provider.js';
 export type { CudaProbe, ProbeCudaOptions, ExecutionProvider, ExecutionProviderOption } from './execution-provider.js';
+export { probeWebGpu, VULKAN_LOADER_LIBRARY, SWIFTSHADER_ICD } from './webgpu-probe.js';
+export type { WebGpuProbe, ProbeWebGpuOptions } from './webgpu-probe.js';
+export { chooseProvider, timeRuns } from './provider-choice.js';
+export type { ProviderBenchmark, ProviderChoice, ProviderTiming, ProviderTimer, TimeRunsOptions } from './provider-choice.js';
+export { TF32_OVERRIDE_VARIABLE } from './cuda-exact.js';
 export { softmaxRows, looksLikeProbabilities, PREFERRED_OUTPUT_NAMES } from '@dissonance/core';

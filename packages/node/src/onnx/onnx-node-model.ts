@@ -13,6 +13,7 @@ import {
 import type { InferenceSession } from 'onnxruntime-node';
 import type { ExecutionProvider } from './execution-provider.js';
 import type { OrtModule } from './ort-module.js';
+import type { ProviderBenchmark } from './provider-choice.js';
 
 /** What a model's chosen output holds: probabilities are passed through, logits get a softmax. */
 export type { OutputKind } from '@dissonance/core';
@@ -21,6 +22,10 @@ export type { OutputKind } from '@dissonance/core';
 export interface OnnxSessionView extends SessionIoView {
   readonly artifact?: ModelArtifact;
   readonly provider: ExecutionProvider;
+  /** Why this provider (default `<provider>`). */
+  readonly providerReason?: string;
+  /** What an `auto` load measured to choose the provider. */
+  readonly benchmark?: ProviderBenchmark;
 }
 
 /**
@@ -43,6 +48,10 @@ export class OnnxNodeModel implements LoadedModel {
   readonly outputKind: OutputKind;
   /** The execution provider the session was created for. */
   readonly provider: ExecutionProvider;
+  /** Why this model runs on {@link provider}: requested, probed, or measured (`auto`, with the figures). */
+  readonly providerReason: string;
+  /** With `auto` and more than one provider present: the timings that chose {@link provider}. */
+  readonly benchmark: ProviderBenchmark | undefined;
   readonly #ort: OrtModule;
   readonly #session: InferenceSession;
   readonly #fetches: readonly string[];
@@ -57,6 +66,8 @@ export class OnnxNodeModel implements LoadedModel {
     this.version = view.version;
     this.artifact = view.artifact;
     this.provider = view.provider;
+    this.providerReason = view.providerReason ?? view.provider;
+    this.benchmark = view.benchmark;
     this.inputName = io.inputName;
     this.outputName = io.outputName;
     this.inputWidth = io.inputWidth;
@@ -75,10 +86,11 @@ export class OnnxNodeModel implements LoadedModel {
    * mismatch; the session is left open (the caller releases it).
    */
   static async fromSession(ort: OrtModule, session: InferenceSession, view: OnnxSessionView): Promise<OnnxNodeModel> {
-    const io = await resolveSessionIo(session, view, async (x, rows, input, output) => {
-      const result = await session.run({ [input]: new ort.Tensor('float32', x, [rows, x.length / rows]) }, [output]);
-      return result[output]?.data;
-    });
+    return new OnnxNodeModel(ort, session, view, await resolveOnnxIo(ort, session, view));
+  }
+
+  /** Wraps a session whose input and output were already resolved (by {@link resolveOnnxIo} on the same model). */
+  static fromResolved(ort: OrtModule, session: InferenceSession, view: OnnxSessionView, io: ResolvedSessionIo): OnnxNodeModel {
     return new OnnxNodeModel(ort, session, view, io);
   }
 
@@ -120,3 +132,10 @@ export class OnnxNodeModel implements LoadedModel {
   }
 }
 
+/** Resolves a session's input, output, widths and output kind as {@link OnnxNodeModel.fromSession} does. */
+export function resolveOnnxIo(ort: OrtModule, session: InferenceSession, view: SessionIoView): Promise<ResolvedSessionIo> {
+  return resolveSessionIo(session, view, async (x, rows, input, output) => {
+    const result = await session.run({ [input]: new ort.Tensor('float32', x, [rows, x.length / rows]) }, [output]);
+    return result[output]?.data;
+  });
+}

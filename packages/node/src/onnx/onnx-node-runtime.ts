@@ -1,18 +1,45 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
-import { DissonanceError, errorText, type ModelArtifact, type ModelInfo, type ModelRuntime } from '@dissonance/core';
+import {
+  DissonanceError,
+  errorText,
+  isDissonanceError,
+  type ModelArtifact,
+  type ModelInfo,
+  type ModelRuntime,
+  type ResolvedSessionIo,
+} from '@dissonance/core';
 import type { InferenceSession } from 'onnxruntime-node';
+import { noteCudaStarted, prepareCudaPrecision } from './cuda-exact.js';
 import { probeCuda, type CudaProbe, type ExecutionProvider, type ExecutionProviderOption } from './execution-provider.js';
-import { OnnxNodeModel, type OutputKind } from './onnx-node-model.js';
+import { OnnxNodeModel, resolveOnnxIo, type OnnxSessionView, type OutputKind } from './onnx-node-model.js';
 import { loadOrt, type OrtModule } from './ort-module.js';
+import { chooseProvider, timeRuns, type ProviderChoice, type ProviderTimer } from './provider-choice.js';
+import { isWebGpuContextError, probeWebGpu, recordWebGpuFailure, webGpuFailureCause, type WebGpuProbe } from './webgpu-probe.js';
 
 /** Options of {@link OnnxNodeRuntime}. */
 export interface OnnxNodeRuntimeOptions {
   /**
-   * `auto` (default): CUDA when {@link probeCuda} finds its libraries and a CUDA session can be created, else
-   * the CPU (see `providerReason`). `cuda`: CUDA or `E_ACCELERATOR_UNAVAILABLE`. `cpu`: the CPU.
+   * `auto` (default): per model, the fastest of the providers present, by a short benchmark at `expectedBatch`
+   * rows (CUDA when {@link probeCuda} finds its libraries, WebGPU when {@link probeWebGpu} finds a Vulkan
+   * loader and driver, and the CPU); with no accelerator present nothing is probed beyond files and no time is
+   * spent timing. `cuda` / `webgpu`: that provider or `E_ACCELERATOR_UNAVAILABLE` naming the cause. `cpu`.
    */
   readonly executionProvider?: ExecutionProviderOption;
+  /** Rows per call the caller expects: `auto` times each provider at this batch size (default 64). */
+  readonly expectedBatch?: number;
+  /** Timed runs per provider with `auto`, after two warm-up runs (default 5). */
+  readonly benchmarkRuns?: number;
+  /** Milliseconds of timed runs per provider with `auto` before it stops early (default 250; one run at least). */
+  readonly benchmarkBudgetMs?: number;
+  /**
+   * CUDA: turn TF32 off so float32 matrix products are computed in full float32 (probabilities within about
+   * 1e-6 of the CPU instead of up to ~5e-4), at a cost in speed on Ampere and later GPUs. onnxruntime-node 1.30
+   * cannot pass the provider's `use_tf32` option, so this sets `NVIDIA_TF32_OVERRIDE=0` for the whole process
+   * before its first CUDA session (`E_CONFIG` if a CUDA session already started without it). Default false.
+   */
+  readonly exact?: boolean;
   /** Threads one operator may use (default: onnxruntime's, one per physical core). */
   readonly intraOpNumThreads?: number;
   /** Threads across operators (default: onnxruntime's). */
@@ -25,23 +52,38 @@ export interface OnnxNodeRuntimeOptions {
   readonly outputName?: string;
   /** Replaces {@link probeCuda} (for tests and diagnostics). */
   readonly probeCuda?: () => CudaProbe;
+  /** Replaces {@link probeWebGpu} (for tests and diagnostics). */
+  readonly probeWebGpu?: () => WebGpuProbe;
+  /** Replaces the `auto` benchmark's timing of one provider (milliseconds per run); for tests that inject figures. */
+  readonly timeProvider?: ProviderTimer;
 }
 
 /** Facts about a model to load from bytes or a file; missing ones are read from the model itself. */
 export type PartialModelInfo = Partial<ModelInfo>;
 
-const PROVIDERS: readonly ExecutionProviderOption[] = ['auto', 'cpu', 'cuda'];
+type Accelerator = Exclude<ExecutionProvider, 'cpu'>;
+
+const PROVIDERS: readonly ExecutionProviderOption[] = ['auto', 'cpu', 'cuda', 'webgpu'];
 
 /**
  * Loads ONNX models into onnxruntime-node sessions (graph optimization `all`, sequential execution) on the
- * CPU or on CUDA. `name` is `onnxruntime-node/<provider>`; `chosenProvider` and `providerReason` say which
- * provider new sessions use and why. With `auto`, a CUDA session that cannot be created makes this runtime
- * fall back to the CPU for good (the reason names the error). Construction with `cuda` throws
- * `E_ACCELERATOR_UNAVAILABLE` naming the missing file when the CUDA libraries are not there.
+ * CPU, CUDA or WebGPU. `name` is `onnxruntime-node/<provider>`; `chosenProvider` and `providerReason` say which
+ * provider the latest load chose and why (each model also carries its own `provider` and `providerReason`).
+ * With `auto`, an accelerator whose session cannot be created is dropped for good (the reason names the
+ * error) and a model's choice is cached by the SHA-256 of its bytes. Construction with `cuda` or `webgpu`
+ * throws `E_ACCELERATOR_UNAVAILABLE` naming the cause when the provider cannot be there (missing CUDA files;
+ * no Vulkan loader or driver).
  */
 export class OnnxNodeRuntime implements ModelRuntime {
   readonly #options: OnnxNodeRuntimeOptions;
   readonly #requested: ExecutionProviderOption;
+  /** Accelerators still worth trying, in preference order, with what their probe said. */
+  readonly #accelerators = new Map<Accelerator, string>();
+  /** Why each accelerator is not tried (probe or failure), for the CPU's reason. */
+  readonly #absent = new Map<Accelerator, string>();
+  readonly #webGpuIcds: readonly string[];
+  /** `auto` choices by model digest. */
+  readonly #choices = new Map<string, ProviderChoice>();
   #provider: ExecutionProvider;
   #reason: string;
 
@@ -49,36 +91,55 @@ export class OnnxNodeRuntime implements ModelRuntime {
     checkOptions(options);
     this.#options = options;
     this.#requested = options.executionProvider ?? 'auto';
+    let icds: readonly string[] = [];
+    if (this.#requested === 'auto' || this.#requested === 'cuda') {
+      const probe = (options.probeCuda ?? probeCuda)();
+      if (probe.available) this.#accelerators.set('cuda', probe.reason);
+      else if (this.#requested === 'cuda') {
+        throw new DissonanceError('E_ACCELERATOR_UNAVAILABLE', `CUDA execution provider unavailable: ${probe.reason}`, {
+          details: { missing: probe.missing, bindingDir: probe.bindingDir ?? null },
+        });
+      } else this.#absent.set('cuda', probe.reason);
+    }
+    if (this.#requested === 'auto' || this.#requested === 'webgpu') {
+      const probe = (options.probeWebGpu ?? probeWebGpu)();
+      icds = probe.icds;
+      if (probe.available) this.#accelerators.set('webgpu', probe.reason);
+      else if (this.#requested === 'webgpu') {
+        throw new DissonanceError('E_ACCELERATOR_UNAVAILABLE', `WebGPU execution provider unavailable: ${probe.reason}`, {
+          details: { missing: [...probe.missing], icds: [...probe.icds] },
+        });
+      } else this.#absent.set('webgpu', `webgpu: ${probe.reason}`);
+    }
+    this.#webGpuIcds = icds;
+    const first = this.#accelerators.entries().next().value;
     if (this.#requested === 'cpu') {
       this.#provider = 'cpu';
       this.#reason = 'cpu: requested';
-      return;
-    }
-    const probe = (options.probeCuda ?? probeCuda)();
-    if (probe.available) {
-      this.#provider = 'cuda';
-      this.#reason = `cuda: ${probe.reason}`;
-    } else if (this.#requested === 'cuda') {
-      throw new DissonanceError('E_ACCELERATOR_UNAVAILABLE', `CUDA execution provider unavailable: ${probe.reason}`, {
-        details: { missing: probe.missing, bindingDir: probe.bindingDir ?? null },
-      });
+    } else if (first !== undefined) {
+      this.#provider = first[0];
+      const more = this.#requested === 'auto' ? `; auto: each model is timed at batch ${this.#expectedBatch} on ${[...this.#accelerators.keys(), 'cpu'].join(', ')}` : '';
+      this.#reason = `${first[0]}: ${first[1]}${more}`;
     } else {
       this.#provider = 'cpu';
-      this.#reason = `cpu: ${probe.reason}`;
+      this.#reason = `cpu: ${this.#absentReason()}`;
     }
   }
 
-  /** `onnxruntime-node/cpu` or `onnxruntime-node/cuda`. */
+  /** `onnxruntime-node/cpu`, `onnxruntime-node/cuda` or `onnxruntime-node/webgpu`: the latest choice. */
   get name(): string {
     return `onnxruntime-node/${this.#provider}`;
   }
 
-  /** The provider new sessions are created for. */
+  /** The provider of the latest load (before any load: the first accelerator present, else the CPU). */
   get chosenProvider(): ExecutionProvider {
     return this.#provider;
   }
 
-  /** Why: e.g. `cpu: libonnxruntime_providers_cuda.so and libonnxruntime_providers_shared.so not found in …`. */
+  /**
+   * Why: e.g. `cpu: libonnxruntime_providers_cuda.so … not found in …; webgpu: no Vulkan driver (…)`, or with
+   * `auto`: `webgpu: fastest at batch 1024 by measurement: webgpu 0.41 ms/run (…), cpu 0.93 ms/run (…)`.
+   */
   get providerReason(): string {
     return this.#reason;
   }
@@ -114,67 +175,205 @@ export class OnnxNodeRuntime implements ModelRuntime {
     return this.#open({ format: 'onnx', bytes }, { name: basename(path, extname(path)), ...info });
   }
 
+  get #expectedBatch(): number {
+    return this.#options.expectedBatch ?? 64;
+  }
+
   async #open(artifact: ModelArtifact, info: PartialModelInfo): Promise<OnnxNodeModel> {
     const name = info.name ?? 'onnx-model';
     const version = info.version ?? '0';
+    const label = `${name}@${version}`;
     const ort = await loadOrt();
-    const { session, provider } = await this.#createSession(ort, artifact.bytes, `${name}@${version}`);
-    try {
-      return await OnnxNodeModel.fromSession(ort, session, {
-        name,
-        version,
-        inputWidth: info.inputWidth,
-        classes: info.classes,
-        outputName: this.#options.outputName,
-        outputs: this.#options.outputs,
-        artifact,
-        provider,
-      });
-    } catch (error) {
-      await session.release().catch(() => undefined);
-      throw error;
+    const view: OnnxSessionView = {
+      name,
+      version,
+      inputWidth: info.inputWidth,
+      classes: info.classes,
+      outputName: this.#options.outputName,
+      outputs: this.#options.outputs,
+      artifact,
+      provider: 'cpu',
+    };
+    const bytes = artifact.bytes;
+    if (this.#requested === 'cuda' || this.#requested === 'webgpu') {
+      const provider = this.#requested;
+      const session = await this.#explicitSession(ort, bytes, provider, label);
+      this.#set(provider, `${provider}: requested; ${this.#accelerators.get(provider) ?? ''}`.replace(/; $/, ''));
+      return wrap(ort, session, { ...view, provider, providerReason: this.#reason });
     }
+    if (this.#accelerators.size === 0) {
+      const session = await this.#cpuSession(ort, bytes, label);
+      this.#set('cpu', this.#requested === 'cpu' ? 'cpu: requested' : `cpu: ${this.#absentReason()}`);
+      return wrap(ort, session, { ...view, provider: 'cpu', providerReason: this.#reason });
+    }
+    return this.#auto(ort, bytes, label, view);
   }
 
-  async #createSession(
+  /** `auto` with accelerators present: the cached choice for these bytes, else a benchmark of every provider. */
+  async #auto(ort: OrtModule, bytes: Uint8Array, label: string, view: OnnxSessionView): Promise<OnnxNodeModel> {
+    const digest = createHash('sha256').update(bytes).digest('hex');
+    const cached = this.#choices.get(digest);
+    if (cached !== undefined && (cached.provider === 'cpu' || this.#accelerators.has(cached.provider))) {
+      const session =
+        cached.provider === 'cpu' ? await this.#cpuSession(ort, bytes, label) : await this.#acceleratorSession(ort, bytes, cached.provider);
+      if (session !== undefined) {
+        this.#set(cached.provider, `${cached.reason} (cached for sha256 ${digest.slice(0, 12)})`);
+        return wrap(ort, session, { ...view, provider: cached.provider, providerReason: this.#reason, benchmark: cached.benchmark });
+      }
+    }
+    // The CPU session first: it tells a bad model (E_MODEL) from a provider that cannot run it.
+    const cpu = await this.#cpuSession(ort, bytes, label);
+    let io: ResolvedSessionIo;
+    try {
+      io = await resolveOnnxIo(ort, cpu, view);
+    } catch (error) {
+      await cpu.release().catch(() => undefined);
+      throw error;
+    }
+    const sessions = new Map<ExecutionProvider, InferenceSession>([['cpu', cpu]]);
+    for (const provider of [...this.#accelerators.keys()]) {
+      const session = await this.#acceleratorSession(ort, bytes, provider);
+      if (session !== undefined) sessions.set(provider, session);
+    }
+    const release = (keep: ExecutionProvider | undefined): Promise<unknown> =>
+      Promise.all([...sessions].filter(([p]) => p !== keep).map(([, s]) => s.release().catch(() => undefined)));
+    if (sessions.size === 1) {
+      this.#set('cpu', `cpu: ${this.#absentReason()}`);
+      return OnnxNodeModel.fromResolved(ort, cpu, { ...view, provider: 'cpu', providerReason: this.#reason }, io);
+    }
+    let choice: ProviderChoice;
+    try {
+      choice = chooseProvider(await this.#time(ort, sessions, io), this.#expectedBatch);
+    } catch (error) {
+      await release(undefined);
+      throw isDissonanceError(error) ? error : new DissonanceError('E_MODEL', `${label}: provider benchmark failed: ${errorText(error)}`, { cause: error });
+    }
+    await release(choice.provider);
+    this.#choices.set(digest, choice);
+    this.#set(choice.provider, choice.reason);
+    const chosenView = { ...view, provider: choice.provider, providerReason: choice.reason, benchmark: choice.benchmark };
+    if (choice.provider === 'cpu') return OnnxNodeModel.fromResolved(ort, cpu, chosenView, io);
+    return wrap(ort, sessions.get(choice.provider)!, chosenView);
+  }
+
+  /** Milliseconds per run of `expectedBatch` rows on each session (fixed, deterministic rows). */
+  async #time(
     ort: OrtModule,
-    bytes: Uint8Array,
-    label: string,
-  ): Promise<{ session: InferenceSession; provider: ExecutionProvider }> {
-    const { intraOpNumThreads, interOpNumThreads, cudaDeviceId } = this.#options;
-    const base: InferenceSession.SessionOptions = {
+    sessions: ReadonlyMap<ExecutionProvider, InferenceSession>,
+    io: ResolvedSessionIo,
+  ): Promise<Array<{ provider: ExecutionProvider; msPerRun: number }>> {
+    const rows = this.#expectedBatch;
+    const x = new Float32Array(rows * io.inputWidth);
+    for (let i = 0; i < x.length; i++) x[i] = 3 * Math.sin(0.37 * i);
+    const fetches = [io.outputName];
+    const timer: ProviderTimer =
+      this.#options.timeProvider ??
+      ((_provider, run) => timeRuns(run, { runs: this.#options.benchmarkRuns ?? 5, budgetMs: this.#options.benchmarkBudgetMs ?? 250 }));
+    const timings: Array<{ provider: ExecutionProvider; msPerRun: number }> = [];
+    for (const [provider, session] of sessions) {
+      const run = () => session.run({ [io.inputName]: new ort.Tensor('float32', x, [rows, io.inputWidth]) }, fetches);
+      timings.push({ provider, msPerRun: await timer(provider, run, rows) });
+    }
+    return timings;
+  }
+
+  /** Why the accelerators are not used: CUDA's reason, then WebGPU's. */
+  #absentReason(): string {
+    return (['cuda', 'webgpu'] as const)
+      .map((provider) => this.#absent.get(provider))
+      .filter((reason) => reason !== undefined)
+      .join('; ');
+  }
+
+  #set(provider: ExecutionProvider, reason: string): void {
+    this.#provider = provider;
+    this.#reason = reason;
+  }
+
+  #baseOptions(): InferenceSession.SessionOptions {
+    const { intraOpNumThreads, interOpNumThreads } = this.#options;
+    return {
       graphOptimizationLevel: 'all',
       executionMode: 'sequential',
       ...(intraOpNumThreads === undefined ? {} : { intraOpNumThreads }),
       ...(interOpNumThreads === undefined ? {} : { interOpNumThreads }),
     };
-    const cpu = async (): Promise<InferenceSession> => {
-      try {
-        return await ort.InferenceSession.create(bytes, { ...base, executionProviders: ['cpu'] });
-      } catch (error) {
-        throw new DissonanceError('E_MODEL', `${label}: not a usable ONNX model: ${errorText(error)}`, { cause: error });
-      }
-    };
-    if (this.#provider === 'cpu') return { session: await cpu(), provider: 'cpu' };
+  }
+
+  async #cpuSession(ort: OrtModule, bytes: Uint8Array, label: string): Promise<InferenceSession> {
     try {
-      const providers = [{ name: 'cuda', deviceId: cudaDeviceId ?? 0 }, 'cpu'];
-      return { session: await ort.InferenceSession.create(bytes, { ...base, executionProviders: providers }), provider: 'cuda' };
-    } catch (cudaError) {
-      // The model itself may be the problem: only blame CUDA when the CPU can load it.
-      const session = await cpu();
-      if (this.#requested === 'cuda') {
-        await session.release().catch(() => undefined);
-        throw new DissonanceError('E_ACCELERATOR_UNAVAILABLE', `${label}: CUDA session could not be created: ${errorText(cudaError)}`, {
-          cause: cudaError,
-        });
-      }
-      this.#provider = 'cpu';
-      this.#reason = `cpu: CUDA session could not be created: ${errorText(cudaError)}`;
-      return { session, provider: 'cpu' };
+      return await ort.InferenceSession.create(bytes, { ...this.#baseOptions(), executionProviders: ['cpu'] });
+    } catch (error) {
+      throw new DissonanceError('E_MODEL', `${label}: not a usable ONNX model: ${errorText(error)}`, { cause: error });
+    }
+  }
+
+  /** The raw attempt: rejects with onnxruntime's error. */
+  async #tryAccelerator(ort: OrtModule, bytes: Uint8Array, provider: Accelerator): Promise<InferenceSession> {
+    if (provider === 'cuda') {
+      prepareCudaPrecision(this.#options.exact === true);
+      // `use_tf32` is what newer bindings may forward; 1.30 reads only deviceId (see prepareCudaPrecision).
+      const cuda = { name: 'cuda', deviceId: this.#options.cudaDeviceId ?? 0, ...(this.#options.exact === true ? { use_tf32: 0 } : {}) };
+      const session = await ort.InferenceSession.create(bytes, { ...this.#baseOptions(), executionProviders: [cuda, 'cpu'] });
+      noteCudaStarted();
+      return session;
+    }
+    return ort.InferenceSession.create(bytes, { ...this.#baseOptions(), executionProviders: ['webgpu', 'cpu'] });
+  }
+
+  /** Why an accelerator session failed, naming the cause; WebGPU context failures are remembered process-wide. */
+  #failureCause(provider: Accelerator, error: unknown): string {
+    const message = errorText(error);
+    if (provider === 'cuda') return `CUDA session could not be created: ${message}`;
+    if (isWebGpuContextError(message)) {
+      // The files may say why (an injected probe may have hidden it): name that cause too.
+      const files = probeWebGpu();
+      const cause = webGpuFailureCause(message, this.#webGpuIcds) + (files.available ? '' : `: ${files.reason}`);
+      recordWebGpuFailure(cause);
+      return cause;
+    }
+    return `WebGPU session could not be created: ${message}`;
+  }
+
+  /** `cuda`/`webgpu` as requested: the session, `E_ACCELERATOR_UNAVAILABLE` naming the cause, or `E_MODEL`. */
+  async #explicitSession(ort: OrtModule, bytes: Uint8Array, provider: Accelerator, label: string): Promise<InferenceSession> {
+    try {
+      return await this.#tryAccelerator(ort, bytes, provider);
+    } catch (error) {
+      if (isDissonanceError(error)) throw error;
+      // The model itself may be the problem: only blame the accelerator when the CPU can load it.
+      const session = await this.#cpuSession(ort, bytes, label);
+      await session.release().catch(() => undefined);
+      throw new DissonanceError('E_ACCELERATOR_UNAVAILABLE', `${label}: ${this.#failureCause(provider, error)}`, {
+        cause: error,
+        details: { provider },
+      });
+    }
+  }
+
+  /** `auto`: the session, or undefined after dropping the accelerator for this runtime (the reason says why). */
+  async #acceleratorSession(ort: OrtModule, bytes: Uint8Array, provider: Accelerator): Promise<InferenceSession | undefined> {
+    try {
+      return await this.#tryAccelerator(ort, bytes, provider);
+    } catch (error) {
+      if (isDissonanceError(error)) throw error;
+      const cause = this.#failureCause(provider, error);
+      this.#accelerators.delete(provider);
+      this.#absent.set(provider, provider === 'cuda' ? cause : `webgpu: ${cause}`);
+      return undefined;
     }
   }
 }
 
+/** Wraps a session as a model, releasing it when wrapping fails. */
+async function wrap(ort: OrtModule, session: InferenceSession, view: OnnxSessionView): Promise<OnnxNodeModel> {
+  try {
+    return await OnnxNodeModel.fromSession(ort, session, view);
+  } catch (error) {
+    await session.release().catch(() => undefined);
+    throw error;
+  }
+}
 
 function checkOptions(options: OnnxNodeRuntimeOptions): void {
   const provider = options.executionProvider;
@@ -186,6 +385,19 @@ function checkOptions(options: OnnxNodeRuntimeOptions): void {
     if (value !== undefined && (!Number.isInteger(value) || value < 0)) {
       throw new DissonanceError('E_CONFIG', `${key} must be a non-negative integer, got ${value}`);
     }
+  }
+  for (const key of ['expectedBatch', 'benchmarkRuns'] as const) {
+    const value = options[key];
+    if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
+      throw new DissonanceError('E_CONFIG', `${key} must be a positive integer, got ${value}`);
+    }
+  }
+  const budget = options.benchmarkBudgetMs;
+  if (budget !== undefined && !(Number.isFinite(budget) && budget >= 0)) {
+    throw new DissonanceError('E_CONFIG', `benchmarkBudgetMs must be a non-negative number, got ${budget}`);
+  }
+  if (options.exact !== undefined && typeof options.exact !== 'boolean') {
+    throw new DissonanceError('E_CONFIG', `exact must be a boolean, got ${typeof options.exact}`);
   }
   const outputs = options.outputs;
   if (outputs !== undefined && outputs !== 'auto' && outputs !== 'probabilities' && outputs !== 'logits') {
