@@ -1,4 +1,4 @@
-import { MlflowRegistry } from '../src/index.js';
+import { MlflowHttp, MlflowHttpError, MlflowRegistry } from '../src/index.js';
 import type { MlflowRegistryOptions } from '../src/index.js';
 import type { ModelVersion, RegisterInput } from '@dissonance/core';
 
@@ -16,12 +16,13 @@ export function testName(what: string): string {
  * runs, the way the MLflow UI does; `mlflow gc` purges them.
  */
 export class MlflowCleanup {
-  readonly #url: string;
+  readonly #http: MlflowHttp;
   readonly #models = new Set<string>();
   readonly #experiments = new Set<string>();
 
   constructor(url: string) {
-    this.#url = url;
+    // MlflowHttp retries network errors (the server closing an idle keep-alive connection) and 5xx.
+    this.#http = new MlflowHttp({ url, maxRetries: 4, retryBaseMs: 100 });
   }
 
   /** Records a registered model name to delete; returns it. */
@@ -44,46 +45,72 @@ export class MlflowCleanup {
   /**
    * Deletes the recorded models and experiments, plus `dtest-` models and experiments older than
    * `staleMs` (left by a killed run). Resolves with what it deleted; a model or experiment already gone is fine.
+   * Every deletion is attempted; the first failure is thrown after all of them.
    */
   async sweep(staleMs = 60 * 60_000): Promise<{ models: string[]; experiments: string[] }> {
-    const stale = await this.#staleModels(staleMs);
+    let failure: unknown;
+    const attempt = async <T>(work: () => Promise<T>): Promise<T | undefined> => {
+      try {
+        return await work();
+      } catch (error) {
+        failure ??= error;
+        return undefined;
+      }
+    };
+    const stale = (await attempt(() => this.#staleModels(staleMs))) ?? [];
     const models = [...new Set([...this.#models, ...stale])];
     const deleted = { models: [] as string[], experiments: [] as string[] };
-    for (const name of models) if (await this.#post('/api/2.0/mlflow/registered-models/delete', { name })) deleted.models.push(name);
+    for (const name of models) {
+      if (await attempt(() => this.#delete('DELETE', '/api/2.0/mlflow/registered-models/delete', { name }))) deleted.models.push(name);
+    }
     for (const name of this.#experiments) {
-      const id = await this.#experimentId(name);
-      if (id !== undefined && (await this.#post('/api/2.0/mlflow/experiments/delete', { experiment_id: id }))) deleted.experiments.push(name);
+      const id = await attempt(() => this.#experimentId(name));
+      if (id !== undefined && (await attempt(() => this.#delete('POST', '/api/2.0/mlflow/experiments/delete', { experiment_id: id })))) {
+        deleted.experiments.push(name);
+      }
     }
     this.#models.clear();
     this.#experiments.clear();
+    if (failure !== undefined) throw failure;
     return deleted;
   }
 
   async #staleModels(staleMs: number): Promise<string[]> {
-    const query = new URLSearchParams({ filter: `name LIKE '${TEST_PREFIX}%'`, max_results: '1000' });
-    const response = await fetch(`${this.#url}/api/2.0/mlflow/registered-models/search?${query.toString()}`);
-    if (!response.ok) return [];
-    const body = (await response.json()) as { registered_models?: { name: string; creation_timestamp?: number | string }[] };
+    const body = await this.#http.json<{ registered_models?: { name: string; creation_timestamp?: number | string }[] }>({
+      method: 'GET',
+      path: '/api/2.0/mlflow/registered-models/search',
+      query: { filter: `name LIKE '${TEST_PREFIX}%'`, max_results: 1000 },
+    });
     const cutoff = Date.now() - staleMs;
     return (body.registered_models ?? []).filter((m) => Number(m.creation_timestamp ?? 0) < cutoff).map((m) => m.name);
   }
 
   async #experimentId(name: string): Promise<string | undefined> {
-    const response = await fetch(`${this.#url}/api/2.0/mlflow/experiments/get-by-name?${new URLSearchParams({ experiment_name: name }).toString()}`);
-    if (!response.ok) return undefined;
-    const body = (await response.json()) as { experiment?: { experiment_id?: string; lifecycle_stage?: string } };
+    let body: { experiment?: { experiment_id?: string; lifecycle_stage?: string } };
+    try {
+      body = await this.#http.json({ method: 'GET', path: '/api/2.0/mlflow/experiments/get-by-name', query: { experiment_name: name } });
+    } catch (error) {
+      if (isGone(error)) return undefined;
+      throw error;
+    }
     return body.experiment?.lifecycle_stage === 'active' ? body.experiment.experiment_id : undefined;
   }
 
-  async #post(path: string, body: unknown): Promise<boolean> {
-    const response = await fetch(`${this.#url}${path}`, {
-      method: path.endsWith('/delete') && path.includes('registered-models') ? 'DELETE' : 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    await response.body?.cancel().catch(() => undefined);
-    return response.ok;
+  /** True when deleted, false when it was already gone. */
+  async #delete(method: 'DELETE' | 'POST', path: string, body: Readonly<Record<string, string>>): Promise<boolean> {
+    try {
+      // MLflow reads a DELETE's parameters from the query string, a POST's from the JSON body.
+      await this.#http.json({ method, path, body, ...(method === 'DELETE' ? { query: body } : {}) });
+      return true;
+    } catch (error) {
+      if (isGone(error)) return false;
+      throw error;
+    }
   }
+}
+
+function isGone(error: unknown): boolean {
+  return error instanceof MlflowHttpError && (error.status === 404 || error.errorCode === 'RESOURCE_DOES_NOT_EXIST');
 }
 
 /** An {@link MlflowRegistry} that records the names it registers in an {@link MlflowCleanup}. */
