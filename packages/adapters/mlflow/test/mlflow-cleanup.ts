@@ -1,6 +1,6 @@
 import { MlflowHttp, MlflowHttpError, MlflowRegistry } from '../src/index.js';
 import type { MlflowRegistryOptions } from '../src/index.js';
-import type { ModelVersion, RegisterInput } from '@dissonance/core';
+import { REGISTRY_NAME, type ModelVersion, type RegisterInput } from '@dissonance/core';
 
 /** Prefix of every registered model and experiment the MLflow tests create (a crashed run's leftovers are swept by it). */
 export const TEST_PREFIX = 'dtest-';
@@ -123,7 +123,8 @@ class TrackedRegistry extends MlflowRegistry {
   }
 
   override register(input: RegisterInput): Promise<ModelVersion> {
-    if (typeof input === 'object' && input !== null && typeof input.name === 'string') this.#cleanup.model(input.name);
+    // Names the registry refuses (the contract tries some) were never created.
+    if (typeof input === 'object' && input !== null && typeof input.name === 'string' && REGISTRY_NAME.test(input.name)) this.#cleanup.model(input.name);
     return super.register(input);
   }
 }
