@@ -84,7 +84,9 @@ def log_sklearn(name, experiment):
     x, y = blobs()
     mlflow.set_experiment(experiment)
     with mlflow.start_run():
-        info = mlflow.sklearn.log_model(LogisticRegression(max_iter=200).fit(x, y), name="model", input_example=x[:2], registered_model_name=name)
+        info = mlflow.sklearn.log_model(
+            LogisticRegression(max_iter=200).fit(x, y), name="model", pip_requirements=["scikit-learn"], registered_model_name=name
+        )
     return {"version": str(info.registered_model_version)}
 
 

@@ -359,6 +359,12 @@ export class MlflowRegistry implements ModelRegistry {
     }
     const model = readMlflowModel(text, what);
     const path = `${folder}/${model.file.split('/').map(encodeURIComponent).join('/')}`;
+    const listed = await this.#listedSize(folder, model.file);
+    if (listed !== undefined && listed > this.#maxArtifactBytes) {
+      throw new DissonanceError('E_INPUT', `artifact of ${name} version ${version} holds ${listed} bytes, more than ${this.#maxArtifactBytes}`, {
+        details: { name, version, field: 'maxArtifactBytes' },
+      });
+    }
     let bytes: Uint8Array;
     try {
       bytes = await this.#http.bytes({ method: 'GET', path });
@@ -394,6 +400,29 @@ export class MlflowRegistry implements ModelRegistry {
       lineage: Object.freeze({}),
     });
     return { manifest, path };
+  }
+
+  /**
+   * The size the artifact proxy lists for `file` inside `folder` (an artifact-proxy path), so that an adopted
+   * model over `maxArtifactBytes` is refused before it is downloaded; undefined without a limit or a listing.
+   */
+  async #listedSize(folder: string, file: string): Promise<number | undefined> {
+    if (this.#maxArtifactBytes === Number.POSITIVE_INFINITY) return undefined;
+    const prefix = '/api/2.0/mlflow-artifacts/artifacts/';
+    const parts = file.split('/');
+    const dir = [folder.slice(prefix.length).split('/').map(decodeURIComponent).join('/'), ...parts.slice(0, -1)].join('/');
+    try {
+      const answer = await this.#http.json<{ files?: ReadonlyArray<{ path?: string; file_size?: number | string }> }>({
+        method: 'GET',
+        path: '/api/2.0/mlflow-artifacts/artifacts',
+        query: { path: dir },
+      });
+      const entry = answer.files?.find((f) => f.path === parts.at(-1));
+      const size = Number(entry?.file_size);
+      return Number.isFinite(size) ? size : undefined;
+    } catch {
+      return undefined; // no listing: the size is checked after the download
+    }
   }
 
   /** The artifact URI of a version's model folder: its source, a logged model's (`models:/m-…`) or a run's (`runs:/…`). */

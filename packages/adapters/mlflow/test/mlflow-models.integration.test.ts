@@ -270,6 +270,11 @@ describe('adopting models logged with MLflow’s Python API', () => {
       const manifest = await new MlflowRegistry({ url: URL_ }).get(name, '2');
       expect(manifest).toMatchObject({ format: 'onnx', inputWidth: 4, classes: 3, tags: { 'dissonance.adopted': 'mlflow' } });
       console.info(`mlflow adoption: max |engine − python onnxruntime| = ${diff.toExponential(2)}`);
+      // maxArtifactBytes applies to adopted models, before the download (the artifact proxy lists the size).
+      const small = new MlflowRegistry({ url: URL_, maxArtifactBytes: manifest.size - 1 });
+      const refused = await expectCode(small.fetch(name, '2'), 'E_INPUT');
+      expect((refused as DissonanceError).details).toMatchObject({ field: 'maxArtifactBytes' });
+      expect((await new MlflowRegistry({ url: URL_, maxArtifactBytes: manifest.size }).fetch(name, '2')).artifact.bytes).toHaveLength(manifest.size);
 
       // Without the allowUnsigned rule, the same trust policy refuses the unsigned adopted champion.
       const strict = createEngine({
