@@ -57,8 +57,8 @@ interface Adopted {
  * (`E_ARTIFACT_DIGEST`).
  *
  * A version registered by someone else (e.g. `mlflow.onnx.log_model(..., registered_model_name=…)`) is adopted:
- * its `MLmodel` must have the `onnx` flavor (`E_MODEL` naming the flavors found otherwise) and a tensor signature,
- * which gives the manifest's `inputWidth` and `classes`; its sha256 and size are those of the ONNX file when this
+ * its `MLmodel` must have the `onnx` flavor (`E_MODEL` naming the flavors found otherwise); its tensor signature
+ * (else the ONNX graph's shapes) gives the manifest's `inputWidth` and `classes`; its sha256 and size are those of the ONNX file when this
  * registry first reads the version, and `fetch` checks later downloads against them. Such versions carry no
  * signature: under a trust policy they load only when the policy's `allowUnsigned` names the model.
  *
