@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -20,6 +20,7 @@ import {
 } from '@dissonance/core';
 import { expectCode, sleep } from '@dissonance/core/testing';
 import { OnnxNodeRuntime } from '@dissonance/node';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { artifactPath, MLMODEL_REQUIREMENTS, MlflowRegistry } from '../src/index.js';
 import { MlflowCleanup, testName } from './mlflow-cleanup.js';
@@ -232,6 +233,27 @@ describe('a champion registered by the SDK, in MLflow’s own tools', () => {
     const verifier = createArtifactVerifier({ keys: [keys.publicKey] });
     await expect(fetchVerified(registry, champion.name, champion.version, verifier)).resolves.toMatchObject({ manifest: champion });
   });
+
+  it('the MLflow UI’s version page shows the signature, the description and the tags (screenshot in reports/)', async (context) => {
+    const executablePath = '/usr/bin/chromium';
+    if (!existsSync(executablePath)) {
+      context.skip(`${executablePath} is missing (scripts/ensure-chromium.sh)`);
+      return;
+    }
+    const browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 1400 } });
+      await page.goto(`${URL_}/#/models/${champion.name}/versions/${champion.version}`, { waitUntil: 'load' });
+      await page.getByText('Inputs (1)').waitFor({ timeout: 60_000 });
+      await page.getByText('Outputs (1)').waitFor({ timeout: 10_000 });
+      await page.getByText('golden_accuracy 0.9125', { exact: false }).first().waitFor({ timeout: 10_000 });
+      await page.getByText('dissonance.golden_accuracy').first().waitFor({ timeout: 10_000 });
+      mkdirSync(join(ROOT, 'reports'), { recursive: true });
+      await page.screenshot({ path: join(ROOT, 'reports', 'mlflow-version.png') });
+    } finally {
+      await browser.close();
+    }
+  }, 120_000);
 });
 
 describe('adopting models logged with MLflow’s Python API', () => {
