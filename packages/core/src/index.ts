@@ -230,6 +230,7 @@ export type {
   OnnxArtifactCheckOptions,
   TrustPolicy,
   ArtifactVerifier,
+  ArtifactSource,
   SigningConfig,
   ArtifactSigner,
   KeyProvider,

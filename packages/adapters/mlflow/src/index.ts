@@ -8,3 +8,6 @@ export { MlflowHttp, MlflowHttpError, type MlflowRequest } from './mlflow-http.j
 export { MANIFEST_TAG, SHA256_TAG } from './manifest-tags.js';
 export { recordEngineRuns, type EngineRuns, type EngineRunsOptions, type VersionedModel } from './engine-runs.js';
 export type { FetchFunction, MlflowAuth, MlflowClientOptions, MlflowRegistryOptions } from './options.js';
+export { LAYOUT_TAG, encodeVersionTags, decodeVersionTags, describeVersion } from './version-facts.js';
+export { MLMODEL_REQUIREMENTS, MLMODEL_PYTHON, MLMODEL_MLFLOW_VERSION, onnxSignature, type TensorSpec } from './mlmodel-files.js';
+export { readMlflowModel, type MlflowOnnxModel } from './mlflow-model.js';

@@ -13,11 +13,14 @@ import {
   checkPageSize,
 } from '@dissonance/core';
 import { withKeyLock } from './keyed-mutex.js';
-import { decodeManifest, encodeManifest, MANIFEST_TAG, MAX_TAG_VALUE, SHA256_TAG, type StoredManifest, type TagList } from './manifest-tags.js';
+import { decodeManifest, MANIFEST_TAG, MAX_TAG_VALUE, type StoredManifest, type TagList } from './manifest-tags.js';
 import { MlflowHttp, MlflowHttpError, type MlflowRequest } from './mlflow-http.js';
+import { onnxShape, readMlflowModel } from './mlflow-model.js';
 import { artifactPath, mapError, MlflowTracking, type MlflowRun } from './mlflow-tracking.js';
+import { mlmodelFiles } from './mlmodel-files.js';
 import type { MlflowRegistryOptions } from './options.js';
 import { delay } from './retry.js';
+import { decodeVersionTags, describeVersion, encodeVersionTags, hasVersionFacts } from './version-facts.js';
 
 /** The fields of an MLflow `ModelVersion` this adapter reads. */
 interface MlflowModelVersion {
@@ -25,6 +28,7 @@ interface MlflowModelVersion {
   readonly version?: string;
   readonly source?: string;
   readonly run_id?: string;
+  readonly creation_timestamp?: number | string;
   readonly status?: string;
   readonly status_message?: string;
   readonly tags?: TagList;
@@ -33,14 +37,30 @@ interface MlflowModelVersion {
 const VERSION = /^[1-9][0-9]{0,15}$/;
 /** Run folder that holds the model files; the model version's `source`. */
 const MODEL_DIR = 'model';
+/** An adopted version: its manifest (digest taken when first read in this process) and where its ONNX file is. */
+interface Adopted {
+  readonly manifest: ModelVersion;
+  /** Artifact-proxy path of the ONNX file. */
+  readonly path: string;
+}
 
 /**
  * A {@link ModelRegistry} on an MLflow tracking server (REST API 2.0, artifacts proxied with
- * `--serve-artifacts`). Each `register` creates a run in experiment `experimentName` holding
- * `model/<file>` and `model/manifest.json`, logs params, metrics and tags (lineage as `dissonance.lineage.*`
- * tags), creates the registered model when missing and a model version whose `source` is the run's `model`
- * folder; the manifest is also kept as the `dissonance.manifest` model-version tag so `get`, `resolve` and
- * `list` need no download. `fetch` downloads the artifact and checks its sha256 (`E_ARTIFACT_DIGEST`).
+ * `--serve-artifacts`). Each `register` creates a run in experiment `experimentName` whose `model/` folder is an
+ * MLflow Model (for ONNX: `MLmodel` with the `onnx` and `python_function` flavors and the tensor signature,
+ * `model.onnx`, `requirements.txt`, `python_env.yaml`, `conda.yaml`, an input example; plus `manifest.json`), logs
+ * params, metrics and tags on the run (lineage as `dissonance.lineage.*` tags), creates the registered model when
+ * missing and a model version whose `source` is that folder, with one model-version tag per fact
+ * (`dissonance.sha256`, `dissonance.golden_accuracy`, `dissonance.decision`…, see `encodeVersionTags`) and a
+ * one-line description, so `get`, `resolve` and `list` need no download. Versions written before (one
+ * `dissonance.manifest` JSON tag) still read back. `fetch` downloads the artifact and checks its sha256
+ * (`E_ARTIFACT_DIGEST`).
+ *
+ * A version registered by someone else (e.g. `mlflow.onnx.log_model(..., registered_model_name=…)`) is adopted:
+ * its `MLmodel` must have the `onnx` flavor (`E_MODEL` naming the flavors found otherwise); its tensor signature
+ * (else the ONNX graph's shapes) gives the manifest's `inputWidth` and `classes`; its sha256 and size are those of the ONNX file when this
+ * registry first reads the version, and `fetch` checks later downloads against them. Such versions carry no
+ * signature: under a trust policy they load only when the policy's `allowUnsigned` names the model.
  *
  * MLflow has no compare-and-set on aliases: `setAlias` with `expected` reads, compares and sets under a
  * per-alias lock shared by every registry in this process, then reads again and reports
@@ -56,6 +76,7 @@ export class MlflowRegistry implements ModelRegistry {
   readonly #maxArtifactBytes: number;
   readonly #readyTimeoutMs: number;
   readonly #knownModels = new Set<string>();
+  readonly #adopted = new Map<string, Promise<Adopted>>();
   #closed = false;
 
   constructor(options: MlflowRegistryOptions) {
@@ -85,11 +106,13 @@ export class MlflowRegistry implements ModelRegistry {
       createdAt: new Date().toISOString(),
       ...parts,
     };
-    const encoded = encodeManifest(stored);
-    if (encoded.length > MAX_TAG_VALUE) {
-      throw new DissonanceError('E_INPUT', `register: manifest is ${encoded.length} characters, MLflow keeps at most ${MAX_TAG_VALUE}`, {
-        details: { field: 'tags' },
-      });
+    const versionTags = encodeVersionTags(stored);
+    for (const [key, value] of Object.entries(versionTags)) {
+      if (value.length > MAX_TAG_VALUE) {
+        throw new DissonanceError('E_INPUT', `register: ${key} is ${value.length} characters, MLflow keeps at most ${MAX_TAG_VALUE}`, {
+          details: { field: 'tags' },
+        });
+      }
     }
     const name = input.name;
     const run = await this.#tracking.startRun(this.#experimentName, {
@@ -97,10 +120,16 @@ export class MlflowRegistry implements ModelRegistry {
       tags: { 'dissonance.model': name },
     });
     try {
-      await this.#tracking.uploadArtifact(run, `${MODEL_DIR}/${artifactFileName(stored.format)}`, bytes);
+      const file = artifactFileName(stored.format);
+      await this.#tracking.uploadArtifact(run, `${MODEL_DIR}/${file}`, bytes);
+      if (stored.format === 'onnx') {
+        const files = mlmodelFiles({ ...stored, file, bytes, runId: run.runId });
+        const encoder = new TextEncoder();
+        await Promise.all(files.map((f) => this.#tracking.uploadArtifact(run, `${MODEL_DIR}/${f.path}`, encoder.encode(f.text))));
+      }
       await this.#tracking.logBatch(run.runId, runData(stored));
       await this.#ensureRegisteredModel(name);
-      const version = await this.#createVersion(name, run, encoded, stored.sha256);
+      const version = await this.#createVersion(name, run, versionTags, describeVersion(stored));
       const manifest: ModelVersion = Object.freeze({ name, version, ...stored });
       const json = new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`);
       await this.#tracking.uploadArtifact(run, `${MODEL_DIR}/manifest.json`, json);
@@ -114,7 +143,7 @@ export class MlflowRegistry implements ModelRegistry {
 
   async get(name: string, version: string): Promise<ModelVersion> {
     const mv = await this.#modelVersion(name, version);
-    return decodeManifest(name, version, mv.tags);
+    return this.#manifest(name, version, mv);
   }
 
   async resolve(name: string, alias: string): Promise<ModelVersion> {
@@ -127,9 +156,10 @@ export class MlflowRegistry implements ModelRegistry {
         path: '/api/2.0/mlflow/registered-models/alias',
         query: { name, alias },
       });
-      const version = answer.model_version?.version ?? '';
-      return decodeManifest(name, version, answer.model_version?.tags);
+      const mv = answer.model_version ?? {};
+      return await this.#manifest(name, mv.version ?? '', mv);
     } catch (error) {
+      if (error instanceof DissonanceError) throw error;
       if (error instanceof MlflowHttpError && error.status === 400 && /alias .* not found/i.test(error.message)) {
         throw new DissonanceError('E_ALIAS_NOT_FOUND', `model ${name} has no alias ${alias}`, { details: { name, alias } });
       }
@@ -199,21 +229,22 @@ export class MlflowRegistry implements ModelRegistry {
       }
       throw mapError(error, `list ${name}`);
     }
-    const items = (answer.model_versions ?? []).map((mv) => decodeManifest(name, mv.version ?? '', mv.tags));
+    const items = await Promise.all((answer.model_versions ?? []).map((mv) => this.#manifest(name, mv.version ?? '', mv)));
     const next = answer.next_page_token;
     return next === undefined || next === '' || items.length === 0 ? { items } : { items, nextPageToken: next };
   }
 
   async fetch(name: string, version: string): Promise<{ manifest: ModelVersion; artifact: ModelArtifact }> {
     const mv = await this.#modelVersion(name, version);
-    const manifest = decodeManifest(name, version, mv.tags);
+    const adopted = isAdopted(mv) ? await this.#adopt(name, version, mv) : undefined;
+    const manifest = adopted?.manifest ?? this.#written(name, version, mv);
     if (manifest.size > this.#maxArtifactBytes) {
       throw new DissonanceError('E_INPUT', `artifact of ${name} version ${version} holds ${manifest.size} bytes, more than ${this.#maxArtifactBytes}`, {
         details: { name, version, field: 'maxArtifactBytes' },
       });
     }
     if (mv.source === undefined) throw new DissonanceError('E_MODEL', `mlflow: model ${name} version ${version} has no source`);
-    const path = `${artifactPath(mv.source)}/${encodeURIComponent(artifactFileName(manifest.format))}`;
+    const path = adopted?.path ?? `${artifactPath(mv.source)}/${encodeURIComponent(artifactFileName(manifest.format))}`;
     let bytes: Uint8Array;
     try {
       bytes = await this.#http.bytes({ method: 'GET', path });
@@ -253,7 +284,7 @@ export class MlflowRegistry implements ModelRegistry {
     return Promise.resolve();
   }
 
-  async #createVersion(name: string, run: MlflowRun, manifest: string, sha256: string): Promise<string> {
+  async #createVersion(name: string, run: MlflowRun, tags: Readonly<Record<string, string>>, description: string): Promise<string> {
     const created = await this.#call<{ model_version?: MlflowModelVersion }>(
       {
         method: 'POST',
@@ -263,10 +294,8 @@ export class MlflowRegistry implements ModelRegistry {
           name,
           source: `${run.artifactUri.replace(/\/+$/, '')}/${MODEL_DIR}`,
           run_id: run.runId,
-          tags: [
-            { key: MANIFEST_TAG, value: manifest },
-            { key: SHA256_TAG, value: sha256 },
-          ],
+          description,
+          tags: Object.entries(tags).map(([key, value]) => ({ key, value })),
         },
       },
       `create a version of ${name}`,
@@ -290,6 +319,135 @@ export class MlflowRegistry implements ModelRegistry {
       status = (await this.#modelVersion(name, version)).status;
     }
     return version;
+  }
+
+  /** The manifest of a version: written by this adapter (either layout) or adopted. */
+  async #manifest(name: string, version: string, mv: MlflowModelVersion): Promise<ModelVersion> {
+    return isAdopted(mv) ? (await this.#adopt(name, version, mv)).manifest : this.#written(name, version, mv);
+  }
+
+  #written(name: string, version: string, mv: MlflowModelVersion): ModelVersion {
+    return hasVersionFacts(mv.tags) ? decodeVersionTags(name, version, mv.tags) : decodeManifest(name, version, mv.tags);
+  }
+
+  /** Reads an adopted version's MLmodel and ONNX file once per process (a failed read is retried next time). */
+  #adopt(name: string, version: string, mv: MlflowModelVersion): Promise<Adopted> {
+    const key = `${name}\n${version}`;
+    let adopted = this.#adopted.get(key);
+    if (adopted === undefined) {
+      adopted = this.#readAdopted(name, version, mv);
+      this.#adopted.set(key, adopted);
+      adopted.catch(() => this.#adopted.delete(key));
+    }
+    return adopted;
+  }
+
+  async #readAdopted(name: string, version: string, mv: MlflowModelVersion): Promise<Adopted> {
+    const what = `model ${name} version ${version}`;
+    if (mv.source === undefined || mv.source === '') throw new DissonanceError('E_MODEL', `mlflow: ${what} has no source`, { details: { name, version } });
+    const folder = artifactPath(await this.#modelLocation(mv.source, what));
+    let text: string;
+    try {
+      text = new TextDecoder().decode(await this.#http.bytes({ method: 'GET', path: `${folder}/MLmodel` }));
+    } catch (error) {
+      if (error instanceof MlflowHttpError && error.status === 404) {
+        throw new DissonanceError('E_MODEL', `mlflow: ${what} is neither registered by dissonance nor an MLflow model (no MLmodel at ${mv.source})`, {
+          details: { name, version, reason: 'mlmodel', source: mv.source },
+        });
+      }
+      throw mapError(error, `MLmodel of ${what}`);
+    }
+    const model = readMlflowModel(text, what);
+    const path = `${folder}/${model.file.split('/').map(encodeURIComponent).join('/')}`;
+    const listed = await this.#listedSize(folder, model.file);
+    if (listed !== undefined && listed > this.#maxArtifactBytes) {
+      throw new DissonanceError('E_INPUT', `artifact of ${name} version ${version} holds ${listed} bytes, more than ${this.#maxArtifactBytes}`, {
+        details: { name, version, field: 'maxArtifactBytes' },
+      });
+    }
+    let bytes: Uint8Array;
+    try {
+      bytes = await this.#http.bytes({ method: 'GET', path });
+    } catch (error) {
+      throw mapError(error, `ONNX file of ${what}`);
+    }
+    if (bytes.byteLength > this.#maxArtifactBytes) {
+      throw new DissonanceError('E_INPUT', `artifact of ${name} version ${version} holds ${bytes.byteLength} bytes, more than ${this.#maxArtifactBytes}`, {
+        details: { name, version, field: 'maxArtifactBytes' },
+      });
+    }
+    const shape = model.shape ?? onnxShape(bytes, what);
+    const tags = new Map((mv.tags ?? []).flatMap((t) => (t.value === undefined ? [] : [[t.key, t.value] as const])));
+    const signature = tags.get('dissonance.signature');
+    const keyId = tags.get('dissonance.signature_key');
+    const created = Number(mv.creation_timestamp);
+    const manifest: ModelVersion = Object.freeze({
+      name,
+      version,
+      format: 'onnx',
+      sha256: await sha256Hex(bytes),
+      size: bytes.byteLength,
+      inputWidth: shape.inputWidth,
+      classes: shape.classes,
+      createdAt: new Date(Number.isFinite(created) && created > 0 ? created : Date.now()).toISOString(),
+      metrics: Object.freeze({}),
+      params: Object.freeze({}),
+      tags: Object.freeze({
+        'dissonance.adopted': 'mlflow',
+        'mlflow.source': mv.source,
+        ...(signature === undefined || keyId === undefined ? {} : { 'dissonance.signature': signature, 'dissonance.signature.keyId': keyId }),
+      }),
+      lineage: Object.freeze({}),
+    });
+    return { manifest, path };
+  }
+
+  /**
+   * The size the artifact proxy lists for `file` inside `folder` (an artifact-proxy path), so that an adopted
+   * model over `maxArtifactBytes` is refused before it is downloaded; undefined without a limit or a listing.
+   */
+  async #listedSize(folder: string, file: string): Promise<number | undefined> {
+    if (this.#maxArtifactBytes === Number.POSITIVE_INFINITY) return undefined;
+    const prefix = '/api/2.0/mlflow-artifacts/artifacts/';
+    const parts = file.split('/');
+    const dir = [folder.slice(prefix.length).split('/').map(decodeURIComponent).join('/'), ...parts.slice(0, -1)].join('/');
+    try {
+      const answer = await this.#http.json<{ files?: ReadonlyArray<{ path?: string; file_size?: number | string }> }>({
+        method: 'GET',
+        path: '/api/2.0/mlflow-artifacts/artifacts',
+        query: { path: dir },
+      });
+      const entry = answer.files?.find((f) => f.path === parts.at(-1));
+      const size = Number(entry?.file_size);
+      return Number.isFinite(size) ? size : undefined;
+    } catch {
+      return undefined; // no listing: the size is checked after the download
+    }
+  }
+
+  /** The artifact URI of a version's model folder: its source, a logged model's (`models:/m-…`) or a run's (`runs:/…`). */
+  async #modelLocation(source: string, what: string): Promise<string> {
+    const logged = /^models:\/(m-[0-9A-Za-z]+)\/?$/.exec(source);
+    if (logged?.[1] !== undefined) {
+      const answer = await this.#call<{ model?: { info?: { artifact_uri?: string } } }>(
+        { method: 'GET', path: `/api/2.0/mlflow/logged-models/${logged[1]}` },
+        `logged model of ${what}`,
+      );
+      const uri = answer.model?.info?.artifact_uri;
+      if (uri === undefined) throw new DissonanceError('E_MODEL', `mlflow: ${what}: logged model ${logged[1]} has no artifact location`);
+      return uri;
+    }
+    const run = /^runs:\/([0-9a-f]+)\/(.*)$/.exec(source);
+    if (run?.[1] !== undefined) {
+      const answer = await this.#call<{ run?: { info?: { artifact_uri?: string } } }>(
+        { method: 'GET', path: '/api/2.0/mlflow/runs/get', query: { run_id: run[1] } },
+        `run of ${what}`,
+      );
+      const uri = answer.run?.info?.artifact_uri;
+      if (uri === undefined) throw new DissonanceError('E_MODEL', `mlflow: ${what}: run ${run[1]} has no artifact location`);
+      return `${uri.replace(/\/+$/, '')}/${run[2] ?? ''}`;
+    }
+    return source;
   }
 
   async #ensureRegisteredModel(name: string): Promise<void> {
@@ -343,6 +501,11 @@ export class MlflowRegistry implements ModelRegistry {
   #open(): void {
     if (this.#closed) throw new DissonanceError('E_REGISTRY_UNAVAILABLE', 'mlflow registry is closed');
   }
+}
+
+/** Whether a version was registered by someone else than this adapter (no dissonance manifest in either layout). */
+function isAdopted(mv: MlflowModelVersion): boolean {
+  return !hasVersionFacts(mv.tags) && !(mv.tags ?? []).some((t) => t.key === MANIFEST_TAG);
 }
 
 /** File name of the artifact inside the run's `model/` folder: `model.onnx` for ONNX. */

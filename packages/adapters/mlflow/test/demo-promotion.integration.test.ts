@@ -7,16 +7,19 @@ import { waitFor } from '@dissonance/core/testing';
 import { OnnxNodeRuntime } from '@dissonance/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MlflowRegistry, MlflowTracking } from '../src/index.js';
+import { MlflowCleanup, testName } from './mlflow-cleanup.js';
 import { lockMlflowServer } from './mlflow-server-lock.js';
 import { venvPython } from './venv-python.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const URL_ = 'http://127.0.0.1:5001';
-const PREFIX = `promo-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}-`;
-const MODEL = `${PREFIX}digits-dissonance-seed1`;
+/** Every model and experiment the demo creates here is deleted after the test, failed or not. */
+const cleanup = new MlflowCleanup(URL_);
+const PREFIX = `${testName('promo')}-`;
+const MODEL = cleanup.model(`${PREFIX}digits-dissonance-seed1`);
 /** Seed 2 runs in the other worker process of the demo. */
-const MODEL_SEED2 = `${PREFIX}digits-dissonance-seed2`;
-const EXPERIMENT = 'dissonance-demo-test';
+const MODEL_SEED2 = cleanup.model(`${PREFIX}digits-dissonance-seed2`);
+const EXPERIMENT = cleanup.experiment(testName('demo'));
 
 interface Line {
   readonly event: string;
@@ -98,10 +101,14 @@ beforeAll(async () => {
   served = lines();
 }, 400_000);
 
-afterAll(() => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  release?.();
-});
+afterAll(async () => {
+  try {
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await cleanup.sweep();
+  } finally {
+    release?.();
+  }
+}, 120_000);
 
 describe('dissonance demo --registry mlflow', () => {
   it('a second process serving the champion alias picks up the promotions without restarting and ends on MLflow’s champion', () => {

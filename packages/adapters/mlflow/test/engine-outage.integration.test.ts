@@ -14,11 +14,15 @@ import { waitFor } from '@dissonance/core/testing';
 import { OnnxNodeRuntime } from '@dissonance/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MlflowRegistry } from '../src/index.js';
+import { MlflowCleanup, testName } from './mlflow-cleanup.js';
 import { lockMlflowServer } from './mlflow-server-lock.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const URL_ = 'http://127.0.0.1:5001';
-const MODEL = `outage-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+/** Every model and experiment this test creates is deleted after it, failed or not. */
+const cleanup = new MlflowCleanup(URL_);
+const MODEL = cleanup.model(testName('outage'));
+const EXPERIMENT = cleanup.experiment(testName('outage'));
 
 function mlflow(command: 'up' | 'down'): void {
   execFileSync('bash', ['scripts/services.d/mlflow.sh', command], { cwd: ROOT, stdio: 'inherit', timeout: 240_000 });
@@ -81,7 +85,7 @@ function batchesOf(x: Float32Array, first: number, rows: number, size: number): 
 
 /** A fresh registry client per engine: nothing is shared between the "trainer" and "serving" processes. */
 function registry(): MlflowRegistry {
-  return new MlflowRegistry({ url: URL_, experimentName: 'dissonance-outage', maxRetries: 1, retryBaseMs: 20, timeoutMs: 5_000 });
+  return new MlflowRegistry({ url: URL_, experimentName: EXPERIMENT, maxRetries: 1, retryBaseMs: 20, timeoutMs: 5_000 });
 }
 
 let release: (() => void) | undefined;
@@ -97,6 +101,7 @@ afterAll(async () => {
     // Whatever happened in the test, leave the shared server running.
     if (!(await healthy())) mlflow('up');
     await Promise.all(engines.map((engine) => engine.stop()));
+    await cleanup.sweep();
   } finally {
     release?.();
   }

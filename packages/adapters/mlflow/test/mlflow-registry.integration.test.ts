@@ -3,10 +3,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { initMlp, mlpForward, writeOnnxMlp, type DissonanceError } from '@dissonance/core';
+import { initMlp, mlpForward, sha256Hex, writeOnnxMlp, type DissonanceError } from '@dissonance/core';
 import { expectCode, registryContract, waitFor } from '@dissonance/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { artifactFileName, artifactPath, MANIFEST_TAG, MlflowRegistry } from '../src/index.js';
+import { artifactFileName, artifactPath, MANIFEST_TAG, MlflowRegistry, MlflowTracking } from '../src/index.js';
+import { encodeManifest } from '../src/manifest-tags.js';
+import { MlflowCleanup, testName } from './mlflow-cleanup.js';
 import { lockMlflowServer } from './mlflow-server-lock.js';
 import { venvPython } from './venv-python.js';
 
@@ -14,6 +16,10 @@ const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const URL_ = 'http://127.0.0.1:5001';
 
 let release: (() => void) | undefined;
+/** Every model and experiment these tests create is deleted after them, failed or not. */
+const cleanup = new MlflowCleanup(URL_);
+const CONTRACT = cleanup.experiment(testName('contract'));
+const INTEROP = cleanup.experiment(testName('interop'));
 
 // engine-outage.integration.test.ts stops and restarts the server: never run at the same time as it.
 beforeAll(async () => {
@@ -21,7 +27,14 @@ beforeAll(async () => {
   execFileSync('bash', ['scripts/services.sh', 'up'], { cwd: ROOT, stdio: 'inherit', timeout: 240_000 });
 }, 300_000);
 
-afterAll(() => release?.());
+afterAll(async () => {
+  try {
+    const deleted = await cleanup.sweep();
+    console.info(`mlflow registry tests: deleted ${deleted.models.length} registered model(s), ${deleted.experiments.length} experiment(s)`);
+  } finally {
+    release?.();
+  }
+}, 120_000);
 
 /** Overwrites the stored artifact of a version through the artifact proxy, behind the registry's back. */
 async function tamper(name: string, version: string): Promise<void> {
@@ -35,7 +48,7 @@ async function tamper(name: string, version: string): Promise<void> {
 }
 
 registryContract('mlflow', () =>
-  Promise.resolve({ registry: new MlflowRegistry({ url: URL_, experimentName: 'dissonance-contract' }), tamper }),
+  Promise.resolve({ registry: cleanup.registry({ url: URL_, experimentName: CONTRACT }), tamper }),
 );
 
 describe('MlflowRegistry against a stopped server', () => {
@@ -56,22 +69,22 @@ describe('MlflowRegistry against a stopped server', () => {
 
 describe('MlflowRegistry specifics', () => {
   it('refuses an artifact over maxArtifactBytes with E_INPUT', async () => {
-    const registry = new MlflowRegistry({ url: URL_, maxArtifactBytes: 16 });
+    const registry = cleanup.registry({ url: URL_, experimentName: CONTRACT, maxArtifactBytes: 16 });
     await expectCode(
-      registry.register({ name: `big-${Date.now()}`, artifact: { format: 'onnx', bytes: new Uint8Array(17) }, inputWidth: 1, classes: 2 }),
+      registry.register({ name: testName('big'), artifact: { format: 'onnx', bytes: new Uint8Array(17) }, inputWidth: 1, classes: 2 }),
       'E_INPUT',
     );
   });
 
-  it('reports E_MODEL for a version whose manifest tag is malformed', async () => {
-    const registry = new MlflowRegistry({ url: URL_, experimentName: 'dissonance-contract' });
-    const name = `malformed-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+  it('reports E_MODEL for a version whose sha256 tag is malformed', async () => {
+    const registry = cleanup.registry({ url: URL_, experimentName: CONTRACT });
+    const name = testName('malformed');
     await registry.register({ name, artifact: { format: 'onnx', bytes: new Uint8Array([9, 9]) }, inputWidth: 1, classes: 2 });
     await registry.setAlias(name, 'champion', '1');
     const set = await fetch(`${URL_}/api/2.0/mlflow/model-versions/set-tag`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name, version: '1', key: MANIFEST_TAG, value: '{"sha256":"nope"}' }),
+      body: JSON.stringify({ name, version: '1', key: 'dissonance.sha256', value: 'nope' }),
     });
     expect(set.ok).toBe(true);
     await expectCode(registry.get(name, '1'), 'E_MODEL');
@@ -81,8 +94,8 @@ describe('MlflowRegistry specifics', () => {
   });
 
   it('refuses to fetch a stored artifact over maxArtifactBytes with E_INPUT, before downloading it', async () => {
-    const name = `fetch-big-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
-    await new MlflowRegistry({ url: URL_, experimentName: 'dissonance-contract' }).register({
+    const name = testName('fetch-big');
+    await cleanup.registry({ url: URL_, experimentName: CONTRACT }).register({
       name,
       artifact: { format: 'onnx', bytes: new Uint8Array(64).fill(3) },
       inputWidth: 1,
@@ -95,8 +108,8 @@ describe('MlflowRegistry specifics', () => {
   });
 
   it('answers unknown names, versions, aliases and runs with typed errors', async () => {
-    const registry = new MlflowRegistry({ url: URL_ });
-    const missing = `missing-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+    const registry = cleanup.registry({ url: URL_, experimentName: CONTRACT });
+    const missing = testName('missing');
     await expectCode(registry.runIdOf(missing, '1'), 'E_NOT_FOUND');
     // Names MLflow could never hold are refused without a request.
     for (const bad of ['', 'a/b', 'a b', 'x'.repeat(201)]) {
@@ -104,12 +117,60 @@ describe('MlflowRegistry specifics', () => {
       await expectCode(registry.resolve(bad, 'champion'), 'E_NOT_FOUND');
     }
     await expectCode(registry.get(missing, '01'), 'E_NOT_FOUND');
-    const name = `known-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+    const name = testName('known');
     const v = await registry.register({ name, artifact: { format: 'onnx', bytes: new Uint8Array([1, 2]) }, inputWidth: 1, classes: 2 });
     expect(await registry.runIdOf(name, v.version)).toMatch(/^[0-9a-f]{32}$/);
     await expectCode(registry.resolve(name, 'challenger'), 'E_ALIAS_NOT_FOUND');
     await expectCode(registry.setAlias(name, 'champion', '2'), 'E_NOT_FOUND');
     await expectCode(registry.setAlias(name, 'bad alias', '1'), 'E_INPUT');
+  });
+
+  it('reads back versions written the old way (one dissonance.manifest JSON tag, a bare model.onnx)', async () => {
+    // What the adapter wrote before MLflow Models: a run with model/model.onnx, a version with two tags.
+    const name = cleanup.model(testName('old-layout'));
+    const bytes = writeOnnxMlp(initMlp({ inputWidth: 3, hidden: [], classes: 2, seed: 5 }));
+    const stored = {
+      format: 'onnx',
+      sha256: await sha256Hex(bytes),
+      size: bytes.byteLength,
+      inputWidth: 3,
+      classes: 2,
+      createdAt: '2026-01-02T03:04:05.000Z',
+      metrics: { golden_accuracy: 0.75, kl: 0.5 },
+      params: { lr: 0.01, opt: 'adam', warm: true, n: '3' },
+      tags: { decision: 'accepted', 'odd key?': 'x' },
+      lineage: { parent: '4', examples: 10 },
+    };
+    const tracking = new MlflowTracking({ url: URL_ });
+    const run = await tracking.startRun(CONTRACT, { runName: 'old-layout' });
+    await tracking.uploadArtifact(run, 'model/model.onnx', bytes);
+    await tracking.endRun(run.runId);
+    const post = (path: string, body: unknown): Promise<Response> =>
+      fetch(`${URL_}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await post('/api/2.0/mlflow/registered-models/create', { name })).ok).toBe(true);
+    const created = await post('/api/2.0/mlflow/model-versions/create', {
+      name,
+      source: `${run.artifactUri}/model`,
+      run_id: run.runId,
+      tags: [
+        { key: MANIFEST_TAG, value: encodeManifest(stored) },
+        { key: 'dissonance.sha256', value: stored.sha256 },
+      ],
+    });
+    expect(created.ok).toBe(true);
+    expect((await post('/api/2.0/mlflow/registered-models/alias', { name, alias: 'champion', version: '1' })).ok).toBe(true);
+    const registry = new MlflowRegistry({ url: URL_ });
+    const expected = { name, version: '1', ...stored };
+    expect(await registry.get(name, '1')).toEqual(expected);
+    expect(await registry.resolve(name, 'champion')).toEqual(expected);
+    expect((await registry.list(name)).items).toEqual([expected]);
+    const fetched = await registry.fetch(name, '1');
+    expect(fetched.artifact.bytes).toEqual(bytes);
+    // A new version next to it is written the new way; both read back.
+    const v2 = await cleanup.registry({ url: URL_, experimentName: CONTRACT }).register({ name, artifact: { format: 'onnx', bytes }, inputWidth: 3, classes: 2, params: stored.params, tags: { decision: 'accepted' } });
+    expect(v2.version).toBe('2');
+    expect(await registry.get(name, '2')).toEqual(v2);
+    expect((await registry.list(name)).items.map((v) => v.version)).toEqual(['2', '1']);
   });
 
   it('refuses bad options with E_CONFIG', () => {
@@ -125,7 +186,7 @@ async function championOnServer(name: string): Promise<{ version: string; manife
   expect(answer.ok).toBe(true);
   const { model_version: mv } = (await answer.json()) as { model_version: { version: string; tags: { key: string; value: string }[] } };
   const tags = Object.fromEntries(mv.tags.map((t) => [t.key, t.value]));
-  return { version: mv.version, manifestSha: (JSON.parse(tags[MANIFEST_TAG] ?? '{}') as { sha256?: string }).sha256 ?? '', sha: tags['dissonance.sha256'] ?? '' };
+  return { version: mv.version, manifestSha: tags['dissonance.sha256'] ?? '', sha: tags['dissonance.sha256'] ?? '' };
 }
 
 /**
@@ -140,9 +201,9 @@ describe('two concurrent promotions from separate registries (MLflow)', () => {
     let bothWon = 0;
     for (let round = 0; round < 5; round++) {
       // Different base URLs, so the per-server lock inside this process does not serialize them: like two processes.
-      const a = new MlflowRegistry({ url: URL_, experimentName: 'dissonance-contract' });
-      const b = new MlflowRegistry({ url: 'http://localhost:5001', experimentName: 'dissonance-contract' });
-      const name = `race-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+      const a = cleanup.registry({ url: URL_, experimentName: CONTRACT });
+      const b = cleanup.registry({ url: 'http://localhost:5001', experimentName: CONTRACT });
+      const name = testName('race');
       for (let i = 0; i < 3; i++) await a.register({ name, artifact: { format: 'onnx', bytes: new Uint8Array([round, i, 7]) }, inputWidth: 1, classes: 2 });
       await a.setAlias(name, 'champion', '1', { expected: null });
       const results = await Promise.allSettled([
@@ -168,8 +229,8 @@ describe('two concurrent promotions from separate registries (MLflow)', () => {
   });
 
   it('two processes promoting at once leave exactly one consistent champion', async () => {
-    const registry = new MlflowRegistry({ url: URL_, experimentName: 'dissonance-contract' });
-    const name = `race-proc-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+    const registry = cleanup.registry({ url: URL_, experimentName: CONTRACT });
+    const name = testName('race-proc');
     for (let i = 0; i < 3; i++) await registry.register({ name, artifact: { format: 'onnx', bytes: new Uint8Array([i, 9]) }, inputWidth: 1, classes: 2 });
     await registry.setAlias(name, 'champion', '1', { expected: null });
     const start = (version: string) => {
@@ -202,9 +263,9 @@ describe('two concurrent promotions from separate registries (MLflow)', () => {
 
 describe('interoperability with the Python MLflow client', () => {
   it('Python loads the champion, runs it with onnxruntime and sees our metrics and tags', async () => {
-    const registry = new MlflowRegistry({ url: URL_, experimentName: 'dissonance-interop' });
+    const registry = cleanup.registry({ url: URL_, experimentName: INTEROP });
     const weights = initMlp({ inputWidth: 4, hidden: [8], classes: 3, seed: 7 });
-    const name = `interop-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+    const name = testName('interop');
     const manifest = await registry.register({
       name,
       artifact: { format: 'onnx', bytes: writeOnnxMlp(weights) },

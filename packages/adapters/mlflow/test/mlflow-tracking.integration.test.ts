@@ -3,12 +3,15 @@ import { fileURLToPath } from 'node:url';
 import { expectCode } from '@dissonance/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MlflowTracking } from '../src/index.js';
+import { MlflowCleanup, testName } from './mlflow-cleanup.js';
 import { lockMlflowServer } from './mlflow-server-lock.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const URL_ = 'http://127.0.0.1:5001';
 
 let release: (() => void) | undefined;
+/** Every experiment these tests create is deleted after them, failed or not. */
+const cleanup = new MlflowCleanup(URL_);
 
 // engine-outage.integration.test.ts stops and restarts the server: never run at the same time as it.
 beforeAll(async () => {
@@ -16,7 +19,13 @@ beforeAll(async () => {
   execFileSync('bash', ['scripts/services.sh', 'up'], { cwd: ROOT, stdio: 'inherit', timeout: 240_000 });
 }, 300_000);
 
-afterAll(() => release?.());
+afterAll(async () => {
+  try {
+    await cleanup.sweep();
+  } finally {
+    release?.();
+  }
+}, 120_000);
 
 /** Reads MLflow's REST API directly, independent of the client under test. */
 async function rest<T>(path: string, query: Record<string, string>): Promise<T> {
@@ -34,7 +43,7 @@ interface RestRun {
   };
 }
 
-const unique = (prefix: string): string => `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+const unique = (prefix: string): string => cleanup.experiment(testName(prefix));
 
 describe('MlflowTracking against the real server', () => {
   it('creates a missing experiment once and finds it again (also from a second client)', async () => {

@@ -17,7 +17,7 @@ import type { CommitteeDetector } from '../ports/detector.js';
 import type { Gate } from '../ports/gate.js';
 import type { LabelSource } from '../ports/label-source.js';
 import type { LoadedModel } from '../ports/model.js';
-import type { ModelRegistry } from '../ports/registry.js';
+import type { ModelRegistry, ModelVersion } from '../ports/registry.js';
 import type { Store } from '../ports/store.js';
 import { budgetGate, goldenGuard, quarantineGate, validateBatch, validateOutputGate } from '../reconcile/index.js';
 import { DEFAULT_POLICY, policySchema, type Policy, type PolicyPatch } from '../schema/policy.js';
@@ -259,6 +259,7 @@ export class Engine extends EventEmitter<EngineEvents> {
             `champion moved to version ${current.version} but no runtime that loads "${current.format}" is configured`,
           );
         }
+        checkChampionShape(current, this.#config.proposer);
         // Verified against the trust policy before the runtime sees a byte; a refusal keeps the champion serving.
         const { artifact } = await fetchVerified(this.registry, this.modelName, current.version, this.#verifier);
         const model = await runtime.load(artifact, current);
@@ -306,6 +307,7 @@ export class Engine extends EventEmitter<EngineEvents> {
           `version ${proposer.version}, and no runtime that loads "${current.format}" is configured`,
       );
     }
+    checkChampionShape(current, this.#config.proposer);
     const { artifact } = await fetchVerified(this.registry, this.modelName, current.version, this.#verifier);
     return runtime.load(artifact, current);
   }
@@ -750,4 +752,19 @@ function checkProposed(proposed: NonNullable<ProcessOptions['proposed']>, rows: 
     throw new DissonanceError('E_INPUT', `proposed.versions must name one version per row (${rows}), got ${versions.length}`);
   }
   return { probabilities: probabilities.slice(), versions: versions === undefined ? new Array<string>(rows).fill('external') : [...versions] };
+}
+
+/**
+ * A registry champion (e.g. a model adopted from MLflow, whose width and classes come from its signature) must
+ * take the engine's input width and give its classes: `E_MODEL` before its artifact is fetched otherwise.
+ */
+function checkChampionShape(current: ModelVersion, proposer: { readonly inputWidth: number; readonly classes: number }): void {
+  if (current.inputWidth !== proposer.inputWidth || current.classes !== proposer.classes) {
+    throw new DissonanceError(
+      'E_MODEL',
+      `champion ${current.name} version ${current.version} is ${current.inputWidth}→${current.classes} but the engine's models are ` +
+        `${proposer.inputWidth}→${proposer.classes}`,
+      { details: { name: current.name, version: current.version, inputWidth: current.inputWidth, classes: current.classes } },
+    );
+  }
 }

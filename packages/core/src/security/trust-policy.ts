@@ -21,6 +21,21 @@ export interface TrustPolicy {
   readonly formats?: readonly string[];
   /** Largest artifact accepted, in bytes (default 512 MiB). */
   readonly maxArtifactBytes?: number;
+  /**
+   * Models whose versions may be unsigned although `require` is true: adopted models that someone else
+   * registered (e.g. logged with `mlflow.onnx.log_model`), named one by one for one registry (its `name`, e.g.
+   * `mlflow`). Only the signature requirement is lifted: a signed version of a named model must still verify
+   * against a trusted key, and the format, size and ONNX checks still run. Default none.
+   */
+  readonly allowUnsigned?: { readonly registry: string; readonly models: readonly string[] };
+}
+
+/** Where an artifact comes from, for {@link TrustPolicy.allowUnsigned}. */
+export interface ArtifactSource {
+  /** The registry's `name` (`memory`, `file`, `mlflow`…). */
+  readonly registry: string;
+  /** The model name in that registry. */
+  readonly model: string;
 }
 
 /** Checks artifacts against a {@link TrustPolicy}; made by {@link createArtifactVerifier}. */
@@ -32,9 +47,9 @@ export interface ArtifactVerifier {
   /**
    * Resolves when `artifact` may be loaded. Throws `E_ARTIFACT_SIGNATURE` (`details.reason`: `unsigned`,
    * `untrusted-key`, `key-id`, `malformed`, `mismatch`) or `E_MODEL` (`format`, `size`, `not-onnx`,
-   * `external-data`).
+   * `external-data`). An unsigned artifact from a `source` the policy's `allowUnsigned` names is not refused.
    */
-  verify(artifact: ModelArtifact, signature: ArtifactSignature | undefined, what?: string): Promise<void>;
+  verify(artifact: ModelArtifact, signature: ArtifactSignature | undefined, what?: string, source?: ArtifactSource): Promise<void>;
 }
 
 /** Builds an {@link ArtifactVerifier}; a malformed policy → `E_CONFIG` (bad key material: on first use). */
@@ -50,6 +65,7 @@ export function createArtifactVerifier(policy: TrustPolicy): ArtifactVerifier {
   }
   const maxBytes = policy.maxArtifactBytes ?? DEFAULT_MAX_ONNX_BYTES;
   if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) throw config(`maxArtifactBytes must be a positive integer, got ${maxBytes}`);
+  const allowUnsigned = checkAllowUnsigned(policy.allowUnsigned);
   let imported: Promise<Map<string, ImportedKey>> | undefined;
   const keys = (): Promise<Map<string, ImportedKey>> => {
     imported ??= Promise.all(policy.keys.map((key) => importVerifyKey(key))).then(
@@ -64,7 +80,7 @@ export function createArtifactVerifier(policy: TrustPolicy): ArtifactVerifier {
   return {
     require,
     keyIds: async () => [...(await keys()).keys()],
-    async verify(artifact, signature, what = 'artifact') {
+    async verify(artifact, signature, what = 'artifact', source) {
       // Imported first, so that a bad key in the policy surfaces as E_CONFIG on the first artifact.
       const trusted = await keys();
       if (!formats.includes(artifact.format)) {
@@ -78,7 +94,8 @@ export function createArtifactVerifier(policy: TrustPolicy): ArtifactVerifier {
         });
       }
       if (signature === undefined) {
-        if (require) throw refused(what, 'is not signed and the trust policy requires a signature', 'unsigned');
+        const named = source !== undefined && allowUnsigned?.registry === source.registry && allowUnsigned.models.includes(source.model);
+        if (require && !named) throw refused(what, 'is not signed and the trust policy requires a signature', 'unsigned');
       } else {
         const key = trusted.get(signature.keyId);
         if (key === undefined) throw refused(what, `is signed by key ${signature.keyId || '(none)'}, which is not trusted`, 'untrusted-key', signature.keyId);
@@ -101,9 +118,22 @@ export async function fetchVerified(
 ): Promise<{ manifest: ModelVersion; artifact: ModelArtifact }> {
   const fetched = await registry.fetch(name, version);
   if (verifier !== undefined) {
-    await verifier.verify(fetched.artifact, signatureFromTags(fetched.manifest.tags), `${name} version ${version}`);
+    await verifier.verify(fetched.artifact, signatureFromTags(fetched.manifest.tags), `${name} version ${version}`, {
+      registry: registry.name,
+      model: name,
+    });
   }
   return fetched;
+}
+
+function checkAllowUnsigned(rule: TrustPolicy['allowUnsigned']): TrustPolicy['allowUnsigned'] {
+  if (rule === undefined) return undefined;
+  if (typeof rule !== 'object' || rule === null) throw config('allowUnsigned must be { registry, models }');
+  if (typeof rule.registry !== 'string' || rule.registry === '') throw config('allowUnsigned.registry must be a registry name');
+  if (!Array.isArray(rule.models) || rule.models.some((m) => typeof m !== 'string' || m === '')) {
+    throw config('allowUnsigned.models must be an array of model names');
+  }
+  return { registry: rule.registry, models: [...rule.models] };
 }
 
 function config(problem: string): DissonanceError {
