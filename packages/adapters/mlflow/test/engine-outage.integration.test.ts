@@ -168,7 +168,7 @@ describe('an engine on MLflow across an MLflow outage', () => {
     expect(serving.championVersion).toBe('1');
 
     mlflow('up');
-    await waitFor(() => promoted.length > 0, 30_000, 'the kept candidate to be registered and promoted');
+    await waitFor(() => promoted.length > 0, 90_000, 'the kept candidate to be registered and promoted');
     expect(promoted[0]).toMatchObject({ version: '2', previous: '1' });
     expect(trainer.championVersion).toBe('2');
 
