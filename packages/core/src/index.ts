@@ -168,6 +168,7 @@ export { silentLogger, type Logger, type LogFields } from './logging/index.js';
 export { Engine, createEngine } from './engine/engine.js';
 export type { BatchResult, EngineSummary, ProcessOptions } from './engine/engine.js';
 export type { StopOptions } from './engine/stop-options.js';
+export { NON_FINITE_DISSONANCE } from './engine/batch-rows.js';
 export type { EngineConfig, RetrainConfig, RolloutConfig } from './engine/config.js';
 export type {
   EngineEvents,

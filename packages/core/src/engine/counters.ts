@@ -6,6 +6,11 @@ export interface LoopCounters {
   processed: number;
   /** Rows a gate blocked (invalid output, golden, quarantine). */
   blocked: number;
+  /**
+   * Of `blocked`: rows quarantined because a model's output (or the dissonance) was NaN or ±Infinity (reason
+   * `non-finite-output`).
+   */
+  nonFinite: number;
   /** Rows waiting for budget now (they are retried, and persisted on stop). */
   deferred: number;
   /** Rows whose batch failed in generate/detect; the caller got the error for them. */
@@ -25,6 +30,7 @@ export function newCounters(): LoopCounters {
     accepted: 0,
     processed: 0,
     blocked: 0,
+    nonFinite: 0,
     deferred: 0,
     failed: 0,
     examples: 0,

@@ -19,7 +19,8 @@ import type { LabelSource } from '../ports/label-source.js';
 import type { LoadedModel } from '../ports/model.js';
 import type { ModelRegistry } from '../ports/registry.js';
 import type { Store } from '../ports/store.js';
-import { budgetGate, goldenGuard, quarantineGate, validateBatch, validateOutputGate } from '../reconcile/index.js';
+import { budgetGate, checkFiniteFeatures, finiteOutputGate, goldenGuard, quarantineGate, validateBatchShape, validateOutputGate } from '../reconcile/index.js';
+import { nonFiniteRows } from '../reconcile/gate-rows.js';
 import { DEFAULT_POLICY, policySchema, type Policy, type PolicyPatch } from '../schema/policy.js';
 import { reportLifecycle } from '../telemetry/engine-listeners.js';
 import { createInstrumentation, stageSpan, type Instrumentation } from '../telemetry/instrumentation.js';
@@ -30,7 +31,9 @@ import { newCounters, type LoopCounters } from './counters.js';
 import { DeferredQueue } from './deferred-queue.js';
 import type { EngineEvents } from './events.js';
 import { CHAMPION, Lifecycle, RETRAIN_COUNT_KEY } from './lifecycle.js';
-import { reconcileItems } from './reconcile-items.js';
+import { reconcileItems, reconcileRows, type ReconcileOutcome } from './reconcile-items.js';
+import { BatchRows, RowIds, sanitizeNonFinite } from './batch-rows.js';
+import { Float32Pool } from './buffer-pool.js';
 import type { PendingItem } from './pending-item.js';
 import { serveBatch, type Served } from './serve.js';
 import { ModelLeases } from './model-leases.js';
@@ -50,6 +53,14 @@ export interface BatchResult {
   readonly dissonance: Float32Array;
   /** Rows per outcome in this batch. */
   readonly outcome: { readonly examples: number; readonly unlabelled: number; readonly blocked: number; readonly deferred: number };
+  /**
+   * Rows (0-based, ascending) whose proposer or critic output held a NaN or ±Infinity — features far outside
+   * what the models know, such as every feature 3.4e38 — or whose dissonance was NaN. They are blocked with
+   * reason `non-finite-output` (never labelled or trained on) and counted in `nonFinite`; their `dissonance`
+   * reads {@link NON_FINITE_DISSONANCE} instead of NaN, and their `probabilities` are what the proposer
+   * returned. Empty for almost every batch.
+   */
+  readonly nonFiniteRows: readonly number[];
 }
 
 /** Options of {@link Engine.process}. */
@@ -88,6 +99,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   readonly #counters = newCounters();
   readonly #deferred = new DeferredQueue();
   readonly #leases = new ModelLeases();
+  /** Feature copies of batches, reused once a batch is reconciled. */
+  readonly #copies = new Float32Pool();
   readonly #maxBatchRows: number;
   readonly #maxQueue: number;
   readonly #everyExamples: number;
@@ -131,6 +144,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     const width = config.proposer.inputWidth;
     const getPolicy = (): Policy => this.#policy;
     this.#gates = [
+      finiteOutputGate(),
       validateOutputGate({}),
       ...(config.golden === undefined ? [] : [goldenGuard(config.golden, width)]),
       quarantineGate(getPolicy),
@@ -323,7 +337,12 @@ export class Engine extends EventEmitter<EngineEvents> {
   async process(batch: Batch, options: ProcessOptions = {}): Promise<BatchResult> {
     if (this.#stopping) throw new DissonanceError('E_STOPPED', 'engine is stopping or stopped; process() refused');
     await this.#ready;
-    validateBatch(batch, { width: this.#config.proposer.inputWidth, maxRows: this.#maxBatchRows });
+    const width = this.#config.proposer.inputWidth;
+    validateBatchShape(batch, { width, maxRows: this.#maxBatchRows });
+    // Copy (the caller may reuse its buffer once process() returns control), then one scan over the copy.
+    const x = this.#copies.take(batch.x.length);
+    x.set(batch.x);
+    checkFiniteFeatures(x, width, batch.ids);
     const proposed = options.proposed === undefined ? undefined : checkProposed(options.proposed, batch.rows, this.#config.proposer.classes);
     if (this.#queue.size >= this.#maxQueue) {
       if (this.#config.overload === 'reject') {
@@ -336,9 +355,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     }
     const seq = ++this.#batchSeq;
     const batchId = `b${seq}`;
-    const ids = batch.ids ?? Array.from({ length: batch.rows }, (_, r) => `${batchId}:${r}`);
-    // Copy: the caller may reuse its buffer once process() returns control.
-    const x = batch.x.slice(0, batch.rows * this.#config.proposer.inputWidth);
+    // Default ids (`b7:0`, `b7:1`, …) are made only when something reads them.
+    const ids = new RowIds(batchId, batch.rows, batch.ids);
     this.#counters.accepted += batch.rows;
     let release!: () => void;
     const previous = this.#reconcileTail;
@@ -349,6 +367,8 @@ export class Engine extends EventEmitter<EngineEvents> {
         return await this.#runBatch(batchId, x, batch.rows, ids, previous, proposed);
       } finally {
         release();
+        // Reconciled: nothing holds a view of the copy any more.
+        this.#copies.give(x);
       }
     }));
     return result as Promise<BatchResult>;
@@ -358,7 +378,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     batchId: string,
     x: Float32Array,
     rows: number,
-    ids: readonly string[],
+    ids: RowIds,
     previous: Promise<void>,
     proposed?: Served,
   ): Promise<BatchResult> {
@@ -380,7 +400,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     batchId: string,
     x: Float32Array,
     rows: number,
-    ids: readonly string[],
+    ids: RowIds,
     previous: Promise<void>,
     champion: LoadedModel,
     canary: Lifecycle['serving']['challenger'],
@@ -390,6 +410,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     let served;
     let critics: Float32Array[];
     let dissonance: Float32Array;
+    let nonFinite: Uint8Array | undefined;
     try {
       [served, critics] = await Promise.all([
         // Outputs a proposer elsewhere produced (a detect stage worker) stand in for the champion's.
@@ -398,7 +419,7 @@ export class Engine extends EventEmitter<EngineEvents> {
           this.#telemetry,
           'generate',
           { 'dissonance.model.name': this.modelName, 'dissonance.batch.size': rows, 'dissonance.model.version': champion.version },
-          () => serveBatch(x, rows, ids, champion, canary),
+          () => serveBatch(x, rows, canary === undefined ? NO_IDS : ids.all(), champion, canary),
         ),
         Promise.all(this.#config.critics.map((c) => c.run(x, rows))),
       ]);
@@ -410,8 +431,12 @@ export class Engine extends EventEmitter<EngineEvents> {
           }
         }
         const values = this.#detector.measure([probs, ...critics], rows, k);
-        const { mean, max } = meanMax(values);
-        span.setAttributes({ 'dissonance.mean': mean, 'dissonance.max': max });
+        // Rows whose outputs are not finite are flagged for the `finite` gate; callers never see NaN dissonance.
+        nonFinite = nonFiniteRows(probs, critics, values, rows, k);
+        if (span.isRecording()) {
+          const { mean, max } = meanMax(values, nonFinite);
+          span.setAttributes({ 'dissonance.mean': mean, 'dissonance.max': max });
+        }
         return values;
       });
     } catch (error) {
@@ -424,57 +449,74 @@ export class Engine extends EventEmitter<EngineEvents> {
       throw wrapped;
     }
     await previous;
-    return this.#reconcileBatch(batchId, x, rows, ids, served, critics, dissonance);
+    return this.#reconcileBatch(batchId, x, rows, ids, served, critics, dissonance, nonFinite);
   }
 
   async #reconcileBatch(
     batchId: string,
     x: Float32Array,
     rows: number,
-    ids: readonly string[],
+    ids: RowIds,
     served: Served,
     critics: readonly Float32Array[],
     dissonance: Float32Array,
+    nonFinite: Uint8Array | undefined,
   ): Promise<BatchResult> {
     const life = this.#life();
-    const width = this.#config.proposer.inputWidth;
-    const k = this.#config.proposer.classes;
     const probs = served.probabilities;
-    this.emit('proposed', { batchId, ids, probabilities: probs, versions: served.versions });
-    const { mean, max } = meanMax(dissonance);
+    const nonFiniteRows = sanitizeNonFinite(nonFinite, dissonance);
+    // Event payloads are built only for listeners.
+    if (this.listenerCount('proposed') > 0) this.emit('proposed', { batchId, ids: ids.all(), probabilities: probs, versions: served.versions });
     const metrics = this.#telemetry.metrics;
-    if (metrics.recording) for (const value of dissonance) metrics.dissonance.record(value);
-    this.emit('dissonance', { batchId, ids, values: dissonance, mean, max, detector: this.#detector.name });
+    if (metrics.recording) {
+      for (let r = 0; r < rows; r++) if (nonFinite === undefined || nonFinite[r] === 0) metrics.dissonance.record(dissonance[r]!);
+    }
+    if (this.listenerCount('dissonance') > 0) {
+      const { mean, max } = meanMax(dissonance, nonFinite);
+      this.emit('dissonance', { batchId, ids: ids.all(), values: dissonance, mean, max, detector: this.#detector.name });
+    }
     const tracker = life.serving.challenger?.tracker;
     if (tracker !== undefined && served.challengerRows !== undefined) {
       for (let r = 0; r < rows; r++) tracker.recordServed(served.challengerRows[r] === 1, dissonance[r] ?? 0);
     }
-    const items: PendingItem[] = [];
-    for (let r = 0; r < rows; r++) {
-      items.push({
-        itemId: ids[r] ?? `${batchId}:${r}`,
-        x: x.subarray(r * width, (r + 1) * width),
-        proposer: probs.subarray(r * k, (r + 1) * k),
-        critics: critics.map((q) => q.subarray(r * k, (r + 1) * k)),
-        dissonance: dissonance[r] ?? 0,
-        proposerVersion: served.versions[r] ?? life.serving.champion.version,
-        ...(served.challengerRows === undefined ? {} : { challenger: served.challengerRows[r] === 1 }),
-      });
-    }
-    const outcome = await this.#reconcile(batchId, items, false);
-    return { batchId, ids, probabilities: probs, dissonance, outcome };
+    const batch = new BatchRows(
+      rows,
+      this.#config.proposer.inputWidth,
+      this.#config.proposer.classes,
+      x,
+      probs,
+      critics,
+      dissonance,
+      nonFinite,
+      ids,
+      served.versions,
+      life.serving.champion.version,
+      served.challengerRows,
+    );
+    const outcome = await this.#reconcile(batchId, batch, false);
+    return {
+      batchId,
+      get ids() {
+        return ids.all();
+      },
+      probabilities: probs,
+      dissonance,
+      outcome,
+      nonFiniteRows,
+    };
   }
 
+  /** Gates, labels and stores a batch's rows or deferred items, then updates the counters. */
   async #reconcile(
     batchId: string,
-    items: readonly PendingItem[],
+    items: readonly PendingItem[] | BatchRows,
     fromDeferred: boolean,
   ): Promise<BatchResult['outcome']> {
     const life = this.#life();
-    const outcome = await stageSpan(this.#telemetry, 'reconcile', { 'dissonance.batch.size': items.length }, (span) =>
-      reconcileItems({
+    const size = items instanceof BatchRows ? items.rows : items.length;
+    const outcome: ReconcileOutcome = await stageSpan(this.#telemetry, 'reconcile', { 'dissonance.batch.size': size }, (span) => {
+      const context = {
         batchId,
-        items,
         gates: this.#gates,
         labels: this.#labels,
         store: this.store,
@@ -483,11 +525,13 @@ export class Engine extends EventEmitter<EngineEvents> {
         span,
         metrics: this.#telemetry.metrics,
         canary: life.serving.challenger?.tracker,
-      }),
-    );
+      };
+      return items instanceof BatchRows ? reconcileRows({ ...context, rows: items }) : reconcileItems({ ...context, items });
+    });
     const c = this.#counters;
-    if (fromDeferred) c.deferred -= items.length;
+    if (fromDeferred) c.deferred -= size;
     c.blocked += outcome.blocked;
+    c.nonFinite += outcome.nonFinite;
     c.deferred += outcome.deferredItems.length;
     c.processed += outcome.examples + outcome.unlabelled;
     c.examples += outcome.examples;
@@ -723,15 +767,23 @@ function resolveDetector(detector: EngineConfig['detector']): CommitteeDetector 
   return asCommittee(detector);
 }
 
-function meanMax(values: Float32Array): { mean: number; max: number } {
+/** Mean and max of `values`, leaving out the rows `skip` flags (non-finite outputs). */
+function meanMax(values: Float32Array, skip?: Uint8Array): { mean: number; max: number } {
   let sum = 0;
   let max = 0;
-  for (const v of values) {
+  let n = 0;
+  for (let r = 0; r < values.length; r++) {
+    if (skip !== undefined && skip[r] !== 0) continue;
+    const v = values[r]!;
     sum += v;
+    n++;
     if (v > max) max = v;
   }
-  return { mean: values.length === 0 ? 0 : sum / values.length, max };
+  return { mean: n === 0 ? 0 : sum / n, max };
 }
+
+/** No ids: what serveBatch gets outside a canary (it reads ids only to route canary rows). */
+const NO_IDS: readonly string[] = Object.freeze([]);
 
 function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;

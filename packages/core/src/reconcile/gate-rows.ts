@@ -1,0 +1,92 @@
+import type { Gate, GateDecision, ReconcileItem } from '../ports/gate.js';
+
+/**
+ * One batch as the reconcile gates see it over its arrays, without an object per row: the engine's hot path.
+ * Row `r` of each array is what {@link GateRows.item} would give as views. Not part of the public API.
+ */
+export interface GateRows {
+  readonly rows: number;
+  /** Features per row. */
+  readonly width: number;
+  /** Classes per probability row. */
+  readonly classes: number;
+  /** `rows × width` features. */
+  readonly x: Float32Array;
+  /** `rows × classes` proposer probabilities. */
+  readonly proposer: Float32Array;
+  /** One `rows × classes` array per critic. */
+  readonly critics: readonly Float32Array[];
+  /** Per-row dissonance. */
+  readonly dissonance: Float32Array;
+  /**
+   * Per row, what {@link nonFiniteRows} found (0: all finite), or undefined when every row is finite. The
+   * `dissonance` of a flagged row may have been replaced already (the engine reports no NaN to callers).
+   */
+  readonly nonFinite: Uint8Array | undefined;
+  /** The id of row `r`. */
+  itemId(row: number): string;
+  /** Row `r` as an item of views, for a gate's exact per-item check (the rare path). */
+  item(row: number): ReconcileItem;
+}
+
+/** {@link GateRows.nonFinite}: a proposer or critic probability of the row is NaN or ±Infinity. */
+export const NON_FINITE_OUTPUT = 1;
+/** {@link GateRows.nonFinite}: the outputs are finite but the row's dissonance is NaN. */
+export const NAN_DISSONANCE = 2;
+
+/**
+ * Runs a gate over every row `r` with `open[r] === 0` (no earlier gate stopped it), in row order, and calls
+ * `decide(r, decision)` for each row it does not pass. Equivalent to calling `gate.check(rows.item(r), now)` on
+ * those rows in order, side effects (a budget token) included, but without building the item when it passes.
+ */
+export type RowsCheck = (rows: GateRows, open: Uint8Array, now: number, decide: (row: number, decision: GateDecision) => void) => void;
+
+const rowsChecks = new WeakMap<Gate, RowsCheck>();
+
+/** Registers the batch form of a built-in gate; returns the gate. */
+export function withRowsCheck<G extends Gate>(gate: G, check: RowsCheck): G {
+  rowsChecks.set(gate, check);
+  return gate;
+}
+
+/** The batch form of `gate`: its own when it registered one, else `gate.check` on each open row's item. */
+export function rowsCheckOf(gate: Gate): RowsCheck {
+  return rowsChecks.get(gate) ?? ((rows, open, now, decide) => perItem(gate, rows, open, now, decide));
+}
+
+/** Any gate over rows: `check` on each open row's item. */
+function perItem(gate: Gate, rows: GateRows, open: Uint8Array, now: number, decide: (row: number, decision: GateDecision) => void): void {
+  for (let r = 0; r < rows.rows; r++) {
+    if (open[r] !== 0) continue;
+    const decision = gate.check(rows.item(r), now);
+    if (decision.outcome !== 'pass') decide(r, decision);
+  }
+}
+
+/**
+ * Flags the rows whose proposer or critic probabilities hold a NaN or ±Infinity ({@link NON_FINITE_OUTPUT}), or
+ * whose dissonance is NaN ({@link NAN_DISSONANCE}); undefined when there is none. One branch-free pass per row
+ * (`v * 0` is 0 for every finite `v` and NaN otherwise), allocation only when a row is flagged.
+ */
+export function nonFiniteRows(
+  proposer: Float32Array,
+  critics: readonly Float32Array[],
+  dissonance: Float32Array,
+  rows: number,
+  classes: number,
+): Uint8Array | undefined {
+  let flags: Uint8Array | undefined;
+  for (let r = 0; r < rows; r++) {
+    const start = r * classes;
+    const end = start + classes;
+    let acc = 0;
+    for (let i = start; i < end; i++) acc += proposer[i]! * 0;
+    for (let c = 0; c < critics.length; c++) {
+      const q = critics[c]!;
+      for (let i = start; i < end; i++) acc += q[i]! * 0;
+    }
+    if (acc !== 0) (flags ??= new Uint8Array(rows))[r] = NON_FINITE_OUTPUT;
+    else if (dissonance[r] !== dissonance[r]) (flags ??= new Uint8Array(rows))[r] = NAN_DISSONANCE;
+  }
+  return flags;
+}
