@@ -1,4 +1,5 @@
 import type { ReconcileItem } from '../ports/gate.js';
+import { isNonFinite } from '../reconcile/gate-rows.js';
 import type { ReconcileRows } from './reconcile-items.js';
 
 /**
@@ -40,14 +41,14 @@ export class RowIds {
 }
 
 /**
- * Replaces the dissonance of rows flagged by `nonFiniteRows` with {@link NON_FINITE_DISSONANCE}; returns those
+ * Replaces the dissonance of rows `screenRows` flagged as not finite with {@link NON_FINITE_DISSONANCE}; returns those
  * rows (a shared empty array when `flags` is undefined).
  */
 export function sanitizeNonFinite(flags: Uint8Array | undefined, dissonance: Float32Array): readonly number[] {
   if (flags === undefined) return NO_ROWS;
   const rows: number[] = [];
   for (let r = 0; r < flags.length; r++) {
-    if (flags[r] === 0) continue;
+    if (!isNonFinite(flags[r]!)) continue;
     rows.push(r);
     dissonance[r] = NON_FINITE_DISSONANCE;
   }
@@ -65,6 +66,7 @@ export class BatchRows implements ReconcileRows {
     readonly critics: readonly Float32Array[],
     readonly dissonance: Float32Array,
     readonly nonFinite: Uint8Array | undefined,
+    readonly screenedTolerance: number | undefined,
     readonly ids: RowIds,
     readonly versions: readonly string[],
     readonly fallbackVersion: string,

@@ -20,7 +20,7 @@ import type { LoadedModel } from '../ports/model.js';
 import type { ModelRegistry } from '../ports/registry.js';
 import type { Store } from '../ports/store.js';
 import { budgetGate, checkFiniteFeatures, finiteOutputGate, goldenGuard, quarantineGate, validateBatchShape, validateOutputGate } from '../reconcile/index.js';
-import { nonFiniteRows } from '../reconcile/gate-rows.js';
+import { isNonFinite, screenRows } from '../reconcile/gate-rows.js';
 import { DEFAULT_POLICY, policySchema, type Policy, type PolicyPatch } from '../schema/policy.js';
 import { reportLifecycle } from '../telemetry/engine-listeners.js';
 import { createInstrumentation, stageSpan, type Instrumentation } from '../telemetry/instrumentation.js';
@@ -41,6 +41,8 @@ import { startSource, type Source, type SourceHandle } from './source.js';
 import type { EngineHealth, PortHealth } from './health.js';
 
 const DEFERRED_KEY = 'engine.deferred';
+/** The validate gate's tolerance on `|Σ p − 1|`, also what the detect stage screens rows with. */
+const OUTPUT_TOLERANCE = 1e-3;
 const POLICY_KEY = 'engine.policy';
 
 /** What `process` resolves with for one batch. */
@@ -145,7 +147,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     const getPolicy = (): Policy => this.#policy;
     this.#gates = [
       finiteOutputGate(),
-      validateOutputGate({}),
+      validateOutputGate({ tolerance: OUTPUT_TOLERANCE }),
       ...(config.golden === undefined ? [] : [goldenGuard(config.golden, width)]),
       quarantineGate(getPolicy),
       budgetGate(getPolicy, this.#clock),
@@ -431,8 +433,8 @@ export class Engine extends EventEmitter<EngineEvents> {
           }
         }
         const values = this.#detector.measure([probs, ...critics], rows, k);
-        // Rows whose outputs are not finite are flagged for the `finite` gate; callers never see NaN dissonance.
-        nonFinite = nonFiniteRows(probs, critics, values, rows, k);
+        // One pass flags rows for the `finite` and `validate` gates; callers never see NaN dissonance.
+        nonFinite = screenRows(probs, critics, values, rows, k, OUTPUT_TOLERANCE);
         if (span.isRecording()) {
           const { mean, max } = meanMax(values, nonFinite);
           span.setAttributes({ 'dissonance.mean': mean, 'dissonance.max': max });
@@ -469,7 +471,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (this.listenerCount('proposed') > 0) this.emit('proposed', { batchId, ids: ids.all(), probabilities: probs, versions: served.versions });
     const metrics = this.#telemetry.metrics;
     if (metrics.recording) {
-      for (let r = 0; r < rows; r++) if (nonFinite === undefined || nonFinite[r] === 0) metrics.dissonance.record(dissonance[r]!);
+      for (let r = 0; r < rows; r++) if (nonFinite === undefined || !isNonFinite(nonFinite[r]!)) metrics.dissonance.record(dissonance[r]!);
     }
     if (this.listenerCount('dissonance') > 0) {
       const { mean, max } = meanMax(dissonance, nonFinite);
@@ -488,6 +490,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       critics,
       dissonance,
       nonFinite,
+      OUTPUT_TOLERANCE,
       ids,
       served.versions,
       life.serving.champion.version,
@@ -540,7 +543,10 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (outcome.deferredItems.length > 0) this.#scheduleDeferred();
     this.#lastProgressAt = this.#clock.now();
     this.#examplesSinceRetrain += outcome.examples;
-    await this.#afterReconcile();
+    // Most batches neither settle a canary nor trigger a retrain: no await then.
+    if (life.serving.challenger !== undefined || (this.#everyExamples > 0 && this.#examplesSinceRetrain >= this.#everyExamples)) {
+      await this.#afterReconcile();
+    }
     return {
       examples: outcome.examples,
       unlabelled: outcome.unlabelled,
@@ -773,7 +779,7 @@ function meanMax(values: Float32Array, skip?: Uint8Array): { mean: number; max: 
   let max = 0;
   let n = 0;
   for (let r = 0; r < values.length; r++) {
-    if (skip !== undefined && skip[r] !== 0) continue;
+    if (skip !== undefined && isNonFinite(skip[r]!)) continue;
     const v = values[r]!;
     sum += v;
     n++;

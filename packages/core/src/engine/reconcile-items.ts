@@ -50,6 +50,9 @@ export interface ReconcileRows extends GateRows {
   challenger(row: number): boolean | undefined;
 }
 
+/** No passed items (without label sources). */
+const NONE: PendingItem[] = [];
+
 /** Gate outcomes in {@link reconcileRows}' `outcome` array. */
 const PASSED = 0;
 const BLOCKED = 1;
@@ -105,25 +108,28 @@ export async function reconcileRows(input: ReconcileContext & { readonly rows: R
   // The deciding gate and its decision, for the few rows that do not pass.
   let stopped: ({ gate: string; decision: Exclude<GateDecision, { outcome: 'pass' }> } | undefined)[] | undefined;
   let notPassed = 0;
-  for (const gate of gates) {
-    if (notPassed === rows) break;
-    rowsCheckOf(gate)(batch, outcome, now, (r, decision) => {
-      if (decision.outcome === 'pass' || outcome[r] !== PASSED) return;
-      outcome[r] = decision.outcome === 'block' ? BLOCKED : DEFERRED;
-      (stopped ??= new Array(rows))[r] = { gate: gate.name, decision };
-      notPassed++;
-      const attributes = { 'dissonance.gate': gate.name, 'dissonance.decision': decision.outcome, 'dissonance.reason': decision.reason };
-      input.metrics?.gateDecisions.add(1, attributes);
-    });
+  let gateName = '';
+  const decide = (r: number, decision: GateDecision): void => {
+    if (decision.outcome === 'pass' || outcome[r] !== PASSED) return;
+    outcome[r] = decision.outcome === 'block' ? BLOCKED : DEFERRED;
+    (stopped ??= new Array(rows))[r] = { gate: gateName, decision };
+    notPassed++;
+    const attributes = { 'dissonance.gate': gateName, 'dissonance.decision': decision.outcome, 'dissonance.reason': decision.reason };
+    input.metrics?.gateDecisions.add(1, attributes);
+  };
+  for (let g = 0; g < gates.length && notPassed < rows; g++) {
+    const gate = gates[g]!;
+    gateName = gate.name;
+    rowsCheckOf(gate)(batch, outcome, now, decide);
   }
-  const wantBlocked = events.listenerCount('blocked') > 0;
-  const wantDeferred = events.listenerCount('deferred') > 0;
   const blocked: GatedItem[] = [];
   const deferred: (GatedItem & { retryAt: number })[] = [];
   const deferredItems: DeferredItem[] = [];
   let blockedCount = 0;
   let nonFinite = 0;
   if (stopped !== undefined) {
+    const wantBlocked = events.listenerCount('blocked') > 0;
+    const wantDeferred = events.listenerCount('deferred') > 0;
     for (let r = 0; r < rows; r++) {
       const entry = stopped[r];
       if (entry === undefined) continue;
@@ -146,7 +152,7 @@ export async function reconcileRows(input: ReconcileContext & { readonly rows: R
   }
   const passedCount = rows - notPassed;
   // Label requests need an item per row; without label sources nothing per row is built.
-  let passed: PendingItem[] = [];
+  let passed: PendingItem[] = NONE;
   if (input.labels !== undefined && passedCount > 0) {
     passed = new Array<PendingItem>(passedCount);
     let i = 0;

@@ -1,5 +1,5 @@
 import type { Gate, GateDecision } from '../ports/gate.js';
-import { NAN_DISSONANCE, withRowsCheck } from './gate-rows.js';
+import { isNonFinite, NAN_DISSONANCE, withRowsCheck } from './gate-rows.js';
 import { PASS } from './pass.js';
 
 /**
@@ -22,13 +22,22 @@ export function finiteOutputGate(): Gate {
       return problem === undefined ? PASS : block(item.itemId, problem);
     },
   };
-  return withRowsCheck(gate, (rows, open, _now, decide) => {
+  return withRowsCheck(gate, (rows, open, now, decide) => {
     const flags = rows.nonFinite;
+    if (rows.screenedTolerance === undefined) {
+      // Not screened: no flags to trust, every row is checked.
+      for (let r = 0; r < rows.rows; r++) {
+        if (open[r] !== 0) continue;
+        const decision = gate.check(rows.item(r), now);
+        if (decision.outcome !== 'pass') decide(r, decision);
+      }
+      return;
+    }
     if (flags === undefined) return;
     const k = rows.classes;
     for (let r = 0; r < rows.rows; r++) {
       const flag = flags[r]!;
-      if (flag === 0 || open[r] !== 0) continue;
+      if (!isNonFinite(flag) || open[r] !== 0) continue;
       let problem = flag === NAN_DISSONANCE ? 'dissonance is NaN' : outputProblem('proposer', rows.proposer, r * k, k);
       for (let c = 0; problem === undefined && c < rows.critics.length; c++) problem = outputProblem(`critic ${c}`, rows.critics[c]!, r * k, k);
       decide(r, block(rows.itemId(r), problem ?? 'an output is not finite'));

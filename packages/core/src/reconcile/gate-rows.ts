@@ -19,10 +19,15 @@ export interface GateRows {
   /** Per-row dissonance. */
   readonly dissonance: Float32Array;
   /**
-   * Per row, what {@link nonFiniteRows} found (0: all finite), or undefined when every row is finite. The
-   * `dissonance` of a flagged row may have been replaced already (the engine reports no NaN to callers).
+   * Per row, what {@link screenRows} found (0: nothing), or undefined when it found nothing in any row. The
+   * `dissonance` of a row flagged non-finite may have been replaced already (the engine reports no NaN).
    */
   readonly nonFinite: Uint8Array | undefined;
+  /**
+   * The validate tolerance {@link screenRows} used, when it screened these rows: a row it did not flag is then
+   * known to be a valid distribution with dissonance ≥ 0 under that tolerance. Undefined: not screened.
+   */
+  readonly screenedTolerance: number | undefined;
   /** The id of row `r`. */
   itemId(row: number): string;
   /** Row `r` as an item of views, for a gate's exact per-item check (the rare path). */
@@ -33,6 +38,11 @@ export interface GateRows {
 export const NON_FINITE_OUTPUT = 1;
 /** {@link GateRows.nonFinite}: the outputs are finite but the row's dissonance is NaN. */
 export const NAN_DISSONANCE = 2;
+/**
+ * {@link GateRows.nonFinite}: everything is finite, but a probability row is negative somewhere or does not sum
+ * to 1 within the tolerance, or the dissonance is negative: the validate gate decides.
+ */
+export const SUSPECT = 4;
 
 /**
  * Runs a gate over every row `r` with `open[r] === 0` (no earlier gate stopped it), in row order, and calls
@@ -64,29 +74,53 @@ function perItem(gate: Gate, rows: GateRows, open: Uint8Array, now: number, deci
 }
 
 /**
- * Flags the rows whose proposer or critic probabilities hold a NaN or ±Infinity ({@link NON_FINITE_OUTPUT}), or
- * whose dissonance is NaN ({@link NAN_DISSONANCE}); undefined when there is none. One branch-free pass per row
- * (`v * 0` is 0 for every finite `v` and NaN otherwise), allocation only when a row is flagged.
+ * One pass over a batch's outputs: flags each row whose proposer or critic probabilities hold a NaN or ±Infinity
+ * ({@link NON_FINITE_OUTPUT}), else whose dissonance is NaN ({@link NAN_DISSONANCE}), else that the validate
+ * gate with `tolerance` might block ({@link SUSPECT}); undefined when no row is flagged (the common case: no
+ * allocation). `v * 0` is 0 for every finite `v` and NaN otherwise.
  */
-export function nonFiniteRows(
+export function screenRows(
   proposer: Float32Array,
   critics: readonly Float32Array[],
   dissonance: Float32Array,
   rows: number,
   classes: number,
+  tolerance: number,
 ): Uint8Array | undefined {
   let flags: Uint8Array | undefined;
   for (let r = 0; r < rows; r++) {
     const start = r * classes;
     const end = start + classes;
     let acc = 0;
-    for (let i = start; i < end; i++) acc += proposer[i]! * 0;
+    let sum = 0;
+    let negative = false;
+    for (let i = start; i < end; i++) {
+      const v = proposer[i]!;
+      acc += v * 0;
+      sum += v;
+      if (v < 0) negative = true;
+    }
+    let valid = !negative && Math.abs(sum - 1) <= tolerance;
     for (let c = 0; c < critics.length; c++) {
       const q = critics[c]!;
-      for (let i = start; i < end; i++) acc += q[i]! * 0;
+      sum = 0;
+      for (let i = start; i < end; i++) {
+        const v = q[i]!;
+        acc += v * 0;
+        sum += v;
+        if (v < 0) negative = true;
+      }
+      valid = valid && !negative && Math.abs(sum - 1) <= tolerance;
     }
+    const d = dissonance[r]!;
     if (acc !== 0) (flags ??= new Uint8Array(rows))[r] = NON_FINITE_OUTPUT;
-    else if (dissonance[r] !== dissonance[r]) (flags ??= new Uint8Array(rows))[r] = NAN_DISSONANCE;
+    else if (d !== d) (flags ??= new Uint8Array(rows))[r] = NAN_DISSONANCE;
+    else if (!valid || !(d >= 0)) (flags ??= new Uint8Array(rows))[r] = SUSPECT;
   }
   return flags;
+}
+
+/** True when `flag` (of {@link GateRows.nonFinite}) marks a row whose outputs or dissonance are not finite. */
+export function isNonFinite(flag: number): boolean {
+  return flag === NON_FINITE_OUTPUT || flag === NAN_DISSONANCE;
 }

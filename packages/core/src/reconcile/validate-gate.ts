@@ -43,8 +43,11 @@ export function validateOutputGate(options: ValidateOutputOptions = {}): Gate {
   };
   return withRowsCheck(gate, (rows, open, now, decide) => {
     const { proposer, critics, dissonance, classes } = rows;
+    // Screened with this tolerance: only flagged rows can fail (and the non-finite ones are already stopped).
+    const flags = rows.screenedTolerance === tolerance ? rows.nonFinite : undefined;
+    if (rows.screenedTolerance === tolerance && flags === undefined) return;
     for (let r = 0; r < rows.rows; r++) {
-      if (open[r] !== 0) continue;
+      if (open[r] !== 0 || (flags !== undefined && flags[r] === 0)) continue;
       const offset = r * classes;
       let ok = dissonance[r]! >= 0 && isDistribution(proposer, offset, classes, tolerance);
       for (let c = 0; ok && c < critics.length; c++) ok = isDistribution(critics[c]!, offset, classes, tolerance);

@@ -10,7 +10,7 @@ import { reconcileItems, reconcileRows } from '../../src/engine/reconcile-items.
 import { MemoryStore } from '../../src/memory/memory-store.js';
 import type { LabelSource } from '../../src/ports/label-source.js';
 import { budgetGate, finiteOutputGate, goldenGuard, quarantineGate, validateOutputGate } from '../../src/reconcile/index.js';
-import { nonFiniteRows } from '../../src/reconcile/gate-rows.js';
+import { screenRows } from '../../src/reconcile/gate-rows.js';
 import { DEFAULT_POLICY } from '../../src/schema/policy.js';
 
 const WIDTH = 2;
@@ -37,6 +37,7 @@ const batchArb = fc.integer({ min: 1, max: 12 }).chain((rows) =>
     tokens: fc.integer({ min: 1, max: 6 }),
     labelled: fc.boolean(),
     withIds: fc.boolean(),
+    screened: fc.boolean(),
   }),
 );
 
@@ -74,7 +75,8 @@ describe('reconcileRows (the engine batch path) decides exactly as reconcileItem
           events.on('example', (e) => seen.push(['example', e.examples.map((ex) => [ex.id, ex.target, [...ex.x]])]));
           const store = new MemoryStore();
           const dissonance = Float32Array.from(b.dissonance);
-          const flags = nonFiniteRows(proposer, critics, dissonance, b.rows, K);
+          // Screened as the engine does, or not at all (the gates then check every row themselves).
+          const flags = b.screened ? screenRows(proposer, critics, dissonance, b.rows, K, 1e-3) : undefined;
           const rowIds = new RowIds('b1', b.rows, ids);
           const context = {
             batchId: 'b1',
@@ -88,7 +90,7 @@ describe('reconcileRows (the engine batch path) decides exactly as reconcileItem
           };
           let outcome;
           if (path === 'rows') {
-            const batch = new BatchRows(b.rows, WIDTH, K, x, proposer, critics, dissonance, flags, rowIds, [], 'v1', undefined);
+            const batch = new BatchRows(b.rows, WIDTH, K, x, proposer, critics, dissonance, flags, b.screened ? 1e-3 : undefined, rowIds, [], 'v1', undefined);
             outcome = await reconcileRows({ ...context, rows: batch });
           } else {
             const items: PendingItem[] = Array.from({ length: b.rows }, (_, r) => ({
