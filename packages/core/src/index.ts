@@ -72,6 +72,7 @@ export { envelopeSchema, parseEnvelope, createEnvelope, envelopeToJson, traceCon
 export type { CreateEnvelopeOptions } from './schema/envelope.js';
 export { BATCH_MESSAGE_TYPE, batchPayloadSchema, encodeBatch, decodeBatch } from './schema/batch-payload.js';
 export type { BatchPayload } from './schema/batch-payload.js';
+export { float32FromNumbers, FLOAT32_MAX } from './schema/finite-values.js';
 export {
   DEFAULT_WIRE_FORMAT,
   WIRE_FRAME_MAGIC,
