@@ -11,6 +11,11 @@ export interface LoopCounters {
    * `non-finite-output`).
    */
   nonFinite: number;
+  /**
+   * Replay-buffer examples kept out of retrains because a feature, or a model's output on the features, was not
+   * finite (feedback written to the store directly, such as every feature 3.4e38); each counted once.
+   */
+  nonFiniteExamples: number;
   /** Rows waiting for budget now (they are retried, and persisted on stop). */
   deferred: number;
   /** Rows whose batch failed in generate/detect; the caller got the error for them. */
@@ -31,6 +36,7 @@ export function newCounters(): LoopCounters {
     processed: 0,
     blocked: 0,
     nonFinite: 0,
+    nonFiniteExamples: 0,
     deferred: 0,
     failed: 0,
     examples: 0,

@@ -19,7 +19,7 @@ import type { LabelSource } from '../ports/label-source.js';
 import type { LoadedModel } from '../ports/model.js';
 import type { ModelRegistry } from '../ports/registry.js';
 import type { Store } from '../ports/store.js';
-import { budgetGate, checkFiniteFeatures, finiteOutputGate, goldenGuard, quarantineGate, validateBatchShape, validateOutputGate } from '../reconcile/index.js';
+import { budgetGate, checkFiniteFeatures, finiteExamplesTrainer, finiteOutputGate, goldenGuard, type NonFiniteExample, quarantineGate, validateBatchShape, validateOutputGate } from '../reconcile/index.js';
 import { isNonFinite, screenRows } from '../reconcile/gate-rows.js';
 import { DEFAULT_POLICY, policySchema, type Policy, type PolicyPatch } from '../schema/policy.js';
 import { reportLifecycle } from '../telemetry/engine-listeners.js';
@@ -103,6 +103,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   readonly #leases = new ModelLeases();
   /** Feature copies of batches, reused once a batch is reconciled. */
   readonly #copies = new Float32Pool();
+  /** Ids of replay examples already reported as left out of retrains. */
+  readonly #quarantinedIds = new Set<string>();
   readonly #maxBatchRows: number;
   readonly #maxQueue: number;
   readonly #everyExamples: number;
@@ -201,7 +203,8 @@ export class Engine extends EventEmitter<EngineEvents> {
         modelName: this.modelName,
         registry: this.registry,
         store: this.store,
-        trainer: config.trainer,
+        // Examples a model answers NaN on never reach the trainer (one would fail every fit).
+        trainer: config.trainer === undefined ? undefined : finiteExamplesTrainer(config.trainer, (q) => this.#quarantineExamples(q)),
         critics: config.critics,
         detector: this.#detector,
         golden,
@@ -240,6 +243,29 @@ export class Engine extends EventEmitter<EngineEvents> {
       modelName: this.modelName,
       champion: () => this.#lifecycle?.serving.champion.version,
       replayDepth: () => this.store.countExamples(),
+    });
+  }
+
+  /** Reports replay examples a retrain left out (non-finite), each once: counted, and a `blocked` event. */
+  #quarantineExamples(examples: readonly NonFiniteExample[]): void {
+    const fresh = examples.filter(({ example }) => !this.#quarantinedIds.has(example.id));
+    if (fresh.length === 0) return;
+    for (const { example } of fresh) {
+      if (this.#quarantinedIds.size >= 100_000) this.#quarantinedIds.clear();
+      this.#quarantinedIds.add(example.id);
+    }
+    this.#counters.nonFiniteExamples += fresh.length;
+    const attributes = { 'dissonance.gate': 'finite', 'dissonance.decision': 'block', 'dissonance.reason': 'non-finite-output' };
+    this.#telemetry.metrics.gateDecisions.add(fresh.length, attributes);
+    this.emit('blocked', {
+      batchId: 'replay',
+      items: fresh.map(({ example, reason }) => ({
+        itemId: example.id,
+        gate: 'finite',
+        reason: 'non-finite-output' as const,
+        message: `example ${JSON.stringify(example.id)} left out of retrains: ${reason}`,
+        dissonance: example.provenance.dissonance,
+      })),
     });
   }
 
