@@ -827,8 +827,15 @@ function checkProposed(proposed: NonNullable<ProcessOptions['proposed']>, rows: 
   if (!(probabilities instanceof Float32Array) || probabilities.length !== rows * classes) {
     throw new DissonanceError('E_INPUT', `proposed.probabilities must be a Float32Array of rows × classes = ${rows * classes} values`);
   }
-  for (const p of probabilities) {
-    if (!Number.isFinite(p) || p < 0 || p > 1) throw new DissonanceError('E_INPUT', 'proposed.probabilities must hold finite values in [0, 1]');
+  for (let i = 0; i < probabilities.length; i++) {
+    const p = probabilities[i]!;
+    if (!(p >= 0 && p <= 1)) {
+      const row = Math.floor(i / classes);
+      const column = i - row * classes;
+      throw new DissonanceError('E_INPUT', `proposed.probabilities must hold finite values in [0, 1]: row ${row}, class ${column} is ${p}`, {
+        details: { argument: 'proposed.probabilities', row, column, value: String(p) },
+      });
+    }
   }
   if (versions !== undefined && versions.length !== rows) {
     throw new DissonanceError('E_INPUT', `proposed.versions must name one version per row (${rows}), got ${versions.length}`);
