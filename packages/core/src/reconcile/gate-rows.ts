@@ -77,7 +77,7 @@ function perItem(gate: Gate, rows: GateRows, open: Uint8Array, now: number, deci
  * One pass over a batch's outputs: flags each row whose proposer or critic probabilities hold a NaN or ±Infinity
  * ({@link NON_FINITE_OUTPUT}), else whose dissonance is NaN ({@link NAN_DISSONANCE}), else that the validate
  * gate with `tolerance` might block ({@link SUSPECT}); undefined when no row is flagged (the common case: no
- * allocation). `v * 0` is 0 for every finite `v` and NaN otherwise.
+ * allocation). A float64 sum of float32 values cannot overflow, so it is finite exactly when every value is.
  */
 export function screenRows(
   proposer: Float32Array,
@@ -91,33 +91,32 @@ export function screenRows(
   for (let r = 0; r < rows; r++) {
     const start = r * classes;
     const end = start + classes;
-    let acc = 0;
-    let sum = 0;
-    let negative = false;
-    for (let i = start; i < end; i++) {
-      const v = proposer[i]!;
-      acc += v * 0;
-      sum += v;
-      if (v < 0) negative = true;
-    }
-    let valid = !negative && Math.abs(sum - 1) <= tolerance;
-    for (let c = 0; c < critics.length; c++) {
-      const q = critics[c]!;
-      sum = 0;
-      for (let i = start; i < end; i++) {
-        const v = q[i]!;
-        acc += v * 0;
-        sum += v;
-        if (v < 0) negative = true;
-      }
-      valid = valid && !negative && Math.abs(sum - 1) <= tolerance;
+    let flag = screenRow(proposer, start, end, tolerance);
+    for (let c = 0; c < critics.length && flag !== NON_FINITE_OUTPUT; c++) {
+      const critic = screenRow(critics[c]!, start, end, tolerance);
+      if (critic !== 0) flag = critic;
     }
     const d = dissonance[r]!;
-    if (acc !== 0) (flags ??= new Uint8Array(rows))[r] = NON_FINITE_OUTPUT;
-    else if (d !== d) (flags ??= new Uint8Array(rows))[r] = NAN_DISSONANCE;
-    else if (!valid || !(d >= 0)) (flags ??= new Uint8Array(rows))[r] = SUSPECT;
+    if (flag !== NON_FINITE_OUTPUT) {
+      if (d !== d) flag = NAN_DISSONANCE;
+      else if (!(d >= 0)) flag = SUSPECT;
+    }
+    if (flag !== 0) (flags ??= new Uint8Array(rows))[r] = flag;
   }
   return flags;
+}
+
+/** {@link NON_FINITE_OUTPUT}, {@link SUSPECT} or 0 for the probability row `p[start, end)`. */
+function screenRow(p: Float32Array, start: number, end: number, tolerance: number): number {
+  let sum = 0;
+  let negative = false;
+  for (let i = start; i < end; i++) {
+    const v = p[i]!;
+    sum += v;
+    if (v < 0) negative = true;
+  }
+  if (sum - sum !== 0) return NON_FINITE_OUTPUT;
+  return negative || !(Math.abs(sum - 1) <= tolerance) ? SUSPECT : 0;
 }
 
 /** True when `flag` (of {@link GateRows.nonFinite}) marks a row whose outputs or dissonance are not finite. */
