@@ -246,29 +246,6 @@ export class Engine extends EventEmitter<EngineEvents> {
     });
   }
 
-  /** Reports replay examples a retrain left out (non-finite), each once: counted, and a `blocked` event. */
-  #quarantineExamples(examples: readonly NonFiniteExample[]): void {
-    const fresh = examples.filter(({ example }) => !this.#quarantinedIds.has(example.id));
-    if (fresh.length === 0) return;
-    for (const { example } of fresh) {
-      if (this.#quarantinedIds.size >= 100_000) this.#quarantinedIds.clear();
-      this.#quarantinedIds.add(example.id);
-    }
-    this.#counters.nonFiniteExamples += fresh.length;
-    const attributes = { 'dissonance.gate': 'finite', 'dissonance.decision': 'block', 'dissonance.reason': 'non-finite-output' };
-    this.#telemetry.metrics.gateDecisions.add(fresh.length, attributes);
-    this.emit('blocked', {
-      batchId: 'replay',
-      items: fresh.map(({ example, reason }) => ({
-        itemId: example.id,
-        gate: 'finite',
-        reason: 'non-finite-output' as const,
-        message: `example ${JSON.stringify(example.id)} left out of retrains: ${reason}`,
-        dissonance: example.provenance.dissonance,
-      })),
-    });
-  }
-
   #scheduleRefresh(everyMs: number): void {
     this.#refreshTimer = this.#clock.setTimeout(() => {
       this.#refreshTimer = undefined;
@@ -392,11 +369,12 @@ export class Engine extends EventEmitter<EngineEvents> {
     // Bound to the caller's context: p-queue may start the batch from another batch's completion.
     const result = this.#queue.add(context.bind(context.active(), async () => {
       try {
-        return await this.#runBatch(batchId, x, batch.rows, ids, previous, proposed);
+        const result = await this.#runBatch(batchId, x, batch.rows, ids, previous, proposed);
+        // Reconciled: nothing holds a view of the copy any more. (After a failure a model may still be reading it.)
+        this.#copies.give(x);
+        return result;
       } finally {
         release();
-        // Reconciled: nothing holds a view of the copy any more.
-        this.#copies.give(x);
       }
     }));
     return result as Promise<BatchResult>;
@@ -579,6 +557,29 @@ export class Engine extends EventEmitter<EngineEvents> {
       blocked: outcome.blocked,
       deferred: outcome.deferredItems.length,
     };
+  }
+
+  /** Reports replay examples a retrain left out (non-finite), each once: counted, and a `blocked` event. */
+  #quarantineExamples(examples: readonly NonFiniteExample[]): void {
+    const fresh = examples.filter(({ example }) => !this.#quarantinedIds.has(example.id));
+    if (fresh.length === 0) return;
+    for (const { example } of fresh) {
+      if (this.#quarantinedIds.size >= 100_000) this.#quarantinedIds.clear();
+      this.#quarantinedIds.add(example.id);
+    }
+    this.#counters.nonFiniteExamples += fresh.length;
+    const attributes = { 'dissonance.gate': 'finite', 'dissonance.decision': 'block', 'dissonance.reason': 'non-finite-output' };
+    this.#telemetry.metrics.gateDecisions.add(fresh.length, attributes);
+    this.emit('blocked', {
+      batchId: 'replay',
+      items: fresh.map(({ example, reason }) => ({
+        itemId: example.id,
+        gate: 'finite',
+        reason: 'non-finite-output' as const,
+        message: `example ${JSON.stringify(example.id)} left out of retrains: ${reason}`,
+        dissonance: example.provenance.dissonance,
+      })),
+    });
   }
 
   async #afterReconcile(): Promise<void> {
