@@ -27,20 +27,23 @@
  * Each is warmed up, then timed for ≥ `--seconds` per trial in 50 ms slices taking turns (so load from elsewhere
  * hits all alike), 3 trials; the median is reported with SDK/raw ratios (target ≥ 0.90 for models+detector at
  * batch ≥ 64).
- * Then 1,000 concurrent single-row proposer calls with and without a `MicroBatcher` (maxBatch 256): as a burst
- * (`Promise.all` of 1,000 calls; maxDelayMs 2 — the default, whose last partial batch waits the 2 ms — and 0,
- * which flushes on the next macrotask), and as 1,000 closed-loop callers making 10 sequential calls each
- * (maxDelayMs 2): rows/s and the ratio (target ≥ 10×).
+ * Target engine.process/raw ≥ 0.90 at batch 64 and 1,024 (`bench/inference/engine-targets.ts`).
+ * Then 1,000 concurrent single-row proposer calls with and without a `MicroBatcher` with its defaults (maxBatch
+ * 256, maxDelayMs 2, adaptive flush), `bench/inference/micro-batcher.ts`: as a burst (`Promise.all` of 1,000
+ * calls; also with maxDelayMs 0) and as 1,000 closed-loop callers making 10 sequential calls each: rows/s, the
+ * ratio (target ≥ 10×), the mean batch size and per-call latency percentiles; and a lone caller's latency
+ * unbatched vs batched (target: p99 within 1 ms).
  * `--json` prints one JSON document on stdout (progress goes to stderr).
  */
 import * as ort from 'onnxruntime-node';
 import { createEngine, totalVariation } from '../../packages/core/src/index.js';
-import { MicroBatcher } from '../../packages/core/src/runtime/index.js';
 import { OnnxNodeRuntime } from '../../packages/node/src/onnx/index.js';
 import { parseArgs } from './args.js';
 import { machineInfo } from './machine.js';
 import { compare, pairedRatio, type Throughput, type Workload } from './measure.js';
 import { instrumentationNsPerBatch, tracingOff } from './tracing-off.js';
+import { engineProcessTargetLine, engineProcessTargets } from './engine-targets.js';
+import { microBatcherBench, microBatcherLines } from './micro-batcher.js';
 import { benchModelBytes, benchRows, CLASSES, INPUT_WIDTH, rawSessionOptions } from './models.js';
 import { runProviderTable } from './providers.js';
 
@@ -193,82 +196,25 @@ log(
     instrumentationShare.map((s) => `${(s.share * 100).toFixed(3)} % at batch ${s.batch}`).join(', '),
 );
 
-// 1,000 concurrent single-row calls, with and without a MicroBatcher: one burst per timed call
-// (`Promise.all` of 1,000 calls), and 1,000 closed-loop callers (each awaits its row, then calls again).
-const all = benchRows(CONCURRENT_CALLS, 7);
-const views = Array.from({ length: CONCURRENT_CALLS }, (_, r) => all.subarray(r * INPUT_WIDTH, (r + 1) * INPUT_WIDTH));
-const batcher2 = new MicroBatcher(proposer, { maxBatch: 256, maxDelayMs: 2 });
-const batcher0 = new MicroBatcher(proposer, { maxBatch: 256, maxDelayMs: 0 });
-type Run = (x: Float32Array, rows: number) => Promise<Float32Array>;
-const unbatchedRun: Run = (x, rows) => proposer.run(x, rows);
-const burst = (run: Run) => () => Promise.all(views.map((v) => run(v, 1)));
-const closedLoop = (run: Run) => () =>
-  Promise.all(
-    views.map(async (v) => {
-      for (let i = 0; i < CLOSED_LOOP_CALLS; i++) await run(v, 1);
-    }),
-  );
-const bursts = (await compare(
-  [
-    { label: 'burst unbatched', items: CONCURRENT_CALLS, call: burst(unbatchedRun) },
-    { label: 'burst maxDelayMs 2', items: CONCURRENT_CALLS, call: burst((x, rows) => batcher2.run(x, rows)) },
-    { label: 'burst maxDelayMs 0', items: CONCURRENT_CALLS, call: burst((x, rows) => batcher0.run(x, rows)) },
-  ],
-  args.seconds,
-)) as [Throughput, Throughput, Throughput];
-const burstBatchRows = [batcher2.stats.meanBatchRows, batcher0.stats.meanBatchRows];
-const loopBatcher = new MicroBatcher(proposer, { maxBatch: 256, maxDelayMs: 2 });
-const loops = (await compare(
-  [
-    { label: 'closed loop unbatched', items: CONCURRENT_CALLS * CLOSED_LOOP_CALLS, call: closedLoop(unbatchedRun) },
-    { label: 'closed loop maxDelayMs 2', items: CONCURRENT_CALLS * CLOSED_LOOP_CALLS, call: closedLoop((x, rows) => loopBatcher.run(x, rows)) },
-  ],
-  args.seconds,
-)) as [Throughput, Throughput];
-await Promise.all([batcher2.close(), batcher0.close(), loopBatcher.close()]);
-const concurrency = {
-  calls: CONCURRENT_CALLS,
-  burst: {
-    unbatched: bursts[0],
-    maxDelayMs2: { ...bursts[1], meanBatchRows: burstBatchRows[0], ratio: bursts[1].itemsPerSecond / bursts[0].itemsPerSecond },
-    maxDelayMs0: { ...bursts[2], meanBatchRows: burstBatchRows[1], ratio: bursts[2].itemsPerSecond / bursts[0].itemsPerSecond },
-  },
-  closedLoop: {
-    callsPerCaller: CLOSED_LOOP_CALLS,
-    unbatched: loops[0],
-    maxDelayMs2: { ...loops[1], meanBatchRows: loopBatcher.stats.meanBatchRows, ratio: loops[1].itemsPerSecond / loops[0].itemsPerSecond },
-  },
-};
-const line = (label: string, t: Throughput, ratio?: number, rows?: number): string =>
-  `  ${label.padEnd(34)}${fmt(t.itemsPerSecond).padStart(12)}` +
-  (ratio === undefined ? '' : `  ${ratio.toFixed(1).padStart(5)}×  (mean batch ${rows?.toFixed(1) ?? '?'} rows)`);
+// 1,000 concurrent single-row calls, with and without a MicroBatcher (bench/inference/micro-batcher.ts).
+const concurrency = await microBatcherBench(proposer, benchRows(CONCURRENT_CALLS, 7), CONCURRENT_CALLS, CLOSED_LOOP_CALLS, args.seconds);
 log('');
-log(`${CONCURRENT_CALLS} concurrent single-row proposer calls, rows/s (ratio to no MicroBatcher):`);
-log(' burst: Promise.all of 1,000 calls');
-log(line('without MicroBatcher', bursts[0]));
-log(line('MicroBatcher(256, maxDelayMs 2)', bursts[1], concurrency.burst.maxDelayMs2.ratio, burstBatchRows[0]));
-log(line('MicroBatcher(256, maxDelayMs 0)', bursts[2], concurrency.burst.maxDelayMs0.ratio, burstBatchRows[1]));
-log(` closed loop: 1,000 callers × ${CLOSED_LOOP_CALLS} sequential calls each`);
-log(line('without MicroBatcher', loops[0]));
-log(line('MicroBatcher(256, maxDelayMs 2)', loops[1], concurrency.closedLoop.maxDelayMs2.ratio, loopBatcher.stats.meanBatchRows));
+for (const text of microBatcherLines(concurrency)) log(text);
 
 const targets = {
   instrumentationOverheadAtMost2Percent: tracingResults.every((r) => r.cpuRatio >= 0.98) && instrumentationShare.every((s) => s.share <= 0.02),
   modelsDetectorAtLeast090AtBatch64Plus: batchResults.filter((r) => r.batch >= 64).every((r) => r.ratioModelsDetector >= 0.9),
-  microBatcherAtLeast10x: {
-    burstMaxDelayMs2: concurrency.burst.maxDelayMs2.ratio >= 10,
-    burstMaxDelayMs0: concurrency.burst.maxDelayMs0.ratio >= 10,
-    closedLoopMaxDelayMs2: concurrency.closedLoop.maxDelayMs2.ratio >= 10,
-  },
+  ...engineProcessTargets(batchResults),
+  microBatcher: concurrency.targets,
 };
 const met = (ok: boolean): string => (ok ? 'met' : 'NOT met');
 log('');
 log(`target models+detector/raw ≥ 0.90 at batch ≥ 64: ${met(targets.modelsDetectorAtLeast090AtBatch64Plus)}`);
 log(`target instrumentation overhead ≤ 2 % without an SDK: ${met(targets.instrumentationOverheadAtMost2Percent)}`);
+log(engineProcessTargetLine(targets));
 log(
-  `target MicroBatcher ≥ 10×: burst maxDelayMs 2 ${met(targets.microBatcherAtLeast10x.burstMaxDelayMs2)}, ` +
-    `burst maxDelayMs 0 ${met(targets.microBatcherAtLeast10x.burstMaxDelayMs0)}, ` +
-    `closed loop maxDelayMs 2 ${met(targets.microBatcherAtLeast10x.closedLoopMaxDelayMs2)}`,
+  `target MicroBatcher ≥ 10× with defaults: burst ${met(targets.microBatcher.burstAtLeast10x)}, ` +
+    `closed loop ${met(targets.microBatcher.closedLoopAtLeast10x)}; lone p99 within 1 ms: ${met(targets.microBatcher.loneP99Within1ms)}`,
 );
 if (args.json) {
   const tracing = { paired: tracingResults, instrumentationNsPerBatch: instrumentationNs, share: instrumentationShare };

@@ -72,6 +72,7 @@ export { envelopeSchema, parseEnvelope, createEnvelope, envelopeToJson, traceCon
 export type { CreateEnvelopeOptions } from './schema/envelope.js';
 export { BATCH_MESSAGE_TYPE, batchPayloadSchema, encodeBatch, decodeBatch } from './schema/batch-payload.js';
 export type { BatchPayload } from './schema/batch-payload.js';
+export { float32FromNumbers, FLOAT32_MAX } from './schema/finite-values.js';
 export {
   DEFAULT_WIRE_FORMAT,
   WIRE_FRAME_MAGIC,
@@ -168,6 +169,7 @@ export { silentLogger, type Logger, type LogFields } from './logging/index.js';
 export { Engine, createEngine } from './engine/engine.js';
 export type { BatchResult, EngineSummary, ProcessOptions } from './engine/engine.js';
 export type { StopOptions } from './engine/stop-options.js';
+export { NON_FINITE_DISSONANCE } from './engine/batch-rows.js';
 export type { EngineConfig, RetrainConfig, RolloutConfig } from './engine/config.js';
 export type {
   EngineEvents,

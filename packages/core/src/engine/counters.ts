@@ -6,6 +6,16 @@ export interface LoopCounters {
   processed: number;
   /** Rows a gate blocked (invalid output, golden, quarantine). */
   blocked: number;
+  /**
+   * Of `blocked`: rows quarantined because a model's output (or the dissonance) was NaN or ±Infinity (reason
+   * `non-finite-output`).
+   */
+  nonFinite: number;
+  /**
+   * Replay-buffer examples kept out of retrains because a feature, or a model's output on the features, was not
+   * finite (feedback written to the store directly, such as every feature 3.4e38); each counted once.
+   */
+  nonFiniteExamples: number;
   /** Rows waiting for budget now (they are retried, and persisted on stop). */
   deferred: number;
   /** Rows whose batch failed in generate/detect; the caller got the error for them. */
@@ -25,6 +35,8 @@ export function newCounters(): LoopCounters {
     accepted: 0,
     processed: 0,
     blocked: 0,
+    nonFinite: 0,
+    nonFiniteExamples: 0,
     deferred: 0,
     failed: 0,
     examples: 0,

@@ -19,7 +19,8 @@ import type { LabelSource } from '../ports/label-source.js';
 import type { LoadedModel } from '../ports/model.js';
 import type { ModelRegistry, ModelVersion } from '../ports/registry.js';
 import type { Store } from '../ports/store.js';
-import { budgetGate, goldenGuard, quarantineGate, validateBatch, validateOutputGate } from '../reconcile/index.js';
+import { budgetGate, checkFiniteFeatures, finiteExamplesTrainer, finiteOutputGate, goldenGuard, type NonFiniteExample, quarantineGate, validateBatchShape, validateOutputGate } from '../reconcile/index.js';
+import { isNonFinite, screenRows } from '../reconcile/gate-rows.js';
 import { DEFAULT_POLICY, policySchema, type Policy, type PolicyPatch } from '../schema/policy.js';
 import { reportLifecycle } from '../telemetry/engine-listeners.js';
 import { createInstrumentation, stageSpan, type Instrumentation } from '../telemetry/instrumentation.js';
@@ -30,7 +31,9 @@ import { newCounters, type LoopCounters } from './counters.js';
 import { DeferredQueue } from './deferred-queue.js';
 import type { EngineEvents } from './events.js';
 import { CHAMPION, Lifecycle, RETRAIN_COUNT_KEY } from './lifecycle.js';
-import { reconcileItems } from './reconcile-items.js';
+import { reconcileItems, reconcileRows, type ReconcileOutcome } from './reconcile-items.js';
+import { BatchRows, RowIds, sanitizeNonFinite } from './batch-rows.js';
+import { Float32Pool } from './buffer-pool.js';
 import type { PendingItem } from './pending-item.js';
 import { serveBatch, type Served } from './serve.js';
 import { ModelLeases } from './model-leases.js';
@@ -38,6 +41,8 @@ import { startSource, type Source, type SourceHandle } from './source.js';
 import type { EngineHealth, PortHealth } from './health.js';
 
 const DEFERRED_KEY = 'engine.deferred';
+/** The validate gate's tolerance on `|Σ p − 1|`, also what the detect stage screens rows with. */
+const OUTPUT_TOLERANCE = 1e-3;
 const POLICY_KEY = 'engine.policy';
 
 /** What `process` resolves with for one batch. */
@@ -50,6 +55,14 @@ export interface BatchResult {
   readonly dissonance: Float32Array;
   /** Rows per outcome in this batch. */
   readonly outcome: { readonly examples: number; readonly unlabelled: number; readonly blocked: number; readonly deferred: number };
+  /**
+   * Rows (0-based, ascending) whose proposer or critic output held a NaN or ±Infinity — features far outside
+   * what the models know, such as every feature 3.4e38 — or whose dissonance was NaN. They are blocked with
+   * reason `non-finite-output` (never labelled or trained on) and counted in `nonFinite`; their `dissonance`
+   * reads {@link NON_FINITE_DISSONANCE} instead of NaN, and their `probabilities` are what the proposer
+   * returned. Empty for almost every batch.
+   */
+  readonly nonFiniteRows: readonly number[];
 }
 
 /** Options of {@link Engine.process}. */
@@ -88,6 +101,10 @@ export class Engine extends EventEmitter<EngineEvents> {
   readonly #counters = newCounters();
   readonly #deferred = new DeferredQueue();
   readonly #leases = new ModelLeases();
+  /** Feature copies of batches, reused once a batch is reconciled. */
+  readonly #copies = new Float32Pool();
+  /** Ids of replay examples already reported as left out of retrains. */
+  readonly #quarantinedIds = new Set<string>();
   readonly #maxBatchRows: number;
   readonly #maxQueue: number;
   readonly #everyExamples: number;
@@ -131,7 +148,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     const width = config.proposer.inputWidth;
     const getPolicy = (): Policy => this.#policy;
     this.#gates = [
-      validateOutputGate({}),
+      finiteOutputGate(),
+      validateOutputGate({ tolerance: OUTPUT_TOLERANCE }),
       ...(config.golden === undefined ? [] : [goldenGuard(config.golden, width)]),
       quarantineGate(getPolicy),
       budgetGate(getPolicy, this.#clock),
@@ -185,7 +203,8 @@ export class Engine extends EventEmitter<EngineEvents> {
         modelName: this.modelName,
         registry: this.registry,
         store: this.store,
-        trainer: config.trainer,
+        // Examples a model answers NaN on never reach the trainer (one would fail every fit).
+        trainer: config.trainer === undefined ? undefined : finiteExamplesTrainer(config.trainer, (q) => this.#quarantineExamples(q)),
         critics: config.critics,
         detector: this.#detector,
         golden,
@@ -325,7 +344,12 @@ export class Engine extends EventEmitter<EngineEvents> {
   async process(batch: Batch, options: ProcessOptions = {}): Promise<BatchResult> {
     if (this.#stopping) throw new DissonanceError('E_STOPPED', 'engine is stopping or stopped; process() refused');
     await this.#ready;
-    validateBatch(batch, { width: this.#config.proposer.inputWidth, maxRows: this.#maxBatchRows });
+    const width = this.#config.proposer.inputWidth;
+    validateBatchShape(batch, { width, maxRows: this.#maxBatchRows });
+    // Copy (the caller may reuse its buffer once process() returns control), then one scan over the copy.
+    const x = this.#copies.take(batch.x.length);
+    x.set(batch.x);
+    checkFiniteFeatures(x, width, batch.ids);
     const proposed = options.proposed === undefined ? undefined : checkProposed(options.proposed, batch.rows, this.#config.proposer.classes);
     if (this.#queue.size >= this.#maxQueue) {
       if (this.#config.overload === 'reject') {
@@ -338,9 +362,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     }
     const seq = ++this.#batchSeq;
     const batchId = `b${seq}`;
-    const ids = batch.ids ?? Array.from({ length: batch.rows }, (_, r) => `${batchId}:${r}`);
-    // Copy: the caller may reuse its buffer once process() returns control.
-    const x = batch.x.slice(0, batch.rows * this.#config.proposer.inputWidth);
+    // Default ids (`b7:0`, `b7:1`, …) are made only when something reads them.
+    const ids = new RowIds(batchId, batch.rows, batch.ids);
     this.#counters.accepted += batch.rows;
     let release!: () => void;
     const previous = this.#reconcileTail;
@@ -348,7 +371,10 @@ export class Engine extends EventEmitter<EngineEvents> {
     // Bound to the caller's context: p-queue may start the batch from another batch's completion.
     const result = this.#queue.add(context.bind(context.active(), async () => {
       try {
-        return await this.#runBatch(batchId, x, batch.rows, ids, previous, proposed);
+        const result = await this.#runBatch(batchId, x, batch.rows, ids, previous, proposed);
+        // Reconciled: nothing holds a view of the copy any more. (After a failure a model may still be reading it.)
+        this.#copies.give(x);
+        return result;
       } finally {
         release();
       }
@@ -360,7 +386,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     batchId: string,
     x: Float32Array,
     rows: number,
-    ids: readonly string[],
+    ids: RowIds,
     previous: Promise<void>,
     proposed?: Served,
   ): Promise<BatchResult> {
@@ -382,7 +408,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     batchId: string,
     x: Float32Array,
     rows: number,
-    ids: readonly string[],
+    ids: RowIds,
     previous: Promise<void>,
     champion: LoadedModel,
     canary: Lifecycle['serving']['challenger'],
@@ -392,6 +418,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     let served;
     let critics: Float32Array[];
     let dissonance: Float32Array;
+    let nonFinite: Uint8Array | undefined;
     try {
       [served, critics] = await Promise.all([
         // Outputs a proposer elsewhere produced (a detect stage worker) stand in for the champion's.
@@ -400,7 +427,7 @@ export class Engine extends EventEmitter<EngineEvents> {
           this.#telemetry,
           'generate',
           { 'dissonance.model.name': this.modelName, 'dissonance.batch.size': rows, 'dissonance.model.version': champion.version },
-          () => serveBatch(x, rows, ids, champion, canary),
+          () => serveBatch(x, rows, canary === undefined ? NO_IDS : ids.all(), champion, canary),
         ),
         Promise.all(this.#config.critics.map((c) => c.run(x, rows))),
       ]);
@@ -412,8 +439,12 @@ export class Engine extends EventEmitter<EngineEvents> {
           }
         }
         const values = this.#detector.measure([probs, ...critics], rows, k);
-        const { mean, max } = meanMax(values);
-        span.setAttributes({ 'dissonance.mean': mean, 'dissonance.max': max });
+        // One pass flags rows for the `finite` and `validate` gates; callers never see NaN dissonance.
+        nonFinite = screenRows(probs, critics, values, rows, k, OUTPUT_TOLERANCE);
+        if (span.isRecording()) {
+          const { mean, max } = meanMax(values, nonFinite);
+          span.setAttributes({ 'dissonance.mean': mean, 'dissonance.max': max });
+        }
         return values;
       });
     } catch (error) {
@@ -426,57 +457,75 @@ export class Engine extends EventEmitter<EngineEvents> {
       throw wrapped;
     }
     await previous;
-    return this.#reconcileBatch(batchId, x, rows, ids, served, critics, dissonance);
+    return this.#reconcileBatch(batchId, x, rows, ids, served, critics, dissonance, nonFinite);
   }
 
   async #reconcileBatch(
     batchId: string,
     x: Float32Array,
     rows: number,
-    ids: readonly string[],
+    ids: RowIds,
     served: Served,
     critics: readonly Float32Array[],
     dissonance: Float32Array,
+    nonFinite: Uint8Array | undefined,
   ): Promise<BatchResult> {
     const life = this.#life();
-    const width = this.#config.proposer.inputWidth;
-    const k = this.#config.proposer.classes;
     const probs = served.probabilities;
-    this.emit('proposed', { batchId, ids, probabilities: probs, versions: served.versions });
-    const { mean, max } = meanMax(dissonance);
+    const nonFiniteRows = sanitizeNonFinite(nonFinite, dissonance);
+    // Event payloads are built only for listeners.
+    if (this.listenerCount('proposed') > 0) this.emit('proposed', { batchId, ids: ids.all(), probabilities: probs, versions: served.versions });
     const metrics = this.#telemetry.metrics;
-    if (metrics.recording) for (const value of dissonance) metrics.dissonance.record(value);
-    this.emit('dissonance', { batchId, ids, values: dissonance, mean, max, detector: this.#detector.name });
+    if (metrics.recording) {
+      for (let r = 0; r < rows; r++) if (nonFinite === undefined || !isNonFinite(nonFinite[r]!)) metrics.dissonance.record(dissonance[r]!);
+    }
+    if (this.listenerCount('dissonance') > 0) {
+      const { mean, max } = meanMax(dissonance, nonFinite);
+      this.emit('dissonance', { batchId, ids: ids.all(), values: dissonance, mean, max, detector: this.#detector.name });
+    }
     const tracker = life.serving.challenger?.tracker;
     if (tracker !== undefined && served.challengerRows !== undefined) {
       for (let r = 0; r < rows; r++) tracker.recordServed(served.challengerRows[r] === 1, dissonance[r] ?? 0);
     }
-    const items: PendingItem[] = [];
-    for (let r = 0; r < rows; r++) {
-      items.push({
-        itemId: ids[r] ?? `${batchId}:${r}`,
-        x: x.subarray(r * width, (r + 1) * width),
-        proposer: probs.subarray(r * k, (r + 1) * k),
-        critics: critics.map((q) => q.subarray(r * k, (r + 1) * k)),
-        dissonance: dissonance[r] ?? 0,
-        proposerVersion: served.versions[r] ?? life.serving.champion.version,
-        ...(served.challengerRows === undefined ? {} : { challenger: served.challengerRows[r] === 1 }),
-      });
-    }
-    const outcome = await this.#reconcile(batchId, items, false);
-    return { batchId, ids, probabilities: probs, dissonance, outcome };
+    const batch = new BatchRows(
+      rows,
+      this.#config.proposer.inputWidth,
+      this.#config.proposer.classes,
+      x,
+      probs,
+      critics,
+      dissonance,
+      nonFinite,
+      OUTPUT_TOLERANCE,
+      ids,
+      served.versions,
+      life.serving.champion.version,
+      served.challengerRows,
+    );
+    const outcome = await this.#reconcile(batchId, batch, false);
+    return {
+      batchId,
+      get ids() {
+        return ids.all();
+      },
+      probabilities: probs,
+      dissonance,
+      outcome,
+      nonFiniteRows,
+    };
   }
 
+  /** Gates, labels and stores a batch's rows or deferred items, then updates the counters. */
   async #reconcile(
     batchId: string,
-    items: readonly PendingItem[],
+    items: readonly PendingItem[] | BatchRows,
     fromDeferred: boolean,
   ): Promise<BatchResult['outcome']> {
     const life = this.#life();
-    const outcome = await stageSpan(this.#telemetry, 'reconcile', { 'dissonance.batch.size': items.length }, (span) =>
-      reconcileItems({
+    const size = items instanceof BatchRows ? items.rows : items.length;
+    const outcome: ReconcileOutcome = await stageSpan(this.#telemetry, 'reconcile', { 'dissonance.batch.size': size }, (span) => {
+      const context = {
         batchId,
-        items,
         gates: this.#gates,
         labels: this.#labels,
         store: this.store,
@@ -485,11 +534,13 @@ export class Engine extends EventEmitter<EngineEvents> {
         span,
         metrics: this.#telemetry.metrics,
         canary: life.serving.challenger?.tracker,
-      }),
-    );
+      };
+      return items instanceof BatchRows ? reconcileRows({ ...context, rows: items }) : reconcileItems({ ...context, items });
+    });
     const c = this.#counters;
-    if (fromDeferred) c.deferred -= items.length;
+    if (fromDeferred) c.deferred -= size;
     c.blocked += outcome.blocked;
+    c.nonFinite += outcome.nonFinite;
     c.deferred += outcome.deferredItems.length;
     c.processed += outcome.examples + outcome.unlabelled;
     c.examples += outcome.examples;
@@ -498,13 +549,39 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (outcome.deferredItems.length > 0) this.#scheduleDeferred();
     this.#lastProgressAt = this.#clock.now();
     this.#examplesSinceRetrain += outcome.examples;
-    await this.#afterReconcile();
+    // Most batches neither settle a canary nor trigger a retrain: no await then.
+    if (life.serving.challenger !== undefined || (this.#everyExamples > 0 && this.#examplesSinceRetrain >= this.#everyExamples)) {
+      await this.#afterReconcile();
+    }
     return {
       examples: outcome.examples,
       unlabelled: outcome.unlabelled,
       blocked: outcome.blocked,
       deferred: outcome.deferredItems.length,
     };
+  }
+
+  /** Reports replay examples a retrain left out (non-finite), each once: counted, and a `blocked` event. */
+  #quarantineExamples(examples: readonly NonFiniteExample[]): void {
+    const fresh = examples.filter(({ example }) => !this.#quarantinedIds.has(example.id));
+    if (fresh.length === 0) return;
+    for (const { example } of fresh) {
+      if (this.#quarantinedIds.size >= 100_000) this.#quarantinedIds.clear();
+      this.#quarantinedIds.add(example.id);
+    }
+    this.#counters.nonFiniteExamples += fresh.length;
+    const attributes = { 'dissonance.gate': 'finite', 'dissonance.decision': 'block', 'dissonance.reason': 'non-finite-output' };
+    this.#telemetry.metrics.gateDecisions.add(fresh.length, attributes);
+    this.emit('blocked', {
+      batchId: 'replay',
+      items: fresh.map(({ example, reason }) => ({
+        itemId: example.id,
+        gate: 'finite',
+        reason: 'non-finite-output' as const,
+        message: `example ${JSON.stringify(example.id)} left out of retrains: ${reason}`,
+        dissonance: example.provenance.dissonance,
+      })),
+    });
   }
 
   async #afterReconcile(): Promise<void> {
@@ -725,15 +802,23 @@ function resolveDetector(detector: EngineConfig['detector']): CommitteeDetector 
   return asCommittee(detector);
 }
 
-function meanMax(values: Float32Array): { mean: number; max: number } {
+/** Mean and max of `values`, leaving out the rows `skip` flags (non-finite outputs). */
+function meanMax(values: Float32Array, skip?: Uint8Array): { mean: number; max: number } {
   let sum = 0;
   let max = 0;
-  for (const v of values) {
+  let n = 0;
+  for (let r = 0; r < values.length; r++) {
+    if (skip !== undefined && isNonFinite(skip[r]!)) continue;
+    const v = values[r]!;
     sum += v;
+    n++;
     if (v > max) max = v;
   }
-  return { mean: values.length === 0 ? 0 : sum / values.length, max };
+  return { mean: n === 0 ? 0 : sum / n, max };
 }
+
+/** No ids: what serveBatch gets outside a canary (it reads ids only to route canary rows). */
+const NO_IDS: readonly string[] = Object.freeze([]);
 
 function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
@@ -745,8 +830,15 @@ function checkProposed(proposed: NonNullable<ProcessOptions['proposed']>, rows: 
   if (!(probabilities instanceof Float32Array) || probabilities.length !== rows * classes) {
     throw new DissonanceError('E_INPUT', `proposed.probabilities must be a Float32Array of rows × classes = ${rows * classes} values`);
   }
-  for (const p of probabilities) {
-    if (!Number.isFinite(p) || p < 0 || p > 1) throw new DissonanceError('E_INPUT', 'proposed.probabilities must hold finite values in [0, 1]');
+  for (let i = 0; i < probabilities.length; i++) {
+    const p = probabilities[i]!;
+    if (!(p >= 0 && p <= 1)) {
+      const row = Math.floor(i / classes);
+      const column = i - row * classes;
+      throw new DissonanceError('E_INPUT', `proposed.probabilities must hold finite values in [0, 1]: row ${row}, class ${column} is ${p}`, {
+        details: { argument: 'proposed.probabilities', row, column, value: String(p) },
+      });
+    }
   }
   if (versions !== undefined && versions.length !== rows) {
     throw new DissonanceError('E_INPUT', `proposed.versions must name one version per row (${rows}), got ${versions.length}`);

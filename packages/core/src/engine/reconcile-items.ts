@@ -1,10 +1,11 @@
 import { isSpanContextValid as isValidSpanContext, type Span } from '@opentelemetry/api';
 import type { EventEmitter } from 'eventemitter3';
 import type { TrainingExample } from '../ports/batch.js';
-import type { Gate } from '../ports/gate.js';
+import type { Gate, GateDecision } from '../ports/gate.js';
 import type { LabelRequest, LabelSource } from '../ports/label-source.js';
 import type { Store } from '../ports/store.js';
 import { runGates } from '../reconcile/index.js';
+import { rowsCheckOf, type GateRows } from '../reconcile/gate-rows.js';
 import type { CanaryTracker } from '../rollout/canary.js';
 import { argmaxRow } from '../rollout/golden-accuracy.js';
 import type { EngineMetrics } from '../telemetry/engine-metrics.js';
@@ -17,13 +18,14 @@ export interface ReconcileOutcome {
   readonly examples: number;
   readonly unlabelled: number;
   readonly blocked: number;
+  /** Of `blocked`: items the `finite` gate stopped (a model output or the dissonance not finite). */
+  readonly nonFinite: number;
   readonly deferredItems: readonly DeferredItem[];
 }
 
-/** Inputs of {@link reconcileItems}. */
-export interface ReconcileInput {
+/** Inputs of {@link reconcileItems} and {@link reconcileRows} other than the items themselves. */
+export interface ReconcileContext {
   readonly batchId: string;
-  readonly items: readonly PendingItem[];
   readonly gates: readonly Gate[];
   readonly labels: LabelSource | undefined;
   readonly store: Store;
@@ -35,16 +37,38 @@ export interface ReconcileInput {
   readonly canary: CanaryTracker | undefined;
 }
 
+/** Inputs of {@link reconcileItems}. */
+export interface ReconcileInput extends ReconcileContext {
+  readonly items: readonly PendingItem[];
+}
+
+/** One batch's rows for {@link reconcileRows}: the gates' view plus what examples need. */
+export interface ReconcileRows extends GateRows {
+  /** Version that served row `r`. */
+  proposerVersion(row: number): string;
+  /** Whether the canary challenger served row `r` (undefined outside a canary). */
+  challenger(row: number): boolean | undefined;
+}
+
+/** No passed items (without label sources). */
+const NONE: PendingItem[] = [];
+
+/** Gate outcomes in {@link reconcileRows}' `outcome` array. */
+const PASSED = 0;
+const BLOCKED = 1;
+const DEFERRED = 2;
+
 /**
  * Runs the gates over each item in order, asks the label sources for the survivors in one call, and writes
  * the resulting examples to the store before reporting them (ack only after the effect is durable).
  */
 export async function reconcileItems(input: ReconcileInput): Promise<ReconcileOutcome> {
-  const { batchId, items, gates, now, events } = input;
+  const { items, gates, now } = input;
   const blocked: GatedItem[] = [];
   const deferred: (GatedItem & { retryAt: number })[] = [];
   const deferredItems: DeferredItem[] = [];
   const passed: PendingItem[] = [];
+  let nonFinite = 0;
   for (const item of items) {
     const { decision, gate } = runGates(gates, item, now);
     if (decision.outcome !== 'pass') {
@@ -54,6 +78,7 @@ export async function reconcileItems(input: ReconcileInput): Promise<ReconcileOu
     if (decision.outcome === 'pass') {
       passed.push(item);
     } else if (decision.outcome === 'block') {
+      if (decision.reason === 'non-finite-output') nonFinite++;
       blocked.push({ itemId: item.itemId, gate, reason: decision.reason, message: decision.message, dissonance: item.dissonance });
     } else {
       deferred.push({
@@ -64,17 +89,121 @@ export async function reconcileItems(input: ReconcileInput): Promise<ReconcileOu
         dissonance: item.dissonance,
         retryAt: decision.retryAt,
       });
-      deferredItems.push({
-        itemId: item.itemId,
-        x: item.x.slice(),
-        proposer: item.proposer.slice(),
-        critics: item.critics.map((c) => c.slice()),
-        dissonance: item.dissonance,
-        proposerVersion: item.proposerVersion,
-        retryAt: decision.retryAt,
-      });
+      deferredItems.push(deferredCopy(item, decision.retryAt));
     }
   }
+  return finish(input, passed, passed.length, blocked, blocked.length, nonFinite, deferred, deferredItems);
+}
+
+/**
+ * {@link reconcileItems} over a batch's arrays: the gates run gate by gate over typed arrays of outcomes and
+ * reasons, and an object is built only for a row that does not pass (or, with label sources, for each row that
+ * does: the label request). Same decisions, side effects, events and outcome as `reconcileItems` on the rows
+ * as items; event payloads are built only when the event has a listener.
+ */
+export async function reconcileRows(input: ReconcileContext & { readonly rows: ReconcileRows }): Promise<ReconcileOutcome> {
+  const { rows: batch, gates, now, events } = input;
+  const rows = batch.rows;
+  const outcome = new Uint8Array(rows);
+  // The deciding gate and its decision, for the few rows that do not pass.
+  let stopped: ({ gate: string; decision: Exclude<GateDecision, { outcome: 'pass' }> } | undefined)[] | undefined;
+  let notPassed = 0;
+  let gateName = '';
+  const decide = (r: number, decision: GateDecision): void => {
+    if (decision.outcome === 'pass' || outcome[r] !== PASSED) return;
+    outcome[r] = decision.outcome === 'block' ? BLOCKED : DEFERRED;
+    (stopped ??= new Array(rows))[r] = { gate: gateName, decision };
+    notPassed++;
+    const attributes = { 'dissonance.gate': gateName, 'dissonance.decision': decision.outcome, 'dissonance.reason': decision.reason };
+    input.metrics?.gateDecisions.add(1, attributes);
+  };
+  for (let g = 0; g < gates.length && notPassed < rows; g++) {
+    const gate = gates[g]!;
+    gateName = gate.name;
+    rowsCheckOf(gate)(batch, outcome, now, decide);
+  }
+  const blocked: GatedItem[] = [];
+  const deferred: (GatedItem & { retryAt: number })[] = [];
+  const deferredItems: DeferredItem[] = [];
+  let blockedCount = 0;
+  let nonFinite = 0;
+  if (stopped !== undefined) {
+    const wantBlocked = events.listenerCount('blocked') > 0;
+    const wantDeferred = events.listenerCount('deferred') > 0;
+    for (let r = 0; r < rows; r++) {
+      const entry = stopped[r];
+      if (entry === undefined) continue;
+      const { gate, decision } = entry;
+      if (decision.outcome === 'block') {
+        blockedCount++;
+        if (decision.reason === 'non-finite-output') nonFinite++;
+        if (wantBlocked) {
+          blocked.push({ itemId: batch.itemId(r), gate, reason: decision.reason, message: decision.message, dissonance: batch.dissonance[r]! });
+        }
+      } else {
+        const item = pendingRow(batch, r);
+        if (wantDeferred) {
+          const { itemId, dissonance } = item;
+          deferred.push({ itemId, gate, reason: decision.reason, message: decision.message, dissonance, retryAt: decision.retryAt });
+        }
+        deferredItems.push(deferredCopy(item, decision.retryAt));
+      }
+    }
+  }
+  const passedCount = rows - notPassed;
+  // Label requests need an item per row; without label sources nothing per row is built.
+  let passed: PendingItem[] = NONE;
+  if (input.labels !== undefined && passedCount > 0) {
+    passed = new Array<PendingItem>(passedCount);
+    let i = 0;
+    for (let r = 0; r < rows; r++) if (outcome[r] === PASSED) passed[i++] = pendingRow(batch, r);
+  }
+  return finish(input, passed, passedCount, blocked, blockedCount, nonFinite, deferred, deferredItems);
+}
+
+/** Row `r` of a batch as a pending item of views. */
+function pendingRow(batch: ReconcileRows, r: number): PendingItem {
+  const item = batch.item(r);
+  const challenger = batch.challenger(r);
+  return {
+    itemId: item.itemId,
+    x: item.x,
+    proposer: item.proposer,
+    critics: item.critics,
+    dissonance: item.dissonance,
+    proposerVersion: batch.proposerVersion(r),
+    ...(challenger === undefined ? {} : { challenger }),
+  };
+}
+
+/** A deferred item owning copies of its arrays (the batch buffers are not kept). */
+function deferredCopy(item: PendingItem, retryAt: number): DeferredItem {
+  return {
+    itemId: item.itemId,
+    x: item.x.slice(),
+    proposer: item.proposer.slice(),
+    critics: item.critics.map((c) => c.slice()),
+    dissonance: item.dissonance,
+    proposerVersion: item.proposerVersion,
+    retryAt,
+  };
+}
+
+/**
+ * Labels the passed items (when there are label sources), stores the examples, reports the outcome. `passed`
+ * holds the passed items when label sources are configured; `passedCount` counts them either way.
+ */
+async function finish(
+  input: ReconcileContext,
+  passed: readonly PendingItem[],
+  passedCount: number,
+  blocked: readonly GatedItem[],
+  blockedCount: number,
+  nonFinite: number,
+  deferred: readonly (GatedItem & { retryAt: number })[],
+  deferredItems: readonly DeferredItem[],
+): Promise<ReconcileOutcome> {
+  const { batchId, now, events } = input;
   const examples: TrainingExample[] = [];
   if (passed.length > 0 && input.labels !== undefined) {
     const requests: LabelRequest[] = passed.map((item) => ({
@@ -113,19 +242,22 @@ export async function reconcileItems(input: ReconcileInput): Promise<ReconcileOu
     });
   }
   if (examples.length > 0) await input.store.appendExamples(examples);
-  input.span.setAttributes({
-    'dissonance.reconcile.examples': examples.length,
-    'dissonance.reconcile.blocked': blocked.length,
-    'dissonance.reconcile.deferred': deferred.length,
-  });
-  recordOutcomes(input.metrics, passed.length, examples.length, blocked.length, deferred.length);
+  if (input.span.isRecording()) {
+    input.span.setAttributes({
+      'dissonance.reconcile.examples': examples.length,
+      'dissonance.reconcile.blocked': blockedCount,
+      'dissonance.reconcile.deferred': deferredItems.length,
+    });
+  }
+  recordOutcomes(input.metrics, passedCount, examples.length, blockedCount, deferredItems.length);
   if (blocked.length > 0) events.emit('blocked', { batchId, items: blocked });
   if (deferred.length > 0) events.emit('deferred', { batchId, items: deferred });
   if (examples.length > 0) events.emit('example', { batchId, examples });
   return {
     examples: examples.length,
-    unlabelled: passed.length - examples.length,
-    blocked: blocked.length,
+    unlabelled: passedCount - examples.length,
+    blocked: blockedCount,
+    nonFinite,
     deferredItems,
   };
 }
@@ -140,8 +272,8 @@ function recordOutcomes(
 ): void {
   if (metrics === undefined) return;
   if (passed > 0) metrics.gateDecisions.add(passed, { 'dissonance.gate': 'all', 'dissonance.decision': 'pass', 'dissonance.reason': 'pass' });
-  const counts = { example: examples, unlabelled: passed - examples, blocked, deferred };
-  for (const [outcome, count] of Object.entries(counts)) {
-    if (count > 0) metrics.items.add(count, { 'dissonance.outcome': outcome });
-  }
+  if (examples > 0) metrics.items.add(examples, { 'dissonance.outcome': 'example' });
+  if (passed - examples > 0) metrics.items.add(passed - examples, { 'dissonance.outcome': 'unlabelled' });
+  if (blocked > 0) metrics.items.add(blocked, { 'dissonance.outcome': 'blocked' });
+  if (deferred > 0) metrics.items.add(deferred, { 'dissonance.outcome': 'deferred' });
 }

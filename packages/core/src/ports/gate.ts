@@ -5,7 +5,9 @@ export type DecisionReason =
   | 'max-dissonance'
   | 'over-budget'
   | 'no-label'
-  | 'below-threshold';
+  | 'below-threshold'
+  /** A model's output (or the dissonance) was NaN or ±Infinity: the item is quarantined, never trained on. */
+  | 'non-finite-output';
 
 /** What one gate says about one item. */
 export type GateDecision =

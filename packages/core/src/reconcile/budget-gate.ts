@@ -1,6 +1,7 @@
 import type { Clock } from '../clock/clock.js';
 import type { Gate, GateDecision } from '../ports/gate.js';
 import type { Policy } from '../schema/policy.js';
+import { withRowsCheck } from './gate-rows.js';
 import { PASS } from './pass.js';
 import { TokenBucket } from './token-bucket.js';
 
@@ -22,7 +23,7 @@ export interface BudgetGate extends Gate {
  */
 export function budgetGate(getPolicy: () => Policy, clock: Clock): BudgetGate {
   const bucket = new TokenBucket(getPolicy().dBudgetPerHour, clock);
-  return {
+  const gate: BudgetGate = {
     name: 'budget',
     bucket,
     check(item, now): GateDecision {
@@ -39,4 +40,31 @@ export function budgetGate(getPolicy: () => Policy, clock: Clock): BudgetGate {
       };
     },
   };
+  return withRowsCheck(gate, (rows, open, now, decide) => {
+    const policy = getPolicy();
+    const threshold = policy.dissonanceThreshold;
+    const dissonance = rows.dissonance;
+    let open0 = 0;
+    let dissonant = 0;
+    for (let r = 0; r < rows.rows; r++) {
+      if (open[r] !== 0) continue;
+      open0++;
+      if (!(dissonance[r]! < threshold)) dissonant++;
+    }
+    if (open0 === 0) return;
+    // What check() does first on every item, done once: the policy cannot change within this call.
+    if (policy.dBudgetPerHour !== bucket.perHour) bucket.setRate(policy.dBudgetPerHour, now);
+    // The dissonant rows take tokens in row order, as one check() each would: the first `taken` get one.
+    let tokens = dissonant === 0 ? 0 : bucket.tryTakeMany(dissonant, now);
+    if (tokens === dissonant) return;
+    for (let r = 0; r < rows.rows; r++) {
+      if (open[r] !== 0 || dissonance[r]! < threshold) continue;
+      if (tokens > 0) {
+        tokens--;
+        continue;
+      }
+      // No token left: check() finds none either (same `now`) and builds the defer decision.
+      decide(r, gate.check(rows.item(r), now));
+    }
+  });
 }

@@ -2,6 +2,7 @@ import { DissonanceError } from '../errors.js';
 import type { GoldenSet } from '../ports/batch.js';
 import type { Gate, GateDecision } from '../ports/gate.js';
 import { contentHash } from '../util/content-hash.js';
+import { withRowsCheck } from './gate-rows.js';
 import { PASS } from './pass.js';
 
 /**
@@ -47,7 +48,7 @@ export function goldenGuard(golden: GoldenSet, width: number): Gate {
   const fingerprints = goldenFingerprints(golden, width);
   const ids = new Set(golden.ids ?? []);
   const gx = golden.x;
-  return {
+  const gate: Gate = {
     name: 'golden-guard',
     check(item): GateDecision {
       if (ids.has(item.itemId)) {
@@ -65,6 +66,18 @@ export function goldenGuard(golden: GoldenSet, width: number): Gate {
       return PASS;
     },
   };
+  return withRowsCheck(gate, (rows, open, now, decide) => {
+    const x = rows.x;
+    const sameWidth = rows.width === width;
+    for (let r = 0; r < rows.rows; r++) {
+      if (open[r] !== 0) continue;
+      // Only a row whose id or hash matches can be blocked: check() decides those.
+      if ((ids.size > 0 && ids.has(rows.itemId(r))) || !sameWidth || fingerprints.has(contentHash(x, r * width, width))) {
+        const decision = gate.check(rows.item(r), now);
+        if (decision.outcome !== 'pass') decide(r, decision);
+      }
+    }
+  });
 }
 
 /** True when `x` equals `width` values of `g` from `offset` (NaN equal to NaN, `-0` to `+0`). */

@@ -124,11 +124,20 @@ export class PoisoningGuard {
   }
 
   /**
-   * Judges one label against the models' outputs: quarantined when it is untrusted and the proposer and every
+   * Judges one label against the models' outputs: quarantined when an output is NaN or ±Infinity (reason
+   * starting `non-finite-output`, whoever sent it), or when it is untrusted and the proposer and every
    * critic give some other class at least `contradictionConfidence` and the label at most `1 − that`.
    * Without critics only the proposer is asked. Trusted principals' labels are always accepted.
    */
   judge(principal: string, label: number, outputs: FeedbackOutputs | undefined): FeedbackVerdict {
+    if (outputs !== undefined) {
+      // Features the models answer NaN or ±Infinity on (every feature 3.4e38) can only poison a fit.
+      for (const [who, p] of [['proposer', outputs.proposer] as const, ...outputs.critics.map((q, c) => [`critic ${c}`, q] as const)]) {
+        for (let k = 0; k < p.length; k++) {
+          if (p[k]! - p[k]! !== 0) return { decision: 'quarantine', reason: `non-finite-output: the ${who} answers ${p[k]} on these features` };
+        }
+      }
+    }
     if (outputs === undefined || this.isTrusted(principal)) return { decision: 'accept' };
     const c = this.contradictionConfidence;
     const contradicts = (p: Float32Array): number | undefined => {

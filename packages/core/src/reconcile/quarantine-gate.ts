@@ -1,5 +1,6 @@
 import type { Gate, GateDecision } from '../ports/gate.js';
 import type { Policy } from '../schema/policy.js';
+import { withRowsCheck } from './gate-rows.js';
 import { PASS } from './pass.js';
 
 /**
@@ -8,7 +9,7 @@ import { PASS } from './pass.js';
  * The policy is read through `getPolicy` on every check, so a policy update takes effect at once.
  */
 export function quarantineGate(getPolicy: () => Policy): Gate {
-  return {
+  const gate: Gate = {
     name: 'quarantine',
     check(item): GateDecision {
       const max = getPolicy().maxDissonance;
@@ -21,4 +22,11 @@ export function quarantineGate(getPolicy: () => Policy): Gate {
       };
     },
   };
+  return withRowsCheck(gate, (rows, open, now, decide) => {
+    const max = getPolicy().maxDissonance;
+    const dissonance = rows.dissonance;
+    for (let r = 0; r < rows.rows; r++) {
+      if (open[r] === 0 && !(dissonance[r]! <= max)) decide(r, gate.check(rows.item(r), now));
+    }
+  });
 }

@@ -51,6 +51,20 @@ export class TokenBucket {
     return true;
   }
 
+  /**
+   * Takes up to `count` tokens, one by one while a whole one is there; returns how many it took. The same as
+   * `count` calls of {@link TokenBucket.tryTake} at one `now`, in one call.
+   */
+  tryTakeMany(count: number, now: number = this.#clock.now()): number {
+    this.#refill(now);
+    let taken = 0;
+    while (taken < count && this.#fill >= HOUR_MS) {
+      this.#fill -= HOUR_MS;
+      taken++;
+    }
+    return taken;
+  }
+
   /** Earliest time (ms, ≥ `now`) at which {@link TokenBucket.tryTake} will succeed; `now` when it would now. */
   nextTokenAt(now: number = this.#clock.now()): number {
     this.#refill(now);

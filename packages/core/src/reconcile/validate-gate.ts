@@ -1,5 +1,6 @@
 import { DissonanceError } from '../errors.js';
 import type { Gate, GateDecision } from '../ports/gate.js';
+import { withRowsCheck } from './gate-rows.js';
 import { PASS } from './pass.js';
 
 /** Options of {@link validateOutputGate}. */
@@ -24,7 +25,7 @@ export function validateOutputGate(options: ValidateOutputOptions = {}): Gate {
       details: { argument: 'tolerance', actual: String(tolerance) },
     });
   }
-  return {
+  const gate: Gate = {
     name: 'validate',
     check(item): GateDecision {
       const classes = item.proposer.length;
@@ -40,6 +41,38 @@ export function validateOutputGate(options: ValidateOutputOptions = {}): Gate {
       return PASS;
     },
   };
+  return withRowsCheck(gate, (rows, open, now, decide) => {
+    const { proposer, critics, dissonance, classes } = rows;
+    // Screened with this tolerance: only flagged rows can fail (and the non-finite ones are already stopped).
+    const flags = rows.screenedTolerance === tolerance ? rows.nonFinite : undefined;
+    if (rows.screenedTolerance === tolerance && flags === undefined) return;
+    for (let r = 0; r < rows.rows; r++) {
+      if (open[r] !== 0 || (flags !== undefined && flags[r] === 0)) continue;
+      const offset = r * classes;
+      let ok = dissonance[r]! >= 0 && isDistribution(proposer, offset, classes, tolerance);
+      for (let c = 0; ok && c < critics.length; c++) ok = isDistribution(critics[c]!, offset, classes, tolerance);
+      // The message (and the exact verdict) of a row that may not pass comes from the per-item check.
+      if (!ok) {
+        const decision = gate.check(rows.item(r), now);
+        if (decision.outcome !== 'pass') decide(r, decision);
+      }
+    }
+  });
+}
+
+/**
+ * True only when {@link distributionProblem} finds nothing in `classes` values of `p` from `offset` (classes ≥ 1):
+ * a NaN or +Infinity makes the sum fail the tolerance test, a negative value (−Infinity too) fails at once.
+ */
+function isDistribution(p: Float32Array, offset: number, classes: number, tolerance: number): boolean {
+  let sum = 0;
+  const end = offset + classes;
+  for (let i = offset; i < end; i++) {
+    const v = p[i]!;
+    if (v < 0) return false;
+    sum += v;
+  }
+  return Math.abs(sum - 1) <= tolerance;
 }
 
 /** Why `p` is not a probability row of `classes` values, or `undefined` when it is one. */

@@ -21,6 +21,17 @@ export interface BatchLimits {
  * @throws DissonanceError `E_CONFIG` when `width` or `maxRows` is not a positive integer.
  */
 export function validateBatch(batch: Batch, opts: BatchLimits): void {
+  validateBatchShape(batch, opts);
+  checkFiniteFeatures(batch.x, opts.width, batch.ids);
+}
+
+/**
+ * {@link validateBatch} without the scan of the values: every check but the last. For a caller that copies
+ * `x` anyway and scans the copy with {@link checkFiniteFeatures} (the engine).
+ *
+ * @throws DissonanceError as {@link validateBatch}, except for non-finite values.
+ */
+export function validateBatchShape(batch: Batch, opts: BatchLimits): void {
   const { width, maxRows } = opts;
   if (!Number.isSafeInteger(width) || width < 1) {
     throw new DissonanceError('E_CONFIG', `width must be a positive integer, got ${String(width)}`, {
@@ -59,12 +70,34 @@ export function validateBatch(batch: Batch, opts: BatchLimits): void {
     );
   }
   if (ids !== undefined) checkIds(ids, rows);
-  for (let i = 0; i < expected; i++) {
-    const v = x[i]!;
+}
+
+/**
+ * Throws `E_INPUT` naming the first NaN or ±Infinity of `x` (`details.row`, `details.column`, 0-based, with the
+ * row's id when `ids` are given). One branch-free pass (`v * 0` is 0 for every finite `v`, NaN otherwise) with
+ * four accumulators; only a batch that holds a bad value is scanned again to find it.
+ */
+export function checkFiniteFeatures(x: Float32Array, width: number, ids?: readonly string[]): void {
+  const n = x.length;
+  let a0 = 0;
+  let a1 = 0;
+  let a2 = 0;
+  let a3 = 0;
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    a0 += x[i]! * 0;
+    a1 += x[i + 1]! * 0;
+    a2 += x[i + 2]! * 0;
+    a3 += x[i + 3]! * 0;
+  }
+  for (; i < n; i++) a0 += x[i]! * 0;
+  if (a0 + a1 + a2 + a3 === 0) return;
+  for (let j = 0; j < n; j++) {
+    const v = x[j]!;
     // v − v is 0 for every finite v and NaN for NaN and ±Infinity.
     if (v - v !== 0) {
-      const row = Math.floor(i / width);
-      const column = i - row * width;
+      const row = Math.floor(j / width);
+      const column = j - row * width;
       const id = ids?.[row];
       const where = id === undefined ? `row ${row}` : `row ${row} (id ${JSON.stringify(id)})`;
       throw inputError(`non-finite feature: ${where}, column ${column} is ${String(v)}`, {

@@ -10,9 +10,18 @@ export interface MicroBatcherOptions {
   /**
    * Longest a call waits for company, in ms (default 2). `0` flushes on the next macrotask (`setImmediate` in
    * Node, a `MessageChannel` message in browsers), so every call made in the current task and its microtasks
-   * joins the same batch and no timer delay is added: the setting for bursts of concurrent calls.
+   * joins the same batch and no timer delay is added. With `adaptive` (the default) a batch usually goes well
+   * before this: it is the cap.
    */
   readonly maxDelayMs?: number;
+  /**
+   * Flush as soon as the queue stops growing (default true): after the first call of a batch, the batcher looks
+   * again on each following macrotask and sends the batch when no call joined since it last looked (or when it
+   * is full, or `maxDelayMs` has passed). A lone call waits one macrotask, not `maxDelayMs`; a burst, or callers
+   * that call again as soon as their last call resolved, still fill whole batches. `false`: wait the fixed
+   * `maxDelayMs` for company (unless full).
+   */
+  readonly adaptive?: boolean;
   /**
    * Timer source (default {@link batchTimers}: referenced timers, so a pending batch keeps Node alive).
    * Inject a {@link ManualClock} in tests. Only `setTimeout` and `clearTimeout` are used.
@@ -47,8 +56,8 @@ interface Waiter {
 
 /**
  * Coalesces concurrent small `run` calls into one call of the wrapped model, like Triton's dynamic batcher:
- * a batch is sent when it holds `maxBatch` rows or when its first call has waited `maxDelayMs`, whichever
- * comes first. Each caller gets exactly its own rows of the result (a `subarray` of the batch output). It is
+ * a batch is sent when it holds `maxBatch` rows, when the queue stopped growing from one macrotask to the next
+ * (`adaptive`, the default), or when its first call has waited `maxDelayMs`, whichever comes first. Each caller gets exactly its own rows of the result (a `subarray` of the batch output). It is
  * itself a {@link LoadedModel}, so it drops in wherever one is expected (engine proposer, critic…).
  *
  * - A call's `x` must hold exactly `rows × inputWidth` values, else that call alone rejects with `E_INPUT`.
@@ -72,10 +81,15 @@ export class MicroBatcher implements LoadedModel {
   readonly maxBatch: number;
   /** Effective `maxDelayMs`. */
   readonly maxDelayMs: number;
+  /** Effective `adaptive`. */
+  readonly adaptive: boolean;
   readonly #clock: Pick<Clock, 'setTimeout' | 'clearTimeout'>;
   #pending: Waiter[] = [];
   #pendingRows = 0;
   #timer: TimerHandle | undefined;
+  /** The adaptive look on the next macrotask, and the rows pending when it was scheduled. */
+  #look: TimerHandle | undefined;
+  #rowsAtLook = 0;
   readonly #inFlight = new Set<Promise<void>>();
   #closed = false;
   #disposing: Promise<void> | undefined;
@@ -103,6 +117,7 @@ export class MicroBatcher implements LoadedModel {
     this.artifact = model.artifact;
     this.maxBatch = maxBatch;
     this.maxDelayMs = maxDelayMs;
+    this.adaptive = options.adaptive ?? true;
     this.#clock = options.clock ?? batchTimers;
   }
 
@@ -145,10 +160,30 @@ export class MicroBatcher implements LoadedModel {
       if (this.#pendingRows + rows > this.maxBatch) this.#flush();
       this.#pending.push(waiter);
       this.#pendingRows += rows;
-      if (this.#pendingRows >= this.maxBatch) this.#flush();
-      else this.#timer ??= this.#clock.setTimeout(() => this.#flush(), this.maxDelayMs);
+      if (this.#pendingRows >= this.maxBatch) {
+        this.#flush();
+        return;
+      }
+      this.#timer ??= this.#clock.setTimeout(this.#flushNow, this.maxDelayMs);
+      // With a 0 cap the timer above already fires on the next macrotask.
+      if (this.adaptive && this.maxDelayMs > 0 && this.#look === undefined) this.#lookLater();
     });
   }
+
+  readonly #flushNow = (): void => this.#flush();
+
+  /** Looks at the queue on the next macrotask: sends the batch if nothing joined since now, else looks again. */
+  #lookLater(): void {
+    this.#rowsAtLook = this.#pendingRows;
+    this.#look = this.#clock.setTimeout(this.#onLook, 0);
+  }
+
+  readonly #onLook = (): void => {
+    this.#look = undefined;
+    if (this.#pending.length === 0) return;
+    if (this.#pendingRows > this.#rowsAtLook) this.#lookLater();
+    else this.#flush();
+  };
 
   /** Sends pending calls now instead of waiting for `maxDelayMs`. */
   flush(): void {
@@ -190,6 +225,10 @@ export class MicroBatcher implements LoadedModel {
     if (this.#timer !== undefined) {
       this.#clock.clearTimeout(this.#timer);
       this.#timer = undefined;
+    }
+    if (this.#look !== undefined) {
+      this.#clock.clearTimeout(this.#look);
+      this.#look = undefined;
     }
     if (this.#pending.length === 0) return;
     const batch = this.#pending;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DissonanceError } from '../errors.js';
 import type { Batch } from '../ports/batch.js';
 import { decodeFloat32 } from '../util/base64.js';
+import { checkFiniteRows } from './finite-values.js';
 import { DEFAULT_HEADROOM, float32WithHeadroom } from './frame-headroom.js';
 
 /** Envelope type of a batch of items on a queue. */
@@ -43,12 +44,16 @@ export function encodeBatch(batch: Batch, width: number): BatchPayload {
 
 /**
  * Decodes and checks a batch payload (features as a `Float32Array` or as base64); throws `E_ENVELOPE` naming the
- * problem. A `Float32Array` is used as it is, not copied.
+ * problem — a NaN or ±Infinity feature by row and column (`details.row`, `details.column`). A `Float32Array` is
+ * used as it is, not copied.
  */
 export function decodeBatch(payload: unknown): Batch {
   if (plainBatch(payload)) {
     const { rows, width, x, ids } = payload as { rows: number; width: number; x: Float32Array; ids?: string[] };
-    if (x.length === rows * width) return ids === undefined ? { x, rows } : { x, rows, ids };
+    if (x.length === rows * width) {
+      checkFiniteRows(x, width, 'E_ENVELOPE', 'invalid batch payload');
+      return ids === undefined ? { x, rows } : { x, rows, ids };
+    }
   }
   const parsed = batchPayloadSchema.safeParse(payload);
   if (!parsed.success) {
@@ -62,6 +67,7 @@ export function decodeBatch(payload: unknown): Batch {
       `batch payload holds ${x.length} values, expected rows × width = ${parsed.data.rows * parsed.data.width}`,
     );
   }
+  checkFiniteRows(x, parsed.data.width, 'E_ENVELOPE', 'invalid batch payload');
   return { x, rows: parsed.data.rows, ...(parsed.data.ids === undefined ? {} : { ids: parsed.data.ids }) };
 }
 

@@ -46,7 +46,8 @@ describe('process() with outputs a proposer elsewhere produced (a detect stage w
 
   it.each([
     ['too few values', { probabilities: new Float32Array(3) }, /rows × classes = 6/],
-    ['a NaN', { probabilities: Float32Array.of(Number.NaN, 0, 0, 0, 0, 1) }, /finite values in \[0, 1\]/],
+    ['a NaN', { probabilities: Float32Array.of(Number.NaN, 0, 0, 0, 0, 1) }, /finite values in \[0, 1\]: row 0, class 0 is NaN/],
+    ['an Infinity', { probabilities: Float32Array.of(0, 0, 1, 0, Number.POSITIVE_INFINITY, 0) }, /row 1, class 1 is Infinity/],
     ['a version count that does not match the rows', { probabilities: new Float32Array(6).fill(1 / 3), versions: ['1'] }, /one version per row/],
   ])('%s → E_INPUT, and the engine keeps going', async (_name, proposed, message) => {
     const engine = createEngine({ proposer: elsewhere().model, critics: [linearModel('q', GOOD_WEIGHTS)] });

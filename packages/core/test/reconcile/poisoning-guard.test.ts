@@ -14,6 +14,17 @@ function example(id: string, origin: TrainingExample['provenance']['origin'] = '
 const probs = (...p: number[]): Float32Array => Float32Array.from(p);
 
 describe('PoisoningGuard', () => {
+  it('quarantines a label whose features make a model answer NaN or ±Infinity, trusted or not', () => {
+    const guard = new PoisoningGuard({ trusted: ['ops'] });
+    const finite = Float32Array.of(0.5, 0.5);
+    for (const principal of ['eve', 'ops']) {
+      const verdict = guard.judge(principal, 0, { proposer: finite, critics: [Float32Array.of(Number.NaN, Number.NaN)] });
+      expect(verdict).toEqual({ decision: 'quarantine', reason: 'non-finite-output: the critic 0 answers NaN on these features' });
+    }
+    expect(guard.judge('eve', 0, { proposer: Float32Array.of(Infinity, 0), critics: [] }).decision).toBe('quarantine');
+    expect(guard.judge('eve', 0, { proposer: finite, critics: [finite] })).toEqual({ decision: 'accept' });
+  });
+
   it('marks untrusted feedback by id and recognises it', () => {
     const guard = new PoisoningGuard({ trusted: ['ops'] });
     const untrusted = example(guard.exampleId('browser', 'i1'));

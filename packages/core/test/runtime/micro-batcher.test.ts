@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FunctionModel, ManualClock, type LoadedModel } from '../../src/index.js';
+import { FunctionModel, ManualClock, type Clock, type LoadedModel, type TimerHandle } from '../../src/index.js';
 import { MicroBatcher } from '../../src/runtime/index.js';
 import { rejectionOf as rejection } from '../../src/testing/index.js';
 
@@ -46,6 +46,43 @@ function expected(start: number, rows: number): number[] {
   return Array.from({ length: rows }, (_, r) => [start + r, 0.5, start + r + 0.5]).flat();
 }
 
+/**
+ * A clock for the batcher that runs timers turn by turn: {@link TurnClock.turn} runs the timers due now that
+ * were set before it (one macrotask turn: a 0 ms timer set during the turn waits for the next one).
+ */
+class TurnClock implements Pick<Clock, 'setTimeout' | 'clearTimeout'> {
+  now = 0;
+  #timers: { due: number; callback: () => void; live: boolean }[] = [];
+
+  setTimeout(callback: () => void, ms: number): TimerHandle {
+    const timer = { due: this.now + ms, callback, live: true };
+    this.#timers.push(timer);
+    return timer;
+  }
+
+  clearTimeout(handle: TimerHandle): void {
+    (handle as { live: boolean }).live = false;
+  }
+
+  get live(): number {
+    return this.#timers.filter((t) => t.live).length;
+  }
+
+  turn(): void {
+    const due = this.#timers.filter((t) => t.live && t.due <= this.now);
+    this.#timers = this.#timers.filter((t) => t.live && t.due > this.now);
+    for (const t of due) {
+      if (!t.live) continue;
+      t.live = false;
+      t.callback();
+    }
+  }
+
+  advance(ms: number): void {
+    this.now += ms;
+    this.turn();
+  }
+}
 
 describe('MicroBatcher', () => {
   it('coalesces concurrent single-row calls into far fewer model calls, each caller getting its row', async () => {
@@ -91,10 +128,10 @@ describe('MicroBatcher', () => {
     expect(batcher.stats.largestBatchRows).toBe(10);
   });
 
-  it('flushes a partial batch after maxDelayMs', async () => {
+  it('adaptive: false flushes a partial batch after maxDelayMs', async () => {
     const { model, calls } = recordingModel();
     const clock = new ManualClock();
-    const batcher = new MicroBatcher(model, { maxDelayMs: 5, clock });
+    const batcher = new MicroBatcher(model, { maxDelayMs: 5, adaptive: false, clock });
     let settled = false;
     const pending = batcher.run(rowsFrom(0, 2), 2).then((out) => {
       settled = true;
@@ -109,6 +146,56 @@ describe('MicroBatcher', () => {
     expect([...(await pending)]).toEqual(expected(0, 2));
     expect(calls).toEqual([3]);
     expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('adaptive (default): a lone call goes on the next macrotask, not after maxDelayMs', async () => {
+    const { model, calls } = recordingModel();
+    const batcher = new MicroBatcher(model, { maxDelayMs: 60_000 });
+    expect(batcher.adaptive).toBe(true);
+    const lone = batcher.run(rowsFrom(0, 1), 1);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(calls).toEqual([1]);
+    expect([...(await lone)]).toEqual(expected(0, 1));
+  });
+
+  it('adaptive: waits while the queue grows from one macrotask to the next, flushes when it stops', async () => {
+    const { model, calls } = recordingModel();
+    const clock = new TurnClock();
+    const batcher = new MicroBatcher(model, { maxDelayMs: 100, clock });
+    const pending = [batcher.run(rowsFrom(0, 1), 1), batcher.run(rowsFrom(1, 1), 1)];
+    // First look: a row joined since the look was scheduled (after the first call) → look again next turn.
+    clock.turn();
+    expect(calls).toEqual([]);
+    pending.push(batcher.run(rowsFrom(2, 1), 1));
+    clock.turn();
+    expect(calls).toEqual([]);
+    // Nothing joined since the last look: the batch goes, long before the 100 ms cap.
+    clock.turn();
+    expect(calls).toEqual([3]);
+    const outs = await Promise.all(pending);
+    outs.forEach((out, i) => expect([...out]).toEqual(expected(i, 1)));
+    expect(clock.live).toBe(0);
+  });
+
+  it('adaptive: a queue that keeps growing is sent at the maxDelayMs cap', async () => {
+    const { model, calls } = recordingModel();
+    const clock = new TurnClock();
+    const batcher = new MicroBatcher(model, { maxDelayMs: 3, clock });
+    const pending = [batcher.run(rowsFrom(0, 1), 1), batcher.run(rowsFrom(1, 1), 1)];
+    // A call joins between every two looks (one turn a millisecond), so the batch waits…
+    for (let i = 2; i < 4; i++) {
+      clock.advance(1);
+      expect(calls).toEqual([]);
+      pending.push(batcher.run(rowsFrom(i, 1), 1));
+    }
+    // …until the cap: 3 ms after its first call.
+    clock.advance(1);
+    expect(calls).toEqual([4]);
+    pending.push(batcher.run(rowsFrom(4, 1), 1));
+    clock.advance(0);
+    expect(calls).toEqual([4, 1]);
+    const outs = await Promise.all(pending);
+    outs.forEach((out, i) => expect([...out]).toEqual(expected(i, 1)));
   });
 
   it('maxDelayMs 0 flushes on the next macrotask, joining every call made in the current task', async () => {

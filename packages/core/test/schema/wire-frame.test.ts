@@ -38,10 +38,14 @@ describe('binary wire frame', () => {
     expect(envelopeToJson(sent).length).toBeGreaterThan(10_900);
     const got = decodeWireFrame(frame);
     expect({ ...got, payload: null }).toEqual({ ...sent, payload: null });
-    const batch = decodeBatch(got.payload);
-    expect(batch.rows).toBe(32);
-    expect(batch.ids).toEqual(['a', 'b']);
-    expect(bytesOf(batch.x)).toEqual(bytesOf(x));
+    // The frame carries the NaN bit for bit; decodeBatch, the boundary check, refuses it by row and column.
+    const payload = got.payload as { rows: number; ids: string[]; x: Float32Array };
+    expect(payload.rows).toBe(32);
+    expect(payload.ids).toEqual(['a', 'b']);
+    expect(bytesOf(payload.x)).toEqual(bytesOf(x));
+    expect(() => decodeBatch(got.payload)).toThrow(/E_ENVELOPE.*row 0, column 1 is NaN/);
+    payload.x[1] = 0;
+    expect(decodeBatch(got.payload).rows).toBe(32);
   });
 
   it('writes the frame of an encodeBatch payload in the room kept in front of its copy, once', () => {
@@ -89,7 +93,8 @@ describe('binary wire frame', () => {
       const roomy = encodeWireFrame(sent, room);
       expect(roomy.byteLength).toBe(room.before + plain.byteLength + room.after);
       expect([...roomy.subarray(room.before, roomy.byteLength - room.after)]).toEqual([...plain]);
-      expect(bytesOf(decodeBatch(decodeWireFrame(roomy.subarray(room.before, -room.after)).payload).x)).toEqual(bytesOf(x));
+      const payload = decodeWireFrame(roomy.subarray(room.before, -room.after)).payload as { x: Float32Array };
+      expect(bytesOf(payload.x)).toEqual(bytesOf(x));
     }
     // In place: the room is the copy's own memory, around its values; fresh: the free bytes are zeroed.
     const payload = encodeBatch({ x, rows: 1 }, 4);
