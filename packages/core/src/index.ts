@@ -95,6 +95,14 @@ export { KeyedMutex } from './util/keyed-mutex.js';
 // Built-in trainer (MLP / logistic regression in TypeScript) and its model
 export {
   createMlpTrainer,
+  mlpTrainerOptionsOf,
+  prepareFitJob,
+  runFitJob,
+  finishFitJob,
+  summarizeFitJob,
+  fitJobTransfer,
+  fitJobResultTransfer,
+  fitCancelled,
   fitMlp,
   MlpFit,
   MlpModel,
@@ -110,6 +118,12 @@ export {
 } from './train/index.js';
 export type {
   MlpTrainerOptions,
+  FitJob,
+  FitJobResult,
+  FitJobSummary,
+  FlatMlp,
+  PrepareFitJobOptions,
+  RunFitJobOptions,
   FitMlpOptions,
   FitMlpResult,
   Precision,
