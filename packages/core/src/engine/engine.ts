@@ -263,7 +263,9 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (this.#fit !== undefined) {
       await this.#guard('refresh', async () => {
         const moved = await this.registry.resolve(this.modelName, CHAMPION);
-        if (moved.version !== this.#life().serving.champion.version) this.#supersedeFit(`champion moved to version ${moved.version}`);
+        if (moved.version !== this.#life().serving.champion.version && this.#supersedeFit(`champion moved to version ${moved.version}`)) {
+          this.#followUp = true;
+        }
       });
     }
     await this.#retrainQueue.add(() =>
@@ -600,11 +602,11 @@ export class Engine extends EventEmitter<EngineEvents> {
     }, ms);
   }
 
-  /** Cancels the running fit: its champion is no longer the one serving. A follow-up starts from the new one. */
-  #supersedeFit(reason: string): void {
-    if (this.#fit === undefined || this.#fit.signal.aborted) return;
+  /** Cancels the running fit: its champion is no longer the one serving. True when there was one. */
+  #supersedeFit(reason: string): boolean {
+    if (this.#fit === undefined || this.#fit.signal.aborted) return false;
     this.#fit.abort(new DissonanceError('E_TRAINER', `superseded: ${reason}`));
-    this.#followUp = true;
+    return true;
   }
 
   /** While a validated candidate waits for the registry, retry its registration every `registryRetryMs`. */
@@ -703,9 +705,12 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** Moves the champion back to the previous version (or `to`); audited. */
   async rollback(options: { to?: string; who?: string; reason?: string } = {}): Promise<string> {
     await this.#ready;
-    this.#supersedeFit('manual rollback');
+    const superseded = this.#supersedeFit('manual rollback');
     await this.#retrainQueue.onIdle();
-    return this.#life().rollback(options);
+    const version = await this.#life().rollback(options);
+    // The cancelled fit's examples are still wanted: fit them on the restored champion.
+    if (superseded) void this.#triggerRetrain(true);
+    return version;
   }
 
   /** Consumes batches from an async iterable (or any {@link Source}) until it ends or `stop()` is called. */
