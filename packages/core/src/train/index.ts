@@ -15,6 +15,18 @@ export {
   type PrepareFitJobOptions,
   type RunFitJobOptions,
 } from './fit-job.js';
+export {
+  pooledTrainer,
+  handleFitRequest,
+  type FitRequest,
+  type FitResponse,
+  type FitThread,
+  type FitThreadEvents,
+  type SpawnFitThread,
+  type PooledTrainerOptions,
+  type FitThreadStats,
+  type PooledTrainer,
+} from './fit-threads.js';
 export { DEFAULT_HIDDEN, checkTrainerOptions, checkConstraints, type MlpTrainerOptions } from './mlp-trainer-options.js';
 export { fitMlp, MlpFit, type FitMlpOptions, type FitMlpResult, type Precision } from './mlp-fit.js';
 export { MlpModel, mlpModelFromOnnx, type MlpModelOptions } from './mlp-model.js';
