@@ -224,7 +224,8 @@ export function pooledTrainer(spawn: SpawnFitThread, options: PooledTrainerOptio
       const slot = await acquire();
       let result: FitJobResult;
       try {
-        if (signal?.aborted === true) throw fitCancelled(signal.reason);
+        // It may have been aborted while waiting for a thread.
+        if ((signal as AbortSignal | undefined)?.aborted === true) throw fitCancelled(signal?.reason);
         result = await runOn(slot, job, signal);
       } finally {
         release(slot);
