@@ -26,8 +26,9 @@ export interface RetrainLoadResult {
   readonly errors: string[];
 }
 
-async function runRetrainLoad(options: { seconds: number; mode: 'worker' | 'main' }): Promise<RetrainLoadResult> {
-  const trainer = options.mode === 'worker' ? workerTrainer('builtin', { workerUrl: '/train-worker.js' }) : createMlpTrainer();
+async function runRetrainLoad(options: { seconds: number; mode: 'worker' | 'main' | 'none' }): Promise<RetrainLoadResult> {
+  const trainer =
+    options.mode === 'worker' ? workerTrainer('builtin', { workerUrl: '/train-worker.js' }) : options.mode === 'main' ? createMlpTrainer() : undefined;
   const engine = scenarioEngine(smallMlp('load', 3), trainer, undefined);
   let retrains = 0;
   let settled = 0;
