@@ -26,7 +26,19 @@ export interface RetrainLoadResult {
   readonly errors: string[];
 }
 
-async function runRetrainLoad(options: { seconds: number; mode: 'worker' | 'main' | 'none' }): Promise<RetrainLoadResult> {
+/** A worker that keeps one core busy for `ms` (the CPU a trainer worker takes, without any retrain). */
+function spinWorker(ms: number): Worker {
+  const source = 'onmessage = (e) => { const end = Date.now() + e.data; while (Date.now() < end) {} postMessage(0); };';
+  const worker = new Worker(URL.createObjectURL(new Blob([source], { type: 'text/javascript' })));
+  worker.postMessage(ms);
+  return worker;
+}
+
+/**
+ * Serves the scenario for `seconds` with the trainer in a worker (`worker`), on the main thread (`main`),
+ * none (`none`), or none but a worker spinning on a core as a trainer would (`busy`, the control).
+ */
+async function runRetrainLoad(options: { seconds: number; mode: 'worker' | 'main' | 'none' | 'busy' }): Promise<RetrainLoadResult> {
   const trainer =
     options.mode === 'worker' ? workerTrainer('builtin', { workerUrl: '/train-worker.js' }) : options.mode === 'main' ? createMlpTrainer() : undefined;
   const engine = scenarioEngine(smallMlp('load', 3), trainer, undefined);
@@ -49,12 +61,14 @@ async function runRetrainLoad(options: { seconds: number; mode: 'worker' | 'main
     for (const entry of list.getEntries()) longTasks.push({ start: Math.round(entry.startTime), duration: Math.round(entry.duration) });
   });
   observer.observe({ type: 'longtask' });
+  const spinner = options.mode === 'busy' ? spinWorker(options.seconds * 1000) : undefined;
   const until = performance.now() + options.seconds * 1000;
   while (performance.now() < until) {
     await engine.process(batch(i++));
     await nextTask();
   }
   await engine.stop({ retrain: 'abandon' });
+  spinner?.terminate();
   await new Promise((resolve) => setTimeout(resolve, 200));
   observer.disconnect();
   if (options.mode === 'worker') await (trainer as PooledTrainer).close();

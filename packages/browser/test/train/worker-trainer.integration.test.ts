@@ -21,7 +21,7 @@ describe('workerTrainer in Chromium: retraining causes no long task on the main 
   let browser: Browser;
   let page: Page;
   const pageErrors: string[] = [];
-  const run = (mode: 'worker' | 'main' | 'none', seconds: number): Promise<RetrainLoadResult> =>
+  const run = (mode: 'worker' | 'main' | 'none' | 'busy', seconds: number): Promise<RetrainLoadResult> =>
     page.evaluate(({ mode, seconds }) => retrainPage.runRetrainLoad({ mode, seconds }), { mode, seconds });
 
   beforeAll(async () => {
@@ -48,25 +48,28 @@ describe('workerTrainer in Chromium: retraining causes no long task on the main 
   });
 
   it('with the trainer in a module Web Worker, retrains complete without long tasks of their own', async () => {
-    // The same page serving the same stream with no trainer at all: the long tasks the machine itself causes
-    // (a busy host preempts the renderer, and a task's duration is wall-clock time).
-    const control = await run('none', SECONDS / 2);
+    // The same page serving the same stream with no trainer at all, and with no trainer but a worker keeping a
+    // core busy as the trainer's does: the long tasks the machine itself causes (a busy host preempts the
+    // renderer, and a task's duration is wall-clock time).
+    const quiet = await run('none', SECONDS / 2);
+    const control = await run('busy', SECONDS);
     const worker = await run('worker', SECONDS);
     const main = await run('main', SECONDS / 2);
-    for (const [name, r] of [['no trainer', control], ['worker trainer', worker], ['main-thread trainer', main]] as const) console.log(describeRun(name, r));
+    const runs = [['no trainer', quiet], ['no trainer, a busy worker', control], ['worker trainer', worker], ['main-thread trainer', main]] as const;
+    for (const [name, r] of runs) console.log(describeRun(name, r));
     expect(worker.errors).toEqual([]);
     expect(worker.retrains).toBeGreaterThanOrEqual(1);
     // The observer works: the in-thread trainer's epochs are long tasks.
     expect(main.longTasks.length).toBeGreaterThan(0);
-    if (control.longTasks.length === 0) {
+    if (quiet.longTasks.length === 0 && control.longTasks.length === 0) {
       // A quiet machine: the target itself, no task over 50 ms while retraining.
       expect(worker.longTasks).toEqual([]);
     } else {
-      // A busy machine: the worker trainer adds no long tasks of its own beyond what preemption causes —
-      // per second of serving within 2× the control's long-task time plus 25 ms, and less than half the
-      // in-thread trainer's.
+      // A busy machine: the worker trainer adds no long tasks of its own beyond what preemption causes with
+      // a core taken — per second of serving within 1.5× the busy control's long-task time plus 30 ms — and
+      // has less than half the in-thread trainer's.
       const perSecond = (r: RetrainLoadResult, seconds: number): number => total(r) / seconds;
-      expect(perSecond(worker, SECONDS)).toBeLessThanOrEqual(2 * perSecond(control, SECONDS / 2) + 25);
+      expect(perSecond(worker, SECONDS)).toBeLessThanOrEqual(1.5 * perSecond(control, SECONDS) + 30);
       expect(perSecond(worker, SECONDS)).toBeLessThan(perSecond(main, SECONDS / 2) / 2);
     }
   }, 300_000);
