@@ -59,7 +59,7 @@ describe('threadedTrainer (worker_threads)', () => {
     // The examples it was given are untouched (their buffers were packed, then handed over).
     expect(data[0]!.x.length).toBe(WIDTH);
     expect(trainer.stats()).toMatchObject({ threads: 1, busy: 0, fits: 1, failures: 0 });
-  });
+  }, 60_000);
 
   it('refuses a trainer that is not the built-in one', () => {
     expect(() => threadedTrainer({ name: 'custom', fit: async () => Promise.reject(new Error('x')) })).toThrow(/E_CONFIG/);
