@@ -558,7 +558,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   async #triggerRetrain(force = false): Promise<void> {
     if (this.#config.trainer === undefined || (this.#stopping && this.#abandonRetrain)) return;
     if (this.#retrainPending) {
-      this.#followUp = true;
+      // Inline mode keeps its batch-for-batch order: no follow-up the stream would not wait for.
+      if (!this.#inline) this.#followUp = true;
       return;
     }
     // One candidate at a time: no retrain while a challenger is in its canary.

@@ -59,7 +59,11 @@ export interface FitJob {
   readonly x: Float32Array;
   readonly targets: Float64Array;
   readonly weights: Float64Array;
-  readonly critics: readonly Float64Array[];
+  /**
+   * Each critic's outputs on the examples (float64), or — for an `MlpModel` critic — its weights, run where
+   * the job runs (the same arithmetic as its `run`, off the serving thread).
+   */
+  readonly critics: readonly (Float64Array | FlatMlp)[];
   /** Where the fit starts (the champion's weights when warm, else fresh ones). */
   readonly initial: FlatMlp;
   /** The champion's weights for the KL guard's backtracking, when known ('initial' when the same). */
@@ -67,7 +71,8 @@ export interface FitJob {
   /** Reference rows of the KL guard and the champion's probabilities on them. */
   readonly referenceX: Float32Array;
   readonly referenceRows: number;
-  readonly referenceOld: Float32Array;
+  /** The champion's outputs on the reference rows; absent when it is an `MlpModel`, run where the job runs. */
+  readonly referenceOld: Float32Array | undefined;
   /** Parameters recorded with the version (`params` of the report). */
   readonly params: Readonly<Record<string, Scalar>>;
 }
@@ -76,6 +81,8 @@ export interface FitJob {
 export interface FitJobResult {
   /** The candidate as ONNX (opset 17 MLP, what `writeOnnxMlp` writes). */
   readonly onnx: Uint8Array;
+  /** Each critic's outputs on the examples, float32 (for the report's dissonance). */
+  readonly critics: Float32Array[];
   /** The candidate's probabilities on the examples (`rows × classes`), empty without critics. */
   readonly probabilities: Float32Array;
   readonly loss: readonly number[];
@@ -142,12 +149,16 @@ async function criticRows(
   inputWidth: number,
   classes: number,
   options: PrepareFitJobOptions,
-): Promise<Float64Array[]> {
-  const outputs: Float64Array[] = [];
+): Promise<(Float64Array | FlatMlp)[]> {
+  const outputs: (Float64Array | FlatMlp)[] = [];
   for (const critic of critics) {
     const who = `critic ${critic.name}@${critic.version}`;
     if (critic.inputWidth !== inputWidth || critic.classes !== classes) {
       throw new DissonanceError('E_INPUT', `${who} is ${critic.inputWidth} features × ${critic.classes} classes, the model ${inputWidth} × ${classes}`);
+    }
+    if (critic instanceof MlpModel) {
+      outputs.push(flat(critic.weights));
+      continue;
     }
     const probs = await runChunked(critic, x, rows, inputWidth, options);
     if (probs.length !== rows * classes) throw new DissonanceError('E_MODEL', `${who} returned ${probs.length} values, expected ${rows} × ${classes}`);
@@ -187,7 +198,12 @@ export async function prepareFitJob(
   const hidden = trainer.hidden ?? DEFAULT_HIDDEN;
   const initial = warm && found.ok ? found.weights : initMlp({ inputWidth, classes, hidden, seed: deriveSeed(constraints.seed, 1) });
   const reference = constraints.reference;
-  const referenceOld = reference.rows === 0 ? new Float32Array(0) : (await runChunked(base, reference.x, reference.rows, inputWidth, options)).slice();
+  const referenceOld =
+    reference.rows === 0
+      ? new Float32Array(0)
+      : base instanceof MlpModel && found.ok
+        ? undefined
+        : (await runChunked(base, reference.x, reference.rows, inputWidth, options)).slice();
   const epochs = trainer.epochs ?? 20;
   const batchSize = trainer.batchSize ?? 32;
   const learningRate = trainer.learningRate ?? 1e-3;
@@ -239,7 +255,9 @@ export async function prepareFitJob(
 
 /** The buffers of a job's typed arrays, for `postMessage(job, transfer)`: handed over, not copied. */
 export function fitJobTransfer(job: FitJob): ArrayBuffer[] {
-  const arrays = [job.x, job.targets, job.weights, ...job.critics, job.initial.params, job.referenceX, job.referenceOld];
+  const arrays = [job.x, job.targets, job.weights, job.initial.params, job.referenceX];
+  if (job.referenceOld !== undefined) arrays.push(job.referenceOld);
+  for (const critic of job.critics) arrays.push(critic instanceof Float64Array ? critic : critic.params);
   if (typeof job.champion === 'object') arrays.push(job.champion.params);
   const buffers = new Set<ArrayBuffer>();
   for (const array of arrays) if (array.buffer instanceof ArrayBuffer && array.byteLength > 0) buffers.add(array.buffer);
@@ -249,7 +267,7 @@ export function fitJobTransfer(job: FitJob): ArrayBuffer[] {
 /** The buffers of a result's typed arrays, for `postMessage(result, transfer)`. */
 export function fitJobResultTransfer(result: FitJobResult): ArrayBuffer[] {
   const buffers = new Set<ArrayBuffer>();
-  for (const array of [result.onnx, result.probabilities]) if (array.buffer instanceof ArrayBuffer && array.byteLength > 0) buffers.add(array.buffer);
+  for (const array of [result.onnx, result.probabilities, ...result.critics]) if (array.buffer instanceof ArrayBuffer && array.byteLength > 0) buffers.add(array.buffer);
   return [...buffers];
 }
 
@@ -273,8 +291,9 @@ export function fitCancelled(reason?: unknown): DissonanceError {
  * thread as on the serving one. Same job → bit-identical bytes.
  */
 export async function runFitJob(job: FitJob, options: RunFitJobOptions = {}): Promise<FitJobResult> {
-  const data = { rows: job.rows, inputWidth: job.inputWidth, classes: job.classes, x: job.x, targets: job.targets, weights: job.weights, critics: job.critics };
   const initial = unflat(job.initial);
+  const critics = job.critics.map((critic) => (critic instanceof Float64Array ? critic : Float64Array.from(mlpForward(unflat(critic), job.x, job.rows))));
+  const data = { rows: job.rows, inputWidth: job.inputWidth, classes: job.classes, x: job.x, targets: job.targets, weights: job.weights, critics };
   const fit = new MlpFit(initial, data, {
     epochs: job.epochs,
     batchSize: job.batchSize,
@@ -293,8 +312,8 @@ export async function runFitJob(job: FitJob, options: RunFitJobOptions = {}): Pr
   if (options.signal?.aborted === true) throw fitCancelled(options.signal.reason);
   const trained = fit.weights();
   const champion = job.champion === 'initial' ? initial : job.champion === undefined ? undefined : unflat(job.champion);
-  const old = job.referenceOld;
-  // The champion's outputs were computed where it serves; the guard only reads them.
+  // The champion's reference outputs come with the job, or (an MlpModel champion) are computed here.
+  const old = job.referenceOld ?? (champion === undefined ? new Float32Array(0) : mlpForward(champion, job.referenceX, job.referenceRows));
   const reference = { x: job.referenceX, rows: job.referenceRows };
   const oldModel = { name: job.name, version: job.parentVersion, inputWidth: job.inputWidth, classes: job.classes, run: async () => old };
   let guard;
@@ -313,7 +332,8 @@ export async function runFitJob(job: FitJob, options: RunFitJobOptions = {}): Pr
   });
   return {
     onnx: model.artifact.bytes,
-    probabilities: job.critics.length === 0 ? new Float32Array(0) : mlpForward(guard.weights, job.x, job.rows),
+    critics: critics.map(float32Rows),
+    probabilities: critics.length === 0 ? new Float32Array(0) : mlpForward(guard.weights, job.x, job.rows),
     loss: [...fit.loss],
     kl: guard.kl,
     epochs: fit.epochs,
@@ -331,18 +351,17 @@ export async function runFitJob(job: FitJob, options: RunFitJobOptions = {}): Pr
   };
 }
 
-/** What the serving side keeps of a job while it runs elsewhere (its buffers were handed over). */
+/** What the serving side keeps of a job while it runs elsewhere (its buffers were handed over): sizes and params. */
 export interface FitJobSummary {
   readonly rows: number;
   readonly classes: number;
-  /** Each critic's outputs on the examples, float32. */
-  readonly critics: readonly Float32Array[];
+  readonly critics: number;
   readonly params: Readonly<Record<string, Scalar>>;
 }
 
 /** The {@link FitJobSummary} of a job, taken before its buffers are handed over. */
 export function summarizeFitJob(job: FitJob): FitJobSummary {
-  return { rows: job.rows, classes: job.classes, critics: job.critics.map(float32Rows), params: job.params };
+  return { rows: job.rows, classes: job.classes, critics: job.critics.length, params: job.params };
 }
 
 /**
@@ -359,8 +378,8 @@ export async function finishFitJob(
 ): Promise<Candidate> {
   const model = await load(result.onnx);
   let dissonance = 0;
-  if (job.critics.length > 0 && job.rows > 0) {
-    const perRow = detector.measure([result.probabilities, ...job.critics], job.rows, job.classes);
+  if (job.critics > 0 && job.rows > 0) {
+    const perRow = detector.measure([result.probabilities, ...result.critics], job.rows, job.classes);
     let sum = 0;
     for (let r = 0; r < job.rows; r++) sum += perRow[r]!;
     dissonance = sum / job.rows;
