@@ -4,7 +4,8 @@
  * the built-in trainer retrains on a worker thread (`threadedTrainer`), in two caller shapes:
  *
  * - service-like: a macrotask between batches (as I/O-driven requests are), with no retrain pending
- *   (`idle`) and with continuous retraining (`retraining`);
+ *   (`idle`: half before and half after the retraining phase, merged, so that load drift cancels out) and with
+ *   continuous retraining (`retraining`);
  * - tight: a pipeline awaiting `process()` in a loop, with continuous retraining.
  *
  * Each with the proposer served by onnxruntime-node (top level of the JSON) and by the pure-TS `MlpModel`
@@ -16,7 +17,7 @@
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { createMlpTrainer, proposerVsCritics, totalVariation, type Engine, type LoadedModel, type Trainer } from '@dissonance/core';
 import { OnnxNodeRuntime, threadBudget, threadedTrainer } from '@dissonance/node';
-import { drive, type PhaseResult } from './measure.js';
+import { drive, mergePhases, type PhaseResult } from './measure.js';
 import { blobs32, golden, scenarioEngine, smallMlp, WIDTH } from './scenario.js';
 
 const args = process.argv.slice(2);
@@ -44,7 +45,9 @@ function phaseLine(name: string, r: PhaseResult): string {
   return `${name.padEnd(34)} ${String(r.itemsPerSecond).padStart(8)} items/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  max ${r.maxMs.toFixed(1)} ms  retrains ${r.retrains}  settled ${r.settled}  (${r.seconds}s)`;
 }
 
-async function phase(name: string, engine: Engine, shape: 'service' | 'tight', seconds: number): Promise<PhaseResult> {
+type Measured = PhaseResult & { latencies: Float64Array };
+
+async function phase(name: string, engine: Engine, shape: 'service' | 'tight', seconds: number): Promise<Measured> {
   await engine.ready();
   // Warm-up: JIT, onnxruntime's first runs.
   const warm = await drive(engine, shape, Math.min(2, seconds / 5));
@@ -54,16 +57,28 @@ async function phase(name: string, engine: Engine, shape: 'service' | 'tight', s
   return result;
 }
 
+/** A phase's figures without its raw latencies. */
+function figures(measured: Measured): PhaseResult {
+  const { latencies: _latencies, ...rest } = measured;
+  return rest;
+}
+
 async function scenario(kind: 'onnx' | 'ts'): Promise<Record<string, unknown>> {
-  const idle = await phase(`${kind} service, no retrain`, scenarioEngine(await proposer(kind), undefined, runtime), 'service', SECONDS / 2);
+  // No-retrain phases before and after the retraining one, merged, so that load drift cancels out.
+  const idleBefore = await phase(`${kind} service, no retrain (before)`, scenarioEngine(await proposer(kind), undefined, runtime), 'service', SECONDS / 4);
   const trainer = threadedTrainer('builtin', { ...(kind === 'onnx' ? { runtime } : {}) });
   const retraining = await phase(`${kind} service, retraining (thread)`, scenarioEngine(await proposer(kind), trainer, runtime), 'service', SECONDS);
-  const tight = await phase(`${kind} tight, retraining (thread)`, scenarioEngine(await proposer(kind), trainer, runtime), 'tight', SECONDS);
   await trainer.close();
-  const out: Record<string, unknown> = { service: { idle, retraining }, tight };
+  const idleAfter = await phase(`${kind} service, no retrain (after)`, scenarioEngine(await proposer(kind), undefined, runtime), 'service', SECONDS / 4);
+  const idle = mergePhases(idleBefore, idleAfter);
+  log(phaseLine(`${kind} service, no retrain (merged)`, idle));
+  const tightTrainer = threadedTrainer('builtin', { ...(kind === 'onnx' ? { runtime } : {}) });
+  const tight = await phase(`${kind} tight, retraining (thread)`, scenarioEngine(await proposer(kind), tightTrainer, runtime), 'tight', SECONDS);
+  await tightTrainer.close();
+  const out: Record<string, unknown> = { service: { idle, retraining: figures(retraining) }, tight: figures(tight) };
   if (BASELINE) {
     const inThread = await phase(`${kind} service, retraining (in-thread)`, scenarioEngine(await proposer(kind), createMlpTrainer(), runtime), 'service', SECONDS);
-    out.serviceInThreadTrainer = inThread;
+    out.serviceInThreadTrainer = figures(inThread);
   }
   return out;
 }

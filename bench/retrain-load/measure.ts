@@ -25,7 +25,12 @@ function quantile(sorted: Float64Array, q: number): number {
  * Drives `engine` for `seconds`: `service` puts a macrotask between batches (as I/O-driven requests do),
  * `tight` awaits `process()` in a loop. Times every `process()` call.
  */
-export async function drive(engine: Engine, shape: 'service' | 'tight', seconds: number, first = 0): Promise<PhaseResult & { next: number }> {
+export async function drive(
+  engine: Engine,
+  shape: 'service' | 'tight',
+  seconds: number,
+  first = 0,
+): Promise<PhaseResult & { next: number; latencies: Float64Array }> {
   let settled = 0;
   const onSettled = () => settled++;
   engine.on('promoted', onSettled);
@@ -45,17 +50,30 @@ export async function drive(engine: Engine, shape: 'service' | 'tight', seconds:
   engine.off('promoted', onSettled);
   engine.off('rolledBack', onSettled);
   const sorted = Float64Array.from(latencies).sort();
-  const items = latencies.length * BATCH;
-  const round = (v: number) => Math.round(v * 1000) / 1000;
+  return { ...summarize(sorted, elapsed, engine.counters.retrains - retrainsBefore, settled), next: i, latencies: sorted };
+}
+
+const round = (v: number) => Math.round(v * 1000) / 1000;
+
+/** Figures of one phase from its sorted latencies. */
+function summarize(sorted: Float64Array, elapsed: number, retrains: number, settled: number): PhaseResult {
+  const items = sorted.length * BATCH;
   return {
     itemsPerSecond: Math.round(items / elapsed),
     p50Ms: round(quantile(sorted, 0.5)),
     p99Ms: round(quantile(sorted, 0.99)),
     maxMs: round(sorted[sorted.length - 1] ?? 0),
-    retrains: engine.counters.retrains - retrainsBefore,
+    retrains,
     settled,
     items,
     seconds: round(elapsed),
-    next: i,
   };
+}
+
+/** Two phases as one (e.g. the no-retrain phases run before and after the retraining ones, so drift cancels). */
+export function mergePhases(a: { latencies: Float64Array; seconds: number; retrains: number; settled: number }, b: typeof a): PhaseResult {
+  const all = new Float64Array(a.latencies.length + b.latencies.length);
+  all.set(a.latencies);
+  all.set(b.latencies, a.latencies.length);
+  return summarize(all.sort(), a.seconds + b.seconds, a.retrains + b.retrains, a.settled + b.settled);
 }
