@@ -8,9 +8,10 @@ import {
   oracleLabels,
   type Candidate,
   type EngineConfig,
+  type ModelRuntime,
   type Trainer,
 } from '../../src/index.js';
-import { batches, blobs, GOOD_WEIGHTS, linearModel, linearTrainer, WEAK_WEIGHTS } from './fixtures.js';
+import { batches, blobs, GOOD_WEIGHTS, linearModel, linearTrainer, WEAK_WEIGHTS, type LinearWeights } from './fixtures.js';
 
 const stream = blobs(11, 4000);
 const golden = blobs(12, 200);
@@ -190,6 +191,32 @@ describe('retrain scheduling', () => {
     await engine.drained();
     // The follow-up fit started from the rolled-back champion.
     expect(state.started).toBe(3);
+    await engine.stop();
+  });
+
+  it('a champion moved by another process cancels the fit warm-started from the old one; the follow-up fits the new one', async () => {
+    const { trainer, state } = gatedTrainer();
+    const registry = new MemoryRegistry();
+    const runtime: ModelRuntime = {
+      name: 'linear',
+      supports: (format) => format === 'linear-json',
+      load: async (artifact, info) => linearModel(info.name, JSON.parse(new TextDecoder().decode(artifact.bytes)) as LinearWeights, info.version),
+    };
+    const engine = createEngine(config(trainer, { registry, runtime, retrain: { everyExamples: 64, minExamples: 1 } }));
+    await engine.ready();
+    for (const batch of batches(stream.x, 128, 32)) await engine.process(batch);
+    expect(state.started).toBe(1);
+    // Another process registers and promotes a version.
+    const moved = linearModel('blobs', GOOD_WEIGHTS, 'other');
+    const version = await registry.register({ name: 'blobs', artifact: moved.artifact!, inputWidth: 2, classes: 3 });
+    await registry.setAlias('blobs', 'champion', version.version);
+    state.releaseAll = true;
+    expect(await engine.refreshChampion()).toBe(true);
+    expect(state.aborted).toBe(1);
+    expect(engine.championVersion).toBe(version.version);
+    await engine.drained();
+    expect(state.started).toBe(2);
+    expect(engine.counters.retrains).toBe(1);
     await engine.stop();
   });
 });
