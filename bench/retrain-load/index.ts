@@ -12,7 +12,7 @@
  * (`pureTs`). `fit` compares one fit on a trainer thread (transfer included) with the same fit on the main
  * thread; `--baseline` adds the service-like run with the in-thread trainer (what the issue measured).
  *
- * Run: npx tsx bench/retrain-load/index.ts [--json] [--seconds=20] [--proposer=onnx|ts|both] [--baseline]
+ * Run: npx tsx bench/retrain-load/index.ts [--json] [--seconds=20] [--proposer=onnx|ts|both] [--baseline] [--canary-fraction=0.1]
  */
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { createMlpTrainer, proposerVsCritics, totalVariation, type Engine, type LoadedModel, type Trainer } from '@dissonance/core';
@@ -26,6 +26,8 @@ const JSON_OUT = args.includes('--json');
 const SECONDS = Number(flag('seconds', '20'));
 const PROPOSERS = flag('proposer', 'both');
 const BASELINE = args.includes('--baseline');
+/** Share of traffic a challenger serves in its canary (default 0.1, the engine's default; 0 promotes at once). */
+const CANARY = Number(flag('canary-fraction', '0.1'));
 const log = (line: string): void => {
   if (!JSON_OUT) console.log(line);
   else console.error(line);
@@ -42,7 +44,7 @@ async function proposer(kind: 'onnx' | 'ts'): Promise<LoadedModel> {
 }
 
 function phaseLine(name: string, r: PhaseResult): string {
-  return `${name.padEnd(34)} ${String(r.itemsPerSecond).padStart(8)} items/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  max ${r.maxMs.toFixed(1)} ms  retrains ${r.retrains}  settled ${r.settled}  (${r.seconds}s)`;
+  return `${name.padEnd(34)} ${String(r.itemsPerSecond).padStart(8)} items/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  max ${r.maxMs.toFixed(1)} ms  retrains ${r.retrains}  settled ${r.settled}  cores ${r.cores ?? '-'}  (${r.seconds}s)`;
 }
 
 type Measured = PhaseResult & { latencies: Float64Array };
@@ -67,17 +69,17 @@ async function scenario(kind: 'onnx' | 'ts'): Promise<Record<string, unknown>> {
   // No-retrain phases before and after the retraining one, merged, so that load drift cancels out.
   const idleBefore = await phase(`${kind} service, no retrain (before)`, scenarioEngine(await proposer(kind), undefined, runtime), 'service', SECONDS / 4);
   const trainer = threadedTrainer('builtin', { ...(kind === 'onnx' ? { runtime } : {}) });
-  const retraining = await phase(`${kind} service, retraining (thread)`, scenarioEngine(await proposer(kind), trainer, runtime), 'service', SECONDS);
+  const retraining = await phase(`${kind} service, retraining (thread)`, scenarioEngine(await proposer(kind), trainer, runtime, CANARY), 'service', SECONDS);
   await trainer.close();
   const idleAfter = await phase(`${kind} service, no retrain (after)`, scenarioEngine(await proposer(kind), undefined, runtime), 'service', SECONDS / 4);
   const idle = mergePhases(idleBefore, idleAfter);
   log(phaseLine(`${kind} service, no retrain (merged)`, idle));
   const tightTrainer = threadedTrainer('builtin', { ...(kind === 'onnx' ? { runtime } : {}) });
-  const tight = await phase(`${kind} tight, retraining (thread)`, scenarioEngine(await proposer(kind), tightTrainer, runtime), 'tight', SECONDS);
+  const tight = await phase(`${kind} tight, retraining (thread)`, scenarioEngine(await proposer(kind), tightTrainer, runtime, CANARY), 'tight', SECONDS);
   await tightTrainer.close();
   const out: Record<string, unknown> = { service: { idle, retraining: figures(retraining) }, tight: figures(tight) };
   if (BASELINE) {
-    const inThread = await phase(`${kind} service, retraining (in-thread)`, scenarioEngine(await proposer(kind), createMlpTrainer(), runtime), 'service', SECONDS);
+    const inThread = await phase(`${kind} service, retraining (in-thread)`, scenarioEngine(await proposer(kind), createMlpTrainer(), runtime, CANARY), 'service', SECONDS);
     out.serviceInThreadTrainer = figures(inThread);
   }
   return out;

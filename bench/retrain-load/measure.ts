@@ -12,6 +12,8 @@ export interface PhaseResult {
   readonly retrains: number;
   /** Candidates promoted or refused (validation or canary) in the phase. */
   readonly settled: number;
+  /** CPU time of the whole process (every thread) per second of the phase: cores in use. */
+  readonly cores?: number;
   readonly items: number;
   readonly seconds: number;
 }
@@ -37,6 +39,7 @@ export async function drive(
   engine.on('rolledBack', onSettled);
   const retrainsBefore = engine.counters.retrains;
   const latencies: number[] = [];
+  const cpu = process.cpuUsage();
   const started = performance.now();
   const until = started + seconds * 1000;
   let i = first;
@@ -49,8 +52,10 @@ export async function drive(
   const elapsed = (performance.now() - started) / 1000;
   engine.off('promoted', onSettled);
   engine.off('rolledBack', onSettled);
+  const used = process.cpuUsage(cpu);
+  const cores = Math.round(((used.user + used.system) / 1e6 / elapsed) * 100) / 100;
   const sorted = Float64Array.from(latencies).sort();
-  return { ...summarize(sorted, elapsed, engine.counters.retrains - retrainsBefore, settled), next: i, latencies: sorted };
+  return { ...summarize(sorted, elapsed, engine.counters.retrains - retrainsBefore, settled), cores, next: i, latencies: sorted };
 }
 
 const round = (v: number) => Math.round(v * 1000) / 1000;

@@ -58,7 +58,7 @@ export function batch(i: number): { x: Float32Array; rows: number; ids: string[]
 }
 
 /** An engine on the scenario: every item labelled (oracle, no budget), the built-in thresholds opened up. */
-export function scenarioEngine(proposer: LoadedModel, trainer: Trainer | undefined, runtime: ModelRuntime | undefined): Engine {
+export function scenarioEngine(proposer: LoadedModel, trainer: Trainer | undefined, runtime: ModelRuntime | undefined, canaryFraction = 0.1): Engine {
   return createEngine({
     modelName: 'load',
     proposer,
@@ -71,6 +71,7 @@ export function scenarioEngine(proposer: LoadedModel, trainer: Trainer | undefin
     golden: { x: golden.x, rows: 1000, labels: golden.labels },
     policy: { dissonanceThreshold: 0, maxDissonance: 1, dBudgetPerHour: 1e12, maxGoldenDrop: 0.05, klEps: 0.05 },
     retrain: { everyExamples: trainer === undefined ? 0 : EVERY },
+    rollout: { canaryFraction },
     maxQueue: 1024,
   });
 }
