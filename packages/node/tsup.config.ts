@@ -22,6 +22,16 @@ export default defineConfig([
     shims: true,
   },
   {
+    // The trainer thread of threadedTrainer(): ESM only, found next to index.js / index.cjs at run time.
+    entry: { 'train-worker': 'src/train/train-worker.ts' },
+    format: ['esm'],
+    dts: false,
+    sourcemap: true,
+    target: 'es2022',
+    platform: 'node',
+    external,
+  },
+  {
     // The `dissonance` bin: ESM only, executable.
     entry: { cli: 'src/cli.ts' },
     format: ['esm'],

@@ -43,3 +43,6 @@ export type { ModelPullOptions, PulledModel } from './pull/model-pull.js';
 export { ChampionFollower } from './pull/champion-follower.js';
 export type { SwapListener } from './pull/champion-follower.js';
 export type { ChampionInfo, ArtifactCheck } from './pull/champion-info.js';
+
+// Training in a module Web Worker
+export { workerTrainer, type WorkerTrainerOptions } from './train/worker-trainer.js';

@@ -28,6 +28,7 @@ export { renderReport } from './demo/render-report.js';
 export type { DemoResult, StrategyResult, VersionRecord, DissonanceRound, CurvePoint, MeanSd } from './demo/demo-result.js';
 export type { RegistryChoice, FileRegistryChoice, MlflowRegistryChoice } from './registry-factory/index.js';
 export * from './worker/index.js';
+export { threadedTrainer, threadBudget, type ThreadedTrainerOptions, type ThreadBudget } from './train/index.js';
 export {
   createHttpHandler,
   serve,

@@ -18,6 +18,7 @@ const retrainSchema = z
     mode: z.enum(['background', 'inline']).optional(),
     seed: z.number().int().optional(),
     registryRetryMs: positiveInt.optional(),
+    minIntervalMs: z.number().int().min(0).optional(),
   })
   .strict();
 

@@ -34,6 +34,12 @@ export interface RetrainConfig {
   readonly registryRetryMs?: number;
   /** Seed handed to the trainer; incremented per retrain (default 1). */
   readonly seed?: number;
+  /**
+   * Cooldown: at least this many ms between the end of a retrain and the start of the next (default 0). A
+   * trigger during the cooldown starts the retrain when it ends. Triggers while a retrain runs are coalesced
+   * into one follow-up. `engine.retrainNow()` skips the cooldown.
+   */
+  readonly minIntervalMs?: number;
 }
 
 /** How a validated candidate reaches production. */

@@ -38,6 +38,8 @@ import type { PendingItem } from './pending-item.js';
 import { serveBatch, type Served } from './serve.js';
 import { ModelLeases } from './model-leases.js';
 import { startSource, type Source, type SourceHandle } from './source.js';
+import { LoopTurns } from './loop-turns.js';
+import type { StopOptions } from './stop-options.js';
 import type { EngineHealth, PortHealth } from './health.js';
 
 const DEFERRED_KEY = 'engine.deferred';
@@ -110,6 +112,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   readonly #everyExamples: number;
   readonly #minExamples: number;
   readonly #inline: boolean;
+  readonly #minIntervalMs: number;
   #policy: Policy;
   #lifecycle: Lifecycle | undefined;
   #ready: Promise<void>;
@@ -117,6 +120,14 @@ export class Engine extends EventEmitter<EngineEvents> {
   #batchSeq = 0;
   #examplesSinceRetrain = 0;
   #retrainPending = false;
+  /** The running (or queued) fit's controller: aborted when superseded or abandoned by `stop()`. */
+  #fit: AbortController | undefined;
+  /** A retrain was asked for while one ran: run one follow-up when it ends (coalesced). */
+  #followUp = false;
+  #lastRetrainEnd = Number.NEGATIVE_INFINITY;
+  #cooldownTimer: TimerHandle | undefined;
+  #abandonRetrain = false;
+  readonly #turns = new LoopTurns(10);
   #deferredTimer: TimerHandle | undefined;
   #intervalTimer: TimerHandle | undefined;
   #refreshTimer: TimerHandle | undefined;
@@ -159,6 +170,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.#everyExamples = config.retrain?.everyExamples ?? 100;
     this.#minExamples = config.retrain?.minExamples ?? 20;
     this.#inline = config.retrain?.mode === 'inline';
+    this.#minIntervalMs = config.retrain?.minIntervalMs ?? 0;
     this.#queue = new PQueue({ concurrency: config.concurrency ?? 2 });
     this.#lastProgressAt = this.#clock.now();
     this.#ready = this.#init();
@@ -266,6 +278,15 @@ export class Engine extends EventEmitter<EngineEvents> {
   async refreshChampion(): Promise<boolean> {
     await this.#ready;
     let swapped = false;
+    // A fit warm-started from a champion that another process replaced is superseded: cancel it now.
+    if (this.#fit !== undefined) {
+      await this.#guard('refresh', async () => {
+        const moved = await this.registry.resolve(this.modelName, CHAMPION);
+        if (moved.version !== this.#life().serving.champion.version && this.#supersedeFit(`champion moved to version ${moved.version}`)) {
+          this.#followUp = true;
+        }
+      });
+    }
     await this.#retrainQueue.add(() =>
       this.#guard('refresh', async () => {
         const life = this.#life();
@@ -592,23 +613,80 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (this.#everyExamples > 0 && this.#examplesSinceRetrain >= this.#everyExamples) {
       await this.#triggerRetrain();
     }
+    // While a fit or a timer waits on the event loop, let it turn even if the caller never yields.
+    if (this.#waitsOnLoop()) await this.#turns.letTurn();
   }
 
-  async #triggerRetrain(): Promise<void> {
-    // One candidate at a time: no retrain while one is running or a challenger is in its canary.
-    if (this.#config.trainer === undefined || this.#retrainPending || this.challengerVersion !== undefined) return;
-    if ((await this.store.countExamples()) < this.#minExamples) return;
-    this.#examplesSinceRetrain = 0;
+  /** True while something of the engine's needs the event loop to turn (a fit, a timer). */
+  #waitsOnLoop(): boolean {
+    return (
+      this.#retrainPending ||
+      this.#cooldownTimer !== undefined ||
+      this.#deferredTimer !== undefined ||
+      this.#intervalTimer !== undefined ||
+      this.#refreshTimer !== undefined ||
+      this.#registryRetryTimer !== undefined
+    );
+  }
+
+  /**
+   * Starts a background retrain when none runs, no challenger is in its canary, the cooldown
+   * (`retrain.minIntervalMs` since the last one ended; `force` skips it) is over and the replay buffer holds
+   * `minExamples`. Asked while one runs, it runs one follow-up when that one ends, however often it was asked.
+   */
+  async #triggerRetrain(force = false): Promise<void> {
+    if (this.#config.trainer === undefined || (this.#stopping && this.#abandonRetrain)) return;
+    if (this.#retrainPending) {
+      // Inline mode keeps its batch-for-batch order: no follow-up the stream would not wait for.
+      if (!this.#inline) this.#followUp = true;
+      return;
+    }
+    // One candidate at a time: no retrain while a challenger is in its canary.
+    if (this.challengerVersion !== undefined) return;
+    const wait = this.#lastRetrainEnd + this.#minIntervalMs - this.#clock.now();
+    if (!force && wait > 0) {
+      this.#scheduleCooldown(wait);
+      return;
+    }
     this.#retrainPending = true;
+    if ((await this.store.countExamples()) < this.#minExamples) {
+      this.#retrainPending = false;
+      return;
+    }
+    this.#examplesSinceRetrain = 0;
+    const controller = new AbortController();
+    this.#fit = controller;
     const job = this.#retrainQueue.add(async () => {
       try {
-        await this.#guard('retrain', () => this.#life().retrain());
+        if (!controller.signal.aborted) await this.#guard('retrain', () => this.#life().retrain(controller.signal));
       } finally {
         this.#retrainPending = false;
+        this.#fit = undefined;
+        this.#lastRetrainEnd = this.#clock.now();
       }
       this.#scheduleRegistrationRetry();
+      if (this.#followUp && !this.#stopping) {
+        this.#followUp = false;
+        void this.#triggerRetrain();
+      }
     });
     if (this.#inline) await job;
+  }
+
+  /** Retries the trigger once the cooldown is over. */
+  #scheduleCooldown(ms: number): void {
+    if (this.#cooldownTimer !== undefined || this.#stopping) return;
+    this.#cooldownTimer = this.#clock.setTimeout(() => {
+      this.#cooldownTimer = undefined;
+      if (!this.#stopping) void this.#triggerRetrain();
+    }, ms);
+  }
+
+  /** Cancels the running fit: its champion is no longer the one serving. True when there was one. */
+  #supersedeFit(reason: string): boolean {
+    if (this.#fit === undefined || this.#fit.signal.aborted) return false;
+    this.#fit.abort(new DissonanceError('E_TRAINER', `superseded: ${reason}`));
+    return true;
   }
 
   /** While a validated candidate waits for the registry, retry its registration every `registryRetryMs`. */
@@ -627,7 +705,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** Retrains now (when a trainer and enough examples are present); resolves when the candidate is settled. */
   async retrainNow(): Promise<void> {
     await this.#ready;
-    await this.#triggerRetrain();
+    await this.#triggerRetrain(true);
     await this.#retrainQueue.onIdle();
   }
 
@@ -707,8 +785,12 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** Moves the champion back to the previous version (or `to`); audited. */
   async rollback(options: { to?: string; who?: string; reason?: string } = {}): Promise<string> {
     await this.#ready;
+    const superseded = this.#supersedeFit('manual rollback');
     await this.#retrainQueue.onIdle();
-    return this.#life().rollback(options);
+    const version = await this.#life().rollback(options);
+    // The cancelled fit's examples are still wanted: fit them on the restored champion.
+    if (superseded) void this.#triggerRetrain(true);
+    return version;
   }
 
   /** Consumes batches from an async iterable (or any {@link Source}) until it ends or `stop()` is called. */
@@ -735,10 +817,14 @@ export class Engine extends EventEmitter<EngineEvents> {
   /**
    * Stops intake, waits for every accepted batch and a running retrain to finish, persists deferred items
    * in the store (a new engine on the same store resumes them) and resolves with the final counters.
+   * `options.retrain: 'abandon'` cancels a running fit instead of waiting for it (nothing is registered;
+   * the replay buffer keeps every example); see {@link StopOptions}.
    */
-  async stop(): Promise<EngineSummary> {
+  async stop(options: StopOptions = {}): Promise<EngineSummary> {
     if (this.#stopped) return this.counters;
     this.#stopping = true;
+    this.#abandonRetrain = options.retrain === 'abandon';
+    if (this.#abandonRetrain) this.#fit?.abort(new DissonanceError('E_STOPPED', 'stop() abandoned the fit'));
     await this.#ready.catch(() => undefined);
     await this.#source?.stop();
     await this.#queue.onIdle();
@@ -748,6 +834,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (this.#intervalTimer !== undefined) this.#clock.clearTimeout(this.#intervalTimer);
     if (this.#refreshTimer !== undefined) this.#clock.clearTimeout(this.#refreshTimer);
     if (this.#registryRetryTimer !== undefined) this.#clock.clearTimeout(this.#registryRetryTimer);
+    if (this.#cooldownTimer !== undefined) this.#clock.clearTimeout(this.#cooldownTimer);
     this.#unobserve?.();
     if (this.#deferred.size > 0) await this.store.setValue(DEFERRED_KEY, this.#deferred.toJson());
     this.#stopped = true;

@@ -98,8 +98,12 @@ export class Lifecycle {
     return value;
   }
 
-  /** Fits a candidate on the replay buffer and takes it through validation and rollout. */
-  async retrain(): Promise<void> {
+  /**
+   * Fits a candidate on the replay buffer and takes it through validation and rollout. When `signal` aborts
+   * (the fit was superseded or abandoned), the fit's outcome is dropped: nothing is registered, no error is
+   * raised, and the replay buffer is untouched.
+   */
+  async retrain(signal?: AbortSignal): Promise<void> {
     const deps = this.#deps;
     const trainer = deps.trainer;
     if (trainer === undefined) return;
@@ -129,9 +133,19 @@ export class Lifecycle {
           detector: deps.detector,
           reference: deps.reference,
           seed,
+          ...(signal === undefined ? {} : { signal }),
         });
       } catch (error) {
+        if (signal?.aborted === true) {
+          span.setAttribute('dissonance.retrain.cancelled', true);
+          return;
+        }
         throw toDissonanceError(error, 'E_TRAINER', `trainer ${trainer.name} failed`);
+      }
+      if (signal?.aborted === true) {
+        span.setAttribute('dissonance.retrain.cancelled', true);
+        void deps.retire(candidate.model);
+        return;
       }
       deps.counters.retrains++;
       const traceId = activeTraceId();

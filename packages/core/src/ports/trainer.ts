@@ -19,6 +19,13 @@ export interface TrainConstraints {
   readonly reference: { readonly x: Float32Array; readonly rows: number };
   /** Seed for reproducible training. */
   readonly seed: number;
+  /**
+   * Aborted when the fit is no longer wanted (superseded by a new champion, or abandoned by
+   * `engine.stop({ retrain: 'abandon' })`): a trainer should stop and reject (an in-thread fit at its next
+   * epoch, a threaded one by terminating its worker). Optional: a trainer that ignores it just finishes and
+   * its candidate is dropped.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** What a trainer tells about a fit. */

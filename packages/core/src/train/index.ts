@@ -1,5 +1,32 @@
 /** The built-in trainer: MLP / logistic regression in pure TypeScript, its math and its model. */
-export { createMlpTrainer } from './mlp-trainer.js';
+export { createMlpTrainer, mlpTrainerOptionsOf } from './mlp-trainer.js';
+export {
+  prepareFitJob,
+  runFitJob,
+  finishFitJob,
+  summarizeFitJob,
+  fitJobTransfer,
+  fitJobResultTransfer,
+  fitCancelled,
+  type FitJob,
+  type FitJobResult,
+  type FitJobSummary,
+  type FlatMlp,
+  type PrepareFitJobOptions,
+  type RunFitJobOptions,
+} from './fit-job.js';
+export {
+  pooledTrainer,
+  handleFitRequest,
+  type FitRequest,
+  type FitResponse,
+  type FitThread,
+  type FitThreadEvents,
+  type SpawnFitThread,
+  type PooledTrainerOptions,
+  type FitThreadStats,
+  type PooledTrainer,
+} from './fit-threads.js';
 export { DEFAULT_HIDDEN, checkTrainerOptions, checkConstraints, type MlpTrainerOptions } from './mlp-trainer-options.js';
 export { fitMlp, MlpFit, type FitMlpOptions, type FitMlpResult, type Precision } from './mlp-fit.js';
 export { MlpModel, mlpModelFromOnnx, type MlpModelOptions } from './mlp-model.js';

@@ -11,6 +11,7 @@ import {
 } from '@dissonance/core';
 import { FileRegistry, FileStore } from '../files/index.js';
 import { OnnxNodeRuntime } from '../onnx/index.js';
+import { threadedTrainer } from '../train/index.js';
 import { DEFAULT_SETTINGS } from '../demo/loop-settings.js';
 import { buildServeModels, seedExamples, type ServeModels } from './serve-models.js';
 import type { Dataset } from '@dissonance/core';
@@ -57,13 +58,17 @@ export async function createServeEngine(options: ServeEngineOptions): Promise<Se
   const guard = options.guard === false ? undefined : new PoisoningGuard({ ...options.guard, trusted: options.trusted ?? [] });
   const settings = DEFAULT_SETTINGS;
   const proposer = await runtime.loadBytes(models.proposer, { name, version: 'seed-set', inputWidth: models.width, classes: models.classes });
-  const trainer = createMlpTrainer({
-    hidden: settings.hidden,
-    epochs: settings.retrainEpochs,
-    batchSize: settings.retrainBatchSize,
-    learningRate: 1e-3,
-    warmStart: true,
-  });
+  // The built-in trainer on a worker thread (issue 21): retrains do not hold the thread that serves requests.
+  const trainer = threadedTrainer(
+    createMlpTrainer({
+      hidden: settings.hidden,
+      epochs: settings.retrainEpochs,
+      batchSize: settings.retrainBatchSize,
+      learningRate: 1e-3,
+      warmStart: true,
+    }),
+    { runtime },
+  );
   const engine = createEngine({
     modelName: name,
     proposer,
