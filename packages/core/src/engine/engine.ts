@@ -4,7 +4,7 @@ import PQueue from 'p-queue';
 import { systemClock, type Clock, type TimerHandle } from '../clock/clock.js';
 import { asCommittee, committeeDetectorByName, proposerVsCritics, totalVariation } from '../detect/index.js';
 import { DissonanceError, toDissonanceError } from '../errors.js';
-import { chainLabels } from '../labels/index.js';
+import { chainLabels, quarantineRouting, type QuarantineRouting } from '../labels/index.js';
 import { withVersion } from '../models/function-model.js';
 import { sha256Hex } from '../util/sha256.js';
 import { createArtifactSigner, type ArtifactSigner } from '../security/artifact-signer.js';
@@ -32,6 +32,8 @@ import type { EngineEvents } from './events.js';
 import { CHAMPION, Lifecycle, RETRAIN_COUNT_KEY } from './lifecycle.js';
 import { reconcileItems } from './reconcile-items.js';
 import type { PendingItem } from './pending-item.js';
+import { LabelWatch } from './label-watch.js';
+import type { StopOptions } from './stop-options.js';
 import { serveBatch, type Served } from './serve.js';
 import { ModelLeases } from './model-leases.js';
 import { startSource, type Source, type SourceHandle } from './source.js';
@@ -82,6 +84,9 @@ export class Engine extends EventEmitter<EngineEvents> {
   #unobserve: (() => void) | undefined;
   readonly #detector: CommitteeDetector;
   readonly #labels: LabelSource | undefined;
+  /** Issue 16: items above maxDissonance go to the label sources; only oracle/feedback answers are kept. */
+  readonly #routing: QuarantineRouting | undefined;
+  readonly #watch: LabelWatch;
   readonly #gates: readonly Gate[];
   readonly #queue: PQueue;
   readonly #retrainQueue = new PQueue({ concurrency: 1 });
@@ -127,13 +132,17 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.#policy = { ...DEFAULT_POLICY, ...config.policy };
     this.#detector = resolveDetector(config.detector);
     const sources = config.labels === undefined ? [] : Array.isArray(config.labels) ? config.labels : [config.labels];
-    this.#labels = sources.length === 0 ? undefined : sources.length === 1 ? sources[0] : chainLabels(...sources);
+    const chained = sources.length === 0 ? undefined : sources.length === 1 ? sources[0] : chainLabels(...sources);
+    this.#routing = chained === undefined ? undefined : quarantineRouting(chained, () => this.#policy.maxDissonance);
+    this.#labels = this.#routing;
+    this.#watch = new LabelWatch({ events: this, logger: this.#telemetry.logger, sources, routing: this.#routing });
     const width = config.proposer.inputWidth;
     const getPolicy = (): Policy => this.#policy;
     this.#gates = [
       validateOutputGate({}),
       ...(config.golden === undefined ? [] : [goldenGuard(config.golden, width)]),
-      quarantineGate(getPolicy),
+      // With label sources, items above maxDissonance are routed to them instead (#routing).
+      ...(this.#routing === undefined ? [quarantineGate(getPolicy)] : []),
       budgetGate(getPolicy, this.#clock),
     ];
     this.#maxBatchRows = config.maxBatchRows ?? 4096;
@@ -496,6 +505,10 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (outcome.deferredItems.length > 0) this.#scheduleDeferred();
     this.#lastProgressAt = this.#clock.now();
     this.#examplesSinceRetrain += outcome.examples;
+    this.#watch.afterReconcile(fromDeferred ? 0 : items.length, {
+      deferred: fromDeferred ? 0 : outcome.deferredItems.length,
+      quarantinedBlocked: this.#routing === undefined ? outcome.blocked : 0,
+    });
     await this.#afterReconcile();
     return {
       examples: outcome.examples,
@@ -656,8 +669,10 @@ export class Engine extends EventEmitter<EngineEvents> {
   /**
    * Stops intake, waits for every accepted batch and a running retrain to finish, persists deferred items
    * in the store (a new engine on the same store resumes them) and resolves with the final counters.
+   * A challenger still in its canary is judged on the evidence so far (`canary: 'settle'`, the default) or
+   * left as the registry's `challenger` (`'leave'`); see {@link StopOptions}.
    */
-  async stop(): Promise<EngineSummary> {
+  async stop(options: StopOptions = {}): Promise<EngineSummary> {
     if (this.#stopped) return this.counters;
     this.#stopping = true;
     await this.#ready.catch(() => undefined);
@@ -665,6 +680,9 @@ export class Engine extends EventEmitter<EngineEvents> {
     await this.#queue.onIdle();
     await this.#reconcileTail;
     await this.#retrainQueue.onIdle();
+    if ((options.canary ?? 'settle') === 'settle' && this.#lifecycle?.serving.challenger !== undefined) {
+      await this.#guard('retrain', () => this.#life().settleCanary(true));
+    }
     if (this.#deferredTimer !== undefined) this.#clock.clearTimeout(this.#deferredTimer);
     if (this.#intervalTimer !== undefined) this.#clock.clearTimeout(this.#intervalTimer);
     if (this.#refreshTimer !== undefined) this.#clock.clearTimeout(this.#refreshTimer);
