@@ -27,7 +27,11 @@ export interface OracleOptions {
    * without one). See {@link OraclePace}.
    */
   readonly pace?: OraclePace;
-  /** How the items of a call are ranked when not all can be asked (default `'dissonance'`). */
+  /**
+   * How the items of a call are ranked when not all can be asked (default `'entropy'`: the proposer's
+   * uncertainty, the best or tied score on every set of bench/learning; `'dissonance'` ranks by the engine's
+   * committee dissonance).
+   */
   readonly select?: SelectionScore;
   /**
    * Diversity: rank by `select`, then pick among the best `diversity × k` candidates by k-center greedy on the
@@ -79,7 +83,7 @@ export function oracleLabels(callback: OracleCallback, options: OracleOptions = 
   const weight = options.weight ?? 1;
   const minDissonance = options.minDissonance ?? 0;
   const pace = options.pace ?? (budget === Infinity ? 'greedy' : DEFAULT_ORACLE_PACE);
-  const select = options.select ?? 'dissonance';
+  const select = options.select ?? 'entropy';
   const diversity = options.diversity ?? 1;
   const controlFraction = options.controlFraction ?? 0.1;
   checkPace(pace);

@@ -43,7 +43,7 @@ describe('oracleLabels', () => {
 
   it('asks for the highest-dissonance requests first when the budget cannot cover all', async () => {
     const { asked, callback } = recorder();
-    const source = oracleLabels(callback, { budget: 2, pace: 'greedy' });
+    const source = oracleLabels(callback, { budget: 2, pace: 'greedy', select: 'dissonance' });
     const answers = await source.label([
       request('low', { dissonance: 0.2 }),
       request('top', { dissonance: 0.9 }),
