@@ -135,7 +135,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     const chained = sources.length === 0 ? undefined : sources.length === 1 ? sources[0] : chainLabels(...sources);
     this.#routing = chained === undefined ? undefined : quarantineRouting(chained, () => this.#policy.maxDissonance);
     this.#labels = this.#routing;
-    this.#watch = new LabelWatch({ events: this, logger: this.#telemetry.logger, sources, routing: this.#routing });
+    this.#watch = new LabelWatch({ events: this, logger: this.#telemetry.logger, sources, routing: this.#routing, meter: config.meter });
     const width = config.proposer.inputWidth;
     const getPolicy = (): Policy => this.#policy;
     this.#gates = [

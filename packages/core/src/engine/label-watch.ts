@@ -1,4 +1,6 @@
+import { metrics, type Gauge, type Meter } from '@opentelemetry/api';
 import type { EventEmitter } from 'eventemitter3';
+import { TRACER_NAME } from '../telemetry/tracer.js';
 import type { Logger } from '../logging/logger.js';
 import type { LabelSavings } from '../labels/label-savings.js';
 import type { QuarantineRouting } from '../labels/quarantine-route.js';
@@ -27,7 +29,8 @@ function budgeted(source: LabelSource): source is BudgetedSource {
  * Watches what reconcile did, window by window, and says so when the loop is starving: a `warning` event plus
  * a log line when more than {@link WARNING_SHARE} of a window's items were deferred (hourly bucket) or
  * quarantined (above `maxDissonance` with no oracle label), or when a label budget is spent; and a `savings`
- * event whenever an oracle's control arm adds a label. Not part of the public API.
+ * event (and the gauge `dissonance.labels.savings`, attribute `dissonance.label_source`) whenever an
+ * oracle's control arm adds a label. Not part of the public API.
  */
 export class LabelWatch {
   readonly #events: EventEmitter<EngineEvents>;
@@ -36,12 +39,23 @@ export class LabelWatch {
   readonly #routing: QuarantineRouting | undefined;
   readonly #spent = new Set<BudgetedSource>();
   readonly #controlSeen = new Map<BudgetedSource, number>();
+  readonly #savingsGauge: Gauge;
   #items = 0;
   #deferred = 0;
   #quarantined = 0;
   #routedBefore = 0;
 
-  constructor(deps: { events: EventEmitter<EngineEvents>; logger: Logger; sources: readonly LabelSource[]; routing: QuarantineRouting | undefined }) {
+  constructor(deps: {
+    events: EventEmitter<EngineEvents>;
+    logger: Logger;
+    sources: readonly LabelSource[];
+    routing: QuarantineRouting | undefined;
+    meter?: Meter | undefined;
+  }) {
+    this.#savingsGauge = (deps.meter ?? metrics.getMeter(TRACER_NAME)).createGauge('dissonance.labels.savings', {
+      description: 'Label savings measured against the random control arm: 1 − control correction rate / selected correction rate',
+      unit: '1',
+    });
     this.#events = deps.events;
     this.#logger = deps.logger;
     this.#sources = deps.sources.filter(budgeted);
@@ -89,6 +103,7 @@ export class LabelWatch {
     if (savings.control.labels !== (this.#controlSeen.get(source) ?? 0)) {
       this.#controlSeen.set(source, savings.control.labels);
       this.#events.emit('savings', { source: source.name, ...savings });
+      if (savings.savings !== undefined) this.#savingsGauge.record(savings.savings, { 'dissonance.label_source': source.name });
     }
   }
 

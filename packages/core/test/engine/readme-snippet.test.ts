@@ -96,7 +96,7 @@ describe("the README's embedding snippet, run literally on a 3,000-item stream",
     };
     const { setup, finish } = snippet();
     const names = Object.keys(bindings);
-    // eslint-disable-next-line @typescript-eslint/no-implied-eval -- runs the README's code as written
+    // Runs the README's code as written.
     const makeEngine = new Function(...names, `return (async () => {${setup}\nreturn engine;})();`) as (...args: unknown[]) => Promise<ReturnType<typeof createEngine>>;
     const engine = await makeEngine(...Object.values(bindings));
     const events = { retrained: 0, promoted: 0, quarantinedLabelled: 0 };
@@ -115,7 +115,7 @@ describe("the README's embedding snippet, run literally on a 3,000-item stream",
       await engine.process({ x, rows: 32, ids });
     }
     const last = batch(batches - 1);
-    // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the README's last two lines
+    // The README's last two lines.
     const finishRun = new Function('engine', 'features', 'ids', `return (async () => {${finish}\nreturn summary;})();`) as (
       ...args: unknown[]
     ) => Promise<Awaited<ReturnType<typeof engine.stop>>>;

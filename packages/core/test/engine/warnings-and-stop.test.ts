@@ -1,3 +1,4 @@
+import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { describe, expect, it } from 'vitest';
 import { createEngine, FunctionModel, ManualClock, MemoryRegistry, oracleLabels, type LogFields, type WarningEvent } from '../../src/index.js';
 import { batches, blobs, GOOD_WEIGHTS, linearModel, linearTrainer, WEAK_WEIGHTS } from './fixtures.js';
@@ -88,11 +89,22 @@ describe('warning event', () => {
     await engine.stop();
   });
 
-  it('emits savings from the control arm as labels arrive', async () => {
+  it('emits savings from the control arm as labels arrive, and records them as a gauge', async () => {
+    class TestReader extends MetricReader {
+      protected onForceFlush(): Promise<void> {
+        return Promise.resolve();
+      }
+      protected onShutdown(): Promise<void> {
+        return Promise.resolve();
+      }
+    }
+    const reader = new TestReader();
+    const meter = new MeterProvider({ readers: [reader] }).getMeter('test');
     const { proposer, critic } = pair(0.4);
     const engine = createEngine({
       proposer,
       critics: [critic],
+      meter,
       labels: oracleLabels((r) => Promise.resolve(r.map(() => 1)), { budget: 1000, pace: { rate: 0.5 }, controlFraction: 0.2 }),
     });
     const seen: (number | undefined)[] = [];
@@ -100,6 +112,9 @@ describe('warning event', () => {
     for (let b = 0; b < 4; b++) await engine.process(rows(32, b * 32));
     expect(seen.length).toBeGreaterThan(0);
     expect(seen.at(-1)).toBe(0); // every label corrects the proposer in both arms: no savings
+    const { resourceMetrics } = await reader.collect();
+    const gauge = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics).find((m) => m.descriptor.name === 'dissonance.labels.savings');
+    expect(gauge?.dataPoints.map((p) => [p.value, p.attributes['dissonance.label_source']])).toEqual([[0, 'oracle']]);
     await engine.stop();
   });
 });

@@ -1,5 +1,9 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createPrng } from '@dissonance/core';
+import { createPrng, fitMlp, initMlp, writeOnnxMlp } from '@dissonance/core';
+import { readEvaluationCsv } from '../../src/cli/evaluate-csv.js';
 import { evaluate, labelsToReach, type Evaluation } from '../../src/demo/evaluation.js';
 import { runCliAsync } from '../../src/run-cli.js';
 
@@ -30,6 +34,38 @@ describe('dissonance evaluate --json', () => {
     }
     expect(random.savings).toBe(0);
     expect(random.vsRandom).toMatchObject({ mean: 0, sd: 0, z: 0 });
+  }, 120_000);
+});
+
+describe('dissonance evaluate --proposer', () => {
+  it("starts from the user's ONNX classifier on unscaled features", async () => {
+    const csv = readEvaluationCsv(readFileSync('examples/data/wine.csv', 'utf8'), { label: 'label' });
+    // The user's model: a small MLP fitted on 20 raw rows, exported as ONNX.
+    const targets = new Float64Array(csv.rows * 3);
+    csv.labels.forEach((l, r) => (targets[r * 3 + l] = 1));
+    const weights = fitMlp(
+      initMlp({ inputWidth: 13, hidden: [64], classes: 3, seed: 1 }),
+      { rows: 20, inputWidth: 13, classes: 3, x: csv.x.subarray(0, 20 * 13), targets: targets.subarray(0, 60), weights: new Float64Array(20).fill(1), critics: [] },
+      { epochs: 5, batchSize: 8, learningRate: 1e-3, l2: 1e-4, seed: 2 },
+    ).weights;
+    const dir = mkdtempSync(join(tmpdir(), 'dissonance-proposer-'));
+    try {
+      const model = join(dir, 'model.onnx');
+      writeFileSync(model, writeOnnxMlp(weights, { graphName: 'user-model' }));
+      let out = '';
+      let err = '';
+      const code = await runCliAsync(
+        ['evaluate', '--data', 'examples/data/wine.csv', '--label', 'label', '--seeds', '1', '--strategies', 'random', '--proposer', model, '--json'],
+        { out: (t) => (out += t), err: (t) => (err += t) },
+      );
+      expect(err).toBe('');
+      expect(code).toBe(0);
+      const result = JSON.parse(out) as Evaluation;
+      expect(result.strategies.map((s) => s.name)).toEqual(['default', 'random']);
+      for (const s of result.strategies) expect(s.finals).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 120_000);
 });
 
