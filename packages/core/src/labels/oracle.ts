@@ -39,6 +39,13 @@ export interface OracleOptions {
    */
   readonly diversity?: number;
   /**
+   * Selection over a window of recent items (default 0: per call): the scores of the last `window` items
+   * offered are kept, and a call spends its allowance only on items scoring in the window's top share (the
+   * pace's labels per item), so a batch of easy items leaves its allowance to a harder batch later instead of
+   * labelling its least-bad items. Needs a rate or items pace and a ranking score (not `random` or `first`).
+   */
+  readonly window?: number;
+  /**
    * Share of the labels spent on uniformly random items (the control arm, default 0.1; 0 turns it off):
    * their correction rate against the selected items' is the live measure of label savings ({@link
    * OracleLabelSource.savings}).
@@ -97,6 +104,12 @@ export function oracleLabels(callback: OracleCallback, options: OracleOptions = 
       details: { source: 'oracle', argument: 'diversity', actual: String(diversity) },
     });
   }
+  const window = options.window ?? 0;
+  if (!(Number.isSafeInteger(window) && window >= 0)) {
+    throw new DissonanceError('E_CONFIG', `oracle: window must be a non-negative integer, got ${window}`, {
+      details: { source: 'oracle', argument: 'window', actual: String(window) },
+    });
+  }
   if (!(controlFraction >= 0 && controlFraction <= 1)) {
     throw new DissonanceError('E_CONFIG', `oracle: controlFraction must be in [0, 1], got ${controlFraction}`, {
       details: { source: 'oracle', argument: 'controlFraction', actual: String(controlFraction) },
@@ -117,6 +130,8 @@ export function oracleLabels(callback: OracleCallback, options: OracleOptions = 
   let allowance = 0;
   let controlCredit = 0;
   const arms = { selected: { labels: 0, corrections: 0 }, control: { labels: 0, corrections: 0 } };
+  const recent: number[] = [];
+  const windowed = window > 0 && perItem !== Infinity && select !== 'random' && select !== 'first';
 
   return {
     name: 'oracle',
@@ -147,7 +162,14 @@ export function oracleLabels(callback: OracleCallback, options: OracleOptions = 
         controls = Math.floor(controlCredit + 1e-9);
         controlCredit -= controls;
       }
-      const picked = pick(requests, eligible, Math.min(quota, eligible.length), { select, diversity, controls, prng });
+      let threshold = -Infinity;
+      if (windowed) {
+        for (const r of requests) recent.push(scoreRequest(select, r));
+        if (recent.length > window) recent.splice(0, recent.length - window);
+        const sorted = recent.slice().sort((a, b) => b - a);
+        threshold = sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(perItem * sorted.length) - 1))]!;
+      }
+      const picked = pick(requests, eligible, Math.min(quota, eligible.length), { select, diversity, controls, prng, threshold });
       const asked = picked.map((p) => p.index);
       const control = new Set(picked.filter((p) => p.control).map((p) => p.index));
       if (asked.length === 0) return answers;
@@ -195,16 +217,16 @@ export function oracleLabels(callback: OracleCallback, options: OracleOptions = 
 /**
  * The requests to ask, in original order: `count` of the `eligible` ones, `controls` of them drawn uniformly
  * at random and the rest ranked by `select` (stable on ties), with k-center greedy among the best
- * `diversity × n` when `diversity` > 1.
+ * `diversity × n` when `diversity` > 1; ranked items scoring below `threshold` are not asked (window selection).
  */
 function pick(
   requests: readonly LabelRequest[],
   eligible: readonly number[],
   count: number,
-  how: { select: SelectionScore; diversity: number; controls: number; prng: ReturnType<typeof createPrng> },
+  how: { select: SelectionScore; diversity: number; controls: number; prng: ReturnType<typeof createPrng>; threshold: number },
 ): { index: number; control: boolean }[] {
   if (count <= 0) return [];
-  if (count >= eligible.length) return eligible.map((index) => ({ index, control: false }));
+  if (count >= eligible.length && how.threshold === -Infinity) return eligible.map((index) => ({ index, control: false }));
   const pool = eligible.slice();
   const chosen: { index: number; control: boolean }[] = [];
   for (let c = 0; c < Math.min(how.controls, count); c++) {
@@ -218,7 +240,9 @@ function pick(
   else if (how.select === 'random') ranked = how.prng.shuffle(pool.slice());
   else {
     const value = new Map(pool.map((i) => [i, scoreRequest(how.select, requests[i]!)]));
-    ranked = pool.slice().sort((a, b) => value.get(b)! - value.get(a)! || a - b);
+    ranked = pool
+      .filter((i) => value.get(i)! >= how.threshold)
+      .sort((a, b) => value.get(b)! - value.get(a)! || a - b);
   }
   const best =
     how.diversity > 1 && rest > 1

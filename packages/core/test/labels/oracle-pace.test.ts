@@ -101,6 +101,36 @@ describe('oracleLabels pace', () => {
   });
 });
 
+describe('oracleLabels window', () => {
+  /** 32 requests with proposer p0 spread over [lo, hi]: entropy falls as p0 rises from 0.5. */
+  const spread = (start: number, lo: number, hi: number): LabelRequest[] =>
+    Array.from({ length: 32 }, (_, i) => {
+      const p0 = lo + ((hi - lo) * i) / 31;
+      return request(`item-${start + i}`, { proposer: Float32Array.of(p0, 1 - p0), critics: [], dissonance: 0 });
+    });
+
+  it('keeps the allowance of an easy batch for a harder one instead of labelling its least-bad items', async () => {
+    const run = async (window: number): Promise<number[]> => {
+      const source = oracleLabels((r) => Promise.resolve(r.map(() => 0)), { budget: 100, pace: { rate: 0.25 }, window, controlFraction: 0 });
+      const counts: number[] = [];
+      for (const [b, lo, hi] of [
+        [0, 0.5, 0.99],
+        [1, 0.97, 0.99],
+        [2, 0.5, 0.6],
+      ] as const) {
+        counts.push((await source.label(spread(b * 32, lo, hi))).filter((a) => a !== undefined).length);
+      }
+      return counts;
+    };
+    expect(await run(0)).toEqual([8, 8, 8]);
+    expect(await run(96)).toEqual([8, 0, 16]); // the sure batch spends nothing; its 8 go to the unsure one
+  });
+
+  it('rejects a bad window', () => {
+    expect(thrown(() => oracleLabels(() => Promise.resolve([]), { window: -1 })).code).toBe('E_CONFIG');
+  });
+});
+
 describe('selection scores', () => {
   it('margin is 1 − (p1 − p2); BALD is consensus entropy minus mean member entropy', () => {
     expect(marginScore([0.7, 0.2, 0.1])).toBeCloseTo(0.5);

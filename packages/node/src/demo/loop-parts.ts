@@ -59,6 +59,7 @@ export function strategyOracle(
     items: data.stream.rows,
     ...(strategy.diversity === undefined ? {} : { diversity: strategy.diversity }),
     ...(strategy.controlFraction === undefined ? {} : { controlFraction: strategy.controlFraction }),
+    ...(strategy.window === undefined ? {} : { window: strategy.window }),
     truth: (id) => data.stream.labels[options.streamRow.get(id)!]!,
     seed: data.seed * 7919 + 17,
     onLabel: options.onLabel,

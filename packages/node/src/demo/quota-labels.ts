@@ -16,6 +16,8 @@ export interface QuotaOracleOptions {
   readonly seed: number;
   /** k-center diversity factor (1: off). */
   readonly diversity?: number;
+  /** Window selection over this many recent items (default 0: per batch). */
+  readonly window?: number;
   /** Share of the labels on random items (default 0: none). */
   readonly controlFraction?: number;
   /** Called with the item ids labelled, for honest counting. */
@@ -43,6 +45,7 @@ export function quotaOracle(options: QuotaOracleOptions): QuotaOracle {
       pace: unlimited ? 'greedy' : { items: Math.max(1, items) },
       select: score === 'all' ? 'first' : score,
       diversity: options.diversity ?? 1,
+      window: unlimited ? 0 : (options.window ?? 0),
       controlFraction: options.controlFraction ?? 0,
       seed: options.seed,
     },

@@ -13,6 +13,8 @@ export interface Strategy {
   readonly critics: number;
   /** k-center diversity factor of the oracle (1: off). */
   readonly diversity?: number;
+  /** Window selection over this many recent items (0: per batch). */
+  readonly window?: number;
   /** Share of the labels on random items (the control arm). */
   readonly controlFraction?: number;
   /** Runs only when named (`--strategies`), to keep the default run short. */
@@ -49,6 +51,7 @@ export const STRATEGIES: readonly Strategy[] = [
   { name: 'least-confidence', label: 'proposer 1 − max p', kind: 'ablation', score: 'least-confidence', optIn: true, ...base },
   { name: 'bald', label: 'committee mutual information (BALD)', kind: 'ablation', score: 'bald', optIn: true, ...base },
   { name: 'consensus-margin', label: 'committee margin, no control arm', kind: 'ablation', score: 'consensus-margin', optIn: true, ...base },
+  { name: 'entropy-window', label: 'proposer entropy over a window of 10 batches, 10 % control', kind: 'ablation', score: 'entropy', window: 320, controlFraction: 0.1, optIn: true, ...base },
   { name: 'entropy-diverse', label: 'proposer entropy + k-center diversity, 10 % control', kind: 'ablation', score: 'entropy', diversity: 3, controlFraction: 0.1, optIn: true, ...base },
   { name: 'margin-diverse', label: 'proposer margin + k-center diversity', kind: 'ablation', score: 'margin', diversity: 3, optIn: true, ...base },
   {
