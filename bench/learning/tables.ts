@@ -39,7 +39,8 @@ export function suiteTables(sets: readonly SuiteSet[], dir: string): string {
   for (const set of sets) {
     const ev = JSON.parse(readFileSync(join(dir, `sdk-${set.name}.json`), 'utf8')) as Evaluation;
     const skPath = join(dir, `sklearn-${set.name}.json`);
-    const sk = existsSync(skPath) ? (JSON.parse(readFileSync(skPath, 'utf8')) as Sklearn) : undefined;
+    const skText = existsSync(skPath) ? readFileSync(skPath, 'utf8').trim() : '';
+    const sk = skText === '' ? undefined : (JSON.parse(skText) as Sklearn); // absent or still running: no reference rows
     const byName = new Map(ev.strategies.map((s) => [s.name, s]));
     const baselines = BASELINES.map((n) => byName.get(n)).filter((s): s is EvaluationStrategy => s !== undefined);
     const best = baselines.reduce((a, b) => (b.final.mean > a.final.mean ? b : a));
