@@ -8,7 +8,7 @@ import csv
 import sys
 from pathlib import Path
 
-from sklearn.datasets import load_breast_cancer, load_digits
+from sklearn.datasets import load_breast_cancer, load_digits, load_wine
 
 
 def export(name, bunch, out_dir: Path) -> None:
@@ -26,6 +26,7 @@ def main() -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     export("digits", load_digits(), out_dir)
     export("breast_cancer", load_breast_cancer(), out_dir)
+    export("wine", load_wine(), out_dir)
 
 
 if __name__ == "__main__":

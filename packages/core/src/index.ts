@@ -40,6 +40,7 @@ export * from './detect/index.js';
 // Reconcile gates and label sources
 export * from './reconcile/index.js';
 export * from './labels/index.js';
+export * from './select/index.js';
 
 // Rollout
 export { goldenAccuracy, argmaxRow } from './rollout/golden-accuracy.js';
@@ -209,6 +210,8 @@ export type {
   CanaryEvent,
   PolicyEvent,
   ErrorEvent,
+  WarningEvent,
+  SavingsEvent,
 } from './engine/events.js';
 export type { EngineHealth, PortHealth } from './engine/health.js';
 export type { LoopCounters } from './engine/counters.js';

@@ -26,6 +26,7 @@ export type {
 export { runDemo, type DemoOptions } from './demo/run-demo.js';
 export { renderReport } from './demo/render-report.js';
 export type { DemoResult, StrategyResult, VersionRecord, DissonanceRound, CurvePoint, MeanSd } from './demo/demo-result.js';
+export { evaluate, evaluationOf, type EvaluateInput, type Evaluation, type EvaluationStrategy, type EvaluationMeanSd } from './demo/evaluation.js';
 export type { RegistryChoice, FileRegistryChoice, MlflowRegistryChoice } from './registry-factory/index.js';
 export * from './worker/index.js';
 export { threadedTrainer, threadBudget, type ThreadedTrainerOptions, type ThreadBudget } from './train/index.js';

@@ -1,4 +1,5 @@
 import { runDemoCommand } from './demo/demo-command.js';
+import { runEvaluateCommand } from './cli/evaluate-command.js';
 import { demoWorkerMain } from './demo/seed-workers.js';
 import { runServeCommand } from './cli/serve-command.js';
 import { runDemoStageCommand, runDistributedCommand } from './demo/distributed/distributed-command.js';
@@ -26,6 +27,7 @@ A self-correcting model loop: generate → detect → reconcile → retrain.
 
 Commands:
   demo           run the loop on a real data set against baselines (dissonance demo --help)
+  evaluate       run the demo's protocol on your CSV (dissonance evaluate --help)
   keys, sign, verify  signing keys, signed model manifests and their check (dissonance sign --help)
   serve          serve the HTTP API (predict, feedback, admin) over a trained model (dissonance serve --help)
   demo-distributed  the demo's loop in three worker processes over RabbitMQ, NATS or Redis
@@ -65,6 +67,7 @@ export function runCli(argv: readonly string[], io: CliIo): number {
  */
 export async function runCliAsync(argv: readonly string[], io: CliIo): Promise<number> {
   if (argv[0] === 'demo') return runDemoCommand(argv.slice(1), io);
+  if (argv[0] === 'evaluate') return runEvaluateCommand(argv.slice(1), io);
   if (isSecurityCommand(argv[0])) return runSecurityCommand(argv[0], argv.slice(1), io);
   if (argv[0] === 'serve') return runServeCommand(argv.slice(1), io);
   if (argv[0] === 'store') return runStoreCommand(argv.slice(1), io);

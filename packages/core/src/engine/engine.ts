@@ -4,7 +4,7 @@ import PQueue from 'p-queue';
 import { systemClock, type Clock, type TimerHandle } from '../clock/clock.js';
 import { asCommittee, committeeDetectorByName, proposerVsCritics, totalVariation } from '../detect/index.js';
 import { DissonanceError, toDissonanceError } from '../errors.js';
-import { chainLabels } from '../labels/index.js';
+import { chainLabels, quarantineRouting, type QuarantineRouting } from '../labels/index.js';
 import { withVersion } from '../models/function-model.js';
 import { sha256Hex } from '../util/sha256.js';
 import { createArtifactSigner, type ArtifactSigner } from '../security/artifact-signer.js';
@@ -35,11 +35,12 @@ import { reconcileItems, reconcileRows, type ReconcileOutcome } from './reconcil
 import { BatchRows, RowIds, sanitizeNonFinite } from './batch-rows.js';
 import { Float32Pool } from './buffer-pool.js';
 import type { PendingItem } from './pending-item.js';
+import { LabelWatch } from './label-watch.js';
+import type { StopOptions } from './stop-options.js';
 import { serveBatch, type Served } from './serve.js';
 import { ModelLeases } from './model-leases.js';
 import { startSource, type Source, type SourceHandle } from './source.js';
 import { LoopTurns } from './loop-turns.js';
-import type { StopOptions } from './stop-options.js';
 import type { EngineHealth, PortHealth } from './health.js';
 
 const DEFERRED_KEY = 'engine.deferred';
@@ -97,6 +98,9 @@ export class Engine extends EventEmitter<EngineEvents> {
   #unobserve: (() => void) | undefined;
   readonly #detector: CommitteeDetector;
   readonly #labels: LabelSource | undefined;
+  /** Issue 16: items above maxDissonance go to the label sources; only oracle/feedback answers are kept. */
+  readonly #routing: QuarantineRouting | undefined;
+  readonly #watch: LabelWatch;
   readonly #gates: readonly Gate[];
   readonly #queue: PQueue;
   readonly #retrainQueue = new PQueue({ concurrency: 1 });
@@ -155,14 +159,18 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.#policy = { ...DEFAULT_POLICY, ...config.policy };
     this.#detector = resolveDetector(config.detector);
     const sources = config.labels === undefined ? [] : Array.isArray(config.labels) ? config.labels : [config.labels];
-    this.#labels = sources.length === 0 ? undefined : sources.length === 1 ? sources[0] : chainLabels(...sources);
+    const chained = sources.length === 0 ? undefined : sources.length === 1 ? sources[0] : chainLabels(...sources);
+    this.#routing = chained === undefined ? undefined : quarantineRouting(chained, () => this.#policy.maxDissonance);
+    this.#labels = this.#routing;
+    this.#watch = new LabelWatch({ events: this, logger: this.#telemetry.logger, sources, routing: this.#routing, meter: config.meter });
     const width = config.proposer.inputWidth;
     const getPolicy = (): Policy => this.#policy;
     this.#gates = [
       finiteOutputGate(),
       validateOutputGate({ tolerance: OUTPUT_TOLERANCE }),
       ...(config.golden === undefined ? [] : [goldenGuard(config.golden, width)]),
-      quarantineGate(getPolicy),
+      // With label sources, items above maxDissonance are routed to them instead (#routing).
+      ...(this.#routing === undefined ? [quarantineGate(getPolicy)] : []),
       budgetGate(getPolicy, this.#clock),
     ];
     this.#maxBatchRows = config.maxBatchRows ?? 4096;
@@ -570,8 +578,16 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (outcome.deferredItems.length > 0) this.#scheduleDeferred();
     this.#lastProgressAt = this.#clock.now();
     this.#examplesSinceRetrain += outcome.examples;
-    // Most batches neither settle a canary nor trigger a retrain: no await then.
-    if (life.serving.challenger !== undefined || (this.#everyExamples > 0 && this.#examplesSinceRetrain >= this.#everyExamples)) {
+    this.#watch.afterReconcile(fromDeferred ? 0 : size, {
+      deferred: fromDeferred ? 0 : outcome.deferredItems.length,
+      quarantinedBlocked: this.#routing === undefined ? outcome.blocked : 0,
+    });
+    // Most batches neither settle a canary, trigger a retrain nor wait on the event loop: no await then.
+    if (
+      life.serving.challenger !== undefined ||
+      (this.#everyExamples > 0 && this.#examplesSinceRetrain >= this.#everyExamples) ||
+      this.#waitsOnLoop()
+    ) {
       await this.#afterReconcile();
     }
     return {
@@ -818,7 +834,8 @@ export class Engine extends EventEmitter<EngineEvents> {
    * Stops intake, waits for every accepted batch and a running retrain to finish, persists deferred items
    * in the store (a new engine on the same store resumes them) and resolves with the final counters.
    * `options.retrain: 'abandon'` cancels a running fit instead of waiting for it (nothing is registered;
-   * the replay buffer keeps every example); see {@link StopOptions}.
+   * the replay buffer keeps every example). A challenger still in its canary is judged on the evidence so far
+   * (`canary: 'settle'`, the default) or left as the registry's `challenger` (`'leave'`); see {@link StopOptions}.
    */
   async stop(options: StopOptions = {}): Promise<EngineSummary> {
     if (this.#stopped) return this.counters;
@@ -830,6 +847,9 @@ export class Engine extends EventEmitter<EngineEvents> {
     await this.#queue.onIdle();
     await this.#reconcileTail;
     await this.#retrainQueue.onIdle();
+    if ((options.canary ?? 'settle') === 'settle' && this.#lifecycle?.serving.challenger !== undefined) {
+      await this.#guard('retrain', () => this.#life().settleCanary(true));
+    }
     if (this.#deferredTimer !== undefined) this.#clock.clearTimeout(this.#deferredTimer);
     if (this.#intervalTimer !== undefined) this.#clock.clearTimeout(this.#intervalTimer);
     if (this.#refreshTimer !== undefined) this.#clock.clearTimeout(this.#refreshTimer);

@@ -1,3 +1,4 @@
+import type { LabelSavings } from '../labels/label-savings.js';
 import type { DissonanceError } from '../errors.js';
 import type { DecisionReason } from '../ports/gate.js';
 import type { TrainingExample } from '../ports/batch.js';
@@ -102,6 +103,23 @@ export interface ErrorEvent {
   readonly batchId?: string;
 }
 
+/**
+ * The loop is starving: more than 20 % of a window's items were deferred (hourly bucket) or quarantined
+ * (above `maxDissonance`, no oracle label), or a label source spent its budget. Also logged at `warn`.
+ */
+export interface WarningEvent {
+  readonly kind: 'deferred' | 'quarantined' | 'label-budget';
+  readonly message: string;
+  /** Share of the window's items concerned (1 for `label-budget`). */
+  readonly share: number;
+}
+
+/** An oracle's control arm got a label: the label savings measured on live traffic so far. */
+export interface SavingsEvent extends LabelSavings {
+  /** The label source's name. */
+  readonly source: string;
+}
+
 /** Event names and listener signatures of the engine (eventemitter3 typing). */
 export interface EngineEvents {
   proposed: (event: ProposedEvent) => void;
@@ -115,4 +133,6 @@ export interface EngineEvents {
   rolledBack: (event: RolledBackEvent) => void;
   policy: (event: PolicyEvent) => void;
   error: (event: ErrorEvent) => void;
+  warning: (event: WarningEvent) => void;
+  savings: (event: SavingsEvent) => void;
 }

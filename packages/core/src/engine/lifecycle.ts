@@ -274,11 +274,11 @@ export class Lifecycle {
     deps.events.emit('canary', { version: version.version, fraction: deps.canary.fraction });
   }
 
-  /** Judges a running canary; promotes or rolls back when it has enough samples. */
-  async settleCanary(): Promise<void> {
+  /** Judges a running canary; promotes or rolls back when it has enough samples (`now`: on what it has). */
+  async settleCanary(now = false): Promise<void> {
     const challenger = this.serving.challenger;
     if (challenger === undefined) return;
-    const verdict = challenger.tracker.verdict();
+    const verdict = challenger.tracker.verdict(now);
     if (verdict.decision === 'wait') return;
     if (verdict.decision === 'promote') {
       await this.promote(challenger.model, `canary: ${verdict.reason}`, challenger.tracker);

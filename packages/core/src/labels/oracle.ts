@@ -1,6 +1,12 @@
 import { DissonanceError } from '../errors.js';
 import type { LabelAnswer, LabelRequest, LabelSource } from '../ports/label-source.js';
+import { argmaxRow } from '../rollout/golden-accuracy.js';
+import { kCenterGreedy } from '../select/diverse-pick.js';
+import { SELECTION_SCORES, scoreRequest, type SelectionScore } from '../select/scores.js';
+import { createPrng } from '../train/prng.js';
 import { checkBound, checkWeight } from './check-options.js';
+import { labelSavings, type LabelSavings } from './label-savings.js';
+import { allowancePerItem, checkPace, DEFAULT_ORACLE_PACE, type OraclePace } from './oracle-pace.js';
 
 /**
  * Asks the oracle (a person, a labelling service, ground truth arriving late) for class labels: one answer
@@ -16,6 +22,37 @@ export interface OracleOptions {
   readonly weight?: number;
   /** Only requests with at least this dissonance go to the oracle (default 0). */
   readonly minDissonance?: number;
+  /**
+   * How the budget is spread over the stream (default: `{ rate: 0.1 }` with a finite budget, `'greedy'`
+   * without one). See {@link OraclePace}.
+   */
+  readonly pace?: OraclePace;
+  /**
+   * How the items of a call are ranked when not all can be asked (default `'entropy'`: the proposer's
+   * uncertainty, the best or tied score on every set of bench/learning; `'dissonance'` ranks by the engine's
+   * committee dissonance).
+   */
+  readonly select?: SelectionScore;
+  /**
+   * Diversity: rank by `select`, then pick among the best `diversity × k` candidates by k-center greedy on the
+   * features (`x`), so one call does not spend its quota on near-duplicates (default 1: off; e.g. 3).
+   */
+  readonly diversity?: number;
+  /**
+   * Selection over a window of recent items (default 0: per call): the scores of the last `window` items
+   * offered are kept, and a call spends its allowance only on items scoring in the window's top share (the
+   * pace's labels per item), so a batch of easy items leaves its allowance to a harder batch later instead of
+   * labelling its least-bad items. Needs a rate or items pace and a ranking score (not `random` or `first`).
+   */
+  readonly window?: number;
+  /**
+   * Share of the labels spent on uniformly random items (the control arm, default 0.1; 0 turns it off):
+   * their correction rate against the selected items' is the live measure of label savings ({@link
+   * OracleLabelSource.savings}).
+   */
+  readonly controlFraction?: number;
+  /** Seed of the control arm's and the `random` score's draws (default 1). */
+  readonly seed?: number;
 }
 
 /** A label source backed by an oracle, with its label budget. */
@@ -24,13 +61,21 @@ export interface OracleLabelSource extends LabelSource {
   readonly used: number;
   /** Labels that may still be asked for: `budget − used −` labels now being asked for. */
   readonly remaining: number;
+  /** The label budget (`Infinity` when none). */
+  readonly budget: number;
+  /** Requests offered so far (whether asked or not). */
+  readonly offered: number;
+  /** The control arm against the selected items, and the label savings measured from them. */
+  readonly savings: LabelSavings;
 }
 
 /**
  * Label source `oracle`: sends `callback` the requests with dissonance ≥ `minDissonance` while the label
- * budget lasts; when the budget cannot cover them all, the highest-dissonance ones are asked (ties: earlier
- * first), passed to the callback in their original order. The rest are answered `undefined` (the next
- * source in a chain is asked). Answers are hard targets, origin `oracle`.
+ * budget lasts, paced over the stream (`pace`, default a tenth of the items offered when a budget is set, the
+ * unspent allowance carried forward). When a call's allowance cannot cover every request, the best-ranked by
+ * `select` are asked (ties: earlier first), passed to the callback in their original order; a
+ * `controlFraction` of the labels goes to uniformly random requests instead (the control arm). The rest are
+ * answered `undefined` (the next source in a chain is asked). Answers are hard targets, origin `oracle`.
  *
  * The budget is reserved while a call is in flight, so concurrent calls never overspend; an `undefined`
  * answer gives its reservation back. When the callback throws, its error propagates unchanged and nothing
@@ -44,6 +89,32 @@ export function oracleLabels(callback: OracleCallback, options: OracleOptions = 
   const budget = options.budget ?? Infinity;
   const weight = options.weight ?? 1;
   const minDissonance = options.minDissonance ?? 0;
+  const pace = options.pace ?? (budget === Infinity ? 'greedy' : DEFAULT_ORACLE_PACE);
+  const select = options.select ?? 'entropy';
+  const diversity = options.diversity ?? 1;
+  const controlFraction = options.controlFraction ?? 0.1;
+  checkPace(pace);
+  if (!SELECTION_SCORES.includes(select)) {
+    throw new DissonanceError('E_CONFIG', `oracle: select must be one of ${SELECTION_SCORES.join(', ')}, got ${String(select)}`, {
+      details: { source: 'oracle', argument: 'select', actual: String(select) },
+    });
+  }
+  if (!(diversity >= 1 && Number.isFinite(diversity))) {
+    throw new DissonanceError('E_CONFIG', `oracle: diversity must be a finite number ≥ 1, got ${diversity}`, {
+      details: { source: 'oracle', argument: 'diversity', actual: String(diversity) },
+    });
+  }
+  const window = options.window ?? 0;
+  if (!(Number.isSafeInteger(window) && window >= 0)) {
+    throw new DissonanceError('E_CONFIG', `oracle: window must be a non-negative integer, got ${window}`, {
+      details: { source: 'oracle', argument: 'window', actual: String(window) },
+    });
+  }
+  if (!(controlFraction >= 0 && controlFraction <= 1)) {
+    throw new DissonanceError('E_CONFIG', `oracle: controlFraction must be in [0, 1], got ${controlFraction}`, {
+      details: { source: 'oracle', argument: 'controlFraction', actual: String(controlFraction) },
+    });
+  }
   if (!(budget === Infinity || (Number.isSafeInteger(budget) && budget >= 0))) {
     throw new DissonanceError('E_CONFIG', `oracle: budget must be a non-negative integer or Infinity, got ${budget}`, {
       details: { source: 'oracle', argument: 'budget', actual: String(budget) },
@@ -51,21 +122,58 @@ export function oracleLabels(callback: OracleCallback, options: OracleOptions = 
   }
   checkWeight('oracle', weight);
   checkBound('oracle', 'minDissonance', minDissonance);
+  const perItem = allowancePerItem(pace, budget);
+  const prng = createPrng(options.seed ?? 1);
   let used = 0;
   let reserved = 0;
+  let offered = 0;
+  let allowance = 0;
+  let controlCredit = 0;
+  const arms = { selected: { labels: 0, corrections: 0 }, control: { labels: 0, corrections: 0 } };
+  const recent: number[] = [];
+  const windowed = window > 0 && perItem !== Infinity && select !== 'random' && select !== 'first';
 
   return {
     name: 'oracle',
+    budget,
     get used() {
       return used;
     },
     get remaining() {
       return budget - used - reserved;
     },
+    get offered() {
+      return offered;
+    },
+    get savings() {
+      return labelSavings(arms.selected, arms.control);
+    },
     async label(requests) {
       const answers: (LabelAnswer | undefined)[] = new Array<LabelAnswer | undefined>(requests.length).fill(undefined);
-      const asked = select(requests, minDissonance, budget - used - reserved);
+      offered += requests.length;
+      const room = budget - used - reserved;
+      allowance = perItem === Infinity ? room : Math.min(allowance + perItem * requests.length, room);
+      const quota = allowance === Infinity ? Infinity : Math.floor(allowance + 1e-9);
+      const eligible: number[] = [];
+      for (let i = 0; i < requests.length; i++) if (requests[i]!.dissonance >= minDissonance) eligible.push(i);
+      let controls = 0;
+      if (controlFraction > 0 && quota !== Infinity && quota < eligible.length) {
+        controlCredit += controlFraction * quota;
+        controls = Math.floor(controlCredit + 1e-9);
+        controlCredit -= controls;
+      }
+      let threshold = -Infinity;
+      if (windowed) {
+        for (const r of requests) recent.push(scoreRequest(select, r));
+        if (recent.length > window) recent.splice(0, recent.length - window);
+        const sorted = recent.slice().sort((a, b) => b - a);
+        threshold = sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(perItem * sorted.length) - 1))]!;
+      }
+      const picked = pick(requests, eligible, Math.min(quota, eligible.length), { select, diversity, controls, prng, threshold });
+      const asked = picked.map((p) => p.index);
+      const control = new Set(picked.filter((p) => p.control).map((p) => p.index));
       if (asked.length === 0) return answers;
+      if (allowance !== Infinity) allowance -= asked.length;
       const sent = asked.map((i) => requests[i]!);
       reserved += asked.length;
       let labels: readonly (number | undefined)[];
@@ -95,7 +203,11 @@ export function oracleLabels(callback: OracleCallback, options: OracleOptions = 
         }
         answers[asked[k]!] = { target: { kind: 'hard', label }, weight, origin: 'oracle' };
         received++;
+        const arm = control.has(asked[k]!) ? arms.control : arms.selected;
+        arm.labels++;
+        if (argmaxRow(request.proposer, 0, classes) !== label) arm.corrections++;
       }
+      if (allowance !== Infinity) allowance += sent.length - received;
       used += received;
       return answers;
     },
@@ -103,19 +215,39 @@ export function oracleLabels(callback: OracleCallback, options: OracleOptions = 
 }
 
 /**
- * Indexes of the requests to ask, in original order: those with dissonance ≥ `minDissonance`; when more than
- * `room`, the `room` with the highest dissonance (stable on ties).
+ * The requests to ask, in original order: `count` of the `eligible` ones, `controls` of them drawn uniformly
+ * at random and the rest ranked by `select` (stable on ties), with k-center greedy among the best
+ * `diversity × n` when `diversity` > 1; ranked items scoring below `threshold` are not asked (window selection).
  */
-function select(requests: readonly LabelRequest[], minDissonance: number, room: number): number[] {
-  if (room <= 0) return [];
-  const eligible: number[] = [];
-  for (let i = 0; i < requests.length; i++) {
-    if (requests[i]!.dissonance >= minDissonance) eligible.push(i);
+function pick(
+  requests: readonly LabelRequest[],
+  eligible: readonly number[],
+  count: number,
+  how: { select: SelectionScore; diversity: number; controls: number; prng: ReturnType<typeof createPrng>; threshold: number },
+): { index: number; control: boolean }[] {
+  if (count <= 0) return [];
+  if (count >= eligible.length && how.threshold === -Infinity) return eligible.map((index) => ({ index, control: false }));
+  const pool = eligible.slice();
+  const chosen: { index: number; control: boolean }[] = [];
+  for (let c = 0; c < Math.min(how.controls, count); c++) {
+    const at = how.prng.int(pool.length);
+    chosen.push({ index: pool[at]!, control: true });
+    pool.splice(at, 1);
   }
-  if (eligible.length <= room) return eligible;
-  return eligible
-    .slice()
-    .sort((a, b) => requests[b]!.dissonance - requests[a]!.dissonance || a - b)
-    .slice(0, room)
-    .sort((a, b) => a - b);
+  const rest = count - chosen.length;
+  let ranked: number[];
+  if (how.select === 'first') ranked = pool;
+  else if (how.select === 'random') ranked = how.prng.shuffle(pool.slice());
+  else {
+    const value = new Map(pool.map((i) => [i, scoreRequest(how.select, requests[i]!)]));
+    ranked = pool
+      .filter((i) => value.get(i)! >= how.threshold)
+      .sort((a, b) => value.get(b)! - value.get(a)! || a - b);
+  }
+  const best =
+    how.diversity > 1 && rest > 1
+      ? kCenterGreedy(ranked.slice(0, Math.ceil(how.diversity * rest)), rest, (i) => requests[i]!.x)
+      : ranked.slice(0, rest);
+  for (const index of best) chosen.push({ index, control: false });
+  return chosen.sort((a, b) => a.index - b.index);
 }

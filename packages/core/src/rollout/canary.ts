@@ -93,10 +93,13 @@ export class CanaryTracker {
     };
   }
 
-  /** `wait` until the challenger has served `samples` rows, then promote when not worse, else roll back. */
-  verdict(): CanaryVerdict {
+  /**
+   * `wait` until the challenger has served `samples` rows, then promote when not worse, else roll back.
+   * `now`: decide on the evidence so far (at `engine.stop()`); no evidence yet promotes (golden validation passed).
+   */
+  verdict(now = false): CanaryVerdict {
     const s = this.stats();
-    if (s.challengerRows < this.#samples) return { decision: 'wait' };
+    if (!now && s.challengerRows < this.#samples) return { decision: 'wait' };
     if (s.challengerLabelled >= this.#minLabelled && s.championLabelled >= this.#minLabelled) {
       const drop = s.championAccuracy - s.challengerAccuracy;
       const text = `labelled accuracy ${pct(s.challengerAccuracy)} vs champion ${pct(s.championAccuracy)}`;

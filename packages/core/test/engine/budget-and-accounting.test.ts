@@ -38,6 +38,7 @@ describe('hourly dissonance budget', () => {
       critics: [critic],
       clock,
       labels: oracleLabels(async (requests) => requests.map((r) => (seen.push(r.itemId), 0))),
+      policy: { dBudgetPerHour: 100 }, // the proof of concept's bucket (the default is now 10⁶/h)
     });
     const deferredIds: string[] = [];
     engine.on('deferred', (e) => deferredIds.push(...e.items.map((i) => i.itemId)));
@@ -125,6 +126,8 @@ describe('accounting after stop', () => {
     });
     const reasons = new Map<string, number>();
     engine.on('blocked', (e) => e.items.forEach((i) => reasons.set(i.reason, (reasons.get(i.reason) ?? 0) + 1)));
+    let quarantinedLabelled = 0;
+    engine.on('example', (e) => (quarantinedLabelled += e.examples.filter((x) => x.provenance.dissonance > 0.5).length));
     const work: Promise<unknown>[] = [];
     for (let b = 0; b < 10; b++) work.push(engine.process(rows(16, b * 16)));
     work.push(engine.process({ x: Float32Array.of(1), rows: 1, ids: ['g1'] }));
@@ -135,7 +138,9 @@ describe('accounting after stop', () => {
     expect(s.failed).toBe(0);
     expect(s.deferred).toBeGreaterThan(0);
     expect(reasons.get('golden')).toBe(3); // ids g1, and contents 7 and 11 sent under other ids
-    expect(reasons.get('max-dissonance')).toBeGreaterThan(0);
+    // Items above maxDissonance go to the oracle first (issue 16): labelled, not blocked.
+    expect(reasons.get('max-dissonance')).toBeUndefined();
+    expect(quarantinedLabelled).toBeGreaterThan(0);
     expect(s.unlabelled).toBeGreaterThan(0);
   });
 });

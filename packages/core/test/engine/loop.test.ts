@@ -30,7 +30,7 @@ describe('engine end to end, in memory', () => {
   const stream = blobs(1, 640);
   const golden = blobs(2, 300);
   const oracle = (truth: Int32Array, ids: Map<string, number>) =>
-    oracleLabels(async (requests) => requests.map((r) => truth[ids.get(r.itemId) ?? -1]), { budget: 400 });
+    oracleLabels(async (requests) => requests.map((r) => truth[ids.get(r.itemId) ?? -1]), { budget: 400, pace: 'greedy' });
 
   it('detects, makes examples, retrains, canaries and promotes a better model, events in order', async () => {
     const registry = new MemoryRegistry();

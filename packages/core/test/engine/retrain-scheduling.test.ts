@@ -20,7 +20,7 @@ const golden = blobs(12, 200);
 function allLabelled() {
   const truth = new Map<string, number>();
   for (let i = 0; i < 4000; i++) truth.set(`item-${i}`, stream.labels[i]!);
-  return oracleLabels(async (requests) => requests.map((r) => truth.get(r.itemId)), { budget: 1e9 });
+  return oracleLabels(async (requests) => requests.map((r) => truth.get(r.itemId)), { budget: 1e9, pace: 'greedy', select: 'dissonance', controlFraction: 0 });
 }
 
 function config(trainer: Trainer, extra: Partial<EngineConfig> = {}): EngineConfig {

@@ -44,7 +44,7 @@ describe('chainLabels', () => {
   });
 
   it('combines the built-in sources: agreement, then a budgeted oracle, then critic trust', async () => {
-    const oracle = oracleLabels((requests) => Promise.resolve(requests.map(() => 0)), { budget: 1 });
+    const oracle = oracleLabels((requests) => Promise.resolve(requests.map(() => 0)), { budget: 1, pace: 'greedy', select: 'dissonance' });
     const chain = chainLabels(agreementPseudoLabels(), oracle, criticTrustLabels());
     const agree = new Float32Array([0.02, 0.98]);
     const answers = await chain.label([

@@ -29,7 +29,7 @@ describe('oracleLabels', () => {
 
   it('stops asking when the budget is spent', async () => {
     const { asked, callback } = recorder();
-    const source = oracleLabels(callback, { budget: 3 });
+    const source = oracleLabels(callback, { budget: 3, pace: 'greedy' });
     await source.label([request('a'), request('b')]);
     expect(source.used).toBe(2);
     expect(source.remaining).toBe(1);
@@ -43,7 +43,7 @@ describe('oracleLabels', () => {
 
   it('asks for the highest-dissonance requests first when the budget cannot cover all', async () => {
     const { asked, callback } = recorder();
-    const source = oracleLabels(callback, { budget: 2 });
+    const source = oracleLabels(callback, { budget: 2, pace: 'greedy', select: 'dissonance' });
     const answers = await source.label([
       request('low', { dissonance: 0.2 }),
       request('top', { dissonance: 0.9 }),
@@ -66,6 +66,7 @@ describe('oracleLabels', () => {
   it('does not count undefined answers against the budget', async () => {
     const source = oracleLabels((requests) => Promise.resolve(requests.map((r) => (r.itemId === 'a' ? 0 : undefined))), {
       budget: 5,
+      pace: 'greedy',
     });
     const answers = await source.label([request('a'), request('b')]);
     expect(answers[0]).toMatchObject({ target: { kind: 'hard', label: 0 } });
@@ -80,7 +81,7 @@ describe('oracleLabels', () => {
     const source = oracleLabels(async (requests) => {
       await gate;
       return requests.map(() => 0);
-    }, { budget: 3 });
+    }, { budget: 3, pace: 'greedy' });
     const first = source.label([request('a'), request('b')]);
     expect(source.remaining).toBe(1);
     const second = source.label([request('c'), request('d')]);
@@ -92,7 +93,7 @@ describe('oracleLabels', () => {
   });
 
   it.each([2, -1, 0.5, Number.NaN, '1'])('rejects the label %s naming the item', async (label) => {
-    const source = oracleLabels((requests) => Promise.resolve(requests.map(() => label as number)), { budget: 10 });
+    const source = oracleLabels((requests) => Promise.resolve(requests.map(() => label as number)), { budget: 10, pace: 'greedy' });
     const error = await rejected(source.label([request('ok', { dissonance: 0.1 }), request('item-42')]));
     expect(error.code).toBe('E_INPUT');
     expect(error.message).toContain('"ok"'); // the first bad label is reported
@@ -117,7 +118,7 @@ describe('oracleLabels', () => {
   });
 
   it('lets a callback error through and spends nothing', async () => {
-    const source = oracleLabels(() => Promise.reject(new Error('queue down')), { budget: 2 });
+    const source = oracleLabels(() => Promise.reject(new Error('queue down')), { budget: 2, pace: 'greedy' });
     await expect(source.label([request('a')])).rejects.toThrow('queue down');
     expect(source.remaining).toBe(2);
   });

@@ -48,7 +48,7 @@ export function summaryText(result: DemoResult): string {
     `split per seed: golden ${result.split.golden} (never trained on), seed set ${result.split.seedSet}, stream ${result.split.stream} in batches of ${result.split.batch}; oracle budget ${(result.budget * 100).toFixed(0)}% of the stream`,
     `proposer: ${result.proposer}`,
     `critics: ${result.critics.join(', ')}; detector: ${result.detector}`,
-    `policy: klEps ${p.klEps}, lambdaMax ${p.lambdaMax}, dTarget ${p.dTarget}, maxGoldenDrop ${p.maxGoldenDrop}, maxDissonance ${p.maxDissonance}, dBudgetPerHour ${p.dBudgetPerHour}`,
+    `policy: klEps ${p.klEps}, lambdaMax ${p.lambdaMax}, dTarget ${p.dTarget}, maxGoldenDrop ${p.maxGoldenDrop}, maxDissonance ${p.maxDissonance}, dBudgetPerHour ${p.dBudgetPerHour >= 1e9 ? 'off' : p.dBudgetPerHour.toLocaleString('en-US')}`,
     '',
     `model versions (seed ${result.seeds[0] ?? '?'}, default strategy${result.injectRegression ? ', regression injected' : ''}):`,
     versionsTable(result),

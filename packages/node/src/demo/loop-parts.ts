@@ -47,7 +47,7 @@ export function streamRows(data: SeedData): Map<string, number> {
   return rows;
 }
 
-/** The per-batch oracle quota of the strategy over the stream (its seed derived from the data seed). */
+/** The paced oracle of the strategy over the stream (its seed derived from the data seed). */
 export function strategyOracle(
   data: SeedData,
   strategy: Strategy,
@@ -56,7 +56,10 @@ export function strategyOracle(
   return quotaOracle({
     score: strategy.score,
     budget: strategy.unlimited === true ? Infinity : options.budget,
-    batches: options.batches,
+    items: data.stream.rows,
+    ...(strategy.diversity === undefined ? {} : { diversity: strategy.diversity }),
+    ...(strategy.controlFraction === undefined ? {} : { controlFraction: strategy.controlFraction }),
+    ...(strategy.window === undefined ? {} : { window: strategy.window }),
     truth: (id) => data.stream.labels[options.streamRow.get(id)!]!,
     seed: data.seed * 7919 + 17,
     onLabel: options.onLabel,

@@ -22,8 +22,9 @@ export interface LoopSettings {
 /**
  * Defaults: a 64-unit MLP proposer; a retrain every 7 batches (6 per stream on digits);
  * `klEps` 0.25 (the POC's 0.02 lets a warm-started model move too little per round to learn from ~30 new
- * labels); `maxDissonance` 2 and `dBudgetPerHour` 10⁹ so that no gate withholds items from the oracle — the
- * label budget is enforced by the label source, per batch.
+ * labels). Every other policy value is the engine's default: items above `maxDissonance` go to the oracle
+ * first, the hourly bucket (10⁶) does not defer this stream, and the label budget is paced by the label
+ * source (`oracleLabels({ budget, pace: { items } })`).
  */
 export const DEFAULT_SETTINGS: LoopSettings = {
   batch: 32,
@@ -34,5 +35,5 @@ export const DEFAULT_SETTINGS: LoopSettings = {
   retrainLearningRate: 5e-3,
   retrainBatchSize: 32,
   retrainEveryBatches: 7,
-  policy: { klEps: 0.25, maxDissonance: 2, dBudgetPerHour: 1e9, maxGoldenDrop: 0.015 },
+  policy: { klEps: 0.25, maxGoldenDrop: 0.015 },
 };

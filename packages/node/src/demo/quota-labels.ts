@@ -1,71 +1,53 @@
-import { createPrng, entropyBits, type LabelAnswer, type LabelRequest, type LabelSource } from '@dissonance/core';
+import { oracleLabels, type OracleLabelSource, type SelectionScore } from '@dissonance/core';
 
-/** How a strategy ranks the items of a batch for the oracle: higher first. */
-export type ItemScore = 'dissonance' | 'uncertainty' | 'random' | 'all';
+/** How a strategy ranks the items of a batch for the oracle: a public selection score, or every item. */
+export type ItemScore = SelectionScore | 'all';
 
 /** Options of {@link quotaOracle}. */
 export interface QuotaOracleOptions {
   readonly score: ItemScore;
   /** Most oracle labels over the whole stream (`Infinity` for the ceiling). */
   readonly budget: number;
-  /** Batches in the stream: the budget is spread evenly over them, the unspent fraction carried forward. */
-  readonly batches: number;
+  /** Items in the stream: the budget is paced evenly over them (`pace: { items }`), unspent allowance carried forward. */
+  readonly items: number;
   /** True class of an item (the oracle, standing in for a person). */
   readonly truth: (itemId: string) => number;
-  /** Seed of the `random` strategy's choice. */
+  /** Seed of the control arm's and the `random` score's draws. */
   readonly seed: number;
+  /** k-center diversity factor (1: off). */
+  readonly diversity?: number;
+  /** Window selection over this many recent items (default 0: per batch). */
+  readonly window?: number;
+  /** Share of the labels on random items (default 0: none). */
+  readonly controlFraction?: number;
   /** Called with the item ids labelled, for honest counting. */
   readonly onLabel?: (itemIds: readonly string[]) => void;
 }
 
-/** A label source that asks the oracle for a per-batch quota of items. */
-export interface QuotaOracle extends LabelSource {
-  /** Oracle labels given so far. */
-  readonly used: number;
-}
+/** A label source that asks the oracle for a paced share of the stream. */
+export type QuotaOracle = OracleLabelSource;
 
 /**
- * Label source `oracle-quota`: per batch it may spend `budget / batches` labels plus what earlier batches
- * left unspent (never more than the budget in total), and asks the oracle for the highest-scoring items of
- * the batch — by the engine's dissonance, the proposer's entropy, a seeded random draw, or all of them.
- * Ties go to the earlier item. Answers are hard labels of weight 1, origin `oracle`.
+ * The demo's oracle, built with the public API: `oracleLabels({ budget, pace: { items }, select, … })` — per
+ * batch it may spend `budget × batch / items` labels plus what earlier batches left unspent, on the
+ * best-ranked items of the batch. `all` (the ceiling) labels every item.
  */
 export function quotaOracle(options: QuotaOracleOptions): QuotaOracle {
-  const { score, budget, batches, truth } = options;
-  const perBatch = budget === Infinity ? Infinity : budget / Math.max(1, batches);
-  const prng = createPrng(options.seed);
-  let allowance = 0;
-  let used = 0;
-  return {
-    name: `oracle-${score}`,
-    get used() {
-      return used;
+  const { score, budget, items, truth } = options;
+  const unlimited = score === 'all' || budget === Infinity;
+  return oracleLabels(
+    (requests) => {
+      options.onLabel?.(requests.map((r) => r.itemId));
+      return Promise.resolve(requests.map((r) => truth(r.itemId)));
     },
-    label(requests) {
-      const answers: (LabelAnswer | undefined)[] = new Array<LabelAnswer | undefined>(requests.length).fill(undefined);
-      allowance = Math.min(allowance + perBatch, budget - used);
-      const k = Math.min(requests.length, Math.floor(allowance + 1e-9));
-      if (k <= 0) return Promise.resolve(answers);
-      const chosen = choose(requests, k, score, prng);
-      for (const i of chosen) {
-        answers[i] = { target: { kind: 'hard', label: truth(requests[i]!.itemId) }, weight: 1, origin: 'oracle' };
-      }
-      used += chosen.length;
-      allowance -= chosen.length;
-      options.onLabel?.(chosen.map((i) => requests[i]!.itemId));
-      return Promise.resolve(answers);
+    {
+      budget: unlimited ? Infinity : budget,
+      pace: unlimited ? 'greedy' : { items: Math.max(1, items) },
+      select: score === 'all' ? 'first' : score,
+      diversity: options.diversity ?? 1,
+      window: unlimited ? 0 : (options.window ?? 0),
+      controlFraction: options.controlFraction ?? 0,
+      seed: options.seed,
     },
-  };
-}
-
-function choose(requests: readonly LabelRequest[], k: number, score: ItemScore, prng: ReturnType<typeof createPrng>): number[] {
-  const indexes = requests.map((_, i) => i);
-  if (score === 'all') return indexes.slice(0, k);
-  if (score === 'random') return prng.shuffle(indexes).slice(0, k).sort((a, b) => a - b);
-  const value = (r: LabelRequest): number => (score === 'dissonance' ? r.dissonance : entropyBits(r.proposer, 0, r.proposer.length));
-  const values = requests.map(value);
-  return indexes
-    .sort((a, b) => values[b]! - values[a]! || a - b)
-    .slice(0, k)
-    .sort((a, b) => a - b);
+  );
 }

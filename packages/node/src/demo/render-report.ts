@@ -6,7 +6,7 @@
  * can check that what is drawn is what was measured.
  */
 import type { DemoResult } from './demo-result.js';
-import { renderAccuracyChart } from './report-accuracy-chart.js';
+import { budgetStrategies, renderAccuracyChart } from './report-accuracy-chart.js';
 import { renderDissonanceChart } from './report-dissonance-chart.js';
 import { escapeHtml, formatNumber, formatPercent } from './report-html.js';
 import { REPORT_CSS } from './report-style.js';
@@ -45,16 +45,26 @@ export function renderReport(result: DemoResult): string {
       `Golden accuracy of the serving champion as oracle labels are spent; line = mean over ${seeds} seed${seeds === 1 ? '' : 's'}, band = ±1 sd.`,
       `<figure>${renderAccuracyChart(result.strategies)}</figure>`,
     ),
+    ...(budgetStrategies(result.strategies).length < result.strategies.length
+      ? [
+          section(
+            'accuracy-budget',
+            'Accuracy vs labels used, within the label budget',
+            'The same curves without the strategies that label every item, so the budget range has the whole width.',
+            `<figure>${renderAccuracyChart(budgetStrategies(result.strategies), 'accuracy-budget')}</figure>`,
+          ),
+        ]
+      : []),
     section(
       'strategies',
       'Strategies',
-      'Final golden accuracy of each strategy (mean ± sd in points over seeds), oracle labels used, and the final accuracy of every seed.',
+      'Final golden accuracy of each strategy (mean ± sd in points over seeds), the paired per-seed difference against random (bold only when it exceeds two standard errors), oracle labels used, and the final accuracy of every seed.',
       renderStrategyTable(result.strategies, result.seeds),
     ),
     section(
       'dissonance',
       'Dissonance distribution per round',
-      `Items per dissonance bin between two retrains (default strategy, seed ${result.seeds[0] ?? '–'}); dashed lines: dissonance threshold ${formatNumber(result.policy.dissonanceThreshold)} and max dissonance ${formatNumber(result.policy.maxDissonance)}.`,
+      histogramCaption(result),
       `<figure>${renderDissonanceChart(result.rounds, result.policy)}</figure>`,
     ),
     section(
@@ -72,4 +82,17 @@ export function renderReport(result: DemoResult): string {
     '</main></body></html>',
     '',
   ].join('\n');
+}
+
+/** The histogram caption: names only the dashed lines that are on the axis. */
+function histogramCaption(result: DemoResult): string {
+  const upper = result.rounds[0]?.upper ?? Infinity;
+  const { dissonanceThreshold, maxDissonance } = result.policy;
+  const on = (v: number): boolean => v > 0 && v < upper;
+  const lines = [
+    ...(on(dissonanceThreshold) ? [`dissonance threshold ${formatNumber(dissonanceThreshold)}`] : []),
+    ...(on(maxDissonance) ? [`max dissonance ${formatNumber(maxDissonance)}`] : []),
+  ];
+  const off = on(maxDissonance) ? '' : ` Max dissonance ${formatNumber(maxDissonance)} is above the axis (${formatNumber(upper)}): no item is over it.`;
+  return `Items per dissonance bin between two retrains (default strategy, seed ${result.seeds[0] ?? '–'})${lines.length > 0 ? `; dashed lines: ${lines.join(' and ')}` : ''}.${off}`;
 }

@@ -19,7 +19,7 @@ const LEGEND_LEFT = 24;
  * (`data-points="[[labels,accuracy],…]"`) and one circle per point (`data-labels`, `data-accuracy`,
  * `data-sd`). The seed-set-only accuracy is a dashed reference line.
  */
-export function renderAccuracyChart(strategies: readonly StrategyResult[]): string {
+export function renderAccuracyChart(strategies: readonly StrategyResult[], chart = 'accuracy'): string {
   const points = strategies.flatMap((s) => s.curve);
   if (points.length === 0) return '<p class="empty">No learning curves in this result.</p>';
   const seedOnly = strategies[0]?.seedOnly.mean;
@@ -48,8 +48,8 @@ export function renderAccuracyChart(strategies: readonly StrategyResult[]): stri
   const { x, y } = scales;
 
   const parts: string[] = [
-    `<svg class="chart"${attr('data-chart', 'accuracy')}${scaleAttrs(scales)} width="${CHART_WIDTH}" height="${CHART_HEIGHT}" viewBox="0 0 ${CHART_WIDTH} ${CHART_HEIGHT}" role="img" aria-labelledby="accuracy-title">`,
-    `<title id="accuracy-title">Golden accuracy vs oracle labels used, mean ± sd over seeds</title>`,
+    `<svg class="chart"${attr('data-chart', chart)}${scaleAttrs(scales)} width="${CHART_WIDTH}" height="${CHART_HEIGHT}" viewBox="0 0 ${CHART_WIDTH} ${CHART_HEIGHT}" role="img" aria-labelledby="${chart}-title">`,
+    `<title id="${chart}-title">Golden accuracy vs oracle labels used, mean ± sd over seeds</title>`,
     renderAxes({
       scales,
       xTicks: ticks(scales.xDomain, 6),
@@ -105,4 +105,14 @@ function lineSwatch(color: string, s: StrategyResult): string {
     `<line x1="-12" x2="12" y1="0" y2="0" stroke="${color}" stroke-width="${width}"${dash}/>` +
     `<circle r="${width + 0.5}" fill="${color}"/>`
   );
+}
+
+/**
+ * The strategies that spend the label budget (not the ones that label every item): those using at most 1.5 ×
+ * the fewest labels any strategy used. Their own panel keeps them from being squeezed into the left edge of
+ * a chart whose x axis runs to the every-label ceiling.
+ */
+export function budgetStrategies(strategies: readonly StrategyResult[]): readonly StrategyResult[] {
+  const fewest = Math.min(...strategies.map((s) => s.labelsUsed));
+  return strategies.filter((s) => s.labelsUsed <= 1.5 * fewest + 1e-9);
 }

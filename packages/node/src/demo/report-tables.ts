@@ -7,8 +7,8 @@ const POLICY_NOTES: Readonly<Record<string, string>> = {
   dTarget: 'D_target of the ADR loss',
   lambdaMax: 'upper bound of the dissonance-term weight λ',
   klEps: 'bound on KL(old‖new) over the reference rows',
-  dBudgetPerHour: 'dissonant items acted on per hour (token bucket)',
-  maxDissonance: 'above this an item is quarantined, never trained on',
+  dBudgetPerHour: 'dissonant items acted on per hour (token bucket; the rest are deferred)',
+  maxDissonance: 'above this an item goes to the oracle only, never pseudo-labelled',
   dissonanceThreshold: 'at or above this an item is dissonant (spends budget, may be labelled)',
   maxGoldenDrop: 'largest golden-accuracy drop a candidate may show and still be promoted',
 };
@@ -27,7 +27,7 @@ function head(...titles: string[]): string {
 export function renderPolicyTable(policy: DemoResult['policy']): string {
   const rows = Object.entries(policy).map(
     ([key, value]) =>
-      `<tr${attr('data-policy', key)}${jsonAttr('data-value', value)}>${td(key, 'mono')}${td(typeof value === 'number' ? formatNumber(value, 4) : String(value), 'num')}${td(POLICY_NOTES[key] ?? '')}</tr>`,
+      `<tr${attr('data-policy', key)}${jsonAttr('data-value', value)}>${td(key, 'mono')}${td(typeof value === 'number' ? policyNumber(value) : String(value), 'num')}${td(POLICY_NOTES[key] ?? '')}</tr>`,
   );
   return `<table class="policy">${head('field', 'value', 'meaning')}<tbody>${rows.join('')}</tbody></table>`;
 }
@@ -49,19 +49,47 @@ export function renderSetupTable(result: DemoResult): string {
   return `<table class="setup"><tbody>${rows.map(([k, v]) => `<tr><th scope="row">${escapeHtml(k)}</th>${td(v)}</tr>`).join('')}</tbody></table>`;
 }
 
-/** One row per strategy: seed-only and final accuracy (mean ± sd), labels used, final accuracy per seed. */
+/**
+ * A policy number: large ones with thousands separators (`1,000,000`, not `1000000`), `off` for a bucket
+ * of 10⁹ or more (no stream reaches it).
+ */
+function policyNumber(value: number): string {
+  if (value >= 1e9) return 'off';
+  return value >= 10_000 ? Math.round(value).toLocaleString('en-US') : formatNumber(value, 4);
+}
+
+/** The paired per-seed difference of `s` against `random` (mean, sd, mean / standard error). */
+export function pairedVsRandom(s: StrategyResult, random: StrategyResult | undefined): { mean: number; sd: number; z: number } | undefined {
+  if (random === undefined || s === random || random.perSeed.length !== s.perSeed.length || s.perSeed.length === 0) return undefined;
+  const d = s.perSeed.map((v, i) => v - random.perSeed[i]!);
+  const mean = d.reduce((a, v) => a + v, 0) / d.length;
+  const sd = d.length < 2 ? 0 : Math.sqrt(d.reduce((a, v) => a + (v - mean) ** 2, 0) / (d.length - 1));
+  const se = sd / Math.sqrt(d.length);
+  return { mean, sd, z: se === 0 ? (mean === 0 ? 0 : Math.sign(mean) * Infinity) : mean / se };
+}
+
+/**
+ * One row per strategy: seed-only and final accuracy (mean ± sd), the paired difference against random (bold
+ * only when it exceeds two standard errors), labels used, final accuracy per seed.
+ */
 export function renderStrategyTable(strategies: readonly StrategyResult[], seeds: readonly number[]): string {
-  const rows = strategies.map(
-    (s) =>
-      `<tr${attr('data-strategy', s.name)}${jsonAttr('data-final-mean', s.final.mean)}${jsonAttr('data-final-sd', s.final.sd)}${jsonAttr('data-labels-used', s.labelsUsed)}${jsonAttr('data-per-seed', s.perSeed)}>` +
+  const random = strategies.find((s) => s.name === 'random');
+  const rows = strategies.map((s) => {
+    const vs = pairedVsRandom(s, random);
+    const wins = vs !== undefined && vs.mean > 0 && vs.z > 2;
+    const vsText = vs === undefined ? '–' : `${vs.mean >= 0 ? '+' : ''}${formatPoints(vs.mean)} ± ${formatPoints(vs.sd)}`;
+    return (
+      `<tr${attr('data-strategy', s.name)}${jsonAttr('data-final-mean', s.final.mean)}${jsonAttr('data-final-sd', s.final.sd)}${jsonAttr('data-labels-used', s.labelsUsed)}${jsonAttr('data-per-seed', s.perSeed)}${attr('data-wins', wins ? 'yes' : 'no')}>` +
       `${td(s.label)}${td(s.kind)}` +
       `${td(`${formatPercent(s.seedOnly.mean)} ± ${formatPoints(s.seedOnly.sd)}`, 'num')}` +
-      `${td(`${formatPercent(s.final.mean)} ± ${formatPoints(s.final.sd)}`, 'num strong')}` +
+      `${td(`${formatPercent(s.final.mean)} ± ${formatPoints(s.final.sd)}`, wins ? 'num strong' : 'num')}` +
+      `${td(vsText, wins ? 'num strong' : 'num')}` +
       `${td(formatNumber(s.labelsUsed, 1), 'num')}` +
-      `${td(s.perSeed.map((a) => formatPercent(a)).join(' · '), 'num')}</tr>`,
-  );
+      `${td(s.perSeed.map((a) => formatPercent(a)).join(' · '), 'num')}</tr>`
+    );
+  });
   return (
-    `<table class="strategies">${head('strategy', 'kind', 'seed set only', 'final (mean ± sd, points)', 'labels used', `final per seed (${seeds.join(', ')})`)}` +
+    `<table class="strategies">${head('strategy', 'kind', 'seed set only', 'final (mean ± sd, points)', 'vs random (paired, points)', 'labels used', `final per seed (${seeds.join(', ')})`)}` +
     `<tbody>${rows.join('')}</tbody></table>`
   );
 }

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_POLICY, DissonanceError } from '@dissonance/core';
+import { DEFAULT_POLICY, DissonanceError, type Dataset } from '@dissonance/core';
+import type { CsvReadOptions } from '../cli/evaluate-csv.js';
 import { OnnxNodeRuntime } from '../onnx/index.js';
 import type { RegistryChoice } from '../registry-factory/index.js';
 import { DEFAULT_CRITICS } from './committee.js';
@@ -17,8 +18,14 @@ import { runSeedsInChildren } from './seed-workers.js';
 
 /** Options of {@link runDemo}. */
 export interface DemoOptions {
-  /** `digits` (default) or `breast_cancer`. */
+  /** `digits` (default) or `breast_cancer`; with `data`, the name the run is reported under. */
   readonly dataset?: string;
+  /** The data set itself (instead of `<dataDir>/<dataset>.csv`). */
+  readonly data?: Dataset;
+  /** Where child processes read `data` from (a CSV and how to read it); needed for `workers` with `data`. */
+  readonly csv?: { readonly path: string; readonly options: CsvReadOptions };
+  /** ONNX bytes of the user's first proposer (instead of an MLP fitted on the seed set); features are then not standardized. */
+  readonly proposer?: Uint8Array;
   /** Directory holding `<dataset>.csv` (default: the repository's `examples/data`). */
   readonly dataDir?: string;
   /** Oracle label budget as a fraction of the stream (default 0.15). */
@@ -73,7 +80,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const wanted = options.strategies;
   const strategies = selectStrategies(wanted);
   const defaultStrategy = strategies[0]!;
-  const data = loadDataset(dataset, options.dataDir);
+  const data = options.data ?? loadDataset(dataset, options.dataDir);
   const seeds = Array.from({ length: seedCount }, (_, i) => i + 1);
   const runtime = new OnnxNodeRuntime({ executionProvider: 'cpu', intraOpNumThreads: 1, interOpNumThreads: 1 });
   const tempDir = options.dir === undefined ? mkdtempSync(join(tmpdir(), 'dissonance-demo-')) : undefined;
@@ -96,13 +103,15 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     budgetShare,
     root,
     injectRegression: seed === firstSeed && options.injectRegression === true,
+    ...(options.proposer === undefined ? {} : { proposer: options.proposer }),
     ...(options.registry === undefined ? {} : { registry: options.registry }),
   });
   const total = strategies.length * seeds.length;
   let done = 0;
   try {
     const workers = Math.min(options.workers ?? 1, seeds.length * strategies.length);
-    if (workers > 1 && options.workerCommand !== undefined && options.settings === undefined) {
+    const childrenCanLoad = options.data === undefined || options.csv !== undefined;
+    if (workers > 1 && options.workerCommand !== undefined && options.settings === undefined && childrenCanLoad && options.proposer === undefined) {
       await runSeedsInChildren(options.workerCommand, seeds, workers, order, { ...options, dir: root }, (seed, seedRuns) => {
         record(seed, seedRuns);
         done += seedRuns.length;
@@ -123,7 +132,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       if (seed === firstSeed && name === defaultStrategy.name) first = { versions: run.versions, rounds: run.rounds, champion: run.champion };
     }
   }
-  const shape = prepareSeed(data, firstSeed);
+  const shape = prepareSeed(data, firstSeed, undefined, options.proposer === undefined);
   const split = { golden: shape.golden.rows, seedSet: shape.seedSet.rows, stream: shape.stream.rows, batch: settings.batch };
   return {
     dataset,
@@ -133,7 +142,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     seeds,
     budget: budgetShare,
     split,
-    proposer: `MLP ${data.features.length}→${settings.hidden.join('→')}→${data.classes} (built-in trainer, served by ${runtime.name})`,
+    proposer:
+      options.proposer === undefined
+        ? `MLP ${data.features.length}→${settings.hidden.join('→')}→${data.classes} (built-in trainer, served by ${runtime.name})`
+        : `the given ONNX proposer (${data.features.length} inputs, ${data.classes} classes; served by ${runtime.name})`,
     critics: DEFAULT_CRITICS.slice(0, defaultStrategy.critics).map((c) => `${c.name} (${c.hidden.length === 0 ? 'logistic regression' : `MLP ${c.hidden.join('→')}`})`),
     detector: defaultStrategy.detector.name,
     policy: { ...DEFAULT_POLICY, ...settings.policy },

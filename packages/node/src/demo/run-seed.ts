@@ -23,6 +23,8 @@ export interface SeedInput {
   readonly root: string;
   /** Train the default strategy's candidate number {@link REGRESSION_AT} on flipped labels. */
   readonly injectRegression: boolean;
+  /** ONNX bytes of the first proposer (default: an MLP fitted on the seed set); features are then left unscaled. */
+  readonly proposer?: Uint8Array;
   /** Registry of the runs (default: a file registry per strategy under `root`). */
   readonly registry?: RegistryChoice;
 }
@@ -42,9 +44,9 @@ export async function runSeed(
   onStrategy?: (what: string) => void,
 ): Promise<readonly (readonly [string, StrategyRun])[]> {
   const { data, dataset, seed, settings } = input;
-  const seedData = prepareSeed(data, seed);
+  const seedData = prepareSeed(data, seed, undefined, input.proposer === undefined);
   const budget = Math.round(input.budgetShare * seedData.stream.rows);
-  const proposer = fitSeedProposer(seedData, settings, `${dataset}-proposer`);
+  const proposer = input.proposer ?? fitSeedProposer(seedData, settings, `${dataset}-proposer`);
   const runs: (readonly [string, StrategyRun])[] = [];
   for (const strategy of input.strategies) {
     const run = await runStrategy({

@@ -29,7 +29,12 @@ export function rowId(row: number): string {
  * standardizes with a scaler fitted on the features of the non-golden rows only (seed set + stream, labels
  * unused): the golden rows influence nothing but validation.
  */
-export function prepareSeed(data: Dataset, seed: number, shares: { golden: number; seedSet: number } = { golden: 0.2, seedSet: 0.05 }): SeedData {
+export function prepareSeed(
+  data: Dataset,
+  seed: number,
+  shares: { golden: number; seedSet: number } = { golden: 0.2, seedSet: 0.05 },
+  standardize = true,
+): SeedData {
   const width = data.features.length;
   const split = seededSplit(data.rows, { seed, golden: shares.golden, seedSet: shares.seedSet, labels: data.labels });
   const scaler = fitStandardScaler(data.x, width, [...split.seedSet, ...split.stream]);
@@ -37,7 +42,7 @@ export function prepareSeed(data: Dataset, seed: number, shares: { golden: numbe
     const raw = new Float32Array(indexes.length * width);
     indexes.forEach((r, i) => raw.set(data.x.subarray(r * width, (r + 1) * width), i * width));
     return {
-      x: scaler.transform(raw, indexes.length),
+      x: standardize ? scaler.transform(raw, indexes.length) : raw,
       rows: indexes.length,
       labels: Int32Array.from(indexes, (r) => data.labels[r]!),
       ids: indexes.map(rowId),

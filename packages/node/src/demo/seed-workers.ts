@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { readEvaluationCsv, type CsvReadOptions } from '../cli/evaluate-csv.js';
 import { DissonanceError, isDissonanceError } from '@dissonance/core';
 import { OnnxNodeRuntime } from '../onnx/index.js';
 import type { RegistryChoice } from '../registry-factory/index.js';
@@ -12,6 +14,8 @@ import type { StrategyRun } from './strategy-run.js';
 interface WorkerJob {
   readonly dataset: string;
   readonly dataDir?: string;
+  /** Read the data from this CSV instead of `<dataDir>/<dataset>.csv`. */
+  readonly csv?: { readonly path: string; readonly options: CsvReadOptions };
   readonly budget: number;
   /** (seed, strategy) pairs this child runs. */
   readonly pairs: readonly (readonly [number, string])[];
@@ -34,7 +38,15 @@ export async function runSeedsInChildren(
   seeds: readonly number[],
   workers: number,
   strategies: readonly string[],
-  options: { dataset?: string; dataDir?: string; budget?: number; dir?: string; injectRegression?: boolean; registry?: RegistryChoice },
+  options: {
+    dataset?: string;
+    dataDir?: string;
+    csv?: { readonly path: string; readonly options: CsvReadOptions };
+    budget?: number;
+    dir?: string;
+    injectRegression?: boolean;
+    registry?: RegistryChoice;
+  },
   onSeed: (seed: number, runs: SeedRuns) => void,
 ): Promise<void> {
   const [exe, ...prefix] = command;
@@ -48,6 +60,7 @@ export async function runSeedsInChildren(
           const job: WorkerJob = {
             dataset: options.dataset ?? 'digits',
             ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+            ...(options.csv === undefined ? {} : { csv: options.csv }),
             budget: options.budget ?? 0.15,
             pairs: list,
             firstSeed: seeds[0] ?? 1,
@@ -87,7 +100,7 @@ export async function runSeedsInChildren(
 export async function demoWorkerMain(argv: readonly string[], io: { out: (text: string) => void; err: (text: string) => void }): Promise<number> {
   try {
     const job = JSON.parse(argv[0] ?? '') as WorkerJob;
-    const data = loadDataset(job.dataset, job.dataDir);
+    const data = job.csv === undefined ? loadDataset(job.dataset, job.dataDir) : readEvaluationCsv(readFileSync(job.csv.path, 'utf8'), job.csv.options);
     const runtime = new OnnxNodeRuntime({ executionProvider: 'cpu', intraOpNumThreads: 1, interOpNumThreads: 1 });
     const seeds = [...new Set(job.pairs.map(([seed]) => seed))];
     for (const seed of seeds) {

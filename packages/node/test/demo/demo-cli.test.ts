@@ -25,7 +25,7 @@ describe('dissonance demo CLI', () => {
     expect(result.classes).toBe(2);
     expect(result.seeds).toEqual([1]);
     expect(result.strategies.map((s) => [s.name, s.kind])).toEqual([
-      ['dissonance', 'default'],
+      ['default', 'default'],
       ['random', 'baseline'],
     ]);
     for (const s of result.strategies) {
@@ -47,7 +47,7 @@ describe('dissonance demo CLI', () => {
       const result = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as DemoResult;
       const html = readFileSync(join(dir, 'report.html'), 'utf8');
       for (const chart of ['accuracy', 'dissonance', 'timeline']) expect(html).toContain(`data-chart="${chart}"`);
-      const dissonance = result.strategies.find((s) => s.name === 'dissonance')!;
+      const dissonance = result.strategies.find((s) => s.name === 'default')!;
       expect(html).toContain(`data-points="${JSON.stringify(dissonance.curve.map((p) => [p.labels, p.accuracy.mean]))}"`);
       expect(html).not.toMatch(/https?:\/\//);
     } finally {
@@ -59,7 +59,7 @@ describe('dissonance demo CLI', () => {
     const { code, out } = await run('demo', '--dataset', 'breast_cancer', '--seeds', '1', '--strategies', 'random');
     expect(code).toBe(0);
     expect(out).toContain('model versions');
-    expect(out).toMatch(/dissonance\s+default/);
+    expect(out).toMatch(/default\s+default/);
   }, 60_000);
 
   it.each([

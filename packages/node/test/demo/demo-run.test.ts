@@ -21,7 +21,7 @@ describe('dissonance demo (breast_cancer, 1 seed)', () => {
     const data = prepareSeed(loadDataset('breast_cancer'), 1);
     const golden = new Set(data.golden.ids);
     const budget = Math.round(0.15 * data.stream.rows);
-    expect(a.strategies.map((s) => s.name)).toEqual(['dissonance', 'random', 'uncertainty', 'ceiling']);
+    expect(a.strategies.map((s) => s.name)).toEqual(['default', 'random', 'uncertainty', 'ceiling']);
     for (const { strategy, run } of runs) {
       expect(run.trainedIds.filter((id) => golden.has(id))).toEqual([]);
       expect(new Set(run.oracleIds).size).toBe(run.oracleIds.length);

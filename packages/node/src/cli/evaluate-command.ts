@@ -1,0 +1,104 @@
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { basename, extname, join, resolve } from 'node:path';
+import { isDissonanceError } from '@dissonance/core';
+import { evaluationOf } from '../demo/evaluation.js';
+import { summaryText } from '../demo/format-tables.js';
+import { renderReport } from '../demo/render-report.js';
+import { runDemo } from '../demo/run-demo.js';
+import { parseEvaluateArgs, EVALUATE_HELP } from './evaluate-args.js';
+import { CsvInputError, MAX_CSV_BYTES, readEvaluationCsv, type CsvReadOptions } from './evaluate-csv.js';
+import { evaluationTable } from './evaluate-table.js';
+
+/** Where the command writes, and whether stderr is a terminal (for the progress bar). */
+export interface EvaluateIo {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+  readonly isTty?: boolean;
+}
+
+/**
+ * Runs `dissonance evaluate`: reads and checks the CSV (bad input: exit 2, one line on stderr naming the
+ * problem and the line or column, nothing written), runs the protocol, then prints the tables — or the
+ * {@link Evaluation} as JSON with `--json` — and with `--report DIR` writes the HTML report and the JSON.
+ * A progress bar goes to stderr on a terminal only. Resolves to the exit code.
+ */
+export async function runEvaluateCommand(argv: readonly string[], io: EvaluateIo): Promise<number> {
+  const parsed = parseEvaluateArgs(argv);
+  const bad = (message: string): number => {
+    io.err(`dissonance evaluate: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
+    return 2;
+  };
+  if (typeof parsed === 'string') return bad(parsed);
+  if (parsed.help) {
+    io.out(EVALUATE_HELP);
+    return 0;
+  }
+  const path = resolve(parsed.data);
+  if (!existsSync(path) || !statSync(path).isFile()) return bad(`${parsed.data}: no such file`);
+  if (statSync(path).size > MAX_CSV_BYTES) return bad(`${parsed.data}: file is over the ${MAX_CSV_BYTES / 1024 / 1024} MiB limit`);
+  const options: CsvReadOptions = {
+    label: parsed.label,
+    source: parsed.data,
+    ...(parsed.id === undefined ? {} : { id: parsed.id }),
+    ...(parsed.drop === undefined ? {} : { drop: parsed.drop }),
+    ...(parsed.impute === undefined ? {} : { impute: parsed.impute }),
+    ...(parsed.categorical === undefined ? {} : { categorical: parsed.categorical }),
+  };
+  let proposer: Uint8Array | undefined;
+  let data;
+  try {
+    data = readEvaluationCsv(readFileSync(path, 'utf8'), options);
+    if (parsed.proposer !== undefined) {
+      if (!existsSync(parsed.proposer)) return bad(`--proposer ${parsed.proposer}: no such file`);
+      proposer = new Uint8Array(readFileSync(parsed.proposer));
+    }
+  } catch (error) {
+    if (error instanceof CsvInputError) return bad(error.message);
+    throw error;
+  }
+  const onProgress = (done: number, total: number, what: string): void => {
+    if (io.isTty !== true) return;
+    const width = 30;
+    const filled = Math.round((done / total) * width);
+    io.err(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.round((done / total) * 100)).padStart(3)}% ${what.padEnd(28)}`);
+    if (done === total) io.err('\n');
+  };
+  try {
+    const result = await runDemo({
+      dataset: basename(parsed.data, extname(parsed.data)),
+      data,
+      csv: { path, options },
+      ...(parsed.budget === undefined ? {} : { budget: parsed.budget }),
+      ...(parsed.seeds === undefined ? {} : { seeds: parsed.seeds }),
+      ...(parsed.strategies === undefined ? {} : { strategies: parsed.strategies }),
+      ...(parsed.dir === undefined ? {} : { dir: parsed.dir }),
+      ...(proposer === undefined ? {} : { proposer }),
+      onProgress,
+      ...workerOptions(),
+    });
+    const evaluation = evaluationOf(result);
+    if (parsed.report !== undefined) {
+      mkdirSync(parsed.report, { recursive: true });
+      writeFileSync(join(parsed.report, 'report.html'), renderReport(result));
+      writeFileSync(join(parsed.report, 'result.json'), `${JSON.stringify(evaluation, null, 2)}\n`);
+      if (io.isTty === true) io.err(`evaluate: wrote ${join(parsed.report, 'report.html')} and result.json\n`);
+    }
+    io.out(parsed.json ? `${JSON.stringify(evaluation, null, 2)}\n` : `${summaryText(result)}\nagainst random (paired per seed; "significant" = over 2 standard errors):\n${evaluationTable(evaluation)}`);
+    return 0;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const code = isDissonanceError(error) && !message.startsWith(`${error.code}:`) ? `${error.code}: ` : '';
+    io.err(`dissonance evaluate: ${code}${message}\n`);
+    return 1;
+  }
+}
+
+/** Seeds in parallel child processes of this CLI (at most 2 by default; `DISSONANCE_DEMO_WORKERS` overrides). */
+function workerOptions(): { workers?: number; workerCommand?: readonly string[] } {
+  const script = process.argv[1];
+  if (script === undefined || !/(cli\.[cm]?[jt]s|dissonance)$/.test(script)) return {};
+  const fromEnv = Number(process.env.DISSONANCE_DEMO_WORKERS);
+  const workers = Number.isSafeInteger(fromEnv) && fromEnv >= 1 ? fromEnv : Math.min(2, availableParallelism());
+  return { workers, workerCommand: [process.execPath, ...process.execArgv, script] };
+}
