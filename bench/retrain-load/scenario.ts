@@ -65,6 +65,7 @@ export function scenarioEngine(proposer: LoadedModel, trainer: Trainer | undefin
     critics: [smallMlp('critic-a', 4), smallMlp('critic-b', 5)],
     labels: oracleLabels(async (requests) => requests.map((r) => stream.labels[Number(r.itemId.slice(r.itemId.indexOf(':') + 1))]), {
       budget: Number.MAX_SAFE_INTEGER,
+      pace: 'greedy',
     }),
     ...(trainer === undefined ? {} : { trainer }),
     ...(runtime === undefined ? {} : { runtime }),

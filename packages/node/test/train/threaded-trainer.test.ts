@@ -76,7 +76,7 @@ describe('threadedTrainer (worker_threads)', () => {
       modelName: 'crash',
       proposer: smallMlp('crash', 1),
       critics: [smallMlp('critic-a', 2)],
-      labels: oracleLabels(async (requests) => requests.map((r) => stream.labels[Number(r.itemId.slice(2))]), { budget: 1e9 }),
+      labels: oracleLabels(async (requests) => requests.map((r) => stream.labels[Number(r.itemId.slice(2))]), { budget: 1e9, pace: 'greedy' }),
       trainer,
       store,
       golden: { x: golden.x, rows: 300, labels: golden.labels },
