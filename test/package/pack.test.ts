@@ -19,7 +19,7 @@ const QUICKSTART = join(ROOT, 'examples', 'quickstart', 'quickstart.ts');
 /** Files each package must have built before it can be packed. */
 const BUILT_FILES: Record<(typeof PACKAGES)[number], string[]> = {
   core: ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/testing.js', 'dist/testing.cjs'],
-  node: ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/cli.js'],
+  node: ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/cli.js', 'bin/dissonance.js'],
   browser: ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts'],
 };
 
