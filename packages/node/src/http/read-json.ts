@@ -1,5 +1,9 @@
 import type { z } from 'zod';
 import { HttpError } from './http-error.js';
+import { JsonDepthGuard } from './json-depth.js';
+
+/** Default nesting limit of request bodies: the deepest route body (`{ items: [{ features: [] }] }`) nests 3. */
+export const DEFAULT_MAX_JSON_DEPTH = 8;
 
 /** Limits of {@link readJson}. */
 export interface ReadJsonLimits {
@@ -7,12 +11,20 @@ export interface ReadJsonLimits {
   readonly maxBytes: number;
   /** Longest time to receive the whole body; 408 after. */
   readonly timeoutMs: number;
+  /** Deepest nesting of arrays and objects (default {@link DEFAULT_MAX_JSON_DEPTH}); 400 `E_JSON_TOO_DEEP` beyond. */
+  readonly maxDepth?: number;
+  /**
+   * Charges body bytes to the caller before they are read (the declared `content-length` up front, else each
+   * chunk as it arrives); throws (a 429) to refuse them.
+   */
+  readonly charge?: (bytes: number) => void;
 }
 
 /**
  * Reads a request's JSON body and parses it with `schema`. The size limit is enforced while the body streams
  * in (a declared `content-length` over it is refused before reading anything), so an oversized body is never
- * held in memory. Errors are {@link HttpError}s: 415 for a content type other than JSON, 413, 408, 400 for
+ * held in memory; nesting is checked as bytes arrive (a deep body is refused before it is read whole or
+ * parsed), and `charge` bills the bytes before they are read. Errors are {@link HttpError}s: 415 for a content type other than JSON, 413, 408, 400 for
  * bad JSON or a body the schema refuses (the first issues named).
  */
 export async function readJson<S extends z.ZodType>(request: Request, schema: S, limits: ReadJsonLimits, allowEmpty = false): Promise<z.infer<S>> {
@@ -27,7 +39,16 @@ export async function readJson<S extends z.ZodType>(request: Request, schema: S,
     await request.body?.cancel().catch(() => undefined);
     throw tooLarge(limits.maxBytes);
   }
-  const text = empty ? '' : await readText(request, limits);
+  const length = declared === null || !/^\d+$/.test(declared) ? undefined : Number(declared);
+  if (length !== undefined && length > 0 && limits.charge !== undefined) {
+    try {
+      limits.charge(length);
+    } catch (error) {
+      await request.body?.cancel().catch(() => undefined);
+      throw error;
+    }
+  }
+  const text = empty ? '' : await readText(request, limits, length === undefined ? limits.charge : undefined);
   let value: unknown;
   if (text.trim() === '' && allowEmpty) value = {};
   else {
@@ -42,8 +63,9 @@ export async function readJson<S extends z.ZodType>(request: Request, schema: S,
   return parsed.data;
 }
 
-async function readText(request: Request, limits: ReadJsonLimits): Promise<string> {
+async function readText(request: Request, limits: ReadJsonLimits, charge: ((bytes: number) => void) | undefined): Promise<string> {
   const reader = request.body!.getReader();
+  const depth = new JsonDepthGuard(limits.maxDepth ?? DEFAULT_MAX_JSON_DEPTH);
   const chunks: Uint8Array[] = [];
   let size = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -56,6 +78,8 @@ async function readText(request: Request, limits: ReadJsonLimits): Promise<strin
       if (done) break;
       size += value.byteLength;
       if (size > limits.maxBytes) throw tooLarge(limits.maxBytes);
+      charge?.(value.byteLength);
+      depth.feed(value);
       chunks.push(value);
     }
   } catch (error) {
