@@ -42,7 +42,8 @@ export class VerifiedArtifacts {
     try {
       fetched = await this.#registry.fetch(name, version);
     } catch (error) {
-      throw refusal(error);
+      // The registry's message names its files: the client gets the code and what was refused, not paths.
+      throw refusal(error, `the stored artifact of ${name} version ${version} does not match its manifest`);
     }
     const verifier = this.#verifier;
     if (verifier === undefined) return fetched;
@@ -53,7 +54,7 @@ export class VerifiedArtifacts {
     try {
       await verifier.verify(artifact, signatureFromTags(tags), `${name} version ${version}`);
     } catch (error) {
-      throw refusal(error);
+      throw refusal(error, undefined);
     }
     this.#verified.add(key);
     if (this.#verified.size > MAX_REMEMBERED) this.#verified.delete(this.#verified.values().next().value!);
@@ -63,10 +64,11 @@ export class VerifiedArtifacts {
 
 const REFUSED: ReadonlySet<string> = new Set(['E_ARTIFACT_SIGNATURE', 'E_ARTIFACT_DIGEST', 'E_MODEL', 'E_DECRYPT']);
 
-/** An integrity or trust failure as a 409 with its code; anything else unchanged. */
-function refusal(error: unknown): unknown {
+/** An integrity or trust failure as a 409 with its code (and `message` instead of the SDK's); anything else unchanged. */
+function refusal(error: unknown, message: string | undefined): unknown {
   if (!isDissonanceError(error) || !REFUSED.has(error.code)) return error;
   const reason = (error.details as { reason?: unknown } | undefined)?.reason;
-  const suffix = typeof reason === 'string' && !error.message.includes(reason) ? ` (${reason})` : '';
-  return new HttpError(409, error.code as HttpErrorCode, `${error.message}${suffix}`);
+  const text = message ?? error.message;
+  const suffix = typeof reason === 'string' && !text.includes(reason) ? ` (${reason})` : '';
+  return new HttpError(409, error.code as HttpErrorCode, `${text}${suffix}`);
 }

@@ -1,0 +1,42 @@
+import { generateSigningKeyPair, signArtifact, signatureTags, SIGNATURE_KEY_ID_TAG, type ModelArtifact, type ModelRegistry, type SigningKeyPair } from '@dissonance/core';
+import { CLASSES, WIDTH } from './fixtures.js';
+
+/** A `json` artifact of the fixtures' sum model (loadable by `sumRuntime`). */
+export function sumArtifact(sharpness: number): ModelArtifact {
+  return { format: 'json', bytes: new TextEncoder().encode(JSON.stringify({ kind: 'sum', sharpness })) };
+}
+
+/** Versions registered behind the server's back, one per way a forger can try. */
+export interface Forgeries {
+  /** Signed by the trusted key: the control, always accepted. */
+  readonly signed: string;
+  readonly unsigned: string;
+  /** Signed by a key nobody trusts. */
+  readonly stranger: string;
+  /** Signed by a stranger, but the key-id tag names the trusted key. */
+  readonly forgedKeyId: string;
+  /** Other bytes carrying the trusted signature of the control's bytes (manifest digest rewritten). */
+  readonly tampered: string;
+}
+
+/** The refused ones of {@link Forgeries}, by name. */
+export const FORGED = ['unsigned', 'stranger', 'forgedKeyId', 'tampered'] as const;
+
+/** Registers {@link Forgeries} of `name` in `registry` (json sum-model artifacts of {@link WIDTH} × {@link CLASSES}). */
+export async function registerForgeries(registry: ModelRegistry, name: string, trusted: SigningKeyPair): Promise<Forgeries> {
+  const stranger = await generateSigningKeyPair();
+  const register = async (artifact: ModelArtifact, tags: Readonly<Record<string, string>>): Promise<string> =>
+    (await registry.register({ name, artifact, inputWidth: WIDTH, classes: CLASSES, tags })).version;
+  const good = sumArtifact(3);
+  const goodTags = signatureTags((await signArtifact(good, trusted.privateKey)).signature);
+  const signed = await register(good, goodTags);
+  const unsigned = await register(sumArtifact(4), {});
+  const strangerArtifact = sumArtifact(5);
+  const strangerTags = signatureTags((await signArtifact(strangerArtifact, stranger.privateKey)).signature);
+  const strangerVersion = await register(strangerArtifact, strangerTags);
+  const forged = sumArtifact(6);
+  const forgedTags = { ...signatureTags((await signArtifact(forged, stranger.privateKey)).signature), [SIGNATURE_KEY_ID_TAG]: trusted.keyId };
+  const forgedKeyId = await register(forged, forgedTags);
+  const tampered = await register(sumArtifact(7), goodTags);
+  return { signed, unsigned, stranger: strangerVersion, forgedKeyId, tampered };
+}
