@@ -22,21 +22,31 @@ export interface Forgeries {
 /** The refused ones of {@link Forgeries}, by name. */
 export const FORGED = ['unsigned', 'stranger', 'forgedKeyId', 'tampered'] as const;
 
-/** Registers {@link Forgeries} of `name` in `registry` (json sum-model artifacts of {@link WIDTH} × {@link CLASSES}). */
-export async function registerForgeries(registry: ModelRegistry, name: string, trusted: SigningKeyPair): Promise<Forgeries> {
+/** What the forged versions are made of: distinct artifacts by index, and their shape. */
+export interface ForgeryShape {
+  readonly artifact: (index: number) => ModelArtifact;
+  readonly inputWidth: number;
+  readonly classes: number;
+}
+
+/** The fixtures' sum model: json artifacts of {@link WIDTH} × {@link CLASSES}. */
+export const SUM_SHAPE: ForgeryShape = { artifact: (i) => sumArtifact(3 + i), inputWidth: WIDTH, classes: CLASSES };
+
+/** Registers {@link Forgeries} of `name` in `registry` (by default json sum-model artifacts). */
+export async function registerForgeries(registry: ModelRegistry, name: string, trusted: SigningKeyPair, shape: ForgeryShape = SUM_SHAPE): Promise<Forgeries> {
   const stranger = await generateSigningKeyPair();
   const register = async (artifact: ModelArtifact, tags: Readonly<Record<string, string>>): Promise<string> =>
-    (await registry.register({ name, artifact, inputWidth: WIDTH, classes: CLASSES, tags })).version;
-  const good = sumArtifact(3);
+    (await registry.register({ name, artifact, inputWidth: shape.inputWidth, classes: shape.classes, tags })).version;
+  const good = shape.artifact(0);
   const goodTags = signatureTags((await signArtifact(good, trusted.privateKey)).signature);
   const signed = await register(good, goodTags);
-  const unsigned = await register(sumArtifact(4), {});
-  const strangerArtifact = sumArtifact(5);
+  const unsigned = await register(shape.artifact(1), {});
+  const strangerArtifact = shape.artifact(2);
   const strangerTags = signatureTags((await signArtifact(strangerArtifact, stranger.privateKey)).signature);
   const strangerVersion = await register(strangerArtifact, strangerTags);
-  const forged = sumArtifact(6);
+  const forged = shape.artifact(3);
   const forgedTags = { ...signatureTags((await signArtifact(forged, stranger.privateKey)).signature), [SIGNATURE_KEY_ID_TAG]: trusted.keyId };
   const forgedKeyId = await register(forged, forgedTags);
-  const tampered = await register(sumArtifact(7), goodTags);
+  const tampered = await register(shape.artifact(4), goodTags);
   return { signed, unsigned, stranger: strangerVersion, forgedKeyId, tampered };
 }
