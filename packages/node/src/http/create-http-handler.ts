@@ -8,8 +8,9 @@ import { FeedbackIntake } from './feedback-intake.js';
 import { errorResponse, HttpError, toErrorResponse } from './http-error.js';
 import { createJwtAuth, type Authenticate, type JwtAuthOptions } from './jwt-auth.js';
 import { openApiDocument } from './openapi.js';
-import { RateLimiter, type RateLimitOptions } from './rate-limiter.js';
+import { DEFAULT_BYTE_BURST, RateLimiter, type RateLimitOptions } from './rate-limiter.js';
 import { DEFAULT_MAX_JSON_DEPTH, type ReadJsonLimits } from './read-json.js';
+import { Tarpit } from './tarpit.js';
 import { v1Routes } from './v1-routes.js';
 import { VerifiedArtifacts } from './verified-artifacts.js';
 
@@ -34,8 +35,8 @@ export interface HttpHandlerOptions {
   /** Browser origins allowed (CORS preflight and headers). */
   readonly cors?: CorsOptions;
   /**
-   * Per-principal request rate (default 60 burst, 20/s) and request-body byte budget (default 8 MiB burst,
-   * 2 MiB/s), both charged before a body is read; `false` turns both off.
+   * Per-principal request rate (default 60 burst, 20/s) and request-body byte budget (default 4 MiB burst,
+   * 1 MiB/s), both charged before a body is read; `false` turns both off.
    */
   readonly rateLimit?: RateLimitOptions | false;
   /**
@@ -43,6 +44,12 @@ export interface HttpHandlerOptions {
    * rows × the model's width need less (see `routeByteLimits`).
    */
   readonly maxBodyBytes?: number;
+  /**
+   * How long a 429 of a principal past its limits is held before it is sent (default 1 000 ms; at most 32 held
+   * per principal at a time; 0: answered at once), so a client looping on refusals cannot spend the server's
+   * CPU at the rate it can refuse them.
+   */
+  readonly refusalDelayMs?: number;
   /** Deepest nesting of arrays and objects in a request body (default 8); 400 `E_JSON_TOO_DEEP` beyond. */
   readonly maxJsonDepth?: number;
   /**
@@ -94,7 +101,7 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
   const maxBytes = options.maxBodyBytes ?? 1024 * 1024;
   const rate = options.rateLimit === false ? undefined : (options.rateLimit ?? {});
   // The byte bucket holds at least the largest body, so one legal request always fits a full bucket.
-  const limiter = rate === undefined ? undefined : new RateLimiter({ ...rate, byteBurst: Math.max(rate.byteBurst ?? 8 * 1024 * 1024, maxBytes) });
+  const limiter = rate === undefined ? undefined : new RateLimiter({ ...rate, byteBurst: Math.max(rate.byteBurst ?? DEFAULT_BYTE_BURST, maxBytes) });
   const limits: ReadJsonLimits = { maxBytes, timeoutMs: options.bodyTimeoutMs ?? 10_000, maxDepth: options.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH };
   const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
   const onError = options.onError ?? (() => undefined);
@@ -126,6 +133,7 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
     champion,
     intake,
     artifacts,
+    tarpit: new Tarpit(options.refusalDelayMs ?? 1_000, 32),
     published: options.published ?? [],
     openapi: () => (openapi ??= JSON.stringify(openApiDocument(VERSION))),
   });

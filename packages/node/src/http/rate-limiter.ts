@@ -7,15 +7,21 @@ export interface RateLimitOptions {
   /** Requests per second refilled (default 20). */
   readonly perSecond?: number;
   /**
-   * Request-body bytes a principal may burst (default 8 MiB; raised to the largest body a route accepts when
+   * Request-body bytes a principal may burst (default 4 MiB; raised to the largest body a route accepts when
    * that is more). Charged before the body is read: its declared `content-length`, or each chunk as it comes.
    */
   readonly byteBurst?: number;
-  /** Request-body bytes per second refilled (default 2 MiB). */
+  /** Request-body bytes per second refilled (default 1 MiB). */
   readonly bytesPerSecond?: number;
   /** Principals tracked; the least recently seen are forgotten beyond (default 10 000). */
   readonly maxPrincipals?: number;
 }
+
+/** Default request-body byte burst of a principal: four of the largest default body (1 MiB). */
+export const DEFAULT_BYTE_BURST = 4 * 1024 * 1024;
+
+/** Default request-body bytes per second of a principal: a 4096-row predict of 64 features every second. */
+export const DEFAULT_BYTES_PER_SECOND = 1024 * 1024;
 
 interface Bucket {
   requests: number;
@@ -40,8 +46,8 @@ export class RateLimiter {
   constructor(options: RateLimitOptions = {}, now: () => number = Date.now) {
     const burst = options.burst ?? 60;
     const perSecond = options.perSecond ?? 20;
-    const byteBurst = options.byteBurst ?? 8 * 1024 * 1024;
-    const bytesPerSecond = options.bytesPerSecond ?? 2 * 1024 * 1024;
+    const byteBurst = options.byteBurst ?? DEFAULT_BYTE_BURST;
+    const bytesPerSecond = options.bytesPerSecond ?? DEFAULT_BYTES_PER_SECOND;
     if (!(burst >= 1) || !(perSecond > 0)) throw new DissonanceError('E_CONFIG', `rate limit: burst ≥ 1 and perSecond > 0 required`);
     if (!(byteBurst >= 1) || !(bytesPerSecond > 0)) throw new DissonanceError('E_CONFIG', `rate limit: byteBurst ≥ 1 and bytesPerSecond > 0 required`);
     this.#burst = burst;

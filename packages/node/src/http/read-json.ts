@@ -15,9 +15,9 @@ export interface ReadJsonLimits {
   readonly maxDepth?: number;
   /**
    * Charges body bytes to the caller before they are read (the declared `content-length` up front, else each
-   * chunk as it arrives); throws (a 429) to refuse them.
+   * chunk as it arrives); rejects (a 429) to refuse them.
    */
-  readonly charge?: (bytes: number) => void;
+  readonly charge?: (bytes: number) => Promise<void>;
 }
 
 /**
@@ -25,9 +25,17 @@ export interface ReadJsonLimits {
  * in (a declared `content-length` over it is refused before reading anything), so an oversized body is never
  * held in memory; nesting is checked as bytes arrive (a deep body is refused before it is read whole or
  * parsed), and `charge` bills the bytes before they are read. Errors are {@link HttpError}s: 415 for a content type other than JSON, 413, 408, 400 for
- * bad JSON or a body the schema refuses (the first issues named).
+ * bad JSON or a body the schema refuses (the first issues named). `precheck` runs on the parsed value before
+ * the schema: a cheap test (e.g. the row width) that throws its own error spares validating a body that
+ * cannot pass.
  */
-export async function readJson<S extends z.ZodType>(request: Request, schema: S, limits: ReadJsonLimits, allowEmpty = false): Promise<z.infer<S>> {
+export async function readJson<S extends z.ZodType>(
+  request: Request,
+  schema: S,
+  limits: ReadJsonLimits,
+  allowEmpty = false,
+  precheck?: (value: unknown) => void,
+): Promise<z.infer<S>> {
   const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   const declared = request.headers.get('content-length');
   const empty = request.body === null || declared === '0';
@@ -42,7 +50,7 @@ export async function readJson<S extends z.ZodType>(request: Request, schema: S,
   const length = declared === null || !/^\d+$/.test(declared) ? undefined : Number(declared);
   if (length !== undefined && length > 0 && limits.charge !== undefined) {
     try {
-      limits.charge(length);
+      await limits.charge(length);
     } catch (error) {
       await request.body?.cancel().catch(() => undefined);
       throw error;
@@ -58,12 +66,13 @@ export async function readJson<S extends z.ZodType>(request: Request, schema: S,
       throw new HttpError(400, 'E_BAD_JSON', 'request body is not valid JSON');
     }
   }
+  precheck?.(value);
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw new HttpError(400, 'E_INPUT', `invalid request body: ${describe(parsed.error)}`);
   return parsed.data;
 }
 
-async function readText(request: Request, limits: ReadJsonLimits, charge: ((bytes: number) => void) | undefined): Promise<string> {
+async function readText(request: Request, limits: ReadJsonLimits, charge: ((bytes: number) => Promise<void>) | undefined): Promise<string> {
   const reader = request.body!.getReader();
   const depth = new JsonDepthGuard(limits.maxDepth ?? DEFAULT_MAX_JSON_DEPTH);
   const chunks: Uint8Array[] = [];
@@ -78,7 +87,7 @@ async function readText(request: Request, limits: ReadJsonLimits, charge: ((byte
       if (done) break;
       size += value.byteLength;
       if (size > limits.maxBytes) throw tooLarge(limits.maxBytes);
-      charge?.(value.byteLength);
+      if (charge !== undefined) await charge(value.byteLength);
       depth.feed(value);
       chunks.push(value);
     }

@@ -4,6 +4,7 @@ import { quarantined, type FeedbackIntake } from './feedback-intake.js';
 import { HttpError } from './http-error.js';
 import { requireScope, type Authenticate, type Principal, type Scope } from './jwt-auth.js';
 import type { RateLimiter } from './rate-limiter.js';
+import type { Tarpit } from './tarpit.js';
 import { readJson, type ReadJsonLimits } from './read-json.js';
 import type { VerifiedArtifacts } from './verified-artifacts.js';
 import { routeByteLimits } from './route-limits.js';
@@ -33,15 +34,20 @@ export interface RouteDeps {
   readonly published: readonly string[];
   /** The OpenAPI document, serialized. */
   readonly openapi: () => string;
+  /** Delays the 429s of principals past their limits. */
+  readonly tarpit: Tarpit;
 }
 
 /** The route table (method, path pattern, handler) of everything but health and CORS preflights. */
 export function v1Routes(deps: RouteDeps): readonly (readonly [string, RegExp, Route])[] {
-  const { engine, authenticate, limiter, limits, champion, intake, published, artifacts } = deps;
+  const { engine, authenticate, limiter, limits, champion, intake, published, artifacts, tarpit } = deps;
   const authorize = async (request: Request, scope: Scope): Promise<Principal> => {
     const principal = await authenticate(request);
     const wait = limiter?.take(principal.id) ?? 0;
-    if (wait > 0) throw new HttpError(429, 'E_RATE_LIMITED', `rate limit of principal "${principal.id}" reached`, { 'retry-after': String(wait) });
+    if (wait > 0) {
+      await tarpit.hold(principal.id, wait * 1000);
+      throw new HttpError(429, 'E_RATE_LIMITED', `rate limit of principal "${principal.id}" reached`, { 'retry-after': String(wait) });
+    }
     requireScope(principal, scope);
     return principal;
   };
@@ -52,15 +58,16 @@ export function v1Routes(deps: RouteDeps): readonly (readonly [string, RegExp, R
     ...(limiter === undefined
       ? {}
       : {
-          charge: (bytes: number) => {
+          charge: async (bytes: number) => {
             const wait = limiter.takeBytes(principal.id, bytes);
             if (wait > 0) {
+              await tarpit.hold(principal.id, wait * 1000);
               throw new HttpError(429, 'E_RATE_LIMITED', `request-body byte budget of principal "${principal.id}" spent`, { 'retry-after': String(wait), connection: 'close' });
             }
           },
         }),
   });
-  const widthLimits = async (): Promise<ReturnType<typeof routeByteLimits>> => routeByteLimits((await champion.manifest()).inputWidth);
+  const width = async (): Promise<number> => (await champion.manifest()).inputWidth;
   const modelName = (match: RegExpExecArray): string => {
     const name = decodePathSegment(match[1]!);
     if (name === undefined || !nameSchema.safeParse(name).success || name !== engine.modelName) throw new HttpError(404, 'E_NOT_FOUND', `model ${JSON.stringify(match[1]!.slice(0, 200))} is not served here`);
@@ -79,12 +86,12 @@ export function v1Routes(deps: RouteDeps): readonly (readonly [string, RegExp, R
       /^\/v1\/predict$/,
       async (request) => {
         const principal = await authorize(request, 'predict');
-        const { rows } = await readJson(request, predictRequestSchema, bodyLimits(principal, (await widthLimits()).predict));
-        const width = rows[0]!.length;
-        const bad = rows.findIndex((row) => row.length !== width);
-        if (bad >= 0) throw new HttpError(400, 'E_INPUT', `rows.${bad}: expected ${width} values like row 0, got ${rows[bad]!.length}`);
-        const x = new Float32Array(rows.length * width);
-        rows.forEach((row, r) => x.set(row, r * width));
+        const w = await width();
+        const { rows } = await readJson(request, predictRequestSchema, bodyLimits(principal, routeByteLimits(w).predict), false, (value) =>
+          checkWidths(value, 'rows', undefined, w),
+        );
+        const x = new Float32Array(rows.length * w);
+        rows.forEach((row, r) => x.set(row, r * w));
         const result = await engine.process({ x, rows: rows.length });
         const k = result.probabilities.length / rows.length;
         const probabilities = rows.map((_, r) => Array.from(result.probabilities.subarray(r * k, (r + 1) * k)));
@@ -109,7 +116,10 @@ export function v1Routes(deps: RouteDeps): readonly (readonly [string, RegExp, R
       /^\/v1\/feedback$/,
       async (request) => {
         const principal = await authorize(request, 'feedback');
-        const { items } = await readJson(request, feedbackRequestSchema, bodyLimits(principal, (await widthLimits()).feedback));
+        const w = await width();
+        const { items } = await readJson(request, feedbackRequestSchema, bodyLimits(principal, routeByteLimits(w).feedback), false, (value) =>
+          checkWidths(value, 'items', 'features', w),
+        );
         return Response.json(await intake.submit(principal.id, items));
       },
     ],
@@ -206,6 +216,22 @@ export function v1Routes(deps: RouteDeps): readonly (readonly [string, RegExp, R
       },
     ],
   ];
+}
+
+/**
+ * Refuses rows of the wrong width before the schema walks every value: `value[list][i]` (or its `field`)
+ * must hold `width` entries. Anything else about the shape is left to the schema.
+ */
+function checkWidths(value: unknown, list: string, field: string | undefined, width: number): void {
+  const entries = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[list] : undefined;
+  if (!Array.isArray(entries)) return;
+  for (let i = 0; i < entries.length; i++) {
+    const entry: unknown = entries[i];
+    const row = field === undefined ? entry : typeof entry === 'object' && entry !== null ? (entry as Record<string, unknown>)[field] : undefined;
+    if (Array.isArray(row) && row.length !== width) {
+      throw new HttpError(400, 'E_INPUT', `${list}.${i}${field === undefined ? '' : `.${field}`}: expected ${width} values (the model's width), got ${row.length}`);
+    }
+  }
 }
 
 /** A percent-decoded path segment; undefined when its escapes are malformed. */
