@@ -23,6 +23,12 @@ describe('HTTP hardening: the probe reproductions over real HTTP', () => {
     expect(response.status).toBe(200);
   };
 
+  /** Errors thrown outside any handler: in a server process, each one would have ended it. */
+  const crashes: unknown[] = [];
+  const onCrash = (error: unknown): void => void crashes.push(error);
+  beforeAll(() => void process.on('uncaughtException', onCrash));
+  afterAll(() => void process.off('uncaughtException', onCrash));
+
   it('item 1: 2 MiB bodies with their content-length from 4 looping predict clients get 413 and the process keeps running', async () => {
     const body = Buffer.alloc(2 * 1024 * 1024, 0x20);
     body.write('{"rows":[[1,1,1,1]]}');
@@ -36,6 +42,7 @@ describe('HTTP hardening: the probe reproductions over real HTTP', () => {
     expect(statuses.every((s) => s === 413 || s === 0)).toBe(true);
     // The 'end' of a drained body after the handler cancelled it used to close the stream twice and end the process.
     await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(crashes).toEqual([]);
     await alive();
   });
 
@@ -44,6 +51,7 @@ describe('HTTP hardening: the probe reproductions over real HTTP', () => {
     const results = await Promise.all([1, 2, 3].map(() => rawRequest(ctx.server.url, '/v1/predict', { headers: auth(), body, chunked: 64 * 1024 })));
     for (const r of results) expect([413, 0]).toContain(r.status);
     await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(crashes).toEqual([]);
     await alive();
   });
 
