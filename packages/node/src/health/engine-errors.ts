@@ -26,10 +26,18 @@ const RECOVERED_BY: Readonly<Record<ErrorEvent['stage'], readonly ('proposed' | 
 };
 
 /**
- * Follows an engine's `error` events so they are not lost: each is passed to `log` (the server's error log)
- * and kept as the stage's last failure until an event shows the stage works again (a retrain that produced a
- * candidate, a reconciled batch, a promotion). `/readyz` reports the held failures as failing parts named
- * `loop.<stage>`, so a loop that silently stopped learning is visible to probes and operators.
+ * Stages whose failure means the loop itself is stuck (it stops learning, or cannot take a new champion), as
+ * opposed to one batch failing: those are answered to their caller, and a client that can send a failing
+ * batch must not be able to take the server out of rotation.
+ */
+const LOOP_STAGES: ReadonlySet<ErrorEvent['stage']> = new Set(['retrain', 'register', 'refresh', 'source', 'deferred']);
+
+/**
+ * Follows an engine's `error` events so they are not lost: each is passed to `log` (the server's error log).
+ * A failure of the loop itself (`retrain`, `register`, `refresh`, `source`, `deferred`) is kept as the
+ * stage's last failure until an event shows the stage works again (a retrain that produced a candidate, a
+ * reconciled batch, a promotion). `/readyz` reports the held failures as failing parts named `loop.<stage>`,
+ * so a loop that silently stopped learning is visible to probes and operators.
  */
 export class EngineErrors {
   readonly #failures = new Map<ErrorEvent['stage'], StageFailure>();
@@ -37,7 +45,7 @@ export class EngineErrors {
 
   constructor(engine: EngineEventSource, log: (error: unknown) => void = () => undefined, now: () => number = Date.now) {
     const onError = (event: ErrorEvent): void => {
-      this.#failures.set(event.stage, { stage: event.stage, code: event.error.code, message: event.error.message, at: now() });
+      if (LOOP_STAGES.has(event.stage)) this.#failures.set(event.stage, { stage: event.stage, code: event.error.code, message: event.error.message, at: now() });
       log(event.error);
     };
     const recoveries = (['proposed', 'dissonance', 'retrained', 'promoted', 'rolledBack'] as const).map((name) => {
@@ -63,7 +71,7 @@ export class EngineErrors {
 
   /** The failures as readiness parts (`loop.<stage>`). */
   failingParts(): FailingPart[] {
-    return this.failures().map((f) => ({ name: `loop.${f.stage}`, error: `${f.code}: ${f.message}` }));
+    return this.failures().map((f) => ({ name: `loop.${f.stage}`, error: f.message.startsWith(f.code) ? f.message : `${f.code}: ${f.message}` }));
   }
 
   /** Stops following the engine. */
