@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createEngine, generateSigningKeyPair, MemoryRegistry, MemoryStore, type SigningKeyPair, type TrustPolicy } from '@dissonance/core';
+import { createEngine, generateEncryptionKey, generateSigningKeyPair, MemoryRegistry, MemoryStore, staticKeyProvider, type SigningKeyPair, type TrustPolicy } from '@dissonance/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FileRegistry } from '../../src/files/file-registry.js';
 import { tempDir } from '../files/fixtures/temp-dir.js';
@@ -107,11 +107,14 @@ describe('HTTP: a stored artifact with a flipped byte (item 8)', () => {
     for (const dir of dirs.splice(0)) await dir.remove();
   });
 
-  it('is a typed 409 E_ARTIFACT_DIGEST on download, without file paths, and the server keeps running', async () => {
+  it.each([
+    ['plain', undefined, 'E_ARTIFACT_DIGEST'],
+    ['encrypted', staticKeyProvider([['k1', generateEncryptionKey()]]), 'E_DECRYPT'],
+  ] as const)('%s: a typed 409 (%s… on download) without file paths, and the server keeps running', async (_, encryption, code) => {
     const dir = await tempDir('http-flipped');
     dirs.push(dir);
     const signer = await createSigner();
-    const registry = new FileRegistry({ root: join(dir.path, 'registry') });
+    const registry = new FileRegistry({ root: join(dir.path, 'registry'), ...(encryption === undefined ? {} : { encryption }) });
     const engine = createEngine({
       modelName: 'toy',
       proposer: sumModel('toy'),
@@ -125,7 +128,8 @@ describe('HTTP: a stored artifact with a flipped byte (item 8)', () => {
     const version = (await registry.register({ name: 'toy', artifact: sumArtifact(9), inputWidth: 4, classes: 2 })).version;
     const path = join(dir.path, 'registry', 'toy', version, 'model.json');
     const bytes = readFileSync(path);
-    bytes[3] = bytes[3]! ^ 0x01;
+    const at = bytes.length - 3;
+    bytes[at] = bytes[at]! ^ 0x01;
     writeFileSync(path, bytes);
     const ctx = await startTestServer(signer, { engine, retrainEvery: 0 });
     try {
@@ -133,7 +137,7 @@ describe('HTTP: a stored artifact with a flipped byte (item 8)', () => {
       const response = await fetch(`${ctx.server.url}/v1/models/toy/versions/${version}/model.onnx`, { headers: { authorization: `Bearer ${token}` } });
       expect(response.status).toBe(409);
       const text = await response.text();
-      expect(JSON.parse(text)).toMatchObject({ error: { code: 'E_ARTIFACT_DIGEST' } });
+      expect(JSON.parse(text)).toMatchObject({ error: { code } });
       expect(text).not.toContain(dir.path);
       const ok = await fetch(`${ctx.server.url}/v1/models/toy/versions/${engine.championVersion}/model.onnx`, { headers: { authorization: `Bearer ${token}` } });
       expect(ok.status).toBe(200);
