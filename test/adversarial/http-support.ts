@@ -107,6 +107,8 @@ export function startFlood(options: { url: string; path: string; token: string; 
   `;
   const child: ChildProcess = spawn(process.execPath, ['-e', script, JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
+  let exited = false;
+  child.once('exit', () => (exited = true));
   const ready = new Promise<void>((resolve) =>
     child.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString();
@@ -119,13 +121,15 @@ export function startFlood(options: { url: string; path: string; token: string; 
     resume: () => void child.kill('SIGCONT'),
     stop: () =>
       new Promise((resolve) => {
-        child.once('exit', () => {
+        const done = (): void => {
           try {
             resolve(JSON.parse(out.trim().split('\n').pop() ?? '{}') as Record<string, number>);
           } catch {
             resolve({});
           }
-        });
+        };
+        if (exited) return done();
+        child.once('exit', done);
         child.kill('SIGCONT');
         child.kill('SIGTERM');
       }),

@@ -87,6 +87,16 @@ export class RateLimiter {
     return Math.max(1, Math.ceil((need - bucket.bytes) / this.#bytesPerMs / 1000));
   }
 
+  /**
+   * Takes `bytes` more from `principal`'s byte budget without refusing anything: the budget may go into debt
+   * (down to minus one bucket), which later requests wait out. What a body the server read but had to refuse
+   * costs its sender on top of its size.
+   */
+  penalize(principal: string, bytes: number): void {
+    const bucket = this.#bucket(principal);
+    bucket.bytes = Math.max(-this.#byteBurst, bucket.bytes - bytes);
+  }
+
   #bucket(principal: string): Bucket {
     const now = this.#now();
     const bucket = this.#buckets.get(principal) ?? { requests: this.#burst, bytes: this.#byteBurst, at: now };

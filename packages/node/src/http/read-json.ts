@@ -18,6 +18,8 @@ export interface ReadJsonLimits {
    * chunk as it arrives); rejects (a 429) to refuse them.
    */
   readonly charge?: (bytes: number) => Promise<void>;
+  /** Told the size of a body that was read but refused (not JSON, too deep, or refused by the checks). */
+  readonly onInvalid?: (bytes: number) => void;
 }
 
 /**
@@ -56,23 +58,34 @@ export async function readJson<S extends z.ZodType>(
       throw error;
     }
   }
-  const text = empty ? '' : await readText(request, limits, length === undefined ? limits.charge : undefined);
-  let value: unknown;
-  if (text.trim() === '' && allowEmpty) value = {};
-  else {
-    try {
-      value = JSON.parse(text);
-    } catch {
-      throw new HttpError(400, 'E_BAD_JSON', 'request body is not valid JSON');
+  let size = 0;
+  try {
+    const text = empty ? '' : await readText(request, limits, length === undefined ? limits.charge : undefined, (bytes) => (size = bytes));
+    let value: unknown;
+    if (text.trim() === '' && allowEmpty) value = {};
+    else {
+      try {
+        value = JSON.parse(text);
+      } catch {
+        throw new HttpError(400, 'E_BAD_JSON', 'request body is not valid JSON');
+      }
     }
+    precheck?.(value);
+    const parsed = schema.safeParse(value);
+    if (!parsed.success) throw new HttpError(400, 'E_INPUT', `invalid request body: ${describe(parsed.error)}`);
+    return parsed.data;
+  } catch (error) {
+    if (error instanceof HttpError && error.status === 400) limits.onInvalid?.(size);
+    throw error;
   }
-  precheck?.(value);
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new HttpError(400, 'E_INPUT', `invalid request body: ${describe(parsed.error)}`);
-  return parsed.data;
 }
 
-async function readText(request: Request, limits: ReadJsonLimits, charge: ((bytes: number) => Promise<void>) | undefined): Promise<string> {
+async function readText(
+  request: Request,
+  limits: ReadJsonLimits,
+  charge: ((bytes: number) => Promise<void>) | undefined,
+  received: (bytes: number) => void,
+): Promise<string> {
   const reader = request.body!.getReader();
   const depth = new JsonDepthGuard(limits.maxDepth ?? DEFAULT_MAX_JSON_DEPTH);
   const chunks: Uint8Array[] = [];
@@ -86,6 +99,7 @@ async function readText(request: Request, limits: ReadJsonLimits, charge: ((byte
       const { done, value } = await Promise.race([reader.read(), timeout]);
       if (done) break;
       size += value.byteLength;
+      received(size);
       if (size > limits.maxBytes) throw tooLarge(limits.maxBytes);
       if (charge !== undefined) await charge(value.byteLength);
       depth.feed(value);

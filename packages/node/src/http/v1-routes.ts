@@ -17,6 +17,13 @@ import {
   rollbackRequestSchema,
 } from './schemas.js';
 
+/**
+ * Extra byte-budget charge, in multiples of its size, of a body that was read and then refused (not JSON, too
+ * deep, wrong width, out of range): such bodies cost the server a parse and serve nobody, so a principal that
+ * sends them gets a quarter of the parse work a well-behaved one may ask for.
+ */
+export const INVALID_BODY_PENALTY = 3;
+
 /** One route's handler, given the request and its path match. */
 export type Route = (request: Request, match: RegExpExecArray) => Promise<Response>;
 
@@ -65,6 +72,8 @@ export function v1Routes(deps: RouteDeps): readonly (readonly [string, RegExp, R
               throw new HttpError(429, 'E_RATE_LIMITED', `request-body byte budget of principal "${principal.id}" spent`, { 'retry-after': String(wait), connection: 'close' });
             }
           },
+          // A refused body was read and parsed for nothing: it costs its sender INVALID_BODY_PENALTY times its size more.
+          onInvalid: (bytes: number) => limiter.penalize(principal.id, bytes * INVALID_BODY_PENALTY),
         }),
   });
   const width = async (): Promise<number> => (await champion.manifest()).inputWidth;

@@ -255,3 +255,18 @@ describe('HTTP hardening: auth options', () => {
     await engine.stop();
   });
 });
+
+describe('HTTP hardening: the byte budget', () => {
+  it('charges bodies before they are read, and a refused body puts its sender into debt', async () => {
+    const { RateLimiter } = await import('../../src/http/rate-limiter.js');
+    let now = 0;
+    const limiter = new RateLimiter({ byteBurst: 1000, bytesPerSecond: 100 }, () => now);
+    expect(limiter.takeBytes('a', 600)).toBe(0);
+    expect(limiter.takeBytes('a', 600)).toBe(2); // 200 short at 100 B/s
+    limiter.penalize('a', 3 * 400);
+    expect(limiter.takeBytes('b', 1000)).toBe(0); // another principal's budget is its own
+    now = 9_000; // 400 − 1200 = −800, +900 after 9 s → 100
+    expect(limiter.takeBytes('a', 100)).toBe(0);
+    expect(limiter.takeBytes('a', 1)).toBeGreaterThan(0);
+  });
+});
