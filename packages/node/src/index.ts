@@ -81,3 +81,7 @@ export { runDistributedDemo } from './demo/distributed/run-distributed.js';
 export type { DistributedDemoOptions, DistributedDemoResult } from './demo/distributed/run-distributed.js';
 export { connectBroker, BROKER_KINDS, type BrokerKind } from './demo/distributed/broker.js';
 export type { StageProcess } from './demo/distributed/stage-process.js';
+// Issue 20 (HTTP hardening): the cost limits and the engine error report, for servers built on the handler.
+export { routeByteLimits, MAX_ABS_FEATURE, MAX_PREDICT_ROWS, MAX_FEEDBACK_ITEMS, DEFAULT_MAX_JSON_DEPTH, DEFAULT_BYTE_BURST, DEFAULT_BYTES_PER_SECOND } from './http/index.js';
+export type { RouteByteLimits } from './http/index.js';
+export { EngineErrors, type EngineEventSource, type StageFailure } from './health/index.js';

@@ -5,8 +5,10 @@ import { join } from 'node:path';
 import { DEMO_DATASETS, loadDataset } from '../demo/load-dataset.js';
 import { serve, type RunningServer } from '../http/serve.js';
 import type { JwtAuthOptions } from '../http/jwt-auth.js';
+import { isProductionMode } from '../security/production-mode.js';
 import { createDevToken, writeTokenFile } from './dev-token.js';
 import { createServeEngine, type ServeEngine } from './serve-engine.js';
+import { serveSecurity } from './serve-security.js';
 
 /** Where the serve command writes. */
 export interface ServeIo {
@@ -31,9 +33,19 @@ Options:
   --issuer I             accepted token issuer
   --audience A           accepted token audience
   --public-key FILE      trust tokens signed by this PEM public key (needs --issuer and --audience)
-  --dev-token-file PATH  development only (refused when NODE_ENV=production): an ephemeral key pair is
+  --dev-token-file PATH  development only (refused in production mode): an ephemeral key pair is
                          trusted and a 1 h token with scopes "predict feedback" is written to PATH
+                         (mode 0600; a symbolic link there is refused)
+  --trusted-key FILE     trust model artifacts signed by this public key (JWK or PEM; repeatable; adds to
+                         DISSONANCE_TRUSTED_KEYS): versions the policy refuses are never served or promoted
+  --signing-key FILE     sign the models this server registers with this private key (or
+                         DISSONANCE_SIGNING_KEY); its public key must be trusted
   --trust SUB[,SUB]      principals (token sub) whose feedback the poisoning guard trusts
+
+Production mode (DISSONANCE_MODE=production, or NODE_ENV=production with DISSONANCE_MODE unset) refuses the
+development token and refuses to start without a trust policy, a signing key and encryption keys
+(DISSONANCE_TRUSTED_KEYS or --trusted-key, DISSONANCE_SIGNING_KEY or --signing-key,
+DISSONANCE_ENCRYPTION_KEYS; see docs/security.md).
   --cors ORIGIN          allow browser calls from ORIGIN (repeatable)
   -h, --help             print this help
 `;
@@ -51,6 +63,10 @@ export interface ServeArgs {
   readonly audience?: string;
   readonly publicKey?: string;
   readonly devTokenFile?: string;
+  /** Public key files of the artifact trust policy (`--trusted-key`). */
+  readonly trustedKeys: readonly string[];
+  /** Private key file that signs registered models (`--signing-key`). */
+  readonly signingKey?: string;
   readonly trusted: readonly string[];
   readonly cors: readonly string[];
   readonly help: boolean;
@@ -63,12 +79,14 @@ export function parseServeArgs(argv: readonly string[], env: Readonly<Record<str
     host: '127.0.0.1',
     dataset: 'digits',
     retrainEvery: 32,
+    trustedKeys: [],
     trusted: [],
     cors: [],
     help: false,
   };
   const cors: string[] = [];
   const trusted: string[] = [];
+  const trustedKeys: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '-h' || arg === '--help') {
@@ -107,22 +125,43 @@ export function parseServeArgs(argv: readonly string[], env: Readonly<Record<str
     else if (arg === '--audience') a.audience = v;
     else if (arg === '--public-key') a.publicKey = v;
     else if (arg === '--dev-token-file') a.devTokenFile = v;
+    else if (arg === '--trusted-key') trustedKeys.push(v);
+    else if (arg === '--signing-key') a.signingKey = v;
     else if (arg === '--trust') trusted.push(...v.split(',').filter((s) => s !== ''));
     else if (arg === '--cors') cors.push(v);
     else return `unknown serve option "${arg}"`;
   }
   a.cors = cors;
   a.trusted = trusted;
+  a.trustedKeys = trustedKeys;
   if (a.help) return a;
   const keySources = [a.jwksUrl, a.publicKey, a.devTokenFile].filter((s) => s !== undefined).length;
   if (keySources === 0) return 'no token verification configured: give --jwks-url, --public-key or --dev-token-file';
   if (keySources > 1) return 'give only one of --jwks-url, --public-key and --dev-token-file';
   if (a.devTokenFile === undefined && (a.issuer === undefined || a.audience === undefined)) return '--issuer and --audience are required with --jwks-url or --public-key';
-  if (a.devTokenFile !== undefined && env['NODE_ENV'] === 'production') return '--dev-token-file is for development only and refused when NODE_ENV=production';
+  if (a.devTokenFile !== undefined && isProductionMode(env)) {
+    return '--dev-token-file is for development only and refused in production mode (DISSONANCE_MODE=production or NODE_ENV=production)';
+  }
   return a;
 }
 
-const KNOWN = ['--port', '--host', '--dataset', '--data', '--dir', '--retrain-every', '--jwks-url', '--issuer', '--audience', '--public-key', '--dev-token-file', '--trust', '--cors'];
+const KNOWN = [
+  '--port',
+  '--host',
+  '--dataset',
+  '--data',
+  '--dir',
+  '--retrain-every',
+  '--jwks-url',
+  '--issuer',
+  '--audience',
+  '--public-key',
+  '--dev-token-file',
+  '--trusted-key',
+  '--signing-key',
+  '--trust',
+  '--cors',
+];
 
 /** A started `serve`: the server, the engine and how to stop both. */
 export interface StartedServe {
@@ -131,8 +170,13 @@ export interface StartedServe {
   stop(): Promise<void>;
 }
 
-/** Starts what `dissonance serve` runs (without waiting for a signal). */
-export async function startServe(args: ServeArgs, io: ServeIo): Promise<StartedServe> {
+/**
+ * Starts what `dissonance serve` runs (without waiting for a signal). The security settings come from `env`
+ * and the command line ({@link serveSecurity}): in production mode, a missing trust policy, signing key or
+ * encryption keys, or a development token, is `E_CONFIG` before anything starts.
+ */
+export async function startServe(args: ServeArgs, io: ServeIo, env: Readonly<Record<string, string | undefined>> = process.env): Promise<StartedServe> {
+  const security = await serveSecurity(args, env);
   const data = loadDataset(args.dataset, args.dataDir);
   const dir = args.dir ?? mkdtempSync(join(tmpdir(), 'dissonance-serve-'));
   let auth: JwtAuthOptions;
@@ -144,7 +188,15 @@ export async function startServe(args: ServeArgs, io: ServeIo): Promise<StartedS
     auth = { issuer: args.issuer!, audience: args.audience!, key: createPublicKey(readFileSync(args.publicKey)) };
   } else auth = { issuer: args.issuer!, audience: args.audience!, jwksUrl: args.jwksUrl! };
   io.err(`dissonance serve: training the ${args.dataset} proposer and critic (state in ${dir})\n`);
-  const serving = await createServeEngine({ dataset: args.dataset, data, dir, trusted: args.trusted });
+  const serving = await createServeEngine({
+    dataset: args.dataset,
+    data,
+    dir,
+    trusted: args.trusted,
+    ...(security.trust === undefined ? {} : { trust: security.trust }),
+    ...(security.signing === undefined ? {} : { signing: security.signing }),
+    ...(security.encryption === undefined ? {} : { encryption: security.encryption }),
+  });
   let server: RunningServer;
   try {
     server = await serve({
@@ -153,6 +205,7 @@ export async function startServe(args: ServeArgs, io: ServeIo): Promise<StartedS
       critics: [serving.models.critic],
       published: [serving.models.critic.name],
       runtime: serving.runtime,
+      ...(security.trust === undefined ? {} : { trust: security.trust }),
       ...(serving.guard === undefined ? {} : { guard: serving.guard }),
       retrainEvery: args.retrainEvery,
       port: args.port,
@@ -164,6 +217,7 @@ export async function startServe(args: ServeArgs, io: ServeIo): Promise<StartedS
     await serving.close();
     throw error;
   }
+  if (security.trust === undefined) io.err('dissonance serve: no trust policy: model artifacts are served and promoted unsigned (development only)\n');
   serving.engine.on('retrained', (e) =>
     io.err(`dissonance serve: candidate ${e.candidate.version} ${e.decision} (${e.reason})\n`),
   );
@@ -198,7 +252,7 @@ export async function runServeCommand(argv: readonly string[], io: ServeIo): Pro
   }
   let started: StartedServe;
   try {
-    started = await startServe(args, io);
+    started = await startServe(args, io, process.env);
   } catch (error) {
     io.err(`dissonance serve: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;

@@ -1,10 +1,14 @@
 import { join } from 'node:path';
 import {
+  createArtifactSigner,
   createEngine,
   createMlpTrainer,
   isDissonanceError,
   PoisoningGuard,
   type Engine,
+  type KeyProvider,
+  type SigningConfig,
+  type TrustPolicy,
   type MlpModel,
   type PoisoningGuardOptions,
   type PolicyPatch,
@@ -29,6 +33,12 @@ export interface ServeEngineOptions {
   readonly guard?: Omit<PoisoningGuardOptions, 'trusted'> | false;
   /** Policy of the loop (default: the demo's). */
   readonly policy?: PolicyPatch;
+  /** Artifacts the engine accepts from the registry (the engine's `trust`): refused versions are never loaded. */
+  readonly trust?: TrustPolicy;
+  /** Signs what the engine registers (champion, candidates) and the published critic. */
+  readonly signing?: SigningConfig;
+  /** Encryption at rest of the registry and the store. */
+  readonly encryption?: KeyProvider;
 }
 
 /** An engine ready to serve, with the parts the HTTP handler needs. */
@@ -52,8 +62,9 @@ export async function createServeEngine(options: ServeEngineOptions): Promise<Se
   const seed = options.seed ?? 1;
   const models = buildServeModels(options.data, { name, seed });
   const runtime = new OnnxNodeRuntime();
-  const registry = new FileRegistry({ root: join(options.dir, 'registry') });
-  const store = await FileStore.open({ dir: join(options.dir, 'store') });
+  const encryption = options.encryption === undefined ? {} : { encryption: options.encryption };
+  const registry = new FileRegistry({ root: join(options.dir, 'registry'), ...encryption });
+  const store = await FileStore.open({ dir: join(options.dir, 'store'), ...encryption });
   if ((await store.countExamples()) === 0) await store.appendExamples(seedExamples(models.seedSet, models.width));
   const guard = options.guard === false ? undefined : new PoisoningGuard({ ...options.guard, trusted: options.trusted ?? [] });
   const settings = DEFAULT_SETTINGS;
@@ -82,10 +93,12 @@ export async function createServeEngine(options: ServeEngineOptions): Promise<Se
     policy: options.policy ?? settings.policy,
     retrain: { everyExamples: 0, minExamples: 1, seed },
     rollout: { canaryFraction: 0 },
+    ...(options.trust === undefined ? {} : { trust: options.trust }),
+    ...(options.signing === undefined ? {} : { signing: options.signing }),
   });
   try {
     await engine.ready();
-    await publishCritic(registry, models.critic);
+    await publishCritic(registry, models.critic, options.signing);
   } catch (error) {
     await store.close();
     throw error;
@@ -105,9 +118,9 @@ export async function createServeEngine(options: ServeEngineOptions): Promise<Se
 
 /**
  * Registers the critic (as ONNX, under `<proposer>-critic`, alias `champion`) on first start, so the HTTP
- * surface can publish it for browsers that compute dissonance on the device.
+ * surface can publish it for browsers that compute dissonance on the device; signed with `signing` when given.
  */
-async function publishCritic(registry: FileRegistry, critic: MlpModel): Promise<void> {
+async function publishCritic(registry: FileRegistry, critic: MlpModel, signing: SigningConfig | undefined): Promise<void> {
   try {
     await registry.resolve(critic.name, 'champion');
     return;
@@ -119,7 +132,7 @@ async function publishCritic(registry: FileRegistry, critic: MlpModel): Promise<
     artifact: critic.artifact,
     inputWidth: critic.inputWidth,
     classes: critic.classes,
-    tags: { role: 'critic' },
+    tags: { role: 'critic', ...(signing === undefined ? {} : await createArtifactSigner(signing).tags(critic.artifact)) },
   });
   await registry.setAlias(critic.name, 'champion', version.version, { expected: null });
 }

@@ -14,6 +14,11 @@ export interface HealthRoutesOptions {
   /** More named readiness checks: a check that throws (or rejects) fails its part with the error's message. */
   readonly checks?: Readonly<Record<string, () => unknown>>;
   /**
+   * Failures of the loop that are not a port (e.g. {@link EngineErrors.failingParts}: the engine's `error`
+   * events, such as retrains that keep failing); each fails readiness until it is cleared.
+   */
+  readonly failures?: () => readonly FailingPart[];
+  /**
    * Liveness bound: with batches queued or in flight, the loop must have reconciled one within this many ms
    * (default 60 000). An idle loop is live however long ago it last worked.
    */
@@ -37,8 +42,8 @@ export interface FailingPart {
  * - `/healthz`: 200 while the engine is not stopped and its loop made progress within `maxStallMs` (or has
  *   nothing to do); else 503 naming `engine` or `loop`.
  * - `/readyz`: 200 when every part answers — `model`, `registry`, `store`, the engine's `source` when it
- *   consumes one, `transport` and each of `checks` — and the engine is not stopped; else 503 naming each
- *   failing part and why.
+ *   consumes one, `transport` and each of `checks` — no `failures` are held and the engine is not stopped;
+ *   else 503 naming each failing part and why.
  * - `engine.health()` itself gets `checkTimeoutMs` too; when it fails or hangs, both routes answer 503 naming
  *   `engine`.
  *
@@ -103,6 +108,7 @@ async function readiness(health: EngineHealth, options: HealthRoutesOptions, tim
   const transport = options.transport;
   if (transport !== undefined) parts.push(['transport', probe(() => transport.ping(), timeoutMs)]);
   for (const [name, check] of Object.entries(options.checks ?? {})) parts.push([name, probe(check, timeoutMs)]);
+  for (const part of options.failures?.() ?? []) parts.push([part.name, Promise.resolve(part.error)]);
   const failing: FailingPart[] = [];
   for (const [name, result] of parts) {
     const error = await result;

@@ -2,6 +2,7 @@ import { DissonanceError, type PolicyPatch } from '@dissonance/core';
 import type { EngineView } from './champion-models.js';
 import { HttpError } from './http-error.js';
 import type { Principal } from './jwt-auth.js';
+import type { VerifiedArtifacts } from './verified-artifacts.js';
 
 /** What promote and rollback answer. */
 export interface AliasChange {
@@ -12,14 +13,23 @@ export interface AliasChange {
 
 /**
  * Promotes `version` to champion: compare-and-set of the registry alias, then the engine hot-swaps to it.
- * Audited as `model.promote` with the principal and the versions before and after. When the engine cannot
- * load the version, the alias is put back and nothing is audited.
+ * Audited as `model.promote` with the principal and the versions before and after. The version is fetched
+ * and checked first (digest; with a trust policy, its signature): a refused artifact is a 409 naming why, and
+ * the alias never moves. When the engine cannot load the version, the alias is put back and nothing is
+ * audited.
  */
-export async function promote(engine: EngineView, principal: Principal, version: string, reason: string | undefined): Promise<AliasChange> {
+export async function promote(
+  engine: EngineView,
+  principal: Principal,
+  version: string,
+  reason: string | undefined,
+  artifacts: VerifiedArtifacts,
+): Promise<AliasChange> {
   const name = engine.modelName;
   const before = engine.championVersion;
   await engine.registry.get(name, version);
   if (version === before) return { name, champion: version, previous: before };
+  await artifacts.fetch(name, version);
   await engine.registry.setAlias(name, 'champion', version, { expected: before });
   await engine.refreshChampion();
   if (engine.championVersion !== version) {

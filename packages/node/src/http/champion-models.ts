@@ -1,10 +1,11 @@
 import { ModelLeases, type Engine, type LoadedModel, type ModelRuntime, type ModelVersion } from '@dissonance/core';
 
-/** The engine's parts the HTTP surface reads (all public on `Engine`). */
+/** The engine's parts the HTTP surface reads (all public on `Engine`; `on`/`off` to report its `error` events). */
 export type EngineView = Pick<
   Engine,
   'modelName' | 'registry' | 'store' | 'championVersion' | 'policy' | 'process' | 'retrainNow' | 'updatePolicy' | 'rollback' | 'refreshChampion' | 'health' | 'ready'
->;
+> &
+  Partial<Pick<Engine, 'on' | 'off'>>;
 
 /**
  * The serving champion's manifest and, when a runtime is given, a copy of the model loaded with it (for

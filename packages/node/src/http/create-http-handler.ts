@@ -1,4 +1,5 @@
-import { MemoryDedupStore, type DedupStore, type LoadedModel, type ModelRuntime, type PoisoningGuard } from '@dissonance/core';
+import { MemoryDedupStore, type DedupStore, type LoadedModel, type ModelRuntime, type PoisoningGuard, type TrustPolicy } from '@dissonance/core';
+import { EngineErrors, type EngineEventSource } from '../health/engine-errors.js';
 import { healthRoutes } from '../health/health-routes.js';
 import { VERSION } from '../version.js';
 import { ChampionModels, type EngineView } from './champion-models.js';
@@ -7,9 +8,11 @@ import { FeedbackIntake } from './feedback-intake.js';
 import { errorResponse, HttpError, toErrorResponse } from './http-error.js';
 import { createJwtAuth, type Authenticate, type JwtAuthOptions } from './jwt-auth.js';
 import { openApiDocument } from './openapi.js';
-import { RateLimiter, type RateLimitOptions } from './rate-limiter.js';
-import type { ReadJsonLimits } from './read-json.js';
+import { DEFAULT_BYTE_BURST, RateLimiter, type RateLimitOptions } from './rate-limiter.js';
+import { DEFAULT_MAX_JSON_DEPTH, type ReadJsonLimits } from './read-json.js';
+import { Tarpit } from './tarpit.js';
 import { v1Routes } from './v1-routes.js';
+import { VerifiedArtifacts } from './verified-artifacts.js';
 
 /** Options of {@link createHttpHandler}. */
 export interface HttpHandlerOptions {
@@ -31,10 +34,30 @@ export interface HttpHandlerOptions {
   readonly retrainEvery?: number;
   /** Browser origins allowed (CORS preflight and headers). */
   readonly cors?: CorsOptions;
-  /** Per-principal request rate (default 60 burst, 20/s); `false` turns it off. */
+  /**
+   * Per-principal request rate (default 60 burst, 20/s) and request-body byte budget (default 4 MiB burst,
+   * 1 MiB/s), both charged before a body is read; `false` turns both off.
+   */
   readonly rateLimit?: RateLimitOptions | false;
-  /** Largest request body in bytes (default 1 MiB). */
+  /**
+   * Largest request body in bytes on any route (default 1 MiB). Each route's own limit is lower when its most
+   * rows × the model's width need less (see `routeByteLimits`).
+   */
   readonly maxBodyBytes?: number;
+  /**
+   * How long a 429 of a principal past its limits is held before it is sent (default 1 000 ms; at most 32 held
+   * per principal at a time; 0: answered at once), so a client looping on refusals cannot spend the server's
+   * CPU at the rate it can refuse them.
+   */
+  readonly refusalDelayMs?: number;
+  /** Deepest nesting of arrays and objects in a request body (default 8); 400 `E_JSON_TOO_DEEP` beyond. */
+  readonly maxJsonDepth?: number;
+  /**
+   * Which model artifacts may be served and promoted (the engine's `trust` option; pass the same policy):
+   * the artifact route, the model description and promotion verify a version against it first and answer 409
+   * with the SDK's code when it is refused. Without it, only the artifact's digest is checked.
+   */
+  readonly trust?: TrustPolicy;
   /** Time to receive a body (default 10 s; 408 after). */
   readonly bodyTimeoutMs?: number;
   /** Time to answer a request (default 30 s; 503 after). */
@@ -43,6 +66,11 @@ export interface HttpHandlerOptions {
   readonly maxQuarantine?: number;
   /** Called with unexpected errors (answered as a bare 500) and failed background retrains, for logging. */
   readonly onError?: (error: unknown) => void;
+  /**
+   * Report the engine's `error` events: each goes to `onError`, and `/readyz` fails (part `loop.<stage>`)
+   * until the stage works again (default true; needs an engine with `on`/`off`).
+   */
+  readonly reportEngineErrors?: boolean;
   /**
    * Other models of the engine's registry that `GET /v1/models/{name}` and its artifact route also serve
    * (read-only, their `champion` alias), e.g. a critic for browsers to run next to the proposer.
@@ -70,10 +98,18 @@ export interface HttpHandler {
 export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
   const { engine } = options;
   const authenticate = typeof options.auth === 'function' ? options.auth : createJwtAuth(options.auth);
-  const limiter = options.rateLimit === false ? undefined : new RateLimiter(options.rateLimit ?? {});
-  const limits: ReadJsonLimits = { maxBytes: options.maxBodyBytes ?? 1024 * 1024, timeoutMs: options.bodyTimeoutMs ?? 10_000 };
+  const maxBytes = options.maxBodyBytes ?? 1024 * 1024;
+  const rate = options.rateLimit === false ? undefined : (options.rateLimit ?? {});
+  // The byte bucket holds at least the largest body, so one legal request always fits a full bucket.
+  const limiter = rate === undefined ? undefined : new RateLimiter({ ...rate, byteBurst: Math.max(rate.byteBurst ?? DEFAULT_BYTE_BURST, maxBytes) });
+  const limits: ReadJsonLimits = { maxBytes, timeoutMs: options.bodyTimeoutMs ?? 10_000, maxDepth: options.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH };
   const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
   const onError = options.onError ?? (() => undefined);
+  const artifacts = new VerifiedArtifacts(engine.registry, options.trust);
+  const engineErrors =
+    options.reportEngineErrors !== false && engine.on !== undefined && engine.off !== undefined
+      ? new EngineErrors(engine as EngineEventSource, onError)
+      : undefined;
   const champion = new ChampionModels(engine, options.runtime);
   const intake = new FeedbackIntake({
     engine,
@@ -86,7 +122,7 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
     maxQuarantine: options.maxQuarantine ?? 1000,
     onRetrainError: onError,
   });
-  const health = healthRoutes({ engine });
+  const health = healthRoutes({ engine, ...(engineErrors === undefined ? {} : { failures: () => engineErrors.failingParts() }) });
   let openapi: string | undefined;
 
   const routes = v1Routes({
@@ -96,6 +132,8 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
     limits,
     champion,
     intake,
+    artifacts,
+    tarpit: new Tarpit(options.refusalDelayMs ?? 1_000, 32),
     published: options.published ?? [],
     openapi: () => (openapi ??= JSON.stringify(openApiDocument(VERSION))),
   });
@@ -144,6 +182,9 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
   };
   return Object.assign(handler, {
     settled: () => intake.settled(),
-    close: () => champion.close(),
+    close: async () => {
+      engineErrors?.close();
+      await champion.close();
+    },
   });
 }

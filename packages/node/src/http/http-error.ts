@@ -19,7 +19,9 @@ export type HttpErrorCode =
   | 'E_ROUTE_NOT_FOUND'
   | 'E_REQUEST_TIMEOUT'
   | 'E_TIMEOUT'
-  | 'E_INTERNAL';
+  | 'E_INTERNAL'
+  | 'E_JSON_TOO_DEEP'
+  | 'E_NON_FINITE_OUTPUT';
 
 /** An error the HTTP surface answers with: status, stable code, message and extra headers. */
 export class HttpError extends Error {
@@ -49,6 +51,9 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   E_NOT_FOUND: 404,
   E_ALIAS_NOT_FOUND: 404,
   E_REGISTRY_CONFLICT: 409,
+  E_ARTIFACT_DIGEST: 409,
+  E_ARTIFACT_SIGNATURE: 409,
+  E_DECRYPT: 409,
   E_OVERLOADED: 503,
   E_STOPPED: 503,
   E_REGISTRY_UNAVAILABLE: 503,

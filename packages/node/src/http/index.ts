@@ -4,7 +4,10 @@ export { toNodeListener, type FetchHandler, type NodeListenerOptions } from './n
 export { createJwtAuth, requireScope, DEFAULT_ALGORITHMS, type JwtAuthOptions, type Authenticate, type Principal, type Scope, type VerifyKey } from './jwt-auth.js';
 export { HttpError, errorResponse, type HttpErrorCode } from './http-error.js';
 export type { CorsOptions } from './cors.js';
-export type { RateLimitOptions } from './rate-limiter.js';
+export { DEFAULT_BYTE_BURST, DEFAULT_BYTES_PER_SECOND, type RateLimitOptions } from './rate-limiter.js';
 export { openApiDocument } from './openapi.js';
 export { QUARANTINE_KEY, type QuarantineRecord, type FeedbackOutcome } from './feedback-intake.js';
 export type { EngineView } from './champion-models.js';
+export { MAX_ABS_FEATURE, MAX_PREDICT_ROWS, MAX_FEEDBACK_ITEMS } from './schemas.js';
+export { routeByteLimits, type RouteByteLimits } from './route-limits.js';
+export { DEFAULT_MAX_JSON_DEPTH } from './read-json.js';

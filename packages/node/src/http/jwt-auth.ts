@@ -25,6 +25,12 @@ export interface JwtAuthOptions {
   readonly algorithms?: readonly string[];
   /** Clock skew tolerated on `exp` / `nbf`, in seconds (default 30, at most 300). */
   readonly clockToleranceSec?: number;
+  /**
+   * Longest lifetime a token may have left, in seconds (default 86 400: one day): a token whose `exp` is
+   * further ahead than this (plus the skew) is refused, as is one whose `iat` lies in the future beyond the
+   * skew, so a leaked long-lived token cannot outlast a key rotation by years.
+   */
+  readonly maxTokenLifetimeSec?: number;
   /** A JWKS URL (fetched and cached by jose's `createRemoteJWKSet`). */
   readonly jwksUrl?: string | URL;
   /** A local JWKS. */
@@ -55,6 +61,8 @@ export function createJwtAuth(options: JwtAuthOptions): Authenticate {
   }
   const skew = options.clockToleranceSec ?? 30;
   if (!(skew >= 0 && skew <= 300)) throw new DissonanceError('E_CONFIG', `auth: clockToleranceSec must be in [0, 300], got ${skew}`);
+  const maxLifetime = options.maxTokenLifetimeSec ?? 86_400;
+  if (!(Number.isFinite(maxLifetime) && maxLifetime > 0)) throw new DissonanceError('E_CONFIG', `auth: maxTokenLifetimeSec must be a positive number, got ${maxLifetime}`);
   const getKey: JWTVerifyGetKey | VerifyKey =
     options.jwksUrl !== undefined
       ? createRemoteJWKSet(new URL(options.jwksUrl))
@@ -71,7 +79,8 @@ export function createJwtAuth(options: JwtAuthOptions): Authenticate {
   return async (request) => {
     const header = request.headers.get('authorization');
     if (header === null || header.trim() === '') throw unauthorized('E_TOKEN_MISSING', 'missing bearer token');
-    const match = /^Bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/.exec(header.trim());
+    // RFC 9110 §11.1: the scheme name is case-insensitive.
+    const match = /^Bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/i.exec(header.trim());
     if (match === null) throw unauthorized('E_TOKEN_MALFORMED', 'malformed bearer token: expected "Bearer <JWT>"');
     let payload: JWTPayload;
     try {
@@ -79,6 +88,7 @@ export function createJwtAuth(options: JwtAuthOptions): Authenticate {
     } catch (error) {
       throw fromJose(error);
     }
+    checkLifetime(payload, Date.now() / 1000, skew, maxLifetime);
     return principalOf(payload);
   };
 }
@@ -86,6 +96,16 @@ export function createJwtAuth(options: JwtAuthOptions): Authenticate {
 /** Throws 403 unless `principal` holds `scope`. */
 export function requireScope(principal: Principal, scope: Scope): void {
   if (!principal.scopes.has(scope)) throw new HttpError(403, 'E_FORBIDDEN', `token lacks scope "${scope}"`);
+}
+
+/** Refuses an `exp` further ahead than the longest lifetime, and an `iat` in the future beyond the skew. */
+function checkLifetime(payload: JWTPayload, now: number, skew: number, maxLifetime: number): void {
+  if (typeof payload.exp === 'number' && payload.exp - now > maxLifetime + skew) {
+    throw unauthorized('E_TOKEN_INVALID', `token lifetime too long: "exp" is more than ${maxLifetime} s ahead`);
+  }
+  if (payload.iat !== undefined && (typeof payload.iat !== 'number' || payload.iat - now > skew)) {
+    throw unauthorized('E_TOKEN_INVALID', 'token "iat" lies in the future');
+  }
 }
 
 function principalOf(payload: JWTPayload): Principal {

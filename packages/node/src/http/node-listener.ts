@@ -27,13 +27,11 @@ export function toNodeListener(handler: FetchHandler, options: NodeListenerOptio
   };
 }
 
+/** Methods Node's parser accepts but the Fetch `Request` refuses to represent (RFC 9110 §9.3.8 TRACE, …). */
+const FETCH_FORBIDDEN_METHODS: ReadonlySet<string> = new Set(['CONNECT', 'TRACE', 'TRACK']);
+
 async function respond(handler: FetchHandler, req: IncomingMessage, res: ServerResponse, maxDrain: number): Promise<void> {
-  let response: Response;
-  try {
-    response = await handler(toRequest(req));
-  } catch {
-    response = errorResponse(500, 'E_INTERNAL', 'internal error');
-  }
+  const response = await answer(handler, req);
   const headers: Record<string, string | string[]> = {};
   response.headers.forEach((value, key) => {
     if (key === 'set-cookie') return;
@@ -60,6 +58,24 @@ async function respond(handler: FetchHandler, req: IncomingMessage, res: ServerR
     res.end();
   } catch {
     res.destroy();
+  }
+}
+
+/** The handler's response; a typed error when the request cannot be represented or the handler throws. */
+async function answer(handler: FetchHandler, req: IncomingMessage): Promise<Response> {
+  let request: Request;
+  try {
+    request = toRequest(req);
+  } catch {
+    const method = (req.method ?? '').toUpperCase();
+    return FETCH_FORBIDDEN_METHODS.has(method)
+      ? errorResponse(405, 'E_METHOD', `${method} is not allowed on this server`, { allow: 'GET, HEAD, POST, PUT, OPTIONS' })
+      : errorResponse(400, 'E_INPUT', 'the request could not be read');
+  }
+  try {
+    return await handler(request);
+  } catch {
+    return errorResponse(500, 'E_INTERNAL', 'internal error');
   }
 }
 
@@ -114,28 +130,56 @@ export function toRequest(req: IncomingMessage): Request {
   } as RequestInit);
 }
 
+/**
+ * The request body as a byte stream with back-pressure. Every way it can end (`end`, `error`, `close`, a
+ * consumer's `cancel`) settles it once: whatever comes after — the `end` of a body that {@link drain} read
+ * after the handler cancelled, a `close` after an `error` — finds it settled and does nothing, so no event
+ * order can close the controller twice (which would throw outside any handler and end the process).
+ */
 function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
-  let onData: ((chunk: Buffer) => void) | undefined;
+  let settled = false;
+  let detach = (): void => undefined;
   return new ReadableStream<Uint8Array>(
     {
       start(controller) {
-        onData = (chunk) => {
+        const settle = (end: () => void): void => {
+          if (settled) return;
+          settled = true;
+          detach();
+          try {
+            end();
+          } catch {
+            // Already closed or errored by the stream itself: nothing left to do.
+          }
+        };
+        const onData = (chunk: Buffer): void => {
+          if (settled) return;
           controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
           if ((controller.desiredSize ?? 0) <= 0) req.pause();
         };
+        const onEnd = (): void => settle(() => controller.close());
+        const onError = (error: Error): void => settle(() => controller.error(error));
+        const onClose = (): void => {
+          if (!req.complete) settle(() => controller.error(new Error('client closed the request')));
+        };
+        detach = () => {
+          req.off('data', onData);
+          req.off('end', onEnd);
+          req.off('error', onError);
+          req.off('close', onClose);
+        };
         req.on('data', onData);
-        req.once('end', () => controller.close());
-        req.once('error', (error) => controller.error(error));
-        req.once('close', () => {
-          if (!req.complete) controller.error(new Error('client closed the request'));
-        });
+        req.once('end', onEnd);
+        req.once('error', onError);
+        req.once('close', onClose);
         req.pause();
       },
       pull() {
-        req.resume();
+        if (!settled) req.resume();
       },
       cancel() {
-        if (onData !== undefined) req.off('data', onData);
+        settled = true;
+        detach();
         req.pause();
       },
     },

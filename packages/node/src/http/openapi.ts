@@ -27,15 +27,16 @@ const errors = (statuses: readonly number[]): Json =>
   );
 
 const ERROR_TEXT: Record<number, string> = {
-  400: 'invalid JSON or body (code names the problem)',
+  400: 'invalid JSON or body, or nested too deep (code names the problem)',
   401: 'missing, malformed, expired or untrusted token',
   403: 'token lacks the scope',
   404: 'unknown model or version',
   408: 'body not received in time',
-  409: 'alias changed concurrently',
-  413: 'body too large',
+  409: 'alias changed concurrently, or the version is refused by the trust policy or its digest (code names why)',
+  422: 'the model outputs are not finite for the rows named',
+  413: 'body larger than the route allows (most rows × model width)',
   415: 'content type is not JSON',
-  429: 'rate limit reached (Retry-After)',
+  429: 'request rate or body-byte budget spent (Retry-After)',
   503: 'overloaded, stopping or timed out (Retry-After)',
 };
 
@@ -68,7 +69,9 @@ export function openApiDocument(version: string): Json {
       schemas: { Error: schema(errorResponseSchema, 'output') },
     },
     paths: {
-      '/v1/predict': { post: op('Proposer probabilities and proposer-vs-critics dissonance per row', 'predict', predictResponseSchema, body(predictRequestSchema), BODY_ERRORS) },
+      '/v1/predict': {
+        post: op('Proposer probabilities and proposer-vs-critics dissonance per row', 'predict', predictResponseSchema, body(predictRequestSchema), [...BODY_ERRORS, 422]),
+      },
       '/v1/feedback': {
         post: op('Labelled feedback, idempotent by item id', 'feedback', feedbackResponseSchema, body(feedbackRequestSchema), BODY_ERRORS),
       },
@@ -78,13 +81,13 @@ export function openApiDocument(version: string): Json {
         put: op('Change the policy (audited)', 'admin', policyResponseSchema, body(policyPatchSchema), BODY_ERRORS),
       },
       '/v1/audit': { get: op('The audit log', 'admin', undefined) },
-      '/v1/models/{name}': { get: op('The champion version and its manifest', 'predict', modelResponseSchema, { parameters: [nameParam] }, [404]) },
+      '/v1/models/{name}': { get: op('The champion version and its manifest', 'predict', modelResponseSchema, { parameters: [nameParam] }, [404, 409]) },
       '/v1/models/{name}/versions/{version}/model.onnx': {
         get: {
-          ...op('Artifact bytes (header x-dissonance-sha256)', 'predict', undefined, { parameters: [nameParam, versionParam] }, [404]),
+          ...op('Artifact bytes (header x-dissonance-sha256)', 'predict', undefined, { parameters: [nameParam, versionParam] }, [404, 409]),
           responses: {
             '200': { description: 'artifact bytes', content: { 'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } } },
-            ...errors([...AUTH_ERRORS, 404]),
+            ...errors([...AUTH_ERRORS, 404, 409]),
           },
         },
       },

@@ -1,5 +1,9 @@
 import type { z } from 'zod';
 import { HttpError } from './http-error.js';
+import { JsonDepthGuard } from './json-depth.js';
+
+/** Default nesting limit of request bodies: the deepest route body (`{ items: [{ features: [] }] }`) nests 3. */
+export const DEFAULT_MAX_JSON_DEPTH = 8;
 
 /** Limits of {@link readJson}. */
 export interface ReadJsonLimits {
@@ -7,15 +11,33 @@ export interface ReadJsonLimits {
   readonly maxBytes: number;
   /** Longest time to receive the whole body; 408 after. */
   readonly timeoutMs: number;
+  /** Deepest nesting of arrays and objects (default {@link DEFAULT_MAX_JSON_DEPTH}); 400 `E_JSON_TOO_DEEP` beyond. */
+  readonly maxDepth?: number;
+  /**
+   * Charges body bytes to the caller before they are read (the declared `content-length` up front, else each
+   * chunk as it arrives); rejects (a 429) to refuse them.
+   */
+  readonly charge?: (bytes: number) => Promise<void>;
+  /** Told the size of a body that was read but refused (not JSON, too deep, or refused by the checks). */
+  readonly onInvalid?: (bytes: number) => void;
 }
 
 /**
  * Reads a request's JSON body and parses it with `schema`. The size limit is enforced while the body streams
  * in (a declared `content-length` over it is refused before reading anything), so an oversized body is never
- * held in memory. Errors are {@link HttpError}s: 415 for a content type other than JSON, 413, 408, 400 for
- * bad JSON or a body the schema refuses (the first issues named).
+ * held in memory; nesting is checked as bytes arrive (a deep body is refused before it is read whole or
+ * parsed), and `charge` bills the bytes before they are read. Errors are {@link HttpError}s: 415 for a content type other than JSON, 413, 408, 400 for
+ * bad JSON or a body the schema refuses (the first issues named). `precheck` runs on the parsed value before
+ * the schema: a cheap test (e.g. the row width) that throws its own error spares validating a body that
+ * cannot pass.
  */
-export async function readJson<S extends z.ZodType>(request: Request, schema: S, limits: ReadJsonLimits, allowEmpty = false): Promise<z.infer<S>> {
+export async function readJson<S extends z.ZodType>(
+  request: Request,
+  schema: S,
+  limits: ReadJsonLimits,
+  allowEmpty = false,
+  precheck?: (value: unknown) => void,
+): Promise<z.infer<S>> {
   const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   const declared = request.headers.get('content-length');
   const empty = request.body === null || declared === '0';
@@ -27,23 +49,45 @@ export async function readJson<S extends z.ZodType>(request: Request, schema: S,
     await request.body?.cancel().catch(() => undefined);
     throw tooLarge(limits.maxBytes);
   }
-  const text = empty ? '' : await readText(request, limits);
-  let value: unknown;
-  if (text.trim() === '' && allowEmpty) value = {};
-  else {
+  const length = declared === null || !/^\d+$/.test(declared) ? undefined : Number(declared);
+  if (length !== undefined && length > 0 && limits.charge !== undefined) {
     try {
-      value = JSON.parse(text);
-    } catch {
-      throw new HttpError(400, 'E_BAD_JSON', 'request body is not valid JSON');
+      await limits.charge(length);
+    } catch (error) {
+      await request.body?.cancel().catch(() => undefined);
+      throw error;
     }
   }
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new HttpError(400, 'E_INPUT', `invalid request body: ${describe(parsed.error)}`);
-  return parsed.data;
+  let size = 0;
+  try {
+    const text = empty ? '' : await readText(request, limits, length === undefined ? limits.charge : undefined, (bytes) => (size = bytes));
+    let value: unknown;
+    if (text.trim() === '' && allowEmpty) value = {};
+    else {
+      try {
+        value = JSON.parse(text);
+      } catch {
+        throw new HttpError(400, 'E_BAD_JSON', 'request body is not valid JSON');
+      }
+    }
+    precheck?.(value);
+    const parsed = schema.safeParse(value);
+    if (!parsed.success) throw new HttpError(400, 'E_INPUT', `invalid request body: ${describe(parsed.error)}`);
+    return parsed.data;
+  } catch (error) {
+    if (error instanceof HttpError && error.status === 400) limits.onInvalid?.(size);
+    throw error;
+  }
 }
 
-async function readText(request: Request, limits: ReadJsonLimits): Promise<string> {
+async function readText(
+  request: Request,
+  limits: ReadJsonLimits,
+  charge: ((bytes: number) => Promise<void>) | undefined,
+  received: (bytes: number) => void,
+): Promise<string> {
   const reader = request.body!.getReader();
+  const depth = new JsonDepthGuard(limits.maxDepth ?? DEFAULT_MAX_JSON_DEPTH);
   const chunks: Uint8Array[] = [];
   let size = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -55,7 +99,10 @@ async function readText(request: Request, limits: ReadJsonLimits): Promise<strin
       const { done, value } = await Promise.race([reader.read(), timeout]);
       if (done) break;
       size += value.byteLength;
+      received(size);
       if (size > limits.maxBytes) throw tooLarge(limits.maxBytes);
+      if (charge !== undefined) await charge(value.byteLength);
+      depth.feed(value);
       chunks.push(value);
     }
   } catch (error) {

@@ -1,10 +1,30 @@
 import { z } from 'zod';
 
-/** Largest finite float32: features travel as float32, so larger magnitudes would become ±Infinity. */
-const FLOAT32_MAX = 3.4028234663852886e38;
+/** Largest finite float32. */
+export const FLOAT32_MAX = 3.4028234663852886e38;
 
-/** A finite number that fits a float32. */
-export const featureSchema = z.number().min(-FLOAT32_MAX).max(FLOAT32_MAX);
+/**
+ * Largest feature magnitude accepted. Features travel as float32 (max 3.4e38), but a value that merely fits
+ * is not safe: a dense layer sums width × |weight| × |feature|, and a trainer squares it, so 3.4e38 in every
+ * feature overflows to ±Infinity and then NaN inside the models. 1e15 leaves room for widths up to 100 000
+ * and weights up to 1e3 (logits below 1e23, squares below 1e30) while covering any real measurement.
+ */
+export const MAX_ABS_FEATURE = 1e15;
+
+/** Most rows of one `POST /v1/predict`. */
+export const MAX_PREDICT_ROWS = 4096;
+
+/** Most items of one `POST /v1/feedback`. */
+export const MAX_FEEDBACK_ITEMS = 1000;
+
+/** A finite number within ±{@link MAX_ABS_FEATURE} (NaN, ±Infinity and float32 overflow refused). */
+export const featureSchema = z
+  .number({ error: 'expected a finite number' })
+  .min(-MAX_ABS_FEATURE, { error: `must be ≥ -${MAX_ABS_FEATURE} (larger magnitudes overflow float32 in the models)` })
+  .max(MAX_ABS_FEATURE, { error: `must be ≤ ${MAX_ABS_FEATURE} (larger magnitudes overflow float32 in the models)` });
+
+/** A finite number that fits a float32 (policy values). */
+export const finiteSchema = z.number({ error: 'expected a finite number' }).min(-FLOAT32_MAX).max(FLOAT32_MAX);
 
 /** Item ids: printable, 1–200 characters. */
 export const itemIdSchema = z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
@@ -14,7 +34,7 @@ export const nameSchema = z.string().min(1).max(200).regex(/^[A-Za-z0-9._-]+$/);
 
 /** Body of `POST /v1/predict`. */
 export const predictRequestSchema = z.strictObject({
-  rows: z.array(z.array(featureSchema).min(1).max(100_000)).min(1).max(4096),
+  rows: z.array(z.array(featureSchema).min(1).max(100_000)).min(1).max(MAX_PREDICT_ROWS),
 });
 
 /** Response of `POST /v1/predict`. */
@@ -33,7 +53,7 @@ export const feedbackItemSchema = z.strictObject({
 
 /** Body of `POST /v1/feedback`. */
 export const feedbackRequestSchema = z.strictObject({
-  items: z.array(feedbackItemSchema).min(1).max(1000),
+  items: z.array(feedbackItemSchema).min(1).max(MAX_FEEDBACK_ITEMS),
 });
 
 /** Response of `POST /v1/feedback`. */
@@ -44,7 +64,7 @@ export const feedbackResponseSchema = z.object({
 });
 
 /** A policy patch (`PUT /v1/policy`); the engine checks names and ranges strictly. */
-export const policyPatchSchema = z.record(z.string().max(64), featureSchema);
+export const policyPatchSchema = z.record(z.string().max(64), finiteSchema);
 
 /** The policy in force (`GET /v1/policy`, `PUT /v1/policy`). */
 export const policyResponseSchema = z.object({ policy: z.record(z.string(), z.number()) });

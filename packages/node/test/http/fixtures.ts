@@ -42,7 +42,7 @@ export const sumRuntime: ModelRuntime = {
 /** A key pair and a token signer for tests. */
 export interface Signer {
   readonly publicKey: CryptoKey;
-  sign(claims: JWTPayload & { scope?: string }, options?: { iss?: string; aud?: string; exp?: number | string; alg?: string }): Promise<string>;
+  sign(claims: JWTPayload & { scope?: string }, options?: { iss?: string; aud?: string; exp?: number | string; alg?: string; iat?: number }): Promise<string>;
 }
 
 export async function createSigner(): Promise<Signer> {
@@ -55,7 +55,7 @@ export async function createSigner(): Promise<Signer> {
         .setIssuer(options.iss ?? ISSUER)
         .setAudience(options.aud ?? AUDIENCE)
         .setSubject(typeof claims.sub === 'string' ? claims.sub : 'alice')
-        .setIssuedAt()
+        .setIssuedAt(options.iat)
         .setExpirationTime(options.exp ?? '10m')
         .sign(privateKey),
   };

@@ -190,5 +190,6 @@ describe('fuzzing the HTTP surface and queue envelopes', () => {
     expect(decodeBatch(valid.payload).rows).toBe(1);
     cases += runs;
     console.log(`fuzz envelopes: ${runs} cases`);
-  });
+    // 5000 CPU-bound cases: a shared machine can take longer than vitest's default 5 s.
+  }, 60_000);
 });

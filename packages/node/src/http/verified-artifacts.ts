@@ -1,0 +1,74 @@
+import {
+  createArtifactVerifier,
+  isDissonanceError,
+  signatureFromTags,
+  type ArtifactVerifier,
+  type ModelArtifact,
+  type ModelRegistry,
+  type ModelVersion,
+  type TrustPolicy,
+} from '@dissonance/core';
+import { HttpError, type HttpErrorCode } from './http-error.js';
+
+/** Verified versions remembered, so a hot artifact is checked once, not on every download. */
+const MAX_REMEMBERED = 256;
+
+/**
+ * Fetches model versions for the routes that return or load one (the artifact download, the model
+ * description, promotion). `registry.fetch` checks the bytes against the manifest's digest; with a trust
+ * policy, the artifact must also pass it (signature by a trusted key, format, size, ONNX checks) before a
+ * byte is served or the alias moves. A refusal is a 409 with the SDK's code (`E_ARTIFACT_SIGNATURE`,
+ * `E_ARTIFACT_DIGEST`, `E_MODEL`, `E_DECRYPT`) and its reason, never a 200.
+ */
+export class VerifiedArtifacts {
+  readonly #registry: Pick<ModelRegistry, 'fetch'>;
+  readonly #verifier: ArtifactVerifier | undefined;
+  readonly #verified = new Set<string>();
+
+  /** @throws DissonanceError `E_CONFIG` for a malformed trust policy. */
+  constructor(registry: Pick<ModelRegistry, 'fetch'>, trust: TrustPolicy | undefined) {
+    this.#registry = registry;
+    this.#verifier = trust === undefined ? undefined : createArtifactVerifier(trust);
+  }
+
+  /** Whether a trust policy is in force. */
+  get enforcing(): boolean {
+    return this.#verifier !== undefined;
+  }
+
+  /** The version's manifest and bytes, verified; throws a 409 {@link HttpError} when refused. */
+  async fetch(name: string, version: string): Promise<{ manifest: ModelVersion; artifact: ModelArtifact }> {
+    let fetched: { manifest: ModelVersion; artifact: ModelArtifact };
+    try {
+      fetched = await this.#registry.fetch(name, version);
+    } catch (error) {
+      // The registry's message names its files: the client gets the code and what was refused, not paths.
+      throw refusal(error, `the stored artifact of ${name} version ${version} does not match its manifest`);
+    }
+    const verifier = this.#verifier;
+    if (verifier === undefined) return fetched;
+    const { manifest, artifact } = fetched;
+    const tags = manifest.tags;
+    const key = JSON.stringify([name, version, manifest.sha256, artifact.format, Object.entries(tags).filter(([k]) => k.startsWith('dissonance.signature'))]);
+    if (this.#verified.has(key)) return fetched;
+    try {
+      await verifier.verify(artifact, signatureFromTags(tags), `${name} version ${version}`);
+    } catch (error) {
+      throw refusal(error, undefined);
+    }
+    this.#verified.add(key);
+    if (this.#verified.size > MAX_REMEMBERED) this.#verified.delete(this.#verified.values().next().value!);
+    return fetched;
+  }
+}
+
+const REFUSED: ReadonlySet<string> = new Set(['E_ARTIFACT_SIGNATURE', 'E_ARTIFACT_DIGEST', 'E_MODEL', 'E_DECRYPT']);
+
+/** An integrity or trust failure as a 409 with its code (and `message` instead of the SDK's); anything else unchanged. */
+function refusal(error: unknown, message: string | undefined): unknown {
+  if (!isDissonanceError(error) || !REFUSED.has(error.code)) return error;
+  const reason = (error.details as { reason?: unknown } | undefined)?.reason;
+  const text = message ?? error.message;
+  const suffix = typeof reason === 'string' && !text.includes(reason) ? ` (${reason})` : '';
+  return new HttpError(409, error.code as HttpErrorCode, `${text}${suffix}`);
+}
