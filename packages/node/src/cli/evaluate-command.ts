@@ -1,7 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { basename, extname, join, resolve } from 'node:path';
-import { isDissonanceError } from '@dissonance/core';
 import { evaluationOf } from '../demo/evaluation.js';
 import { summaryText } from '../demo/format-tables.js';
 import { renderReport } from '../demo/render-report.js';
@@ -9,6 +7,7 @@ import { runDemo } from '../demo/run-demo.js';
 import { parseEvaluateArgs, EVALUATE_HELP } from './evaluate-args.js';
 import { CsvInputError, MAX_CSV_BYTES, readEvaluationCsv, type CsvReadOptions } from './evaluate-csv.js';
 import { evaluationTable } from './evaluate-table.js';
+import { commandErrorLine, seedWorkerOptions } from '../demo/seed-worker-options.js';
 
 /** Where the command writes, and whether stderr is a terminal (for the progress bar). */
 export interface EvaluateIo {
@@ -75,7 +74,7 @@ export async function runEvaluateCommand(argv: readonly string[], io: EvaluateIo
       ...(parsed.dir === undefined ? {} : { dir: parsed.dir }),
       ...(proposer === undefined ? {} : { proposer }),
       onProgress,
-      ...workerOptions(),
+      ...seedWorkerOptions(),
     });
     const evaluation = evaluationOf(result);
     if (parsed.report !== undefined) {
@@ -87,18 +86,7 @@ export async function runEvaluateCommand(argv: readonly string[], io: EvaluateIo
     io.out(parsed.json ? `${JSON.stringify(evaluation, null, 2)}\n` : `${summaryText(result)}\nagainst random (paired per seed; "significant" = over 2 standard errors):\n${evaluationTable(evaluation)}`);
     return 0;
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const code = isDissonanceError(error) && !message.startsWith(`${error.code}:`) ? `${error.code}: ` : '';
-    io.err(`dissonance evaluate: ${code}${message}\n`);
+    io.err(commandErrorLine('evaluate', error));
     return 1;
   }
-}
-
-/** Seeds in parallel child processes of this CLI (at most 2 by default; `DISSONANCE_DEMO_WORKERS` overrides). */
-function workerOptions(): { workers?: number; workerCommand?: readonly string[] } {
-  const script = process.argv[1];
-  if (script === undefined || !/(cli\.[cm]?[jt]s|dissonance)$/.test(script)) return {};
-  const fromEnv = Number(process.env.DISSONANCE_DEMO_WORKERS);
-  const workers = Number.isSafeInteger(fromEnv) && fromEnv >= 1 ? fromEnv : Math.min(2, availableParallelism());
-  return { workers, workerCommand: [process.execPath, ...process.execArgv, script] };
 }

@@ -1,13 +1,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { isDissonanceError } from '@dissonance/core';
 import { DEMO_DATASETS } from './load-dataset.js';
 import { summaryText } from './format-tables.js';
 import { renderReport } from './render-report.js';
 import type { RegistryChoice } from '../registry-factory/index.js';
 import { runDemo, type DemoOptions } from './run-demo.js';
 import { STRATEGIES } from './strategies.js';
+import { commandErrorLine, seedWorkerOptions } from './seed-worker-options.js';
 
 /** Where the demo command writes, and whether stderr is a terminal (for the progress bar). */
 export interface DemoIo {
@@ -158,7 +157,7 @@ export async function runDemoCommand(argv: readonly string[], io: DemoIo): Promi
     }
   };
   try {
-    const result = await runDemo({ ...parsed.options, onProgress, ...workerOptions() });
+    const result = await runDemo({ ...parsed.options, onProgress, ...seedWorkerOptions() });
     if (parsed.report !== undefined) {
       mkdirSync(parsed.report, { recursive: true });
       writeFileSync(join(parsed.report, 'report.html'), renderReport(result));
@@ -168,23 +167,7 @@ export async function runDemoCommand(argv: readonly string[], io: DemoIo): Promi
     io.out(parsed.json ? `${JSON.stringify(result, null, 2)}\n` : summaryText(result));
     return 0;
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    // A DissonanceError's message already starts with its code.
-    const code = isDissonanceError(error) && !message.startsWith(`${error.code}:`) ? `${error.code}: ` : '';
-    io.err(`dissonance demo: ${code}${message}\n`);
+    io.err(commandErrorLine('demo', error));
     return 1;
   }
-}
-
-/**
- * Seeds run in parallel child processes of this CLI, one per core (at most 2 by default;
- * `DISSONANCE_DEMO_WORKERS` overrides). Only when this process is the CLI itself, so that it can start
- * copies of itself.
- */
-function workerOptions(): { workers?: number; workerCommand?: readonly string[] } {
-  const script = process.argv[1];
-  if (script === undefined || !/(cli\.[cm]?[jt]s|dissonance)$/.test(script)) return {};
-  const fromEnv = Number(process.env.DISSONANCE_DEMO_WORKERS);
-  const workers = Number.isSafeInteger(fromEnv) && fromEnv >= 1 ? fromEnv : Math.min(2, availableParallelism());
-  return { workers, workerCommand: [process.execPath, ...process.execArgv, script] };
 }
