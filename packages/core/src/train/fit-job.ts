@@ -5,7 +5,7 @@ import type { LoadedModel } from '../ports/model.js';
 import type { Scalar } from '../ports/registry.js';
 import type { Candidate, TrainConstraints, TrainReport } from '../ports/trainer.js';
 import { meanKl } from '../rollout/kl-divergence.js';
-import { float32Rows } from './critic-outputs.js';
+import { checkCriticShape, checkedCriticRows, float32Rows } from './critic-outputs.js';
 import { divergenceFor, type DivergenceName } from './divergence-terms.js';
 import { klGuard, sameArchitecture } from './kl-guard.js';
 import { MlpFit, type Precision } from './mlp-fit.js';
@@ -141,7 +141,7 @@ async function runChunked(model: LoadedModel, x: Float32Array, rows: number, wid
   return out;
 }
 
-/** Each critic's outputs on the examples in float64, checked as `criticOutputs` checks them. */
+/** Each critic's outputs on the examples in float64, checked (`checkCriticShape`, `checkedCriticRows`). */
 async function criticRows(
   critics: readonly LoadedModel[],
   x: Float32Array,
@@ -152,23 +152,12 @@ async function criticRows(
 ): Promise<(Float64Array | FlatMlp)[]> {
   const outputs: (Float64Array | FlatMlp)[] = [];
   for (const critic of critics) {
-    const who = `critic ${critic.name}@${critic.version}`;
-    if (critic.inputWidth !== inputWidth || critic.classes !== classes) {
-      throw new DissonanceError('E_INPUT', `${who} is ${critic.inputWidth} features × ${critic.classes} classes, the model ${inputWidth} × ${classes}`);
-    }
+    checkCriticShape(critic, inputWidth, classes);
     if (critic instanceof MlpModel) {
       outputs.push(flat(critic.weights));
       continue;
     }
-    const probs = await runChunked(critic, x, rows, inputWidth, options);
-    if (probs.length !== rows * classes) throw new DissonanceError('E_MODEL', `${who} returned ${probs.length} values, expected ${rows} × ${classes}`);
-    const out = new Float64Array(probs.length);
-    for (let i = 0; i < probs.length; i++) {
-      const v = probs[i]!;
-      if (!(v >= 0 && v < Infinity)) throw new DissonanceError('E_MODEL', `${who} returned ${v} at index ${i}`);
-      out[i] = v;
-    }
-    outputs.push(out);
+    outputs.push(checkedCriticRows(critic, await runChunked(critic, x, rows, inputWidth, options), rows, classes));
   }
   return outputs;
 }
