@@ -68,6 +68,7 @@ def test_export_torch_cnn_takes_nchw_input() -> None:
     ],
     ids=["logistic", "pipeline", "mlp"],
 )
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_export_sklearn_probabilities_tensor(make) -> None:  # type: ignore[no-untyped-def]
     d = digits()
     estimator = make().fit(d.train_x, d.train_y)
