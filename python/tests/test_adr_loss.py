@@ -62,3 +62,33 @@ def test_bad_shapes_are_refused() -> None:
         adr_loss(torch.zeros(2, 3), torch.zeros(1, 3, 3), 0.1, 1.0, torch.tensor([0, 1]))
     with pytest.raises(ValueError, match="unknown divergence"):
         adr_loss(torch.zeros(2, 3), torch.full((1, 2, 3), 1 / 3), 0.0, 1.0, torch.tensor([0, 1]), divergence="nope")
+
+
+# Values of the TypeScript detectors (`divergenceRow` of packages/core/src/train/divergence-terms.ts, and
+# `meanKl` of packages/core/src/rollout/kl-divergence.ts on the float32 rows) for the rows below, printed by
+# `npx tsx` on a script importing them: the Python side must give the same numbers.
+TS_P = [[0.7, 0.2, 0.1], [0.25, 0.25, 0.5], [0.0, 0.4, 0.6]]
+TS_Q = [[0.1, 0.3, 0.6], [0.25, 0.25, 0.5], [0.5, 0.5, 0.0]]
+TS_VALUES = {
+    "jensen-shannon": [0.3327511016026797, 0, 0.5540157730728],
+    "total-variation": [0.6, 0, 0.6],
+    "abs-diff": [0.6, 0, 0.5],
+    "hellinger": [0.49550673086942554, 0, 0.743496068920369],
+    "symmetric-kl": [2.1039565468523023, 0, 14.566265255555068],
+}
+TS_MEAN_KL = 5.761576209585525
+
+
+@pytest.mark.parametrize("name", sorted(TS_VALUES))
+def test_divergences_equal_the_typescript_detectors(name: str) -> None:
+    got = DIVERGENCES[name](torch.tensor(TS_P, dtype=torch.float64), torch.tensor(TS_Q, dtype=torch.float64))
+    assert got.tolist() == pytest.approx(TS_VALUES[name], abs=1e-12)
+
+
+def test_mean_kl_equals_the_typescript_one() -> None:
+    import numpy as np
+
+    from dissonance_trainer import mean_kl
+
+    p, q = np.array(TS_P, dtype=np.float32), np.array(TS_Q, dtype=np.float32)
+    assert mean_kl(p, q) == pytest.approx(TS_MEAN_KL, rel=1e-12)

@@ -41,11 +41,12 @@ def check_result(result: TrainingResult, job_id: str) -> bytes:
 
 def test_torch_finetune_handler_improves_on_its_base(checkpoint_dir: Path) -> None:
     base = weak_torch_base(checkpoint_dir)
-    job = digits_job(base, kl_eps=2.0)
+    job = digits_job(base, kl_eps=0.2)  # tight enough that the guard backtracks (KL of the full update ≈ 0.4)
     handler = torch_finetune_handler(mlp, epochs=8, learning_rate=3e-3)
     result = handler(job)
     onnx = check_result(result, job.job_id)
     assert result.report.params["init"] == "checkpoint"
+    assert result.report.extra["t"] < 1 and result.report.extra["kl_full"] > job.constraints.kl_eps
     assert result.report.kl is not None and result.report.kl <= job.constraints.kl_eps
     # The KL the report states is the candidate's, measured here through onnxruntime.
     assert mean_kl(job.reference_probs, onnx_probs(onnx, job.reference)) <= job.constraints.kl_eps + 1e-6
@@ -96,3 +97,14 @@ def test_doc_holds_the_cnn_handler_verbatim() -> None:
     source = (root / "python" / "examples" / "cnn_handler.py").read_text()
     doc = (root / "docs" / "external-trainers.md").read_text()
     assert f"```python\n{source}```" in doc
+
+
+def test_a_checkpoint_of_another_architecture_refuses_the_job(checkpoint_dir: Path) -> None:
+    import pytest
+
+    from dissonance_trainer import JobError
+
+    base = weak_torch_base(checkpoint_dir)  # an MLP's checkpoint under the base's sha256
+    handler = torch_finetune_handler(lambda: torch.nn.Sequential(torch.nn.Linear(WIDTH, CLASSES)), epochs=1)
+    with pytest.raises(JobError, match="does not fit the model's architecture"):
+        handler(digits_job(base))

@@ -108,3 +108,24 @@ def test_result_round_trip() -> None:
 def test_result_with_a_wrong_digest_is_refused() -> None:
     with pytest.raises(JobError, match="sha256"):
         write_result(TrainingResult(job_id="j", sha256="00" * 32, onnx=b"x"))
+
+
+def test_fixed_size_lists_may_name_and_flag_their_child_field_otherwise() -> None:
+    # apache-arrow in JavaScript lets the writer name the child field; a non-nullable "element" child reads the same.
+    job = make_job()
+    table = pa.ipc.open_stream(write_job(job)).read_all()
+    child = pa.field("element", pa.float32(), nullable=False)
+    column = table.column("x").combine_chunks()
+    renamed = pa.FixedSizeListArray.from_arrays(column.values, type=pa.list_(child, 4))
+    index = table.schema.get_field_index("x")
+    table = table.set_column(index, pa.field("x", renamed.type, nullable=False), renamed)
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    assert_same(job, read_job(sink.getvalue().to_pybytes()))
+    wrong = table.set_column(index, pa.field("x", pa.list_(pa.float64(), 4)), pa.FixedSizeListArray.from_arrays(column.values.cast(pa.float64()), 4))
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, wrong.schema) as writer:
+        writer.write_table(wrong)
+    with pytest.raises(JobError, match="fixed_size_list<float32>"):
+        read_job(sink.getvalue().to_pybytes())

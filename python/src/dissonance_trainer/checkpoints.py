@@ -13,6 +13,8 @@ from pathlib import Path
 
 import torch
 
+from .job import JobError
+
 #: Environment variable naming the checkpoint directory.
 CHECKPOINT_DIR_ENV = "DISSONANCE_TRAINER_CHECKPOINTS"
 
@@ -41,9 +43,18 @@ def save_checkpoint(module: torch.nn.Module, sha256: str, directory: str | Path 
 
 
 def load_checkpoint(module: torch.nn.Module, sha256: str, directory: str | Path | None = None) -> bool:
-    """Loads the checkpoint of ``sha256`` into ``module``; False (module untouched) when there is none."""
+    """Loads the checkpoint of ``sha256`` into ``module``; False (module untouched) when there is none.
+
+    :raises JobError: when the checkpoint does not fit ``module``'s architecture (the factory changed since the
+        artifact was trained): a job refused with a clear reason, never a silent fresh start.
+    """
     path = checkpoint_path(sha256, directory)
     if not path.is_file():
         return False
-    module.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    try:
+        module.load_state_dict(state)
+    except RuntimeError as error:
+        first = str(error).strip().splitlines()[-1].strip()
+        raise JobError(f"checkpoint {path.name} does not fit the model's architecture: {first}") from None
     return True

@@ -163,9 +163,10 @@ def _matrix(table: pa.Table, name: str, size: int) -> npt.NDArray[np.float32]:
     if name not in table.column_names:
         raise JobError(f"job: column {name!r} is missing")
     column = table.column(name).combine_chunks()
-    expected = pa.list_(pa.float32(), size)
-    if column.type != expected:
-        raise JobError(f"job: column {name!r} is {column.type}, expected {expected}")
+    kind = column.type
+    # Any child field name and nullability: apache-arrow and pyarrow name and flag it differently by default.
+    if not (pa.types.is_fixed_size_list(kind) and kind.list_size == size and kind.value_type == pa.float32()):
+        raise JobError(f"job: column {name!r} is {kind}, expected fixed_size_list<float32>[{size}]")
     if column.null_count:
         raise JobError(f"job: column {name!r} has nulls where values are required")
     return column.flatten().to_numpy(zero_copy_only=False).astype(np.float32, copy=False).reshape(len(column), size)
