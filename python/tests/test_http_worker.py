@@ -93,3 +93,22 @@ def test_broker_is_refused_clearly() -> None:
         capture_output=True, text=True, env=worker_env(), timeout=60,
     )
     assert run.returncode == 2 and "not yet supported in this release" in run.stderr
+
+
+def test_a_handler_in_the_working_directory_loads_as_from_the_console_script(tmp_path: Path) -> None:
+    # A console script's sys.path[0] is its own directory, not the working directory: mimic it with a script file.
+    script = tmp_path / "entry.py"
+    script.write_text("import sys\nfrom dissonance_trainer.cli import main\nsys.exit(main())\n")
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+    process = subprocess.Popen(
+        [sys.executable, str(script), "--handler", "cnn_handler:handle", "--http", "0"],
+        cwd=ROOT / "examples", stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert "listening on" in line, process.stderr.read() if process.poll() is not None else line
+        assert health(line.strip().rsplit(" ", 1)[-1])["handler"] == "cnn_handler:handle"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Sequence
 
@@ -32,6 +33,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    # As `python -m` does (and uvicorn, gunicorn): a handler module in the working directory is importable,
+    # also from the installed console script, whose sys.path[0] is its bin directory.
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
     try:
         handler = load_handler(args.handler)
     except (ValueError, ImportError, AttributeError) as error:
