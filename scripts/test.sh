@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The project's one test command (`npm test`, and CI through .ci/run): installs what is missing,
 # starts the services the tests need, builds, lints, typechecks, checks the packages as
-# published, runs every vitest project, and prints the plain total `N passed, N failed` as the
-# LAST line. Exits non-zero when anything failed.
+# published, runs every vitest project and then the Python package's pytest suite (python/tests), and
+# prints the plain total of both `N passed, N failed` as the LAST line. Exits non-zero when anything failed.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -37,9 +37,23 @@ ensure_python() {
   bash scripts/python-env.sh >/dev/null
 }
 
+# The dissonance-trainer package (python/) installed editable into the venv, so `.venv/bin/dissonance-trainer`
+# runs this checkout's code. Idempotent: reinstalled only when python/pyproject.toml changed or the checkout moved.
+ensure_python_trainer() {
+  local stamp=.venv/.dissonance-trainer.stamp
+  local want
+  want="$PWD $(sha256sum python/pyproject.toml | cut -d' ' -f1)"
+  if [[ ! -f $stamp || "$(cat "$stamp")" != "$want" ]]; then
+    log 'pip install -e ./python (dissonance-trainer)'
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -e ./python >&2
+    echo "$want" > "$stamp"
+  fi
+}
+
 ensure_dependencies
 # The venv first: moto and MLflow (started by ensure_services) run from it.
 ensure_python
+ensure_python_trainer
 ensure_services
 
 log 'build'
@@ -59,8 +73,13 @@ rm -f reports/vitest.json
 vitest_status=0
 npx vitest run --reporter=default --reporter=json --outputFile=reports/vitest.json || vitest_status=$?
 
+log 'pytest (python/tests)'
+rm -f reports/pytest.xml
+pytest_status=0
+.venv/bin/python -m pytest python/tests --junitxml=reports/pytest.xml -q || pytest_status=$?
+
 summary_status=0
-node scripts/summarize-vitest.mjs reports/vitest.json || summary_status=$?
-if (( vitest_status != 0 || summary_status != 0 )); then
+node scripts/summarize-vitest.mjs reports/vitest.json reports/pytest.xml || summary_status=$?
+if (( vitest_status != 0 || pytest_status != 0 || summary_status != 0 )); then
   exit 1
 fi

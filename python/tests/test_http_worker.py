@@ -1,0 +1,114 @@
+"""The worker command serves jobs over HTTP end to end, in its own process on a free port."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+from digits import WIDTH, digits, digits_job, golden_accuracy
+from dissonance_trainer import Snapshot, export_sklearn, read_result, write_job
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def worker_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), str(ROOT / "tests"), env.get("PYTHONPATH", "")])
+    return env
+
+
+@pytest.fixture
+def worker() -> Iterator[str]:
+    """``python -m dissonance_trainer --handler worker_handlers:logistic --http 0``; yields its base URL."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dissonance_trainer", "--handler", "worker_handlers:logistic", "--http", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=worker_env(),
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert "listening on" in line, (line, process.stderr.read() if process.poll() is not None else "")
+        yield line.strip().rsplit(" ", 1)[-1]
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def post(url: str, body: bytes) -> tuple[int, bytes, str]:
+    request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": "application/vnd.apache.arrow.stream"})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, response.read(), response.headers["Content-Type"]
+    except urllib.error.HTTPError as error:
+        return error.code, error.read(), error.headers["Content-Type"]
+
+
+def health(url: str) -> dict[str, object]:
+    with urllib.request.urlopen(f"{url}/healthz", timeout=10) as response:
+        return json.loads(response.read())
+
+
+def test_worker_serves_a_job_end_to_end(worker: str) -> None:
+    assert health(worker)["ok"] is True
+    d = digits()
+    base = export_sklearn(LogisticRegression(max_iter=300).fit(d.base_x, d.base_y), WIDTH)
+    job = digits_job(base, job_id="http-1")
+    status, body, content_type = post(f"{worker}/jobs", write_job(job))
+    assert status == 200 and content_type == "application/vnd.apache.arrow.stream"
+    result = read_result(body)
+    assert result.job_id == "http-1" and result.onnx is not None
+    assert golden_accuracy(result.onnx) > golden_accuracy(base)
+    # A retry with the same job id is answered from the worker's cache: same bytes, trained once.
+    assert post(f"{worker}/jobs", write_job(job))[1] == body
+    assert health(worker)["jobs"] == 1
+    # Not a job: 400; a job the handler refuses (a class missing from the snapshot): 422, the worker still up.
+    status, body, _ = post(f"{worker}/jobs", b"garbage")
+    assert status == 400 and "Arrow" in json.loads(body)["error"]
+    keep = job.snapshot.targets != 9
+    snap = job.snapshot
+    partial = replace(
+        job, job_id="http-2", critic_probs=job.critic_probs[:, keep],
+        snapshot=Snapshot(ids=list(np.array(snap.ids)[keep]), features=snap.features[keep], targets=snap.targets[keep],
+                          weights=snap.weights[keep], provenance=list(np.array(snap.provenance)[keep])),
+    )
+    status, body, _ = post(f"{worker}/jobs", write_job(partial))
+    assert status == 422 and "class" in json.loads(body)["error"]
+    assert health(worker)["jobs"] == 1
+
+
+def test_broker_is_refused_clearly() -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "dissonance_trainer", "--handler", "worker_handlers:logistic", "--broker", "amqp://localhost"],
+        capture_output=True, text=True, env=worker_env(), timeout=60,
+    )
+    assert run.returncode == 2 and "not yet supported in this release" in run.stderr
+
+
+def test_a_handler_in_the_working_directory_loads_as_from_the_console_script(tmp_path: Path) -> None:
+    # A console script's sys.path[0] is its own directory, not the working directory: mimic it with a script file.
+    script = tmp_path / "entry.py"
+    script.write_text("import sys\nfrom dissonance_trainer.cli import main\nsys.exit(main())\n")
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+    process = subprocess.Popen(
+        [sys.executable, str(script), "--handler", "cnn_handler:handle", "--http", "0"],
+        cwd=ROOT / "examples", stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert "listening on" in line, process.stderr.read() if process.poll() is not None else line
+        assert health(line.strip().rsplit(" ", 1)[-1])["handler"] == "cnn_handler:handle"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
