@@ -1,5 +1,6 @@
 import type { GoldenSet } from '../ports/batch.js';
 import type { LoadedModel } from '../ports/model.js';
+import { yieldToEventLoop } from '../util/yield-to-loop.js';
 
 /** Index of the largest value among `classes` values of `probs` starting at `offset`. */
 export function argmaxRow(probs: Float32Array, offset: number, classes: number): number {
@@ -15,12 +16,17 @@ export function argmaxRow(probs: Float32Array, offset: number, classes: number):
   return best;
 }
 
-/** Fraction (0–1) of golden rows whose argmax equals the true label, computed in batches of `batchRows`. */
-export async function goldenAccuracy(model: LoadedModel, golden: GoldenSet, batchRows = 1024): Promise<number> {
+/**
+ * Fraction (0–1) of golden rows whose argmax equals the true label, computed in batches of `batchRows`,
+ * yielding to the event loop between batches: validation runs beside serving, and one call over a large
+ * golden set must not hold the loop (or a page's main thread) for long.
+ */
+export async function goldenAccuracy(model: LoadedModel, golden: GoldenSet, batchRows = 256): Promise<number> {
   const width = model.inputWidth;
   const k = model.classes;
   let correct = 0;
   for (let start = 0; start < golden.rows; start += batchRows) {
+    if (start > 0) await yieldToEventLoop();
     const rows = Math.min(batchRows, golden.rows - start);
     const probs = await model.run(golden.x.subarray(start * width, (start + rows) * width), rows);
     for (let r = 0; r < rows; r++) {

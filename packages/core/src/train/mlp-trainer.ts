@@ -4,14 +4,11 @@ import type { Candidate, TrainConstraints, Trainer } from '../ports/trainer.js';
 import { finishFitJob, prepareFitJob, runFitJob, summarizeFitJob } from './fit-job.js';
 import { mlpModelFromOnnx } from './mlp-model.js';
 import { checkTrainerOptions, type MlpTrainerOptions } from './mlp-trainer-options.js';
+import { yieldToEventLoop } from '../util/yield-to-loop.js';
 
 /** How long a fit may hold the event loop before it yields (between epochs). */
 const YIELD_EVERY_MS = 25;
 
-/** Yields to the event loop, so a long fit does not starve the rest of the process or page. */
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}
 
 /** Awaited between epochs: yields to the event loop once {@link YIELD_EVERY_MS} have passed since the last yield. */
 function epochYielder(): () => Promise<void> {
