@@ -1,6 +1,10 @@
 import type { TrainingExample } from '../ports/batch.js';
 import type { LoadedModel } from '../ports/model.js';
 import type { Trainer } from '../ports/trainer.js';
+import { yieldToEventLoop } from '../util/yield-to-loop.js';
+
+/** Rows of the replay buffer screened per step. */
+const SCREEN_ROWS = 256;
 
 /** A replay-buffer example kept out of a fit, and why. */
 export interface NonFiniteExample {
@@ -13,8 +17,9 @@ export interface NonFiniteExample {
  * Splits `examples` into those a trainer can learn from and those it cannot: a NaN or ±Infinity feature, or
  * features on which one of `models` (the champion being fine-tuned, the critics) answers a non-finite value — one
  * such example (every feature 3.4e38 overflows a float32 layer) makes the built-in trainer refuse every fit, so
- * one poisoned feedback item would stop all future learning. Order is kept. One forward pass of each model over
- * the examples whose width matches; examples of another width are left to the trainer to refuse.
+ * one poisoned feedback item would stop all future learning. Order is kept. Each model runs over the examples
+ * whose width matches, 256 rows at a time with a yield between; examples of another width are left to the
+ * trainer to refuse.
  */
 export async function screenExamples(
   models: readonly LoadedModel[],
@@ -41,18 +46,28 @@ export async function screenExamples(
     examples.forEach((example, i) => {
       if (rowOf[i]! >= 0) packed.set(example.x, rowOf[i]! * inputWidth);
     });
-    const outputs = await Promise.all(models.map((m) => m.run(packed, rows)));
+    // In steps of SCREEN_ROWS rows with a macrotask between: this runs on the serving thread before every fit,
+    // over the whole replay buffer, and must not hold the loop (or a page's main thread) for long.
+    const exampleOf = new Int32Array(rows);
     examples.forEach((_, i) => {
-      const row = rowOf[i]!;
-      if (row < 0) return;
-      for (let m = 0; m < models.length && reasons[i] === undefined; m++) {
-        const out = outputs[m]!;
-        const k = out.length / rows;
-        let acc = 0;
-        for (let c = row * k; c < (row + 1) * k; c++) acc += out[c]! * 0;
-        if (acc !== 0) reasons[i] = `model ${models[m]!.name}@${models[m]!.version} answers a non-finite value on its features`;
-      }
+      if (rowOf[i]! >= 0) exampleOf[rowOf[i]!] = i;
     });
+    for (let start = 0; start < rows; start += SCREEN_ROWS) {
+      if (start > 0) await yieldToEventLoop();
+      const n = Math.min(SCREEN_ROWS, rows - start);
+      const chunk = packed.subarray(start * inputWidth, (start + n) * inputWidth);
+      const outputs = await Promise.all(models.map((m) => m.run(chunk, n)));
+      for (let r = 0; r < n; r++) {
+        const i = exampleOf[start + r]!;
+        for (let m = 0; m < models.length && reasons[i] === undefined; m++) {
+          const out = outputs[m]!;
+          const k = out.length / n;
+          let acc = 0;
+          for (let c = r * k; c < (r + 1) * k; c++) acc += out[c]! * 0;
+          if (acc !== 0) reasons[i] = `model ${models[m]!.name}@${models[m]!.version} answers a non-finite value on its features`;
+        }
+      }
+    }
   }
   const kept: TrainingExample[] = [];
   const quarantined: NonFiniteExample[] = [];
