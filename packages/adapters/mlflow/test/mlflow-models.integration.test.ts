@@ -320,8 +320,9 @@ describe('adopting models logged with MLflow’s Python API', () => {
     const name = cleanup.model(testName('sklearn'));
     const { version } = python<{ version: string }>('log-sklearn', name, EXPERIMENT);
     const registry = new MlflowRegistry({ url: URL_ });
-    for (const attempt of [registry.get(name, version), registry.fetch(name, version)]) {
-      const error = await expectCode(attempt, 'E_MODEL');
+    // One call at a time: a second promise made up front would reject unhandled while the first is awaited.
+    for (const attempt of [() => registry.get(name, version), () => registry.fetch(name, version)]) {
+      const error = await expectCode(attempt(), 'E_MODEL');
       expect(error.message).toMatch(/python_function, sklearn/);
       expect((error as DissonanceError).details).toMatchObject({ reason: 'flavor', flavors: ['python_function', 'sklearn'] });
     }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { link, open, readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { link, open, readFile, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DissonanceError, type ErrorCode } from '@dissonance/core';
@@ -110,8 +110,13 @@ export async function acquireLockFile(path: string, options: LockFileOptions): P
     if (holder === undefined) {
       if (attempt < 100) continue; // released in between: try again at once
     } else if (isStale(holder, staleMs)) {
-      await breakLock(path, holder, staleMs);
-      continue;
+      if (await breakLock(path, holder, staleMs)) continue;
+      // Another taker is breaking it: look again after the wait below.
+      if (attempt < 100) {
+        await sleep(delay + Math.random() * delay);
+        delay = Math.min(delay * 2, 50);
+        continue;
+      }
     }
     if (Date.now() >= deadline) {
       const recovery = options.recovery === undefined ? '' : `. ${options.recovery}`;
@@ -285,26 +290,41 @@ export function leaseExpired(holder: LockOwner, now = Date.now()): boolean {
   return age > Math.min(holder.lease, MAX_LEASE_MS) || age < -MAX_LEASE_MS;
 }
 
+/** A breaker file older than this was left by a breaker that died mid-break: it is removed. */
+const BREAKER_STALE_MS = 10_000;
+
 /**
- * Removes a stale lock by renaming it aside (only one breaker can move a given file) and checking that what
- * was moved is the lock that was judged, still stale (a lease refreshed in between is not); otherwise it is
- * linked back. `force` skips the staleness re-check (the operator's `store unlock --force`).
+ * Removes a stale lock. Breakers take turns through `<lock>.break` (created exclusively), and the breaker whose
+ * turn it is re-reads the lock and removes it only when it is still the lock that was judged, still stale (a
+ * lease refreshed in between is not). Renaming the lock aside instead would let a breaker move a fresh lock that
+ * another taker created after the stale one was gone, and two takers would both believe they hold it. `force`
+ * skips the staleness re-check (the operator's `store unlock --force`). Resolves `true` when this call removed
+ * the lock, `false` when another breaker was at work or the lock had changed.
  */
-export async function breakLock(path: string, stale: LockOwner | UnreadableLock, staleMs: number, force = false): Promise<void> {
-  const aside = join(dirname(path), tempName('stale-lock'));
+export async function breakLock(path: string, stale: LockOwner | UnreadableLock, staleMs: number, force = false): Promise<boolean> {
+  const breaker = `${path}.break`;
+  let turn: Awaited<ReturnType<typeof open>>;
   try {
-    await rename(path, aside);
+    turn = await open(breaker, 'wx');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw error;
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const since = await stat(breaker).then((s) => s.mtimeMs, () => undefined);
+    if (since !== undefined && Date.now() - since > BREAKER_STALE_MS) await unlink(breaker).catch(ignoreMissing);
+    return false;
   }
-  const moved = await readLockFile(aside);
-  const same =
-    moved !== undefined &&
-    ('token' in stale ? 'token' in moved && moved.token === stale.token : !('token' in moved)) &&
-    (force || isStale(moved, staleMs));
-  if (!same) await link(aside, path).catch(() => undefined);
-  await unlink(aside).catch(ignoreMissing);
+  try {
+    const current = await readLockFile(path);
+    const same =
+      current !== undefined &&
+      ('token' in stale ? 'token' in current && current.token === stale.token : !('token' in current)) &&
+      (force || isStale(current, staleMs));
+    if (!same) return false;
+    await unlink(path).catch(ignoreMissing);
+    return true;
+  } finally {
+    await turn.close();
+    await unlink(breaker).catch(ignoreMissing);
+  }
 }
 
 function ignoreMissing(error: unknown): void {
