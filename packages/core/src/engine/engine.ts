@@ -166,8 +166,9 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.#watch = new LabelWatch({ events: this, logger: this.#telemetry.logger, sources, routing: this.#routing, meter: config.meter });
     const width = config.proposer.inputWidth;
     const getPolicy = (): Policy => this.#policy;
-    const gateContext = { policy: getPolicy, clock: this.#clock, golden: config.golden, inputWidth: width, routed: this.#routing !== undefined };
-    this.#gates = resolveGates({ ...gateContext, tolerance: OUTPUT_TOLERANCE }, config.gates);
+    const routed = this.#routing !== undefined;
+    const gateContext = { policy: getPolicy, clock: this.#clock, golden: config.golden, inputWidth: width, routed, tolerance: OUTPUT_TOLERANCE };
+    this.#gates = resolveGates(gateContext, config.gates);
     this.#maxBatchRows = config.maxBatchRows ?? 4096;
     this.#maxQueue = config.maxQueue ?? 64;
     this.#everyExamples = config.retrain?.everyExamples ?? 100;
