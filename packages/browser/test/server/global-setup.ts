@@ -8,7 +8,6 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +16,7 @@ import { OnnxNodeRuntime, serve } from '@dissonance/node';
 import { generateKeyPair, SignJWT } from 'jose';
 import type { TestProject } from 'vitest/node';
 import { setServerControl, type ServerControl } from './control.js';
+import { watchFeedback } from './feedback-watch.js';
 import { FEEDBACK_MODEL, PUBLISHED_MODELS, PYTHON_FIXTURES, type EventView, type FeedbackLog, type PythonFixture } from './published.js';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../..');
@@ -61,35 +61,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     published: PUBLISHED_MODELS,
   });
 
-  const deliveries = new Map<string, number>();
-  const bodies: number[] = [];
-  let dropAnswers = 0;
-  // Watches the feedback route from beside the handler (prepended to the server's 'request' listeners):
-  // body sizes and item ids as they arrive, and a lost answer (the handler runs, its answer never leaves).
-  server.server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
-    if (req.method !== 'POST' || req.url !== '/v1/feedback') return;
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks);
-      bodies.push(raw.length);
-      try {
-        for (const item of (JSON.parse(raw.toString('utf8')) as { items: Array<{ id: string }> }).items) deliveries.set(item.id, (deliveries.get(item.id) ?? 0) + 1);
-      } catch {
-        // Not JSON: the handler answers it.
-      }
-    });
-    if (dropAnswers > 0) {
-      dropAnswers--;
-      const drop = (): ServerResponse => {
-        res.socket?.destroy();
-        return res;
-      };
-      res.writeHead = drop as unknown as ServerResponse['writeHead'];
-      res.write = (() => true) as unknown as ServerResponse['write'];
-      res.end = drop as unknown as ServerResponse['end'];
-    }
-  });
+  const watch = watchFeedback(server.server);
 
   const control: ServerControl = {
     url: server.url,
@@ -108,10 +80,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
         if (example.provenance.origin !== 'feedback' || example.target.kind !== 'hard') continue;
         accepted[example.provenance.itemId] = { features: Array.from(example.x), label: example.target.label };
       }
-      return { accepted, deliveries: Object.fromEntries(deliveries), bodies: [...bodies] };
+      return { accepted, deliveries: Object.fromEntries(watch.deliveries), bodies: [...watch.bodies] };
     },
     dropFeedbackAnswers(count) {
-      dropAnswers = count;
+      watch.dropAnswers(count);
     },
     async onnxNode(bytes, x, rows) {
       const model = await runtime.loadBytes(Uint8Array.from(bytes));
