@@ -1,5 +1,8 @@
 import { fileURLToPath } from 'node:url';
+import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
+import { browserCommands } from './packages/browser/test/server/commands.js';
+import { ortFiles } from './packages/browser/test/server/ort-files.js';
 
 const fromRoot = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 
@@ -19,7 +22,6 @@ const sourceAliases = [
 
 export default defineConfig({
   test: {
-    // Later issues add a `browser` project.
     projects: [
       {
         resolve: { alias: sourceAliases },
@@ -27,7 +29,7 @@ export default defineConfig({
           name: 'unit',
           environment: 'node',
           include: ['packages/*/test/**/*.test.ts', 'packages/adapters/*/test/**/*.test.ts'],
-          exclude: ['**/node_modules/**', '**/dist/**', '**/*.integration.test.ts'],
+          exclude: ['**/node_modules/**', '**/dist/**', '**/*.integration.test.ts', '**/*.browser.test.ts'],
         },
       },
       {
@@ -37,7 +39,7 @@ export default defineConfig({
           name: 'integration',
           environment: 'node',
           include: ['packages/*/test/**/*.integration.test.ts', 'packages/adapters/*/test/**/*.integration.test.ts'],
-          exclude: ['**/node_modules/**', '**/dist/**'],
+          exclude: ['**/node_modules/**', '**/dist/**', '**/*.browser.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 300_000,
         },
@@ -52,6 +54,48 @@ export default defineConfig({
           include: ['test/adversarial/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        // Tests that run IN Chromium (Debian's /usr/bin/chromium, driven by playwright; no browser download):
+        // IndexedDB, onnxruntime-web (wasm and WebGPU on SwiftShader), the uplink, the signed model pull and the
+        // worker trainer, against the real HTTP server of @dissonance/node that the global setup starts.
+        resolve: { alias: sourceAliases },
+        plugins: [ortFiles(fromRoot('./node_modules/onnxruntime-web/dist'))],
+        // onnxruntime-web loads its wasm from `/ort/` (wasmPaths), not through Vite's dependency optimizer.
+        optimizeDeps: { exclude: ['onnxruntime-web'] },
+        // Cross-origin isolated, so onnxruntime-web's wasm may use threads.
+        server: { headers: { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' } },
+        test: {
+          name: 'browser',
+          include: ['packages/*/test/**/*.browser.test.ts'],
+          globalSetup: ['packages/browser/test/server/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          browser: {
+            enabled: true,
+            headless: true,
+            provider: playwright({
+              launchOptions: {
+                executablePath: process.env.DISSONANCE_CHROMIUM ?? '/usr/bin/chromium',
+                // WebGPU on (on a machine without a GPU Chromium's adapter is SwiftShader); nothing beyond localhost.
+                args: [
+                  '--disable-quic',
+                  '--no-first-run',
+                  '--disable-background-networking',
+                  '--disable-component-update',
+                  '--disable-sync',
+                  '--enable-unsafe-webgpu',
+                  '--enable-features=Vulkan',
+                  '--use-angle=swiftshader',
+                  '--use-webgpu-adapter=swiftshader',
+                ],
+              },
+            }),
+            instances: [{ browser: 'chromium' }],
+            screenshotFailures: false,
+            commands: browserCommands,
+          },
         },
       },
       {

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Make sure a headless-capable Chromium is at /usr/bin/chromium (for the HTML-report browser test).
+# Make sure a headless-capable Chromium is at /usr/bin/chromium (for the `browser` vitest project, which
+# playwright drives with launchOptions.executablePath, and the report and example-page tests).
 # Idempotent: does nothing when it is already installed. Installs the Debian `chromium` package
 # otherwise (needs root and apt-get). Exits non-zero with a clear message on failure.
 set -euo pipefail

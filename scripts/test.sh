@@ -27,7 +27,8 @@ ensure_dependencies() {
 # checked first and started only when down, then waited for with a bounded timeout.
 # ---------------------------------------------------------------------------------------------
 ensure_services() {
-  # Debian's Chromium for the browser tests (the demo report); apt, never a browser download.
+  # Debian's Chromium for the browser tests (the `browser` vitest project, the demo report, the example page);
+  # apt, never a browser download.
   bash scripts/ensure-chromium.sh >/dev/null
   # Brokers and databases this kind of machine runs; start any that is down (bash scripts/services.sh status).
   bash scripts/services.sh up

@@ -13,10 +13,10 @@
  * `--flags "--use-angle=vulkan --enable-features=Vulkan"` or `--chromium-path /opt/google/chrome/chrome`.
  */
 import { initMlp, writeOnnxMlp } from '../../packages/core/src/mlp.js';
-import { bundlePage, ROOT } from '../../packages/browser/test/browser/build-page.js';
-import { BASE_ARGS, CHROMIUM, WEBGPU_ARGS } from '../../packages/browser/test/browser/chromium.js';
-import type { PageApi } from '../../packages/browser/test/browser/harness.js';
-import { startTestServer } from '../../packages/browser/test/browser/test-server.js';
+import { bundlePage, ROOT } from './build-page.js';
+import { BASE_ARGS, CHROMIUM, WEBGPU_ARGS } from './chromium-flags.js';
+import type { PageApi } from './page.js';
+import { startPageServer } from './page-server.js';
 import { chromium } from 'playwright-core';
 import { join } from 'node:path';
 import { parseArgs } from './args.js';
@@ -34,11 +34,11 @@ interface Row {
 const args = parseArgs(process.argv.slice(2));
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
-const server = await startTestServer();
-server.files.set('/harness.js', { body: await bundlePage(join(ROOT, 'packages/browser/test/browser/harness.ts')), type: 'text/javascript' });
+const server = await startPageServer();
+server.files.set('/page.js', { body: await bundlePage(join(ROOT, 'bench/browser/page.ts')), type: 'text/javascript' });
 server.files.set('/favicon.ico', { body: new Uint8Array(0), type: 'image/x-icon' });
-server.files.set('/', { body: '<!doctype html><title>loading</title><script type="module" src="/harness.js"></script>', type: 'text/html' });
-server.publish('bench', writeOnnxMlp(initMlp({ inputWidth: 64, hidden: [128], classes: 10, seed: 1 })));
+server.files.set('/', { body: '<!doctype html><title>loading</title><script type="module" src="/page.js"></script>', type: 'text/html' });
+server.files.set('/bench.onnx', { body: writeOnnxMlp(initMlp({ inputWidth: 64, hidden: [128], classes: 10, seed: 1 })), type: 'application/octet-stream' });
 
 const launchArgs = [...BASE_ARGS.filter((flag) => !(args.headed && flag === '--headless')), ...(args.realGpu ? ['--enable-unsafe-webgpu'] : WEBGPU_ARGS), ...args.flags];
 const browser = await chromium.launch({ executablePath: args.chromiumPath ?? CHROMIUM, args: launchArgs, headless: !args.headed });
@@ -89,7 +89,7 @@ try {
         hardwareConcurrency: navigator.hardwareConcurrency,
       };
     },
-    { url: `${server.url}/v1/models/bench/versions/1/model.onnx`, batches: args.batches, seconds: args.seconds },
+    { url: `${server.url}/bench.onnx`, batches: args.batches, seconds: args.seconds },
   );
   const ratio = (batch: number): number | null => {
     const wasm = result.rows.find((r: Row) => r.provider === 'wasm' && r.batch === batch);

@@ -7,13 +7,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { createServer, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT } from './browser/build-page.js';
-import { launchChromium } from './browser/chromium.js';
 
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+/** Debian's Chromium, driven by playwright-core (GPU off: the page runs on wasm). */
+const CHROMIUM = process.env.DISSONANCE_CHROMIUM ?? '/usr/bin/chromium';
 const SCREENSHOT = join(ROOT, 'reports', 'example-browser.png');
 const RETRAIN_EVERY = 8;
 
@@ -62,7 +64,10 @@ describe('the browser example against dissonance serve', () => {
     vite = await createServer({ configFile: join(ROOT, 'examples/browser/vite.config.ts'), server: { port: 0 }, logLevel: 'warn' });
     await vite.listen();
     base = vite.resolvedUrls!.local[0]!.replace(/\/$/, '');
-    browser = await launchChromium();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-gpu'],
+    });
     page = await browser.newPage({ viewport: { width: 1000, height: 1060 } });
   });
 

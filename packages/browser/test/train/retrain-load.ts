@@ -1,12 +1,15 @@
 /**
- * The page of the long-task test: the retrain-load scenario (bench/retrain-load) served from the page's main
- * thread, with the built-in trainer in a module Web Worker (`workerTrainer`) or on the main thread, while a
- * PerformanceObserver records every long task. Bundled by esbuild (see ../browser/build-page.ts).
+ * The long-task test's scenario, run in the test page: the retrain-load scenario (bench/retrain-load) served
+ * from the page's main thread, with the built-in trainer in a module Web Worker (`workerTrainer`) or on the
+ * main thread, while a PerformanceObserver records every long task.
  */
 import { isDissonanceError, proposerVsCritics, totalVariation } from '@dissonance/core';
 import { createMlpTrainer, type PooledTrainer } from '@dissonance/core/mlp';
 import { workerTrainer } from '../../src/index.js';
 import { batch, scenarioEngine, smallMlp, blobs32, WIDTH } from '../../../../bench/retrain-load/scenario.js';
+
+/** The trainer's worker module, served (and compiled from TypeScript) by vitest's Vite server. */
+const TRAIN_WORKER = new URL('../../src/train/train-worker.ts', import.meta.url);
 
 /** Resolves on the next macrotask (a page answering events between batches). */
 function nextTask(): Promise<void> {
@@ -39,9 +42,9 @@ function spinWorker(ms: number): Worker {
  * Serves the scenario for `seconds` with the trainer in a worker (`worker`), on the main thread (`main`),
  * none (`none`), or none but a worker spinning on a core as a trainer would (`busy`, the control).
  */
-async function runRetrainLoad(options: { seconds: number; mode: 'worker' | 'main' | 'none' | 'busy' }): Promise<RetrainLoadResult> {
+export async function runRetrainLoad(options: { seconds: number; mode: 'worker' | 'main' | 'none' | 'busy' }): Promise<RetrainLoadResult> {
   const trainer =
-    options.mode === 'worker' ? workerTrainer('builtin', { workerUrl: '/train-worker.js' }) : options.mode === 'main' ? createMlpTrainer() : undefined;
+    options.mode === 'worker' ? workerTrainer('builtin', { workerUrl: TRAIN_WORKER }) : options.mode === 'main' ? createMlpTrainer() : undefined;
   const engine = scenarioEngine(smallMlp('load', 3), trainer, undefined);
   let retrains = 0;
   let settled = 0;
@@ -107,7 +110,7 @@ function tinyConstraints() {
 }
 
 /** A fit on a worker whose script is missing: the error's code. */
-async function fitWithMissingWorker(): Promise<string> {
+export async function fitWithMissingWorker(): Promise<string> {
   const trainer = workerTrainer('builtin', { workerUrl: '/no-such-worker.js' });
   try {
     await trainer.fit(smallMlp('p', 3), tinyExamples(), tinyConstraints());
@@ -116,9 +119,3 @@ async function fitWithMissingWorker(): Promise<string> {
     return isDissonanceError(error) ? `${error.code} ${trainer.stats().failures}` : String(error);
   }
 }
-
-const api = { runRetrainLoad, fitWithMissingWorker };
-/** What the page exposes. */
-export type RetrainPageApi = typeof api;
-(globalThis as { retrainPage?: RetrainPageApi }).retrainPage = api;
-document.title = 'ready';

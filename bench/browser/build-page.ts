@@ -3,13 +3,13 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 /** The repository root. */
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** onnxruntime-web's dist folder (its .wasm and .mjs files), served under /ort/. */
 export const ORT_DIST = join(ROOT, 'node_modules', 'onnxruntime-web', 'dist');
 
 /**
- * Bundles `entry` for the browser (ESM, es2022): @dissonance/core and @dissonance/browser from source,
- * onnxruntime-web's browser build, and `vitest` replaced by the in-page shim. Returns the JavaScript.
+ * Bundles `entry` for the browser (ESM, es2022): @dissonance/core and @dissonance/browser from source and
+ * onnxruntime-web's browser build. Returns the JavaScript.
  */
 export async function bundlePage(entry: string): Promise<string> {
   const result = await build({
@@ -26,7 +26,6 @@ export async function bundlePage(entry: string): Promise<string> {
       '@dissonance/core/mlp': join(ROOT, 'packages/core/src/mlp.ts'),
       '@dissonance/core/adapter-kit': join(ROOT, 'packages/core/src/adapter-kit/index.ts'),
       '@dissonance/browser': join(ROOT, 'packages/browser/src/index.ts'),
-      vitest: join(ROOT, 'packages/browser/test/browser/vitest-shim.ts'),
     },
   });
   return result.outputFiles[0]!.text;

@@ -1,12 +1,9 @@
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundlePage, ROOT } from '../browser/build-page.js';
-import { launchChromium } from '../browser/chromium.js';
-import { startTestServer, type TestServer } from '../browser/test-server.js';
-import type { RetrainLoadResult, RetrainPageApi } from './retrain-page.js';
-
-declare const retrainPage: RetrainPageApi;
+/**
+ * workerTrainer in Chromium: the retrain-load scenario served from this page's main thread while the built-in
+ * trainer runs in a module Web Worker, with every long task recorded.
+ */
+import { describe, expect, it } from 'vitest';
+import { fitWithMissingWorker, runRetrainLoad, type RetrainLoadResult } from './retrain-load.js';
 
 /** Seconds of serving per run: a fit of the scenario takes a few seconds on a busy 2-core machine. */
 const SECONDS = 20;
@@ -17,35 +14,7 @@ const describeRun = (name: string, r: RetrainLoadResult): string =>
   `${name}: ${r.retrains} retrains, ${r.settled} settled, ${r.batches} batches, ${r.longTasks.length} long tasks, ${total(r)} ms in them, longest ${longest(r)} ms`;
 
 describe('workerTrainer in Chromium: retraining causes no long task on the main thread', () => {
-  let server: TestServer;
-  let browser: Browser;
-  let page: Page;
-  const pageErrors: string[] = [];
-  const run = (mode: 'worker' | 'main' | 'none' | 'busy', seconds: number): Promise<RetrainLoadResult> =>
-    page.evaluate(({ mode, seconds }) => retrainPage.runRetrainLoad({ mode, seconds }), { mode, seconds });
-
-  beforeAll(async () => {
-    const [script, worker] = await Promise.all([
-      bundlePage(join(ROOT, 'packages/browser/test/train/retrain-page.ts')),
-      bundlePage(join(ROOT, 'packages/browser/src/train/train-worker.ts')),
-    ]);
-    server = await startTestServer();
-    server.files.set('/retrain.js', { body: script, type: 'text/javascript' });
-    server.files.set('/train-worker.js', { body: worker, type: 'text/javascript' });
-    server.files.set('/favicon.ico', { body: new Uint8Array(0), type: 'image/x-icon' });
-    server.files.set('/', { body: '<!doctype html><title>loading</title><script type="module" src="/retrain.js"></script>', type: 'text/html' });
-    browser = await launchChromium();
-    page = await (await browser.newContext()).newPage();
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    await page.goto(server.url);
-    await page.waitForFunction(() => document.title === 'ready');
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    expect(pageErrors).toEqual([]);
-  });
+  const run = (mode: 'worker' | 'main' | 'none' | 'busy', seconds: number): Promise<RetrainLoadResult> => runRetrainLoad({ mode, seconds });
 
   it('with the trainer in a module Web Worker, retrains complete without long tasks of their own', async () => {
     // The same page serving the same stream with no trainer at all, and with no trainer but a worker keeping a
@@ -77,12 +46,14 @@ describe('workerTrainer in Chromium: retraining causes no long task on the main 
         ? worker.longTasks.length === 0
         : perSecond(worker, SECONDS) <= 1.5 * perSecond(control, SECONDS) + 30 || perSecond(worker, SECONDS) < perSecond(main, SECONDS / 2) / 2;
       if (holds) return;
-      failures.push(`attempt ${attempt}: worker ${perSecond(worker, SECONDS).toFixed(1)} ms/s of long tasks (${worker.longTasks.length}), busy control ${perSecond(control, SECONDS).toFixed(1)}, main-thread trainer ${perSecond(main, SECONDS / 2).toFixed(1)}`);
+      failures.push(
+        `attempt ${attempt}: worker ${perSecond(worker, SECONDS).toFixed(1)} ms/s of long tasks (${worker.longTasks.length}), busy control ${perSecond(control, SECONDS).toFixed(1)}, main-thread trainer ${perSecond(main, SECONDS / 2).toFixed(1)}`,
+      );
     }
     expect.fail(`the worker trainer caused long tasks in every window: ${failures.join('; ')}`);
   }, 420_000);
 
   it('a worker that cannot start fails its fit with E_TRAINER', async () => {
-    expect(await page.evaluate(() => retrainPage.fitWithMissingWorker())).toBe('E_TRAINER 1');
+    expect(await fitWithMissingWorker()).toBe('E_TRAINER 1');
   }, 60_000);
 });
