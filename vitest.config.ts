@@ -12,6 +12,8 @@ const sourceAliases = [
   { find: /^@dissonance\/core$/, replacement: fromRoot('./packages/core/src/index.ts') },
   { find: /^@dissonance\/core\/testing$/, replacement: fromRoot('./packages/core/src/testing/index.ts') },
   { find: /^@dissonance\/node$/, replacement: fromRoot('./packages/node/src/index.ts') },
+  { find: /^@dissonance\/server$/, replacement: fromRoot('./packages/server/src/index.ts') },
+  { find: /^@dissonance\/cli$/, replacement: fromRoot('./packages/cli/src/index.ts') },
   { find: /^@dissonance\/browser$/, replacement: fromRoot('./packages/browser/src/index.ts') },
 ];
 

@@ -14,9 +14,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readEvaluationCsv } from '../../packages/node/src/cli/evaluate-csv.js';
-import { evaluationOf } from '../../packages/node/src/demo/evaluation.js';
-import { runDemo } from '../../packages/node/src/demo/run-demo.js';
+import { readEvaluationCsv } from '../../packages/cli/src/cli/evaluate-csv.js';
+import { evaluationOf } from '../../packages/cli/src/demo/evaluation.js';
+import { runDemo } from '../../packages/cli/src/demo/run-demo.js';
 import { suiteTables } from './tables.js';
 import { BENCH_STRATEGIES, SUITE } from './suite.js';
 
