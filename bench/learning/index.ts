@@ -45,7 +45,7 @@ async function main(): Promise<void> {
         seeds,
         strategies: BENCH_STRATEGIES,
         workers: Math.min(2, availableParallelism()),
-        workerCommand: [process.execPath, ...process.execArgv, join(ROOT, 'packages/node/src/cli.ts')],
+        workerCommand: [process.execPath, ...process.execArgv, join(ROOT, 'packages/cli/src/cli.ts')],
       });
       writeFileSync(join(out, `sdk-${set.name}.json`), `${JSON.stringify(evaluationOf(result), null, 2)}\n`);
       console.log(`${set.name}: ${((performance.now() - started) / 1000).toFixed(0)} s`);

@@ -84,7 +84,7 @@ describe('dissonance serve: a running server with a development token', () => {
 describe('dissonance serve: from source with tsx, as the browser example starts it', () => {
   it('starts, answers /readyz and stops cleanly on SIGTERM', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dissonance-serve-tsx-'));
-    const child = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'packages/node/src/cli.ts'), 'serve', '--port', '0', '--dev-token-file', join(dir, 'token'), '--dir', join(dir, 'state')], {
+    const child = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'packages/cli/src/cli.ts'), 'serve', '--port', '0', '--dev-token-file', join(dir, 'token'), '--dir', join(dir, 'state')], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, NODE_ENV: 'development' },

@@ -12,7 +12,7 @@ describe('demo seeds in child processes', () => {
       ...options,
       workers: 2,
       // The CLI from source, as `npm run demo` starts it (tsx resolves @dissonance/* through tsconfig paths).
-      workerCommand: [process.execPath, '--import', 'tsx', resolve(ROOT, 'packages/node/src/cli.ts')],
+      workerCommand: [process.execPath, '--import', 'tsx', resolve(ROOT, 'packages/cli/src/cli.ts')],
     });
     const strip = (r: typeof inProcess) => ({ ...r, seconds: 0 });
     expect(strip(parallel)).toEqual(strip(inProcess));

@@ -10,7 +10,7 @@ import type { BrokerKind } from '../../src/demo/distributed/broker.js';
 
 const ROOT = resolve(import.meta.dirname, '../../../..');
 // The CLI from source, as `npm run demo` starts it; its stages load the built adapter packages.
-const COMMAND = [process.execPath, '--import', 'tsx', resolve(ROOT, 'packages/node/src/cli.ts')];
+const COMMAND = [process.execPath, '--import', 'tsx', resolve(ROOT, 'packages/cli/src/cli.ts')];
 const dirs: string[] = [];
 
 async function runDir(): Promise<string> {
