@@ -37,6 +37,25 @@ const PLATFORM_GLOBALS = [
   '__dirname',
 ];
 
+/**
+ * The package graph (docs/architecture.md): core imports no other package; node imports core only; server
+ * imports core and node; cli imports any of them. Each entry: the files, and the packages they must not import.
+ */
+const LAYERS = [
+  { files: 'packages/node/src/**', name: '@dissonance/node', banned: ['@dissonance/server', '@dissonance/cli', '@dissonance/browser', '@dissonance/adapter-*'] },
+  { files: 'packages/server/src/**', name: '@dissonance/server', banned: ['@dissonance/cli', '@dissonance/browser', '@dissonance/adapter-*'] },
+];
+
+/** The import patterns of the packages `banned`, with what to do instead. */
+function layerPatterns(name, banned) {
+  return [
+    {
+      group: banned.flatMap((pkg) => [pkg, `${pkg}/*`]),
+      message: `${name} must not import a package above it (core ← node ← server ← cli; see docs/architecture.md).`,
+    },
+  ];
+}
+
 const unusedVars = [
   'error',
   {
@@ -82,6 +101,8 @@ export default defineConfig([
       'packages/*/test/**',
       'packages/adapters/*/test/**',
       'packages/node/**',
+      'packages/server/**',
+      'packages/cli/**',
       'packages/adapters/*/src/**',
       '.ci/**',
     ],
@@ -108,6 +129,10 @@ export default defineConfig([
               group: ['node:*', ...NODE_BUILTINS.map((name) => `${name}/*`)],
               message: '@dissonance/core is isomorphic: no Node built-ins (put it in @dissonance/node or behind a port).',
             },
+            {
+              group: ['@dissonance/*', '!@dissonance/core', '!@dissonance/core/*'],
+              message: '@dissonance/core imports none of the other packages: they depend on it (docs/architecture.md).',
+            },
           ],
         },
       ],
@@ -127,6 +152,10 @@ export default defineConfig([
       ],
     },
   },
+  ...LAYERS.map(({ files, name, banned }) => ({
+    files: [files],
+    rules: { 'no-restricted-imports': ['error', { patterns: layerPatterns(name, banned) }] },
+  })),
   {
     // The browser package must not pull in Node built-ins either.
     files: ['packages/browser/src/**'],

@@ -17,6 +17,8 @@ const sourceAliases = [
   { find: /^@dissonance\/core\/adapter-kit$/, replacement: fromRoot('./packages/core/src/adapter-kit/index.ts') },
   { find: /^@dissonance\/core\/testing$/, replacement: fromRoot('./packages/core/src/testing/index.ts') },
   { find: /^@dissonance\/node$/, replacement: fromRoot('./packages/node/src/index.ts') },
+  { find: /^@dissonance\/server$/, replacement: fromRoot('./packages/server/src/index.ts') },
+  { find: /^@dissonance\/cli$/, replacement: fromRoot('./packages/cli/src/index.ts') },
   { find: /^@dissonance\/browser$/, replacement: fromRoot('./packages/browser/src/index.ts') },
 ];
 
@@ -59,7 +61,7 @@ export default defineConfig({
       {
         // Tests that run IN Chromium (Debian's /usr/bin/chromium, driven by playwright; no browser download):
         // IndexedDB, onnxruntime-web (wasm and WebGPU on SwiftShader), the uplink, the signed model pull and the
-        // worker trainer, against the real HTTP server of @dissonance/node that the global setup starts.
+        // worker trainer, against the real HTTP server of @dissonance/server that the global setup starts.
         resolve: { alias: sourceAliases },
         plugins: [ortFiles(fromRoot('./node_modules/onnxruntime-web/dist'))],
         // onnxruntime-web loads its wasm from `/ort/` (wasmPaths), not through Vite's dependency optimizer.

@@ -14,9 +14,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readEvaluationCsv } from '../../packages/node/src/cli/evaluate-csv.js';
-import { evaluationOf } from '../../packages/node/src/demo/evaluation.js';
-import { runDemo } from '../../packages/node/src/demo/run-demo.js';
+import { readEvaluationCsv } from '../../packages/cli/src/cli/evaluate-csv.js';
+import { evaluationOf } from '../../packages/cli/src/demo/evaluation.js';
+import { runDemo } from '../../packages/cli/src/demo/run-demo.js';
 import { suiteTables } from './tables.js';
 import { BENCH_STRATEGIES, SUITE } from './suite.js';
 
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
         seeds,
         strategies: BENCH_STRATEGIES,
         workers: Math.min(2, availableParallelism()),
-        workerCommand: [process.execPath, ...process.execArgv, join(ROOT, 'packages/node/src/cli.ts')],
+        workerCommand: [process.execPath, ...process.execArgv, join(ROOT, 'packages/cli/src/cli.ts')],
       });
       writeFileSync(join(out, `sdk-${set.name}.json`), `${JSON.stringify(evaluationOf(result), null, 2)}\n`);
       console.log(`${set.name}: ${((performance.now() - started) / 1000).toFixed(0)} s`);

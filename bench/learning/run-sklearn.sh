@@ -4,7 +4,7 @@
 set -euo pipefail
 out="${1:-reports/bench-learning}"
 mkdir -p "$out"
-for f in examples/data/digits.csv examples/data/breast_cancer.csv examples/data/wine.csv \
+for f in packages/cli/data/digits.csv packages/cli/data/breast_cancer.csv packages/cli/data/wine.csv \
          bench/learning/data/clusters.csv bench/learning/data/imbalanced.csv bench/learning/data/nonlinear.csv; do
   name="$(basename "$f" .csv)"
   .venv/bin/python bench/learning/sklearn_reference.py "$f" "${SEEDS:-10}" > "$out/sklearn-$name.json"

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Evaluation, EvaluationStrategy } from '../../packages/node/src/demo/evaluation.js';
+import type { Evaluation, EvaluationStrategy } from '../../packages/cli/src/demo/evaluation.js';
 import type { SuiteSet } from './suite.js';
 
 type Sklearn = Readonly<Record<string, readonly number[]>>;

@@ -54,7 +54,7 @@ function median(values: number[]): number {
 }
 
 function loadDigits(): { x: Float32Array; labels: Int32Array } {
-  const lines = readFileSync(join(ROOT, 'examples/data/digits.csv'), 'utf8').trim().split('\n').slice(1, ROWS + 1);
+  const lines = readFileSync(join(ROOT, 'packages/cli/data/digits.csv'), 'utf8').trim().split('\n').slice(1, ROWS + 1);
   const x = new Float32Array(ROWS * WIDTH);
   const labels = new Int32Array(ROWS);
   lines.forEach((line, r) => {

@@ -27,7 +27,7 @@ const server = spawn(
   process.execPath,
   [
     join(ROOT, 'node_modules/tsx/dist/cli.mjs'),
-    join(ROOT, 'packages/node/src/cli.ts'),
+    join(ROOT, 'packages/cli/src/cli.ts'),
     'serve',
     '--dataset', 'digits',
     '--port', serverPort,

@@ -2,10 +2,9 @@ import { defineConfig } from 'tsup';
 
 /**
  * Never bundled: onnxruntime-node is a native addon (its binding and provider libraries are found next to its
- * own files) and is loaded lazily, on the first ONNX model. @dissonance/adapter-mlflow is an optional peer,
- * imported only for `--registry mlflow` (registry-factory/mlflow-adapter.ts).
+ * own files), an optional peer loaded lazily, on the first ONNX model.
  */
-const external = ['onnxruntime-node', '@dissonance/adapter-mlflow'];
+const external = ['onnxruntime-node'];
 
 export default defineConfig([
   {
@@ -30,16 +29,5 @@ export default defineConfig([
     target: 'es2022',
     platform: 'node',
     external,
-  },
-  {
-    // The `dissonance` bin: ESM only, executable.
-    entry: { cli: 'src/cli.ts' },
-    format: ['esm'],
-    dts: false,
-    sourcemap: true,
-    target: 'es2022',
-    platform: 'node',
-    external,
-    banner: { js: '#!/usr/bin/env node' },
   },
 ]);

@@ -1,8 +1,8 @@
-"""Exports scikit-learn's bundled data sets to examples/data/ as CSV (features..., label).
+"""Exports scikit-learn's bundled data sets to packages/cli/data/ as CSV (features..., label).
 
 Run: .venv/bin/python scripts/python/export_datasets.py [OUT_DIR]
 The data ship inside the scikit-learn package (no download). Sources and licences are in
-examples/data/README.md.
+packages/cli/data/README.md.
 """
 import csv
 import sys
@@ -22,7 +22,7 @@ def export(name, bunch, out_dir: Path) -> None:
 
 
 def main() -> None:
-    out_dir = Path(sys.argv[1] if len(sys.argv) > 1 else "examples/data")
+    out_dir = Path(sys.argv[1] if len(sys.argv) > 1 else "packages/cli/data")
     out_dir.mkdir(parents=True, exist_ok=True)
     export("digits", load_digits(), out_dir)
     export("breast_cancer", load_breast_cancer(), out_dir)

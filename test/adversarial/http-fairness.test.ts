@@ -1,8 +1,8 @@
 import { request as httpRequest, Agent } from 'node:http';
 import type { Engine } from '@dissonance/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serve, type RunningServer } from '../../packages/node/src/http/index.js';
-import { AUDIENCE, createSigner, ISSUER, type Signer } from '../../packages/node/test/http/fixtures.js';
+import { serve, type RunningServer } from '../../packages/server/src/http/index.js';
+import { AUDIENCE, createSigner, ISSUER, type Signer } from '../../packages/server/test/http/fixtures.js';
 import { closedLoop, createWideEngine, startFlood, wideRows } from './http-support.js';
 
 /**

@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { createEngine, generateSigningKeyPair, MemoryStore, signArtifact, signatureTags, type Engine, type SigningKeyPair, type TrustPolicy } from '@dissonance/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileRegistry } from '../../packages/node/src/files/file-registry.js';
-import { serve, type RunningServer } from '../../packages/node/src/http/index.js';
+import { serve, type RunningServer } from '../../packages/server/src/http/index.js';
 import { tempDir } from '../../packages/node/test/files/fixtures/temp-dir.js';
-import { AUDIENCE, createSigner, ISSUER, sumModel, sumRuntime, type Signer } from '../../packages/node/test/http/fixtures.js';
-import { FORGED, registerForgeries, sumArtifact, type Forgeries } from '../../packages/node/test/http/forgeries.js';
+import { AUDIENCE, createSigner, ISSUER, sumModel, sumRuntime, type Signer } from '../../packages/server/test/http/fixtures.js';
+import { FORGED, registerForgeries, sumArtifact, type Forgeries } from '../../packages/server/test/http/forgeries.js';
 
 /**
  * Issue 20, items 4, 5 and 8: forged artifacts — unsigned, signed by a stranger, a stranger's signature under

@@ -1,8 +1,8 @@
 import type { Engine } from '@dissonance/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serve, type RunningServer } from '../../packages/node/src/http/index.js';
-import { AUDIENCE, createSigner, ISSUER, type Signer } from '../../packages/node/test/http/fixtures.js';
-import { rawRequest } from '../../packages/node/test/http/raw-http.js';
+import { serve, type RunningServer } from '../../packages/server/src/http/index.js';
+import { AUDIENCE, createSigner, ISSUER, type Signer } from '../../packages/server/test/http/fixtures.js';
+import { rawRequest } from '../../packages/server/test/http/raw-http.js';
 import { createWideEngine, WIDE } from './http-support.js';
 
 /**

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isDissonanceError } from '@dissonance/core';
 import { FileStore } from '@dissonance/node';
-import { runCliAsync } from '../../packages/node/src/run-cli.js';
+import { runCliAsync } from '../../packages/cli/src/run-cli.js';
 
 const FOREIGN = 'node-that-was-drained';
 const dirs: string[] = [];

@@ -1,19 +1,19 @@
-// Packs the built @dissonance/* packages, installs the tarballs into a fresh project outside the
-// workspace, and checks that they typecheck and run as a user would get them: ESM and CJS,
+// Packs the built @dissonance/* packages, installs the tarballs TOGETHER into a fresh project outside the
+// workspace (install-alone.test.ts installs each alone and counts), and checks that they typecheck and run as a user would get them: ESM and CJS,
 // TypeScript `nodenext` resolution with skipLibCheck off, the `dissonance` bin, and no
 // ExperimentalWarning (e.g. from require() of an ES module).
 //
 // Builds nothing: run `npm run build` first. Set DISSONANCE_KEEP_PACK_TMP=1 to keep the project.
-import { execFile } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeRun, mustRun, npmInstall, pack, run, type RunResult } from './support/npm.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const PACKAGES = ['core', 'node', 'browser'] as const;
+const PACKAGES = ['core', 'node', 'server', 'cli', 'browser'] as const;
 const QUICKSTART = join(ROOT, 'examples', 'quickstart', 'quickstart.ts');
 
 /** Files each package must have built before it can be packed. */
@@ -23,55 +23,11 @@ const BUILT_FILES: Record<(typeof PACKAGES)[number], string[]> = {
     'dist/testing.js',
     'dist/testing.cjs',
   ],
-  node: ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/cli.js', 'bin/dissonance.js'],
+  node: ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/train-worker.js'],
+  server: ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts'],
+  cli: ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/cli.js', 'bin/dissonance.js', 'data/digits.csv'],
   browser: ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts'],
 };
-
-interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-  command: string;
-}
-
-/** The environment of child processes: nothing inherited from a parent npm or from vitest. */
-function childEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (/^(npm_|VITEST|NODE_OPTIONS$|NODE_ENV$|TEST$)/i.test(key)) continue;
-    env[key] = value;
-  }
-  env.NO_UPDATE_NOTIFIER = '1';
-  // onnxruntime-node's postinstall downloads CUDA files from a host this machine cannot reach; CPU needs none.
-  env.ONNXRUNTIME_NODE_INSTALL = 'skip';
-  env.npm_config_update_notifier = 'false';
-  return env;
-}
-
-function run(command: string, args: string[], cwd: string): Promise<RunResult> {
-  const line = `${command} ${args.join(' ')}`;
-  return new Promise((resolve) => {
-    execFile(
-      command,
-      args,
-      { cwd, env: childEnv(), maxBuffer: 64 * 1024 * 1024, shell: process.platform === 'win32' },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({ code, stdout: String(stdout), stderr: String(stderr), command: line });
-      },
-    );
-  });
-}
-
-function describeRun(result: RunResult): string {
-  return `\`${result.command}\` exited ${result.code}\n--- stdout ---\n${result.stdout}\n--- stderr ---\n${result.stderr}`;
-}
-
-async function mustRun(command: string, args: string[], cwd: string): Promise<RunResult> {
-  const result = await run(command, args, cwd);
-  if (result.code !== 0) throw new Error(describeRun(result));
-  return result;
-}
 
 /** Asserts a clean run: exit 0 and no ExperimentalWarning on stderr. */
 function expectClean(result: RunResult): void {
@@ -83,10 +39,12 @@ function lastLine(text: string): string | undefined {
   return text.trimEnd().split(/\r?\n/).at(-1);
 }
 
-// Type-level and runtime check of the other two packages, written once, compiled as .mts and .cts.
+// Type-level and runtime check of the other packages, written once, compiled as .mts and .cts.
 const CONSUMER = `import { DissonanceError } from '@dissonance/core';
 import { loadConfigFile, VERSION } from '@dissonance/node';
 import { hasWebGpu, VERSION as BROWSER_VERSION } from '@dissonance/browser';
+import { openApiDocument, VERSION as SERVER_VERSION } from '@dissonance/server';
+import { DEMO_DATASETS, VERSION as CLI_VERSION } from '@dissonance/cli';
 
 async function main(): Promise<void> {
   const version: string = VERSION;
@@ -96,7 +54,11 @@ async function main(): Promise<void> {
   if (!(error instanceof DissonanceError) || error.code !== 'E_CONFIG') {
     throw new Error('loadConfigFile did not throw a DissonanceError E_CONFIG: ' + String(error));
   }
-  console.log(version, browserVersion, webGpu);
+  const serverVersion: string = SERVER_VERSION;
+  const cliVersion: string = CLI_VERSION;
+  const paths: number = Object.keys(openApiDocument(serverVersion).paths ?? {}).length;
+  if (paths === 0 || !DEMO_DATASETS.includes('digits')) throw new Error('server or cli exports are empty');
+  console.log(version, browserVersion, webGpu, serverVersion, cliVersion);
   console.log('consumer ok');
 }
 
@@ -136,27 +98,11 @@ describe('packed packages in a fresh project', () => {
       const dir = join(ROOT, 'packages', name);
       const pkg = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as { name: string; version: string };
       versions[pkg.name] = pkg.version;
-      const result = await mustRun('npm', ['pack', '--json', '--pack-destination', tarballs], dir);
-      const [info] = JSON.parse(result.stdout.slice(result.stdout.indexOf('['))) as { filename: string }[];
-      if (!info) throw new Error(`npm pack printed no file name\n${describeRun(result)}`);
-      packed.push(join(tarballs, info.filename));
+      packed.push(await pack(dir, tarballs));
     }
 
     await mustRun('npm', ['init', '-y'], project);
-    await mustRun(
-      'npm',
-      [
-        'install',
-        '--no-audit',
-        '--no-fund',
-        '--prefer-offline',
-        ...packed,
-        '@opentelemetry/api@^1.9.0',
-        'typescript@5.9',
-        '@types/node@20',
-      ],
-      project,
-    );
+    await npmInstall([...packed, '@opentelemetry/api@^1.9.0', 'typescript@5.9', '@types/node@20'], project);
 
     await copyFile(QUICKSTART, join(project, 'quickstart.mts'));
     await copyFile(QUICKSTART, join(project, 'quickstart.cts'));
@@ -194,7 +140,7 @@ describe('packed packages in a fresh project', () => {
       };
       expect(installed.version, name).toBe(version);
     }
-    for (const dependent of ['@dissonance/node', '@dissonance/browser']) {
+    for (const dependent of ['@dissonance/node', '@dissonance/server', '@dissonance/cli', '@dissonance/browser']) {
       expect(existsSync(join(project, 'node_modules', dependent, 'node_modules', '@dissonance', 'core')), dependent).toBe(false);
     }
   });
@@ -212,17 +158,19 @@ describe('packed packages in a fresh project', () => {
     expect(lastLine(result.stdout), describeRun(result)).toBe('quickstart ok');
   });
 
-  it.each(['consumer.mjs', 'consumer.cjs'])('node %s uses @dissonance/node and @dissonance/browser', async (file) => {
+  it.each(['consumer.mjs', 'consumer.cjs'])('node %s uses @dissonance/node, /server, /cli and /browser', async (file) => {
     const result = await run(process.execPath, [file], project);
     expectClean(result);
     expect(lastLine(result.stdout), describeRun(result)).toBe('consumer ok');
   });
 
-  it.each(['@dissonance/core', '@dissonance/node', '@dissonance/browser'])('require(%s) loads CJS', async (name) => {
+  const ALL = ['@dissonance/core', '@dissonance/node', '@dissonance/server', '@dissonance/cli', '@dissonance/browser'];
+
+  it.each(ALL)('require(%s) loads CJS', async (name) => {
     expectClean(await run(process.execPath, ['-e', `require(${JSON.stringify(name)})`], project));
   });
 
-  it.each(['@dissonance/core', '@dissonance/node', '@dissonance/browser'])('import(%s) loads ESM', async (name) => {
+  it.each(ALL)('import(%s) loads ESM', async (name) => {
     expectClean(await run(process.execPath, ['--input-type=module', '-e', `await import(${JSON.stringify(name)})`], project));
   });
 
@@ -231,10 +179,10 @@ describe('packed packages in a fresh project', () => {
     expectClean(await run(process.execPath, ['--input-type=module', '-e', `await import(${JSON.stringify(name)})`], project));
   });
 
-  it('`dissonance --version` prints the version of @dissonance/node', async () => {
+  it('`dissonance --version` prints the version of @dissonance/cli', async () => {
     const result = await run('npx', ['--no', '--', 'dissonance', '--version'], project);
     expectClean(result);
-    expect(result.stdout.trim()).toBe(versions['@dissonance/node']);
+    expect(result.stdout.trim()).toBe(versions['@dissonance/cli']);
   });
 
   it('`dissonance` with an unknown command exits 2', async () => {

@@ -45,7 +45,7 @@ describe('the browser example against dissonance serve', () => {
     const tokenFile = join(dir, 'dev-token');
     server = spawn(
       process.execPath,
-      [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'packages/node/src/cli.ts'), 'serve', '--dataset', 'digits', '--port', '0', '--dir', join(dir, 'state'),
+      [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'packages/cli/src/cli.ts'), 'serve', '--dataset', 'digits', '--port', '0', '--dir', join(dir, 'state'),
         '--dev-token-file', tokenFile, '--retrain-every', String(RETRAIN_EVERY), '--trust', 'dev'],
       { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
     );

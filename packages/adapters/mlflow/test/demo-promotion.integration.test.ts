@@ -78,7 +78,7 @@ beforeAll(async () => {
       .map((line) => JSON.parse(line) as Line);
   await waitFor(() => lines().some((l) => l.event === 'waiting'), 60_000, 'the serving process to start');
 
-  const cli = tsx('packages/node/src/cli.ts', [
+  const cli = tsx('packages/cli/src/cli.ts', [
     ...['demo', '--dataset', 'digits', '--seeds', '2', '--strategies', 'dissonance', '--json'],
     ...['--registry', 'mlflow', '--mlflow-uri', URL_, '--mlflow-experiment', EXPERIMENT, '--mlflow-model-prefix', PREFIX],
   ]);

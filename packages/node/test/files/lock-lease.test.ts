@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isDissonanceError, type DissonanceError } from '@dissonance/core';
 import { expectCode } from '@dissonance/core/testing';
-import { runStoreCommand } from '../../src/cli/store-command.js';
+import { runStoreCommand } from '../../../cli/src/cli/store-command.js';
 import { FileStore } from '../../src/files/file-store.js';
 import { acquireLockFile, type LockFile } from '../../src/files/lock-file.js';
 import { killHard, startChild, type Child } from './fixtures/child-process.js';

@@ -12,7 +12,7 @@ const ROOT = resolve(import.meta.dirname, '../../../..');
 
 /** Digits rows and labels from the committed CSV (the data skl2onnx's fixture model was trained on). */
 function digits(limit: number): { x: Float32Array; labels: number[]; rows: number } {
-  const lines = readFileSync(join(ROOT, 'examples/data/digits.csv'), 'utf8').trim().split('\n').slice(1, limit + 1);
+  const lines = readFileSync(join(ROOT, 'packages/cli/data/digits.csv'), 'utf8').trim().split('\n').slice(1, limit + 1);
   const x = new Float32Array(lines.length * 64);
   const labels: number[] = [];
   lines.forEach((line, r) => {

@@ -1,0 +1,190 @@
+import { MemoryDedupStore, type DedupStore, type LoadedModel, type ModelRuntime, type PoisoningGuard, type TrustPolicy } from '@dissonance/core';
+import { EngineErrors, type EngineEventSource } from '@dissonance/node';
+import { healthRoutes } from '@dissonance/node';
+import { VERSION } from '../version.js';
+import { ChampionModels, type EngineView } from './champion-models.js';
+import { corsHeaders, preflight, type CorsOptions } from './cors.js';
+import { FeedbackIntake } from './feedback-intake.js';
+import { errorResponse, HttpError, toErrorResponse } from './http-error.js';
+import { createJwtAuth, type Authenticate, type JwtAuthOptions } from './jwt-auth.js';
+import { openApiDocument } from './openapi.js';
+import { DEFAULT_BYTE_BURST, RateLimiter, type RateLimitOptions } from './rate-limiter.js';
+import { DEFAULT_MAX_JSON_DEPTH, type ReadJsonLimits } from './read-json.js';
+import { Tarpit } from './tarpit.js';
+import { v1Routes } from './v1-routes.js';
+import { VerifiedArtifacts } from './verified-artifacts.js';
+
+/** Options of {@link createHttpHandler}. */
+export interface HttpHandlerOptions {
+  /** The engine served: its champion answers predictions, its store receives feedback and audit records. */
+  readonly engine: EngineView;
+  /** Bearer-JWT settings, or an authenticator of your own. */
+  readonly auth: JwtAuthOptions | Authenticate;
+  /** Critics, for the poisoning guard's contradiction check on feedback. */
+  readonly critics?: readonly LoadedModel[];
+  /** Loads a copy of the champion for that check (without one, the check is skipped). */
+  readonly runtime?: ModelRuntime;
+  /** Poisoning guard applied to feedback (also wrap the engine's trainer with `guard.wrapTrainer`). */
+  readonly guard?: PoisoningGuard;
+  /** Remembers feedback ids (default: in memory, 100 000 ids). */
+  readonly dedup?: DedupStore;
+  /** How long a feedback id is remembered, in ms (default 7 days). */
+  readonly dedupTtlMs?: number;
+  /** Accepted feedback items between two `engine.retrainNow()` calls (default 32; 0: never). */
+  readonly retrainEvery?: number;
+  /** Browser origins allowed (CORS preflight and headers). */
+  readonly cors?: CorsOptions;
+  /**
+   * Per-principal request rate (default 60 burst, 20/s) and request-body byte budget (default 4 MiB burst,
+   * 1 MiB/s), both charged before a body is read; `false` turns both off.
+   */
+  readonly rateLimit?: RateLimitOptions | false;
+  /**
+   * Largest request body in bytes on any route (default 1 MiB). Each route's own limit is lower when its most
+   * rows × the model's width need less (see `routeByteLimits`).
+   */
+  readonly maxBodyBytes?: number;
+  /**
+   * How long a 429 of a principal past its limits is held before it is sent (default 1 000 ms; at most 32 held
+   * per principal at a time; 0: answered at once), so a client looping on refusals cannot spend the server's
+   * CPU at the rate it can refuse them.
+   */
+  readonly refusalDelayMs?: number;
+  /** Deepest nesting of arrays and objects in a request body (default 8); 400 `E_JSON_TOO_DEEP` beyond. */
+  readonly maxJsonDepth?: number;
+  /**
+   * Which model artifacts may be served and promoted (the engine's `trust` option; pass the same policy):
+   * the artifact route, the model description and promotion verify a version against it first and answer 409
+   * with the SDK's code when it is refused. Without it, only the artifact's digest is checked.
+   */
+  readonly trust?: TrustPolicy;
+  /** Time to receive a body (default 10 s; 408 after). */
+  readonly bodyTimeoutMs?: number;
+  /** Time to answer a request (default 30 s; 503 after). */
+  readonly requestTimeoutMs?: number;
+  /** Quarantined feedback kept for review (default 1000). */
+  readonly maxQuarantine?: number;
+  /** Called with unexpected errors (answered as a bare 500) and failed background retrains, for logging. */
+  readonly onError?: (error: unknown) => void;
+  /**
+   * Report the engine's `error` events: each goes to `onError`, and `/readyz` fails (part `loop.<stage>`)
+   * until the stage works again (default true; needs an engine with `on`/`off`).
+   */
+  readonly reportEngineErrors?: boolean;
+  /**
+   * Other models of the engine's registry that `GET /v1/models/{name}` and its artifact route also serve
+   * (read-only, their `champion` alias), e.g. a critic for browsers to run next to the proposer.
+   */
+  readonly published?: readonly string[];
+}
+
+/** A Fetch-API handler: `(request) => Promise<Response>`, plus lifecycle helpers. */
+export interface HttpHandler {
+  (request: Request): Promise<Response>;
+  /** Resolves when pending feedback and a retrain it started have settled. */
+  settled(): Promise<void>;
+  /** Frees the champion copy loaded for the poisoning guard. */
+  close(): Promise<void>;
+}
+
+/**
+ * The HTTP surface as a standard Fetch-API handler, mountable wherever `Request`/`Response` are (Node via
+ * {@link toNodeListener} or {@link serve}, Express, Fastify, Hono, Bun, Deno). Routes (JSON, zod-validated):
+ * `POST /v1/predict` (scope `predict`), `POST /v1/feedback` (`feedback`), `GET|PUT /v1/policy`,
+ * `POST /v1/models/{name}/promote|rollback`, `GET /v1/feedback/quarantine`, `GET /v1/audit` (`admin`),
+ * `GET /v1/models/{name}` and `…/versions/{version}/model.onnx` (`predict`), and public `GET /healthz`,
+ * `/readyz`, `/openapi.json`. Errors are `{ "error": { "code", "message" } }`, never a stack trace.
+ */
+export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
+  const { engine } = options;
+  const authenticate = typeof options.auth === 'function' ? options.auth : createJwtAuth(options.auth);
+  const maxBytes = options.maxBodyBytes ?? 1024 * 1024;
+  const rate = options.rateLimit === false ? undefined : (options.rateLimit ?? {});
+  // The byte bucket holds at least the largest body, so one legal request always fits a full bucket.
+  const limiter = rate === undefined ? undefined : new RateLimiter({ ...rate, byteBurst: Math.max(rate.byteBurst ?? DEFAULT_BYTE_BURST, maxBytes) });
+  const limits: ReadJsonLimits = { maxBytes, timeoutMs: options.bodyTimeoutMs ?? 10_000, maxDepth: options.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH };
+  const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+  const onError = options.onError ?? (() => undefined);
+  const artifacts = new VerifiedArtifacts(engine.registry, options.trust);
+  const engineErrors =
+    options.reportEngineErrors !== false && engine.on !== undefined && engine.off !== undefined
+      ? new EngineErrors(engine as EngineEventSource, onError)
+      : undefined;
+  const champion = new ChampionModels(engine, options.runtime);
+  const intake = new FeedbackIntake({
+    engine,
+    champion,
+    critics: options.critics ?? [],
+    guard: options.guard,
+    dedup: options.dedup ?? new MemoryDedupStore(),
+    dedupTtlMs: options.dedupTtlMs ?? 7 * 24 * 3_600_000,
+    retrainEvery: options.retrainEvery ?? 32,
+    maxQuarantine: options.maxQuarantine ?? 1000,
+    onRetrainError: onError,
+  });
+  const health = healthRoutes({ engine, ...(engineErrors === undefined ? {} : { failures: () => engineErrors.failingParts() }) });
+  let openapi: string | undefined;
+
+  const routes = v1Routes({
+    engine,
+    authenticate,
+    limiter,
+    limits,
+    champion,
+    intake,
+    artifacts,
+    tarpit: new Tarpit(options.refusalDelayMs ?? 1_000, 32),
+    published: options.published ?? [],
+    openapi: () => (openapi ??= JSON.stringify(openApiDocument(VERSION))),
+  });
+
+  const route = async (request: Request): Promise<Response> => {
+    const pre = preflight(request, options.cors);
+    if (pre !== undefined) return pre;
+    const healthy = await health(request);
+    if (healthy !== undefined) return healthy;
+    const { pathname } = new URL(request.url);
+    let allowed: string[] = [];
+    for (const [method, pattern, handle] of routes) {
+      const match = pattern.exec(pathname);
+      if (match === null) continue;
+      if (method === request.method || (method === 'GET' && request.method === 'HEAD')) return handle(request, match);
+      allowed.push(method);
+    }
+    allowed = [...new Set(allowed)];
+    if (allowed.length > 0) return errorResponse(405, 'E_METHOD', `${request.method} not allowed; use ${allowed.join(' or ')}`, { allow: allowed.join(', ') });
+    return errorResponse(404, 'E_ROUTE_NOT_FOUND', `no route for ${request.method} ${pathname.slice(0, 200)}`);
+  };
+
+  const handler = async (request: Request): Promise<Response> => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<Response>((resolve) => {
+      timer = setTimeout(
+        () => resolve(errorResponse(503, 'E_TIMEOUT', `request not answered within ${requestTimeoutMs} ms`, { 'retry-after': '1' })),
+        requestTimeoutMs,
+      );
+    });
+    let response: Response;
+    try {
+      response = await Promise.race([
+        route(request).catch((error: unknown) => {
+          if (!(error instanceof HttpError) && toErrorResponse(error).status === 500) onError(error);
+          return toErrorResponse(error);
+        }),
+        timeout,
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+    const cors = corsHeaders(request, options.cors);
+    for (const [key, value] of Object.entries(cors)) response.headers.set(key, value);
+    return response;
+  };
+  return Object.assign(handler, {
+    settled: () => intake.settled(),
+    close: async () => {
+      engineErrors?.close();
+      await champion.close();
+    },
+  });
+}
