@@ -95,7 +95,8 @@ export interface HttpHandler {
  * `POST /v1/predict` (scope `predict`), `POST /v1/feedback` (`feedback`), `GET|PUT /v1/policy`,
  * `POST /v1/models/{name}/promote|rollback`, `GET /v1/feedback/quarantine`, `GET /v1/audit` (`admin`),
  * `GET /v1/models/{name}` and `…/versions/{version}/model.onnx` (`predict`), and public `GET /healthz`,
- * `/readyz`, `/openapi.json`. Errors are `{ "error": { "code", "message" } }`, never a stack trace.
+ * `/readyz`, `/openapi.json`: the entries of `ROUTE_TABLE` (route-table.ts), dispatched by Hono's router, from which
+ * the OpenAPI document is generated too. Errors are `{ "error": { "code", "message" } }`, never a stack trace.
  */
 export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
   const { engine } = options;

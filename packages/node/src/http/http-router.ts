@@ -20,18 +20,25 @@ export interface RouterOptions {
   readonly onError: (error: unknown) => Response;
 }
 
+/** Methods refused on every path, before routing: `Request` cannot represent them (`TRACE` echoes requests back). */
+const UNSERVED_METHODS: ReadonlySet<string> = new Set(['CONNECT', 'TRACE', 'TRACK']);
+
 /** `{param}` (OpenAPI) → `:param` (Hono). */
 export const honoPath = (path: string): string => path.replace(/\{([^}]+)\}/g, ':$1');
 
 /**
  * The HTTP surface's router: a Hono app with exactly the routes of {@link ROUTE_TABLE}. Before a handler runs,
  * the route's scope is checked (authentication, request rate, scope); its body is read on the handler's call
- * with the route's schema and byte limit. CORS preflights are answered first; a path of the table asked with
- * another method is a 405 naming the allowed ones (`Allow`), any other path a 404.
+ * with the route's schema and byte limit. `TRACE`, `TRACK` and `CONNECT` are a 405 on any path; CORS preflights
+ * are answered next; a path of the table asked with another method is a 405 naming the allowed ones (`Allow`),
+ * any other path a 404.
  */
 export function createRouter({ handlers, access, cors, onError }: RouterOptions): (request: Request) => Promise<Response> {
   const app = new Hono();
   app.use('*', async (c, next) => {
+    const method = c.req.raw.method.toUpperCase();
+    // Methods a Fetch `Request` refuses to represent, which a Node bridge may still hand over (RFC 9110 §9.3.8).
+    if (UNSERVED_METHODS.has(method)) return errorResponse(405, 'E_METHOD', `${method} is not allowed on this server`, { allow: 'GET, HEAD, POST, PUT, OPTIONS' });
     const pre = preflight(c.req.raw, cors);
     if (pre !== undefined) return pre;
     await next();
