@@ -3,13 +3,15 @@ import { EngineErrors, type EngineEventSource } from '@dissonance/node';
 import { healthRoutes } from '@dissonance/node';
 import { VERSION } from '../version.js';
 import { ChampionModels, type EngineView } from './champion-models.js';
-import { corsHeaders, preflight, type CorsOptions } from './cors.js';
+import { corsHeaders, type CorsOptions } from './cors.js';
 import { FeedbackIntake } from './feedback-intake.js';
 import { errorResponse, HttpError, toErrorResponse } from './http-error.js';
+import { createRouter } from './http-router.js';
 import { createJwtAuth, type Authenticate, type JwtAuthOptions } from './jwt-auth.js';
 import { openApiDocument } from './openapi.js';
 import { DEFAULT_BYTE_BURST, RateLimiter, type RateLimitOptions } from './rate-limiter.js';
 import { DEFAULT_MAX_JSON_DEPTH, type ReadJsonLimits } from './read-json.js';
+import { routeAccess } from './route-access.js';
 import { Tarpit } from './tarpit.js';
 import { v1Routes } from './v1-routes.js';
 import { VerifiedArtifacts } from './verified-artifacts.js';
@@ -93,7 +95,8 @@ export interface HttpHandler {
  * `POST /v1/predict` (scope `predict`), `POST /v1/feedback` (`feedback`), `GET|PUT /v1/policy`,
  * `POST /v1/models/{name}/promote|rollback`, `GET /v1/feedback/quarantine`, `GET /v1/audit` (`admin`),
  * `GET /v1/models/{name}` and `…/versions/{version}/model.onnx` (`predict`), and public `GET /healthz`,
- * `/readyz`, `/openapi.json`. Errors are `{ "error": { "code", "message" } }`, never a stack trace.
+ * `/readyz`, `/openapi.json`: the entries of `ROUTE_TABLE` (route-table.ts), dispatched by Hono's router, from which
+ * the OpenAPI document is generated too. Errors are `{ "error": { "code", "message" } }`, never a stack trace.
  */
 export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
   const { engine } = options;
@@ -124,37 +127,26 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
   });
   const health = healthRoutes({ engine, ...(engineErrors === undefined ? {} : { failures: () => engineErrors.failingParts() }) });
   let openapi: string | undefined;
-
-  const routes = v1Routes({
-    engine,
-    authenticate,
-    limiter,
-    limits,
-    champion,
-    intake,
-    artifacts,
-    tarpit: new Tarpit(options.refusalDelayMs ?? 1_000, 32),
-    published: options.published ?? [],
-    openapi: () => (openapi ??= JSON.stringify(openApiDocument(VERSION))),
-  });
-
-  const route = async (request: Request): Promise<Response> => {
-    const pre = preflight(request, options.cors);
-    if (pre !== undefined) return pre;
-    const healthy = await health(request);
-    if (healthy !== undefined) return healthy;
-    const { pathname } = new URL(request.url);
-    let allowed: string[] = [];
-    for (const [method, pattern, handle] of routes) {
-      const match = pattern.exec(pathname);
-      if (match === null) continue;
-      if (method === request.method || (method === 'GET' && request.method === 'HEAD')) return handle(request, match);
-      allowed.push(method);
-    }
-    allowed = [...new Set(allowed)];
-    if (allowed.length > 0) return errorResponse(405, 'E_METHOD', `${request.method} not allowed; use ${allowed.join(' or ')}`, { allow: allowed.join(', ') });
-    return errorResponse(404, 'E_ROUTE_NOT_FOUND', `no route for ${request.method} ${pathname.slice(0, 200)}`);
+  /** The response to an error thrown by a route; unexpected ones (a bare 500) are reported to `onError`. */
+  const fail = (error: unknown): Response => {
+    if (!(error instanceof HttpError) && toErrorResponse(error).status === 500) onError(error);
+    return toErrorResponse(error);
   };
+
+  const route = createRouter({
+    handlers: v1Routes({
+      engine,
+      champion,
+      intake,
+      artifacts,
+      published: options.published ?? [],
+      openapi: () => (openapi ??= JSON.stringify(openApiDocument(VERSION))),
+      health,
+    }),
+    access: routeAccess({ authenticate, limiter, limits, tarpit: new Tarpit(options.refusalDelayMs ?? 1_000, 32) }),
+    ...(options.cors === undefined ? {} : { cors: options.cors }),
+    onError: fail,
+  });
 
   const handler = async (request: Request): Promise<Response> => {
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -166,13 +158,7 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
     });
     let response: Response;
     try {
-      response = await Promise.race([
-        route(request).catch((error: unknown) => {
-          if (!(error instanceof HttpError) && toErrorResponse(error).status === 500) onError(error);
-          return toErrorResponse(error);
-        }),
-        timeout,
-      ]);
+      response = await Promise.race([route(request).catch(fail), timeout]);
     } finally {
       clearTimeout(timer);
     }

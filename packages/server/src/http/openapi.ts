@@ -1,18 +1,6 @@
 import { z } from 'zod';
-import {
-  aliasChangeResponseSchema,
-  errorResponseSchema,
-  feedbackRequestSchema,
-  feedbackResponseSchema,
-  modelResponseSchema,
-  policyPatchSchema,
-  policyResponseSchema,
-  predictRequestSchema,
-  predictResponseSchema,
-  promoteRequestSchema,
-  quarantineResponseSchema,
-  rollbackRequestSchema,
-} from './schemas.js';
+import { pathParams, ROUTE_TABLE, type RouteSpec } from './route-table.js';
+import { errorResponseSchema } from './schemas.js';
 
 type Json = Record<string, unknown>;
 
@@ -56,11 +44,32 @@ function op(summary: string, scope: string | undefined, response: z.ZodType | un
 }
 
 const body = (s: z.ZodType): Json => ({ requestBody: { required: true, content: { 'application/json': { schema: schema(s, 'input') } } } });
-const nameParam = { name: 'name', in: 'path', required: true, schema: { type: 'string' } };
-const versionParam = { name: 'version', in: 'path', required: true, schema: { type: 'string' } };
+const parameters = (path: string): Json => {
+  const names = pathParams(path);
+  return names.length === 0 ? {} : { parameters: names.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } })) };
+};
 
-/** The OpenAPI 3.1 document of the HTTP surface, generated from the zod schemas the routes validate with. */
+/** The OpenAPI operation of one route of the table. */
+function operation(route: RouteSpec): Json {
+  const errorCodes = route.body === undefined ? route.errors : [...BODY_ERRORS, ...route.errors];
+  const extra = { ...parameters(route.path), ...(route.body === undefined ? {} : body(route.body.schema)) };
+  if (route.response !== 'octet-stream') return op(route.summary, route.scope, route.response, extra, errorCodes);
+  return {
+    ...op(route.summary, route.scope, undefined, extra, errorCodes),
+    responses: {
+      '200': { description: 'artifact bytes', content: { 'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } } },
+      ...errors(route.scope === undefined ? errorCodes : [...AUTH_ERRORS, ...errorCodes]),
+    },
+  };
+}
+
+/**
+ * The OpenAPI 3.1 document of the HTTP surface, generated from the route table ({@link ROUTE_TABLE}) and the
+ * zod schemas the routes validate with.
+ */
 export function openApiDocument(version: string): Json {
+  const paths: Record<string, Json> = {};
+  for (const route of ROUTE_TABLE as readonly RouteSpec[]) paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: operation(route) };
   return {
     openapi: '3.1.0',
     info: { title: 'dissonance HTTP API', version, description: 'Inference, feedback and admin for a dissonance engine. See docs/http-api.md.' },
@@ -68,46 +77,6 @@ export function openApiDocument(version: string): Json {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
       schemas: { Error: schema(errorResponseSchema, 'output') },
     },
-    paths: {
-      '/v1/predict': {
-        post: op('Proposer probabilities and proposer-vs-critics dissonance per row', 'predict', predictResponseSchema, body(predictRequestSchema), [...BODY_ERRORS, 422]),
-      },
-      '/v1/feedback': {
-        post: op('Labelled feedback, idempotent by item id', 'feedback', feedbackResponseSchema, body(feedbackRequestSchema), BODY_ERRORS),
-      },
-      '/v1/feedback/quarantine': { get: op('Feedback quarantined for review', 'admin', quarantineResponseSchema) },
-      '/v1/policy': {
-        get: op('The policy in force', 'admin', policyResponseSchema),
-        put: op('Change the policy (audited)', 'admin', policyResponseSchema, body(policyPatchSchema), BODY_ERRORS),
-      },
-      '/v1/audit': { get: op('The audit log', 'admin', undefined) },
-      '/v1/models/{name}': { get: op('The champion version and its manifest', 'predict', modelResponseSchema, { parameters: [nameParam] }, [404, 409]) },
-      '/v1/models/{name}/versions/{version}/model.onnx': {
-        get: {
-          ...op('Artifact bytes (header x-dissonance-sha256)', 'predict', undefined, { parameters: [nameParam, versionParam] }, [404, 409]),
-          responses: {
-            '200': { description: 'artifact bytes', content: { 'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } } },
-            ...errors([...AUTH_ERRORS, 404, 409]),
-          },
-        },
-      },
-      '/v1/models/{name}/promote': {
-        post: op('Promote a version to champion (audited)', 'admin', aliasChangeResponseSchema, { parameters: [nameParam], ...body(promoteRequestSchema) }, [
-          ...BODY_ERRORS,
-          404,
-          409,
-        ]),
-      },
-      '/v1/models/{name}/rollback': {
-        post: op('Roll the champion back (audited)', 'admin', aliasChangeResponseSchema, { parameters: [nameParam], ...body(rollbackRequestSchema) }, [
-          ...BODY_ERRORS,
-          404,
-          409,
-        ]),
-      },
-      '/healthz': { get: op('Liveness', undefined, undefined, {}, [503]) },
-      '/readyz': { get: op('Readiness', undefined, undefined, {}, [503]) },
-      '/openapi.json': { get: op('This document', undefined, undefined) },
-    },
+    paths,
   };
 }
