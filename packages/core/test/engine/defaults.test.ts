@@ -64,3 +64,22 @@ describe('ENGINE_DEFAULTS and resolveEngineConfig', () => {
     for (const key of Object.keys(ENGINE_DEFAULTS.rollout)) expect(source).toContain(`ENGINE_DEFAULTS.rollout.${key}`);
   });
 });
+
+describe('the README table of engine defaults', () => {
+  it('lists every value of ENGINE_DEFAULTS (policy aside) as it is', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('## Engine defaults'), readme.indexOf('## Error codes'));
+    const table = new Map([...section.matchAll(/^\| `([\w.]+)` \| (.+) \|$/gm)].map((m) => [m[1]!, m[2]!.trim()]));
+    const expected = new Map<string, string>();
+    const walk = (prefix: string, value: object): void => {
+      for (const [key, inner] of Object.entries(value)) {
+        const path = prefix === '' ? key : `${prefix}.${key}`;
+        if (path === 'policy') continue;
+        if (typeof inner === 'object' && inner !== null) walk(path, inner as object);
+        else expected.set(path, inner === undefined ? 'off' : typeof inner === 'string' ? `\`${inner}\`` : String(inner));
+      }
+    };
+    walk('', ENGINE_DEFAULTS);
+    expect(Object.fromEntries(table)).toEqual(Object.fromEntries(expected));
+  });
+});
