@@ -3,21 +3,7 @@ import { ModelLeases, type Engine, type LoadedModel, type ModelRuntime, type Mod
 /** The engine's parts the HTTP surface reads (all public on `Engine`; `on`/`off` to report its `error` events). */
 export type EngineView = Pick<
   Engine,
-  | 'modelName'
-  | 'registry'
-  | 'store'
-  | 'championVersion'
-  | 'policy'
-  | 'process'
-  | 'retrainNow'
-  | 'updatePolicy'
-  | 'rollback'
-  | 'promote'
-  | 'feedback'
-  | 'settled'
-  | 'refreshChampion'
-  | 'health'
-  | 'ready'
+  'modelName' | 'registry' | 'store' | 'championVersion' | 'policy' | 'process' | 'retrainNow' | 'updatePolicy' | 'rollback' | 'promote' | 'feedback' | 'settled' | 'refreshChampion' | 'health' | 'ready'
 > &
   Partial<Pick<Engine, 'on' | 'off'>>;
 
