@@ -23,6 +23,13 @@ export const ERROR_CODES = [
   'E_ACCELERATOR_UNAVAILABLE',
   'E_WORKER',
   'E_STORE_INTEGRITY',
+  /** A caller sent more than its rate allows (feedback per principal); `details.retryAfterMs` says when to retry. */
+  'E_RATE_LIMITED',
+  /**
+   * A promotion could not be completed and putting the registry's `champion` alias back failed too: the alias
+   * names a version the engine does not serve. `details` name both versions.
+   */
+  'E_ALIAS_RESTORE',
 ] as const;
 
 /** One of {@link ERROR_CODES}. */

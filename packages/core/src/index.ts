@@ -89,6 +89,11 @@ export type { BatchResult, EngineSummary, ProcessOptions } from './engine/engine
 export type { StopOptions } from './engine/stop-options.js';
 export { NON_FINITE_DISSONANCE } from './engine/batch-rows.js';
 export type { EngineConfig, RetrainConfig, RolloutConfig } from './engine/config.js';
+export { ENGINE_DEFAULTS, type EngineDefaults } from './engine/defaults.js';
+export { resolveEngineConfig } from './engine/resolve-config.js';
+export type { ResolvedEngineConfig, ResolvedRetrainConfig, ResolvedRolloutConfig } from './engine/resolve-config.js';
+export { QUARANTINE_KEY, quarantinedFeedback } from './engine/feedback-intake.js';
+export type { FeedbackItem, FeedbackOptions, FeedbackOutcome, QuarantineRecord } from './engine/feedback-intake.js';
 export type {
   EngineEvents,
   ProposedEvent,

@@ -1,5 +1,4 @@
-import { EventEmitter } from 'node:events';
-import type { Engine, RetrainedEvent } from '@dissonance/core';
+import { createEngine, FunctionModel, type Engine, type ErrorEvent, type Trainer } from '@dissonance/core';
 import { expectCode } from '@dissonance/core/testing';
 import { describe, expect, it } from 'vitest';
 import { MlflowRegistry, MlflowTracking, recordEngineRuns, type FetchFunction } from '../src/index.js';
@@ -29,46 +28,77 @@ function fakeMlflow(failLogBatch?: string): { fetch: FetchFunction; calls: Call[
   };
 }
 
-function retrained(version: string, parent: string, decision: RetrainedEvent['decision']): RetrainedEvent {
-  return {
-    candidate: {
-      name: 'm',
-      version,
-      format: 'onnx',
-      sha256: '0'.repeat(64),
-      size: 1,
-      inputWidth: 2,
-      classes: 2,
-      createdAt: new Date(0).toISOString(),
-      metrics: {},
-      params: {},
-      tags: {},
-      lineage: { parent, examples: 40, dissonanceMean: 0.25 },
+const WIDTH = 2;
+const CLASSES = 3;
+
+/** A linear softmax model over 2 features and 3 classes; `w` is width × classes, row-major. */
+function linear(name: string, w: readonly number[]): FunctionModel {
+  return new FunctionModel({
+    name,
+    version: '0',
+    inputWidth: WIDTH,
+    classes: CLASSES,
+    artifact: { format: 'linear-json', bytes: new TextEncoder().encode(JSON.stringify(w)) },
+    run: (x, rows) => {
+      const out = new Float32Array(rows * CLASSES);
+      for (let r = 0; r < rows; r++) {
+        const z = [0, 1, 2].map((c) => (x[r * WIDTH] ?? 0) * (w[c] ?? 0) + (x[r * WIDTH + 1] ?? 0) * (w[CLASSES + c] ?? 0));
+        const m = Math.max(...z);
+        const e = z.map((v) => Math.exp(v - m));
+        const sum = e.reduce((a, v) => a + v, 0);
+        for (let c = 0; c < CLASSES; c++) out[r * CLASSES + c] = (e[c] ?? 0) / sum;
+      }
+      return out;
     },
-    parent,
-    report: { loss: [0.9, 0.4, Number.NaN, 0.2] },
-    goldenAccuracy: 0.9,
-    parentGoldenAccuracy: 0.8,
-    kl: 0.01,
-    decision,
-    reason: 'golden 90% vs 80%',
+  });
+}
+/** Right on every golden row. */
+const GOOD = [0, 2, -2, 2, -1, -1];
+/** Wrong on every golden row (the first champion). */
+const WEAK = [0.2, -0.3, 0.1, 0.1, 0.2, -0.3];
+/** Wrong on every golden row too: a candidate the golden guard rejects after GOOD. */
+const BAD = GOOD.map((v) => -v);
+
+/**
+ * A real engine (the events below are the engine's own, not emitted by the test) whose trainer returns GOOD
+ * (promoted), then BAD (rejected: golden accuracy drops), then GOOD, each with the loss curve 0.9, 0.4, NaN, 0.2.
+ */
+async function realEngine(): Promise<Engine> {
+  const fits = [GOOD, BAD, GOOD];
+  const trainer: Trainer = {
+    name: 'scripted',
+    fit: async (base) => {
+      const model = linear(base.name, fits.shift() ?? GOOD);
+      return { model, artifact: model.artifact!, report: { loss: [0.9, 0.4, Number.NaN, 0.2] } };
+    },
   };
+  const engine = createEngine({
+    modelName: 'm',
+    proposer: linear('m', WEAK),
+    critics: [linear('critic-a', GOOD)],
+    trainer,
+    golden: { x: Float32Array.of(0, 2, 2, -1, -2, -1), labels: Int32Array.of(0, 1, 2), rows: 3 },
+    policy: { klEps: 50 },
+    retrain: { everyExamples: 0, minExamples: 1 },
+    rollout: { canaryFraction: 0 },
+  });
+  await engine.ready();
+  await engine.feedback([{ id: 'a', features: [0, 2], label: 0 }], { who: 'test', retrainEvery: 0 });
+  return engine;
 }
 
 function setup(failLogBatch?: string) {
   const mlflow = fakeMlflow(failLogBatch);
   const options = { url: 'http://mlflow.test', fetch: mlflow.fetch, retryBaseMs: 1, maxRetries: 0 };
-  const engine = new EventEmitter();
-  return { mlflow, engine, tracking: new MlflowTracking(options), registry: new MlflowRegistry(options) };
+  return { mlflow, tracking: new MlflowTracking(options), registry: new MlflowRegistry(options) };
 }
-
-const asEngine = (emitter: EventEmitter): Pick<Engine, 'on' | 'off'> => emitter as unknown as Pick<Engine, 'on' | 'off'>;
 
 describe('recordEngineRuns', () => {
   it('logs per-retrain steps on the parent run and the loss curve, lineage and critic tags on each version’s run', async () => {
-    const { mlflow, engine, tracking, registry } = setup();
+    const { mlflow, tracking, registry } = setup();
+    const engine = await realEngine();
     let labels = 10;
-    const runs = await recordEngineRuns(asEngine(engine), {
+    const runs = await recordEngineRuns(engine, {
       tracking,
       registry,
       modelName: 'm',
@@ -79,12 +109,15 @@ describe('recordEngineRuns', () => {
       stepMetrics: () => ({ labels_used: labels }),
     });
     expect(runs.run.runId).toBe('parent');
-    engine.emit('retrained', retrained('2', '1', 'promote'));
-    engine.emit('promoted', { version: '2', previous: '1', reason: 'r' });
+    await engine.retrainNow(); // version 2, promoted
+    expect(engine.championVersion).toBe('2');
     labels = 20;
-    engine.emit('retrained', retrained('3', '2', 'reject'));
+    await engine.retrainNow(); // version 3, rejected
+    expect(engine.championVersion).toBe('2');
     await runs.finish();
-    engine.emit('retrained', retrained('4', '3', 'promote')); // after finish: ignored
+    await engine.retrainNow(); // version 4, after finish: not recorded
+    expect(engine.championVersion).toBe('4');
+    await engine.stop();
 
     const batches = mlflow.calls.filter((c) => c.path.endsWith('/runs/log-batch'));
     const of = (runId: string) => batches.filter((c) => c.body.run_id === runId);
@@ -93,13 +126,18 @@ describe('recordEngineRuns', () => {
       [1, 10],
       [2, 20],
     ]);
+    expect(metrics.filter((m) => m.key === 'candidate_golden_accuracy').map((m) => [m.step, m.value])).toEqual([
+      [1, 1],
+      [2, 0],
+    ]);
     // Rejected at step 2: the champion's accuracy stays the parent's.
     expect(metrics.filter((m) => m.key === 'champion_golden_accuracy').map((m) => [m.step, m.value])).toEqual([
-      [1, 0.9],
-      [2, 0.8],
+      [1, 1],
+      [2, 1],
     ]);
     const parentTags = of('parent').flatMap((c) => c.body.tags as { key: string; value: string }[]);
-    expect(parentTags.filter((t) => t.key === 'dissonance.champion').map((t) => t.value)).toEqual(['1', '2']);
+    // The first champion, the promotion, and the champion after the rejection (its `rolledBack` event).
+    expect(parentTags.filter((t) => t.key === 'dissonance.champion').map((t) => t.value)).toEqual(['1', '2', '2']);
     // The initial champion's run is nested too.
     expect(of('run-1').flatMap((c) => c.body.tags)).toContainEqual({ key: 'mlflow.parentRunId', value: 'parent' });
     const child = of('run-3')[0]!;
@@ -124,9 +162,15 @@ describe('recordEngineRuns', () => {
   });
 
   it('ends the parent run FAILED and rejects when a write failed, without throwing into the engine', async () => {
-    const { mlflow, engine, tracking, registry } = setup('run-2');
-    const runs = await recordEngineRuns(asEngine(engine), { tracking, registry, modelName: 'm', experimentName: 'exp' });
-    expect(() => engine.emit('retrained', retrained('2', '1', 'promote'))).not.toThrow();
+    const { mlflow, tracking, registry } = setup('run-2');
+    const engine = await realEngine();
+    const errors: ErrorEvent[] = [];
+    engine.on('error', (event) => errors.push(event));
+    const runs = await recordEngineRuns(engine, { tracking, registry, modelName: 'm', experimentName: 'exp' });
+    await engine.retrainNow();
+    expect(engine.championVersion).toBe('2');
+    expect(errors).toEqual([]);
+    await engine.stop();
     await expectCode(runs.flush(), 'E_INPUT');
     await expectCode(runs.finish('FINISHED'), 'E_INPUT');
     const ends = mlflow.calls.filter((c) => c.path.endsWith('/runs/update'));

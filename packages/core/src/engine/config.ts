@@ -15,28 +15,31 @@ import type { TrustPolicy } from '../security/trust-policy.js';
 
 /** When and how the loop retrains. */
 export interface RetrainConfig {
-  /** Retrain after this many new examples (default 100; 0 disables the count trigger). */
+  /** Retrain after this many new examples (0 disables the count trigger). Default: see `ENGINE_DEFAULTS.retrain.everyExamples`. */
   readonly everyExamples?: number;
-  /** Also retrain on this interval in ms when new examples arrived (default: off). */
+  /** Also retrain on this interval in ms when new examples arrived. Default: off (`ENGINE_DEFAULTS.retrain.everyMs`). */
   readonly everyMs?: number;
-  /** Fewest examples a retrain needs (default 20). */
+  /** Fewest examples a retrain needs. Default: see `ENGINE_DEFAULTS.retrain.minExamples`. */
   readonly minExamples?: number;
-  /** Newest examples from the replay buffer used per retrain (default 5,000). */
+  /** Newest examples from the replay buffer used per retrain. Default: see `ENGINE_DEFAULTS.retrain.maxExamples`. */
   readonly maxExamples?: number;
   /**
-   * `background` (default): retrain while the stream keeps flowing on the current champion.
+   * `background`: retrain while the stream keeps flowing on the current champion.
    * `inline`: the stream waits for the retrain, so a run is reproducible batch for batch.
+   * Default: see `ENGINE_DEFAULTS.retrain.mode`.
    */
   readonly mode?: 'background' | 'inline';
   /**
    * When the registry is unreachable at registration, the validated candidate is kept and its registration
-   * retried every this many ms (default 5,000) until the registry answers; the champion keeps serving.
+   * retried every this many ms until the registry answers; the champion keeps serving. Default: see
+   * `ENGINE_DEFAULTS.retrain.registryRetryMs`.
    */
   readonly registryRetryMs?: number;
-  /** Seed handed to the trainer; incremented per retrain (default 1). */
+  /** Seed handed to the trainer; incremented per retrain. Default: see `ENGINE_DEFAULTS.retrain.seed`. */
   readonly seed?: number;
   /**
-   * Cooldown: at least this many ms between the end of a retrain and the start of the next (default 0). A
+   * Cooldown: at least this many ms between the end of a retrain and the start of the next (default: see
+   * `ENGINE_DEFAULTS.retrain.minIntervalMs`). A
    * trigger during the cooldown starts the retrain when it ends. Triggers while a retrain runs are coalesced
    * into one follow-up. `engine.retrainNow()` skips the cooldown.
    */
@@ -45,13 +48,13 @@ export interface RetrainConfig {
 
 /** How a validated candidate reaches production. */
 export interface RolloutConfig {
-  /** Share of traffic the challenger serves during its canary (default 0.1; 0 promotes right after validation). */
+  /** Share of traffic the challenger serves during its canary (0 promotes right after validation). Default: see `ENGINE_DEFAULTS.rollout.canaryFraction`. */
   readonly canaryFraction?: number;
-  /** Challenger rows before the canary is judged (default 100). */
+  /** Challenger rows before the canary is judged. Default: see `ENGINE_DEFAULTS.rollout.canarySamples`. */
   readonly canarySamples?: number;
-  /** Labelled rows per arm before accuracy decides instead of dissonance (default 20). */
+  /** Labelled rows per arm before accuracy decides instead of dissonance. Default: see `ENGINE_DEFAULTS.rollout.canaryMinLabelled`. */
   readonly canaryMinLabelled?: number;
-  /** Largest rise in mean dissonance the challenger may show in a label-less canary (default 0.02). */
+  /** Largest rise in mean dissonance the challenger may show in a label-less canary. Default: see `ENGINE_DEFAULTS.rollout.dissonanceTolerance`. */
   readonly dissonanceTolerance?: number;
 }
 
@@ -87,21 +90,24 @@ export interface EngineConfig {
   readonly gates?: readonly GateEntry[];
   /** Reference rows for the KL guard (default: the golden rows). */
   readonly reference?: { readonly x: Float32Array; readonly rows: number };
-  /** Policy overrides (defaults are the proof of concept's). */
+  /** Policy overrides. Default: see `ENGINE_DEFAULTS.policy` (the proof of concept's values). */
   readonly policy?: PolicyPatch;
+  /** When and how the loop retrains; each field's default is in `ENGINE_DEFAULTS.retrain`. */
   readonly retrain?: RetrainConfig;
+  /** How a validated candidate reaches production; each field's default is in `ENGINE_DEFAULTS.rollout`. */
   readonly rollout?: RolloutConfig;
-  /** Largest batch `process` accepts (default 4,096 rows). */
+  /** Largest batch `process` accepts, in rows. Default: see `ENGINE_DEFAULTS.maxBatchRows`. */
   readonly maxBatchRows?: number;
-  /** Batches generated and detected at once (default 2); reconcile always runs in acceptance order. */
+  /** Batches generated and detected at once; reconcile always runs in acceptance order. Default: see `ENGINE_DEFAULTS.concurrency`. */
   readonly concurrency?: number;
-  /** Batches waiting beyond `concurrency` before backpressure applies (default 64). */
+  /** Batches waiting beyond `concurrency` before backpressure applies. Default: see `ENGINE_DEFAULTS.maxQueue`. */
   readonly maxQueue?: number;
-  /** On a full queue: `wait` for room (default) or `reject` with `E_OVERLOADED`. */
+  /** On a full queue: `wait` for room or `reject` with `E_OVERLOADED`. Default: see `ENGINE_DEFAULTS.overload`. */
   readonly overload?: 'wait' | 'reject';
   /**
    * Poll the registry's `champion` alias every this many ms and hot-swap when another process or an admin
-   * moved it (needs `runtime` to load the new version). Default: off; `engine.refreshChampion()` does one check.
+   * moved it (needs `runtime` to load the new version). Default: off (`ENGINE_DEFAULTS.championRefreshMs`);
+   * `engine.refreshChampion()` does one check.
    */
   readonly championRefreshMs?: number;
   /**
@@ -121,33 +127,3 @@ export interface EngineConfig {
   /** Structured logger for errors, retrain decisions, promotions and rollbacks (default: silent). */
   readonly logger?: Logger;
 }
-
-/** Keys of {@link EngineConfig}, for strict validation. */
-export const ENGINE_CONFIG_KEYS: readonly (keyof EngineConfig)[] = [
-  'modelName',
-  'proposer',
-  'critics',
-  'detector',
-  'labels',
-  'trainer',
-  'runtime',
-  'registry',
-  'store',
-  'golden',
-  'gates',
-  'reference',
-  'policy',
-  'retrain',
-  'rollout',
-  'maxBatchRows',
-  'concurrency',
-  'maxQueue',
-  'overload',
-  'championRefreshMs',
-  'trust',
-  'signing',
-  'clock',
-  'tracer',
-  'meter',
-  'logger',
-];

@@ -1,36 +1,33 @@
 import { context, type Tracer } from '@opentelemetry/api';
 import { EventEmitter } from 'eventemitter3';
 import PQueue from 'p-queue';
-import { systemClock, type Clock, type TimerHandle } from '../clock/clock.js';
-import { asCommittee, committeeDetectorByName, proposerVsCritics, totalVariation } from '../detect/index.js';
+import type { Clock } from '../clock/clock.js';
 import { DissonanceError, toDissonanceError } from '../errors.js';
 import { chainLabels, quarantineRouting, type QuarantineRouting } from '../labels/index.js';
-import { withVersion } from '../models/function-model.js';
-import { sha256Hex } from '../util/sha256.js';
 import { createArtifactSigner, type ArtifactSigner } from '../security/artifact-signer.js';
-import { createArtifactVerifier, fetchVerified, type ArtifactVerifier } from '../security/trust-policy.js';
-import { goldenAccuracy } from '../rollout/golden-accuracy.js';
-import { MemoryRegistry } from '../memory/memory-registry.js';
-import { MemoryStore } from '../memory/memory-store.js';
+import { createArtifactVerifier, type ArtifactVerifier } from '../security/trust-policy.js';
 import type { Batch } from '../ports/batch.js';
 import type { CommitteeDetector } from '../ports/detector.js';
 import type { Gate } from '../ports/gate.js';
 import type { LabelSource } from '../ports/label-source.js';
 import type { LoadedModel } from '../ports/model.js';
-import type { ModelRegistry, ModelVersion } from '../ports/registry.js';
+import type { ModelRegistry } from '../ports/registry.js';
 import type { Store } from '../ports/store.js';
 import { checkFiniteFeatures, finiteExamplesTrainer, type NonFiniteExample, validateBatchShape } from '../reconcile/index.js';
 import { resolveGates } from './gates.js';
 import { isNonFinite, screenRows } from '../reconcile/gate-rows.js';
-import { DEFAULT_POLICY, policySchema, type Policy, type PolicyPatch } from '../schema/policy.js';
+import { policySchema, type Policy, type PolicyPatch } from '../schema/policy.js';
 import { reportLifecycle } from '../telemetry/engine-listeners.js';
 import { createInstrumentation, stageSpan, type Instrumentation } from '../telemetry/instrumentation.js';
-import { defaultTracer } from '../telemetry/tracer.js';
-import { describeIssues, validateEngineConfig } from './config-schema.js';
+import { describeIssues } from './config-schema.js';
 import type { EngineConfig } from './config.js';
+import { resolveEngineConfig, type ResolvedEngineConfig } from './resolve-config.js';
+import { Scheduler } from './scheduler.js';
+import { bootstrapChampion, movedChampion, type ChampionDeps } from './champion.js';
+import { FeedbackIntake, type FeedbackItem, type FeedbackOptions, type FeedbackOutcome } from './feedback-intake.js';
 import { newCounters, type LoopCounters } from './counters.js';
 import { DeferredQueue } from './deferred-queue.js';
-import type { EngineEvents } from './events.js';
+import type { EngineEvents, ErrorEvent } from './events.js';
 import { CHAMPION, Lifecycle, RETRAIN_COUNT_KEY } from './lifecycle.js';
 import { reconcileItems, reconcileRows, type ReconcileOutcome } from './reconcile-items.js';
 import { BatchRows, RowIds, sanitizeNonFinite } from './batch-rows.js';
@@ -86,11 +83,13 @@ export type EngineSummary = Readonly<LoopCounters>;
  * The self-correcting loop: generate → detect → reconcile → retrain. Create with {@link createEngine}.
  * Batches are generated and detected concurrently and reconciled in acceptance order.
  */
-export class Engine extends EventEmitter<EngineEvents> {
+export class Engine {
   readonly modelName: string;
   readonly registry: ModelRegistry;
   readonly store: Store;
-  readonly #config: EngineConfig;
+  /** The engine's events; only the engine emits on it (no public `emit`). */
+  readonly #events = new EventEmitter<EngineEvents>();
+  readonly #config: ResolvedEngineConfig;
   readonly #clock: Clock;
   readonly #tracer: Tracer;
   readonly #verifier: ArtifactVerifier | undefined;
@@ -112,12 +111,11 @@ export class Engine extends EventEmitter<EngineEvents> {
   readonly #copies = new Float32Pool();
   /** Ids of replay examples already reported as left out of retrains. */
   readonly #quarantinedIds = new Set<string>();
-  readonly #maxBatchRows: number;
-  readonly #maxQueue: number;
-  readonly #everyExamples: number;
-  readonly #minExamples: number;
   readonly #inline: boolean;
-  readonly #minIntervalMs: number;
+  /** Every timer of the engine (names: `cooldown`, `deferred`, `interval`, `refresh`, `registryRetry`). */
+  readonly #timers: Scheduler<'cooldown' | 'deferred' | 'interval' | 'refresh' | 'registryRetry'>;
+  readonly #champions: ChampionDeps;
+  readonly #feedback: FeedbackIntake;
   #policy: Policy;
   #lifecycle: Lifecycle | undefined;
   #ready: Promise<void>;
@@ -130,13 +128,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** A retrain was asked for while one ran: run one follow-up when it ends (coalesced). */
   #followUp = false;
   #lastRetrainEnd = Number.NEGATIVE_INFINITY;
-  #cooldownTimer: TimerHandle | undefined;
   #abandonRetrain = false;
   readonly #turns = new LoopTurns(10);
-  #deferredTimer: TimerHandle | undefined;
-  #intervalTimer: TimerHandle | undefined;
-  #refreshTimer: TimerHandle | undefined;
-  #registryRetryTimer: TimerHandle | undefined;
   #source: SourceHandle | undefined;
   #stopping = false;
   #stopped = false;
@@ -144,38 +137,52 @@ export class Engine extends EventEmitter<EngineEvents> {
   #lastError: string | undefined;
 
   /** Use {@link createEngine}. */
-  constructor(config: EngineConfig) {
-    super();
-    validateEngineConfig(config);
+  constructor(options: EngineConfig) {
+    const config = resolveEngineConfig(options);
     this.#config = config;
-    this.modelName = config.modelName ?? config.proposer.name;
-    this.registry = config.registry ?? new MemoryRegistry();
-    this.store = config.store ?? new MemoryStore();
-    this.#clock = config.clock ?? systemClock;
-    this.#tracer = config.tracer ?? defaultTracer();
+    this.modelName = config.modelName;
+    this.registry = config.registry;
+    this.store = config.store;
+    this.#clock = config.clock;
+    this.#timers = new Scheduler(config.clock);
+    this.#tracer = config.tracer;
     this.#verifier = config.trust === undefined ? undefined : createArtifactVerifier(config.trust);
     this.#signer = config.signing === undefined ? undefined : createArtifactSigner(config.signing);
+    this.#champions = {
+      modelName: config.modelName,
+      registry: config.registry,
+      proposer: config.proposer,
+      runtime: config.runtime,
+      golden: config.golden,
+      signer: this.#signer,
+      verifier: this.#verifier,
+    };
     this.#telemetry = createInstrumentation({ tracer: this.#tracer, meter: config.meter, logger: config.logger });
-    reportLifecycle(this, this.#telemetry);
-    this.#policy = { ...DEFAULT_POLICY, ...config.policy };
-    this.#detector = resolveDetector(config.detector);
-    const sources = config.labels === undefined ? [] : Array.isArray(config.labels) ? config.labels : [config.labels];
+    reportLifecycle(this.#events, this.#telemetry);
+    this.#policy = config.policy;
+    this.#detector = config.detector;
+    const sources = config.labels;
     const chained = sources.length === 0 ? undefined : sources.length === 1 ? sources[0] : chainLabels(...sources);
     this.#routing = chained === undefined ? undefined : quarantineRouting(chained, () => this.#policy.maxDissonance);
     this.#labels = this.#routing;
-    this.#watch = new LabelWatch({ events: this, logger: this.#telemetry.logger, sources, routing: this.#routing, meter: config.meter });
+    this.#watch = new LabelWatch({ events: this.#events, logger: this.#telemetry.logger, sources, routing: this.#routing, meter: config.meter });
     const width = config.proposer.inputWidth;
     const getPolicy = (): Policy => this.#policy;
     const routed = this.#routing !== undefined;
     const gateContext = { policy: getPolicy, clock: this.#clock, golden: config.golden, inputWidth: width, routed, tolerance: OUTPUT_TOLERANCE };
     this.#gates = resolveGates(gateContext, config.gates);
-    this.#maxBatchRows = config.maxBatchRows ?? 4096;
-    this.#maxQueue = config.maxQueue ?? 64;
-    this.#everyExamples = config.retrain?.everyExamples ?? 100;
-    this.#minExamples = config.retrain?.minExamples ?? 20;
-    this.#inline = config.retrain?.mode === 'inline';
-    this.#minIntervalMs = config.retrain?.minIntervalMs ?? 0;
-    this.#queue = new PQueue({ concurrency: config.concurrency ?? 2 });
+    this.#inline = config.retrain.mode === 'inline';
+    this.#queue = new PQueue({ concurrency: config.concurrency });
+    this.#feedback = new FeedbackIntake({
+      store: this.store,
+      now: () => this.#clock.now(),
+      inputWidth: width,
+      classes: config.proposer.classes,
+      championVersion: () => this.championVersion,
+      outputs: (x, rows) => this.#championAndCritics(x, rows),
+      retrain: () => this.retrainNow(),
+      onRetrainError: (error) => this.#emitError('retrain', toDissonanceError(error, 'E_TRAINER', 'retrain started by feedback failed')),
+    });
     this.#lastProgressAt = this.#clock.now();
     this.#ready = this.#init();
     // Surface init failures through ready()/process(); avoid an unhandled rejection before anyone awaits.
@@ -185,6 +192,37 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** Resolves once the engine has registered or loaded its champion and restored persisted state. */
   ready(): Promise<void> {
     return this.#ready;
+  }
+
+  /** Adds `listener` for `event` (see {@link EngineEvents}). */
+  on<E extends keyof EngineEvents>(event: E, listener: EngineEvents[E]): this {
+    this.#events.on(event, listener as never);
+    return this;
+  }
+
+  /** Adds `listener` for the next `event` only. */
+  once<E extends keyof EngineEvents>(event: E, listener: EngineEvents[E]): this {
+    this.#events.once(event, listener as never);
+    return this;
+  }
+
+  /** Removes `listener` from `event` (every listener of `event` when none is given). */
+  off<E extends keyof EngineEvents>(event: E, listener?: EngineEvents[E]): this {
+    this.#events.off(event, listener as never);
+    return this;
+  }
+
+  /** Adds `listener` for `event` and returns the function that removes it again. */
+  subscribe<E extends keyof EngineEvents>(event: E, listener: EngineEvents[E]): () => void {
+    this.#events.on(event, listener as never);
+    return () => {
+      this.#events.off(event, listener as never);
+    };
+  }
+
+  /** Number of listeners of `event`. */
+  listenerCount(event: keyof EngineEvents): number {
+    return this.#events.listenerCount(event);
   }
 
   /** The policy in force. */
@@ -211,9 +249,9 @@ export class Engine extends EventEmitter<EngineEvents> {
     const config = this.#config;
     const stored = await this.store.getValue(POLICY_KEY);
     if (stored !== undefined) this.#policy = policySchema.parse({ ...this.#policy, ...(stored as object) });
-    const champion = await this.#initialChampion(config.proposer);
+    const champion = await bootstrapChampion(this.#champions);
     const golden = config.golden;
-    const reference = config.reference ?? (golden === undefined ? { x: new Float32Array(0), rows: 0 } : { x: golden.x, rows: golden.rows });
+    const reference = config.reference;
     this.#lifecycle = new Lifecycle(
       {
         modelName: this.modelName,
@@ -226,18 +264,18 @@ export class Engine extends EventEmitter<EngineEvents> {
         golden,
         reference,
         policy: () => this.#policy,
-        events: this,
+        events: this.#events,
         counters: this.#counters,
         telemetry: this.#telemetry,
         now: () => this.#clock.now(),
-        maxExamples: config.retrain?.maxExamples ?? 5000,
+        maxExamples: config.retrain.maxExamples,
         canary: {
-          fraction: config.rollout?.canaryFraction ?? 0.1,
-          samples: config.rollout?.canarySamples ?? 100,
-          minLabelled: config.rollout?.canaryMinLabelled ?? 20,
-          dissonanceTolerance: config.rollout?.dissonanceTolerance ?? 0.02,
+          fraction: config.rollout.canaryFraction,
+          samples: config.rollout.canarySamples,
+          minLabelled: config.rollout.canaryMinLabelled,
+          dissonanceTolerance: config.rollout.dissonanceTolerance,
         },
-        seed: config.retrain?.seed ?? 1,
+        seed: config.retrain.seed,
         retire: (model) => this.#leases.retire(model),
         signer: this.#signer,
       },
@@ -252,7 +290,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       await this.store.deleteValue(DEFERRED_KEY);
       this.#scheduleDeferred();
     }
-    const everyMs = config.retrain?.everyMs;
+    const everyMs = config.retrain.everyMs;
     if (everyMs !== undefined) this.#scheduleInterval(everyMs);
     if (config.championRefreshMs !== undefined) this.#scheduleRefresh(config.championRefreshMs);
     this.#unobserve = this.#telemetry.metrics.observe({
@@ -263,13 +301,12 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   #scheduleRefresh(everyMs: number): void {
-    this.#refreshTimer = this.#clock.setTimeout(() => {
-      this.#refreshTimer = undefined;
+    this.#timers.set('refresh', everyMs, () => {
       if (this.#stopping) return;
       void this.refreshChampion().finally(() => {
         if (!this.#stopping) this.#scheduleRefresh(everyMs);
       });
-    }, everyMs);
+    });
   }
 
   /**
@@ -294,66 +331,13 @@ export class Engine extends EventEmitter<EngineEvents> {
     await this.#retrainQueue.add(() =>
       this.#guard('refresh', async () => {
         const life = this.#life();
-        const current = await this.registry.resolve(this.modelName, CHAMPION);
-        if (current.version === life.serving.champion.version) return;
-        const runtime = this.#config.runtime;
-        if (runtime === undefined || !runtime.supports(current.format)) {
-          throw new DissonanceError(
-            'E_CONFIG',
-            `champion moved to version ${current.version} but no runtime that loads "${current.format}" is configured`,
-          );
-        }
-        checkChampionShape(current, this.#config.proposer);
-        // Verified against the trust policy before the runtime sees a byte; a refusal keeps the champion serving.
-        const { artifact } = await fetchVerified(this.registry, this.modelName, current.version, this.#verifier);
-        const model = await runtime.load(artifact, current);
+        const model = await movedChampion(this.#champions, life.serving.champion.version);
+        if (model === undefined) return;
         life.adopt(model);
         swapped = true;
       }),
     );
     return swapped;
-  }
-
-  async #initialChampion(proposer: LoadedModel): Promise<LoadedModel> {
-    let current;
-    try {
-      current = await this.registry.resolve(this.modelName, CHAMPION);
-    } catch (error) {
-      if (!(error instanceof DissonanceError) || (error.code !== 'E_ALIAS_NOT_FOUND' && error.code !== 'E_NOT_FOUND')) throw error;
-    }
-    if (current === undefined) {
-      const artifact = proposer.artifact ?? {
-        format: 'opaque',
-        bytes: new TextEncoder().encode(JSON.stringify({ kind: 'opaque-model', name: proposer.name, version: proposer.version })),
-      };
-      const golden = this.#config.golden;
-      const version = await this.registry.register({
-        name: this.modelName,
-        artifact,
-        inputWidth: proposer.inputWidth,
-        classes: proposer.classes,
-        ...(golden === undefined ? {} : { metrics: { golden_accuracy: await goldenAccuracy(proposer, golden) } }),
-        tags: { decision: 'initial', ...(this.#signer === undefined ? {} : await this.#signer.tags(artifact)) },
-      });
-      await this.registry.setAlias(this.modelName, CHAMPION, version.version, { expected: null });
-      return withVersion(proposer, version.version);
-    }
-    if (current.version === proposer.version) return proposer;
-    // The same bytes as the registered champion (e.g. a restart with the same in-code model): serve it as that version.
-    if (proposer.artifact !== undefined && (await sha256Hex(proposer.artifact.bytes)) === current.sha256) {
-      return withVersion(proposer, current.version);
-    }
-    const runtime = this.#config.runtime;
-    if (runtime === undefined || !runtime.supports(current.format)) {
-      throw new DissonanceError(
-        'E_CONFIG',
-        `registry champion of ${this.modelName} is version ${current.version} but the given proposer is ` +
-          `version ${proposer.version}, and no runtime that loads "${current.format}" is configured`,
-      );
-    }
-    checkChampionShape(current, this.#config.proposer);
-    const { artifact } = await fetchVerified(this.registry, this.modelName, current.version, this.#verifier);
-    return runtime.load(artifact, current);
   }
 
   #life(): Lifecycle {
@@ -370,19 +354,20 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (this.#stopping) throw new DissonanceError('E_STOPPED', 'engine is stopping or stopped; process() refused');
     await this.#ready;
     const width = this.#config.proposer.inputWidth;
-    validateBatchShape(batch, { width, maxRows: this.#maxBatchRows });
+    validateBatchShape(batch, { width, maxRows: this.#config.maxBatchRows });
     // Copy (the caller may reuse its buffer once process() returns control), then one scan over the copy.
     const x = this.#copies.take(batch.x.length);
     x.set(batch.x);
     checkFiniteFeatures(x, width, batch.ids);
     const proposed = options.proposed === undefined ? undefined : checkProposed(options.proposed, batch.rows, this.#config.proposer.classes);
-    if (this.#queue.size >= this.#maxQueue) {
+    const maxQueue = this.#config.maxQueue;
+    if (this.#queue.size >= maxQueue) {
       if (this.#config.overload === 'reject') {
-        throw new DissonanceError('E_OVERLOADED', `${this.#queue.size} batches waiting (maxQueue ${this.#maxQueue})`, {
-          details: { queued: this.#queue.size, maxQueue: this.#maxQueue },
+        throw new DissonanceError('E_OVERLOADED', `${this.#queue.size} batches waiting (maxQueue ${maxQueue})`, {
+          details: { queued: this.#queue.size, maxQueue },
         });
       }
-      await this.#queue.onSizeLessThan(this.#maxQueue);
+      await this.#queue.onSizeLessThan(maxQueue);
       if (this.#stopping) throw new DissonanceError('E_STOPPED', 'engine stopped while the batch waited for room');
     }
     const seq = ++this.#batchSeq;
@@ -499,14 +484,14 @@ export class Engine extends EventEmitter<EngineEvents> {
     const probs = served.probabilities;
     const nonFiniteRows = sanitizeNonFinite(nonFinite, dissonance);
     // Event payloads are built only for listeners.
-    if (this.listenerCount('proposed') > 0) this.emit('proposed', { batchId, ids: ids.all(), probabilities: probs, versions: served.versions });
+    if (this.#events.listenerCount('proposed') > 0) this.#events.emit('proposed', { batchId, ids: ids.all(), probabilities: probs, versions: served.versions });
     const metrics = this.#telemetry.metrics;
     if (metrics.recording) {
       for (let r = 0; r < rows; r++) if (nonFinite === undefined || !isNonFinite(nonFinite[r]!)) metrics.dissonance.record(dissonance[r]!);
     }
-    if (this.listenerCount('dissonance') > 0) {
+    if (this.#events.listenerCount('dissonance') > 0) {
       const { mean, max } = meanMax(dissonance, nonFinite);
-      this.emit('dissonance', { batchId, ids: ids.all(), values: dissonance, mean, max, detector: this.#detector.name });
+      this.#events.emit('dissonance', { batchId, ids: ids.all(), values: dissonance, mean, max, detector: this.#detector.name });
     }
     const tracker = life.serving.challenger?.tracker;
     if (tracker !== undefined && served.challengerRows !== undefined) {
@@ -555,7 +540,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         labels: this.#labels,
         store: this.store,
         now: this.#clock.now(),
-        events: this,
+        events: this.#events,
         span,
         metrics: this.#telemetry.metrics,
         canary: life.serving.challenger?.tracker,
@@ -581,7 +566,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     // Most batches neither settle a canary, trigger a retrain nor wait on the event loop: no await then.
     if (
       life.serving.challenger !== undefined ||
-      (this.#everyExamples > 0 && this.#examplesSinceRetrain >= this.#everyExamples) ||
+      this.#countTriggered() ||
       this.#waitsOnLoop()
     ) {
       await this.#afterReconcile();
@@ -605,7 +590,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.#counters.nonFiniteExamples += fresh.length;
     const attributes = { 'dissonance.gate': 'finite', 'dissonance.decision': 'block', 'dissonance.reason': 'non-finite-output' };
     this.#telemetry.metrics.gateDecisions.add(fresh.length, attributes);
-    this.emit('blocked', {
+    this.#events.emit('blocked', {
       batchId: 'replay',
       items: fresh.map(({ example, reason }) => ({
         itemId: example.id,
@@ -622,23 +607,20 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (life.serving.challenger !== undefined) {
       await this.#guard('retrain', () => life.settleCanary());
     }
-    if (this.#everyExamples > 0 && this.#examplesSinceRetrain >= this.#everyExamples) {
-      await this.#triggerRetrain();
-    }
+    if (this.#countTriggered()) await this.#triggerRetrain();
     // While a fit or a timer waits on the event loop, let it turn even if the caller never yields.
     if (this.#waitsOnLoop()) await this.#turns.letTurn();
   }
 
+  /** True when enough examples arrived since the last retrain for the count trigger. */
+  #countTriggered(): boolean {
+    const every = this.#config.retrain.everyExamples;
+    return every > 0 && this.#examplesSinceRetrain >= every;
+  }
+
   /** True while something of the engine's needs the event loop to turn (a fit, a timer). */
   #waitsOnLoop(): boolean {
-    return (
-      this.#retrainPending ||
-      this.#cooldownTimer !== undefined ||
-      this.#deferredTimer !== undefined ||
-      this.#intervalTimer !== undefined ||
-      this.#refreshTimer !== undefined ||
-      this.#registryRetryTimer !== undefined
-    );
+    return this.#retrainPending || this.#timers.pending;
   }
 
   /**
@@ -655,13 +637,13 @@ export class Engine extends EventEmitter<EngineEvents> {
     }
     // One candidate at a time: no retrain while a challenger is in its canary.
     if (this.challengerVersion !== undefined) return;
-    const wait = this.#lastRetrainEnd + this.#minIntervalMs - this.#clock.now();
+    const wait = this.#lastRetrainEnd + this.#config.retrain.minIntervalMs - this.#clock.now();
     if (!force && wait > 0) {
       this.#scheduleCooldown(wait);
       return;
     }
     this.#retrainPending = true;
-    if ((await this.store.countExamples()) < this.#minExamples) {
+    if ((await this.store.countExamples()) < this.#config.retrain.minExamples) {
       this.#retrainPending = false;
       return;
     }
@@ -687,11 +669,10 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   /** Retries the trigger once the cooldown is over. */
   #scheduleCooldown(ms: number): void {
-    if (this.#cooldownTimer !== undefined || this.#stopping) return;
-    this.#cooldownTimer = this.#clock.setTimeout(() => {
-      this.#cooldownTimer = undefined;
+    if (this.#timers.has('cooldown') || this.#stopping) return;
+    this.#timers.set('cooldown', ms, () => {
       if (!this.#stopping) void this.#triggerRetrain();
-    }, ms);
+    });
   }
 
   /** Cancels the running fit: its champion is no longer the one serving. True when there was one. */
@@ -703,15 +684,14 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   /** While a validated candidate waits for the registry, retry its registration every `registryRetryMs`. */
   #scheduleRegistrationRetry(): void {
-    if (this.#registryRetryTimer !== undefined || this.#stopping || !this.#life().pendingRegistration) return;
-    this.#registryRetryTimer = this.#clock.setTimeout(() => {
-      this.#registryRetryTimer = undefined;
+    if (this.#timers.has('registryRetry') || this.#stopping || !this.#life().pendingRegistration) return;
+    this.#timers.set('registryRetry', this.#config.retrain.registryRetryMs, () => {
       if (this.#stopping) return;
       void this.#retrainQueue.add(async () => {
         await this.#guard('retrain', () => this.#life().retryRegistration());
         this.#scheduleRegistrationRetry();
       });
-    }, this.#config.retrain?.registryRetryMs ?? 5_000);
+    });
   }
 
   /** Retrains now (when a trainer and enough examples are present); resolves when the candidate is settled. */
@@ -732,19 +712,15 @@ export class Engine extends EventEmitter<EngineEvents> {
     }
   }
 
-  #emitError(stage: Parameters<EngineEvents['error']>[0]['stage'], error: DissonanceError, batchId?: string): void {
+  #emitError(stage: ErrorEvent['stage'], error: DissonanceError, batchId?: string): void {
     // eventemitter3 does not throw on an unhandled 'error' event; the failure is also in health().
-    this.emit('error', { stage, error, ...(batchId === undefined ? {} : { batchId }) });
+    this.#events.emit('error', { stage, error, ...(batchId === undefined ? {} : { batchId }) });
   }
 
   #scheduleDeferred(): void {
     const next = this.#deferred.nextRetryAt();
     if (next === undefined || this.#stopping) return;
-    if (this.#deferredTimer !== undefined) this.#clock.clearTimeout(this.#deferredTimer);
-    this.#deferredTimer = this.#clock.setTimeout(() => {
-      this.#deferredTimer = undefined;
-      void this.#retryDeferred();
-    }, Math.max(0, next - this.#clock.now()));
+    this.#timers.set('deferred', next - this.#clock.now(), () => void this.#retryDeferred());
   }
 
   /** Re-gates deferred items in order, behind any batch already accepted. */
@@ -762,12 +738,11 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   #scheduleInterval(everyMs: number): void {
-    this.#intervalTimer = this.#clock.setTimeout(() => {
-      this.#intervalTimer = undefined;
+    this.#timers.set('interval', everyMs, () => {
       if (this.#stopping) return;
       if (this.#examplesSinceRetrain > 0) void this.#triggerRetrain();
       this.#scheduleInterval(everyMs);
-    }, everyMs);
+    });
   }
 
   /**
@@ -790,8 +765,84 @@ export class Engine extends EventEmitter<EngineEvents> {
       ...(meta.reason === undefined ? {} : { reason: meta.reason }),
     });
     this.#policy = after;
-    this.emit('policy', { who: meta.who, before, after });
+    this.#events.emit('policy', { who: meta.who, before, after });
     return after;
+  }
+
+  /**
+   * Makes `version` (registered under the engine's model name) the champion: compare-and-set of the registry's
+   * `champion` alias from the serving version, then the engine loads and swaps to it (digest and trust policy
+   * checked; needs a `runtime`), audited as `model.promote` with `who`. When the engine cannot switch, the alias
+   * is put back and `E_REGISTRY_CONFLICT` is thrown (nothing audited); when putting it back fails too,
+   * `E_ALIAS_RESTORE` is thrown and emitted as an `error` event (stage `promote`). Promoting the serving
+   * version changes nothing. Resolves with the champion before and after.
+   */
+  async promote(version: string, meta: { who: string; reason?: string }): Promise<{ readonly champion: string; readonly previous: string }> {
+    await this.#ready;
+    const name = this.modelName;
+    const before = this.championVersion;
+    await this.registry.get(name, version);
+    if (version === before) return { champion: version, previous: before };
+    await this.registry.setAlias(name, CHAMPION, version, { expected: before });
+    await this.refreshChampion();
+    if (this.championVersion !== version) {
+      try {
+        await this.registry.setAlias(name, CHAMPION, before, { expected: version });
+      } catch (error) {
+        const cause = error instanceof Error ? error.message : String(error);
+        const failure = new DissonanceError(
+          'E_ALIAS_RESTORE',
+          `the engine could not switch to version ${version}, and putting the champion alias back to ${before} failed: ${cause}`,
+          { cause: error, details: { name, alias: CHAMPION, serving: before, alias_version: version } },
+        );
+        this.#lastError = failure.message;
+        this.#emitError('promote', failure);
+        throw failure;
+      }
+      throw new DissonanceError('E_REGISTRY_CONFLICT', `the engine could not switch to version ${version}; champion stays ${before}`, {
+        details: { name, version, champion: before },
+      });
+    }
+    await this.store.appendAudit({
+      at: this.#clock.now(),
+      who: meta.who,
+      action: 'model.promote',
+      before,
+      after: version,
+      reason: meta.reason ?? 'promoted',
+    });
+    return { champion: version, previous: before };
+  }
+
+  /**
+   * Takes labelled items as training examples (origin `feedback`), exactly once per `who` and item id: a
+   * re-sent id is counted as a duplicate and changes nothing; calls are serialized. Items are checked first
+   * (`E_INPUT` names the item: width, finite features, label in range; nothing stored then). With a
+   * `guard`: per-`who` item rate (`E_RATE_LIMITED`, `details.retryAfterMs`), labels both models contradict
+   * quarantined for review (see `QUARANTINE_KEY`), untrusted examples marked for the retrain share cap. Every
+   * `retrainEvery` accepted items start a retrain (`retrainNow`). Resolves with what was accepted.
+   */
+  async feedback(items: readonly FeedbackItem[], options: FeedbackOptions): Promise<FeedbackOutcome> {
+    if (this.#stopping) throw new DissonanceError('E_STOPPED', 'engine is stopping or stopped; feedback() refused');
+    await this.#ready;
+    return this.#feedback.submit(items, options);
+  }
+
+  /** Resolves once pending `feedback` calls and a retrain they started have settled. */
+  async settled(): Promise<void> {
+    await this.#feedback.settled();
+  }
+
+  /** The serving champion's and the critics' outputs on `rows` rows (the champion leased meanwhile). */
+  async #championAndCritics(x: Float32Array, rows: number): Promise<{ proposer: Float32Array; critics: Float32Array[] }> {
+    const champion = this.#life().serving.champion;
+    this.#leases.acquire(champion);
+    try {
+      const [proposer, critics] = await Promise.all([champion.run(x, rows), Promise.all(this.#config.critics.map((c) => c.run(x, rows)))]);
+      return { proposer, critics };
+    } finally {
+      await this.#leases.release(champion);
+    }
   }
 
   /** Moves the champion back to the previous version (or `to`); audited. */
@@ -846,11 +897,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     if ((options.canary ?? 'settle') === 'settle' && this.#lifecycle?.serving.challenger !== undefined) {
       await this.#guard('retrain', () => this.#life().settleCanary(true));
     }
-    if (this.#deferredTimer !== undefined) this.#clock.clearTimeout(this.#deferredTimer);
-    if (this.#intervalTimer !== undefined) this.#clock.clearTimeout(this.#intervalTimer);
-    if (this.#refreshTimer !== undefined) this.#clock.clearTimeout(this.#refreshTimer);
-    if (this.#registryRetryTimer !== undefined) this.#clock.clearTimeout(this.#registryRetryTimer);
-    if (this.#cooldownTimer !== undefined) this.#clock.clearTimeout(this.#cooldownTimer);
+    this.#timers.close();
     this.#unobserve?.();
     if (this.#deferred.size > 0) await this.store.setValue(DEFERRED_KEY, this.#deferred.toJson());
     this.#stopped = true;
@@ -899,12 +946,6 @@ export function createEngine(config: EngineConfig): Engine {
   return new Engine(config);
 }
 
-function resolveDetector(detector: EngineConfig['detector']): CommitteeDetector {
-  if (detector === undefined) return proposerVsCritics(totalVariation);
-  if (typeof detector === 'string') return committeeDetectorByName(detector);
-  return asCommittee(detector);
-}
-
 /** Mean and max of `values`, leaving out the rows `skip` flags (non-finite outputs). */
 function meanMax(values: Float32Array, skip?: Uint8Array): { mean: number; max: number } {
   let sum = 0;
@@ -947,19 +988,4 @@ function checkProposed(proposed: NonNullable<ProcessOptions['proposed']>, rows: 
     throw new DissonanceError('E_INPUT', `proposed.versions must name one version per row (${rows}), got ${versions.length}`);
   }
   return { probabilities: probabilities.slice(), versions: versions === undefined ? new Array<string>(rows).fill('external') : [...versions] };
-}
-
-/**
- * A registry champion (e.g. a model adopted from MLflow, whose width and classes come from its signature) must
- * take the engine's input width and give its classes: `E_MODEL` before its artifact is fetched otherwise.
- */
-function checkChampionShape(current: ModelVersion, proposer: { readonly inputWidth: number; readonly classes: number }): void {
-  if (current.inputWidth !== proposer.inputWidth || current.classes !== proposer.classes) {
-    throw new DissonanceError(
-      'E_MODEL',
-      `champion ${current.name} version ${current.version} is ${current.inputWidth}→${current.classes} but the engine's models are ` +
-        `${proposer.inputWidth}→${proposer.classes}`,
-      { details: { name: current.name, version: current.version, inputWidth: current.inputWidth, classes: current.classes } },
-    );
-  }
 }

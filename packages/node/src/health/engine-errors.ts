@@ -23,6 +23,7 @@ const RECOVERED_BY: Readonly<Record<ErrorEvent['stage'], readonly ('proposed' | 
   retrain: ['retrained'],
   register: ['retrained'],
   refresh: ['promoted', 'rolledBack'],
+  promote: ['promoted', 'rolledBack'],
 };
 
 /**
@@ -30,7 +31,7 @@ const RECOVERED_BY: Readonly<Record<ErrorEvent['stage'], readonly ('proposed' | 
  * opposed to one batch failing: those are answered to their caller, and a client that can send a failing
  * batch must not be able to take the server out of rotation.
  */
-const LOOP_STAGES: ReadonlySet<ErrorEvent['stage']> = new Set(['retrain', 'register', 'refresh', 'source', 'deferred']);
+const LOOP_STAGES: ReadonlySet<ErrorEvent['stage']> = new Set(['retrain', 'register', 'refresh', 'source', 'deferred', 'promote']);
 
 /**
  * Follows an engine's `error` events so they are not lost: each is passed to `log` (the server's error log).

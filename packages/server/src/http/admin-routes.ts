@@ -12,11 +12,11 @@ export interface AliasChange {
 }
 
 /**
- * Promotes `version` to champion: compare-and-set of the registry alias, then the engine hot-swaps to it.
- * Audited as `model.promote` with the principal and the versions before and after. The version is fetched
- * and checked first (digest; with a trust policy, its signature): a refused artifact is a 409 naming why, and
- * the alias never moves. When the engine cannot load the version, the alias is put back and nothing is
- * audited.
+ * Promotes `version` to champion with `engine.promote` (compare-and-set of the registry alias, hot-swap, audit
+ * as `model.promote` with the principal). The version is fetched and checked here first (digest; with a trust
+ * policy, its signature): a refused artifact is a 409 naming why, and the alias never moves. When the engine
+ * cannot load the version, it puts the alias back (409 `E_REGISTRY_CONFLICT`; a failed restore is
+ * `E_ALIAS_RESTORE`) and nothing is audited.
  */
 export async function promote(
   engine: EngineView,
@@ -30,21 +30,8 @@ export async function promote(
   await engine.registry.get(name, version);
   if (version === before) return { name, champion: version, previous: before };
   await artifacts.fetch(name, version);
-  await engine.registry.setAlias(name, 'champion', version, { expected: before });
-  await engine.refreshChampion();
-  if (engine.championVersion !== version) {
-    await engine.registry.setAlias(name, 'champion', before, { expected: version }).catch(() => undefined);
-    throw new HttpError(409, 'E_REGISTRY_CONFLICT', `the engine could not switch to version ${version}; champion stays ${before}`);
-  }
-  await engine.store.appendAudit({
-    at: Date.now(),
-    who: principal.id,
-    action: 'model.promote',
-    before,
-    after: version,
-    reason: reason ?? 'promoted over HTTP',
-  });
-  return { name, champion: version, previous: before };
+  const { champion, previous } = await engine.promote(version, { who: principal.id, reason: reason ?? 'promoted over HTTP' });
+  return { name, champion, previous };
 }
 
 /** Rolls the champion back (to the previous champion or `to`); the engine audits it with the principal. */

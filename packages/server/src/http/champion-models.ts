@@ -4,7 +4,7 @@ import { ModelLeases } from '@dissonance/core/adapter-kit';
 /** The engine's parts the HTTP surface reads (all public on `Engine`; `on`/`off` to report its `error` events). */
 export type EngineView = Pick<
   Engine,
-  'modelName' | 'registry' | 'store' | 'championVersion' | 'policy' | 'process' | 'retrainNow' | 'updatePolicy' | 'rollback' | 'refreshChampion' | 'health' | 'ready'
+  'modelName' | 'registry' | 'store' | 'championVersion' | 'policy' | 'process' | 'retrainNow' | 'updatePolicy' | 'rollback' | 'promote' | 'feedback' | 'settled' | 'refreshChampion' | 'health' | 'ready'
 > &
   Partial<Pick<Engine, 'on' | 'off'>>;
 

@@ -22,17 +22,23 @@ export interface HttpHandlerOptions {
   readonly engine: EngineView;
   /** Bearer-JWT settings, or an authenticator of your own. */
   readonly auth: JwtAuthOptions | Authenticate;
-  /** Critics, for the poisoning guard's contradiction check on feedback. */
+  /**
+   * @deprecated Ignored: the poisoning guard's contradiction check runs the engine's own critics
+   * (`engine.feedback`).
+   */
   readonly critics?: readonly LoadedModel[];
-  /** Loads a copy of the champion for that check (without one, the check is skipped). */
+  /**
+   * @deprecated Ignored: the contradiction check runs the engine's serving champion (`engine.feedback`), so
+   * no copy of it is loaded.
+   */
   readonly runtime?: ModelRuntime;
   /** Poisoning guard applied to feedback (also wrap the engine's trainer with `guard.wrapTrainer`). */
   readonly guard?: PoisoningGuard;
   /** Remembers feedback ids (default: in memory, 100 000 ids). */
   readonly dedup?: DedupStore;
-  /** How long a feedback id is remembered, in ms (default 7 days). */
+  /** How long a feedback id is remembered, in ms (default: the engine's `ENGINE_DEFAULTS.feedback.dedupTtlMs`, 7 days). */
   readonly dedupTtlMs?: number;
-  /** Accepted feedback items between two `engine.retrainNow()` calls (default 32; 0: never). */
+  /** Accepted feedback items between two `engine.retrainNow()` calls (0: never; default: `ENGINE_DEFAULTS.feedback.retrainEvery`). */
   readonly retrainEvery?: number;
   /** Browser origins allowed (CORS preflight and headers). */
   readonly cors?: CorsOptions;
@@ -64,7 +70,7 @@ export interface HttpHandlerOptions {
   readonly bodyTimeoutMs?: number;
   /** Time to answer a request (default 30 s; 503 after). */
   readonly requestTimeoutMs?: number;
-  /** Quarantined feedback kept for review (default 1000). */
+  /** Quarantined feedback kept for review (default: `ENGINE_DEFAULTS.feedback.maxQuarantine`). */
   readonly maxQuarantine?: number;
   /** Called with unexpected errors (answered as a bare 500) and failed background retrains, for logging. */
   readonly onError?: (error: unknown) => void;
@@ -116,14 +122,11 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
   const champion = new ChampionModels(engine, options.runtime);
   const intake = new FeedbackIntake({
     engine,
-    champion,
-    critics: options.critics ?? [],
     guard: options.guard,
     dedup: options.dedup ?? new MemoryDedupStore(),
-    dedupTtlMs: options.dedupTtlMs ?? 7 * 24 * 3_600_000,
-    retrainEvery: options.retrainEvery ?? 32,
-    maxQuarantine: options.maxQuarantine ?? 1000,
-    onRetrainError: onError,
+    dedupTtlMs: options.dedupTtlMs,
+    retrainEvery: options.retrainEvery,
+    maxQuarantine: options.maxQuarantine,
   });
   const health = healthRoutes({ engine, ...(engineErrors === undefined ? {} : { failures: () => engineErrors.failingParts() }) });
   let openapi: string | undefined;
