@@ -53,7 +53,7 @@ export { MemoryRegistry } from './memory/memory-registry.js';
 export type { MemoryRegistryOptions } from './memory/memory-registry.js';
 export { MemoryStore } from './memory/memory-store.js';
 export type { MemoryStoreOptions } from './memory/memory-store.js';
-export { MemoryTransport } from './memory/memory-transport.js';
+export { MemoryTransport, createMemoryTransport } from './memory/memory-transport.js';
 export { MemoryDedupStore } from './memory/memory-dedup-store.js';
 export type { MemoryDedupStoreOptions } from './memory/memory-dedup-store.js';
 export { idempotent } from './engine/idempotent.js';
@@ -65,6 +65,15 @@ export { cloneJson } from './memory/clone-json.js';
 export { checkedExampleCopy, exampleCopy } from './memory/copy-example.js';
 export { checkedAuditCopy, auditCopy } from './memory/copy-audit.js';
 export type { MemoryTransportOptions } from './memory/memory-transport.js';
+// adapter-kit: subscribe-option resolution shared by every transport
+export {
+  resolveSubscribeOptions,
+  checkTransportName,
+  invalidOption,
+  DEFAULT_PREFETCH,
+  DEFAULT_MAX_ATTEMPTS,
+} from './transport/resolve-subscribe-options.js';
+export type { ResolvedSubscribeOptions, SubscribeOptionRules } from './transport/resolve-subscribe-options.js';
 
 // Schemas and encodings
 export { policySchema, DEFAULT_POLICY } from './schema/policy.js';
