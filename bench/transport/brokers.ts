@@ -3,9 +3,9 @@ import { connect as natsConnect } from '@nats-io/transport-node';
 import { connect as amqpConnect } from 'amqplib';
 import { Redis } from 'ioredis';
 import { MemoryTransport, type Transport } from '../../packages/core/src/index.js';
-import { connectAmqpTransport } from '../../packages/adapters/amqp/src/index.js';
+import { createAmqpTransport } from '../../packages/adapters/amqp/src/index.js';
 import { createNatsTransport } from '../../packages/adapters/nats/src/index.js';
-import { RedisTransport } from '../../packages/adapters/redis/src/index.js';
+import { createRedisTransport } from '../../packages/adapters/redis/src/index.js';
 import type { Broker } from './args.js';
 
 /** Broker addresses: the shared services, overridable by environment. */
@@ -24,11 +24,11 @@ export async function openTransport(broker: Broker, prefix: string, shared?: Mem
     case 'memory':
       return shared ?? new MemoryTransport();
     case 'amqp':
-      return connectAmqpTransport({ url: URLS.amqp, prefix });
+      return createAmqpTransport({ url: URLS.amqp, prefix });
     case 'nats':
       return createNatsTransport({ servers: URLS.nats, prefix });
     case 'redis': {
-      const transport = new RedisTransport({ url: URLS.redis, prefix });
+      const transport = await createRedisTransport({ url: URLS.redis, prefix });
       await transport.ping();
       return transport;
     }

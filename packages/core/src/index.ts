@@ -64,7 +64,7 @@ export { MemoryRegistry } from './memory/memory-registry.js';
 export type { MemoryRegistryOptions } from './memory/memory-registry.js';
 export { MemoryStore } from './memory/memory-store.js';
 export type { MemoryStoreOptions } from './memory/memory-store.js';
-export { MemoryTransport } from './memory/memory-transport.js';
+export { MemoryTransport, createMemoryTransport } from './memory/memory-transport.js';
 export type { MemoryTransportOptions } from './memory/memory-transport.js';
 export { MemoryDedupStore } from './memory/memory-dedup-store.js';
 export type { MemoryDedupStoreOptions } from './memory/memory-dedup-store.js';

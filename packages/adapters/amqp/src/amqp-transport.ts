@@ -60,8 +60,8 @@ export class AmqpTransport implements Transport {
   }
 
   /**
-   * Connects to the broker. Rejects with `E_INPUT` for bad options and `E_TRANSPORT` when no connection is made
-   * within `connectTimeoutMs`.
+   * Connects to the broker (the body of {@link createAmqpTransport}). Rejects with `E_INPUT` for bad options and
+   * `E_TRANSPORT` when no connection is made within `connectTimeoutMs`.
    */
   static async connect(options: AmqpTransportOptions = {}): Promise<AmqpTransport> {
     const transport = new AmqpTransport(resolveAmqpOptions(options));
@@ -132,7 +132,11 @@ export class AmqpTransport implements Transport {
   }
 }
 
-/** Connects an {@link AmqpTransport}; see {@link AmqpTransport.connect}. */
-export function connectAmqpTransport(options: AmqpTransportOptions = {}): Promise<AmqpTransport> {
+/**
+ * Connects to RabbitMQ and returns the AMQP {@link Transport} (see {@link AmqpTransport}). Rejects with `E_INPUT`
+ * naming the first bad option before connecting, and with `E_TRANSPORT` when no connection is made within
+ * `connectTimeoutMs`.
+ */
+export async function createAmqpTransport(options: AmqpTransportOptions = {}): Promise<Transport> {
   return AmqpTransport.connect(options);
 }

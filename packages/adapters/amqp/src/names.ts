@@ -1,4 +1,5 @@
 import type { SubscribeOptions } from '@dissonance/core';
+import { resolveSubscribeOptions } from '@dissonance/core/adapter-kit';
 import { invalid } from './options.js';
 
 /** Longest AMQP exchange or queue name, in UTF-8 bytes. */
@@ -41,32 +42,22 @@ export function checkTopic(name: unknown, field: string): asserts name is string
   }
 }
 
-/** Applies the subscribe defaults and checks them (`E_INPUT`). */
+/** Applies the subscribe defaults and checks them (`E_INPUT`), with AMQP's name and prefetch limits. */
 export function subscriberSettings(prefix: string, topic: string, options: SubscribeOptions): SubscriberSettings {
-  const value: unknown = options;
-  if (typeof value !== 'object' || value === null) throw invalid('options', 'must be an object');
   checkTopic(topic, 'topic');
-  checkTopic(options.group, 'group');
-  const prefetch = options.prefetch ?? 16;
-  const maxAttempts = options.maxAttempts ?? 5;
-  const deadLetterTopic = options.deadLetterTopic ?? `${topic}.dlq`;
-  if (!Number.isSafeInteger(prefetch) || prefetch < 1 || prefetch > 65_535) {
-    throw invalid('prefetch', `must be an integer from 1 to 65535, got ${String(prefetch)}`);
-  }
-  if (!Number.isSafeInteger(maxAttempts) || maxAttempts < 1) {
-    throw invalid('maxAttempts', `must be a positive integer, got ${String(maxAttempts)}`);
-  }
-  checkTopic(deadLetterTopic, 'deadLetterTopic');
-  if (deadLetterTopic === topic) throw invalid('deadLetterTopic', 'must differ from the topic itself');
+  const { group, prefetch, maxAttempts, deadLetterTopic } = resolveSubscribeOptions(topic, options, {
+    checkName: checkTopic,
+    maxPrefetch: 65_535,
+  });
   exchangeName(prefix, deadLetterTopic);
   return {
     topic,
-    group: options.group,
+    group,
     prefetch,
     maxAttempts,
     deadLetterTopic,
     exchange: exchangeName(prefix, topic),
-    queue: queueName(prefix, topic, options.group),
+    queue: queueName(prefix, topic, group),
   };
 }
 

@@ -1,7 +1,7 @@
 import { DissonanceError } from '@dissonance/core';
 import { resolveWireFormat, type WireFormat } from '@dissonance/core/adapter-kit';
 
-/** Reconnect behaviour of an {@link AmqpTransport} after the connection drops. */
+/** Reconnect behaviour of the AMQP transport after the connection drops. */
 export interface AmqpReconnectOptions {
   /** First backoff delay in milliseconds (default 100); each further try doubles it, with jitter. */
   readonly initialDelayMs?: number;
@@ -11,7 +11,7 @@ export interface AmqpReconnectOptions {
   readonly publishTimeoutMs?: number;
 }
 
-/** Options of {@link AmqpTransport.connect}. */
+/** Options of `createAmqpTransport`. */
 export interface AmqpTransportOptions {
   /** Broker URL (default `amqp://guest:guest@127.0.0.1:5672`). */
   readonly url?: string;

@@ -13,7 +13,7 @@ import {
 } from '@dissonance/core';
 import { createEnvelope, MAX_LINEAGE_LINKS } from '@dissonance/core/adapter-kit';
 import { waitFor } from '@dissonance/core/testing';
-import { connectAmqpTransport } from '../src/index.js';
+import { createAmqpTransport } from '../src/index.js';
 import { BROKER_URL, purgePrefix } from './broker.js';
 
 /** What side A puts on the queue for one item: its features and what the proposer answered. */
@@ -67,8 +67,8 @@ describe('one trace per item across a real RabbitMQ hop (two sides, two connecti
 
   it('generate → send → process → detect → reconcile share the item trace; the retrain links to them; the manifest holds its trace id', async () => {
     const prefix = `dtrace-${randomId()}`;
-    const sideA = await connectAmqpTransport({ url: BROKER_URL, prefix });
-    const sideB = await connectAmqpTransport({ url: BROKER_URL, prefix });
+    const sideA = await createAmqpTransport({ url: BROKER_URL, prefix });
+    const sideB = await createAmqpTransport({ url: BROKER_URL, prefix });
     const proposer = model('items', 1);
     const registry = new MemoryRegistry();
     const engine = createEngine({

@@ -22,11 +22,20 @@ const PUBLISH_REQUEST_MS = 5000;
 const PING_TIMEOUT_MS = 2000;
 
 /**
- * Connects to NATS (reconnecting forever) and returns a {@link NatsTransport} that owns the connection.
- * Rejects with `E_TRANSPORT` when no server answers, `E_INPUT` on bad options.
+ * Returns the NATS JetStream {@link Transport} (see {@link NatsTransport}). Checks the options first (`E_INPUT`
+ * naming the first bad one), then connects (reconnecting forever) and owns the connection — or, with
+ * `options.connection`, uses that one and leaves it open on `close()` unless `closeConnection` is set.
+ * Rejects with `E_TRANSPORT` when no server answers.
  */
-export async function createNatsTransport(options: NatsTransportOptions = {}): Promise<NatsTransport> {
+export async function createNatsTransport(options: NatsTransportOptions = {}): Promise<Transport> {
   const resolved = resolveOptions(options);
+  const shared: unknown = options.connection;
+  if (shared !== undefined) {
+    if (typeof shared !== 'object' || shared === null || typeof (shared as NatsConnection).isClosed !== 'function') {
+      throw new DissonanceError('E_INPUT', 'connection must be a NatsConnection', { details: { field: 'connection' } });
+    }
+    return new NatsTransport(shared as NatsConnection, resolved);
+  }
   let connection: NatsConnection;
   try {
     connection = await connect({
@@ -42,7 +51,7 @@ export async function createNatsTransport(options: NatsTransportOptions = {}): P
   } catch (error) {
     throw toDissonanceError(error, 'E_TRANSPORT', `cannot connect to NATS at ${String(resolved.servers)}`);
   }
-  return new NatsTransport(connection, { ...options, closeConnection: true });
+  return new NatsTransport(connection, { ...resolved, closeConnection: true });
 }
 
 /**
@@ -79,9 +88,9 @@ export class NatsTransport implements Transport {
   #closed = false;
   #closeDone: Promise<void> | undefined;
 
-  /** Uses an existing connection; `close()` leaves it open unless `options.closeConnection` is set. */
-  constructor(connection: NatsConnection, options: NatsTransportOptions = {}) {
-    this.#options = resolveOptions(options);
+  /** Uses `connection` (built by {@link createNatsTransport}); `close()` closes it when `options.closeConnection`. */
+  constructor(connection: NatsConnection, options: ResolvedOptions) {
+    this.#options = options;
     this.#connection = connection;
     this.#js = jetstream(connection);
   }

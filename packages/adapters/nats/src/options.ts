@@ -1,11 +1,17 @@
 import { DissonanceError, type SubscribeOptions } from '@dissonance/core';
-import { resolveWireFormat, type WireFormat } from '@dissonance/core/adapter-kit';
+import { resolveSubscribeOptions as resolvePortOptions, resolveWireFormat, type ResolvedSubscribeOptions, type WireFormat } from '@dissonance/core/adapter-kit';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { checkName, encodeName } from './names.js';
 
-/** Options of {@link createNatsTransport} and the {@link NatsTransport} constructor. */
+/** Options of `createNatsTransport`. */
 export interface NatsTransportOptions {
   /** Server URL(s) to connect to (default `127.0.0.1:4222`); ignored when a connection is passed in. */
   readonly servers?: string | readonly string[];
+  /**
+   * A connection you already have, to share: the transport uses it instead of connecting, and its `close()`
+   * leaves it open unless `closeConnection` is set.
+   */
+  readonly connection?: NatsConnection;
   /** Subject prefix: a topic `t` is published on `<prefix>.t` (default `dissonance`). */
   readonly prefix?: string;
   /** Prefix of stream names: topic `t` lives in stream `<streamPrefix>_t` (default: the prefix, dots encoded). */
@@ -14,7 +20,7 @@ export interface NatsTransportOptions {
   readonly publishTimeoutMs?: number;
   /** Server-side ack wait of the consumers in ms (default 30 000); in-flight handlers extend it while they run. */
   readonly ackWaitMs?: number;
-  /** Whether `close()` also drains and closes the connection (default false; {@link createNatsTransport} sets it). */
+  /** Whether `close()` also drains and closes the connection (default: true when the transport connected, false for a passed-in `connection`). */
   readonly closeConnection?: boolean;
   /**
    * Frames this transport publishes (messages and dead letters; a retry is the server's redelivery of the
@@ -37,12 +43,7 @@ export interface ResolvedOptions {
 }
 
 /** Per-subscription settings after defaults and checks. */
-export interface SubscriberSettings {
-  readonly group: string;
-  readonly prefetch: number;
-  readonly maxAttempts: number;
-  readonly deadLetterTopic: string;
-}
+export type SubscriberSettings = ResolvedSubscribeOptions;
 
 /** Applies defaults to `options` and checks them; throws `E_INPUT` on a bad value. */
 export function resolveOptions(options: NatsTransportOptions): ResolvedOptions {
@@ -69,20 +70,9 @@ export function resolveOptions(options: NatsTransportOptions): ResolvedOptions {
   };
 }
 
-/** Applies defaults to subscribe options and checks them; throws `E_INPUT` on a bad value. */
+/** Applies defaults to subscribe options and checks them (core's rules, NATS names); throws `E_INPUT` on a bad value. */
 export function resolveSubscribeOptions(topic: string, options: SubscribeOptions): SubscriberSettings {
-  const value: unknown = options;
-  if (typeof value !== 'object' || value === null) throw invalid('options', 'must be an object');
-  const group = checkName(options.group, 'group');
-  const prefetch = options.prefetch ?? 16;
-  const maxAttempts = options.maxAttempts ?? 5;
-  if (!Number.isSafeInteger(prefetch) || prefetch < 1) throw invalid('prefetch', `must be a positive integer, got ${prefetch}`);
-  if (!Number.isSafeInteger(maxAttempts) || maxAttempts < 1) {
-    throw invalid('maxAttempts', `must be a positive integer, got ${maxAttempts}`);
-  }
-  const deadLetterTopic = checkName(options.deadLetterTopic ?? `${topic}.dlq`, 'deadLetterTopic');
-  if (deadLetterTopic === topic) throw invalid('deadLetterTopic', 'must differ from the topic itself');
-  return { group, prefetch, maxAttempts, deadLetterTopic };
+  return resolvePortOptions(topic, options, { checkName });
 }
 
 function positive(value: number, field: string, min = 1): number {

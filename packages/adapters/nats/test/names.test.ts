@@ -18,15 +18,10 @@ describe('NATS names', () => {
     }
   });
 
-  it('applies defaults and rejects bad options with E_INPUT', async () => {
+  // Bad options: the transport contract (nats-transport.integration.test.ts) checks them with the factory.
+  it('applies defaults, and NATS names to subscribe options', async () => {
     expect(resolveOptions({})).toMatchObject({ servers: '127.0.0.1:4222', prefix: 'dissonance', streamPrefix: 'dissonance' });
     expect(resolveSubscribeOptions('t', { group: 'g' })).toEqual({ group: 'g', prefetch: 16, maxAttempts: 5, deadLetterTopic: 't.dlq' });
-    const reject = (f: () => unknown): Promise<unknown> => expectCode(Promise.resolve().then(f), 'E_INPUT');
-    await reject(() => resolveOptions({ prefix: 'a b' }));
-    await reject(() => resolveOptions({ streamPrefix: 'a.b' }));
-    await reject(() => resolveOptions({ servers: [] }));
-    await reject(() => resolveSubscribeOptions('t', { group: 'g', prefetch: 0 }));
-    await reject(() => resolveSubscribeOptions('t', { group: 'g', maxAttempts: 1.5 }));
-    await reject(() => resolveSubscribeOptions('t', { group: 'g', deadLetterTopic: 't' }));
+    await expectCode(Promise.resolve().then(() => resolveSubscribeOptions('t', { group: 'a b' })), 'E_INPUT');
   });
 });

@@ -3,5 +3,5 @@
  * backpressure, durable delayed retries, `XAUTOCLAIM` recovery of dead consumers' entries and a dead-letter
  * stream.
  */
-export { RedisTransport } from './redis-transport.js';
+export { createRedisTransport } from './redis-transport.js';
 export type { RedisTransportOptions } from './options.js';

@@ -1,7 +1,7 @@
 import { DissonanceError, type SubscribeOptions } from '@dissonance/core';
-import { resolveWireFormat, type WireFormat } from '@dissonance/core/adapter-kit';
+import { resolveSubscribeOptions, resolveWireFormat, type ResolvedSubscribeOptions, type WireFormat } from '@dissonance/core/adapter-kit';
 
-/** Options of {@link RedisTransport}. */
+/** Options of `createRedisTransport`. */
 export interface RedisTransportOptions {
   /** Redis URL (`redis://[user:password@]host:port[/db]`, `rediss://` for TLS). Default `redis://127.0.0.1:6379`. */
   readonly url?: string;
@@ -36,12 +36,7 @@ export interface ResolvedOptions {
 }
 
 /** Settings of one subscriber, defaults applied. */
-export interface SubscriberSettings {
-  readonly group: string;
-  readonly prefetch: number;
-  readonly maxAttempts: number;
-  readonly deadLetterTopic: string;
-}
+export type SubscriberSettings = ResolvedSubscribeOptions;
 
 /** Checks the transport options and applies defaults; throws `E_INPUT` on a bad value. */
 export function resolveOptions(options: RedisTransportOptions): ResolvedOptions {
@@ -59,19 +54,9 @@ export function resolveOptions(options: RedisTransportOptions): ResolvedOptions 
   return { url, prefix, claimIdleMs, blockMs, maxLen: options.maxLen, wireFormat: resolveWireFormat(options.wireFormat) };
 }
 
-/** Checks the options of one `subscribe` call and applies the port's defaults; throws `E_INPUT`. */
+/** Checks the options of one `subscribe` call and applies the port's defaults (core's rules); throws `E_INPUT`. */
 export function resolveSubscriber(topic: string, options: SubscribeOptions): SubscriberSettings {
-  const value: unknown = options;
-  if (typeof value !== 'object' || value === null) throw invalid('options', 'must be an object');
-  checkName(options.group, 'group');
-  const prefetch = options.prefetch ?? 16;
-  const maxAttempts = options.maxAttempts ?? 5;
-  const deadLetterTopic = options.deadLetterTopic ?? `${topic}.dlq`;
-  checkPositiveInteger(prefetch, 'prefetch');
-  checkPositiveInteger(maxAttempts, 'maxAttempts');
-  checkName(deadLetterTopic, 'deadLetterTopic');
-  if (deadLetterTopic === topic) throw invalid('deadLetterTopic', 'must differ from the topic itself');
-  return { group: options.group, prefetch, maxAttempts, deadLetterTopic };
+  return resolveSubscribeOptions(topic, options, { checkName });
 }
 
 /** Throws `E_INPUT` unless `name` is a non-empty string of at most 255 characters. */

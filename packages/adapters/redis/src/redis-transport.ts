@@ -17,6 +17,19 @@ import { xaddEnvelope } from './xadd-command.js';
 import { coalesceWrites } from './write-coalescer.js';
 
 /**
+ * Returns the Redis Streams {@link Transport} (see {@link RedisTransport}). Rejects with `E_INPUT` naming the first
+ * bad option; otherwise resolves at once and connects in the background, as ioredis does (a command waits for
+ * the connection, then fails with `E_TRANSPORT`): call `ping()` to check that Redis is reachable.
+ */
+export function createRedisTransport(options: RedisTransportOptions = {}): Promise<Transport> {
+  try {
+    return Promise.resolve(new RedisTransport(resolveOptions(options)));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/**
  * A {@link Transport} on Redis Streams (Redis ≥ 6.2).
  *
  * - `publish` appends `envelope <frame>` (core's binary wire frame, `encodeWireFrame`: JSON header, float32
@@ -53,9 +66,9 @@ export class RedisTransport implements Transport {
   #closed = false;
   #closing: Promise<void> | undefined;
 
-  /** Connects in the background; throws `E_INPUT` on bad options. Call {@link RedisTransport.ping} to check reachability. */
-  constructor(options: RedisTransportOptions = {}) {
-    this.#options = resolveOptions(options);
+  /** Connects in the background (built by {@link createRedisTransport}, which checks the options). */
+  constructor(options: ResolvedOptions) {
+    this.#options = options;
     this.#trim = this.#options.maxLen === undefined ? [] : ['MAXLEN', '~', String(this.#options.maxLen)];
     this.#commands = new Redis(this.#options.url, {
       connectionName: clientName(this.#options.prefix, 'commands', this.#id),

@@ -1,19 +1,19 @@
-import type { DeadLetter, Envelope } from '@dissonance/core';
+import type { DeadLetter, Envelope, Transport } from '@dissonance/core';
 import { createEnvelope } from '@dissonance/core/adapter-kit';
-import { expectCode, sleep, waitFor } from '@dissonance/core/testing';
+import { sleep, waitFor } from '@dissonance/core/testing';
 import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RedisTransport, type RedisTransportOptions } from '../src/index.js';
+import { createRedisTransport, type RedisTransportOptions } from '../src/index.js';
 import { REDIS_URL, adminClient, deletePrefix, killConnections, uniquePrefix } from './redis-env.js';
 
-describe('RedisTransport under faults', () => {
+describe('the Redis transport under faults', () => {
   let prefix: string;
   let admin: Redis;
-  const transports: RedisTransport[] = [];
+  const transports: Transport[] = [];
   const ghosts: Redis[] = [];
 
-  const open = (options: RedisTransportOptions = {}): RedisTransport => {
-    const transport = new RedisTransport({ url: REDIS_URL, prefix, blockMs: 100, claimIdleMs: 600, ...options });
+  const open = async (options: RedisTransportOptions = {}): Promise<Transport> => {
+    const transport = await createRedisTransport({ url: REDIS_URL, prefix, blockMs: 100, claimIdleMs: 600, ...options });
     transports.push(transport);
     return transport;
   };
@@ -31,7 +31,7 @@ describe('RedisTransport under faults', () => {
   });
 
   it('resumes after its connections are killed while messages flow, losing nothing', async () => {
-    const transport = open();
+    const transport = await open();
     const received = new Set<string>();
     await transport.subscribe('jobs', async (d) => {
       received.add(d.envelope.id);
@@ -61,7 +61,7 @@ describe('RedisTransport under faults', () => {
   }, 30_000);
 
   it('redelivers the pending entries of a consumer that died to another one of its group (XAUTOCLAIM)', async () => {
-    const publisher = open();
+    const publisher = await open();
     const stream = `${prefix}:jobs`;
     await admin.call('XGROUP', 'CREATE', stream, 'workers', '$', 'MKSTREAM');
     const sent = Array.from({ length: 5 }, (_, i) => createEnvelope('job', { i }));
@@ -73,7 +73,7 @@ describe('RedisTransport under faults', () => {
     expect(JSON.stringify(read)).toContain(sent[4]?.id);
     ghost.disconnect();
 
-    const survivor = open({ claimIdleMs: 300 });
+    const survivor = await open({ claimIdleMs: 300 });
     const seen: Envelope[] = [];
     await survivor.subscribe('jobs', async (d) => {
       seen.push(d.envelope);
@@ -88,7 +88,7 @@ describe('RedisTransport under faults', () => {
   });
 
   it('dead-letters an entry its consumers never settled once claims exceed maxAttempts', async () => {
-    const publisher = open();
+    const publisher = await open();
     const stream = `${prefix}:jobs`;
     await admin.call('XGROUP', 'CREATE', stream, 'workers', '$', 'MKSTREAM');
     const poison = createEnvelope('job', { crash: true });
@@ -97,7 +97,7 @@ describe('RedisTransport under faults', () => {
     ghosts.push(ghost);
     await ghost.call('XREADGROUP', 'GROUP', 'workers', 'ghost', 'COUNT', '10', 'STREAMS', stream, '>');
     ghost.disconnect();
-    const survivor = open({ claimIdleMs: 300 });
+    const survivor = await open({ claimIdleMs: 300 });
     const dead: Envelope[] = [];
     const handled: string[] = [];
     await survivor.subscribe('jobs.dlq', async (d) => void dead.push(d.envelope), { group: 'ops' });
@@ -110,7 +110,7 @@ describe('RedisTransport under faults', () => {
   });
 
   it('dead-letters a poison message after maxAttempts with its error while the others flow', async () => {
-    const transport = open();
+    const transport = await open();
     const dead: Envelope[] = [];
     await transport.subscribe('jobs.dlq', async (d) => void dead.push(d.envelope), { group: 'ops' });
     const poison = createEnvelope('job', { poison: true });
@@ -138,30 +138,30 @@ describe('RedisTransport under faults', () => {
     expect(await admin.zcard(`${prefix}:jobs:workers:delayed`)).toBe(0);
   });
 
+  // Undecodable bodies in general: the transport contract. Here: Redis entries without an envelope field, and
+  // what a dead letter keeps of a body that is not JSON.
   it('dead-letters invalid entries on receipt with the E_ENVELOPE error, never crashing the loop', async () => {
-    const transport = open();
+    const transport = await open();
     const dead: DeadLetter[] = [];
     const good: string[] = [];
     await transport.subscribe('jobs.dlq', async (d) => void dead.push(d.envelope.payload as DeadLetter), { group: 'ops' });
     await transport.subscribe('jobs', async (d) => void good.push(d.envelope.id), { group: 'workers' });
     const stream = `${prefix}:jobs`;
     await admin.xadd(stream, '*', 'envelope', '{not json');
-    await admin.xadd(stream, '*', 'envelope', JSON.stringify({ ...createEnvelope('job', 1), attempt: 0 }));
     await admin.xadd(stream, '*', 'other', 'field');
     const fine = createEnvelope('job', { ok: true });
     await transport.publish('jobs', fine);
-    await waitFor(() => dead.length >= 3 && good.length >= 1, 5000, 'three dead letters and the valid one');
+    await waitFor(() => dead.length >= 2 && good.length >= 1, 5000, 'two dead letters and the valid one');
     expect(good).toEqual([fine.id]);
     expect(dead.map((l) => l.error)).toEqual([
       expect.stringContaining('E_ENVELOPE: invalid envelope: not a wire frame and not JSON'),
-      expect.stringContaining('E_ENVELOPE: invalid envelope: attempt'),
       expect.stringContaining('E_ENVELOPE: stream entry has no envelope field'),
     ]);
     expect(dead[0]?.envelope).toBe('{not json');
   });
 
   it('keeps delayed retries in Redis: a retry scheduled before a shutdown is delivered after a restart', async () => {
-    const first = open();
+    const first = await open();
     const seen: Envelope[] = [];
     await first.subscribe('jobs', async (d) => {
       seen.push(d.envelope);
@@ -173,7 +173,7 @@ describe('RedisTransport under faults', () => {
     await first.close();
     expect(await admin.zcard(`${prefix}:jobs:workers:delayed`)).toBe(1);
 
-    const second = open();
+    const second = await open();
     const again: Envelope[] = [];
     await second.subscribe('jobs', async (d) => void again.push(d.envelope), { group: 'workers' });
     await waitFor(() => again.length >= 1, 5000, 'the delayed retry');
@@ -182,7 +182,7 @@ describe('RedisTransport under faults', () => {
   });
 
   it('re-creates a group whose stream vanished and keeps delivering', async () => {
-    const transport = open();
+    const transport = await open();
     const ids: string[] = [];
     await transport.subscribe('jobs', async (d) => void ids.push(d.envelope.id), { group: 'workers' });
     await transport.publish('jobs', createEnvelope('job', 1));
@@ -192,15 +192,5 @@ describe('RedisTransport under faults', () => {
     const after = createEnvelope('job', 2);
     await transport.publish('jobs', after);
     await waitFor(() => ids.includes(after.id), 5000, 'a delivery after the stream was deleted');
-  });
-
-  it('checks its options and subscribe arguments with E_INPUT', async () => {
-    expect(() => new RedisTransport({ blockMs: 0 })).toThrow(/E_INPUT: blockMs/);
-    expect(() => new RedisTransport({ url: 'http://x' })).toThrow(/E_INPUT: url/);
-    const transport = open();
-    await expectCode(transport.subscribe('jobs', async () => undefined, { group: '' }), 'E_INPUT');
-    await expectCode(transport.subscribe('jobs', async () => undefined, { group: 'g', prefetch: 0 }), 'E_INPUT');
-    await expectCode(transport.subscribe('jobs', async () => undefined, { group: 'g', deadLetterTopic: 'jobs' }), 'E_INPUT');
-    await expectCode(transport.publish('', createEnvelope('job', 1)), 'E_INPUT');
   });
 });

@@ -1,12 +1,13 @@
+import type { Transport } from '@dissonance/core';
 import { createEnvelope } from '@dissonance/core/adapter-kit';
 import { waitFor } from '@dissonance/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RedisTransport } from '../src/index.js';
+import { createRedisTransport } from '../src/index.js';
 import { PrivateRedis } from './private-redis.js';
 
-describe('RedisTransport across a server restart', () => {
+describe('the Redis transport across a server restart', () => {
   let server: PrivateRedis | undefined;
-  let transport: RedisTransport | undefined;
+  let transport: Transport | undefined;
 
   afterEach(async () => {
     await transport?.close();
@@ -16,7 +17,7 @@ describe('RedisTransport across a server restart', () => {
   it('resumes reading after the server crashed and came back empty', async () => {
     server = new PrivateRedis();
     await server.start();
-    transport = new RedisTransport({ url: server.url, prefix: 'restart', blockMs: 100, claimIdleMs: 600 });
+    transport = await createRedisTransport({ url: server.url, prefix: 'restart', blockMs: 100, claimIdleMs: 600 });
     const ids: string[] = [];
     await transport.subscribe('jobs', async (d) => void ids.push(d.envelope.id), { group: 'workers' });
     const before = createEnvelope('job', 1);

@@ -1,8 +1,9 @@
+import type { Transport } from '@dissonance/core';
 import { createEnvelope, decodeBatch, encodeBatch, envelopeToJson } from '@dissonance/core/adapter-kit';
 import { waitFor } from '@dissonance/core/testing';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RedisTransport } from '../src/index.js';
+import { createRedisTransport } from '../src/index.js';
 import { PrivateRedis } from './private-redis.js';
 
 /** Polls `check` every 20 ms until it holds; throws naming `what` after `ms`. */
@@ -26,9 +27,9 @@ async function calls(admin: Redis, command: string): Promise<number> {
   return match === null ? 0 : Number(match[1]);
 }
 
-describe('RedisTransport on the wire', () => {
+describe('the Redis transport on the wire', () => {
   let server: PrivateRedis | undefined;
-  let transport: RedisTransport | undefined;
+  let transport: Transport | undefined;
   let admin: Redis | undefined;
 
   afterEach(async () => {
@@ -38,10 +39,10 @@ describe('RedisTransport on the wire', () => {
   });
 
   // A server of its own: the command counts are server-wide.
-  async function start(): Promise<{ transport: RedisTransport; admin: Redis }> {
+  async function start(): Promise<{ transport: Transport; admin: Redis }> {
     server = new PrivateRedis();
     await server.start();
-    transport = new RedisTransport({ url: server.url, prefix: 'wire' });
+    transport = await createRedisTransport({ url: server.url, prefix: 'wire' });
     admin = new Redis(server.url);
     return { transport, admin };
   }
@@ -77,10 +78,9 @@ describe('RedisTransport on the wire', () => {
   });
 
   it('writes format 1 only with wireFormat 1, retries included, for readers before format 2', async () => {
-    expect(() => new RedisTransport({ wireFormat: 3 as 2 })).toThrowError(expect.objectContaining({ code: 'E_INPUT' }) as Error);
     server = new PrivateRedis();
     await server.start();
-    transport = new RedisTransport({ url: server.url, prefix: 'wire', wireFormat: 1 });
+    transport = await createRedisTransport({ url: server.url, prefix: 'wire', wireFormat: 1 });
     const reader = (admin = new Redis(server.url));
     const magics: number[][] = [];
     const magicOf = async (key: string): Promise<number[]> => {

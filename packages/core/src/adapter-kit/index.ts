@@ -68,3 +68,13 @@ export { argmaxRow } from '../rollout/golden-accuracy.js';
 export { errorText } from '../util/error-text.js';
 export { sha256Hex } from '../util/sha256.js';
 export { KeyedMutex } from '../util/keyed-mutex.js';
+
+// Subscribe-option resolution shared by every transport (one copy: every adapter gives the same errors)
+export {
+  resolveSubscribeOptions,
+  checkTransportName,
+  invalidOption,
+  DEFAULT_PREFETCH,
+  DEFAULT_MAX_ATTEMPTS,
+} from '../transport/resolve-subscribe-options.js';
+export type { ResolvedSubscribeOptions, SubscribeOptionRules } from '../transport/resolve-subscribe-options.js';

@@ -4,7 +4,8 @@ import { DissonanceError } from '../errors.js';
 import type { DeadLetter, Delivery, Envelope, SubscribeOptions, Subscription, Transport } from '../ports/transport.js';
 import { createEnvelope, parseEnvelope } from '../schema/envelope.js';
 import { tracedHandler, tracedPublish } from '../telemetry/messaging.js';
-import { ConsumerGroup, type GroupHost, type SubscriberSettings } from './consumer-group.js';
+import { checkTransportName, invalidOption, resolveSubscribeOptions } from '../transport/resolve-subscribe-options.js';
+import { ConsumerGroup, type GroupHost } from './consumer-group.js';
 import { Fifo } from './fifo.js';
 
 /** Options of {@link MemoryTransport}. */
@@ -13,6 +14,21 @@ export interface MemoryTransportOptions {
   readonly clock?: Clock;
 }
 
+/**
+ * Creates a {@link MemoryTransport}: the same `(options) => Promise<Transport>` shape as the broker adapters'
+ * factories. Rejects with `E_CONFIG` when `options` is not an object or `clock` is not a {@link Clock}.
+ */
+export function createMemoryTransport(options: MemoryTransportOptions = {}): Promise<Transport> {
+  const value: unknown = options;
+  if (typeof value !== 'object' || value === null) {
+    return Promise.reject(new DissonanceError('E_CONFIG', 'memory transport options must be an object', { details: { field: 'options' } }));
+  }
+  const clock: unknown = options.clock;
+  if (clock !== undefined && (typeof clock !== 'object' || clock === null || typeof (clock as Clock).now !== 'function')) {
+    return Promise.reject(new DissonanceError('E_CONFIG', 'memory transport clock must be a Clock', { details: { field: 'clock' } }));
+  }
+  return Promise.resolve(new MemoryTransport(options));
+}
 
 interface Topic {
   /** Messages published while the topic had no group: the first group to subscribe receives them. */
@@ -55,7 +71,7 @@ export class MemoryTransport implements Transport {
   publish<P>(topic: string, envelope: Envelope<P>): Promise<void> {
     try {
       this.#open();
-      checkTopic(topic, 'topic');
+      checkTransportName(topic, 'topic');
     } catch (error) {
       return Promise.reject(error);
     }
@@ -78,9 +94,9 @@ export class MemoryTransport implements Transport {
   ): Promise<Subscription> {
     try {
       this.#open();
-      checkTopic(topic, 'topic');
-      if (typeof handler !== 'function') throw invalid('handler', 'must be a function');
-      const settings = subscriberSettings(topic, options);
+      checkTransportName(topic, 'topic');
+      if (typeof handler !== 'function') throw invalidOption('handler', 'must be a function');
+      const settings = resolveSubscribeOptions(topic, options);
       const group = this.#group(topic, options.group);
       const traced = tracedHandler({ system: 'memory', destination: topic, group: options.group }, handler);
       return Promise.resolve(group.subscribe((delivery) => traced(delivery as Delivery<P>), settings));
@@ -158,28 +174,6 @@ export class MemoryTransport implements Transport {
   }
 }
 
-function subscriberSettings(topic: string, options: SubscribeOptions): SubscriberSettings {
-  const value: unknown = options;
-  if (typeof value !== 'object' || value === null) throw invalid('options', 'must be an object');
-  checkTopic(options.group, 'group');
-  const prefetch = options.prefetch ?? 16;
-  const maxAttempts = options.maxAttempts ?? 5;
-  const deadLetterTopic = options.deadLetterTopic ?? `${topic}.dlq`;
-  if (!Number.isSafeInteger(prefetch) || prefetch < 1) throw invalid('prefetch', `must be a positive integer, got ${prefetch}`);
-  if (!Number.isSafeInteger(maxAttempts) || maxAttempts < 1) {
-    throw invalid('maxAttempts', `must be a positive integer, got ${maxAttempts}`);
-  }
-  checkTopic(deadLetterTopic, 'deadLetterTopic');
-  if (deadLetterTopic === topic) throw invalid('deadLetterTopic', 'must differ from the topic itself');
-  return { prefetch, maxAttempts, deadLetterTopic };
-}
-
-function checkTopic(name: unknown, field: string): void {
-  if (typeof name !== 'string' || name.length === 0 || name.length > 255) {
-    throw invalid(field, 'must be a non-empty string of at most 255 characters');
-  }
-}
-
 function copyEnvelope(envelope: Envelope): Envelope {
   try {
     return structuredClone(envelope);
@@ -189,8 +183,4 @@ function copyEnvelope(envelope: Envelope): Envelope {
       details: { field: 'payload' },
     });
   }
-}
-
-function invalid(field: string, problem: string): DissonanceError {
-  return new DissonanceError('E_INPUT', `${field} ${problem}`, { details: { field } });
 }

@@ -1,8 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DeadLetter, Delivery, Envelope, Transport } from '../ports/transport.js';
 import { createEnvelope } from '../schema/envelope.js';
-import { randomId } from '../util/ids.js';
 import { expectCode } from './expect-code.js';
+import { poisonMessageCases } from './transport-poison-cases.js';
+import { invalidOptionCases, type InvalidTransportOptions, subscribeOptionCases } from './transport-option-cases.js';
+import { groupName, item, topicName } from './transport-names.js';
 import { deferred, sleep, waitFor } from './wait.js';
 
 /** What a transport contract factory returns: a connected transport. */
@@ -10,6 +12,11 @@ export interface TransportFixture {
   readonly transport: Transport;
   /** Runs after each test, once the suite has closed the transport. */
   readonly cleanup?: () => Promise<void>;
+  /**
+   * Puts `body` on `topic` as another producer would, bypassing the transport's publish checks (a raw broker
+   * client). Brokers only: with it, the suite checks that undecodable messages are dead-lettered, never handled.
+   */
+  readonly publishRaw?: (topic: string, body: Uint8Array) => Promise<void>;
 }
 
 /** Options of {@link transportContract}. */
@@ -18,6 +25,8 @@ export interface TransportContractOptions {
   readonly timeoutMs?: number;
   /** How long "nothing more arrives" is watched for, in milliseconds (default 250). */
   readonly quietMs?: number;
+  /** The transport's factory and options it must refuse before connecting; see {@link InvalidTransportOptions}. */
+  readonly invalidOptions?: InvalidTransportOptions;
 }
 
 /**
@@ -361,6 +370,10 @@ export function transportContract(
       await expectCode(transport.publish(topic, { ...item(2), extra: true } as Envelope), 'E_ENVELOPE');
     });
 
+    subscribeOptionCases(() => transport);
+    if (options.invalidOptions !== undefined) invalidOptionCases(options.invalidOptions);
+    poisonMessageCases(() => fixture, { timeoutMs, quietMs, testTimeout });
+
     it('pings while open; after close, publish rejects with E_TRANSPORT', async () => {
       await expect(transport.ping()).resolves.toBeUndefined();
       await transport.close();
@@ -373,16 +386,4 @@ export function transportContract(
 /** The bytes of `values`, to compare floats bit for bit (`-0`, NaN). */
 function bytesOf(values: Float32Array): number[] {
   return [...new Uint8Array(values.buffer, values.byteOffset, values.byteLength)];
-}
-
-function topicName(): string {
-  return `contract.${randomId()}`;
-}
-
-function groupName(): string {
-  return `group-${randomId()}`;
-}
-
-function item(n: number): Envelope<{ n: number }> {
-  return createEnvelope('contract.item', { n });
 }

@@ -1,7 +1,9 @@
 import { MemoryRegistry } from '../../src/memory/memory-registry.js';
 import { MemoryStore } from '../../src/memory/memory-store.js';
-import { MemoryTransport } from '../../src/memory/memory-transport.js';
-import { registryContract, storeContract, transportContract } from '../../src/testing/index.js';
+import { ManualClock } from '../../src/clock/manual-clock.js';
+import { MemoryDedupStore } from '../../src/memory/memory-dedup-store.js';
+import { createMemoryTransport } from '../../src/memory/memory-transport.js';
+import { dedupStoreContract, registryContract, storeContract, transportContract } from '../../src/testing/index.js';
 
 registryContract('memory', () => {
   const registry = new MemoryRegistry();
@@ -13,4 +15,15 @@ registryContract('memory', () => {
 
 storeContract('memory', ({ capacity }) => Promise.resolve({ store: new MemoryStore({ capacity }) }));
 
-transportContract('memory', () => Promise.resolve({ transport: new MemoryTransport() }), { quietMs: 100 });
+transportContract('memory', async () => ({ transport: await createMemoryTransport() }), {
+  quietMs: 100,
+  invalidOptions: {
+    create: (options) => createMemoryTransport(options as { clock?: ManualClock }),
+    cases: [{ options: { clock: 'system' }, field: 'clock' }],
+  },
+});
+
+dedupStoreContract('memory', () => {
+  const clock = new ManualClock(1_000_000);
+  return Promise.resolve({ store: new MemoryDedupStore({ clock }), advance: (ms: number) => clock.advance(ms) });
+});

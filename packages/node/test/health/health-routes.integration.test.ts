@@ -1,6 +1,6 @@
 import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { connectAmqpTransport } from '@dissonance/adapter-amqp';
+import { createAmqpTransport } from '@dissonance/adapter-amqp';
 import { createEngine, randomId, type LoadedModel } from '@dissonance/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FileRegistry, healthRoutes, OnnxNodeRuntime, type OnnxNodeModel } from '../../src/index.js';
@@ -51,7 +51,7 @@ describe('/healthz and /readyz over real HTTP', () => {
 
     const proxy = new TcpProxy({ host: BROKER.hostname, port: Number(BROKER.port || 5672) });
     await proxy.start();
-    const transport = await connectAmqpTransport({
+    const transport = await createAmqpTransport({
       url: `amqp://${BROKER.username}:${BROKER.password}@127.0.0.1:${proxy.port}`,
       prefix: `dhealth-${randomId()}`,
       reconnect: { initialDelayMs: 50, maxDelayMs: 300 },

@@ -1,6 +1,7 @@
 import { appendFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { dedupStoreContract } from '@dissonance/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FileDedupStore } from '../../src/worker/index.js';
 
@@ -14,24 +15,27 @@ afterEach(async () => {
   for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
 });
 
-describe('FileDedupStore', () => {
-  it('remembers marks across a reopen (a restarted worker), until they expire', async () => {
-    const dir = await freshDir();
-    let now = 1_000;
-    const store = await FileDedupStore.open({ dir, now: () => now });
-    await store.mark('a', 100);
-    await store.mark('b', 10_000);
-    expect(await store.has('a')).toBe(true);
-    expect(await store.has('c')).toBe(false);
-    await store.close();
-    now = 1_200;
-    const again = await FileDedupStore.open({ dir, now: () => now });
-    expect(await again.has('a')).toBe(false);
-    expect(await again.has('b')).toBe(true);
-    expect(again.size).toBe(1);
-    await again.close();
-  });
+// First-seen, duplicates, expiry on the clock, concurrent marks, bad input and a reopen (a restarted worker).
+dedupStoreContract('file', async () => {
+  const dir = await freshDir();
+  let now = 1_000_000;
+  const options = { dir, now: () => now };
+  let store = await FileDedupStore.open(options);
+  return {
+    store,
+    advance: (ms: number) => {
+      now += ms;
+    },
+    reopen: async () => {
+      await store.close();
+      store = await FileDedupStore.open(options);
+      return store;
+    },
+    cleanup: () => store.close(),
+  };
+});
 
+describe('FileDedupStore', () => {
   it('ignores a torn last line left by a crash mid-write', async () => {
     const dir = await freshDir();
     const store = await FileDedupStore.open({ dir });
@@ -63,7 +67,6 @@ describe('FileDedupStore', () => {
   it('refuses ids that would break the log and calls after close', async () => {
     const store = await FileDedupStore.open({ dir: await freshDir() });
     await expect(store.mark('a\tb', 10)).rejects.toThrow(/without tabs or newlines/);
-    await expect(store.mark('a', 0)).rejects.toThrow(/ttlMs must be > 0/);
     await store.close();
     await expect(store.mark('a', 10)).rejects.toThrow(/closed/);
   });

@@ -38,14 +38,12 @@ export async function connectBroker(kind: BrokerKind, prefix: string, url?: stri
   const target = url ?? DEFAULT_BROKER_URLS[kind];
   switch (kind) {
     case 'amqp':
-      return (await load<AmqpModule>('@dissonance/adapter-amqp')).connectAmqpTransport({ url: target, prefix });
+      return (await load<AmqpModule>('@dissonance/adapter-amqp')).createAmqpTransport({ url: target, prefix });
     case 'nats':
       // Live handlers keep their messages fresh (in-progress acks); a killed worker's come back after 5 s.
       return (await load<NatsModule>('@dissonance/adapter-nats')).createNatsTransport({ servers: target, prefix, ackWaitMs: 5_000 });
-    case 'redis': {
-      const { RedisTransport } = await load<RedisModule>('@dissonance/adapter-redis');
+    case 'redis':
       // A restarted worker reclaims what its killed predecessor held after 2 s instead of 30.
-      return new RedisTransport({ url: target, prefix, claimIdleMs: 2_000 });
-    }
+      return (await load<RedisModule>('@dissonance/adapter-redis')).createRedisTransport({ url: target, prefix, claimIdleMs: 2_000 });
   }
 }

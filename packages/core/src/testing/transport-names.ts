@@ -1,0 +1,18 @@
+import type { Envelope } from '../ports/transport.js';
+import { createEnvelope } from '../schema/envelope.js';
+import { randomId } from '../util/ids.js';
+
+/** A fresh topic name of the suite. */
+export function topicName(): string {
+  return `contract.${randomId()}`;
+}
+
+/** A fresh consumer group name of the suite. */
+export function groupName(): string {
+  return `group-${randomId()}`;
+}
+
+/** A small envelope of the suite. */
+export function item(n: number): Envelope<{ n: number }> {
+  return createEnvelope('contract.item', { n });
+}
