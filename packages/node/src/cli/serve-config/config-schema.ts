@@ -177,7 +177,7 @@ export function serveConfigSchema(baseDir: string) {
           ctx.addIssue({ code: 'custom', path: ['critics', i, 'kind'], message: '"seed" critics need model.seed (the CSV they are trained on)' });
         }
       });
-      if (config.trainer.kind !== 'none' && config.golden === undefined && config.model.seed === undefined) {
+      if ((config.trainer.kind === 'threaded' || config.trainer.kind === 'in-thread') && config.golden === undefined && config.model.seed === undefined) {
         ctx.addIssue({ code: 'custom', path: ['golden'], message: `trainer "${config.trainer.kind}" needs a golden set to validate candidates (golden.csv, or model.seed), or use trainer "none"` });
       }
       if (config.model.seed !== undefined && config.model.seed.golden + config.model.seed.seedSet >= 1) {
