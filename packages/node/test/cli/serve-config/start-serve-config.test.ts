@@ -1,10 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { initMlp, writeOnnxMlp } from '@dissonance/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runServeCommand } from '../../../src/cli/serve-command.js';
 import { problemsOf } from '../../../src/cli/serve-config/config-problems.js';
-import { loadServeConfig } from '../../../src/cli/serve-config/load-serve-config.js';
+import { loadServeConfig, parseServeConfig } from '../../../src/cli/serve-config/load-serve-config.js';
 import { startServeConfig, type ConfigServe } from '../../../src/cli/serve-config/start-serve-config.js';
 
 const ROOT = resolve(import.meta.dirname, '../../../../..');
@@ -78,4 +79,30 @@ describe('dissonance serve --config: refusals', () => {
     expect(problemsOf(error)?.[0]).toMatch(/^security\.trustedKeys: production mode needs at least one trusted public key file/);
     expect(() => statSync(join(dir, 'never'))).toThrow();
   });
+});
+
+describe('startServeConfig: a model and a critic already in the registry', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'dissonance-serve-config-registry-'));
+    writeFileSync(join(dir, 'model.onnx'), writeOnnxMlp(initMlp({ inputWidth: 4, hidden: [8], classes: 3, seed: 3 })));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('serves the champion of model.name and a registry critic when the config names no file', async () => {
+    const quiet = { out: () => undefined, err: () => undefined };
+    const base = { server: { port: 0 }, state: { dir: './state' }, trainer: { kind: 'none' }, auth: { kind: 'dev-token', file: './token' } };
+    const first = parseServeConfig({ ...base, model: { name: 'm', onnx: 'model.onnx' }, critics: [{ kind: 'onnx', path: 'model.onnx', name: 'c' }] }, dir, {});
+    await (await startServeConfig({ file: join(dir, 'a.json'), config: first }, quiet, {})).stop();
+    const second = parseServeConfig({ ...base, model: { name: 'm' }, critics: [{ kind: 'registry', name: 'c' }], detector: 'vote-entropy' }, dir, {});
+    const started = await startServeConfig({ file: join(dir, 'b.json'), config: second }, quiet, {});
+    try {
+      expect(started.engine.championVersion).toBe('1');
+      const auth = { authorization: `Bearer ${readFileSync(join(dir, 'token'), 'utf8').trim()}` };
+      const response = await fetch(`${started.server.url}/v1/predict`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ rows: [[1, 2, 3, 4]] }) });
+      expect(((await response.json()) as { probabilities: number[][] }).probabilities[0]).toHaveLength(3);
+    } finally {
+      await started.stop();
+    }
+  }, 60_000);
 });
