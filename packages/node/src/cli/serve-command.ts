@@ -21,7 +21,8 @@ export interface ServeIo {
 export const SERVE_HELP = `Usage: dissonance serve [options]
        dissonance serve --config FILE
 
-Trains a proposer and a critic on a data set (as the demo does), registers the proposer as champion in a
+With --config, serves the model a config file describes. Without it: trains a proposer and a critic on a
+data set (as the demo does), registers the proposer as champion in a
 file registry and serves the HTTP API (docs/http-api.md) until interrupted.
 
 Options:
