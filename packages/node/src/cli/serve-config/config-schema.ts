@@ -117,7 +117,7 @@ export function serveConfigSchema(baseDir: string) {
           host: z.string().min(1).default(SERVE_CONFIG_DEFAULTS.host),
           cors: z.array(url).default([]),
           tls: z.strictObject({ cert: file, key: file, ca: z.array(file).optional(), requireClientCert: z.boolean().default(false) }).optional(),
-          runtime: z.enum(['auto', 'cpu', 'cuda', 'webgpu']).default('cpu'),
+          runtime: z.enum(['auto', 'cpu', 'cuda', 'webgpu']).default('auto'),
         })
         .prefault({}),
       /** Directory of the store (and of the default file registry); default: a new temporary directory. */

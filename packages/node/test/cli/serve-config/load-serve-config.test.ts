@@ -58,7 +58,7 @@ describe('loadServeConfig', () => {
 
   it('accepts a minimal config: defaults for the server, registry, detector, labels and telemetry', () => {
     const config = parseServeConfig(minimal, dir, {});
-    expect(config.server).toEqual({ port: 8080, host: '127.0.0.1', cors: [], runtime: 'cpu' });
+    expect(config.server).toEqual({ port: 8080, host: '127.0.0.1', cors: [], runtime: 'auto' });
     expect(config.model.onnx).toBe(join(dir, 'model.onnx'));
     expect(config.critics).toEqual([{ kind: 'onnx', path: join(dir, 'model.onnx') }]);
     expect(config.detector).toBe('total-variation');
