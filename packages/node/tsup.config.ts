@@ -3,9 +3,10 @@ import { defineConfig } from 'tsup';
 /**
  * Never bundled: onnxruntime-node is a native addon (its binding and provider libraries are found next to its
  * own files) and is loaded lazily, on the first ONNX model. @dissonance/adapter-mlflow is an optional peer,
- * imported only for `--registry mlflow` (registry-factory/mlflow-adapter.ts).
+ * imported only for `--registry mlflow` (registry-factory/mlflow-adapter.ts) and a serve config's `"registry": { "kind":
+ * "mlflow" }`; @dissonance/adapter-s3 likewise, only for `"kind": "s3"` (cli/serve-config/s3-adapter.ts).
  */
-const external = ['onnxruntime-node', '@dissonance/adapter-mlflow'];
+const external = ['onnxruntime-node', '@dissonance/adapter-mlflow', '@dissonance/adapter-s3'];
 
 export default defineConfig([
   {
