@@ -10,6 +10,8 @@ const fromRoot = (path: string): string => fileURLToPath(new URL(path, import.me
  */
 const sourceAliases = [
   { find: /^@dissonance\/core$/, replacement: fromRoot('./packages/core/src/index.ts') },
+  { find: /^@dissonance\/core\/mlp$/, replacement: fromRoot('./packages/core/src/mlp.ts') },
+  { find: /^@dissonance\/core\/adapter-kit$/, replacement: fromRoot('./packages/core/src/adapter-kit/index.ts') },
   { find: /^@dissonance\/core\/testing$/, replacement: fromRoot('./packages/core/src/testing/index.ts') },
   { find: /^@dissonance\/node$/, replacement: fromRoot('./packages/node/src/index.ts') },
   { find: /^@dissonance\/browser$/, replacement: fromRoot('./packages/browser/src/index.ts') },

@@ -32,6 +32,8 @@ async function measure(contents) {
     external: ['onnxruntime-web', '@opentelemetry/api'],
     alias: {
       '@dissonance/core': join(ROOT, 'packages/core/src/index.ts'),
+      '@dissonance/core/mlp': join(ROOT, 'packages/core/src/mlp.ts'),
+      '@dissonance/core/adapter-kit': join(ROOT, 'packages/core/src/adapter-kit/index.ts'),
       '@dissonance/browser': join(ROOT, 'packages/browser/src/index.ts'),
     },
   });

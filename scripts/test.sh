@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's one test command (`npm test`, and CI through .ci/run): installs what is missing,
 # starts the services the tests need, builds, lints, typechecks, checks the packages as
-# published, runs every vitest project and then the Python package's pytest suite (python/tests), and
+# published and their public surface against the committed API reports (api:check), runs every
+# vitest project and then the Python package's pytest suite (python/tests), and
 # prints the plain total of both `N passed, N failed` as the LAST line. Exits non-zero when anything failed.
 set -euo pipefail
 
@@ -64,6 +65,8 @@ log 'typecheck'
 npm run typecheck
 log 'check:packages'
 npm run check:packages
+log 'api:check (the built public surface against the committed packages/*/api reports)'
+npm run api:check
 log 'npm audit (shipped dependencies)'
 bash scripts/audit.sh
 

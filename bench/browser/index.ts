@@ -12,7 +12,7 @@
  * expected to lose there. On a machine with a GPU: `--real-gpu` (drops the SwiftShader flags) and, if needed,
  * `--flags "--use-angle=vulkan --enable-features=Vulkan"` or `--chromium-path /opt/google/chrome/chrome`.
  */
-import { initMlp, writeOnnxMlp } from '../../packages/core/src/index.js';
+import { initMlp, writeOnnxMlp } from '../../packages/core/src/mlp.js';
 import { bundlePage, ROOT } from '../../packages/browser/test/browser/build-page.js';
 import { BASE_ARGS, CHROMIUM, WEBGPU_ARGS } from '../../packages/browser/test/browser/chromium.js';
 import type { PageApi } from '../../packages/browser/test/browser/harness.js';

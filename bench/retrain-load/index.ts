@@ -15,7 +15,8 @@
  * Run: npx tsx bench/retrain-load/index.ts [--json] [--seconds=20] [--proposer=onnx|ts|both] [--baseline] [--canary-fraction=0.1]
  */
 import { availableParallelism, cpus, loadavg } from 'node:os';
-import { createMlpTrainer, proposerVsCritics, totalVariation, type Engine, type LoadedModel, type Trainer } from '@dissonance/core';
+import { proposerVsCritics, totalVariation, type Engine, type LoadedModel, type Trainer } from '@dissonance/core';
+import { createMlpTrainer } from '@dissonance/core/mlp';
 import { OnnxNodeRuntime, threadBudget, threadedTrainer } from '@dissonance/node';
 import { drive, mergePhases, type PhaseResult } from './measure.js';
 import { blobs32, golden, scenarioEngine, smallMlp, WIDTH } from './scenario.js';

@@ -1,16 +1,12 @@
 import {
   createEngine,
-  createPrng,
-  fitMlp,
-  initMlp,
-  MlpModel,
   oracleLabels,
   type Engine,
   type LoadedModel,
   type ModelRuntime,
   type Trainer,
-  type TrainingData,
 } from '@dissonance/core';
+import { createPrng, fitMlp, initMlp, MlpModel, type TrainingData } from '@dissonance/core/mlp';
 
 /** The scenario: 32 features, 4 classes, batches of 64, a retrain every 2,000 examples. */
 export const WIDTH = 32;

@@ -19,13 +19,12 @@ import {
   createArtifactVerifier,
   generateEncryptionKey,
   generateSigningKeyPair,
-  initMlp,
-  sha256Hex,
   signArtifact,
   staticKeyProvider,
-  writeOnnxMlp,
   type TrainingExample,
 } from '../../packages/core/src/index.js';
+import { initMlp, writeOnnxMlp } from '../../packages/core/src/mlp.js';
+import { sha256Hex } from '../../packages/core/src/adapter-kit/index.js';
 import { FileStore } from '../../packages/node/src/files/file-store.js';
 
 const argv = process.argv.slice(2);

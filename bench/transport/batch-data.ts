@@ -1,13 +1,12 @@
+import type { Batch, Envelope } from '../../packages/core/src/index.js';
 import {
-  BATCH_MESSAGE_TYPE,
   createEnvelope,
   decodeBatch,
   encodeBatch,
   encodeWireFrame,
-  type Batch,
   type BatchPayload,
-  type Envelope,
-} from '../../packages/core/src/index.js';
+} from '../../packages/core/src/adapter-kit/index.js';
+import { BATCH_MESSAGE_TYPE } from '../../packages/core/src/schema/batch-payload.js';
 import { createPrng } from '../../packages/core/src/train/prng.js';
 
 /** Distinct batches the publishers cycle through. */

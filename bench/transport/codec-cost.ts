@@ -1,3 +1,4 @@
+import type { Envelope } from '../../packages/core/src/index.js';
 import {
   decodeBatch,
   decodeFloat32,
@@ -6,8 +7,7 @@ import {
   encodeWireFrame,
   envelopeToJson,
   parseEnvelope,
-  type Envelope,
-} from '../../packages/core/src/index.js';
+} from '../../packages/core/src/adapter-kit/index.js';
 import { tableDecodeBase64 as tableDecode, tableEncodeBase64 as tableEncode } from '../../packages/core/src/util/base64.js';
 import { batchAt, rawBody, rawReceive, sdkEnvelope, sdkReceive, type Workload } from './batch-data.js';
 

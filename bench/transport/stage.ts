@@ -1,4 +1,6 @@
-import { BATCH_MESSAGE_TYPE, createEnvelope, encodeBatch, type Subscription, type Transport } from '../../packages/core/src/index.js';
+import type { Subscription, Transport } from '../../packages/core/src/index.js';
+import { createEnvelope, encodeBatch } from '../../packages/core/src/adapter-kit/index.js';
+import { BATCH_MESSAGE_TYPE } from '../../packages/core/src/schema/batch-payload.js';
 import type { Workload } from './batch-data.js';
 import { sdkReceive } from './batch-data.js';
 import { Arrivals } from './hop.js';

@@ -62,6 +62,8 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^@dissonance\/core$/, replacement: join(ROOT, 'packages/core/src/index.ts') },
+      { find: /^@dissonance\/core\/mlp$/, replacement: join(ROOT, 'packages/core/src/mlp.ts') },
+      { find: /^@dissonance\/core\/adapter-kit$/, replacement: join(ROOT, 'packages/core/src/adapter-kit/index.ts') },
       { find: /^@dissonance\/browser$/, replacement: join(ROOT, 'packages/browser/src/index.ts') },
     ],
   },

@@ -8,25 +8,26 @@
 import { describe, expect, it } from 'vitest';
 import {
   createEngine,
+  DissonanceError,
+  MemoryTransport,
+  NON_FINITE_DISSONANCE,
+  type Batch,
+  type Envelope,
+  type ErrorEvent,
+} from '@dissonance/core';
+import { initMlp, MlpModel } from '@dissonance/core/mlp';
+import {
   createEnvelope,
   decodeBatch,
   decodeWireFrame,
-  DissonanceError,
   encodeBatch,
   encodeFloat32,
   encodeWireFrame,
   envelopeToJson,
   float32FromNumbers,
   FLOAT32_MAX,
-  initMlp,
-  MemoryTransport,
-  MlpModel,
-  NON_FINITE_DISSONANCE,
   parseEnvelope,
-  type Batch,
-  type Envelope,
-  type ErrorEvent,
-} from '@dissonance/core';
+} from '@dissonance/core/adapter-kit';
 
 const ROWS = 3;
 const WIDTH = 4;

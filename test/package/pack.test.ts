@@ -18,7 +18,11 @@ const QUICKSTART = join(ROOT, 'examples', 'quickstart', 'quickstart.ts');
 
 /** Files each package must have built before it can be packed. */
 const BUILT_FILES: Record<(typeof PACKAGES)[number], string[]> = {
-  core: ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/testing.js', 'dist/testing.cjs'],
+  core: [
+    ...['index', 'mlp', 'adapter-kit'].flatMap((entry) => [`dist/${entry}.js`, `dist/${entry}.cjs`, `dist/${entry}.d.ts`, `dist/${entry}.d.cts`]),
+    'dist/testing.js',
+    'dist/testing.cjs',
+  ],
   node: ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/cli.js', 'bin/dissonance.js'],
   browser: ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts'],
 };
@@ -219,6 +223,11 @@ describe('packed packages in a fresh project', () => {
   });
 
   it.each(['@dissonance/core', '@dissonance/node', '@dissonance/browser'])('import(%s) loads ESM', async (name) => {
+    expectClean(await run(process.execPath, ['--input-type=module', '-e', `await import(${JSON.stringify(name)})`], project));
+  });
+
+  it.each(['@dissonance/core/mlp', '@dissonance/core/adapter-kit'])('subpath %s loads as CJS and as ESM', async (name) => {
+    expectClean(await run(process.execPath, ['-e', `require(${JSON.stringify(name)})`], project));
     expectClean(await run(process.execPath, ['--input-type=module', '-e', `await import(${JSON.stringify(name)})`], project));
   });
 

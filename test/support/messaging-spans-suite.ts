@@ -1,7 +1,8 @@
 import { context, SpanKind, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { createEnvelope, type Envelope, type Transport } from '@dissonance/core';
+import type { Envelope, Transport } from '@dissonance/core';
+import { createEnvelope } from '@dissonance/core/adapter-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /** What {@link messagingSpansSuite} needs of one transport adapter. */

@@ -17,7 +17,7 @@ export type { OnnxWebSessionView, OutputKind } from './runtime/onnx-web-model.js
 export type { WebExecutionProvider, WebExecutionProviderOption, WebProviderSelection, ProviderBenchmark } from './runtime/web-execution-provider.js';
 export { loadOrtWeb } from './runtime/ort-web.js';
 export type { OrtWebModule } from './runtime/ort-web.js';
-export { softmaxRows, looksLikeProbabilities } from '@dissonance/core';
+export { softmaxRows, looksLikeProbabilities } from '@dissonance/core/adapter-kit';
 
 // Model cache
 export type { ModelCache } from './cache/model-cache.js';

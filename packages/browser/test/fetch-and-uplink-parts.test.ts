@@ -1,4 +1,4 @@
-import { sha256Hex } from '@dissonance/core';
+import { sha256Hex } from '@dissonance/core/adapter-kit';
 import { expectCode } from '@dissonance/core/testing';
 import { describe, expect, it } from 'vitest';
 import { ByteBudget, fetchModelBytes, Uplink, type ModelCache } from '../src/index.js';

@@ -1,4 +1,4 @@
-import { initMlp, writeOnnxMlp } from '@dissonance/core';
+import { initMlp, writeOnnxMlp } from '@dissonance/core/mlp';
 import { OnnxNodeRuntime } from '@dissonance/node';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';

@@ -1,4 +1,11 @@
-import { createEngine, generateSigningKeyPair, initMlp, signArtifact, signatureTags, writeOnnxMlp, type DissonanceEvent } from '@dissonance/core';
+import {
+  createEngine,
+  generateSigningKeyPair,
+  signArtifact,
+  signatureTags,
+  type DissonanceEvent,
+} from '@dissonance/core';
+import { initMlp, writeOnnxMlp } from '@dissonance/core/mlp';
 import { OnnxNodeRuntime } from '@dissonance/node';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,14 +1,12 @@
 import {
   DissonanceError,
-  parseEnvelope,
-  tracedHandler,
-  tracedPublish,
   type Delivery,
   type Envelope,
   type SubscribeOptions,
   type Subscription,
   type Transport,
 } from '@dissonance/core';
+import { parseEnvelope, tracedHandler, tracedPublish } from '@dissonance/core/adapter-kit';
 import { encodeEnvelope } from './codec.js';
 import { AmqpLink } from './link.js';
 import { checkTopic, exchangeName, subscriberSettings } from './names.js';

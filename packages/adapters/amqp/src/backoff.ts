@@ -10,4 +10,4 @@ export function delay(ms: number): Promise<void> {
 }
 
 /** The message of whatever was thrown, never throwing itself (core's). */
-export { errorText } from '@dissonance/core';
+export { errorText } from '@dissonance/core/adapter-kit';

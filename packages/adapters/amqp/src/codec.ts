@@ -1,4 +1,5 @@
-import { createEnvelope, encodeWireFrame, tryDecodeWireFrame, type Envelope, type WireFormat } from '@dissonance/core';
+import type { Envelope } from '@dissonance/core';
+import { createEnvelope, encodeWireFrame, tryDecodeWireFrame, type WireFormat } from '@dissonance/core/adapter-kit';
 
 /** `content-type` of a published message: core's binary wire frame (a binary or JSON header, then raw float32 bytes). */
 export const WIRE_CONTENT_TYPE = 'application/vnd.dissonance.frame';

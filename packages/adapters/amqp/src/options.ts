@@ -1,4 +1,5 @@
-import { DissonanceError, resolveWireFormat, type WireFormat } from '@dissonance/core';
+import { DissonanceError } from '@dissonance/core';
+import { resolveWireFormat, type WireFormat } from '@dissonance/core/adapter-kit';
 
 /** Reconnect behaviour of an {@link AmqpTransport} after the connection drops. */
 export interface AmqpReconnectOptions {

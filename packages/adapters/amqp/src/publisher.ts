@@ -1,5 +1,6 @@
 import type { Options } from 'amqplib';
-import { DissonanceError, type Envelope, type WireFormat } from '@dissonance/core';
+import { DissonanceError, type Envelope } from '@dissonance/core';
+import type { WireFormat } from '@dissonance/core/adapter-kit';
 import { delay, errorText } from './backoff.js';
 import { WIRE_CONTENT_TYPE, encodeEnvelope } from './codec.js';
 import type { AmqpLink, Session } from './link.js';

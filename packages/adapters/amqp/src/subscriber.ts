@@ -2,13 +2,12 @@ import type { Channel, ConsumeMessage } from 'amqplib';
 import {
   DEAD_LETTER_TYPE,
   DissonanceError,
-  createEnvelope,
   type DeadLetter,
   type Delivery,
   type Envelope,
   type Subscription,
-  type WireFormat,
 } from '@dissonance/core';
+import { createEnvelope, type WireFormat } from '@dissonance/core/adapter-kit';
 import { backoffDelay, errorText } from './backoff.js';
 import { decodeEnvelope } from './codec.js';
 import type { AmqpLink, Session } from './link.js';

@@ -1,4 +1,4 @@
-import { corkUntil } from '@dissonance/core';
+import { corkUntil } from '@dissonance/core/adapter-kit';
 import type { Connection } from 'amqplib';
 
 /**

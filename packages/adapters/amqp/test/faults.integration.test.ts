@@ -1,6 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect } from 'amqplib';
-import { createEnvelope, decodeBatch, decodeWireFrame, encodeBatch, envelopeToJson, randomId, type DeadLetter, type Envelope } from '@dissonance/core';
+import { randomId, type DeadLetter, type Envelope } from '@dissonance/core';
+import {
+  createEnvelope,
+  decodeBatch,
+  decodeWireFrame,
+  encodeBatch,
+  envelopeToJson,
+} from '@dissonance/core/adapter-kit';
 import { sleep, waitFor } from '@dissonance/core/testing';
 import { AmqpTransport, INVALID_MESSAGE_TYPE } from '../src/index.js';
 import { BROKER_URL, closeAllConnections, publishRaw, purgePrefix } from './broker.js';

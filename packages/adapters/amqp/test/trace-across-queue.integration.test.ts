@@ -4,15 +4,14 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type Re
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createEngine,
-  createEnvelope,
   FunctionModel,
-  MAX_LINEAGE_LINKS,
   MemoryRegistry,
   oracleLabels,
   randomId,
   type LoadedModel,
   type Trainer,
 } from '@dissonance/core';
+import { createEnvelope, MAX_LINEAGE_LINKS } from '@dissonance/core/adapter-kit';
 import { waitFor } from '@dissonance/core/testing';
 import { connectAmqpTransport } from '../src/index.js';
 import { BROKER_URL, purgePrefix } from './broker.js';

@@ -1,4 +1,4 @@
-import { KeyedMutex } from '@dissonance/core';
+import { KeyedMutex } from '@dissonance/core/adapter-kit';
 
 /**
  * Serializes async sections per key within this process (module-wide, so two registry instances for the

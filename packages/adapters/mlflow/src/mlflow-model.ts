@@ -1,4 +1,5 @@
-import { DissonanceError, decodeOnnxModel } from '@dissonance/core';
+import { DissonanceError } from '@dissonance/core';
+import { decodeOnnxModel } from '@dissonance/core/mlp';
 import { readMlmodelYaml, type YamlValue } from './mlmodel-yaml.js';
 
 /** What {@link readMlflowModel} found in an MLflow Model folder with the `onnx` flavor. */

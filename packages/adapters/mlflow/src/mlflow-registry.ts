@@ -1,17 +1,13 @@
 import {
   DissonanceError,
-  checkName,
-  checkRegisterInput,
-  sha256Hex,
-  REGISTRY_NAME,
   type ModelArtifact,
   type ModelRegistry,
   type ModelVersion,
   type Page,
   type RegisterInput,
   type SetAliasOptions,
-  checkPageSize,
 } from '@dissonance/core';
+import { checkName, checkRegisterInput, sha256Hex, REGISTRY_NAME, checkPageSize } from '@dissonance/core/adapter-kit';
 import { withKeyLock } from './keyed-mutex.js';
 import { decodeManifest, MANIFEST_TAG, MAX_TAG_VALUE, type StoredManifest, type TagList } from './manifest-tags.js';
 import { MlflowHttp, MlflowHttpError, type MlflowRequest } from './mlflow-http.js';

@@ -1,4 +1,4 @@
-import { decodeOnnxModel, type ModelProto } from '@dissonance/core';
+import { decodeOnnxModel, type ModelProto } from '@dissonance/core/mlp';
 
 /**
  * Python packages an MLflow-served copy of a registered model needs, pinned as the project's Python

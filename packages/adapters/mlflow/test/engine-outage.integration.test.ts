@@ -1,15 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import {
-  createEngine,
-  createMlpTrainer,
-  MlpModel,
-  oracleLabels,
-  type Batch,
-  type Engine,
-  type MlpWeights,
-  type PromotedEvent,
-} from '@dissonance/core';
+import { createEngine, oracleLabels, type Batch, type Engine, type PromotedEvent } from '@dissonance/core';
+import { createMlpTrainer, MlpModel, type MlpWeights } from '@dissonance/core/mlp';
 import { waitFor } from '@dissonance/core/testing';
 import { OnnxNodeRuntime } from '@dissonance/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

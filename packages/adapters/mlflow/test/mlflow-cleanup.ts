@@ -1,6 +1,7 @@
 import { MlflowHttp, MlflowHttpError, MlflowRegistry } from '../src/index.js';
 import type { MlflowRegistryOptions } from '../src/index.js';
-import { REGISTRY_NAME, type ModelVersion, type RegisterInput } from '@dissonance/core';
+import type { ModelVersion, RegisterInput } from '@dissonance/core';
+import { REGISTRY_NAME } from '@dissonance/core/adapter-kit';
 
 /** Prefix of every registered model and experiment the MLflow tests create (a crashed run's leftovers are swept by it). */
 export const TEST_PREFIX = 'dtest-';

@@ -7,17 +7,15 @@ import { fileURLToPath } from 'node:url';
 import {
   createArtifactVerifier,
   createEngine,
-  fetchVerified,
   generateSigningKeyPair,
-  initMlp,
-  MlpModel,
   signArtifact,
   signatureTags,
-  writeOnnxMlp,
   type DissonanceError,
   type ModelVersion,
   type SigningKeyPair,
 } from '@dissonance/core';
+import { initMlp, MlpModel, writeOnnxMlp } from '@dissonance/core/mlp';
+import { fetchVerified } from '@dissonance/core/adapter-kit';
 import { expectCode, sleep } from '@dissonance/core/testing';
 import { OnnxNodeRuntime } from '@dissonance/node';
 import { chromium } from 'playwright-core';

@@ -1,4 +1,5 @@
-import { initMlp, writeOnnxMlp, type DissonanceError, type ModelVersion } from '@dissonance/core';
+import type { DissonanceError, ModelVersion } from '@dissonance/core';
+import { initMlp, writeOnnxMlp } from '@dissonance/core/mlp';
 import { describe, expect, it } from 'vitest';
 import { decodeVersionTags, describeVersion, encodeVersionTags, onnxSignature, readMlflowModel } from '../src/index.js';
 import { mlmodelFiles } from '../src/mlmodel-files.js';

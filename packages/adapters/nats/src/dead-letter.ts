@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { DEAD_LETTER_TYPE, createEnvelope, traceContextOf, type DeadLetter, type Envelope } from '@dissonance/core';
+import { DEAD_LETTER_TYPE, type DeadLetter, type Envelope } from '@dissonance/core';
+import { createEnvelope, traceContextOf } from '@dissonance/core/adapter-kit';
 
 /**
  * The dead-letter envelope of a message. Its id is derived from the stream, the consumer and the stream

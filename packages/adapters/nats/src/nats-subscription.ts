@@ -1,4 +1,5 @@
-import { tryDecodeWireFrame, type Delivery, type Envelope, type Subscription } from '@dissonance/core';
+import type { Delivery, Envelope, Subscription } from '@dissonance/core';
+import { tryDecodeWireFrame } from '@dissonance/core/adapter-kit';
 import type { Consumer, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import { deadLetterEnvelope } from './dead-letter.js';
 import { NatsDelivery, type SettleHost } from './nats-delivery.js';

@@ -1,16 +1,13 @@
 import {
   DissonanceError,
-  encodeWireFrame,
-  parseEnvelope,
   toDissonanceError,
-  tracedHandler,
-  tracedPublish,
   type Delivery,
   type Envelope,
   type SubscribeOptions,
   type Subscription,
   type Transport,
 } from '@dissonance/core';
+import { encodeWireFrame, parseEnvelope, tracedHandler, tracedPublish } from '@dissonance/core/adapter-kit';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { coalesceWrites } from './write-coalescer.js';

@@ -1,4 +1,5 @@
-import { DissonanceError, resolveWireFormat, type SubscribeOptions, type WireFormat } from '@dissonance/core';
+import { DissonanceError, type SubscribeOptions } from '@dissonance/core';
+import { resolveWireFormat, type WireFormat } from '@dissonance/core/adapter-kit';
 import { checkName, encodeName } from './names.js';
 
 /** Options of {@link createNatsTransport} and the {@link NatsTransport} constructor. */

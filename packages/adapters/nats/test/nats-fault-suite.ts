@@ -1,4 +1,5 @@
-import { createEnvelope, decodeBatch, encodeBatch, envelopeToJson, type DeadLetter, type Envelope } from '@dissonance/core';
+import type { DeadLetter, Envelope } from '@dissonance/core';
+import { createEnvelope, decodeBatch, encodeBatch, envelopeToJson } from '@dissonance/core/adapter-kit';
 import { waitFor } from '@dissonance/core/testing';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-import { createEnvelope, decodeWireFrame, encodeBatch } from '@dissonance/core';
+import { createEnvelope, decodeWireFrame, encodeBatch } from '@dissonance/core/adapter-kit';
 import { transportContract } from '@dissonance/core/testing';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';

@@ -1,4 +1,4 @@
-import { tryDecodeWireFrame, type WireDecoded } from '@dissonance/core';
+import { tryDecodeWireFrame, type WireDecoded } from '@dissonance/core/adapter-kit';
 
 /**
  * Decodes an entry's `envelope` field — core's binary wire frame, or envelope JSON written by an earlier

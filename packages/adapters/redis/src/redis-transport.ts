@@ -1,15 +1,13 @@
 import {
   DissonanceError,
-  parseEnvelope,
   randomId,
-  tracedHandler,
-  tracedPublish,
   type Delivery,
   type Envelope,
   type SubscribeOptions,
   type Subscription,
   type Transport,
 } from '@dissonance/core';
+import { parseEnvelope, tracedHandler, tracedPublish } from '@dissonance/core/adapter-kit';
 import { Redis } from 'ioredis';
 import { clientName, groupKeys, streamKey } from './keys.js';
 import { checkName, resolveOptions, resolveSubscriber, type RedisTransportOptions, type ResolvedOptions } from './options.js';

@@ -1,14 +1,12 @@
 import {
   DEAD_LETTER_TYPE,
   DissonanceError,
-  createEnvelope,
-  errorText,
   randomId,
-  traceContextOf,
   type DeadLetter,
   type Delivery,
   type Envelope,
 } from '@dissonance/core';
+import { createEnvelope, errorText, traceContextOf } from '@dissonance/core/adapter-kit';
 import type { Redis } from 'ioredis';
 import { AckBatcher } from './ack-batcher.js';
 import { decodeEnvelope } from './decode-envelope.js';

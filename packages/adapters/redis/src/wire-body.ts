@@ -1,4 +1,5 @@
-import { encodeWireFrame, type Envelope, type WireFormat } from '@dissonance/core';
+import type { Envelope } from '@dissonance/core';
+import { encodeWireFrame, type WireFormat } from '@dissonance/core/adapter-kit';
 
 /** An envelope as core's binary wire frame of `format`, as the Buffer `XADD` and the settlement scripts take (no copy). */
 export function wireBody(envelope: Envelope, format: WireFormat): Buffer {

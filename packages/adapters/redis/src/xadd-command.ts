@@ -1,4 +1,5 @@
-import { DEFAULT_WIRE_FORMAT, encodeWireFrame, type Envelope, type FrameRoom, type WireFormat } from '@dissonance/core';
+import type { Envelope } from '@dissonance/core';
+import { DEFAULT_WIRE_FORMAT, encodeWireFrame, type FrameRoom, type WireFormat } from '@dissonance/core/adapter-kit';
 import { Command } from 'ioredis';
 
 /** Bytes of `$<length>\r\n` for a length of up to 10 digits, the most a frame's length needs. */

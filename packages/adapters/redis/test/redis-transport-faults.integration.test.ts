@@ -1,4 +1,5 @@
-import { createEnvelope, type DeadLetter, type Envelope } from '@dissonance/core';
+import type { DeadLetter, Envelope } from '@dissonance/core';
+import { createEnvelope } from '@dissonance/core/adapter-kit';
 import { expectCode, sleep, waitFor } from '@dissonance/core/testing';
 import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-import { createEnvelope } from '@dissonance/core';
+import { createEnvelope } from '@dissonance/core/adapter-kit';
 import { waitFor } from '@dissonance/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RedisTransport } from '../src/index.js';

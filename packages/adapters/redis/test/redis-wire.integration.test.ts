@@ -1,4 +1,4 @@
-import { createEnvelope, decodeBatch, encodeBatch, envelopeToJson } from '@dissonance/core';
+import { createEnvelope, decodeBatch, encodeBatch, envelopeToJson } from '@dissonance/core/adapter-kit';
 import { waitFor } from '@dissonance/core/testing';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';

@@ -1,4 +1,11 @@
-import { createEnvelope, decodeBatch, decodeWireFrame, encodeBatch, encodeWireFrame, type Envelope } from '@dissonance/core';
+import type { Envelope } from '@dissonance/core';
+import {
+  createEnvelope,
+  decodeBatch,
+  decodeWireFrame,
+  encodeBatch,
+  encodeWireFrame,
+} from '@dissonance/core/adapter-kit';
 import { Command } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { xaddEnvelope } from '../src/xadd-command.js';

@@ -2,10 +2,6 @@ import { S3Client } from '@aws-sdk/client-s3';
 import {
   DissonanceError,
   EnvelopeCipher,
-  REGISTRY_NAME,
-  checkName,
-  checkRegisterInput,
-  sha256Hex,
   type ModelArtifact,
   type ModelRegistry,
   type ModelVersion,
@@ -13,12 +9,13 @@ import {
   type RegisterInput,
   type SetAliasOptions,
 } from '@dissonance/core';
+import { REGISTRY_NAME, checkName, checkRegisterInput, sha256Hex } from '@dissonance/core/adapter-kit';
 import { checkOptions } from './check-options.js';
 import { BucketObjects, type StoredObject } from './bucket-objects.js';
 import { RegistryKeys, VERSION_NUMBER, manifestVersionOf, versionFolderOf } from './keys.js';
 import { parseAlias, parseManifest } from './manifest.js';
 import type { S3RegistryOptions } from './options.js';
-import { checkPageSize, pageTokenBelow, parsePageToken } from '@dissonance/core';
+import { checkPageSize, pageTokenBelow, parsePageToken } from '@dissonance/core/adapter-kit';
 
 /** How many version numbers `register` tries before giving up with `E_REGISTRY_CONFLICT`. */
 const MAX_REGISTER_ATTEMPTS = 100;

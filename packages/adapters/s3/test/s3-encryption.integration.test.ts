@@ -1,13 +1,7 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import {
-  EnvelopeCipher,
-  encodeFloat32,
-  generateEncryptionKey,
-  initMlp,
-  staticKeyProvider,
-  writeOnnxMlp,
-  type RegisterInput,
-} from '@dissonance/core';
+import { EnvelopeCipher, generateEncryptionKey, staticKeyProvider, type RegisterInput } from '@dissonance/core';
+import { initMlp, writeOnnxMlp } from '@dissonance/core/mlp';
+import { encodeFloat32 } from '@dissonance/core/adapter-kit';
 import { expectCode, registryContract } from '@dissonance/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3Registry, type S3RegistryOptions } from '../src/index.js';

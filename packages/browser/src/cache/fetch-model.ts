@@ -1,4 +1,5 @@
-import { DissonanceError, sha256Hex } from '@dissonance/core';
+import { DissonanceError } from '@dissonance/core';
+import { sha256Hex } from '@dissonance/core/adapter-kit';
 import type { ModelCache } from './model-cache.js';
 
 /** A `fetch`-compatible function (the global `fetch` by default). */

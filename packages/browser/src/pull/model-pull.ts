@@ -1,4 +1,11 @@
-import { createArtifactVerifier, DissonanceError, signatureFromTags, type ArtifactVerifier, type JsonValue, type TrustPolicy } from '@dissonance/core';
+import {
+  createArtifactVerifier,
+  DissonanceError,
+  type ArtifactVerifier,
+  type JsonValue,
+  type TrustPolicy,
+} from '@dissonance/core';
+import { signatureFromTags } from '@dissonance/core/adapter-kit';
 import { fetchModelBytes, type FetchFunction } from '../cache/fetch-model.js';
 import type { ModelCache } from '../cache/model-cache.js';
 import type { OnnxWebModel } from '../runtime/onnx-web-model.js';

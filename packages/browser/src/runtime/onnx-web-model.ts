@@ -1,22 +1,19 @@
+import { DissonanceError, toDissonanceError, type LoadedModel, type ModelArtifact } from '@dissonance/core';
 import {
   checkRunInput,
-  DissonanceError,
   readProbabilities,
   resolveSessionIo,
-  toDissonanceError,
-  type LoadedModel,
-  type ModelArtifact,
   type OutputKind,
   type ResolvedSessionIo,
   type SessionIoView,
-} from '@dissonance/core';
+} from '@dissonance/core/adapter-kit';
 import type { InferenceSession } from 'onnxruntime-web';
 import type { OrtWebModule } from './ort-web.js';
 import { serializeRun } from './run-queue.js';
 import type { ProviderBenchmark, WebExecutionProvider } from './web-execution-provider.js';
 
 /** What a model's chosen output holds: probabilities are passed through, logits get a softmax. */
-export type { OutputKind } from '@dissonance/core';
+export type { OutputKind } from '@dissonance/core/adapter-kit';
 
 /** How to read a session: everything {@link OnnxWebModel.fromSession} needs besides the session. */
 export interface OnnxWebSessionView extends SessionIoView {

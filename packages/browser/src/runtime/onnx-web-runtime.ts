@@ -1,14 +1,12 @@
 import {
-  chooseInput,
-  chooseOutput,
   DissonanceError,
-  errorText,
   isDissonanceError,
   toDissonanceError,
   type ModelArtifact,
   type ModelInfo,
   type ModelRuntime,
 } from '@dissonance/core';
+import { chooseInput, chooseOutput, errorText } from '@dissonance/core/adapter-kit';
 import type { Env, InferenceSession } from 'onnxruntime-web';
 import { fetchModelBytes, type FetchFunction } from '../cache/fetch-model.js';
 import type { ModelCache } from '../cache/model-cache.js';

@@ -1,15 +1,5 @@
-import {
-  auditCopy,
-  checkedAuditCopy,
-  checkedExampleCopy,
-  cloneJson,
-  DissonanceError,
-  exampleCopy,
-  type AuditEntry,
-  type JsonValue,
-  type Store,
-  type TrainingExample,
-} from '@dissonance/core';
+import { DissonanceError, type AuditEntry, type JsonValue, type Store, type TrainingExample } from '@dissonance/core';
+import { auditCopy, checkedAuditCopy, checkedExampleCopy, cloneJson, exampleCopy } from '@dissonance/core/adapter-kit';
 import { deleteDb, openDb, requestResult, transact } from '../idb.js';
 
 /** Options of {@link IndexedDbStore.open}. */

@@ -3,7 +3,7 @@
  * report, the buffers handed back (transferred), not copied. Load it as a module worker
  * (`new Worker(url, { type: 'module' })`).
  */
-import { handleFitRequest, type FitRequest } from '@dissonance/core';
+import { handleFitRequest, type FitRequest } from '@dissonance/core/mlp';
 
 interface WorkerScope {
   onmessage: ((event: MessageEvent<FitRequest>) => void) | null;

@@ -1,16 +1,12 @@
+import { DissonanceError, type LoadedModel, type ModelInfo, type ModelRuntime, type Trainer } from '@dissonance/core';
 import {
-  DissonanceError,
   mlpTrainerOptionsOf,
   pooledTrainer,
   type FitThread,
   type FitThreadEvents,
-  type LoadedModel,
   type MlpTrainerOptions,
-  type ModelInfo,
-  type ModelRuntime,
   type PooledTrainer,
-  type Trainer,
-} from '@dissonance/core';
+} from '@dissonance/core/mlp';
 
 /** Options of {@link workerTrainer}. */
 export interface WorkerTrainerOptions {

@@ -23,6 +23,8 @@ export async function bundlePage(entry: string): Promise<string> {
     sourcemap: 'inline',
     alias: {
       '@dissonance/core': join(ROOT, 'packages/core/src/index.ts'),
+      '@dissonance/core/mlp': join(ROOT, 'packages/core/src/mlp.ts'),
+      '@dissonance/core/adapter-kit': join(ROOT, 'packages/core/src/adapter-kit/index.ts'),
       '@dissonance/browser': join(ROOT, 'packages/browser/src/index.ts'),
       vitest: join(ROOT, 'packages/browser/test/browser/vitest-shim.ts'),
     },

@@ -3,7 +3,8 @@
  * thread, with the built-in trainer in a module Web Worker (`workerTrainer`) or on the main thread, while a
  * PerformanceObserver records every long task. Bundled by esbuild (see ../browser/build-page.ts).
  */
-import { createMlpTrainer, isDissonanceError, proposerVsCritics, totalVariation, type PooledTrainer } from '@dissonance/core';
+import { isDissonanceError, proposerVsCritics, totalVariation } from '@dissonance/core';
+import { createMlpTrainer, type PooledTrainer } from '@dissonance/core/mlp';
 import { workerTrainer } from '../../src/index.js';
 import { batch, scenarioEngine, smallMlp, blobs32, WIDTH } from '../../../../bench/retrain-load/scenario.js';
 

@@ -49,6 +49,7 @@ export const engineConfigSchema = z
     registry: z.custom<unknown>(hasFunction('register'), { message: 'expected a ModelRegistry' }).optional(),
     store: z.custom<unknown>(hasFunction('appendExamples'), { message: 'expected a Store' }).optional(),
     golden: z.custom<unknown>((v) => typeof v === 'object' && v !== null, { message: 'expected a GoldenSet' }).optional(),
+    gates: z.array(z.union([z.string(), z.custom<unknown>(hasFunction('check'), { message: 'expected a Gate (check())' })])).optional(),
     reference: z
       .object({ x: z.instanceof(Float32Array), rows: z.number().int().min(0) })
       .strict()

@@ -8,6 +8,7 @@ import type { LoadedModel, ModelRuntime } from '../ports/model.js';
 import type { ModelRegistry } from '../ports/registry.js';
 import type { Store } from '../ports/store.js';
 import type { Trainer } from '../ports/trainer.js';
+import type { GateEntry } from './gates.js';
 import type { PolicyPatch } from '../schema/policy.js';
 import type { SigningConfig } from '../security/artifact-signer.js';
 import type { TrustPolicy } from '../security/trust-policy.js';
@@ -79,6 +80,11 @@ export interface EngineConfig {
   readonly store?: Store;
   /** Golden holdout: never trained on; validates candidates. */
   readonly golden?: GoldenSet;
+  /**
+   * The reconcile gates, in order: built-in gates by name (`finite` first), your own as `Gate` objects.
+   * Default `DEFAULT_GATES`: `finite`, `validate`, `golden`, `quarantine`, `budget` (each where it applies).
+   */
+  readonly gates?: readonly GateEntry[];
   /** Reference rows for the KL guard (default: the golden rows). */
   readonly reference?: { readonly x: Float32Array; readonly rows: number };
   /** Policy overrides (defaults are the proof of concept's). */
@@ -128,6 +134,7 @@ export const ENGINE_CONFIG_KEYS: readonly (keyof EngineConfig)[] = [
   'registry',
   'store',
   'golden',
+  'gates',
   'reference',
   'policy',
   'retrain',

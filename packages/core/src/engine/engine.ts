@@ -19,7 +19,8 @@ import type { LabelSource } from '../ports/label-source.js';
 import type { LoadedModel } from '../ports/model.js';
 import type { ModelRegistry, ModelVersion } from '../ports/registry.js';
 import type { Store } from '../ports/store.js';
-import { budgetGate, checkFiniteFeatures, finiteExamplesTrainer, finiteOutputGate, goldenGuard, type NonFiniteExample, quarantineGate, validateBatchShape, validateOutputGate } from '../reconcile/index.js';
+import { checkFiniteFeatures, finiteExamplesTrainer, type NonFiniteExample, validateBatchShape } from '../reconcile/index.js';
+import { resolveGates } from './gates.js';
 import { isNonFinite, screenRows } from '../reconcile/gate-rows.js';
 import { DEFAULT_POLICY, policySchema, type Policy, type PolicyPatch } from '../schema/policy.js';
 import { reportLifecycle } from '../telemetry/engine-listeners.js';
@@ -165,14 +166,9 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.#watch = new LabelWatch({ events: this, logger: this.#telemetry.logger, sources, routing: this.#routing, meter: config.meter });
     const width = config.proposer.inputWidth;
     const getPolicy = (): Policy => this.#policy;
-    this.#gates = [
-      finiteOutputGate(),
-      validateOutputGate({ tolerance: OUTPUT_TOLERANCE }),
-      ...(config.golden === undefined ? [] : [goldenGuard(config.golden, width)]),
-      // With label sources, items above maxDissonance are routed to them instead (#routing).
-      ...(this.#routing === undefined ? [quarantineGate(getPolicy)] : []),
-      budgetGate(getPolicy, this.#clock),
-    ];
+    const routed = this.#routing !== undefined;
+    const gateContext = { policy: getPolicy, clock: this.#clock, golden: config.golden, inputWidth: width, routed, tolerance: OUTPUT_TOLERANCE };
+    this.#gates = resolveGates(gateContext, config.gates);
     this.#maxBatchRows = config.maxBatchRows ?? 4096;
     this.#maxQueue = config.maxQueue ?? 64;
     this.#everyExamples = config.retrain?.everyExamples ?? 100;

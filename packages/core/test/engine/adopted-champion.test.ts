@@ -3,18 +3,15 @@ import {
   createArtifactVerifier,
   createEngine,
   generateSigningKeyPair,
-  initMlp,
   MemoryRegistry,
-  MlpModel,
-  mlpModelFromOnnx,
   signArtifact,
-  writeOnnxMlp,
   type ErrorEvent,
   type ModelArtifact,
   type ModelRuntime,
   type SigningKeyPair,
   type TrustPolicy,
 } from '../../src/index.js';
+import { initMlp, MlpModel, mlpModelFromOnnx, writeOnnxMlp } from '../../src/mlp.js';
 import { expectCode } from '../../src/testing/index.js';
 
 const mlp = (seed: number, inputWidth = 4, classes = 2): MlpModel =>

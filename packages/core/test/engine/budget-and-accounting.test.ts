@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createEngine, ManualClock, MemoryStore, oracleLabels, FunctionModel } from '../../src/index.js';
+import { createEngine, MemoryStore, oracleLabels, FunctionModel } from '../../src/index.js';
+import { ManualClock } from '../../src/clock/manual-clock.js';
 
 const HOUR = 3_600_000;
 

@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   createEngine,
-  createMlpTrainer,
-  initMlp,
-  MlpModel,
   NON_FINITE_DISSONANCE,
   oracleLabels,
   type BlockedEvent,
@@ -11,6 +8,7 @@ import {
   type ErrorEvent,
   type RetrainedEvent,
 } from '../../src/index.js';
+import { createMlpTrainer, initMlp, MlpModel } from '../../src/mlp.js';
 import { prng } from './fixtures.js';
 
 const WIDTH = 4;

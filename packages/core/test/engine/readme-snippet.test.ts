@@ -1,19 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import {
-  createEngine,
-  createMlpTrainer,
-  createPrng,
-  fitMlp,
-  FunctionModel,
-  initMlp,
-  mlpForward,
-  MlpModel,
-  oracleLabels,
-  type LabelRequest,
-  type Trainer,
-} from '../../src/index.js';
+import { createEngine, FunctionModel, oracleLabels, type LabelRequest, type Trainer } from '../../src/index.js';
+import { createMlpTrainer, createPrng, fitMlp, initMlp, mlpForward, MlpModel } from '../../src/mlp.js';
 
 const README = fileURLToPath(new URL('../../../../README.md', import.meta.url));
 const WIDTH = 8;

@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  createEngine,
-  DissonanceError,
-  ManualClock,
-  MemoryRegistry,
-  oracleLabels,
-  type ModelRegistry,
-} from '../../src/index.js';
+import { createEngine, DissonanceError, MemoryRegistry, oracleLabels, type ModelRegistry } from '../../src/index.js';
+import { ManualClock } from '../../src/clock/manual-clock.js';
 import { batches, blobs, GOOD_WEIGHTS, linearModel, linearTrainer, WEAK_WEIGHTS } from './fixtures.js';
 
 /** A MemoryRegistry whose register() fails like an unreachable server while `down` is set. */

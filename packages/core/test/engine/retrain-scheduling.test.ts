@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import {
   createEngine,
   DissonanceError,
-  ManualClock,
   MemoryRegistry,
   MemoryStore,
   oracleLabels,
@@ -11,6 +10,7 @@ import {
   type ModelRuntime,
   type Trainer,
 } from '../../src/index.js';
+import { ManualClock } from '../../src/clock/manual-clock.js';
 import { batches, blobs, GOOD_WEIGHTS, linearModel, linearTrainer, WEAK_WEIGHTS, type LinearWeights } from './fixtures.js';
 
 const stream = blobs(11, 4000);

@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  BATCH_MESSAGE_TYPE,
-  createEngine,
-  createEnvelope,
-  encodeBatch,
-  MemoryTransport,
-  oracleLabels,
-  type Batch,
-} from '../../src/index.js';
+import { createEngine, MemoryTransport, oracleLabels, type Batch } from '../../src/index.js';
+import { createEnvelope, encodeBatch } from '../../src/adapter-kit/index.js';
+import { BATCH_MESSAGE_TYPE } from '../../src/schema/batch-payload.js';
 import { batches, blobs, GOOD_WEIGHTS, linearModel } from './fixtures.js';
 
 const config = () => ({

@@ -1,17 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
-  SIGNATURE_KEY_ID_TAG,
-  SIGNATURE_TAG,
   createArtifactVerifier,
   createEngine,
   generateSigningKeyPair,
-  initMlp,
   MemoryRegistry,
   MemoryStore,
-  MlpModel,
-  mlpModelFromOnnx,
   signArtifact,
-  signatureFromTags,
   signatureTags,
   type ErrorEvent,
   type LoadedModel,
@@ -20,6 +14,8 @@ import {
   type SigningKeyPair,
   type Trainer,
 } from '../../src/index.js';
+import { initMlp, MlpModel, mlpModelFromOnnx } from '../../src/mlp.js';
+import { SIGNATURE_KEY_ID_TAG, SIGNATURE_TAG, signatureFromTags } from '../../src/adapter-kit/index.js';
 import { expectCode } from '../../src/testing/index.js';
 
 const WIDTH = 4;

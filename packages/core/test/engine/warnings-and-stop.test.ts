@@ -1,6 +1,14 @@
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { describe, expect, it } from 'vitest';
-import { createEngine, FunctionModel, ManualClock, MemoryRegistry, oracleLabels, type LogFields, type WarningEvent } from '../../src/index.js';
+import {
+  createEngine,
+  FunctionModel,
+  MemoryRegistry,
+  oracleLabels,
+  type LogFields,
+  type WarningEvent,
+} from '../../src/index.js';
+import { ManualClock } from '../../src/clock/manual-clock.js';
 import { batches, blobs, GOOD_WEIGHTS, linearModel, linearTrainer, WEAK_WEIGHTS } from './fixtures.js';
 
 /** Two-class constant models disagreeing by |p0 − q0| = `gap` (total variation). */

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createEnvelope, idempotent, ManualClock, MemoryDedupStore, MemoryTransport } from '../../src/index.js';
+import { idempotent, MemoryDedupStore, MemoryTransport } from '../../src/index.js';
+import { createEnvelope } from '../../src/adapter-kit/index.js';
+import { ManualClock } from '../../src/clock/manual-clock.js';
 import { waitFor } from '../../src/testing/index.js';
 
 describe('idempotent handlers over at-least-once delivery', () => {

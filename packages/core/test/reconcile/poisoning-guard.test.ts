@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock, PoisoningGuard, type TrainingExample, type Trainer } from '../../src/index.js';
+import { PoisoningGuard, type TrainingExample, type Trainer } from '../../src/index.js';
+import { ManualClock } from '../../src/clock/manual-clock.js';
 
 function example(id: string, origin: TrainingExample['provenance']['origin'] = 'feedback'): TrainingExample {
   return {

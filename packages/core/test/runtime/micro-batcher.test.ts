@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FunctionModel, ManualClock, type Clock, type LoadedModel, type TimerHandle } from '../../src/index.js';
+import { FunctionModel, type Clock, type LoadedModel, type TimerHandle } from '../../src/index.js';
+import { ManualClock } from '../../src/clock/manual-clock.js';
 import { MicroBatcher } from '../../src/runtime/index.js';
 import { rejectionOf as rejection } from '../../src/testing/index.js';
 

@@ -1,18 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { isDissonanceError, type Envelope } from '../../src/index.js';
 import {
   DEFAULT_WIRE_FORMAT,
-  WIRE_FRAME_MAGIC,
   createEnvelope,
   decodeBatch,
   decodeWireFrame,
   encodeBatch,
   encodeWireFrame,
-  isDissonanceError,
   resolveWireFormat,
   tryDecodeWireFrame,
-  type Envelope,
-} from '../../src/index.js';
+} from '../../src/adapter-kit/index.js';
+import { WIRE_FRAME_MAGIC } from '../../src/schema/wire-frame.js';
 import { bytesOf, expectEnvelopeError, frameBytes } from './frame-assertions.js';
 
 const utf8 = new TextEncoder();

@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { batchPayloadSchema, decodeBatch, encodeBatch, isDissonanceError } from '../../src/index.js';
+import { isDissonanceError } from '../../src/index.js';
+import { decodeBatch, encodeBatch } from '../../src/adapter-kit/index.js';
+import { batchPayloadSchema } from '../../src/schema/batch-payload.js';
 import { mutatedRecords } from '../mutated-records.js';
 
 /** What zod alone decides of `payload`, with decodeBatch's own rows × width check. */

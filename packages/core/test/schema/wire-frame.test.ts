@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { isDissonanceError, type Envelope } from '../../src/index.js';
 import {
   createEnvelope,
   decodeBatch,
@@ -7,10 +8,8 @@ import {
   encodeBatch,
   encodeWireFrame,
   envelopeToJson,
-  isDissonanceError,
-  isWireFrame,
-  type Envelope,
-} from '../../src/index.js';
+} from '../../src/adapter-kit/index.js';
+import { isWireFrame } from '../../src/schema/wire-frame.js';
 import { bytesOf, expectEnvelopeError, frameBytes } from './frame-assertions.js';
 import { float32WithHeadroom } from '../../src/schema/frame-headroom.js';
 import { readWireValue } from '../../src/schema/wire-frame.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson } from '../../src/index.js';
+import { canonicalJson } from '../../src/security/canonical-json.js';
 import { expectCode } from '../../src/testing/index.js';
 
 describe('canonicalJson', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { EnvelopeCipher, SEALED_TEXT_PREFIX, generateEncryptionKey, parseKeyList, staticKeyProvider } from '../../src/index.js';
+import { EnvelopeCipher, generateEncryptionKey, parseKeyList, staticKeyProvider } from '../../src/index.js';
+import { SEALED_TEXT_PREFIX } from '../../src/security/envelope-cipher.js';
 import { bytesToBase64 } from '../../src/security/base64-bytes.js';
 import { expectCode } from '../../src/testing/index.js';
 

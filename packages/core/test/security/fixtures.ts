@@ -1,5 +1,5 @@
 import { ProtoWriter } from '../../src/onnx/protobuf-writer.js';
-import { initMlp, writeOnnxMlp } from '../../src/index.js';
+import { initMlp, writeOnnxMlp } from '../../src/mlp.js';
 
 /** A small real ONNX MLP (4 → 3 → 2) written by the SDK, seeded. */
 export function onnxMlp(seed = 1): Uint8Array {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkOnnxArtifact } from '../../src/index.js';
+import { checkOnnxArtifact } from '../../src/adapter-kit/index.js';
 import { expectCode } from '../../src/testing/index.js';
 import { onnxMlp, onnxWithExternalData } from './fixtures.js';
 

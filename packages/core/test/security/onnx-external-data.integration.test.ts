@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkOnnxArtifact } from '../../src/index.js';
+import { checkOnnxArtifact } from '../../src/adapter-kit/index.js';
 import { expectCode } from '../../src/testing/index.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { EnvelopeCipher, checkOnnxArtifact, generateEncryptionKey, isDissonanceError, staticKeyProvider } from '../../src/index.js';
+import { EnvelopeCipher, generateEncryptionKey, isDissonanceError, staticKeyProvider } from '../../src/index.js';
+import { checkOnnxArtifact } from '../../src/adapter-kit/index.js';
 import { onnxMlp } from './fixtures.js';
 
 const cipher = new EnvelopeCipher(staticKeyProvider([['k1', generateEncryptionKey()]]));

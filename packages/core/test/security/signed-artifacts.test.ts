@@ -1,17 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import {
-  SIGNATURE_KEY_ID_TAG,
-  SIGNATURE_TAG,
   createArtifactVerifier,
   generateSigningKeyPair,
   importSigningKey,
   importVerifyKey,
   signArtifact,
-  signatureFromTags,
   signatureTags,
-  statementBytes,
   type ModelArtifact,
 } from '../../src/index.js';
+import { SIGNATURE_KEY_ID_TAG, SIGNATURE_TAG, signatureFromTags } from '../../src/adapter-kit/index.js';
+import { statementBytes } from '../../src/security/artifact-signature.js';
 import { expectCode } from '../../src/testing/index.js';
 import { onnxMlp } from './fixtures.js';
 

@@ -2,7 +2,15 @@ import { context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEngine, MAX_LINEAGE_LINKS, MemoryRegistry, oracleLabels, silentLogger, type LogFields, type Logger } from '../../src/index.js';
+import {
+  createEngine,
+  MemoryRegistry,
+  oracleLabels,
+  silentLogger,
+  type LogFields,
+  type Logger,
+} from '../../src/index.js';
+import { MAX_LINEAGE_LINKS } from '../../src/adapter-kit/index.js';
 import { batches, blobs, GOOD_WEIGHTS, linearModel, linearTrainer, WEAK_WEIGHTS } from '../engine/fixtures.js';
 
 function recordingLogger(): Logger & { lines: { level: string; fields: LogFields; message: string | undefined }[] } {

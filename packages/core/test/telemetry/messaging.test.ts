@@ -2,7 +2,8 @@ import { context, SpanKind, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createEnvelope, MemoryTransport, type Envelope } from '../../src/index.js';
+import { MemoryTransport, type Envelope } from '../../src/index.js';
+import { createEnvelope } from '../../src/adapter-kit/index.js';
 
 /** Publishes one envelope and resolves with what the subscriber received, inside its handler's span. */
 async function hop(transport: MemoryTransport, envelope: Envelope): Promise<{ received: Envelope; activeTraceId: string | undefined }> {

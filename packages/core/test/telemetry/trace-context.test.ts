@@ -1,6 +1,6 @@
 import { createTraceState, ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
-import { extractTraceContext, formatTraceContext, parseTraceparent } from '../../src/index.js';
+import { extractTraceContext, formatTraceContext, parseTraceparent } from '../../src/telemetry/trace-context.js';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 const SPAN_ID = 'b7ad6b7169203331';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { corkUntil } from '../../src/index.js';
+import { corkUntil } from '../../src/adapter-kit/index.js';
 
 /** A stand-in with a socket's cork/uncork, counting the calls. */
 function corkable(): { cork(): void; uncork(): void; calls: string[] } {

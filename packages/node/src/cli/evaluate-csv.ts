@@ -1,4 +1,4 @@
-import type { Dataset } from '@dissonance/core';
+import type { Dataset } from '@dissonance/core/mlp';
 
 /** Largest CSV `dissonance evaluate` reads (bytes): 256 MiB. */
 export const MAX_CSV_BYTES = 256 * 1024 * 1024;

@@ -1,4 +1,5 @@
-import { bytesToBase64, generateEncryptionKey, generateSigningKeyPair, isDissonanceError, KEY_ID } from '@dissonance/core';
+import { generateEncryptionKey, generateSigningKeyPair, isDissonanceError } from '@dissonance/core';
+import { bytesToBase64, KEY_ID } from '@dissonance/core/adapter-kit';
 import type { CliIo } from '../run-cli.js';
 import { writeSigningKeyPair } from '../security/key-files.js';
 import { parseCommandArgs } from './cli-args.js';

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { DissonanceError, signatureFromTags, type ArtifactSignature } from '@dissonance/core';
+import { DissonanceError, type ArtifactSignature } from '@dissonance/core';
+import { signatureFromTags } from '@dissonance/core/adapter-kit';
 
 /** A manifest file as the CLI reads it: any JSON object. */
 export type ManifestJson = Record<string, unknown>;

@@ -2,23 +2,22 @@ import { join } from 'node:path';
 import {
   createArtifactSigner,
   createEngine,
-  createMlpTrainer,
   isDissonanceError,
   PoisoningGuard,
   type Engine,
   type KeyProvider,
   type SigningConfig,
   type TrustPolicy,
-  type MlpModel,
   type PoisoningGuardOptions,
   type PolicyPatch,
 } from '@dissonance/core';
+import { createMlpTrainer, type MlpModel } from '@dissonance/core/mlp';
 import { FileRegistry, FileStore } from '../files/index.js';
 import { OnnxNodeRuntime } from '../onnx/index.js';
 import { threadedTrainer } from '../train/index.js';
 import { DEFAULT_SETTINGS } from '../demo/loop-settings.js';
 import { buildServeModels, seedExamples, type ServeModels } from './serve-models.js';
-import type { Dataset } from '@dissonance/core';
+import type { Dataset } from '@dissonance/core/mlp';
 
 /** Options of {@link createServeEngine}. */
 export interface ServeEngineOptions {

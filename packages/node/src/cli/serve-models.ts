@@ -1,3 +1,4 @@
+import type { GoldenSet, TrainingExample } from '@dissonance/core';
 import {
   deriveSeed,
   fitMlp,
@@ -7,11 +8,9 @@ import {
   seededSplit,
   writeOnnxMlp,
   type Dataset,
-  type GoldenSet,
   type MlpWeights,
   type StandardScaler,
-  type TrainingExample,
-} from '@dissonance/core';
+} from '@dissonance/core/mlp';
 import { LabelledRows } from '../demo/labelled-rows.js';
 import { DEFAULT_SETTINGS } from '../demo/loop-settings.js';
 

@@ -1,15 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import {
-  DissonanceError,
-  SIGNATURE_KEY_ID_TAG,
-  SIGNATURE_TAG,
-  checkOnnxArtifact,
-  importSigningKey,
-  isDissonanceError,
-  signArtifact,
-  signatureTags,
-} from '@dissonance/core';
+import { DissonanceError, importSigningKey, isDissonanceError, signArtifact, signatureTags } from '@dissonance/core';
+import { SIGNATURE_KEY_ID_TAG, SIGNATURE_TAG, checkOnnxArtifact } from '@dissonance/core/adapter-kit';
 import { writeFileAtomic } from '../files/atomic-write.js';
 import type { CliIo } from '../run-cli.js';
 import { privateKeyExposed, readKeyFile } from '../security/key-files.js';

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { createArtifactVerifier, isDissonanceError, sha256Hex } from '@dissonance/core';
+import { createArtifactVerifier, isDissonanceError } from '@dissonance/core';
+import { sha256Hex } from '@dissonance/core/adapter-kit';
 import type { CliIo } from '../run-cli.js';
 import { readKeyFile } from '../security/key-files.js';
 import { parseCommandArgs } from './cli-args.js';

@@ -1,4 +1,5 @@
-import { createPrng, deriveSeed, fitMlp, initMlp, mlpForward, type LoadedModel, type MlpWeights } from '@dissonance/core';
+import type { LoadedModel } from '@dissonance/core';
+import { createPrng, deriveSeed, fitMlp, initMlp, mlpForward, type MlpWeights } from '@dissonance/core/mlp';
 import type { LabelledRows } from './labelled-rows.js';
 
 /** How one critic of the committee is built: its architecture and whether it sees a bootstrap resample. */

@@ -1,4 +1,5 @@
-import { DissonanceError, type Dataset } from '@dissonance/core';
+import { DissonanceError } from '@dissonance/core';
+import type { Dataset } from '@dissonance/core/mlp';
 import type { DemoResult, StrategyResult } from './demo-result.js';
 import { DEFAULT_SETTINGS } from './loop-settings.js';
 import { meanSd } from './mean-sd.js';

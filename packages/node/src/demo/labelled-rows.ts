@@ -1,4 +1,4 @@
-import type { TrainingData } from '@dissonance/core';
+import type { TrainingData } from '@dissonance/core/mlp';
 
 /** Labelled rows accumulated for fitting models from scratch (the seed set, then oracle labels). */
 export class LabelledRows {

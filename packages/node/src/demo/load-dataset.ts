@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DissonanceError } from '@dissonance/core';
-import { parseCsvDataset, type Dataset } from '@dissonance/core';
+import { parseCsvDataset, type Dataset } from '@dissonance/core/mlp';
 
 /** Data sets the demo knows. */
 export const DEMO_DATASETS: readonly string[] = ['digits', 'breast_cancer'];

@@ -1,4 +1,5 @@
-import { createMlpTrainer, type EngineConfig, type TrainingExample } from '@dissonance/core';
+import type { EngineConfig, TrainingExample } from '@dissonance/core';
+import { createMlpTrainer } from '@dissonance/core/mlp';
 import type { OnnxNodeRuntime } from '../onnx/index.js';
 import { DEFAULT_CRITICS, LearningCritic } from './committee.js';
 import { LabelledRows } from './labelled-rows.js';

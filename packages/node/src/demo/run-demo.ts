@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_POLICY, DissonanceError, type Dataset } from '@dissonance/core';
+import { DEFAULT_POLICY, DissonanceError } from '@dissonance/core';
+import type { Dataset } from '@dissonance/core/mlp';
 import type { CsvReadOptions } from '../cli/evaluate-csv.js';
 import { OnnxNodeRuntime } from '../onnx/index.js';
 import type { RegistryChoice } from '../registry-factory/index.js';

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Dataset } from '@dissonance/core';
+import type { Dataset } from '@dissonance/core/mlp';
 import type { OnnxNodeRuntime } from '../onnx/index.js';
 import type { RegistryChoice } from '../registry-factory/index.js';
 import type { LoopSettings } from './loop-settings.js';

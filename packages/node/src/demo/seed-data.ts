@@ -1,5 +1,5 @@
 import type { GoldenSet } from '@dissonance/core';
-import { fitStandardScaler, seededSplit, type Dataset } from '@dissonance/core';
+import { fitStandardScaler, seededSplit, type Dataset } from '@dissonance/core/mlp';
 
 /** Rows of one part of a split: standardized features, labels and item ids. */
 export interface Part {

@@ -1,4 +1,4 @@
-import { deriveSeed, fitMlp, initMlp, writeOnnxMlp } from '@dissonance/core';
+import { deriveSeed, fitMlp, initMlp, writeOnnxMlp } from '@dissonance/core/mlp';
 import { LabelledRows } from './labelled-rows.js';
 import type { LoopSettings } from './loop-settings.js';
 import type { SeedData } from './seed-data.js';

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { DissonanceError, REGISTRY_NAME } from '@dissonance/core';
+import { DissonanceError } from '@dissonance/core';
+import { REGISTRY_NAME } from '@dissonance/core/adapter-kit';
 import { VERSION_NAME } from './manifest-file.js';
 
 /**

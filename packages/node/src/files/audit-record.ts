@@ -1,4 +1,5 @@
-import { checkedAuditCopy, type AuditEntry } from '@dissonance/core';
+import type { AuditEntry } from '@dissonance/core';
+import { checkedAuditCopy } from '@dissonance/core/adapter-kit';
 
 /** One line of `audit.log`. */
 export function auditLine(entry: AuditEntry): string {

@@ -1,4 +1,5 @@
-import { checkedExampleCopy, decodeFloat32, encodeFloat32, type TrainingExample } from '@dissonance/core';
+import type { TrainingExample } from '@dissonance/core';
+import { checkedExampleCopy, decodeFloat32, encodeFloat32 } from '@dissonance/core/adapter-kit';
 
 /** A training example as stored in a JSON line: float32 arrays as base64 of their little-endian bytes. */
 export interface ExampleRecord {

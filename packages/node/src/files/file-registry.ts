@@ -5,9 +5,6 @@ import { dirname, join, resolve } from 'node:path';
 import {
   DissonanceError,
   EnvelopeCipher,
-  REGISTRY_NAME,
-  checkName,
-  checkRegisterInput,
   systemClock,
   toDissonanceError,
   type Clock,
@@ -18,10 +15,15 @@ import {
   type Page,
   type RegisterInput,
   type SetAliasOptions,
+} from '@dissonance/core';
+import {
+  REGISTRY_NAME,
+  checkName,
+  checkRegisterInput,
   checkPageSize,
   pageTokenBelow,
   parsePageToken,
-} from '@dissonance/core';
+} from '@dissonance/core/adapter-kit';
 import { aliasesText, readAliases } from './aliases-file.js';
 import { syncDirectory, writeFileAtomic, writeNewFile } from './atomic-write.js';
 import { processMutex } from './keyed-mutex.js';

@@ -2,11 +2,6 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import {
   DissonanceError,
-  auditCopy,
-  checkedAuditCopy,
-  checkedExampleCopy,
-  cloneJson,
-  exampleCopy,
   toDissonanceError,
   type AuditEntry,
   type JsonValue,
@@ -14,6 +9,7 @@ import {
   type Store,
   type TrainingExample,
 } from '@dissonance/core';
+import { auditCopy, checkedAuditCopy, checkedExampleCopy, cloneJson, exampleCopy } from '@dissonance/core/adapter-kit';
 import { AppendLog } from './append-log.js';
 import { syncDirectory, writeFileAtomic } from './atomic-write.js';
 import { auditLine, parseAuditLine } from './audit-record.js';

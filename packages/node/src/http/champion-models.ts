@@ -1,4 +1,5 @@
-import { ModelLeases, type Engine, type LoadedModel, type ModelRuntime, type ModelVersion } from '@dissonance/core';
+import type { Engine, LoadedModel, ModelRuntime, ModelVersion } from '@dissonance/core';
+import { ModelLeases } from '@dissonance/core/adapter-kit';
 
 /** The engine's parts the HTTP surface reads (all public on `Engine`; `on`/`off` to report its `error` events). */
 export type EngineView = Pick<

@@ -1,13 +1,13 @@
 import {
   createArtifactVerifier,
   isDissonanceError,
-  signatureFromTags,
   type ArtifactVerifier,
   type ModelArtifact,
   type ModelRegistry,
   type ModelVersion,
   type TrustPolicy,
 } from '@dissonance/core';
+import { signatureFromTags } from '@dissonance/core/adapter-kit';
 import { HttpError, type HttpErrorCode } from './http-error.js';
 
 /** Verified versions remembered, so a hot artifact is checked once, not on every download. */

@@ -17,4 +17,4 @@ export type { WebGpuProbe, ProbeWebGpuOptions } from './webgpu-probe.js';
 export { chooseProvider, timeRuns } from './provider-choice.js';
 export type { ProviderBenchmark, ProviderChoice, ProviderTiming, ProviderTimer, TimeRunsOptions } from './provider-choice.js';
 export { TF32_OVERRIDE_VARIABLE } from './cuda-exact.js';
-export { softmaxRows, looksLikeProbabilities, PREFERRED_OUTPUT_NAMES } from '@dissonance/core';
+export { softmaxRows, looksLikeProbabilities, PREFERRED_OUTPUT_NAMES } from '@dissonance/core/adapter-kit';

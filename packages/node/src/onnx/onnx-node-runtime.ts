@@ -3,13 +3,12 @@ import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import {
   DissonanceError,
-  errorText,
   isDissonanceError,
   type ModelArtifact,
   type ModelInfo,
   type ModelRuntime,
-  type ResolvedSessionIo,
 } from '@dissonance/core';
+import { errorText, type ResolvedSessionIo } from '@dissonance/core/adapter-kit';
 import type { InferenceSession } from 'onnxruntime-node';
 import { noteCudaStarted, prepareCudaPrecision } from './cuda-exact.js';
 import { probeCuda, type CudaProbe, type ExecutionProvider, type ExecutionProviderOption } from './execution-provider.js';

@@ -1,18 +1,15 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
+import { DissonanceError, type LoadedModel, type ModelRuntime, type Trainer } from '@dissonance/core';
 import {
-  DissonanceError,
   mlpTrainerOptionsOf,
   pooledTrainer,
   type FitThread,
   type FitThreadEvents,
-  type LoadedModel,
   type MlpTrainerOptions,
-  type ModelRuntime,
   type PooledTrainer,
-  type Trainer,
-} from '@dissonance/core';
+} from '@dissonance/core/mlp';
 
 /** Options of {@link threadedTrainer}. */
 export interface ThreadedTrainerOptions {

@@ -3,7 +3,7 @@
  * candidate's ONNX bytes and report (buffers handed back, not copied).
  */
 import { parentPort } from 'node:worker_threads';
-import { handleFitRequest, type FitRequest } from '@dissonance/core';
+import { handleFitRequest, type FitRequest } from '@dissonance/core/mlp';
 
 const port = parentPort;
 if (port === null) throw new Error('train-worker.js runs as a worker thread of @dissonance/node');

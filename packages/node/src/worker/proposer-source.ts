@@ -1,4 +1,5 @@
-import { ModelLeases, type LoadedModel } from '@dissonance/core';
+import type { LoadedModel } from '@dissonance/core';
+import { ModelLeases } from '@dissonance/core/adapter-kit';
 import type { ProposerSource } from './worker-options.js';
 
 /** Default of {@link ProposerSource}'s `refreshMs`: how stale the `champion` alias may be, in ms. */

@@ -1,12 +1,12 @@
 import {
   DissonanceError,
-  createEnvelope,
   type Envelope,
   type ExampleEvent,
   type RetrainedEvent,
   type TrainingExample,
   type Transport,
 } from '@dissonance/core';
+import { createEnvelope } from '@dissonance/core/adapter-kit';
 import type { CurrentProposer } from './proposer-source.js';
 import {
   STAGE_MESSAGE_TYPES,

@@ -1,12 +1,5 @@
-import {
-  DissonanceError,
-  decodeBatch,
-  decodeFloat32,
-  encodeBatch,
-  checkedExampleCopy,
-  type Batch,
-  type TrainingExample,
-} from '@dissonance/core';
+import { DissonanceError, type Batch, type TrainingExample } from '@dissonance/core';
+import { decodeBatch, decodeFloat32, encodeBatch, checkedExampleCopy } from '@dissonance/core/adapter-kit';
 import { decodeExample, exampleRecord, type ExampleRecord } from '../files/example-record.js';
 
 /** Envelope types of the three stage hops (and the progress reports the retrain stage sends back). */

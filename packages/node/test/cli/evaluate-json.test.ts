@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createPrng, fitMlp, initMlp, writeOnnxMlp } from '@dissonance/core';
+import { createPrng, fitMlp, initMlp, writeOnnxMlp } from '@dissonance/core/mlp';
 import { readEvaluationCsv } from '../../src/cli/evaluate-csv.js';
 import { evaluate, labelsToReach, type Evaluation } from '../../src/demo/evaluation.js';
 import { runCliAsync } from '../../src/run-cli.js';

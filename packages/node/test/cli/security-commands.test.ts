@@ -1,7 +1,9 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SIGNATURE_KEY_ID_TAG, generateEncryptionKey, initMlp, staticKeyProvider, writeOnnxMlp } from '@dissonance/core';
+import { generateEncryptionKey, staticKeyProvider } from '@dissonance/core';
+import { initMlp, writeOnnxMlp } from '@dissonance/core/mlp';
+import { SIGNATURE_KEY_ID_TAG } from '@dissonance/core/adapter-kit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCliAsync } from '../../src/run-cli.js';
 import { tempDir } from '../files/fixtures/temp-dir.js';

@@ -1,4 +1,4 @@
-import { fitStandardScaler, initMlp, mlpForward } from '@dissonance/core';
+import { fitStandardScaler, initMlp, mlpForward } from '@dissonance/core/mlp';
 import { describe, expect, it } from 'vitest';
 import { foldScaler } from '../../src/cli/serve-models.js';
 

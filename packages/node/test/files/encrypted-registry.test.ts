@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { EnvelopeCipher, generateEncryptionKey, initMlp, staticKeyProvider, writeOnnxMlp, type RegisterInput } from '@dissonance/core';
+import { EnvelopeCipher, generateEncryptionKey, staticKeyProvider, type RegisterInput } from '@dissonance/core';
+import { initMlp, writeOnnxMlp } from '@dissonance/core/mlp';
 import { expectCode, registryContract } from '@dissonance/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FileRegistry } from '../../src/files/file-registry.js';

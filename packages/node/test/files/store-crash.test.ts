@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { bytesToBase64, generateEncryptionKey } from '@dissonance/core';
+import { generateEncryptionKey } from '@dissonance/core';
+import { bytesToBase64 } from '@dissonance/core/adapter-kit';
 import { FileStore } from '../../src/files/file-store.js';
 import { envKeyProvider } from '../../src/security/env-key-provider.js';
 import { killHard, startChild, type Child } from './fixtures/child-process.js';

@@ -1,4 +1,12 @@
-import { generateSigningKeyPair, signArtifact, signatureTags, SIGNATURE_KEY_ID_TAG, type ModelArtifact, type ModelRegistry, type SigningKeyPair } from '@dissonance/core';
+import {
+  generateSigningKeyPair,
+  signArtifact,
+  signatureTags,
+  type ModelArtifact,
+  type ModelRegistry,
+  type SigningKeyPair,
+} from '@dissonance/core';
+import { SIGNATURE_KEY_ID_TAG } from '@dissonance/core/adapter-kit';
 import { CLASSES, WIDTH } from './fixtures.js';
 
 /** A `json` artifact of the fixtures' sum model (loadable by `sumRuntime`). */

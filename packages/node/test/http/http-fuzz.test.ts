@@ -1,4 +1,5 @@
-import { createEnvelope, decodeBatch, encodeBatch, envelopeToJson, isDissonanceError, parseEnvelope, PoisoningGuard } from '@dissonance/core';
+import { isDissonanceError, PoisoningGuard } from '@dissonance/core';
+import { createEnvelope, decodeBatch, encodeBatch, envelopeToJson, parseEnvelope } from '@dissonance/core/adapter-kit';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSigner, createTestEngine, startTestServer, sumModel, sumRuntime, WIDTH, type Signer } from './fixtures.js';

@@ -3,15 +3,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  argmaxRow,
-  createMlpTrainer,
-  jensenShannon,
-  proposerVsCritics,
-  readOnnxMlp,
-  type LoadedModel,
-  type TrainingExample,
-} from '@dissonance/core';
+import { jensenShannon, proposerVsCritics, type LoadedModel, type TrainingExample } from '@dissonance/core';
+import { createMlpTrainer, readOnnxMlp } from '@dissonance/core/mlp';
+import { argmaxRow } from '@dissonance/core/adapter-kit';
 import { OnnxNodeRuntime } from '@dissonance/node';
 
 const ROOT = resolve(import.meta.dirname, '../../../..');

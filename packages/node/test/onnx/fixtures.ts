@@ -2,11 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // Core's ONNX writer and MLP helpers.
-import { createPrng, decodeOnnxModel, initMlp, writeOnnxMlp, type MlpWeights } from '@dissonance/core';
+import { createPrng, decodeOnnxModel, initMlp, writeOnnxMlp, type MlpWeights } from '@dissonance/core/mlp';
 // Test-only: re-encode a decoded graph after editing it (not part of the public API).
 import { encodeOnnxModel } from '../../../core/src/onnx/encode-model.js';
 
-export { mlpForward } from '@dissonance/core';
+export { mlpForward } from '@dissonance/core/mlp';
 export { writeOnnxMlp };
 export type { MlpWeights };
 

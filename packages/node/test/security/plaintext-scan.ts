@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { encodeFloat32 } from '@dissonance/core';
+import { encodeFloat32 } from '@dissonance/core/adapter-kit';
 
 /** Known feature values that tests write and then look for in raw storage. */
 export const SECRET_FEATURES = Float32Array.of(0.7316284, -12.625977, 4242.4243, 0.0031415926);

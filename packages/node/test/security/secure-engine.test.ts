@@ -1,5 +1,4 @@
 import {
-  SIGNATURE_KEY_ID_TAG,
   createEngine,
   generateEncryptionKey,
   generateSigningKeyPair,
@@ -8,6 +7,7 @@ import {
   staticKeyProvider,
   type ErrorEvent,
 } from '@dissonance/core';
+import { SIGNATURE_KEY_ID_TAG } from '@dissonance/core/adapter-kit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FileRegistry } from '../../src/files/file-registry.js';
 import { FileStore } from '../../src/files/file-store.js';

@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { EnvelopeCipher, bytesToBase64, generateEncryptionKey, generateSigningKeyPair } from '@dissonance/core';
+import { EnvelopeCipher, generateEncryptionKey, generateSigningKeyPair } from '@dissonance/core';
+import { bytesToBase64 } from '@dissonance/core/adapter-kit';
 import { expectCode } from '@dissonance/core/testing';
 import { describe, expect, it } from 'vitest';
 import { envKeyProvider, isProductionMode, securityFromEnv } from '../../src/index.js';

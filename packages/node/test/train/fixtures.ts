@@ -1,4 +1,5 @@
-import { createPrng, fitMlp, initMlp, MlpModel, type TrainingData, type TrainingExample } from '@dissonance/core';
+import type { TrainingExample } from '@dissonance/core';
+import { createPrng, fitMlp, initMlp, MlpModel, type TrainingData } from '@dissonance/core/mlp';
 
 /** Features and classes of the retrain-load scenario: 32 features, 4 classes. */
 export const WIDTH = 32;

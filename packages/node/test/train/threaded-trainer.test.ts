@@ -1,7 +1,6 @@
 import type { Worker } from 'node:worker_threads';
 import {
   createEngine,
-  createMlpTrainer,
   DissonanceError,
   MemoryStore,
   oracleLabels,
@@ -10,6 +9,7 @@ import {
   type EngineEvents,
   type TrainConstraints,
 } from '@dissonance/core';
+import { createMlpTrainer } from '@dissonance/core/mlp';
 import { threadBudget, threadedTrainer } from '@dissonance/node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { blobs32, CLASSES, examples, smallMlp, WIDTH } from './fixtures.js';

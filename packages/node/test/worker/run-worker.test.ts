@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
   createEngine,
-  createEnvelope,
   FunctionModel,
   MemoryDedupStore,
   MemoryTransport,
   oracleLabels,
   type Envelope,
 } from '@dissonance/core';
+import { createEnvelope } from '@dissonance/core/adapter-kit';
 import { waitFor } from '@dissonance/core/testing';
 import { STAGE_MESSAGE_TYPES, STAGE_TOPICS, decodeProgress, encodeItems, runWorker, type ProgressMessage } from '../../src/worker/index.js';
 

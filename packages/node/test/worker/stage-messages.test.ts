@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createEnvelope, decodeWireFrame, encodeWireFrame, envelopeToJson, type TrainingExample } from '@dissonance/core';
+import type { TrainingExample } from '@dissonance/core';
+import { createEnvelope, decodeWireFrame, encodeWireFrame, envelopeToJson } from '@dissonance/core/adapter-kit';
 import {
   decodeExamples,
   decodeItems,

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createEnvelope, DissonanceError, goldenAccuracy, randomId, type Transport } from '@dissonance/core';
+import { DissonanceError, goldenAccuracy, randomId, type Transport } from '@dissonance/core';
+import { createEnvelope } from '@dissonance/core/adapter-kit';
 import { OnnxNodeRuntime } from '../../onnx/index.js';
 import { STAGE_MESSAGE_TYPES, STAGE_TOPICS, decodeProgress, encodeItems, type ProgressMessage } from '../../worker/index.js';
 import { fitSeedProposer } from '../seed-proposer.js';
