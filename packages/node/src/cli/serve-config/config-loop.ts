@@ -1,12 +1,5 @@
-import {
-  agreementPseudoLabels,
-  createMlpTrainer,
-  criticTrustLabels,
-  PoisoningGuard,
-  type LabelSource,
-  type MlpTrainerOptions,
-  type Trainer,
-} from '@dissonance/core';
+import { agreementPseudoLabels, criticTrustLabels, PoisoningGuard, type LabelSource, type Trainer } from '@dissonance/core';
+import { createMlpTrainer, type MlpTrainerOptions } from '@dissonance/core/mlp';
 import type { OnnxNodeRuntime } from '../../onnx/index.js';
 import { threadedTrainer } from '../../train/index.js';
 import type { ServeConfig } from './config-schema.js';

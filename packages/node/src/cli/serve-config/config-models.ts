@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { parseCsvDataset, type Dataset, type GoldenSet, type LoadedModel, type ModelRegistry, type TrainingExample } from '@dissonance/core';
+import type { GoldenSet, LoadedModel, ModelRegistry, TrainingExample } from '@dissonance/core';
+import { parseCsvDataset, type Dataset } from '@dissonance/core/mlp';
 import type { OnnxNodeRuntime } from '../../onnx/index.js';
 import { buildServeModels, seedExamples } from '../serve-models.js';
 import type { ServeConfig } from './config-schema.js';

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { initMlp, writeOnnxMlp } from '@dissonance/core';
+import { initMlp, writeOnnxMlp } from '@dissonance/core/mlp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MlflowCleanup, testName } from '../../../../adapters/mlflow/test/mlflow-cleanup.js';
 import { lockMlflowServer } from '../../../../adapters/mlflow/test/mlflow-server-lock.js';

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { initMlp, writeOnnxMlp } from '@dissonance/core';
+import { initMlp, writeOnnxMlp } from '@dissonance/core/mlp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runServeCommand } from '../../../src/cli/serve-command.js';
 import { problemsOf } from '../../../src/cli/serve-config/config-problems.js';
