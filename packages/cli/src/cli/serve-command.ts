@@ -9,6 +9,7 @@ import { isProductionMode } from '@dissonance/node';
 import { createDevToken, writeTokenFile } from './dev-token.js';
 import { createServeEngine, type ServeEngine } from './serve-engine.js';
 import { serveSecurity } from './serve-security.js';
+import { runServeConfigCommand, SERVE_CONFIG_HELP, wantsConfig } from './serve-config/run-serve-config.js';
 
 /** Where the serve command writes. */
 export interface ServeIo {
@@ -18,12 +19,14 @@ export interface ServeIo {
 
 /** The text of `dissonance serve --help`. */
 export const SERVE_HELP = `Usage: dissonance serve [options]
+       dissonance serve --config FILE
 
-Trains a proposer and a critic on a data set (as the demo does), registers the proposer as champion in a
+With --config, serves the model a config file describes. Without it: trains a proposer and a critic on a
+data set (as the demo does), registers the proposer as champion in a
 file registry and serves the HTTP API (docs/http-api.md) until interrupted.
 
 Options:
-  --port N               port (default 8080; 0: a free port the OS picks)
+${SERVE_CONFIG_HELP}  --port N               port (default 8080; 0: a free port the OS picks)
   --host H               interface (default 127.0.0.1)
   --dataset NAME         ${DEMO_DATASETS.join(' | ')} (default digits)
   --data DIR             directory of <dataset>.csv (default: the data sets shipped in @dissonance/cli)
@@ -241,6 +244,7 @@ export async function startServe(args: ServeArgs, io: ServeIo, env: Readonly<Rec
  * bad command line, 1 when starting failed.
  */
 export async function runServeCommand(argv: readonly string[], io: ServeIo): Promise<number> {
+  if (wantsConfig(argv) && !argv.some((arg) => arg === '-h' || arg === '--help')) return runServeConfigCommand(argv, io, process.env);
   const args = parseServeArgs(argv, process.env);
   if (typeof args === 'string') {
     io.err(`dissonance serve: ${args}\nRun "dissonance serve --help" for usage.\n`);

@@ -11,7 +11,7 @@ import type { ServeArgs } from './serve-command.js';
  *
  * @throws DissonanceError `E_CONFIG` naming the variable or option.
  */
-export async function serveSecurity(args: ServeArgs, env: Readonly<Record<string, string | undefined>>): Promise<SecuritySettings> {
+export async function serveSecurity(args: Pick<ServeArgs, 'trustedKeys' | 'signingKey' | 'devTokenFile'>, env: Readonly<Record<string, string | undefined>>): Promise<SecuritySettings> {
   const keys = [...(env.DISSONANCE_TRUSTED_KEYS ?? '').split(','), ...args.trustedKeys].map((p) => p.trim()).filter((p) => p !== '');
   const security = await securityFromEnv({
     ...env,
