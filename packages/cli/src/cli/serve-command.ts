@@ -205,9 +205,7 @@ export async function startServe(args: ServeArgs, io: ServeIo, env: Readonly<Rec
     server = await serve({
       engine: serving.engine,
       auth,
-      critics: [serving.models.critic],
       published: [serving.models.critic.name],
-      runtime: serving.runtime,
       ...(security.trust === undefined ? {} : { trust: security.trust }),
       ...(serving.guard === undefined ? {} : { guard: serving.guard }),
       retrainEvery: args.retrainEvery,

@@ -33,8 +33,6 @@ async function runPoisoning(guardOn: boolean, signer: Signer, root: string): Pro
   const server = await serve({
     engine: serving.engine,
     auth: { issuer: ISSUER, audience: AUDIENCE, key: signer.publicKey },
-    critics: [serving.models.critic],
-    runtime: serving.runtime,
     ...(serving.guard === undefined ? {} : { guard: serving.guard }),
     retrainEvery: 0,
     rateLimit: false,

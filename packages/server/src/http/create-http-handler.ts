@@ -1,4 +1,4 @@
-import { MemoryDedupStore, type DedupStore, type LoadedModel, type ModelRuntime, type PoisoningGuard, type TrustPolicy } from '@dissonance/core';
+import { MemoryDedupStore, type DedupStore, type PoisoningGuard, type TrustPolicy } from '@dissonance/core';
 import { EngineErrors, type EngineEventSource } from '@dissonance/node';
 import { healthRoutes } from '@dissonance/node';
 import { VERSION } from '../version.js';
@@ -22,16 +22,6 @@ export interface HttpHandlerOptions {
   readonly engine: EngineView;
   /** Bearer-JWT settings, or an authenticator of your own. */
   readonly auth: JwtAuthOptions | Authenticate;
-  /**
-   * @deprecated Ignored: the poisoning guard's contradiction check runs the engine's own critics
-   * (`engine.feedback`).
-   */
-  readonly critics?: readonly LoadedModel[];
-  /**
-   * @deprecated Ignored: the contradiction check runs the engine's serving champion (`engine.feedback`), so
-   * no copy of it is loaded.
-   */
-  readonly runtime?: ModelRuntime;
   /** Poisoning guard applied to feedback (also wrap the engine's trainer with `guard.wrapTrainer`). */
   readonly guard?: PoisoningGuard;
   /** Remembers feedback ids (default: in memory, 100 000 ids). */
@@ -119,7 +109,7 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
     options.reportEngineErrors !== false && engine.on !== undefined && engine.off !== undefined
       ? new EngineErrors(engine as EngineEventSource, onError)
       : undefined;
-  const champion = new ChampionModels(engine, options.runtime);
+  const champion = new ChampionModels(engine);
   const intake = new FeedbackIntake({
     engine,
     guard: options.guard,
@@ -173,7 +163,6 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
     settled: () => intake.settled(),
     close: async () => {
       engineErrors?.close();
-      await champion.close();
     },
   });
 }

@@ -2,7 +2,7 @@ import { isDissonanceError, PoisoningGuard } from '@dissonance/core';
 import { createEnvelope, decodeBatch, encodeBatch, envelopeToJson, parseEnvelope } from '@dissonance/core/adapter-kit';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSigner, createTestEngine, startTestServer, sumModel, sumRuntime, WIDTH, type Signer } from './fixtures.js';
+import { createSigner, createTestEngine, startTestServer, sumModel, WIDTH, type Signer } from './fixtures.js';
 
 /** Every route of the surface, with a body where it takes one. */
 const ROUTES: readonly (readonly [method: string, path: string])[] = [
@@ -61,8 +61,6 @@ describe('fuzzing the HTTP surface and queue envelopes', () => {
     const critic = sumModel('critic', '0', 2);
     ctx = await startTestServer(signer, {
       engine: await createTestEngine(critic),
-      critics: [critic],
-      runtime: sumRuntime,
       guard: new PoisoningGuard({ untrustedItemsPerHour: 1e9 }),
       rateLimit: false,
       retrainEvery: 0,

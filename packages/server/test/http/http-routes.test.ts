@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { PoisoningGuard } from '@dissonance/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSigner, createTestEngine, noStack, startTestServer, sumModel, sumRuntime, WIDTH, type Signer } from './fixtures.js';
+import { createSigner, createTestEngine, noStack, startTestServer, sumModel, WIDTH, type Signer } from './fixtures.js';
 
 const json = (body: unknown, token?: string): RequestInit => ({
   method: 'POST',
@@ -21,8 +21,6 @@ describe('HTTP routes over real HTTP', () => {
     const critic = sumModel('critic', '0', 2);
     ctx = await startTestServer(signer, {
       engine: await createTestEngine(critic),
-      critics: [critic],
-      runtime: sumRuntime,
       guard: new PoisoningGuard({ trusted: ['operator'] }),
       cors: { origins: ['http://localhost:5173'] },
       retrainEvery: 0,

@@ -91,9 +91,7 @@ export async function startServeConfig(loaded: LoadedServeConfig, io: ServeIo, e
     const server = await serve({
       engine,
       auth,
-      critics,
       published: critics.map((c) => c.name),
-      runtime,
       ...(security.trust === undefined ? {} : { trust: security.trust }),
       ...(loop.guard === undefined ? {} : { guard: loop.guard }),
       retrainEvery: config.labels.feedback.retrainEvery,
