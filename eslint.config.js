@@ -42,8 +42,16 @@ const PLATFORM_GLOBALS = [
  * imports core and node; cli imports any of them. Each entry: the files, and the packages they must not import.
  */
 const LAYERS = [
-  { files: 'packages/node/src/**', name: '@dissonance/node', banned: ['@dissonance/server', '@dissonance/cli', '@dissonance/browser', '@dissonance/adapter-*'] },
-  { files: 'packages/server/src/**', name: '@dissonance/server', banned: ['@dissonance/cli', '@dissonance/browser', '@dissonance/adapter-*'] },
+  {
+    files: 'packages/node/src/**',
+    name: '@dissonance/node',
+    banned: ['@dissonance/server', '@dissonance/cli', '@dissonance/browser', '@dissonance/adapter-*'],
+  },
+  {
+    files: 'packages/server/src/**',
+    name: '@dissonance/server',
+    banned: ['@dissonance/cli', '@dissonance/browser', '@dissonance/adapter-*'],
+  },
 ];
 
 /** The import patterns of the packages `banned`, with what to do instead. */
@@ -67,14 +75,7 @@ const unusedVars = [
 ];
 
 export default defineConfig([
-  globalIgnores([
-    '**/dist/**',
-    '**/node_modules/**',
-    '**/coverage/**',
-    '**/.venv/**',
-    '**/.tmp/**',
-    '**/reports/**',
-  ]),
+  globalIgnores(['**/dist/**', '**/node_modules/**', '**/coverage/**', '**/.venv/**', '**/.tmp/**', '**/reports/**']),
   js.configs.recommended,
   tseslint.configs.recommended,
   {
@@ -127,7 +128,8 @@ export default defineConfig([
           patterns: [
             {
               group: ['node:*', ...NODE_BUILTINS.map((name) => `${name}/*`)],
-              message: '@dissonance/core is isomorphic: no Node built-ins (put it in @dissonance/node or behind a port).',
+              message:
+                '@dissonance/core is isomorphic: no Node built-ins (put it in @dissonance/node or behind a port).',
             },
             {
               group: ['@dissonance/*', '!@dissonance/core', '!@dissonance/core/*'],
@@ -163,7 +165,10 @@ export default defineConfig([
       'no-restricted-imports': [
         'error',
         {
-          paths: NODE_BUILTINS.map((name) => ({ name, message: '@dissonance/browser runs in browsers: no Node built-ins.' })),
+          paths: NODE_BUILTINS.map((name) => ({
+            name,
+            message: '@dissonance/browser runs in browsers: no Node built-ins.',
+          })),
           patterns: [
             {
               group: ['node:*', ...NODE_BUILTINS.map((name) => `${name}/*`)],

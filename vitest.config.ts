@@ -67,7 +67,9 @@ export default defineConfig({
         // onnxruntime-web loads its wasm from `/ort/` (wasmPaths), not through Vite's dependency optimizer.
         optimizeDeps: { exclude: ['onnxruntime-web'] },
         // Cross-origin isolated, so onnxruntime-web's wasm may use threads.
-        server: { headers: { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' } },
+        server: {
+          headers: { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' },
+        },
         test: {
           name: 'browser',
           include: ['packages/*/test/**/*.browser.test.ts'],

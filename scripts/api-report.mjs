@@ -50,7 +50,8 @@ function typesOf(target) {
 /** Entry points of a package: `[{ name, types }]` from `exports` (or `types` when there is no `exports`). */
 function entryPoints(pkg) {
   if (pkg.exports === undefined) return typeof pkg.types === 'string' ? [{ name: 'index', types: pkg.types }] : [];
-  const exports = typeof pkg.exports === 'string' || pkg.exports['.'] === undefined ? { '.': pkg.exports } : pkg.exports;
+  const exports =
+    typeof pkg.exports === 'string' || pkg.exports['.'] === undefined ? { '.': pkg.exports } : pkg.exports;
   const entries = [];
   for (const [key, target] of Object.entries(exports)) {
     const types = typesOf(target);
@@ -154,7 +155,9 @@ for (const dir of workspaceDirs()) {
   const entries = entryPoints(pkg);
   const missing = entries.filter(({ types }) => !existsSync(join(dir, types)));
   if (missing.length > 0) {
-    console.error(`✖ ${where}: not built — missing ${missing.map((m) => m.types).join(', ')}. Run \`npm run build\` first.`);
+    console.error(
+      `✖ ${where}: not built — missing ${missing.map((m) => m.types).join(', ')}. Run \`npm run build\` first.`,
+    );
     failed += 1;
     continue;
   }
@@ -196,7 +199,9 @@ for (const dir of workspaceDirs()) {
       console.error(`✖ ${where}/api/${name}: missing (run \`npm run api:update\` and commit it)`);
       failed += 1;
     } else if (readFileSync(path, 'utf8') !== text) {
-      console.error(`✖ ${where}/api/${name}: the built surface differs from the committed report (- committed, + built):`);
+      console.error(
+        `✖ ${where}/api/${name}: the built surface differs from the committed report (- committed, + built):`,
+      );
       console.error(lineDiff(readFileSync(path, 'utf8'), text));
       failed += 1;
     }
@@ -206,7 +211,9 @@ for (const dir of workspaceDirs()) {
 if (mode === 'update') {
   console.log(`api:update: ${written} report(s) written`);
 } else if (failed > 0) {
-  console.error(`\napi:check: ${failed} problem(s). If the change to the public surface is intended, run \`npm run api:update\` and commit the reports.`);
+  console.error(
+    `\napi:check: ${failed} problem(s). If the change to the public surface is intended, run \`npm run api:update\` and commit the reports.`,
+  );
   process.exit(1);
 } else {
   console.log(`api:check: ${checked} report(s) match the built surface`);

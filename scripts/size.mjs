@@ -15,7 +15,8 @@ const BUDGET = 40_000;
 /** The budgeted entry: everything @dissonance/browser exports, with the parts of @dissonance/core it uses. */
 const ENTRY = "export * from '@dissonance/browser';";
 /** For information: the same plus the in-page loop (core's engine, which brings zod, p-queue and eventemitter3). */
-const WITH_ENGINE = "export * from '@dissonance/browser';\nexport { createEngine, totalVariation } from '@dissonance/core';";
+const WITH_ENGINE =
+  "export * from '@dissonance/browser';\nexport { createEngine, totalVariation } from '@dissonance/core';";
 
 async function measure(contents) {
   const result = await build({
@@ -40,7 +41,9 @@ async function measure(contents) {
   const code = result.outputFiles[0].contents;
   const byPackage = {};
   for (const [path, { bytesInOutput }] of Object.entries(Object.values(result.metafile.outputs)[0].inputs)) {
-    const key = path.startsWith('packages/') ? path.split('/').slice(0, 2).join('/') : (path.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/)?.[1] ?? path);
+    const key = path.startsWith('packages/')
+      ? path.split('/').slice(0, 2).join('/')
+      : (path.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/)?.[1] ?? path);
     if (bytesInOutput > 0) byPackage[key] = (byPackage[key] ?? 0) + bytesInOutput;
   }
   return { minified: code.length, gzipped: gzipSync(code, { level: 9 }).length, byPackage };
@@ -56,10 +59,14 @@ if (process.argv.includes('--json')) {
   const show = (title, m) => {
     console.log(title);
     console.log(`  minified ${kb(m.minified)}, gzipped ${kb(m.gzipped)}`);
-    for (const [name, bytes] of Object.entries(m.byPackage).sort((a, b) => b[1] - a[1])) console.log(`    ${name.padEnd(28)} ${kb(bytes)} minified`);
+    for (const [name, bytes] of Object.entries(m.byPackage).sort((a, b) => b[1] - a[1]))
+      console.log(`    ${name.padEnd(28)} ${kb(bytes)} minified`);
   };
-  show('@dissonance/browser + the @dissonance/core it uses (onnxruntime-web, @opentelemetry/api external):', browserOnly);
+  show(
+    '@dissonance/browser + the @dissonance/core it uses (onnxruntime-web, @opentelemetry/api external):',
+    browserOnly,
+  );
   console.log(`  budget ${kb(BUDGET)} gzipped: ${ok ? 'ok' : 'OVER BUDGET'}`);
-  show('for information, plus core\'s engine (createEngine, totalVariation) for an in-page loop:', withEngine);
+  show("for information, plus core's engine (createEngine, totalVariation) for an in-page loop:", withEngine);
 }
 process.exitCode = ok ? 0 : 1;

@@ -62,6 +62,8 @@ log 'build'
 npm run build
 log 'lint'
 npm run lint
+log 'format:check (prettier)'
+npm run format:check
 log 'typecheck'
 npm run typecheck
 log 'check:packages'

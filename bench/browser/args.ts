@@ -36,9 +36,17 @@ export function parseArgs(argv: readonly string[]): BrowserBenchArgs {
     };
     if (flag === '--json') json = true;
     else if (flag === '--seconds') seconds = positive(value(), flag);
-    else if (flag === '--batches') batches = value().split(',').map((b) => positive(b, flag));
+    else if (flag === '--batches')
+      batches = value()
+        .split(',')
+        .map((b) => positive(b, flag));
     else if (flag === '--chromium-path') chromiumPath = value();
-    else if (flag === '--flags') flags.push(...value().split(/\s+/).filter((f) => f !== ''));
+    else if (flag === '--flags')
+      flags.push(
+        ...value()
+          .split(/\s+/)
+          .filter((f) => f !== ''),
+      );
     else if (flag === '--real-gpu') realGpu = true;
     else if (flag === '--headed') headed = true;
     else if (flag === '--help' || flag === '-h') fail('');

@@ -13,4 +13,9 @@ export const BASE_ARGS = [
 ];
 
 /** Flags that turn WebGPU on (on a machine without a GPU Chromium's adapter is SwiftShader). */
-export const WEBGPU_ARGS = ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-angle=swiftshader', '--use-webgpu-adapter=swiftshader'];
+export const WEBGPU_ARGS = [
+  '--enable-unsafe-webgpu',
+  '--enable-features=Vulkan',
+  '--use-angle=swiftshader',
+  '--use-webgpu-adapter=swiftshader',
+];

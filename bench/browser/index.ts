@@ -37,11 +37,25 @@ const log = (line: string): void => void process.stderr.write(`${line}\n`);
 const server = await startPageServer();
 server.files.set('/page.js', { body: await bundlePage(join(ROOT, 'bench/browser/page.ts')), type: 'text/javascript' });
 server.files.set('/favicon.ico', { body: new Uint8Array(0), type: 'image/x-icon' });
-server.files.set('/', { body: '<!doctype html><title>loading</title><script type="module" src="/page.js"></script>', type: 'text/html' });
-server.files.set('/bench.onnx', { body: writeOnnxMlp(initMlp({ inputWidth: 64, hidden: [128], classes: 10, seed: 1 })), type: 'application/octet-stream' });
+server.files.set('/', {
+  body: '<!doctype html><title>loading</title><script type="module" src="/page.js"></script>',
+  type: 'text/html',
+});
+server.files.set('/bench.onnx', {
+  body: writeOnnxMlp(initMlp({ inputWidth: 64, hidden: [128], classes: 10, seed: 1 })),
+  type: 'application/octet-stream',
+});
 
-const launchArgs = [...BASE_ARGS.filter((flag) => !(args.headed && flag === '--headless')), ...(args.realGpu ? ['--enable-unsafe-webgpu'] : WEBGPU_ARGS), ...args.flags];
-const browser = await chromium.launch({ executablePath: args.chromiumPath ?? CHROMIUM, args: launchArgs, headless: !args.headed });
+const launchArgs = [
+  ...BASE_ARGS.filter((flag) => !(args.headed && flag === '--headless')),
+  ...(args.realGpu ? ['--enable-unsafe-webgpu'] : WEBGPU_ARGS),
+  ...args.flags,
+];
+const browser = await chromium.launch({
+  executablePath: args.chromiumPath ?? CHROMIUM,
+  args: launchArgs,
+  headless: !args.headed,
+});
 try {
   const page = await browser.newPage();
   await page.goto(server.url);
@@ -97,14 +111,29 @@ try {
     return wasm === undefined || gpu === undefined ? null : wasm.msPerBatch / gpu.msPerBatch;
   };
   if (args.json) {
-    console.log(JSON.stringify({ chromium: browser.version(), flags: launchArgs, ...result, webgpuSpeedup: Object.fromEntries(args.batches.map((b) => [b, ratio(b)])) }, null, 2));
+    console.log(
+      JSON.stringify(
+        {
+          chromium: browser.version(),
+          flags: launchArgs,
+          ...result,
+          webgpuSpeedup: Object.fromEntries(args.batches.map((b) => [b, ratio(b)])),
+        },
+        null,
+        2,
+      ),
+    );
   } else {
     console.log(`WebGPU adapter: ${result.probe.available ? result.probe.reason : `none — ${result.probe.reason}`}`);
-    console.log(`wasm: crossOriginIsolated ${String(result.crossOriginIsolated)}, numThreads ${String(result.threads)}, hardwareConcurrency ${result.hardwareConcurrency}`);
+    console.log(
+      `wasm: crossOriginIsolated ${String(result.crossOriginIsolated)}, numThreads ${String(result.threads)}, hardwareConcurrency ${result.hardwareConcurrency}`,
+    );
     for (const [provider, error] of Object.entries(result.errors)) console.log(`${provider}: could not load: ${error}`);
     console.log('provider  batch   ms/batch     rows/s');
     for (const r of result.rows) {
-      console.log(`${r.provider.padEnd(8)} ${String(r.batch).padStart(6)} ${r.msPerBatch.toFixed(3).padStart(10)} ${Math.round(r.rowsPerSec).toLocaleString('en-US').padStart(10)}`);
+      console.log(
+        `${r.provider.padEnd(8)} ${String(r.batch).padStart(6)} ${r.msPerBatch.toFixed(3).padStart(10)} ${Math.round(r.rowsPerSec).toLocaleString('en-US').padStart(10)}`,
+      );
     }
     for (const batch of args.batches) {
       const r = ratio(batch);

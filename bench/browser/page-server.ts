@@ -12,7 +12,12 @@ export interface PageServer {
   close(): Promise<void>;
 }
 
-const TYPES: Record<string, string> = { '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html' };
+const TYPES: Record<string, string> = {
+  '.mjs': 'text/javascript',
+  '.js': 'text/javascript',
+  '.wasm': 'application/wasm',
+  '.html': 'text/html',
+};
 
 /**
  * Starts the bench's page server on a free localhost port: the files in `files` (the page, its script, the
@@ -33,7 +38,9 @@ export async function startPageServer(): Promise<PageServer> {
       const name = normalize(path.slice(5));
       if (name.includes('..') || name.includes('/')) return send(res, 404, 'not found', 'text/plain');
       const body = await readFile(join(ORT_DIST, name)).catch(() => undefined);
-      return body === undefined ? send(res, 404, 'not found', 'text/plain') : send(res, 200, body, TYPES[extname(name)] ?? 'application/octet-stream');
+      return body === undefined
+        ? send(res, 404, 'not found', 'text/plain')
+        : send(res, 200, body, TYPES[extname(name)] ?? 'application/octet-stream');
     }
     send(res, 404, 'not found', 'text/plain');
   };

@@ -46,12 +46,19 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     if (flag === '--json') json = true;
     else if (flag === '--provider') {
       const v = value();
-      if (v !== 'cpu' && v !== 'cuda' && v !== 'webgpu' && v !== 'auto') fail(`--provider must be cpu, cuda, webgpu or auto, got ${v}`);
+      if (v !== 'cpu' && v !== 'cuda' && v !== 'webgpu' && v !== 'auto')
+        fail(`--provider must be cpu, cuda, webgpu or auto, got ${v}`);
       provider = v;
     } else if (flag === '--seconds') seconds = positive(value(), flag);
     else if (flag === '--threads') threads = positive(value(), flag);
-    else if (flag === '--batches') batches = value().split(',').map((b) => positive(b, flag));
-    else if (flag === '--table-batches') tableBatches = value().split(',').map((b) => positive(b, flag));
+    else if (flag === '--batches')
+      batches = value()
+        .split(',')
+        .map((b) => positive(b, flag));
+    else if (flag === '--table-batches')
+      tableBatches = value()
+        .split(',')
+        .map((b) => positive(b, flag));
     else if (flag === '--cell-limit') cellLimit = positive(value(), flag);
     else if (flag === '--models') {
       models = value()

@@ -27,7 +27,12 @@ function instant(name: string, seed: number, maxRows: number): FunctionModel {
     }
     for (let c = 0; c < CLASSES; c++) out[r * CLASSES + c]! /= sum;
   }
-  return new FunctionModel({ name, inputWidth: INPUT_WIDTH, classes: CLASSES, run: (_x, rows) => out.subarray(0, rows * CLASSES) });
+  return new FunctionModel({
+    name,
+    inputWidth: INPUT_WIDTH,
+    classes: CLASSES,
+    run: (_x, rows) => out.subarray(0, rows * CLASSES),
+  });
 }
 
 /** CPU µs per call of `f`, over `seconds` of 50 ms slices alternating with `g`'s (returns both). */
@@ -54,7 +59,13 @@ async function cpuPerCall(f: () => Promise<unknown>, g: () => Promise<unknown>):
 
 const p = instant('p', 1, 4096);
 const q = instant('q', 2, 4096);
-const engine = createEngine({ proposer: p, critics: [q], maxBatchRows: 4096, concurrency: 1, policy: { dBudgetPerHour: 1e15, maxDissonance: 1 } });
+const engine = createEngine({
+  proposer: p,
+  critics: [q],
+  maxBatchRows: 4096,
+  concurrency: 1,
+  policy: { dBudgetPerHour: 1e15, maxDissonance: 1 },
+});
 await engine.ready();
 const rows: { batch: number; modelsDetectorCpuUs: number; engineCpuUs: number; overheadCpuUs: number }[] = [];
 for (const batch of [1, 64, 1024]) {
@@ -74,6 +85,8 @@ if (json) console.log(JSON.stringify({ seconds, rows }, null, 2));
 else {
   console.log('batch  instant models + detector  engine.process  engine overhead   (CPU µs per batch)');
   for (const r of rows) {
-    console.log(`${String(r.batch).padStart(5)}  ${r.modelsDetectorCpuUs.toFixed(1).padStart(24)}  ${r.engineCpuUs.toFixed(1).padStart(14)}  ${r.overheadCpuUs.toFixed(1).padStart(15)}`);
+    console.log(
+      `${String(r.batch).padStart(5)}  ${r.modelsDetectorCpuUs.toFixed(1).padStart(24)}  ${r.engineCpuUs.toFixed(1).padStart(14)}  ${r.overheadCpuUs.toFixed(1).padStart(15)}`,
+    );
   }
 }

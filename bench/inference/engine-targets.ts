@@ -17,7 +17,14 @@ export function engineProcessTargets(rows: readonly { readonly batch: number; re
 
 /** The target's console line. */
 export function engineProcessTargetLine(targets: ReturnType<typeof engineProcessTargets>): string {
-  const ratios = Object.entries(targets.engineProcessRatios).map(([batch, ratio]) => `${ratio.toFixed(3)} at batch ${batch}`);
-  const verdict = ratios.length === 0 ? 'not measured (add 64 and 1024 to --batches)' : targets.engineProcessAtLeast090AtBatch64And1024 ? 'met' : 'NOT met';
+  const ratios = Object.entries(targets.engineProcessRatios).map(
+    ([batch, ratio]) => `${ratio.toFixed(3)} at batch ${batch}`,
+  );
+  const verdict =
+    ratios.length === 0
+      ? 'not measured (add 64 and 1024 to --batches)'
+      : targets.engineProcessAtLeast090AtBatch64And1024
+        ? 'met'
+        : 'NOT met';
   return `target engine.process/raw ≥ 0.90 at batch 64 and 1,024: ${verdict}${ratios.length === 0 ? '' : ` (${ratios.join(', ')})`}`;
 }

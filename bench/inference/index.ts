@@ -60,19 +60,33 @@ const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 
 // Issue 18's provider table (providers.ts): raw vs SDK per model, provider and batch, max |Δ| vs the CPU.
 const providerTable = await runProviderTable(
-  { provider: args.provider, models: args.models, batches: args.tableBatches, seconds: args.seconds, cellLimitSeconds: args.cellLimit, threads: args.threads },
+  {
+    provider: args.provider,
+    models: args.models,
+    batches: args.tableBatches,
+    seconds: args.seconds,
+    cellLimitSeconds: args.cellLimit,
+    threads: args.threads,
+  },
   log,
 );
 if (args.only === 'providers') {
   const ortVersion = ort.env.versions.node ?? ort.env.versions.common ?? 'unknown';
-  const tableMachine = machineInfo(ortVersion, providerTable.rows[0]?.provider ?? args.provider, providerTable.providerReason);
+  const tableMachine = machineInfo(
+    ortVersion,
+    providerTable.rows[0]?.provider ?? args.provider,
+    providerTable.providerReason,
+  );
   if (args.json) console.log(JSON.stringify({ machine: tableMachine, args, providers: providerTable }, null, 2));
   process.exit(0);
 }
 
 let runtime: OnnxNodeRuntime;
 try {
-  runtime = new OnnxNodeRuntime({ executionProvider: args.provider, ...(args.threads === undefined ? {} : { intraOpNumThreads: args.threads }) });
+  runtime = new OnnxNodeRuntime({
+    executionProvider: args.provider,
+    ...(args.threads === undefined ? {} : { intraOpNumThreads: args.threads }),
+  });
 } catch (error) {
   console.error(`bench: --provider ${args.provider}: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
@@ -86,10 +100,18 @@ const options = rawSessionOptions(provider, args.threads);
 const rawProposer = await ort.InferenceSession.create(proposerBytes, options);
 const rawCritic = await ort.InferenceSession.create(criticBytes, options);
 
-const machine = machineInfo(ort.env.versions.node ?? ort.env.versions.common ?? 'unknown', provider, runtime.providerReason);
-log(`machine: ${machine.cpuModel}, nproc ${machine.nproc}, ${machine.memoryGiB} GiB, node ${machine.node}, ${machine.platform}`);
+const machine = machineInfo(
+  ort.env.versions.node ?? ort.env.versions.common ?? 'unknown',
+  provider,
+  runtime.providerReason,
+);
+log(
+  `machine: ${machine.cpuModel}, nproc ${machine.nproc}, ${machine.memoryGiB} GiB, node ${machine.node}, ${machine.platform}`,
+);
 log(`onnxruntime-node ${machine.onnxruntime}, execution provider ${provider} (${machine.providerReason})`);
-log(`models: proposer + critic, ${INPUT_WIDTH}-128-${CLASSES} MLPs (writeOnnxMlp); ${args.seconds} s per trial, median of 3`);
+log(
+  `models: proposer + critic, ${INPUT_WIDTH}-128-${CLASSES} MLPs (writeOnnxMlp); ${args.seconds} s per trial, median of 3`,
+);
 
 const engine = createEngine({
   proposer,
@@ -129,7 +151,11 @@ for (const batch of args.batches) {
     },
     { label: 'engine.process', items: batch, call: () => engine.process({ x, rows: batch }) },
   ];
-  const [raw, modelsDetector, engineProcess] = (await compare(workloads, args.seconds)) as [Throughput, Throughput, Throughput];
+  const [raw, modelsDetector, engineProcess] = (await compare(workloads, args.seconds)) as [
+    Throughput,
+    Throughput,
+    Throughput,
+  ];
   const row: BatchResultRow = {
     batch,
     raw,
@@ -177,7 +203,14 @@ for (const batch of args.batches) {
     args.seconds * 6,
     batch >= 1024 ? 0.2 : 0.05,
   );
-  const row = { batch, instrumented: paired.a, tracingOff: paired.b, ratio: paired.ratio, cpuRatio: paired.cpuRatio, rounds: paired.rounds };
+  const row = {
+    batch,
+    instrumented: paired.a,
+    tracingOff: paired.b,
+    ratio: paired.ratio,
+    cpuRatio: paired.cpuRatio,
+    rounds: paired.rounds,
+  };
   tracingResults.push(row);
   log(
     `${String(batch).padStart(5)}  ${fmt(paired.a.itemsPerSecond).padStart(12)}  ${fmt(paired.b.itemsPerSecond).padStart(14)}  ` +
@@ -197,13 +230,22 @@ log(
 );
 
 // 1,000 concurrent single-row calls, with and without a MicroBatcher (bench/inference/micro-batcher.ts).
-const concurrency = await microBatcherBench(proposer, benchRows(CONCURRENT_CALLS, 7), CONCURRENT_CALLS, CLOSED_LOOP_CALLS, args.seconds);
+const concurrency = await microBatcherBench(
+  proposer,
+  benchRows(CONCURRENT_CALLS, 7),
+  CONCURRENT_CALLS,
+  CLOSED_LOOP_CALLS,
+  args.seconds,
+);
 log('');
 for (const text of microBatcherLines(concurrency)) log(text);
 
 const targets = {
-  instrumentationOverheadAtMost2Percent: tracingResults.every((r) => r.cpuRatio >= 0.98) && instrumentationShare.every((s) => s.share <= 0.02),
-  modelsDetectorAtLeast090AtBatch64Plus: batchResults.filter((r) => r.batch >= 64).every((r) => r.ratioModelsDetector >= 0.9),
+  instrumentationOverheadAtMost2Percent:
+    tracingResults.every((r) => r.cpuRatio >= 0.98) && instrumentationShare.every((s) => s.share <= 0.02),
+  modelsDetectorAtLeast090AtBatch64Plus: batchResults
+    .filter((r) => r.batch >= 64)
+    .every((r) => r.ratioModelsDetector >= 0.9),
   ...engineProcessTargets(batchResults),
   microBatcher: concurrency.targets,
 };
@@ -218,7 +260,13 @@ log(
 );
 if (args.json) {
   const tracing = { paired: tracingResults, instrumentationNsPerBatch: instrumentationNs, share: instrumentationShare };
-  console.log(JSON.stringify({ machine, args, providers: providerTable, batches: batchResults, tracing, concurrency, targets }, null, 2));
+  console.log(
+    JSON.stringify(
+      { machine, args, providers: providerTable, batches: batchResults, tracing, concurrency, targets },
+      null,
+      2,
+    ),
+  );
 }
 
 await Promise.all([proposer.dispose(), critic.dispose(), rawProposer.release(), rawCritic.release()]);

@@ -1,4 +1,8 @@
-import type { ExecutionProvider, ExecutionProviderOption, ProviderBenchmark } from '../../packages/node/src/onnx/index.js';
+import type {
+  ExecutionProvider,
+  ExecutionProviderOption,
+  ProviderBenchmark,
+} from '../../packages/node/src/onnx/index.js';
 import type { Throughput } from './measure.js';
 import type { TableModelName } from './large-model.js';
 

@@ -26,7 +26,12 @@ export function shapeOf(model: TableModel): string {
 /** ONNX bytes of a seeded MLP of `model`'s widths (random weights and biases), written by `writeOnnxMlp`. */
 export function tableModelBytes(model: TableModel, seed = 1): Uint8Array {
   const widths = model.widths;
-  const weights = initMlp({ inputWidth: widths[0]!, hidden: widths.slice(1, -1), classes: widths[widths.length - 1]!, seed });
+  const weights = initMlp({
+    inputWidth: widths[0]!,
+    hidden: widths.slice(1, -1),
+    classes: widths[widths.length - 1]!,
+    seed,
+  });
   const prng = createPrng(seed + 1000);
   for (const layer of weights.layers) for (let i = 0; i < layer.bias.length; i++) layer.bias[i] = 0.1 * prng.normal();
   return writeOnnxMlp(weights, { metadata: { purpose: 'bench-providers', shape: shapeOf(model), seed: String(seed) } });

@@ -87,7 +87,12 @@ export interface PairedRatio {
  * on its own; the median over rounds discards rounds that load from elsewhere on the machine hit on one side
  * only, which a ratio of overall medians does not. Reported for wall-clock and for CPU time.
  */
-export async function pairedRatio(a: Workload, b: Workload, seconds: number, sliceSeconds = 0.05): Promise<PairedRatio> {
+export async function pairedRatio(
+  a: Workload,
+  b: Workload,
+  seconds: number,
+  sliceSeconds = 0.05,
+): Promise<PairedRatio> {
   await slice(a, seconds / 4);
   await slice(b, seconds / 4);
   const ratios: number[] = [];

@@ -28,10 +28,18 @@ export interface MicroBatcherReport {
   readonly calls: number;
   readonly defaults: { readonly maxBatch: number; readonly maxDelayMs: number; readonly adaptive: boolean };
   readonly burst: { readonly unbatched: BatchedRun; readonly defaults: BatchedRun; readonly maxDelayMs0: BatchedRun };
-  readonly closedLoop: { readonly callsPerCaller: number; readonly unbatched: BatchedRun; readonly defaults: BatchedRun };
+  readonly closedLoop: {
+    readonly callsPerCaller: number;
+    readonly unbatched: BatchedRun;
+    readonly defaults: BatchedRun;
+  };
   /** One caller, one row at a time, nothing else running: the latency a lone request pays for the batcher. */
   readonly lone: { readonly unbatched: Latency; readonly defaults: Latency; readonly p99DeltaMs: number };
-  readonly targets: { readonly burstAtLeast10x: boolean; readonly closedLoopAtLeast10x: boolean; readonly loneP99Within1ms: boolean };
+  readonly targets: {
+    readonly burstAtLeast10x: boolean;
+    readonly closedLoopAtLeast10x: boolean;
+    readonly loneP99Within1ms: boolean;
+  };
 }
 
 type Run = (x: Float32Array, rows: number) => Promise<Float32Array>;
@@ -41,9 +49,17 @@ const now = (): number => Number(process.hrtime.bigint()) / 1e6;
 /** Percentiles (nearest rank) of `samples` in ms. */
 export function latencyOf(samples: number[]): Latency {
   const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? 0;
+  const at = (q: number): number =>
+    sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? 0;
   const mean = sorted.reduce((s, v) => s + v, 0) / Math.max(1, sorted.length);
-  return { calls: sorted.length, meanMs: mean, p50Ms: at(0.5), p90Ms: at(0.9), p99Ms: at(0.99), maxMs: sorted[sorted.length - 1] ?? 0 };
+  return {
+    calls: sorted.length,
+    meanMs: mean,
+    p50Ms: at(0.5),
+    p90Ms: at(0.9),
+    p99Ms: at(0.99),
+    maxMs: sorted[sorted.length - 1] ?? 0,
+  };
 }
 
 /** A run that records each call's latency into `into`. */
@@ -78,7 +94,11 @@ export async function microBatcherBench(
         for (let i = 0; i < callsPerCaller; i++) await run(v, 1);
       }),
     );
-  const latencyRounds = async (work: (run: Run) => () => Promise<unknown>, run: Run, rounds: number): Promise<Latency> => {
+  const latencyRounds = async (
+    work: (run: Run) => () => Promise<unknown>,
+    run: Run,
+    rounds: number,
+  ): Promise<Latency> => {
     const samples: number[] = [];
     for (let i = 0; i < rounds; i++) await work(timed(run, samples))();
     return latencyOf(samples);
@@ -105,12 +125,19 @@ export async function microBatcherBench(
   const l = (await compare(
     [
       { label: 'closed loop unbatched', items: calls * callsPerCaller, call: closedLoop(unbatched) },
-      { label: 'closed loop defaults', items: calls * callsPerCaller, call: closedLoop((v, rows) => loopDefaults.run(v, rows)) },
+      {
+        label: 'closed loop defaults',
+        items: calls * callsPerCaller,
+        call: closedLoop((v, rows) => loopDefaults.run(v, rows)),
+      },
     ],
     seconds,
   )) as [Throughput, Throughput];
   const loopRows = loopDefaults.stats.meanBatchRows;
-  const loopLatency = [await latencyRounds(closedLoop, unbatched, 2), await latencyRounds(closedLoop, (v, rows) => loopDefaults.run(v, rows), 2)] as const;
+  const loopLatency = [
+    await latencyRounds(closedLoop, unbatched, 2),
+    await latencyRounds(closedLoop, (v, rows) => loopDefaults.run(v, rows), 2),
+  ] as const;
 
   // A lone caller: one row at a time, unbatched and batched alternating so load from elsewhere hits both alike.
   const loneBatcher = new MicroBatcher(model);
@@ -134,13 +161,21 @@ export async function microBatcherBench(
   });
   const report = {
     calls,
-    defaults: { maxBatch: burstDefaults.maxBatch, maxDelayMs: burstDefaults.maxDelayMs, adaptive: burstDefaults.adaptive },
+    defaults: {
+      maxBatch: burstDefaults.maxBatch,
+      maxDelayMs: burstDefaults.maxDelayMs,
+      adaptive: burstDefaults.adaptive,
+    },
     burst: {
       unbatched: run(b[0], burstLatency[0]),
       defaults: run(b[1], burstLatency[1], b[0], burstRows[0]),
       maxDelayMs0: run(b[2], burstLatency[2], b[0], burstRows[1]),
     },
-    closedLoop: { callsPerCaller, unbatched: run(l[0], loopLatency[0]), defaults: run(l[1], loopLatency[1], l[0], loopRows) },
+    closedLoop: {
+      callsPerCaller,
+      unbatched: run(l[0], loopLatency[0]),
+      defaults: run(l[1], loopLatency[1], l[0], loopRows),
+    },
     lone: { ...lone, p99DeltaMs },
   };
   return {
@@ -156,10 +191,13 @@ export async function microBatcherBench(
 /** The section's lines for the console. */
 export function microBatcherLines(r: MicroBatcherReport): string[] {
   const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
-  const ms = (l: Latency): string => `p50 ${l.p50Ms.toFixed(2)} / p90 ${l.p90Ms.toFixed(2)} / p99 ${l.p99Ms.toFixed(2)} ms`;
+  const ms = (l: Latency): string =>
+    `p50 ${l.p50Ms.toFixed(2)} / p90 ${l.p90Ms.toFixed(2)} / p99 ${l.p99Ms.toFixed(2)} ms`;
   const line = (label: string, t: BatchedRun): string =>
     `  ${label.padEnd(34)}${fmt(t.itemsPerSecond).padStart(12)}` +
-    (t.ratio === undefined ? '              ' : `  ${t.ratio.toFixed(1).padStart(5)}×  mean batch ${(t.meanBatchRows ?? 0).toFixed(1).padStart(5)}`) +
+    (t.ratio === undefined
+      ? '              '
+      : `  ${t.ratio.toFixed(1).padStart(5)}×  mean batch ${(t.meanBatchRows ?? 0).toFixed(1).padStart(5)}`) +
     `   latency ${ms(t.latency)}`;
   const d = r.defaults;
   return [

@@ -26,11 +26,19 @@ export function benchRows(rows: number, seed: number): Float32Array {
 }
 
 /** The session options the SDK uses, for raw sessions on the same provider. */
-export function rawSessionOptions(provider: ExecutionProvider, threads: number | undefined): InferenceSession.SessionOptions {
+export function rawSessionOptions(
+  provider: ExecutionProvider,
+  threads: number | undefined,
+): InferenceSession.SessionOptions {
   return {
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',
-    executionProviders: provider === 'cuda' ? [{ name: 'cuda', deviceId: 0 }, 'cpu'] : provider === 'webgpu' ? ['webgpu', 'cpu'] : ['cpu'],
+    executionProviders:
+      provider === 'cuda'
+        ? [{ name: 'cuda', deviceId: 0 }, 'cpu']
+        : provider === 'webgpu'
+          ? ['webgpu', 'cpu']
+          : ['cpu'],
     ...(threads === undefined ? {} : { intraOpNumThreads: threads }),
   };
 }

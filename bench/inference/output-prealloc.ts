@@ -23,7 +23,10 @@ const seconds = Number(flag('--seconds', '1'));
 const batches = flag('--batches', '1,64,1024').split(',').map(Number);
 
 const bytes = benchModelBytes(1);
-const runtime = new OnnxNodeRuntime({ executionProvider: provider, ...(threads === undefined ? {} : { intraOpNumThreads: threads }) });
+const runtime = new OnnxNodeRuntime({
+  executionProvider: provider,
+  ...(threads === undefined ? {} : { intraOpNumThreads: threads }),
+});
 const model = await runtime.loadBytes(bytes, { name: 'proposer' });
 const raw = await ort.InferenceSession.create(bytes, rawSessionOptions(provider, threads));
 const sdkLike = await ort.InferenceSession.create(bytes, rawSessionOptions(provider, threads));
@@ -53,7 +56,10 @@ for (const batch of batches) {
     ],
     seconds,
   );
-  const cell = (t: { itemsPerSecond: number }): string => `${Math.round(t.itemsPerSecond).toLocaleString('en-US')} (${(t.itemsPerSecond / r!.itemsPerSecond).toFixed(2)})`;
-  console.log(`${String(batch).padStart(5)}  ${cell(r!).padStart(18)}  ${cell(s!).padStart(18)}  ${cell(p!).padStart(18)}`);
+  const cell = (t: { itemsPerSecond: number }): string =>
+    `${Math.round(t.itemsPerSecond).toLocaleString('en-US')} (${(t.itemsPerSecond / r!.itemsPerSecond).toFixed(2)})`;
+  console.log(
+    `${String(batch).padStart(5)}  ${cell(r!).padStart(18)}  ${cell(s!).padStart(18)}  ${cell(p!).padStart(18)}`,
+  );
 }
 await Promise.all([model.dispose(), raw.release(), sdkLike.release()]);

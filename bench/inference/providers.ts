@@ -6,7 +6,14 @@ import {
   type OnnxNodeModel,
 } from '../../packages/node/src/onnx/index.js';
 import type { AutoChoice, ProviderRow, ProviderTable } from './json-report.js';
-import { shapeOf, TABLE_MODELS, tableModelBytes, tableRows, type TableModel, type TableModelName } from './large-model.js';
+import {
+  shapeOf,
+  TABLE_MODELS,
+  tableModelBytes,
+  tableRows,
+  type TableModel,
+  type TableModelName,
+} from './large-model.js';
 import { compare } from './measure.js';
 import { rawSessionOptions } from './models.js';
 
@@ -29,13 +36,19 @@ const fmt = (n: number | null): string => (n === null ? '—' : Math.round(n).to
  * the SDK's largest |Δ| against a raw CPU session on the same rows. With `auto`, each (model, batch) gets its
  * own runtime with `expectedBatch` = that batch, and the row is measured on the provider it chose.
  */
-export async function runProviderTable(options: ProviderTableOptions, log: (line: string) => void): Promise<ProviderTable> {
+export async function runProviderTable(
+  options: ProviderTableOptions,
+  log: (line: string) => void,
+): Promise<ProviderTable> {
   const rows: ProviderRow[] = [];
   const autoChoices: AutoChoice[] = [];
   let providerReason = '';
-  log(`provider table: --provider ${options.provider}, models ${options.models.join(', ')}, batches ${options.batches.join(', ')}`);
+  log(
+    `provider table: --provider ${options.provider}, models ${options.models.join(', ')}, batches ${options.batches.join(', ')}`,
+  );
   log('model                provider  batch   raw items/s   SDK items/s  SDK/raw  max |Δ| vs CPU');
-  const fixed = options.provider === 'auto' ? undefined : new OnnxNodeRuntime(runtimeOptions(options, options.provider));
+  const fixed =
+    options.provider === 'auto' ? undefined : new OnnxNodeRuntime(runtimeOptions(options, options.provider));
   if (fixed !== undefined) providerReason = fixed.providerReason;
   for (const name of options.models) {
     const model = TABLE_MODELS[name];
@@ -47,7 +60,9 @@ export async function runProviderTable(options: ProviderTableOptions, log: (line
     let tooSlow: string | undefined;
     for (const batch of options.batches) {
       if (tooSlow !== undefined) {
-        rows.push(skippedRow(model, sdk?.provider ?? (options.provider === 'auto' ? 'cpu' : options.provider), batch, tooSlow));
+        rows.push(
+          skippedRow(model, sdk?.provider ?? (options.provider === 'auto' ? 'cpu' : options.provider), batch, tooSlow),
+        );
         log(`${`${name} ${shapeOf(model)}`.padEnd(20)} ${String(batch).padStart(15)}  — (${tooSlow})`);
         continue;
       }
@@ -60,13 +75,21 @@ export async function runProviderTable(options: ProviderTableOptions, log: (line
         raw = await ort.InferenceSession.create(bytes, rawSessionOptions(sdk.provider, options.threads));
         if (fixed === undefined) {
           providerReason = runtime.providerReason;
-          autoChoices.push({ model: name, expectedBatch: batch, provider: sdk.provider, providerReason: sdk.providerReason, benchmark: sdk.benchmark ?? null, loadMs });
+          autoChoices.push({
+            model: name,
+            expectedBatch: batch,
+            provider: sdk.provider,
+            providerReason: sdk.providerReason,
+            benchmark: sdk.benchmark ?? null,
+            loadMs,
+          });
           log(`  auto at batch ${batch}: ${sdk.providerReason} (load ${Math.round(loadMs)} ms)`);
         }
       }
       const row = await measureCell(model, sdk, raw!, cpu, batch, options);
       rows.push(row);
-      if (row.skipped !== undefined) tooSlow = `batch ${batch} already took longer than --cell-limit ${options.cellLimitSeconds} s`;
+      if (row.skipped !== undefined)
+        tooSlow = `batch ${batch} already took longer than --cell-limit ${options.cellLimitSeconds} s`;
       log(
         `${`${name} ${row.shape}`.padEnd(20)} ${row.provider.padEnd(8)} ${String(batch).padStart(6)} ${fmt(row.rawItemsPerSecond).padStart(13)} ` +
           `${fmt(row.sdkItemsPerSecond).padStart(13)}  ${row.ratio === null ? '   —  ' : row.ratio.toFixed(3).padStart(6)}  ` +
@@ -93,7 +116,10 @@ export async function runProviderTable(options: ProviderTableOptions, log: (line
 }
 
 function runtimeOptions(options: ProviderTableOptions, provider: ExecutionProviderOption) {
-  return { executionProvider: provider, ...(options.threads === undefined ? {} : { intraOpNumThreads: options.threads }) };
+  return {
+    executionProvider: provider,
+    ...(options.threads === undefined ? {} : { intraOpNumThreads: options.threads }),
+  };
 }
 
 async function measureCell(
@@ -111,18 +137,31 @@ async function measureCell(
   // The first call compiles shaders / plans memory; the second tells whether the cell fits --cell-limit.
   const warm = performance.now();
   const got = await sdk.run(x, batch);
-  const reference = (await cpu.run({ [cpu.inputNames[0]!]: new ort.Tensor('float32', x, [batch, width]) }))[cpu.outputNames[0]!]!.data as Float32Array;
+  const reference = (await cpu.run({ [cpu.inputNames[0]!]: new ort.Tensor('float32', x, [batch, width]) }))[
+    cpu.outputNames[0]!
+  ]!.data as Float32Array;
   let maxAbs = 0;
   for (let i = 0; i < got.length; i++) maxAbs = Math.max(maxAbs, Math.abs(got[i]! - reference[i]!));
   const firstSeconds = (performance.now() - warm) / 1000;
   if (firstSeconds > options.cellLimitSeconds * 2) {
-    return { ...skippedRow(model, sdk.provider, batch, `the first call took ${firstSeconds.toFixed(1)} s`), maxAbsDeltaVsCpu: maxAbs };
+    return {
+      ...skippedRow(model, sdk.provider, batch, `the first call took ${firstSeconds.toFixed(1)} s`),
+      maxAbsDeltaVsCpu: maxAbs,
+    };
   }
   const started = performance.now();
   await sdk.run(x, batch);
   const seconds = (performance.now() - started) / 1000;
   if (seconds > options.cellLimitSeconds) {
-    return { ...skippedRow(model, sdk.provider, batch, `one call took ${seconds.toFixed(1)} s > --cell-limit ${options.cellLimitSeconds} s`), maxAbsDeltaVsCpu: maxAbs };
+    return {
+      ...skippedRow(
+        model,
+        sdk.provider,
+        batch,
+        `one call took ${seconds.toFixed(1)} s > --cell-limit ${options.cellLimitSeconds} s`,
+      ),
+      maxAbsDeltaVsCpu: maxAbs,
+    };
   }
   await raw.run(feeds);
   const [rawT, sdkT] = await compare(

@@ -34,14 +34,28 @@ export async function instrumentationNsPerBatch(iterations = 100_000, rounds = 7
     return work();
   };
   const reconcile = async (span: Span): Promise<number> => {
-    span.setAttributes({ 'dissonance.reconcile.examples': 0, 'dissonance.reconcile.blocked': 0, 'dissonance.reconcile.deferred': 0 });
+    span.setAttributes({
+      'dissonance.reconcile.examples': 0,
+      'dissonance.reconcile.blocked': 0,
+      'dissonance.reconcile.deferred': 0,
+    });
     telemetry.metrics.items.add(1, { 'dissonance.outcome': 'unlabelled' });
     return work();
   };
   const instrumented = async (): Promise<void> => {
     await context.bind(context.active(), async () => {
-      await stageSpan(telemetry, 'generate', { 'dissonance.model.name': 'm', 'dissonance.batch.size': 1, 'dissonance.model.version': '1' }, generate);
-      await stageSpan(telemetry, 'detect', { 'dissonance.detector': 'total-variation', 'dissonance.batch.size': 1 }, detect);
+      await stageSpan(
+        telemetry,
+        'generate',
+        { 'dissonance.model.name': 'm', 'dissonance.batch.size': 1, 'dissonance.model.version': '1' },
+        generate,
+      );
+      await stageSpan(
+        telemetry,
+        'detect',
+        { 'dissonance.detector': 'total-variation', 'dissonance.batch.size': 1 },
+        detect,
+      );
       await stageSpan(telemetry, 'reconcile', { 'dissonance.batch.size': 1 }, reconcile);
     })();
   };

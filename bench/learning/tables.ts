@@ -57,7 +57,8 @@ export function suiteTables(sets: readonly SuiteSet[], dir: string): string {
     for (const s of ev.strategies) {
       const vr = s.name === 'random' ? undefined : paired(s.finals, byName.get('random')!.finals);
       const vb = s.name === best.name ? undefined : paired(s.finals, best.finals);
-      const cell = (v: ReturnType<typeof paired> | undefined): string => (v === undefined ? '—' : `${signed(v.mean)} ± ${pts(v.sd)}${v.significant ? (v.mean > 0 ? ' ▲' : ' ▼') : ''}`);
+      const cell = (v: ReturnType<typeof paired> | undefined): string =>
+        v === undefined ? '—' : `${signed(v.mean)} ± ${pts(v.sd)}${v.significant ? (v.mean > 0 ? ' ▲' : ' ▼') : ''}`;
       const name = s.name === 'default' ? '**default**' : s.name === best.name ? `${s.name} (best baseline)` : s.name;
       parts.push(
         `| ${name} | ${pts(s.final.mean)} ± ${pts(s.final.sd)} | ${cell(vr)} | ${cell(vb)} | ${s.savings === null ? 'not reached' : `${(s.savings * 100).toFixed(0)} %`} | ${s.labels.toFixed(0)} |`,

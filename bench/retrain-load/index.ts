@@ -22,7 +22,8 @@ import { drive, mergePhases, type PhaseResult } from './measure.js';
 import { blobs32, golden, scenarioEngine, smallMlp, WIDTH } from './scenario.js';
 
 const args = process.argv.slice(2);
-const flag = (name: string, fallback: string): string => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
+const flag = (name: string, fallback: string): string =>
+  args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 const JSON_OUT = args.includes('--json');
 const SECONDS = Number(flag('seconds', '20'));
 const PROPOSERS = flag('proposer', 'both');
@@ -35,7 +36,11 @@ const log = (line: string): void => {
 };
 
 const budget = threadBudget();
-const runtime = new OnnxNodeRuntime({ executionProvider: 'cpu', intraOpNumThreads: budget.intraOpNumThreads, interOpNumThreads: budget.interOpNumThreads });
+const runtime = new OnnxNodeRuntime({
+  executionProvider: 'cpu',
+  intraOpNumThreads: budget.intraOpNumThreads,
+  interOpNumThreads: budget.interOpNumThreads,
+});
 const proposerBytes = smallMlp('load', 3).artifact.bytes;
 
 async function proposer(kind: 'onnx' | 'ts'): Promise<LoadedModel> {
@@ -68,19 +73,44 @@ function figures(measured: Measured): PhaseResult {
 
 async function scenario(kind: 'onnx' | 'ts'): Promise<Record<string, unknown>> {
   // No-retrain phases before and after the retraining one, merged, so that load drift cancels out.
-  const idleBefore = await phase(`${kind} service, no retrain (before)`, scenarioEngine(await proposer(kind), undefined, runtime), 'service', SECONDS / 4);
+  const idleBefore = await phase(
+    `${kind} service, no retrain (before)`,
+    scenarioEngine(await proposer(kind), undefined, runtime),
+    'service',
+    SECONDS / 4,
+  );
   const trainer = threadedTrainer('builtin', { ...(kind === 'onnx' ? { runtime } : {}) });
-  const retraining = await phase(`${kind} service, retraining (thread)`, scenarioEngine(await proposer(kind), trainer, runtime, CANARY), 'service', SECONDS);
+  const retraining = await phase(
+    `${kind} service, retraining (thread)`,
+    scenarioEngine(await proposer(kind), trainer, runtime, CANARY),
+    'service',
+    SECONDS,
+  );
   await trainer.close();
-  const idleAfter = await phase(`${kind} service, no retrain (after)`, scenarioEngine(await proposer(kind), undefined, runtime), 'service', SECONDS / 4);
+  const idleAfter = await phase(
+    `${kind} service, no retrain (after)`,
+    scenarioEngine(await proposer(kind), undefined, runtime),
+    'service',
+    SECONDS / 4,
+  );
   const idle = mergePhases(idleBefore, idleAfter);
   log(phaseLine(`${kind} service, no retrain (merged)`, idle));
   const tightTrainer = threadedTrainer('builtin', { ...(kind === 'onnx' ? { runtime } : {}) });
-  const tight = await phase(`${kind} tight, retraining (thread)`, scenarioEngine(await proposer(kind), tightTrainer, runtime, CANARY), 'tight', SECONDS);
+  const tight = await phase(
+    `${kind} tight, retraining (thread)`,
+    scenarioEngine(await proposer(kind), tightTrainer, runtime, CANARY),
+    'tight',
+    SECONDS,
+  );
   await tightTrainer.close();
   const out: Record<string, unknown> = { service: { idle, retraining: figures(retraining) }, tight: figures(tight) };
   if (BASELINE) {
-    const inThread = await phase(`${kind} service, retraining (in-thread)`, scenarioEngine(await proposer(kind), createMlpTrainer(), runtime, CANARY), 'service', SECONDS);
+    const inThread = await phase(
+      `${kind} service, retraining (in-thread)`,
+      scenarioEngine(await proposer(kind), createMlpTrainer(), runtime, CANARY),
+      'service',
+      SECONDS,
+    );
     out.serviceInThreadTrainer = figures(inThread);
   }
   return out;
@@ -123,13 +153,27 @@ async function fitComparison(): Promise<Record<string, number>> {
     threadMs.push(await time(threaded));
   }
   await threaded.close();
-  const result = { mainThreadMs: Math.round(median(mainMs)), threadedMs: Math.round(median(threadMs)), ratio: Math.round((median(threadMs) / median(mainMs)) * 1000) / 1000 };
-  log(`fit of 5,000 examples: main thread ${result.mainThreadMs} ms, trainer thread ${result.threadedMs} ms (× ${result.ratio})`);
+  const result = {
+    mainThreadMs: Math.round(median(mainMs)),
+    threadedMs: Math.round(median(threadMs)),
+    ratio: Math.round((median(threadMs) / median(mainMs)) * 1000) / 1000,
+  };
+  log(
+    `fit of 5,000 examples: main thread ${result.mainThreadMs} ms, trainer thread ${result.threadedMs} ms (× ${result.ratio})`,
+  );
   return result;
 }
 
-const machine = { cpus: availableParallelism(), model: cpus()[0]?.model ?? 'unknown', loadavg: loadavg().map((v) => Math.round(v * 100) / 100), node: process.version, threadBudget: budget };
-log(`retrain-load: ${machine.cpus} cores (${machine.model}), load average ${machine.loadavg.join(' ')}, intra-op threads ${budget.intraOpNumThreads}, trainer threads ${budget.trainerThreads}`);
+const machine = {
+  cpus: availableParallelism(),
+  model: cpus()[0]?.model ?? 'unknown',
+  loadavg: loadavg().map((v) => Math.round(v * 100) / 100),
+  node: process.version,
+  threadBudget: budget,
+};
+log(
+  `retrain-load: ${machine.cpus} cores (${machine.model}), load average ${machine.loadavg.join(' ')}, intra-op threads ${budget.intraOpNumThreads}, trainer threads ${budget.trainerThreads}`,
+);
 const result: Record<string, unknown> = { machine };
 if (PROPOSERS !== 'ts') Object.assign(result, await scenario('onnx'));
 if (PROPOSERS !== 'onnx') result.pureTs = await scenario('ts');

@@ -55,7 +55,12 @@ export async function drive(
   const used = process.cpuUsage(cpu);
   const cores = Math.round(((used.user + used.system) / 1e6 / elapsed) * 100) / 100;
   const sorted = Float64Array.from(latencies).sort();
-  return { ...summarize(sorted, elapsed, engine.counters.retrains - retrainsBefore, settled), cores, next: i, latencies: sorted };
+  return {
+    ...summarize(sorted, elapsed, engine.counters.retrains - retrainsBefore, settled),
+    cores,
+    next: i,
+    latencies: sorted,
+  };
 }
 
 const round = (v: number) => Math.round(v * 1000) / 1000;
@@ -76,7 +81,10 @@ function summarize(sorted: Float64Array, elapsed: number, retrains: number, sett
 }
 
 /** Two phases as one (e.g. the no-retrain phases run before and after the retraining ones, so drift cancels). */
-export function mergePhases(a: { latencies: Float64Array; seconds: number; retrains: number; settled: number }, b: typeof a): PhaseResult {
+export function mergePhases(
+  a: { latencies: Float64Array; seconds: number; retrains: number; settled: number },
+  b: typeof a,
+): PhaseResult {
   const all = new Float64Array(a.latencies.length + b.latencies.length);
   all.set(a.latencies);
   all.set(b.latencies, a.latencies.length);

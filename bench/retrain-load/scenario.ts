@@ -17,7 +17,9 @@ export const EVERY = 2000;
 /** Four Gaussian blobs in 32 dimensions (seeded): `rows × WIDTH` features and a label per row. */
 export function blobs32(seed: number, rows: number): { x: Float32Array; labels: Int32Array } {
   const prng = createPrng(seed);
-  const centers = Array.from({ length: CLASSES }, (_, c) => Float32Array.from({ length: WIDTH }, (_, i) => Math.sin(c * 7.3 + i * 1.7) * 1.2));
+  const centers = Array.from({ length: CLASSES }, (_, c) =>
+    Float32Array.from({ length: WIDTH }, (_, i) => Math.sin(c * 7.3 + i * 1.7) * 1.2),
+  );
   const x = new Float32Array(rows * WIDTH);
   const labels = new Int32Array(rows);
   for (let r = 0; r < rows; r++) {
@@ -33,8 +35,19 @@ export function smallMlp(name: string, seed: number): MlpModel {
   const { x, labels } = blobs32(seed, 600);
   const targets = new Float64Array(600 * CLASSES);
   labels.forEach((label, r) => (targets[r * CLASSES + label] = 1));
-  const data: TrainingData = { rows: 600, inputWidth: WIDTH, classes: CLASSES, x, targets, weights: new Float64Array(600).fill(1), critics: [] };
-  const fitted = fitMlp(initMlp({ inputWidth: WIDTH, hidden: [32], classes: CLASSES, seed }), data, { epochs: 2, seed });
+  const data: TrainingData = {
+    rows: 600,
+    inputWidth: WIDTH,
+    classes: CLASSES,
+    x,
+    targets,
+    weights: new Float64Array(600).fill(1),
+    critics: [],
+  };
+  const fitted = fitMlp(initMlp({ inputWidth: WIDTH, hidden: [32], classes: CLASSES, seed }), data, {
+    epochs: 2,
+    seed,
+  });
   return new MlpModel(fitted.weights, { name, version: '1' });
 }
 
@@ -54,15 +67,23 @@ export function batch(i: number): { x: Float32Array; rows: number; ids: string[]
 }
 
 /** An engine on the scenario: every item labelled (oracle, no budget), the built-in thresholds opened up. */
-export function scenarioEngine(proposer: LoadedModel, trainer: Trainer | undefined, runtime: ModelRuntime | undefined, canaryFraction = 0.1): Engine {
+export function scenarioEngine(
+  proposer: LoadedModel,
+  trainer: Trainer | undefined,
+  runtime: ModelRuntime | undefined,
+  canaryFraction = 0.1,
+): Engine {
   return createEngine({
     modelName: 'load',
     proposer,
     critics: [smallMlp('critic-a', 4), smallMlp('critic-b', 5)],
-    labels: oracleLabels(async (requests) => requests.map((r) => stream.labels[Number(r.itemId.slice(r.itemId.indexOf(':') + 1))]), {
-      budget: Number.MAX_SAFE_INTEGER,
-      pace: 'greedy',
-    }),
+    labels: oracleLabels(
+      async (requests) => requests.map((r) => stream.labels[Number(r.itemId.slice(r.itemId.indexOf(':') + 1))]),
+      {
+        budget: Number.MAX_SAFE_INTEGER,
+        pace: 'greedy',
+      },
+    ),
     ...(trainer === undefined ? {} : { trainer }),
     ...(runtime === undefined ? {} : { runtime }),
     golden: { x: golden.x, rows: 1000, labels: golden.labels },

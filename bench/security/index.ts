@@ -81,7 +81,12 @@ async function timeMs(work: () => Promise<unknown>): Promise<number> {
   return performance.now() - start;
 }
 
-const results: Record<string, unknown> = { cpus: cpus().length, cpu: cpus()[0]?.model, repeats: REPEATS, appends: APPENDS };
+const results: Record<string, unknown> = {
+  cpus: cpus().length,
+  cpu: cpus()[0]?.model,
+  repeats: REPEATS,
+  appends: APPENDS,
+};
 
 log(`security bench: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${REPEATS} repeats`);
 await storeRun(false);
@@ -98,7 +103,11 @@ const store = {
   plainOpenMs: median(plain.map((p) => p.openMs)),
   encryptedOpenMs: median(enc.map((p) => p.openMs)),
 };
-results.store = { ...store, appendRatio: store.encryptedAppendsPerSecond / store.plainAppendsPerSecond, openRatio: store.encryptedOpenMs / store.plainOpenMs };
+results.store = {
+  ...store,
+  appendRatio: store.encryptedAppendsPerSecond / store.plainAppendsPerSecond,
+  openRatio: store.encryptedOpenMs / store.plainOpenMs,
+};
 log(
   `FileStore appends (32 × 64 per batch, fsync'd): plaintext ${store.plainAppendsPerSecond.toFixed(0)}/s, encrypted ` +
     `${store.encryptedAppendsPerSecond.toFixed(0)}/s → ratio ${(store.encryptedAppendsPerSecond / store.plainAppendsPerSecond).toFixed(2)}`,
@@ -146,5 +155,7 @@ for (let r = 0; r < REPEATS; r++) {
   open.push(await timeMs(() => cipher.open(sealed)));
 }
 results.cipher = { sealMBps: 1000 / median(seal), openMBps: 1000 / median(open) };
-log(`AES-256-GCM envelope on 1 MB: seal ${(1000 / median(seal)).toFixed(0)} MB/s, open ${(1000 / median(open)).toFixed(0)} MB/s`);
+log(
+  `AES-256-GCM envelope on 1 MB: seal ${(1000 / median(seal)).toFixed(0)} MB/s, open ${(1000 / median(open)).toFixed(0)} MB/s`,
+);
 if (JSON_OUT) console.log(JSON.stringify(results, null, 2));

@@ -54,7 +54,10 @@ function median(values: number[]): number {
 }
 
 function loadDigits(): { x: Float32Array; labels: Int32Array } {
-  const lines = readFileSync(join(ROOT, 'packages/cli/data/digits.csv'), 'utf8').trim().split('\n').slice(1, ROWS + 1);
+  const lines = readFileSync(join(ROOT, 'packages/cli/data/digits.csv'), 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1, ROWS + 1);
   const x = new Float32Array(ROWS * WIDTH);
   const labels = new Int32Array(ROWS);
   lines.forEach((line, r) => {
@@ -97,7 +100,9 @@ function cpuModel(): string {
 }
 
 function python(): string {
-  const lines = execFileSync('bash', [join(ROOT, 'scripts/python-env.sh')], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n');
+  const lines = execFileSync('bash', [join(ROOT, 'scripts/python-env.sh')], { cwd: ROOT, encoding: 'utf8' })
+    .trim()
+    .split('\n');
   return lines[lines.length - 1]!;
 }
 
@@ -125,12 +130,28 @@ function main(): void {
     writeFileSync(join(dir, 'x.f32'), new Uint8Array(x.buffer));
     writeFileSync(join(dir, 'y.i32'), new Uint8Array(labels.buffer));
     writeFileSync(join(dir, 'order.i32'), new Uint8Array(batchOrder(SEED).buffer));
-    const layers = initial.layers.map((l) => ({ inputs: l.inputs, outputs: l.outputs, weight: [...l.weight], bias: [...l.bias] }));
+    const layers = initial.layers.map((l) => ({
+      inputs: l.inputs,
+      outputs: l.outputs,
+      weight: [...l.weight],
+      bias: [...l.bias],
+    }));
     writeFileSync(
       join(dir, 'config.json'),
-      JSON.stringify({ rows: ROWS, widths: [WIDTH, ...HIDDEN, CLASSES], epochs: EPOCHS, batchSize: BATCH, learningRate: LR, runs: RUNS, layers }),
+      JSON.stringify({
+        rows: ROWS,
+        widths: [WIDTH, ...HIDDEN, CLASSES],
+        epochs: EPOCHS,
+        batchSize: BATCH,
+        learningRate: LR,
+        runs: RUNS,
+        layers,
+      }),
     );
-    const out = execFileSync(python(), [join(ROOT, 'bench/train/torch_baseline.py'), dir], { cwd: ROOT, encoding: 'utf8' });
+    const out = execFileSync(python(), [join(ROOT, 'bench/train/torch_baseline.py'), dir], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
     torch = JSON.parse(out.trim().split('\n').pop()!) as TorchResult;
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -142,13 +163,20 @@ function main(): void {
   const lossGap = Math.max(...result.loss.map((l, e) => Math.abs(l - one.loss[e]!)));
   const fmt = (ms: number): string => ms.toFixed(1).padStart(10);
   console.log(`machine: ${cpuModel()}, nproc ${availableParallelism()}, node ${process.version}, torch ${torch.torch}`);
-  console.log(`task: ${WIDTH}→${HIDDEN.join('→')}→${CLASSES} MLP, ${ROWS} rows (digits), ${EPOCHS} epochs, batch ${BATCH}, Adam lr ${LR}, CE only`);
+  console.log(
+    `task: ${WIDTH}→${HIDDEN.join('→')}→${CLASSES} MLP, ${ROWS} rows (digits), ${EPOCHS} epochs, batch ${BATCH}, Adam lr ${LR}, CE only`,
+  );
   console.log(`timings: training loop only, median of ${RUNS} after one warm-up run`);
   console.log('');
   console.log('| side                                   |   ms (median) | runs (ms)                 | TS / this |');
   console.log('|----------------------------------------|---------------|---------------------------|-----------|');
   const row = (name: string, ms: number, runs: number[]) =>
-    console.log(`| ${name.padEnd(38)} | ${fmt(ms)}    | ${runs.map((t) => t.toFixed(0)).join(', ').padEnd(25)} | ${(ts / ms).toFixed(2).padStart(9)} |`);
+    console.log(
+      `| ${name.padEnd(38)} | ${fmt(ms)}    | ${runs
+        .map((t) => t.toFixed(0))
+        .join(', ')
+        .padEnd(25)} | ${(ts / ms).toFixed(2).padStart(9)} |`,
+    );
   row('TypeScript (fitMlp, float32 params)', ts, tsTimes);
   row('PyTorch, 1 thread', one.median, one.ms);
   row(`PyTorch, default threads (${torch.defaultThreads})`, many.median, many.ms);

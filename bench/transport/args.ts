@@ -88,7 +88,8 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
 
 function broker(text: string): Broker {
   const name = text.trim();
-  if (!(BROKERS as readonly string[]).includes(name)) fail(`--brokers: unknown broker ${name} (known: ${BROKERS.join(', ')})`);
+  if (!(BROKERS as readonly string[]).includes(name))
+    fail(`--brokers: unknown broker ${name} (known: ${BROKERS.join(', ')})`);
   return name as Broker;
 }
 

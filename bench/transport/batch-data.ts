@@ -30,9 +30,14 @@ export type RawBody = 'float32' | 'envelope';
 /** A pool of seeded batches of `rows × width` normal features. */
 export function makeWorkload(rows: number, width: number): Workload {
   const prng = createPrng(42);
-  const batches = Array.from({ length: POOL }, () => ({ rows, x: Float32Array.from({ length: rows * width }, () => prng.normal()) }));
+  const batches = Array.from({ length: POOL }, () => ({
+    rows,
+    x: Float32Array.from({ length: rows * width }, () => prng.normal()),
+  }));
   const payloads = batches.map((batch) => encodeBatch(batch, width));
-  const envelopeBodies = payloads.map((payload) => Buffer.from(encodeWireFrame(createEnvelope(BATCH_MESSAGE_TYPE, payload))));
+  const envelopeBodies = payloads.map((payload) =>
+    Buffer.from(encodeWireFrame(createEnvelope(BATCH_MESSAGE_TYPE, payload))),
+  );
   return { rows, width, batches, payloads, envelopeBodies };
 }
 

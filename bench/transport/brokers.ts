@@ -1,4 +1,11 @@
-import { AckPolicy, DeliverPolicy, jetstreamManager, RetentionPolicy, StorageType, type JetStreamManager } from '@nats-io/jetstream';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamManager,
+} from '@nats-io/jetstream';
 import { connect as natsConnect } from '@nats-io/transport-node';
 import { connect as amqpConnect } from 'amqplib';
 import { Redis } from 'ioredis';
@@ -73,7 +80,11 @@ export async function serverVersion(broker: Broker): Promise<string> {
  * Deletes everything the bench declared under `prefix`: AMQP exchanges and queues named `<prefix>.…` (given
  * by name: RabbitMQ has no listing over AMQP), JetStream streams named `<prefix>_…`, Redis keys `<prefix>:…`.
  */
-export async function cleanUp(broker: Broker, prefix: string, amqpNames: { queues: string[]; exchanges: string[] }): Promise<void> {
+export async function cleanUp(
+  broker: Broker,
+  prefix: string,
+  amqpNames: { queues: string[]; exchanges: string[] },
+): Promise<void> {
   switch (broker) {
     case 'memory':
       return;
@@ -113,7 +124,10 @@ export async function trimConsumed(broker: Broker, prefix: string): Promise<void
 }
 
 /** Runs `act` on every JetStream stream named `<prefix>_…`, on a connection of its own. */
-async function eachNatsStream(prefix: string, act: (jsm: JetStreamManager, name: string) => Promise<unknown>): Promise<void> {
+async function eachNatsStream(
+  prefix: string,
+  act: (jsm: JetStreamManager, name: string) => Promise<unknown>,
+): Promise<void> {
   const nc = await natsConnect({ servers: URLS.nats });
   try {
     const jsm = await jetstreamManager(nc);
@@ -146,8 +160,19 @@ async function eachRedisKey(prefix: string, act: (redis: Redis, key: string) => 
  * A JetStream stream like the SDK's (file storage, limits retention) with one durable pull consumer like the
  * SDK's (explicit ack, deliver all, `max_ack_pending` = prefetch), for the raw baseline.
  */
-export async function addRawStream(jsm: JetStreamManager, stream: string, subject: string, durable: string, prefetch: number): Promise<void> {
-  await jsm.streams.add({ name: stream, subjects: [subject], storage: StorageType.File, retention: RetentionPolicy.Limits });
+export async function addRawStream(
+  jsm: JetStreamManager,
+  stream: string,
+  subject: string,
+  durable: string,
+  prefetch: number,
+): Promise<void> {
+  await jsm.streams.add({
+    name: stream,
+    subjects: [subject],
+    storage: StorageType.File,
+    retention: RetentionPolicy.Limits,
+  });
   await jsm.consumers.add(stream, {
     durable_name: durable,
     ack_policy: AckPolicy.Explicit,

@@ -8,7 +8,10 @@ import {
   envelopeToJson,
   parseEnvelope,
 } from '../../packages/core/src/adapter-kit/index.js';
-import { tableDecodeBase64 as tableDecode, tableEncodeBase64 as tableEncode } from '../../packages/core/src/util/base64.js';
+import {
+  tableDecodeBase64 as tableDecode,
+  tableEncodeBase64 as tableEncode,
+} from '../../packages/core/src/util/base64.js';
 import { batchAt, rawBody, rawReceive, sdkEnvelope, sdkReceive, type Workload } from './batch-data.js';
 
 /** CPU time of one step per message, in microseconds. */
@@ -50,18 +53,33 @@ export function codecCosts(workload: Workload, seconds = 0.25): CodecCost[] {
     throw new Error('bench: the lookup-table base64 codec disagrees with encodeFloat32');
   }
   const steps: Array<[string, (i: number) => unknown]> = [
-    ['SDK send: createEnvelope(encodeBatch) + publish validation + wire frame', (i) => encodeWireFrame(parseEnvelope(sdkEnvelope(workload, i)))],
+    [
+      'SDK send: createEnvelope(encodeBatch) + publish validation + wire frame',
+      (i) => encodeWireFrame(parseEnvelope(sdkEnvelope(workload, i))),
+    ],
     ['  encodeBatch + createEnvelope (float32 copy, id, time, zod)', (i) => sdkEnvelope(workload, i)],
-    ['  parseEnvelope of a fresh object (hand-checked; zod only for what that refuses; free for one createEnvelope made)', () => parseEnvelope({ ...envelope })],
-    ['  encodeWireFrame, a fresh frame (the first frame of an encodeBatch copy is written in place)', () => encodeWireFrame(envelope)],
+    [
+      '  parseEnvelope of a fresh object (hand-checked; zod only for what that refuses; free for one createEnvelope made)',
+      () => parseEnvelope({ ...envelope }),
+    ],
+    [
+      '  encodeWireFrame, a fresh frame (the first frame of an encodeBatch copy is written in place)',
+      () => encodeWireFrame(envelope),
+    ],
     ['SDK receive: wire frame + parseEnvelope + decodeBatch', () => sdkReceive(workload, decodeWireFrame(frame))],
     ['  decodeWireFrame (binary batch header, float32 copy, hand-checked envelope)', () => decodeWireFrame(frame)],
     ['  decodeBatch of a Float32Array payload', () => decodeBatch(envelope.payload)],
     ['for comparison, JSON send: envelopeToJson (base64 features)', () => envelopeToJson(envelope)],
-    ['for comparison, JSON receive: Buffer → string + JSON.parse + parseEnvelope + decodeBatch', () => sdkReceive(workload, parseEnvelope(JSON.parse(jsonBuffer.toString('utf8')) as unknown))],
+    [
+      'for comparison, JSON receive: Buffer → string + JSON.parse + parseEnvelope + decodeBatch',
+      () => sdkReceive(workload, parseEnvelope(JSON.parse(jsonBuffer.toString('utf8')) as unknown)),
+    ],
     ['  encodeFloat32 (base64 of 8 KiB float32)', () => encodeFloat32(x)],
     ['  decodeFloat32', () => decodeFloat32(base64)],
-    ['  lookup-table base64 encode in plain JS (the core fallback where the platform has none)', () => tableEncode(bytes)],
+    [
+      '  lookup-table base64 encode in plain JS (the core fallback where the platform has none)',
+      () => tableEncode(bytes),
+    ],
     ['  lookup-table base64 decode in plain JS', () => tableDecode(base64)],
     ['raw send: Buffer view of the float32 bytes', (i) => rawBody(workload, i)],
     ['raw receive: copy into a Float32Array', () => rawReceive(workload, body)],

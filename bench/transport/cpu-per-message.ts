@@ -21,7 +21,9 @@ const BROKER_PROCESS: Record<Broker, string> = { amqp: 'beam.smp', nats: 'nats-s
 
 const [brokerArg = '', side = '', runsArg = '3', messagesArg = '6000'] = process.argv.slice(2);
 if (!(brokerArg in BROKER_PROCESS) || !['raw', 'transport', 'sdk'].includes(side)) {
-  console.error('usage: npx tsx bench/transport/cpu-per-message.ts <amqp|nats|redis> <raw|transport|sdk> [runs] [messages]');
+  console.error(
+    'usage: npx tsx bench/transport/cpu-per-message.ts <amqp|nats|redis> <raw|transport|sdk> [runs] [messages]',
+  );
   process.exit(2);
 }
 const broker = brokerArg as Broker;
@@ -65,5 +67,7 @@ try {
 } finally {
   await hop.close();
   const name = SIDE_NAMES[side as Side];
-  await cleanUp(broker, prefix, { queues: [`${prefix}.${name}.g`], exchanges: [`${prefix}.${name}`] }).catch(() => undefined);
+  await cleanUp(broker, prefix, { queues: [`${prefix}.${name}.g`], exchanges: [`${prefix}.${name}`] }).catch(
+    () => undefined,
+  );
 }

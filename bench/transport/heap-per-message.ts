@@ -25,7 +25,9 @@ const args = process.argv.slice(2);
 const promoted = args.includes('--promoted');
 const [broker = '', side = '', messagesArg = '8000'] = args.filter((arg) => !arg.startsWith('--'));
 if (!['amqp', 'nats', 'redis'].includes(broker) || !['raw', 'transport', 'sdk'].includes(side)) {
-  console.error('usage: npx tsx bench/transport/heap-per-message.ts <amqp|nats|redis> <raw|transport|sdk> [messages] [--promoted]');
+  console.error(
+    'usage: npx tsx bench/transport/heap-per-message.ts <amqp|nats|redis> <raw|transport|sdk> [messages] [--promoted]',
+  );
   process.exit(2);
 }
 const messages = Number(messagesArg);
@@ -57,7 +59,9 @@ try {
     for (const child of node.children) walk(child);
   };
   walk(profile.head as ProfileNode);
-  console.log(`${broker} ${side}: ${Math.round(total / messages)} bytes per message${promoted ? ' surviving a young-generation GC' : ''}`);
+  console.log(
+    `${broker} ${side}: ${Math.round(total / messages)} bytes per message${promoted ? ' surviving a young-generation GC' : ''}`,
+  );
   for (const [site, bytes] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, 25)) {
     console.log(`${String(Math.round(bytes / messages)).padStart(7)}  ${site}`);
   }
@@ -65,5 +69,7 @@ try {
   session.disconnect();
   await hop.close();
   const name = SIDE_NAMES[side as Side];
-  await cleanUp(broker as 'redis', prefix, { queues: [`${prefix}.${name}.g`], exchanges: [`${prefix}.${name}`] }).catch(() => undefined);
+  await cleanUp(broker as 'redis', prefix, { queues: [`${prefix}.${name}.g`], exchanges: [`${prefix}.${name}`] }).catch(
+    () => undefined,
+  );
 }

@@ -31,7 +31,10 @@ export class Arrivals {
     return new Promise<void>((resolve, reject) => {
       this.#settle = { resolve, reject };
       this.#timer = setTimeout(
-        () => this.fail(new Error(`bench: ${this.#count} of ${this.#expected} messages arrived within ${this.#timeoutMs} ms`)),
+        () =>
+          this.fail(
+            new Error(`bench: ${this.#count} of ${this.#expected} messages arrived within ${this.#timeoutMs} ms`),
+          ),
         this.#timeoutMs,
       );
     });
@@ -57,7 +60,11 @@ export class Arrivals {
 }
 
 /** Calls `publish(i)` for i in [0, messages), with at most `window` calls unresolved at once. */
-export async function publishWindowed(messages: number, window: number, publish: (i: number) => Promise<void>): Promise<void> {
+export async function publishWindowed(
+  messages: number,
+  window: number,
+  publish: (i: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const lane = async (): Promise<void> => {
     while (next < messages) await publish(next++);

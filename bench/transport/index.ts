@@ -88,7 +88,12 @@ interface BrokerResult {
 }
 
 const workload = makeWorkload(args.rows, args.width);
-const settings: HopSettings = { workload, prefetch: args.prefetch, window: args.window, timeoutMs: args.timeoutSeconds * 1000 };
+const settings: HopSettings = {
+  workload,
+  prefetch: args.prefetch,
+  window: args.window,
+  timeoutMs: args.timeoutSeconds * 1000,
+};
 
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -163,7 +168,11 @@ async function measureBroker(broker: Broker): Promise<BrokerResult> {
   const shared = broker === 'memory' ? new MemoryTransport() : undefined;
   try {
     const open = async (): Promise<Hop[]> => {
-      if (broker === 'memory') return [await openSide(broker, 'sdk', prefix, settings, shared), await openSide(broker, 'transport', prefix, settings, shared)];
+      if (broker === 'memory')
+        return [
+          await openSide(broker, 'sdk', prefix, settings, shared),
+          await openSide(broker, 'transport', prefix, settings, shared),
+        ];
       // Each side in a process of its own, started together.
       return Promise.all(SIDES.map((side) => spawnSide(broker, side, prefix, settings)));
     };
@@ -214,7 +223,9 @@ async function measureBroker(broker: Broker): Promise<BrokerResult> {
     return { broker, server, error: error instanceof Error ? (error.stack ?? error.message) : String(error) };
   } finally {
     await shared?.close().catch(() => undefined);
-    await cleanUp(broker, prefix, amqpNames).catch((error: unknown) => log(`  ${broker}: clean-up of ${prefix} failed: ${String(error)}`));
+    await cleanUp(broker, prefix, amqpNames).catch((error: unknown) =>
+      log(`  ${broker}: clean-up of ${prefix} failed: ${String(error)}`),
+    );
   }
 }
 
@@ -226,7 +237,9 @@ const machine = {
   node: process.version,
   platform: `${process.platform} ${process.arch}`,
 };
-log(`machine: ${machine.cpuModel}, nproc ${machine.nproc}, ${machine.memoryGiB} GiB, node ${machine.node}, ${machine.platform}`);
+log(
+  `machine: ${machine.cpuModel}, nproc ${machine.nproc}, ${machine.memoryGiB} GiB, node ${machine.node}, ${machine.platform}`,
+);
 log(
   `message: ${args.rows} rows × ${args.width} float32 (${fmt(args.rows * args.width * 4)} bytes of features); prefetch ${args.prefetch}, ` +
     `publish window ${args.window}; ${fmt(args.messages)} messages per run, median of ${args.repeats} after a warm-up`,
@@ -238,10 +251,17 @@ for (const broker of args.brokers) results.push(await measureBroker(broker));
 
 const pad = (text: string, width: number): string => text.padStart(width);
 log('');
-log('one hop (publish → consumer group → ack): items/s (messages/s), median; × = median of the per-round ratios to the raw client');
-log('broker  server               raw client           raw, SDK frame bytes     SDK transport only       SDK (codec + transport)  SDK/raw (rounds)');
+log(
+  'one hop (publish → consumer group → ack): items/s (messages/s), median; × = median of the per-round ratios to the raw client',
+);
+log(
+  'broker  server               raw client           raw, SDK frame bytes     SDK transport only       SDK (codec + transport)  SDK/raw (rounds)',
+);
 const cell = (rate: Rate | undefined, ratio?: number): string =>
-  (rate === undefined ? '—' : `${fmt(rate.itemsPerSecond)} (${fmt(rate.messagesPerSecond)})${ratio === undefined ? '' : ` ${ratio.toFixed(2)}×`}`).padEnd(25);
+  (rate === undefined
+    ? '—'
+    : `${fmt(rate.itemsPerSecond)} (${fmt(rate.messagesPerSecond)})${ratio === undefined ? '' : ` ${ratio.toFixed(2)}×`}`
+  ).padEnd(25);
 for (const r of results) {
   if (r.error !== undefined && r.sdk === undefined) {
     log(`${r.broker.padEnd(8)}${r.server.padEnd(21)}failed: ${r.error.split('\n')[0]}`);
@@ -263,7 +283,9 @@ if (args.pipeline) {
       log(`${r.broker.padEnd(8)}failed: ${(r.error ?? 'not run').split('\n')[0]}`);
       continue;
     }
-    log(`${r.broker.padEnd(8)}${p.where.padEnd(18)}${pad(fmt(p.messagesPerSecond), 9)}${pad(fmt(p.itemsPerSecond), 12)}${pad(p.ratioToHop.toFixed(2), 15)}`);
+    log(
+      `${r.broker.padEnd(8)}${p.where.padEnd(18)}${pad(fmt(p.messagesPerSecond), 9)}${pad(fmt(p.itemsPerSecond), 12)}${pad(p.ratioToHop.toFixed(2), 15)}`,
+    );
   }
 }
 for (const r of results) if (r.error !== undefined) log(`\n${r.broker} error: ${r.error}`);
@@ -278,7 +300,10 @@ const met = ratios.every((r) => r.ratio! >= TARGET);
 log('');
 log(
   `target SDK/raw ≥ ${TARGET}: ` +
-    (ratios.length === 0 ? 'not measured' : `${met ? 'met' : 'NOT met'} (${ratios.map((r) => `${r.broker} ${r.ratio!.toFixed(2)}`).join(', ')})`),
+    (ratios.length === 0
+      ? 'not measured'
+      : `${met ? 'met' : 'NOT met'} (${ratios.map((r) => `${r.broker} ${r.ratio!.toFixed(2)}`).join(', ')})`),
 );
-if (args.json) console.log(JSON.stringify({ machine, args, results, codecCosts: costs, target: { ratio: TARGET, met } }, null, 2));
+if (args.json)
+  console.log(JSON.stringify({ machine, args, results, codecCosts: costs, target: { ratio: TARGET, met } }, null, 2));
 if (results.some((r) => r.error !== undefined)) process.exitCode = 1;

@@ -46,7 +46,14 @@ export async function startPipeline(broker: Broker, prefix: string, settings: Pi
     publishWindowed(messages, settings.window, (i) => source.publish(PIPE.in, sdkEnvelope(settings.workload, i)));
   if (broker === 'memory') return inProcess(source, settings, publishAll);
   const children = await Promise.all(
-    ROLES.map((role) => WorkerProcess.start<ToStage, FromStage>(WORKER, role, { broker, role, prefix, ...shape(settings) } satisfies StageConfig)),
+    ROLES.map((role) =>
+      WorkerProcess.start<ToStage, FromStage>(WORKER, role, {
+        broker,
+        role,
+        prefix,
+        ...shape(settings),
+      } satisfies StageConfig),
+    ),
   );
   const sink = children[2]!;
   return {
@@ -63,10 +70,19 @@ export async function startPipeline(broker: Broker, prefix: string, settings: Pi
 }
 
 function shape(settings: PipelineSettings): Pick<StageConfig, 'rows' | 'width' | 'prefetch' | 'timeoutMs'> {
-  return { rows: settings.workload.rows, width: settings.workload.width, prefetch: settings.prefetch, timeoutMs: settings.timeoutMs };
+  return {
+    rows: settings.workload.rows,
+    width: settings.workload.width,
+    prefetch: settings.prefetch,
+    timeoutMs: settings.timeoutMs,
+  };
 }
 
-async function inProcess(transport: Transport, settings: PipelineSettings, publishAll: (messages: number) => Promise<void>): Promise<Pipeline> {
+async function inProcess(
+  transport: Transport,
+  settings: PipelineSettings,
+  publishAll: (messages: number) => Promise<void>,
+): Promise<Pipeline> {
   const arrivals = new Arrivals(settings.timeoutMs);
   const subscriptions: Subscription[] = [
     await startStage(transport, 'stage-a', settings.workload, settings.prefetch),

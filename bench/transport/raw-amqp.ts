@@ -10,7 +10,12 @@ import type { HopSettings } from './sdk-hop.js';
  * and on a second connection a consumer with `prefetch` unacked messages and a manual ack per message. The
  * body is the batch's float32 bytes, or with `body` `envelope` ready-made SDK wire frames.
  */
-export async function rawAmqpHop(exchange: string, queue: string, settings: HopSettings, body: RawBody = 'float32'): Promise<Hop> {
+export async function rawAmqpHop(
+  exchange: string,
+  queue: string,
+  settings: HopSettings,
+  body: RawBody = 'float32',
+): Promise<Hop> {
   const { workload, prefetch, window } = settings;
   const pubModel = await connect(URLS.amqp);
   const subModel = await connect(URLS.amqp);

@@ -13,7 +13,13 @@ import type { HopSettings } from './sdk-hop.js';
  * server does per message) and both connections use `noAsyncTraces`. The body is the batch's float32 bytes, or
  * with `body` `envelope` ready-made SDK wire frames.
  */
-export async function rawNatsHop(stream: string, subject: string, durable: string, settings: HopSettings, body: RawBody = 'float32'): Promise<Hop> {
+export async function rawNatsHop(
+  stream: string,
+  subject: string,
+  durable: string,
+  settings: HopSettings,
+  body: RawBody = 'float32',
+): Promise<Hop> {
   const { workload, prefetch, window } = settings;
   // The connection option the SDK's connections use (no Error built per request up front).
   const pubConnection = await connect({ servers: URLS.nats, noAsyncTraces: true });

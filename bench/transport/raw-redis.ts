@@ -15,7 +15,12 @@ const BLOCK_MS = 1000;
  * `prefetch` entries are unacked, as with the adapter). The body is the batch's float32 bytes, or with `body`
  * `envelope` ready-made SDK wire frames.
  */
-export async function rawRedisHop(stream: string, group: string, settings: HopSettings, body: RawBody = 'float32'): Promise<Hop> {
+export async function rawRedisHop(
+  stream: string,
+  group: string,
+  settings: HopSettings,
+  body: RawBody = 'float32',
+): Promise<Hop> {
   const { workload, prefetch, window } = settings;
   const publisher = new Redis(URLS.redis);
   const acker = new Redis(URLS.redis);
@@ -32,7 +37,17 @@ export async function rawRedisHop(stream: string, group: string, settings: HopSe
       let reply: unknown;
       try {
         reply = await reader.callBuffer(
-          'XREADGROUP', 'GROUP', group, 'raw', 'COUNT', String(prefetch), 'BLOCK', String(BLOCK_MS), 'STREAMS', stream, '>',
+          'XREADGROUP',
+          'GROUP',
+          group,
+          'raw',
+          'COUNT',
+          String(prefetch),
+          'BLOCK',
+          String(BLOCK_MS),
+          'STREAMS',
+          stream,
+          '>',
         );
       } catch (error) {
         if (!closing) arrivals.fail(error as Error);

@@ -51,7 +51,10 @@ export async function sdkHop(
   return {
     async run(messages) {
       const done = arrivals.expect(messages);
-      await Promise.all([done, publishWindowed(messages, window, (i) => publisher.publish(topic, envelopeOf(workload, i)))]);
+      await Promise.all([
+        done,
+        publishWindowed(messages, window, (i) => publisher.publish(topic, envelopeOf(workload, i))),
+      ]);
     },
     async close() {
       await subscription.close();

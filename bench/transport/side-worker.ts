@@ -28,11 +28,17 @@ export interface SideConfig {
 export type ToSide = { readonly type: 'run'; readonly messages: number } | { readonly type: 'stop' };
 
 /** Messages to the parent. */
-export type FromSide = { readonly type: 'ready' | 'ran' | 'stopped' } | { readonly type: 'error'; readonly message: string };
+export type FromSide =
+  { readonly type: 'ready' | 'ran' | 'stopped' } | { readonly type: 'error'; readonly message: string };
 
 serveParent<ToSide, FromSide>(async (send) => {
   const config = JSON.parse(process.argv[2] ?? '') as SideConfig;
-  const settings = { workload: makeWorkload(config.rows, config.width), prefetch: config.prefetch, window: config.window, timeoutMs: config.timeoutMs };
+  const settings = {
+    workload: makeWorkload(config.rows, config.width),
+    prefetch: config.prefetch,
+    window: config.window,
+    timeoutMs: config.timeoutMs,
+  };
   const hop: Hop = await openSide(config.broker, config.side, config.prefix, settings);
   return {
     handle(message) {

@@ -15,7 +15,12 @@ import { WorkerProcess } from './worker-process.js';
 export type Side = 'sdk' | 'transport' | 'raw' | 'raw-envelope';
 
 /** The topic, queue or stream name of each side under the run's prefix. */
-export const SIDE_NAMES: Readonly<Record<Side, string>> = { sdk: 'hop', transport: 'hop-t', raw: 'raw', 'raw-envelope': 'raw-json' };
+export const SIDE_NAMES: Readonly<Record<Side, string>> = {
+  sdk: 'hop',
+  transport: 'hop-t',
+  raw: 'raw',
+  'raw-envelope': 'raw-json',
+};
 
 const WORKER = fileURLToPath(new URL('./side-worker.ts', import.meta.url));
 
@@ -23,7 +28,13 @@ const WORKER = fileURLToPath(new URL('./side-worker.ts', import.meta.url));
  * Opens one side in this process: for the SDK sides a publisher and a consumer transport of their own (`shared`
  * for memory), for the raw sides the raw client loop. Closing the hop closes its transports too.
  */
-export async function openSide(broker: Broker, side: Side, prefix: string, settings: HopSettings, shared?: MemoryTransport): Promise<Hop> {
+export async function openSide(
+  broker: Broker,
+  side: Side,
+  prefix: string,
+  settings: HopSettings,
+  shared?: MemoryTransport,
+): Promise<Hop> {
   const name = SIDE_NAMES[side];
   if (side === 'raw' || side === 'raw-envelope') {
     if (broker === 'memory') throw new Error('bench: memory has no raw client');
@@ -50,7 +61,12 @@ export async function openSide(broker: Broker, side: Side, prefix: string, setti
  * service using either the SDK or a raw client would run. `run` asks it for one timed run and resolves when
  * the child reports it done (the parent times it; the IPC round trip is well under a millisecond).
  */
-export async function spawnSide(broker: Exclude<Broker, 'memory'>, side: Side, prefix: string, settings: HopSettings): Promise<Hop> {
+export async function spawnSide(
+  broker: Exclude<Broker, 'memory'>,
+  side: Side,
+  prefix: string,
+  settings: HopSettings,
+): Promise<Hop> {
   const config: SideConfig = {
     broker,
     side,

@@ -31,8 +31,7 @@ export type ToStage = { readonly type: 'expect'; readonly messages: number } | {
 
 /** Messages to the parent. */
 export type FromStage =
-  | { readonly type: 'ready' | 'expecting' | 'done' | 'stopped' }
-  | { readonly type: 'error'; readonly message: string };
+  { readonly type: 'ready' | 'expecting' | 'done' | 'stopped' } | { readonly type: 'error'; readonly message: string };
 
 serveParent<ToStage, FromStage>(async (send) => {
   const config = JSON.parse(process.argv[2] ?? '') as StageConfig;

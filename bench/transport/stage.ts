@@ -45,7 +45,12 @@ export function startStage(
 }
 
 /** The sink: decodes and acks each batch of the last topic, counting them into `arrivals`. */
-export function startSink(transport: Transport, workload: Workload, prefetch: number, arrivals: Arrivals): Promise<Subscription> {
+export function startSink(
+  transport: Transport,
+  workload: Workload,
+  prefetch: number,
+  arrivals: Arrivals,
+): Promise<Subscription> {
   return transport.subscribe(
     INPUT_OF.sink,
     async (delivery) => {

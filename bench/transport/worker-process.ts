@@ -43,7 +43,10 @@ export class WorkerProcess<To extends { readonly type: string }, From extends Wo
     name: string,
     config: unknown,
   ): Promise<WorkerProcess<To, From>> {
-    const child = fork(script, [JSON.stringify(config)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(script, [JSON.stringify(config)], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     const worker = new WorkerProcess<To, From>(child, name);
     await worker.next('ready', 60_000);
     return worker;

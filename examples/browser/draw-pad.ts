@@ -20,7 +20,10 @@ export function attachDrawPad(canvas: HTMLCanvasElement, onStroke: () => void): 
   let drawing = false;
   const at = (event: PointerEvent): [number, number] => {
     const rect = canvas.getBoundingClientRect();
-    return [((event.clientX - rect.left) * canvas.width) / rect.width, ((event.clientY - rect.top) * canvas.height) / rect.height];
+    return [
+      ((event.clientX - rect.left) * canvas.width) / rect.width,
+      ((event.clientY - rect.top) * canvas.height) / rect.height,
+    ];
   };
   canvas.addEventListener('pointerdown', (event) => {
     drawing = true;
@@ -89,7 +92,8 @@ export function digitFeatures(canvas: HTMLCanvasElement): number[] | undefined {
   for (let by = 0; by < 8; by++) {
     for (let bx = 0; bx < 8; bx++) {
       let on = 0;
-      for (let y = by * 4; y < by * 4 + 4; y++) for (let x = bx * 4; x < bx * 4 + 4; x++) if (pixels[(y * BITMAP + x) * 4]! > 96) on++;
+      for (let y = by * 4; y < by * 4 + 4; y++)
+        for (let x = bx * 4; x < bx * 4 + 4; x++) if (pixels[(y * BITMAP + x) * 4]! > 96) on++;
       features.push(on);
     }
   }

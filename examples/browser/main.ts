@@ -37,7 +37,11 @@ const getToken = (): Promise<string> => {
 
 const runtime = new OnnxWebRuntime({ wasmPaths: '/ort/', cache: new CacheApiModelCache('dissonance-example') });
 const proposer = new ChampionFollower(runtime, { url: SERVER, name: MODEL, token: getToken });
-let critic: ChampionFollower | undefined = new ChampionFollower(runtime, { url: SERVER, name: CRITIC, token: getToken });
+let critic: ChampionFollower | undefined = new ChampionFollower(runtime, {
+  url: SERVER,
+  name: CRITIC,
+  token: getToken,
+});
 
 let current: { id: string; features: number[]; dissonance: number } | undefined;
 let sequence = 0;
@@ -81,7 +85,11 @@ async function predict(): Promise<void> {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${await getToken()}` },
     body: JSON.stringify({ rows: [features] }),
-  }).then(async (r) => (r.ok ? ((await r.json()) as { model: { version: string }; probabilities: number[][]; dissonance: number[] }) : undefined));
+  }).then(async (r) =>
+    r.ok
+      ? ((await r.json()) as { model: { version: string }; probabilities: number[][]; dissonance: number[] })
+      : undefined,
+  );
   let dissonance: number;
   let where: string;
   const local = critic?.current;
@@ -114,7 +122,8 @@ async function predict(): Promise<void> {
   $('dissonance-note').textContent = `${where}; ask for a label at ≥ ${THRESHOLD}`;
   current = { id: `drawing-${randomId()}`, features, dissonance };
   $('label-prompt').hidden = !high;
-  $('prompt-title').textContent = `Dissonance ${dissonance.toFixed(3)} reaches the threshold ${THRESHOLD}: which digit did you draw?`;
+  $('prompt-title').textContent =
+    `Dissonance ${dissonance.toFixed(3)} reaches the threshold ${THRESHOLD}: which digit did you draw?`;
   document.body.dataset.state = high ? 'asking' : 'agreed';
 }
 
@@ -131,10 +140,14 @@ async function label(digit: number): Promise<void> {
 
 async function showUplink(): Promise<void> {
   const s = uplink.stats;
-  $('uplink-status').textContent = `pending ${await uplink.pending()} · sent ${s.sent} · accepted ${s.accepted} · duplicates ${s.duplicates} · quarantined ${s.quarantined} · retries ${s.retries}`;
+  $('uplink-status').textContent =
+    `pending ${await uplink.pending()} · sent ${s.sent} · accepted ${s.accepted} · duplicates ${s.duplicates} · quarantined ${s.quarantined} · retries ${s.retries}`;
 }
 
-const pad = attachDrawPad($<HTMLCanvasElement>('pad'), () => void predict().catch((error: unknown) => log(String(error))));
+const pad = attachDrawPad(
+  $<HTMLCanvasElement>('pad'),
+  () => void predict().catch((error: unknown) => log(String(error))),
+);
 $('clear').addEventListener('click', () => {
   pad.clear();
   paintFeatures($<HTMLCanvasElement>('preview'), undefined);
@@ -155,7 +168,10 @@ const uplink = await Uplink.open({
   dbName: 'dissonance-example-uplink',
   minDissonance: 0,
   onEvent: (event) => {
-    if (event.type === 'sent') log(`sent ${event.ids.length}: accepted ${event.accepted}, duplicates ${event.duplicates}, quarantined ${event.quarantined}`);
+    if (event.type === 'sent')
+      log(
+        `sent ${event.ids.length}: accepted ${event.accepted}, duplicates ${event.duplicates}, quarantined ${event.quarantined}`,
+      );
     else if (event.type === 'retry') log(`send failed (${event.reason}); retry in ${event.delayMs} ms`);
     else if (event.type === 'rejected') log(`rejected by the server: ${event.reason}`);
     void showUplink();
@@ -167,7 +183,8 @@ await showUplink();
 proposer.onSwap((model, champion, previous) => {
   $('model-version').textContent = `${MODEL} v${champion.version}`;
   $('model-version').dataset.version = champion.version;
-  $('model-note').textContent = previous === undefined ? '' : `updated from v${previous.version} after a retrain on the server`;
+  $('model-note').textContent =
+    previous === undefined ? '' : `updated from v${previous.version} after a retrain on the server`;
   $('runtime').textContent = `proposer on ${model.providerReason}`;
   if (previous !== undefined) log(`hot-swapped the proposer: v${previous.version} → v${champion.version}`);
   void predict().catch(() => undefined);

@@ -29,13 +29,18 @@ const server = spawn(
     join(ROOT, 'node_modules/tsx/dist/cli.mjs'),
     join(ROOT, 'packages/cli/src/cli.ts'),
     'serve',
-    '--dataset', 'digits',
-    '--port', serverPort,
-    '--dev-token-file', tokenFile,
-    '--retrain-every', process.env.RETRAIN_EVERY ?? '8',
+    '--dataset',
+    'digits',
+    '--port',
+    serverPort,
+    '--dev-token-file',
+    tokenFile,
+    '--retrain-every',
+    process.env.RETRAIN_EVERY ?? '8',
     // The person drawing is the example's only labeller: trust the dev token's principal, so the poisoning
     // guard neither caps its share of the feedback nor quarantines labels the models contradict.
-    '--trust', 'dev',
+    '--trust',
+    'dev',
   ],
   { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
 );
@@ -50,11 +55,15 @@ server.stdout.on('data', (text) => {
   process.stdout.write(text);
   if (started || !text.includes('listening on')) return;
   started = true;
-  const vite = spawn(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), '--config', 'examples/browser/vite.config.ts'], {
-    cwd: ROOT,
-    stdio: 'inherit',
-    env: { ...process.env, DISSONANCE_SERVER: `http://127.0.0.1:${serverPort}`, DISSONANCE_TOKEN_FILE: tokenFile },
-  });
+  const vite = spawn(
+    process.execPath,
+    [join(ROOT, 'node_modules/vite/bin/vite.js'), '--config', 'examples/browser/vite.config.ts'],
+    {
+      cwd: ROOT,
+      stdio: 'inherit',
+      env: { ...process.env, DISSONANCE_SERVER: `http://127.0.0.1:${serverPort}`, DISSONANCE_TOKEN_FILE: tokenFile },
+    },
+  );
   children.push(vite);
   vite.on('exit', (code) => stop(code ?? 0));
 });

@@ -32,7 +32,11 @@ function rng(seed: number): () => number {
 /** Three Gaussian blobs: the data set of this example. */
 function blobs(seed: number, rows: number): { x: Float32Array; y: Int32Array } {
   const rand = rng(seed);
-  const centers = [[0, 2], [2, -1], [-2, -1]];
+  const centers = [
+    [0, 2],
+    [2, -1],
+    [-2, -1],
+  ];
   const x = new Float32Array(rows * WIDTH);
   const y = new Int32Array(rows);
   for (let r = 0; r < rows; r++) {
@@ -122,7 +126,9 @@ async function main(): Promise<void> {
     retrain: { everyExamples: 60, mode: 'inline' },
     rollout: { canaryFraction: 0.3, canarySamples: 60 },
   });
-  engine.on('retrained', (e) => console.log(`retrained  v${e.candidate.version} from v${e.parent}: ${e.decision} (${e.reason})`));
+  engine.on('retrained', (e) =>
+    console.log(`retrained  v${e.candidate.version} from v${e.parent}: ${e.decision} (${e.reason})`),
+  );
   engine.on('promoted', (e) => console.log(`promoted   v${e.version} (was v${e.previous}): ${e.reason}`));
   engine.on('rolledBack', (e) => console.log(`rolledBack v${e.version} at ${e.stage}: ${e.reason}`));
 
@@ -135,7 +141,9 @@ async function main(): Promise<void> {
   }
   const summary = await engine.stop();
   const champion = await engine.registry.resolve(engine.modelName, 'champion');
-  console.log(`golden accuracy after:  ${((champion.metrics.golden_accuracy ?? 0) * 100).toFixed(1)}% (champion v${champion.version})`);
+  console.log(
+    `golden accuracy after:  ${((champion.metrics.golden_accuracy ?? 0) * 100).toFixed(1)}% (champion v${champion.version})`,
+  );
   console.log(
     `items ${summary.accepted}: ${summary.examples} examples, ${summary.unlabelled} unlabelled, ` +
       `${summary.blocked} blocked, ${summary.deferred} deferred; ${summary.retrains} retrains, ` +

@@ -2,7 +2,12 @@ import { defineConfig } from 'tsup';
 
 export default defineConfig([
   {
-    entry: { index: 'src/index.ts', mlp: 'src/mlp.ts', 'adapter-kit': 'src/adapter-kit/index.ts', testing: 'src/testing/index.ts' },
+    entry: {
+      index: 'src/index.ts',
+      mlp: 'src/mlp.ts',
+      'adapter-kit': 'src/adapter-kit/index.ts',
+      testing: 'src/testing/index.ts',
+    },
     format: ['esm'],
     dts: true,
     clean: true,
@@ -13,7 +18,12 @@ export default defineConfig([
   },
   {
     // p-queue is ESM-only; the CJS build bundles it so `require('@dissonance/core')` never loads ESM.
-    entry: { index: 'src/index.ts', mlp: 'src/mlp.ts', 'adapter-kit': 'src/adapter-kit/index.ts', testing: 'src/testing/index.ts' },
+    entry: {
+      index: 'src/index.ts',
+      mlp: 'src/mlp.ts',
+      'adapter-kit': 'src/adapter-kit/index.ts',
+      testing: 'src/testing/index.ts',
+    },
     format: ['cjs'],
     dts: true,
     sourcemap: true,

@@ -53,7 +53,8 @@ function caught(fn: () => unknown): DissonanceError {
 const WIRE_FORMATS: Record<string, (envelope: Envelope) => unknown> = {
   'in memory (Float32Array payload)': (envelope) => envelope.payload,
   'envelope JSON (base64 features)': (envelope) => parseEnvelope(JSON.parse(envelopeToJson(envelope))).payload,
-  'wire frame format 1 (JSON header + bytes)': (envelope) => decodeWireFrame(encodeWireFrame(envelope, { before: 0, after: 0 }, 1)).payload,
+  'wire frame format 1 (JSON header + bytes)': (envelope) =>
+    decodeWireFrame(encodeWireFrame(envelope, { before: 0, after: 0 }, 1)).payload,
   'wire frame format 2 (batch frame)': (envelope) => decodeWireFrame(encodeWireFrame(envelope)).payload,
 };
 
@@ -71,14 +72,21 @@ describe('non-finite features in every batch wire format → E_ENVELOPE naming r
   it('a base64 payload (the zod path) and a payload without ids are checked alike', () => {
     for (const value of BAD) {
       const { x } = batchWith(value);
-      for (const payload of [{ rows: ROWS, width: WIDTH, x: encodeFloat32(x) }, { rows: ROWS, width: WIDTH, x }]) {
+      for (const payload of [
+        { rows: ROWS, width: WIDTH, x: encodeFloat32(x) },
+        { rows: ROWS, width: WIDTH, x },
+      ]) {
         expect(caught(() => decodeBatch(payload)).details).toMatchObject({ row: 1, column: 2 });
       }
     }
   });
 
   it('features as JSON numbers are refused by the batch schema (base64 or bytes only), 1e39 and NaN included', () => {
-    for (const x of [[0, 1, 2, 1e39], [0, 1, 2, null], [0, 1, 2, 'NaN']]) {
+    for (const x of [
+      [0, 1, 2, 1e39],
+      [0, 1, 2, null],
+      [0, 1, 2, 'NaN'],
+    ]) {
       expect(caught(() => decodeBatch({ rows: 1, width: 4, x })).code).toBe('E_ENVELOPE');
     }
   });
@@ -100,7 +108,15 @@ describe('numbers that arrive as JS numbers: float32 overflow counts as invalid'
     ['-3.5e38', -3.5e38, /overflows float32/],
     ['a string', 'NaN' as unknown as number, /is not a number/],
   ])('%s → E_INPUT with row and column', (_name, value, message) => {
-    const error = caught(() => float32FromNumbers([[0, value], [1, 2]], 2));
+    const error = caught(() =>
+      float32FromNumbers(
+        [
+          [0, value],
+          [1, 2],
+        ],
+        2,
+      ),
+    );
     expect(error.code).toBe('E_INPUT');
     expect(error.message).toMatch(message);
     expect(error.details).toMatchObject({ row: 0, column: 1 });
@@ -115,17 +131,20 @@ describe('engine.process', () => {
   const model = (name: string, seed: number): MlpModel =>
     new MlpModel(initMlp({ inputWidth: WIDTH, hidden: [8], classes: 3, seed }), { name });
 
-  it.each(BAD.map((v) => [String(v), v]))('a %s feature → E_INPUT naming row, column and id; nothing accepted', async (_name, value) => {
-    const engine = createEngine({ proposer: model('p', 1), critics: [model('q', 2)] });
-    const error = await engine.process(batchWith(value)).then(
-      () => undefined,
-      (e: unknown) => e as DissonanceError,
-    );
-    expect(error?.code).toBe('E_INPUT');
-    expect(error?.message).toMatch(/row 1 \(id "b"\), column 2/);
-    expect(error?.details).toMatchObject({ row: 1, column: 2 });
-    expect((await engine.stop()).accepted).toBe(0);
-  });
+  it.each(BAD.map((v) => [String(v), v]))(
+    'a %s feature → E_INPUT naming row, column and id; nothing accepted',
+    async (_name, value) => {
+      const engine = createEngine({ proposer: model('p', 1), critics: [model('q', 2)] });
+      const error = await engine.process(batchWith(value)).then(
+        () => undefined,
+        (e: unknown) => e as DissonanceError,
+      );
+      expect(error?.code).toBe('E_INPUT');
+      expect(error?.message).toMatch(/row 1 \(id "b"\), column 2/);
+      expect(error?.details).toMatchObject({ row: 1, column: 2 });
+      expect((await engine.stop()).accepted).toBe(0);
+    },
+  );
 
   it('every feature 3.4e38 (finite, but the models answer NaN): quarantined, finite dissonance, other rows served', async () => {
     const engine = createEngine({ proposer: model('p', 1), critics: [model('q', 2)], policy: { maxDissonance: 1 } });

@@ -45,9 +45,16 @@ describe('adversarial HTTP: concurrent oversize and deep bodies under auth', () 
     await engine.stop();
   });
 
-  const headers = (): Record<string, string> => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
+  const headers = (): Record<string, string> => ({
+    authorization: `Bearer ${token}`,
+    'content-type': 'application/json',
+  });
   const healthy = async (): Promise<void> => {
-    const response = await fetch(`${server.url}/v1/predict`, { method: 'POST', headers: headers(), body: JSON.stringify({ rows: wideRows(2) }) });
+    const response = await fetch(`${server.url}/v1/predict`, {
+      method: 'POST',
+      headers: headers(),
+      body: JSON.stringify({ rows: wideRows(2) }),
+    });
     expect(response.status).toBe(200);
   };
 
@@ -58,7 +65,12 @@ describe('adversarial HTTP: concurrent oversize and deep bodies under auth', () 
       Array.from({ length: 8 }, async (_, c) => {
         for (let i = 0; i < BODY_ROUTES.length; i++) {
           const [method, path] = BODY_ROUTES[(c + i) % BODY_ROUTES.length]!;
-          const r = await rawRequest(server.url, path, { method, headers: headers(), body, ...(c % 2 === 0 ? {} : { chunked: 64 * 1024 }) });
+          const r = await rawRequest(server.url, path, {
+            method,
+            headers: headers(),
+            body,
+            ...(c % 2 === 0 ? {} : { chunked: 64 * 1024 }),
+          });
           statuses.push(r.status);
         }
       }),
@@ -73,10 +85,20 @@ describe('adversarial HTTP: concurrent oversize and deep bodies under auth', () 
   it('bodies nested 400 000 deep, concurrently on every body route: 400 E_JSON_TOO_DEEP, or 413 where the size is refused first', async () => {
     const results = await Promise.all(
       BODY_ROUTES.flatMap(([method, path, key]) =>
-        [deepBody(400_000, key), Buffer.from(`{"${key}":${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}}`)].flatMap((body) => [
-          rawRequest(server.url, path, { method, headers: headers(), body, chunked: 32 * 1024 }).then((r) => ({ path, r, chunked: true })),
-          rawRequest(server.url, path, { method, headers: headers(), body }).then((r) => ({ path, r, chunked: false })),
-        ]),
+        [deepBody(400_000, key), Buffer.from(`{"${key}":${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}}`)].flatMap(
+          (body) => [
+            rawRequest(server.url, path, { method, headers: headers(), body, chunked: 32 * 1024 }).then((r) => ({
+              path,
+              r,
+              chunked: true,
+            })),
+            rawRequest(server.url, path, { method, headers: headers(), body }).then((r) => ({
+              path,
+              r,
+              chunked: false,
+            })),
+          ],
+        ),
       ),
     );
     for (const { path, r, chunked } of results) {
@@ -86,7 +108,9 @@ describe('adversarial HTTP: concurrent oversize and deep bodies under auth', () 
         expect(JSON.parse(r.body), path).toMatchObject({ error: { code: 'E_JSON_TOO_DEEP' } });
       } else {
         expect([400, 413], path).toContain(r.status);
-        expect(['E_JSON_TOO_DEEP', 'E_PAYLOAD_TOO_LARGE'], path).toContain((JSON.parse(r.body) as { error: { code: string } }).error.code);
+        expect(['E_JSON_TOO_DEEP', 'E_PAYLOAD_TOO_LARGE'], path).toContain(
+          (JSON.parse(r.body) as { error: { code: string } }).error.code,
+        );
       }
     }
     await healthy();
@@ -94,11 +118,15 @@ describe('adversarial HTTP: concurrent oversize and deep bodies under auth', () 
 
   it('heavy wrong-width bodies just under the limits are a 400 naming the row, and the process keeps running', async () => {
     const rows = await Promise.all(
-      Array.from({ length: 8 }, () => rawRequest(server.url, '/v1/predict', { headers: headers(), body: heavyRowsBody(600_000) })),
+      Array.from({ length: 8 }, () =>
+        rawRequest(server.url, '/v1/predict', { headers: headers(), body: heavyRowsBody(600_000) }),
+      ),
     );
     for (const r of rows) {
       expect(r.status).toBe(400);
-      expect(JSON.parse(r.body)).toMatchObject({ error: { code: 'E_INPUT', message: expect.stringContaining('rows.0: expected 64 values') } });
+      expect(JSON.parse(r.body)).toMatchObject({
+        error: { code: 'E_INPUT', message: expect.stringContaining('rows.0: expected 64 values') },
+      });
     }
     await healthy();
   });

@@ -49,7 +49,18 @@ describe('adversarial HTTP: fairness under a flood of heavy invalid bodies', () 
     new Promise((resolve) => {
       const url = new URL('/v1/predict', server.url);
       const req = httpRequest(
-        { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', agent, headers: { authorization: `Bearer ${good}`, 'content-type': 'application/json', 'content-length': body.length } },
+        {
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: 'POST',
+          agent,
+          headers: {
+            authorization: `Bearer ${good}`,
+            'content-type': 'application/json',
+            'content-length': body.length,
+          },
+        },
         (res) => {
           res.resume();
           res.on('end', () => resolve(res.statusCode ?? 0));
@@ -73,7 +84,9 @@ describe('adversarial HTTP: fairness under a flood of heavy invalid bodies', () 
     for (let round = 0; round < 4; round++) {
       await settle();
       solo += (await closedLoop(predict, 4, 1_000)).ok;
-      const floods = [500_000, 800_000].map((bytes) => startFlood({ url: server.url, path: '/v1/predict', token: flooder, connections: 16, bytes }));
+      const floods = [500_000, 800_000].map((bytes) =>
+        startFlood({ url: server.url, path: '/v1/predict', token: flooder, connections: 16, bytes }),
+      );
       try {
         await Promise.all(floods.map((f) => f.ready));
         // The flood's opening burst (its byte budget refilled while it was away) is spent before the window.

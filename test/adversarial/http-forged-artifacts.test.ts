@@ -1,11 +1,27 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createEngine, generateSigningKeyPair, MemoryStore, signArtifact, signatureTags, type Engine, type SigningKeyPair, type TrustPolicy } from '@dissonance/core';
+import {
+  createEngine,
+  generateSigningKeyPair,
+  MemoryStore,
+  signArtifact,
+  signatureTags,
+  type Engine,
+  type SigningKeyPair,
+  type TrustPolicy,
+} from '@dissonance/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileRegistry } from '../../packages/node/src/files/file-registry.js';
 import { serve, type RunningServer } from '../../packages/server/src/http/index.js';
 import { tempDir } from '../../packages/node/test/files/fixtures/temp-dir.js';
-import { AUDIENCE, createSigner, ISSUER, sumModel, sumRuntime, type Signer } from '../../packages/server/test/http/fixtures.js';
+import {
+  AUDIENCE,
+  createSigner,
+  ISSUER,
+  sumModel,
+  sumRuntime,
+  type Signer,
+} from '../../packages/server/test/http/fixtures.js';
 import { FORGED, registerForgeries, sumArtifact, type Forgeries } from '../../packages/server/test/http/forgeries.js';
 
 /**
@@ -75,7 +91,10 @@ describe('adversarial HTTP: forged artifacts on every route that returns or load
   });
 
   const call = (path: string, init: RequestInit = {}): Promise<Response> =>
-    fetch(`${server.url}${path}`, { ...init, headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json', ...init.headers } });
+    fetch(`${server.url}${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json', ...init.headers },
+    });
   const refused = async (response: Response, codes: readonly string[], what: string): Promise<void> => {
     expect(response.status, what).toBe(409);
     expect(response.headers.get('cache-control'), what).toBe('no-store');
@@ -90,14 +109,19 @@ describe('adversarial HTTP: forged artifacts on every route that returns or load
   ];
 
   it('the artifact download refuses each forgery', async () => {
-    for (const [kind, version, codes] of cases()) await refused(await call(`/v1/models/toy/versions/${version}/model.onnx`), codes, kind);
+    for (const [kind, version, codes] of cases())
+      await refused(await call(`/v1/models/toy/versions/${version}/model.onnx`), codes, kind);
     expect((await call(`/v1/models/toy/versions/${forged.signed}/model.onnx`)).status).toBe(200);
   });
 
   it('promotion refuses each forgery; the champion and the alias stay', async () => {
     const champion = engine.championVersion;
     for (const [kind, version, codes] of cases()) {
-      await refused(await call('/v1/models/toy/promote', { method: 'POST', body: JSON.stringify({ version }) }), codes, kind);
+      await refused(
+        await call('/v1/models/toy/promote', { method: 'POST', body: JSON.stringify({ version }) }),
+        codes,
+        kind,
+      );
       expect(engine.championVersion, kind).toBe(champion);
       expect((await engine.registry.resolve('toy', 'champion')).version, kind).toBe(champion);
     }
@@ -110,7 +134,11 @@ describe('adversarial HTTP: forged artifacts on every route that returns or load
       await engine.registry.setAlias('toy-critic', 'champion', critic[kind], { expected: current });
       current = critic[kind];
       await refused(await call('/v1/models/toy-critic'), ['E_ARTIFACT_SIGNATURE'], kind);
-      await refused(await call(`/v1/models/toy-critic/versions/${critic[kind]}/model.onnx`), ['E_ARTIFACT_SIGNATURE'], kind);
+      await refused(
+        await call(`/v1/models/toy-critic/versions/${critic[kind]}/model.onnx`),
+        ['E_ARTIFACT_SIGNATURE'],
+        kind,
+      );
     }
   });
 
@@ -124,7 +152,10 @@ describe('adversarial HTTP: forged artifacts on every route that returns or load
       expect(engine.championVersion, kind).toBe(champion);
       const ready = await fetch(`${server.url}/readyz`);
       expect(ready.status, kind).toBe(503);
-      expect(((await ready.json()) as { failing: { name: string }[] }).failing.map((f) => f.name), kind).toContain('loop.refresh');
+      expect(
+        ((await ready.json()) as { failing: { name: string }[] }).failing.map((f) => f.name),
+        kind,
+      ).toContain('loop.refresh');
     }
     await engine.registry.setAlias('toy', 'champion', champion, { expected: current });
     const predict = await call('/v1/predict', { method: 'POST', body: JSON.stringify({ rows: [[1, 1, 1, 1]] }) });

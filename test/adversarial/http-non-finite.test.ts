@@ -9,7 +9,19 @@ import { createWideEngine, WIDE } from './http-support.js';
  * JSON spellings of numbers that are not finite, or overflow float32, or are finite in float32 but overflow
  * inside the models (3.4e38 in every feature, the probe's item 2), or not numbers at all where one is due.
  */
-const NASTY: readonly string[] = ['3.4028235e38', '1e39', '-1e39', '1e308', '1e400', '-1e400', 'NaN', 'Infinity', '-Infinity', '"1e3"', 'null'];
+const NASTY: readonly string[] = [
+  '3.4028235e38',
+  '1e39',
+  '-1e39',
+  '1e308',
+  '1e400',
+  '-1e400',
+  'NaN',
+  'Infinity',
+  '-Infinity',
+  '"1e3"',
+  'null',
+];
 
 /** Finite float32 values that overflow inside the models: refused as features (beyond ±1e15), fine as a policy bound. */
 const OVERFLOWING_FEATURES: readonly string[] = ['3.4e38', '-3.4e38', '1e16'];
@@ -17,9 +29,24 @@ const OVERFLOWING_FEATURES: readonly string[] = ['3.4e38', '-3.4e38', '1e16'];
 /** Every route and field that takes a number, as a body template: `$` is replaced by the nasty value. */
 const NUMERIC: readonly (readonly [what: string, method: string, path: string, template: (v: string) => string])[] = [
   ['predict rows (every feature)', 'POST', '/v1/predict', (v) => `{"rows":[[${Array(WIDE).fill(v).join(',')}]]}`],
-  ['predict rows (one feature of row 1)', 'POST', '/v1/predict', (v) => `{"rows":[[${Array(WIDE).fill(1).join(',')}],[${[v, ...Array(WIDE - 1).fill(1)].join(',')}]]}`],
-  ['feedback features (every feature)', 'POST', '/v1/feedback', (v) => `{"items":[{"id":"x-${Math.random()}","features":[${Array(WIDE).fill(v).join(',')}],"label":1}]}`],
-  ['feedback label', 'POST', '/v1/feedback', (v) => `{"items":[{"id":"y-${Math.random()}","features":[${Array(WIDE).fill(1).join(',')}],"label":${v}}]}`],
+  [
+    'predict rows (one feature of row 1)',
+    'POST',
+    '/v1/predict',
+    (v) => `{"rows":[[${Array(WIDE).fill(1).join(',')}],[${[v, ...Array(WIDE - 1).fill(1)].join(',')}]]}`,
+  ],
+  [
+    'feedback features (every feature)',
+    'POST',
+    '/v1/feedback',
+    (v) => `{"items":[{"id":"x-${Math.random()}","features":[${Array(WIDE).fill(v).join(',')}],"label":1}]}`,
+  ],
+  [
+    'feedback label',
+    'POST',
+    '/v1/feedback',
+    (v) => `{"items":[{"id":"y-${Math.random()}","features":[${Array(WIDE).fill(1).join(',')}],"label":${v}}]}`,
+  ],
   ['policy value', 'PUT', '/v1/policy', (v) => `{"maxDissonance":${v}}`],
   ['policy value (another key)', 'PUT', '/v1/policy', (v) => `{"dTarget":${v}}`],
 ];
@@ -55,7 +82,11 @@ describe('adversarial HTTP: non-finite and overflowing numbers on every numeric 
     const examples = await engine.store.countExamples();
     const policy = JSON.stringify(engine.policy);
     for (const value of path === '/v1/policy' ? NASTY : [...NASTY, ...OVERFLOWING_FEATURES]) {
-      const r = await rawRequest(server.url, path, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: template(value) });
+      const r = await rawRequest(server.url, path, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: template(value),
+      });
       expect(r.status, `${path} ${value}`).toBe(400);
       const { error } = JSON.parse(r.body) as { error: { code: string; message: string } };
       expect(['E_INPUT', 'E_BAD_JSON', 'E_POLICY'], `${path} ${value}`).toContain(error.code);
@@ -68,21 +99,30 @@ describe('adversarial HTTP: non-finite and overflowing numbers on every numeric 
   it('predict at the edge of the accepted range answers finite numbers or a typed 422, never null', async () => {
     for (const value of [1e15, -1e15, 9.99e14]) {
       const body = JSON.stringify({ rows: [Array(WIDE).fill(1), Array(WIDE).fill(value)] });
-      const r = await rawRequest(server.url, '/v1/predict', { headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body });
+      const r = await rawRequest(server.url, '/v1/predict', {
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body,
+      });
       expect(r.body, String(value)).not.toContain('null');
       if (r.status === 200) {
         const answer = JSON.parse(r.body) as { probabilities: number[][]; dissonance: number[] };
         expect([...answer.probabilities.flat(), ...answer.dissonance].every(Number.isFinite)).toBe(true);
       } else {
         expect(r.status).toBe(422);
-        expect(JSON.parse(r.body)).toMatchObject({ error: { code: 'E_NON_FINITE_OUTPUT', message: expect.stringContaining('row 1') } });
+        expect(JSON.parse(r.body)).toMatchObject({
+          error: { code: 'E_NON_FINITE_OUTPUT', message: expect.stringContaining('row 1') },
+        });
       }
     }
   });
 
   it('the process keeps running and learning: a valid item is accepted and /readyz is green', async () => {
     const items = [{ id: 'valid-1', features: Array(WIDE).fill(1), label: 2 }];
-    const r = await fetch(`${server.url}/v1/feedback`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ items }) });
+    const r = await fetch(`${server.url}/v1/feedback`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ items }),
+    });
     expect(r.status).toBe(200);
     expect(await r.json()).toMatchObject({ accepted: 1 });
     await server.handler.settled();

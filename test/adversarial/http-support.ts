@@ -1,5 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createEngine, FunctionModel, MemoryRegistry, MemoryStore, type Engine, type ModelRuntime } from '@dissonance/core';
+import {
+  createEngine,
+  FunctionModel,
+  MemoryRegistry,
+  MemoryStore,
+  type Engine,
+  type ModelRuntime,
+} from '@dissonance/core';
 
 /** Width of the adversarial suite's model: the digits data set's, as in the probe. */
 export const WIDE = 64;
@@ -78,7 +85,13 @@ export interface Flood {
  * `bytes` bytes and JSON nested `bytes` levels deep — until killed. Prints the count of answers by status on
  * SIGTERM.
  */
-export function startFlood(options: { url: string; path: string; token: string; connections: number; bytes: number }): Flood {
+export function startFlood(options: {
+  url: string;
+  path: string;
+  token: string;
+  connections: number;
+  bytes: number;
+}): Flood {
   const script = `
     const http = require('node:http');
     const { url, path, token, connections, bytes } = JSON.parse(process.argv[1]);
@@ -105,7 +118,9 @@ export function startFlood(options: { url: string; path: string; token: string; 
     process.on('SIGTERM', () => { stopping = true; process.stdout.write(JSON.stringify(counts) + '\\n'); process.exit(0); });
     process.stdout.write('ready\\n');
   `;
-  const child: ChildProcess = spawn(process.execPath, ['-e', script, JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child: ChildProcess = spawn(process.execPath, ['-e', script, JSON.stringify(options)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   let exited = false;
   child.once('exit', () => (exited = true));
@@ -137,7 +152,11 @@ export function startFlood(options: { url: string; path: string; token: string; 
 }
 
 /** Completed `200` answers of a closed loop of `concurrency` clients calling `call` for `ms` milliseconds. */
-export async function closedLoop(call: () => Promise<number>, concurrency: number, ms: number): Promise<{ ok: number; other: number }> {
+export async function closedLoop(
+  call: () => Promise<number>,
+  concurrency: number,
+  ms: number,
+): Promise<{ ok: number; other: number }> {
   const end = Date.now() + ms;
   let ok = 0;
   let other = 0;

@@ -65,9 +65,21 @@ async function cli(argv: string[]): Promise<{ code: number; out: string; err: st
 describe('foreign and stale store locks', () => {
   it.each([
     ['an expired lease of another host', owner({ pid: 1, host: FOREIGN, lease: 30_000 }), ago(120_000)],
-    ['an expired lease naming a live pid of this host (reused)', owner({ pid: process.ppid, host: hostname(), lease: 30_000 }), ago(120_000)],
-    ['an absurd lease (clamped to the maximum) not refreshed for 11 minutes', owner({ pid: 1, host: FOREIGN, lease: 1e15 }), ago(11 * 60_000)],
-    ['a lease "refreshed" in the year 2100 (a bogus clock)', owner({ pid: 1, host: FOREIGN, lease: 30_000 }), new Date('2100-01-01T00:00:00Z')],
+    [
+      'an expired lease naming a live pid of this host (reused)',
+      owner({ pid: process.ppid, host: hostname(), lease: 30_000 }),
+      ago(120_000),
+    ],
+    [
+      'an absurd lease (clamped to the maximum) not refreshed for 11 minutes',
+      owner({ pid: 1, host: FOREIGN, lease: 1e15 }),
+      ago(11 * 60_000),
+    ],
+    [
+      'a lease "refreshed" in the year 2100 (a bogus clock)',
+      owner({ pid: 1, host: FOREIGN, lease: 30_000 }),
+      new Date('2100-01-01T00:00:00Z'),
+    ],
     ['a dead pid of this host without a lease', owner({ pid: 99_999_999, host: hostname() }), ago(0)],
     ['an unreadable lock file, old', '{"pid": 12', ago(60_000)],
   ])('%s is taken over on open', async (_label, content, mtime) => {
@@ -77,21 +89,32 @@ describe('foreign and stale store locks', () => {
   });
 
   it.each([
-    ['a lock of another host without a lease', owner({ pid: 4242, host: FOREIGN }), 'pid 4242 on host node-that-was-drained'],
-    ['a lock naming a live pid of this host without a lease', owner({ pid: process.ppid, host: hostname() }), `pid ${process.ppid} on host ${hostname()}`],
-  ])('%s is refused with E_STORE naming lock, holder and command, and `store unlock --force` recovers', async (_label, content, holder) => {
-    const dir = await freshDir();
-    const lock = await plant(dir, content, ago(3_600_000));
-    const refused = await refusal(dir);
-    expect(refused.code).toBe('E_STORE');
-    expect(refused.message).toContain(lock);
-    expect(refused.message).toContain(holder);
-    expect(refused.message).toContain('dissonance store unlock --dir');
-    expect((await cli(['store', 'unlock', '--dir', dir])).code).toBe(1);
-    expect((await refusal(dir)).code).toBe('E_STORE'); // a refused unlock removes nothing
-    expect((await cli(['store', 'unlock', '--dir', dir, '--force'])).code).toBe(0);
-    expect(await opens(dir)).toBe(true);
-  });
+    [
+      'a lock of another host without a lease',
+      owner({ pid: 4242, host: FOREIGN }),
+      'pid 4242 on host node-that-was-drained',
+    ],
+    [
+      'a lock naming a live pid of this host without a lease',
+      owner({ pid: process.ppid, host: hostname() }),
+      `pid ${process.ppid} on host ${hostname()}`,
+    ],
+  ])(
+    '%s is refused with E_STORE naming lock, holder and command, and `store unlock --force` recovers',
+    async (_label, content, holder) => {
+      const dir = await freshDir();
+      const lock = await plant(dir, content, ago(3_600_000));
+      const refused = await refusal(dir);
+      expect(refused.code).toBe('E_STORE');
+      expect(refused.message).toContain(lock);
+      expect(refused.message).toContain(holder);
+      expect(refused.message).toContain('dissonance store unlock --dir');
+      expect((await cli(['store', 'unlock', '--dir', dir])).code).toBe(1);
+      expect((await refusal(dir)).code).toBe('E_STORE'); // a refused unlock removes nothing
+      expect((await cli(['store', 'unlock', '--dir', dir, '--force'])).code).toBe(0);
+      expect(await opens(dir)).toBe(true);
+    },
+  );
 
   it('a lease that is being refreshed is never taken, not even by `store unlock --force`', async () => {
     const dir = await freshDir();

@@ -26,7 +26,10 @@ interface Target {
 }
 
 function storeTarget(file: 'audit.log' | 'examples.log', encryption: KeyProvider | undefined): Target {
-  const options = (dir: string): { dir: string; encryption?: KeyProvider } => ({ dir, ...(encryption === undefined ? {} : { encryption }) });
+  const options = (dir: string): { dir: string; encryption?: KeyProvider } => ({
+    dir,
+    ...(encryption === undefined ? {} : { encryption }),
+  });
   return {
     label: `${encryption === undefined ? 'plaintext' : 'encrypted'} ${file}`,
     file,
@@ -116,11 +119,14 @@ async function expectRefused(target: Target, dir: string, codes: readonly string
   } catch (error) {
     caught = error;
   }
-  expect(isDissonanceError(caught), `open after tampering must fail with a typed error, got ${String(caught)}`).toBe(true);
+  expect(isDissonanceError(caught), `open after tampering must fail with a typed error, got ${String(caught)}`).toBe(
+    true,
+  );
   if (!isDissonanceError(caught)) return;
   expect(codes).toContain(caught.code);
   expect(caught.message).toContain(path);
-  if (record !== undefined && caught.code === 'E_STORE_INTEGRITY') expect(caught.details).toMatchObject({ path, record });
+  if (record !== undefined && caught.code === 'E_STORE_INTEGRITY')
+    expect(caught.details).toMatchObject({ path, record });
   expect(await readFile(path)).toEqual(before); // nothing was cut off or rewritten
 }
 

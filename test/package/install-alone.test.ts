@@ -64,10 +64,12 @@ const counts: string[] = [];
 
 beforeAll(async () => {
   const unbuilt = PACKAGES.filter(({ dir }) => !existsSync(join(dir, 'dist'))).map(({ dir }) => relative(ROOT, dir));
-  if (unbuilt.length > 0) throw new Error(`packages are not built (${unbuilt.join(', ')}): run \`npm run build\` first`);
+  if (unbuilt.length > 0)
+    throw new Error(`packages are not built (${unbuilt.join(', ')}): run \`npm run build\` first`);
   tmp = await mkdtemp(join(tmpdir(), 'dissonance-alone-'));
   const inside = relative(ROOT, tmp);
-  if (!inside.startsWith('..') && !isAbsolute(inside)) throw new Error(`the temporary directory ${tmp} is inside the workspace ${ROOT}`);
+  if (!inside.startsWith('..') && !isAbsolute(inside))
+    throw new Error(`the temporary directory ${tmp} is inside the workspace ${ROOT}`);
   await mkdir(join(tmp, 'tarballs'));
   for (const { dir, pkg } of PACKAGES) tarballs.set(pkg.name, await pack(dir, join(tmp, 'tarballs')));
 });
@@ -79,7 +81,13 @@ afterAll(async () => {
 
 it('covers core, node, server, cli and browser', () => {
   expect([...BY_NAME.keys()]).toEqual(
-    expect.arrayContaining(['@dissonance/core', '@dissonance/node', '@dissonance/server', '@dissonance/cli', '@dissonance/browser']),
+    expect.arrayContaining([
+      '@dissonance/core',
+      '@dissonance/node',
+      '@dissonance/server',
+      '@dissonance/cli',
+      '@dissonance/browser',
+    ]),
   );
 });
 
@@ -102,7 +110,9 @@ describe.each(PACKAGES.map(({ pkg }) => pkg.name))('npm install %s alone', (name
     const counted = installed.filter((pkg) => pkg.name !== name && !skipped.has(pkg.name));
     counts.push(
       `  ${name}: ${counted.length} package(s) besides itself` +
-        (skipped.size > 0 ? ` (and ${[...skipped].join(', ')}: ${installed.length - counted.length - 1} not counted)` : '') +
+        (skipped.size > 0
+          ? ` (and ${[...skipped].join(', ')}: ${installed.length - counted.length - 1} not counted)`
+          : '') +
         (budget ? `, budget ${budget.max}` : ''),
     );
     const names = counted.map((pkg) => pkg.name).sort();

@@ -19,13 +19,26 @@ const QUICKSTART = join(ROOT, 'examples', 'quickstart', 'quickstart.ts');
 /** Files each package must have built before it can be packed. */
 const BUILT_FILES: Record<(typeof PACKAGES)[number], string[]> = {
   core: [
-    ...['index', 'mlp', 'adapter-kit'].flatMap((entry) => [`dist/${entry}.js`, `dist/${entry}.cjs`, `dist/${entry}.d.ts`, `dist/${entry}.d.cts`]),
+    ...['index', 'mlp', 'adapter-kit'].flatMap((entry) => [
+      `dist/${entry}.js`,
+      `dist/${entry}.cjs`,
+      `dist/${entry}.d.ts`,
+      `dist/${entry}.d.cts`,
+    ]),
     'dist/testing.js',
     'dist/testing.cjs',
   ],
   node: ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/train-worker.js'],
   server: ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts'],
-  cli: ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/cli.js', 'bin/dissonance.js', 'data/digits.csv'],
+  cli: [
+    'dist/index.js',
+    'dist/index.cjs',
+    'dist/index.d.ts',
+    'dist/index.d.cts',
+    'dist/cli.js',
+    'bin/dissonance.js',
+    'data/digits.csv',
+  ],
   browser: ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts'],
 };
 
@@ -76,7 +89,9 @@ describe('packed packages in a fresh project', () => {
 
   beforeAll(async () => {
     const unbuilt = PACKAGES.flatMap((name) =>
-      BUILT_FILES[name].filter((file) => !existsSync(join(ROOT, 'packages', name, file))).map((file) => `packages/${name}/${file}`),
+      BUILT_FILES[name]
+        .filter((file) => !existsSync(join(ROOT, 'packages', name, file)))
+        .map((file) => `packages/${name}/${file}`),
     );
     if (unbuilt.length > 0) {
       throw new Error(`packages are not built (missing ${unbuilt.join(', ')}): run \`npm run build\` first`);
@@ -141,7 +156,10 @@ describe('packed packages in a fresh project', () => {
       expect(installed.version, name).toBe(version);
     }
     for (const dependent of ['@dissonance/node', '@dissonance/server', '@dissonance/cli', '@dissonance/browser']) {
-      expect(existsSync(join(project, 'node_modules', dependent, 'node_modules', '@dissonance', 'core')), dependent).toBe(false);
+      expect(
+        existsSync(join(project, 'node_modules', dependent, 'node_modules', '@dissonance', 'core')),
+        dependent,
+      ).toBe(false);
     }
   });
 
@@ -158,11 +176,14 @@ describe('packed packages in a fresh project', () => {
     expect(lastLine(result.stdout), describeRun(result)).toBe('quickstart ok');
   });
 
-  it.each(['consumer.mjs', 'consumer.cjs'])('node %s uses @dissonance/node, /server, /cli and /browser', async (file) => {
-    const result = await run(process.execPath, [file], project);
-    expectClean(result);
-    expect(lastLine(result.stdout), describeRun(result)).toBe('consumer ok');
-  });
+  it.each(['consumer.mjs', 'consumer.cjs'])(
+    'node %s uses @dissonance/node, /server, /cli and /browser',
+    async (file) => {
+      const result = await run(process.execPath, [file], project);
+      expectClean(result);
+      expect(lastLine(result.stdout), describeRun(result)).toBe('consumer ok');
+    },
+  );
 
   const ALL = ['@dissonance/core', '@dissonance/node', '@dissonance/server', '@dissonance/cli', '@dissonance/browser'];
 
@@ -171,13 +192,20 @@ describe('packed packages in a fresh project', () => {
   });
 
   it.each(ALL)('import(%s) loads ESM', async (name) => {
-    expectClean(await run(process.execPath, ['--input-type=module', '-e', `await import(${JSON.stringify(name)})`], project));
+    expectClean(
+      await run(process.execPath, ['--input-type=module', '-e', `await import(${JSON.stringify(name)})`], project),
+    );
   });
 
-  it.each(['@dissonance/core/mlp', '@dissonance/core/adapter-kit'])('subpath %s loads as CJS and as ESM', async (name) => {
-    expectClean(await run(process.execPath, ['-e', `require(${JSON.stringify(name)})`], project));
-    expectClean(await run(process.execPath, ['--input-type=module', '-e', `await import(${JSON.stringify(name)})`], project));
-  });
+  it.each(['@dissonance/core/mlp', '@dissonance/core/adapter-kit'])(
+    'subpath %s loads as CJS and as ESM',
+    async (name) => {
+      expectClean(await run(process.execPath, ['-e', `require(${JSON.stringify(name)})`], project));
+      expectClean(
+        await run(process.execPath, ['--input-type=module', '-e', `await import(${JSON.stringify(name)})`], project),
+      );
+    },
+  );
 
   it('`dissonance --version` prints the version of @dissonance/cli', async () => {
     const result = await run('npx', ['--no', '--', 'dissonance', '--version'], project);

@@ -67,7 +67,11 @@ export function messagingSpansSuite(target: MessagingSpansTarget): void {
           'messaging.destination.name': 'items',
           'messaging.message.id': id,
         });
-        expect(process?.attributes).toMatchObject({ 'messaging.system': target.system, 'messaging.operation.type': 'process', 'messaging.consumer.group.name': 'g' });
+        expect(process?.attributes).toMatchObject({
+          'messaging.system': target.system,
+          'messaging.operation.type': 'process',
+          'messaging.consumer.group.name': 'g',
+        });
         expect(received?.envelope.traceparent).toBe(`00-${traceId}-${send?.spanContext().spanId}-01`);
         expect(process?.parentSpanContext?.spanId).toBe(send?.spanContext().spanId);
         expect(received?.traceId).toBe(traceId);

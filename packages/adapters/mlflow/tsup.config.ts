@@ -8,5 +8,5 @@ export default defineConfig({
   sourcemap: true,
   target: 'es2022',
   platform: 'node',
-  external: ["@dissonance/core"],
+  external: ['@dissonance/core'],
 });

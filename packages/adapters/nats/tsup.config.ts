@@ -8,5 +8,5 @@ export default defineConfig({
   sourcemap: true,
   target: 'es2022',
   platform: 'node',
-  external: ["@nats-io/transport-node", "@nats-io/jetstream", "@dissonance/core"],
+  external: ['@nats-io/transport-node', '@nats-io/jetstream', '@dissonance/core'],
 });

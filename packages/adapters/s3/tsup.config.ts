@@ -8,5 +8,5 @@ export default defineConfig({
   sourcemap: true,
   target: 'es2022',
   platform: 'node',
-  external: ["@aws-sdk/client-s3", "@dissonance/core"],
+  external: ['@aws-sdk/client-s3', '@dissonance/core'],
 });

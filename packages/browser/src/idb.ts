@@ -28,7 +28,8 @@ export function openDb(name: string, version: number, upgrade: Upgrade, factory?
       resolve(db);
     };
     request.onerror = () => reject(storeError(request.error, `cannot open IndexedDB database "${name}"`));
-    request.onblocked = () => reject(new DissonanceError('E_STORE', `opening IndexedDB database "${name}" is blocked by another connection`));
+    request.onblocked = () =>
+      reject(new DissonanceError('E_STORE', `opening IndexedDB database "${name}" is blocked by another connection`));
   });
 }
 
@@ -55,7 +56,12 @@ export function requestResult<T>(request: IDBRequest<T>): Promise<T> {
  * committed (so a resolved write is durable); any failure aborts the whole transaction and rejects with `E_STORE`
  * (a `DissonanceError` thrown by `work` is passed through).
  */
-export function transact<T>(db: IDBDatabase, stores: string | string[], mode: IDBTransactionMode, work: (tx: IDBTransaction) => Promise<T> | T): Promise<T> {
+export function transact<T>(
+  db: IDBDatabase,
+  stores: string | string[],
+  mode: IDBTransactionMode,
+  work: (tx: IDBTransaction) => Promise<T> | T,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     let tx: IDBTransaction;
     try {

@@ -14,7 +14,12 @@ export { OnnxWebRuntime } from './runtime/onnx-web-runtime.js';
 export type { OnnxWebRuntimeOptions, PartialModelInfo, LoadUrlOptions } from './runtime/onnx-web-runtime.js';
 export { OnnxWebModel } from './runtime/onnx-web-model.js';
 export type { OnnxWebSessionView, OutputKind } from './runtime/onnx-web-model.js';
-export type { WebExecutionProvider, WebExecutionProviderOption, WebProviderSelection, ProviderBenchmark } from './runtime/web-execution-provider.js';
+export type {
+  WebExecutionProvider,
+  WebExecutionProviderOption,
+  WebProviderSelection,
+  ProviderBenchmark,
+} from './runtime/web-execution-provider.js';
 export { loadOrtWeb } from './runtime/ort-web.js';
 export type { OrtWebModule } from './runtime/ort-web.js';
 export { softmaxRows, looksLikeProbabilities } from '@dissonance/core/adapter-kit';

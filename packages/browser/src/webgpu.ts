@@ -7,7 +7,12 @@ interface NavigatorWithGpu {
 
 /** The fields of a `GPUAdapter` read by {@link probeWebGpu}. */
 interface GpuAdapterLike {
-  readonly info?: { readonly vendor?: string; readonly architecture?: string; readonly device?: string; readonly description?: string };
+  readonly info?: {
+    readonly vendor?: string;
+    readonly architecture?: string;
+    readonly device?: string;
+    readonly description?: string;
+  };
   readonly isFallbackAdapter?: boolean;
 }
 
@@ -27,7 +32,12 @@ export interface WebGpuProbe {
   /** One line for logs: the adapter (`google swiftshader …`) or why there is none. */
   readonly reason: string;
   /** The adapter's vendor, architecture, device and description as the browser reports them (`''` when absent). */
-  readonly adapter?: { readonly vendor: string; readonly architecture: string; readonly device: string; readonly description: string };
+  readonly adapter?: {
+    readonly vendor: string;
+    readonly architecture: string;
+    readonly device: string;
+    readonly description: string;
+  };
   /** True for a software adapter (SwiftShader) or one the browser flags as a fallback adapter. */
   readonly software: boolean;
 }
@@ -40,16 +50,28 @@ export async function probeWebGpu(): Promise<WebGpuProbe> {
   const navigator = (globalThis as { readonly navigator?: NavigatorWithGpu }).navigator;
   const gpu = navigator?.gpu;
   if (gpu === undefined || gpu === null) {
-    return { available: false, reason: 'navigator.gpu is absent (no WebGPU in this browser or context)', software: false };
+    return {
+      available: false,
+      reason: 'navigator.gpu is absent (no WebGPU in this browser or context)',
+      software: false,
+    };
   }
   let adapter: GpuAdapterLike | null;
   try {
     adapter = await gpu.requestAdapter();
   } catch (error) {
-    return { available: false, reason: `navigator.gpu.requestAdapter() threw: ${error instanceof Error ? error.message : String(error)}`, software: false };
+    return {
+      available: false,
+      reason: `navigator.gpu.requestAdapter() threw: ${error instanceof Error ? error.message : String(error)}`,
+      software: false,
+    };
   }
   if (adapter === null) {
-    return { available: false, reason: 'navigator.gpu.requestAdapter() returned null (no usable GPU adapter)', software: false };
+    return {
+      available: false,
+      reason: 'navigator.gpu.requestAdapter() returned null (no usable GPU adapter)',
+      software: false,
+    };
   }
   const info = adapter.info ?? {};
   const described = {
@@ -58,7 +80,9 @@ export async function probeWebGpu(): Promise<WebGpuProbe> {
     device: info.device ?? '',
     description: info.description ?? '',
   };
-  const text = [described.vendor, described.architecture, described.device, described.description].filter((s) => s !== '').join(' ');
+  const text = [described.vendor, described.architecture, described.device, described.description]
+    .filter((s) => s !== '')
+    .join(' ');
   const software = adapter.isFallbackAdapter === true || /swiftshader|llvmpipe|software/i.test(text);
   return {
     available: true,

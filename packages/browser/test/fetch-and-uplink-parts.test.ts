@@ -39,10 +39,17 @@ describe('fetchModelBytes', () => {
   });
 
   it("checks the server's x-dissonance-sha256 header and maps HTTP failures to typed errors", async () => {
-    const lying = async (): Promise<Response> => new Response(bytes.slice(), { headers: { 'x-dissonance-sha256': '0'.repeat(64) } });
+    const lying = async (): Promise<Response> =>
+      new Response(bytes.slice(), { headers: { 'x-dissonance-sha256': '0'.repeat(64) } });
     await expectCode(fetchModelBytes('https://m/a.onnx', { fetch: lying }), 'E_ARTIFACT_DIGEST');
-    await expectCode(fetchModelBytes('https://m/a.onnx', { fetch: async () => new Response('no', { status: 404 }) }), 'E_NOT_FOUND');
-    await expectCode(fetchModelBytes('https://m/a.onnx', { fetch: async () => new Response('down', { status: 503 }) }), 'E_REGISTRY_UNAVAILABLE');
+    await expectCode(
+      fetchModelBytes('https://m/a.onnx', { fetch: async () => new Response('no', { status: 404 }) }),
+      'E_NOT_FOUND',
+    );
+    await expectCode(
+      fetchModelBytes('https://m/a.onnx', { fetch: async () => new Response('down', { status: 503 }) }),
+      'E_REGISTRY_UNAVAILABLE',
+    );
     await expectCode(
       fetchModelBytes('https://m/a.onnx', {
         fetch: async () => {

@@ -21,7 +21,9 @@ export async function inFreshRealm<A, R>(fn: (browser: typeof Browser, arg: A) =
     const realm = frame.contentWindow as (Window & { eval(code: string): unknown }) | null;
     if (realm === null) throw new Error('the iframe has no window');
     const entry = new URL('../src/index.ts', import.meta.url).href;
-    const run = realm.eval(`(async (arg) => (${fn.toString()})(await import(${JSON.stringify(entry)}), arg))`) as (arg: A) => Promise<R>;
+    const run = realm.eval(`(async (arg) => (${fn.toString()})(await import(${JSON.stringify(entry)}), arg))`) as (
+      arg: A,
+    ) => Promise<R>;
     return structuredClone(await run(realm.structuredClone(arg)));
   } finally {
     frame.remove();

@@ -3,7 +3,9 @@ import { expectCode } from '@dissonance/core/testing';
 import { OnnxWebRuntime, type OrtWebModule, type WebGpuProbe } from '../src/index.js';
 
 /** A fake onnxruntime-web: sessions compute `outputs(x)` for a model of `width` inputs and `classes` outputs. */
-function fakeOrt(options: { width?: number; classes?: number; failWebGpu?: string; failWebGpuRun?: string; logits?: boolean } = {}) {
+function fakeOrt(
+  options: { width?: number; classes?: number; failWebGpu?: string; failWebGpuRun?: string; logits?: boolean } = {},
+) {
   const width = options.width ?? 3;
   const classes = options.classes ?? 2;
   const created: string[] = [];
@@ -52,7 +54,11 @@ function fakeOrt(options: { width?: number; classes?: number; failWebGpu?: strin
   return { ort: { env, Tensor, InferenceSession } as unknown as OrtWebModule, created, released, env };
 }
 
-const noGpu = async (): Promise<WebGpuProbe> => ({ available: false, reason: 'navigator.gpu is absent (test)', software: false });
+const noGpu = async (): Promise<WebGpuProbe> => ({
+  available: false,
+  reason: 'navigator.gpu is absent (test)',
+  software: false,
+});
 const swiftShader = async (): Promise<WebGpuProbe> => ({
   available: true,
   reason: 'adapter google swiftshader (software)',
@@ -66,9 +72,20 @@ describe('OnnxWebRuntime (fake onnxruntime-web)', () => {
     const runtime = new OnnxWebRuntime({ ort: fake.ort, probeWebGpu: noGpu, wasmPaths: '/ort/', numThreads: 2 });
     expect(runtime.name).toBe('onnxruntime-web/auto');
     const model = await runtime.loadBytes(new Uint8Array([1]), { name: 'm', version: '3' });
-    expect([runtime.chosenProvider, runtime.providerReason, runtime.name]).toEqual(['wasm', 'wasm: navigator.gpu is absent (test)', 'onnxruntime-web/wasm']);
+    expect([runtime.chosenProvider, runtime.providerReason, runtime.name]).toEqual([
+      'wasm',
+      'wasm: navigator.gpu is absent (test)',
+      'onnxruntime-web/wasm',
+    ]);
     expect(fake.env.wasm).toEqual({ wasmPaths: '/ort/', numThreads: 2 });
-    expect([model.name, model.version, model.inputWidth, model.classes, model.outputKind, model.provider]).toEqual(['m', '3', 3, 2, 'probabilities', 'wasm']);
+    expect([model.name, model.version, model.inputWidth, model.classes, model.outputKind, model.provider]).toEqual([
+      'm',
+      '3',
+      3,
+      2,
+      'probabilities',
+      'wasm',
+    ]);
     expect([...(await model.run(new Float32Array([1, 2, 3]), 1))]).toEqual([0.25, 0.75]);
   });
 
@@ -92,7 +109,9 @@ describe('OnnxWebRuntime (fake onnxruntime-web)', () => {
     const runtime = new OnnxWebRuntime({ ort: fake.ort, probeWebGpu: swiftShader });
     const model = await runtime.loadBytes(new Uint8Array([1]));
     expect(model.provider).toBe('wasm');
-    expect(model.providerReason).toBe('wasm: the model failed on WebGPU: E_MODEL: onnx-model@0: probe run failed: ArrayFeatureExtractor: index out of range');
+    expect(model.providerReason).toBe(
+      'wasm: the model failed on WebGPU: E_MODEL: onnx-model@0: probe run failed: ArrayFeatureExtractor: index out of range',
+    );
     expect(runtime.chosenProvider).toBe('webgpu');
     expect(fake.created).toEqual(['webgpu', 'wasm']);
     expect(fake.released).toEqual(['webgpu']);
@@ -107,7 +126,9 @@ describe('OnnxWebRuntime (fake onnxruntime-web)', () => {
   });
 
   it('applies a softmax to logits found by the load-time probe', async () => {
-    const model = await new OnnxWebRuntime({ ort: fakeOrt({ logits: true }).ort, probeWebGpu: noGpu }).loadBytes(new Uint8Array([1]));
+    const model = await new OnnxWebRuntime({ ort: fakeOrt({ logits: true }).ort, probeWebGpu: noGpu }).loadBytes(
+      new Uint8Array([1]),
+    );
     expect(model.outputKind).toBe('logits');
     const p = await model.run(new Float32Array([Math.log(3) / 2, 0, 0]), 1);
     expect(p[0]).toBeCloseTo(0.75, 6);
@@ -120,7 +141,13 @@ describe('OnnxWebRuntime (fake onnxruntime-web)', () => {
     expect(() => new OnnxWebRuntime({ benchmarkRuns: 0 })).toThrow(/E_CONFIG/);
     const fake = fakeOrt();
     const runtime = new OnnxWebRuntime({ ort: fake.ort, probeWebGpu: noGpu });
-    await expectCode(runtime.load({ format: 'json', bytes: new Uint8Array(0) }, { name: 'm', version: '1', inputWidth: 3, classes: 2 }), 'E_MODEL');
+    await expectCode(
+      runtime.load(
+        { format: 'json', bytes: new Uint8Array(0) },
+        { name: 'm', version: '1', inputWidth: 3, classes: 2 },
+      ),
+      'E_MODEL',
+    );
     await expectCode(runtime.loadBytes(new Uint8Array([1]), { inputWidth: 4 }), 'E_MODEL');
     expect(fake.released).toEqual(['wasm']); // the session of the refused model was released
     const model = await runtime.loadBytes(new Uint8Array([1]));

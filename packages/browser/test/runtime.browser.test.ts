@@ -19,7 +19,8 @@ function rows(count: number, seed: number): number[] {
 }
 
 /** The artifact URL of `name`@`version` on the server. */
-const artifactUrl = (name: string, version: string): string => `${SERVER}/v1/models/${name}/versions/${version}/model.onnx`;
+const artifactUrl = (name: string, version: string): string =>
+  `${SERVER}/v1/models/${name}/versions/${version}/model.onnx`;
 
 describe('OnnxWebRuntime in Chromium', () => {
   const modelBytes = writeOnnxMlp(initMlp({ inputWidth: WIDTH, hidden: [32], classes: CLASSES, seed: 7 }));
@@ -33,7 +34,10 @@ describe('OnnxWebRuntime in Chromium', () => {
     const probe = await browser.probeWebGpu();
     const runtime = new browser.OnnxWebRuntime({ wasmPaths: '/ort/' });
     const provider = await runtime.decide();
-    console.log('WebGPU probe:', JSON.stringify({ probe, provider, reason: runtime.providerReason, name: runtime.name }));
+    console.log(
+      'WebGPU probe:',
+      JSON.stringify({ probe, provider, reason: runtime.providerReason, name: runtime.name }),
+    );
     expect(runtime.providerReason.startsWith(`${provider}: `)).toBe(true);
     expect(provider).toBe(probe.available ? 'webgpu' : 'wasm');
   });
@@ -70,19 +74,35 @@ describe('OnnxWebRuntime in Chromium', () => {
 
   it("runs the Python exporters' models (skl2onnx, torch logits) like onnxruntime-node and Python onnxruntime", async () => {
     const fixtures = await commands.pythonFixtures();
-    expect(fixtures.map((f) => f.name)).toEqual(['sklearn_digits', 'sklearn_breast_cancer', 'torch_legacy', 'torch_legacy_softmax']);
+    expect(fixtures.map((f) => f.name)).toEqual([
+      'sklearn_digits',
+      'sklearn_breast_cancer',
+      'torch_legacy',
+      'torch_legacy_softmax',
+    ]);
     const webGpuFailures: string[] = [];
     for (const fixture of fixtures) {
       const count = fixture.inputs.length;
       const x = fixture.inputs.flat();
       const python = fixture.probabilities.flat();
-      const out: Record<string, { probs: number[]; kind: string; provider: string; reason: string } | { error: string }> = {};
+      const out: Record<
+        string,
+        { probs: number[]; kind: string; provider: string; reason: string } | { error: string }
+      > = {};
       for (const executionProvider of ['wasm', 'webgpu', 'auto'] as const) {
         try {
-          const model = await new browser.OnnxWebRuntime({ executionProvider, wasmPaths: '/ort/' }).loadUrl(artifactUrl(`fixture-${fixture.name}`, fixture.version), {
-            headers: auth,
-          });
-          out[executionProvider] = { probs: Array.from(await model.run(new Float32Array(x), count)), kind: model.outputKind, provider: model.provider, reason: model.providerReason };
+          const model = await new browser.OnnxWebRuntime({ executionProvider, wasmPaths: '/ort/' }).loadUrl(
+            artifactUrl(`fixture-${fixture.name}`, fixture.version),
+            {
+              headers: auth,
+            },
+          );
+          out[executionProvider] = {
+            probs: Array.from(await model.run(new Float32Array(x), count)),
+            kind: model.outputKind,
+            provider: model.provider,
+            reason: model.providerReason,
+          };
           await model.dispose();
         } catch (error) {
           out[executionProvider] = { error: String(error) };
@@ -107,7 +127,9 @@ describe('OnnxWebRuntime in Chromium', () => {
         expect(auto.provider).toBe('wasm');
         expect(auto.reason).toContain('wasm: the model failed on WebGPU');
       } else {
-        lines.push(`|webgpu − node| ${maxAbsDiff(gpu.probs, fixture.fromNode).toExponential(2)}, auto on ${auto.provider}`);
+        lines.push(
+          `|webgpu − node| ${maxAbsDiff(gpu.probs, fixture.fromNode).toExponential(2)}, auto on ${auto.provider}`,
+        );
         expect(gpu.kind).toBe(fixture.outputKind);
         expect(maxAbsDiff(gpu.probs, fixture.fromNode)).toBeLessThanOrEqual(1e-4);
       }
@@ -118,9 +140,19 @@ describe('OnnxWebRuntime in Chromium', () => {
   });
 
   it("select: 'benchmark' times both providers on the model and keeps the faster", async (context) => {
-    const runtime = new browser.OnnxWebRuntime({ wasmPaths: '/ort/', select: 'benchmark', benchmarkRows: 64, benchmarkRuns: 5 });
+    const runtime = new browser.OnnxWebRuntime({
+      wasmPaths: '/ort/',
+      select: 'benchmark',
+      benchmarkRows: 64,
+      benchmarkRuns: 5,
+    });
     const model = await runtime.loadUrl(parityUrl, { headers: auth });
-    const result = { provider: model.provider, reason: model.providerReason, benchmark: model.benchmark ?? null, probe: runtime.webGpu ?? null };
+    const result = {
+      provider: model.provider,
+      reason: model.providerReason,
+      benchmark: model.benchmark ?? null,
+      probe: runtime.webGpu ?? null,
+    };
     await model.dispose();
     console.log(`benchmark select: ${result.reason}`);
     if (result.probe?.available !== true) {
@@ -138,7 +170,10 @@ describe('OnnxWebRuntime in Chromium', () => {
     const served = await commands.publishModel('cached', Array.from(modelBytes));
     const url = artifactUrl('cached', served.version);
     const { sha256 } = served;
-    for (const cache of [new browser.CacheApiModelCache(`models-${Math.random()}`), new browser.IndexedDbModelCache(`models-${Math.random()}`)]) {
+    for (const cache of [
+      new browser.CacheApiModelCache(`models-${Math.random()}`),
+      new browser.IndexedDbModelCache(`models-${Math.random()}`),
+    ]) {
       const first = await browser.fetchModelBytes(url, { sha256, cache, headers: auth });
       const second = await browser.fetchModelBytes(url, { sha256, cache, headers: auth });
       await cache.put(`sha256:${sha256}`, new Uint8Array([1, 2, 3]));
@@ -171,7 +206,11 @@ describe('OnnxWebRuntime in Chromium', () => {
   });
 
   it('rejects bad input and bad bytes with typed errors', async () => {
-    const code = (p: Promise<unknown>) => p.then(() => 'ok', (error: { code?: string }) => error.code ?? String(error));
+    const code = (p: Promise<unknown>) =>
+      p.then(
+        () => 'ok',
+        (error: { code?: string }) => error.code ?? String(error),
+      );
     const runtime = new browser.OnnxWebRuntime({ executionProvider: 'wasm', wasmPaths: '/ort/' });
     let config = 'ok';
     try {
@@ -182,7 +221,12 @@ describe('OnnxWebRuntime in Chromium', () => {
     const codes = {
       config,
       garbage: await code(runtime.loadBytes(new Uint8Array([1, 2, 3, 4]))),
-      format: await code(runtime.load({ format: 'json', bytes: new Uint8Array(0) }, { name: 'x', version: '1', inputWidth: 1, classes: 2 })),
+      format: await code(
+        runtime.load(
+          { format: 'json', bytes: new Uint8Array(0) },
+          { name: 'x', version: '1', inputWidth: 1, classes: 2 },
+        ),
+      ),
     };
     expect(codes).toEqual({ config: 'E_CONFIG', garbage: 'E_MODEL', format: 'E_MODEL' });
   });

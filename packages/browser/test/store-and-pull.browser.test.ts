@@ -47,9 +47,12 @@ describe('@dissonance/browser in Chromium: engine, store and model pull', () => 
       critics: [await runtime.loadBytes(criticBytes, { name: 'critic', version: '1' })],
     });
     const inPage: EventView[] = [];
-    engine.on('dissonance', (event) => inPage.push({ ids: event.ids, values: Array.from(event.values), detector: event.detector }));
+    engine.on('dissonance', (event) =>
+      inPage.push({ ids: event.ids, values: Array.from(event.values), detector: event.detector }),
+    );
     await engine.ready();
-    for (const batch of batches()) await engine.process({ x: new Float32Array(batch.x), rows: batch.rows, ids: batch.ids });
+    for (const batch of batches())
+      await engine.process({ x: new Float32Array(batch.x), rows: batch.rows, ids: batch.ids });
     await engine.stop();
     expect(inPage.length).toBe(4);
     expect(inPage.map((e) => [e.detector, e.ids])).toEqual(inNode.map((e) => [e.detector, e.ids]));
@@ -134,7 +137,13 @@ describe('@dissonance/browser in Chromium: engine, store and model pull', () => 
     const changed2 = await follower.refresh();
     const inFlight = (await pending).length;
     const after = await follower.current!.run(new Float32Array(16), 1);
-    expect({ changed: changed2, version: follower.current?.version, inFlight, after: after.length, swaps: [...swaps] }).toEqual({
+    expect({
+      changed: changed2,
+      version: follower.current?.version,
+      inFlight,
+      after: after.length,
+      swaps: [...swaps],
+    }).toEqual({
       changed: true,
       version: '2',
       inFlight: CLASSES,
@@ -149,25 +158,35 @@ describe('@dissonance/browser in Chromium: engine, store and model pull', () => 
     );
     const version = follower.current?.version;
     await follower.dispose();
-    expect({ error, version, verified }).toEqual({ error: 'refused by check', version: '2', verified: ['1', '2', '3'] });
+    expect({ error, version, verified }).toEqual({
+      error: 'refused by check',
+      version: '2',
+      verified: ['1', '2', '3'],
+    });
   });
 
   it("verifies signatures with core's trust policy: signed pulls load, unsigned, untrusted and tampered ones are refused", async () => {
     const name = 'signed';
     const trusted = await core.generateSigningKeyPair();
     const other = await core.generateSigningKeyPair();
-    const sign = async (bytes: Uint8Array, key: typeof trusted) => core.signatureTags((await core.signArtifact({ format: 'onnx', bytes }, key.privateKey)).signature);
-    const publish = async (bytes: Uint8Array, tags?: Record<string, string>) => void (await commands.publishModel(name, Array.from(bytes), tags));
-    const follower = new browser.ChampionFollower(new browser.OnnxWebRuntime({ executionProvider: 'wasm', wasmPaths: '/ort/' }), {
-      url: SERVER,
-      name,
-      token,
-      trust: { keys: [trusted.publicKey] },
-    });
+    const sign = async (bytes: Uint8Array, key: typeof trusted) =>
+      core.signatureTags((await core.signArtifact({ format: 'onnx', bytes }, key.privateKey)).signature);
+    const publish = async (bytes: Uint8Array, tags?: Record<string, string>) =>
+      void (await commands.publishModel(name, Array.from(bytes), tags));
+    const follower = new browser.ChampionFollower(
+      new browser.OnnxWebRuntime({ executionProvider: 'wasm', wasmPaths: '/ort/' }),
+      {
+        url: SERVER,
+        name,
+        token,
+        trust: { keys: [trusted.publicKey] },
+      },
+    );
     const pull = async () => {
       const outcome = await follower.refresh().then(
         (changed) => (changed ? 'swapped' : 'same'),
-        (error: { code?: string; details?: { reason?: string } }) => `${error.code ?? '?'}/${error.details?.reason ?? '?'}`,
+        (error: { code?: string; details?: { reason?: string } }) =>
+          `${error.code ?? '?'}/${error.details?.reason ?? '?'}`,
       );
       return { outcome, version: follower.current?.version };
     };

@@ -11,8 +11,17 @@ import { inFreshRealm } from './fresh-realm.js';
 const { url, token } = inject('dissonanceServer');
 
 /** `count` feedback items `prefix-0…`, 8 features each (the served model's width). */
-function items(prefix: string, count: number, label = 3): Array<{ id: string; features: number[]; label: number; dissonance: number }> {
-  return Array.from({ length: count }, (_, i) => ({ id: `${prefix}-${i}`, features: Array.from({ length: 8 }, (_, j) => (i * 8 + j) / 10), label, dissonance: 0.5 }));
+function items(
+  prefix: string,
+  count: number,
+  label = 3,
+): Array<{ id: string; features: number[]; label: number; dissonance: number }> {
+  return Array.from({ length: count }, (_, i) => ({
+    id: `${prefix}-${i}`,
+    features: Array.from({ length: 8 }, (_, j) => (i * 8 + j) / 10),
+    label,
+    dissonance: 0.5,
+  }));
 }
 
 /** Polls `uplink` until nothing is pending (or 20 s pass). */
@@ -48,7 +57,11 @@ describe('Uplink in Chromium', () => {
     const delivered = await inFreshRealm(
       async (browser, { options, items }) => {
         const events: string[] = [];
-        const uplink = await browser.Uplink.open({ ...options, retry: { initialMs: 20, maxMs: 100 }, onEvent: (e) => events.push(e.type) });
+        const uplink = await browser.Uplink.open({
+          ...options,
+          retry: { initialMs: 20, maxMs: 100 },
+          onEvent: (e) => events.push(e.type),
+        });
         const before = await uplink.pending();
         await uplink.enqueue(items);
         uplink.start();
@@ -102,11 +115,17 @@ describe('Uplink in Chromium', () => {
     await uplink.enqueue(items('d', 20));
     const first = await uplink.flush();
     uplink.start();
-    const result = { first: { stopped: first.stopped, sent: first.sent, waits: (first.retryInMs ?? 0) > 0 }, pending: await drained(uplink), bytes: uplink.stats.bytes };
-    const tooBig = await uplink.enqueue([{ id: 'big', features: Array.from({ length: 200 }, () => 1.2345), label: 1 }]).then(
-      () => 'queued',
-      (error: { code?: string }) => error.code,
-    );
+    const result = {
+      first: { stopped: first.stopped, sent: first.sent, waits: (first.retryInMs ?? 0) > 0 },
+      pending: await drained(uplink),
+      bytes: uplink.stats.bytes,
+    };
+    const tooBig = await uplink
+      .enqueue([{ id: 'big', features: Array.from({ length: 200 }, () => 1.2345), label: 1 }])
+      .then(
+        () => 'queued',
+        (error: { code?: string }) => error.code,
+      );
     await uplink.close();
     const sizes = (await commands.feedbackLog()).bodies.slice(sizesBefore);
     expect(result.first.stopped).toBe('budget');
@@ -125,7 +144,11 @@ describe('Uplink in Chromium', () => {
     // Label 12: the served model has 10 classes, so the server refuses it (400 E_INPUT).
     await uplink.enqueue([...items('e', 3), ...items('bad', 1, 12), ...items('f', 3)]);
     const flush = await uplink.flush();
-    const result = { flush: { sent: flush.sent, pending: flush.pending }, rejected: (await uplink.rejected()).map((r) => r.item.id), stats: uplink.stats.rejected };
+    const result = {
+      flush: { sent: flush.sent, pending: flush.pending },
+      rejected: (await uplink.rejected()).map((r) => r.item.id),
+      stats: uplink.stats.rejected,
+    };
     await uplink.close();
     expect(result).toEqual({ flush: { sent: 6, pending: 0 }, rejected: ['bad-0'], stats: 1 });
     const { accepted } = await commands.feedbackLog();

@@ -8,8 +8,22 @@ export { VERSION } from './version.js';
 export { runCliAsync, type CliIo } from './run-cli.js';
 export { runDemo, type DemoOptions } from './demo/run-demo.js';
 export { renderReport } from './demo/render-report.js';
-export type { DemoResult, StrategyResult, VersionRecord, DissonanceRound, CurvePoint, MeanSd } from './demo/demo-result.js';
-export { evaluate, evaluationOf, type EvaluateInput, type Evaluation, type EvaluationStrategy, type EvaluationMeanSd } from './demo/evaluation.js';
+export type {
+  DemoResult,
+  StrategyResult,
+  VersionRecord,
+  DissonanceRound,
+  CurvePoint,
+  MeanSd,
+} from './demo/demo-result.js';
+export {
+  evaluate,
+  evaluationOf,
+  type EvaluateInput,
+  type Evaluation,
+  type EvaluationStrategy,
+  type EvaluationMeanSd,
+} from './demo/evaluation.js';
 export { loadDataset, findDataDir, DEMO_DATASETS } from './demo/load-dataset.js';
 export type { RegistryChoice, FileRegistryChoice, MlflowRegistryChoice } from './registry-factory/index.js';
 export { runDistributedDemo } from './demo/distributed/run-distributed.js';

@@ -40,7 +40,13 @@ export type { ModelFunction, FunctionModelOptions } from './models/function-mode
 // Detectors
 export { absDiff, totalVariation, jensenShannon, symmetricKl, createSymmetricKl, hellinger } from './detect/index.js';
 export { meanPairwise, meanPairwiseJs, proposerVsCritics, voteEntropy, consensusEntropy } from './detect/index.js';
-export { DETECTOR_NAMES, COMMITTEE_DETECTOR_NAMES, detectorByName, committeeDetectorByName, asCommittee } from './detect/index.js';
+export {
+  DETECTOR_NAMES,
+  COMMITTEE_DETECTOR_NAMES,
+  detectorByName,
+  committeeDetectorByName,
+  asCommittee,
+} from './detect/index.js';
 export type { SymmetricKlOptions, MeanPairwiseOptions, DetectorName, CommitteeDetectorName } from './detect/index.js';
 
 // Reconcile: the engine's gates are named in its `gates` option; your own gates implement the Gate port.

@@ -24,7 +24,16 @@ export type {
 } from './train/index.js';
 
 // Fitting and running an MLP directly
-export { fitMlp, MlpModel, mlpModelFromOnnx, initMlp, mlpForward, createPrng, deriveSeed, DIVERGENCE_NAMES } from './train/index.js';
+export {
+  fitMlp,
+  MlpModel,
+  mlpModelFromOnnx,
+  initMlp,
+  mlpForward,
+  createPrng,
+  deriveSeed,
+  DIVERGENCE_NAMES,
+} from './train/index.js';
 export type {
   FitMlpOptions,
   FitMlpResult,
@@ -41,7 +50,14 @@ export type {
 } from './train/index.js';
 
 // ONNX writer and reader
-export { writeOnnxMlp, readOnnxMlp, decodeOnnxModel, ONNX_INPUT_NAME, ONNX_OUTPUT_NAME, ONNX_OPSET } from './onnx/index.js';
+export {
+  writeOnnxMlp,
+  readOnnxMlp,
+  decodeOnnxModel,
+  ONNX_INPUT_NAME,
+  ONNX_OUTPUT_NAME,
+  ONNX_OPSET,
+} from './onnx/index.js';
 export type { WriteOnnxMlpOptions, OnnxMlp, OnnxOutputKind, ModelProto } from './onnx/index.js';
 
 // Data helpers for experiments

@@ -37,7 +37,12 @@ describe('DissonanceError brand across copies of core', () => {
     // The brand is not enumerable: JSON and spreads stay as they were.
     const error = new source.DissonanceError('E_INPUT', 'x');
     expect(Object.keys(error)).not.toContain(Symbol.for('@dissonance/core.DissonanceError'));
-    expect(JSON.parse(JSON.stringify(error))).toEqual({ name: 'DissonanceError', code: 'E_INPUT', message: 'E_INPUT: x', details: {} });
+    expect(JSON.parse(JSON.stringify(error))).toEqual({
+      name: 'DissonanceError',
+      code: 'E_INPUT',
+      message: 'E_INPUT: x',
+      details: {},
+    });
   });
 
   it('a subclass keeps the ordinary prototype check', () => {

@@ -41,5 +41,13 @@ export type {
 export { setupTelemetry, createLogger, traceFields } from './telemetry/index.js';
 export type { TelemetryOptions, TelemetryHandle, CreateLoggerOptions } from './telemetry/index.js';
 // Issue 20 (HTTP hardening): the cost limits, for servers built on the handler.
-export { routeByteLimits, MAX_ABS_FEATURE, MAX_PREDICT_ROWS, MAX_FEEDBACK_ITEMS, DEFAULT_MAX_JSON_DEPTH, DEFAULT_BYTE_BURST, DEFAULT_BYTES_PER_SECOND } from './http/index.js';
+export {
+  routeByteLimits,
+  MAX_ABS_FEATURE,
+  MAX_PREDICT_ROWS,
+  MAX_FEEDBACK_ITEMS,
+  DEFAULT_MAX_JSON_DEPTH,
+  DEFAULT_BYTE_BURST,
+  DEFAULT_BYTES_PER_SECOND,
+} from './http/index.js';
 export type { RouteByteLimits } from './http/index.js';

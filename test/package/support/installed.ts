@@ -13,7 +13,11 @@ export interface InstalledPackage {
 async function packageAt(dir: string): Promise<InstalledPackage | undefined> {
   const file = join(dir, 'package.json');
   if (!existsSync(file)) return undefined;
-  const pkg = JSON.parse(await readFile(file, 'utf8')) as { name?: unknown; dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> };
+  const pkg = JSON.parse(await readFile(file, 'utf8')) as {
+    name?: unknown;
+    dependencies?: Record<string, string>;
+    optionalDependencies?: Record<string, string>;
+  };
   if (typeof pkg.name !== 'string') return undefined;
   return { name: pkg.name, dir, dependencies: Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies }) };
 }
@@ -26,7 +30,9 @@ export async function installedPackages(project: string): Promise<InstalledPacka
     for (const entry of await readdir(modules, { withFileTypes: true })) {
       if (!entry.isDirectory() || entry.name.startsWith('.')) continue;
       const dirs = entry.name.startsWith('@')
-        ? (await readdir(join(modules, entry.name), { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => join(modules, entry.name, e.name))
+        ? (await readdir(join(modules, entry.name), { withFileTypes: true }))
+            .filter((e) => e.isDirectory())
+            .map((e) => join(modules, entry.name, e.name))
         : [join(modules, entry.name)];
       for (const dir of dirs) {
         const pkg = await packageAt(dir);

@@ -43,5 +43,9 @@ export function decodeEnvelope(content: Buffer): Decoded {
   const decoded = tryDecodeWireFrame(content);
   if (decoded.ok) return { ok: true, envelope: Object.freeze(decoded.envelope) };
   const text = content.subarray(0, MAX_INVALID_BODY * 4).toString('utf8');
-  return { ok: false, error: decoded.error, standIn: createEnvelope(INVALID_MESSAGE_TYPE, { body: text.slice(0, MAX_INVALID_BODY) }) };
+  return {
+    ok: false,
+    error: decoded.error,
+    standIn: createEnvelope(INVALID_MESSAGE_TYPE, { body: text.slice(0, MAX_INVALID_BODY) }),
+  };
 }

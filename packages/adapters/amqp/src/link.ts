@@ -43,7 +43,9 @@ export class AmqpLink {
         const wait = backoffDelay(attempt, this.#options.initialDelayMs, this.#options.maxDelayMs);
         if (this.#state === 'closed' || Date.now() + wait >= deadline) {
           this.#state = 'failed';
-          throw new DissonanceError('E_TRANSPORT', `cannot connect to the AMQP broker: ${this.#lastError}`, { cause: error });
+          throw new DissonanceError('E_TRANSPORT', `cannot connect to the AMQP broker: ${this.#lastError}`, {
+            cause: error,
+          });
         }
         await delay(wait);
       }
@@ -115,7 +117,12 @@ export class AmqpLink {
     try {
       model = await Promise.race([attempt, timeout]);
     } catch (error) {
-      attempt.then((late) => late.close(), () => undefined).catch(() => undefined);
+      attempt
+        .then(
+          (late) => late.close(),
+          () => undefined,
+        )
+        .catch(() => undefined);
       throw error;
     } finally {
       clearTimeout(timer);

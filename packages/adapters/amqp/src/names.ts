@@ -63,7 +63,10 @@ export function subscriberSettings(prefix: string, topic: string, options: Subsc
 
 function checkName(name: string, reserve = 0): string {
   if (Buffer.byteLength(name, 'utf8') + reserve > MAX_NAME_BYTES) {
-    throw invalid('topic', `gives the broker name "${name}", longer than AMQP allows (${MAX_NAME_BYTES - reserve} bytes)`);
+    throw invalid(
+      'topic',
+      `gives the broker name "${name}", longer than AMQP allows (${MAX_NAME_BYTES - reserve} bytes)`,
+    );
   }
   return name;
 }

@@ -14,7 +14,11 @@ const RETRY_QUEUE_GRACE_MS = 60_000;
  * Runs `work` on the live session and retries it on a later session when the connection fails under it,
  * until `timeoutMs` has passed: then `E_TRANSPORT`. A retried publish may reach the broker twice.
  */
-export async function withSession(link: AmqpLink, timeoutMs: number, work: (session: Session) => Promise<void>): Promise<void> {
+export async function withSession(
+  link: AmqpLink,
+  timeoutMs: number,
+  work: (session: Session) => Promise<void>,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const session = await link.session(Math.max(1, deadline - Date.now()));

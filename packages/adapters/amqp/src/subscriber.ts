@@ -68,7 +68,9 @@ export class AmqpSubscription implements Subscription {
       await this.#consume(session);
     } catch (error) {
       this.#unlisten();
-      throw new DissonanceError('E_TRANSPORT', `cannot subscribe to ${this.#settings.queue}: ${errorText(error)}`, { cause: error });
+      throw new DissonanceError('E_TRANSPORT', `cannot subscribe to ${this.#settings.queue}: ${errorText(error)}`, {
+        cause: error,
+      });
     }
   }
 
@@ -178,7 +180,9 @@ export class AmqpSubscription implements Subscription {
       nack: (options = {}) => {
         const delayMs = options.delayMs ?? 0;
         if (typeof delayMs !== 'number' || !Number.isFinite(delayMs) || delayMs < 0) {
-          return Promise.reject(new DissonanceError('E_INPUT', `nack delayMs must be a finite number ≥ 0, got ${String(delayMs)}`));
+          return Promise.reject(
+            new DissonanceError('E_INPUT', `nack delayMs must be a finite number ≥ 0, got ${String(delayMs)}`),
+          );
         }
         const error = options.error ?? 'nacked without an error message';
         settlement ??= this.#settle(channel, message, () => this.#retry(envelope, Math.ceil(delayMs), error));
@@ -241,4 +245,3 @@ export class AmqpSubscription implements Subscription {
     await this.#host.publish(this.#settings.deadLetterTopic, wrapped);
   }
 }
-

@@ -31,12 +31,16 @@ describe('the AMQP transport under faults (real RabbitMQ)', () => {
     const { transport } = await open();
     const handled = new Set<string>();
     let deliveries = 0;
-    await transport.subscribe('orders', async (d) => {
-      deliveries++;
-      await sleep(2);
-      handled.add(d.envelope.id);
-      await d.ack();
-    }, { group: 'workers', prefetch: 8 });
+    await transport.subscribe(
+      'orders',
+      async (d) => {
+        deliveries++;
+        await sleep(2);
+        handled.add(d.envelope.id);
+        await d.ack();
+      },
+      { group: 'workers', prefetch: 8 },
+    );
     const sent: string[] = [];
     const total = 300;
     for (let i = 0; i < total; i++) {
@@ -58,21 +62,29 @@ describe('the AMQP transport under faults (real RabbitMQ)', () => {
     const attempts: number[] = [];
     const good = new Set<string>();
     const dead: Envelope[] = [];
-    await transport.subscribe('jobs.dead', async (d) => {
-      dead.push(d.envelope);
-      await d.ack();
-    }, { group: 'audit' });
-    await transport.subscribe('jobs', async (d) => {
-      if (d.envelope.id === poison.id) {
-        attempts.push(d.envelope.attempt);
-        if (d.envelope.attempt < 3) {
-          await d.nack({ delayMs: 100, error: `retry ${d.envelope.attempt}` });
-          return;
+    await transport.subscribe(
+      'jobs.dead',
+      async (d) => {
+        dead.push(d.envelope);
+        await d.ack();
+      },
+      { group: 'audit' },
+    );
+    await transport.subscribe(
+      'jobs',
+      async (d) => {
+        if (d.envelope.id === poison.id) {
+          attempts.push(d.envelope.attempt);
+          if (d.envelope.attempt < 3) {
+            await d.nack({ delayMs: 100, error: `retry ${d.envelope.attempt}` });
+            return;
+          }
+          throw new Error('poisoned payload');
         }
-        throw new Error('poisoned payload');
-      }
-      good.add(d.envelope.id);
-    }, { group: 'workers', maxAttempts: 3, deadLetterTopic: 'jobs.dead' });
+        good.add(d.envelope.id);
+      },
+      { group: 'workers', maxAttempts: 3, deadLetterTopic: 'jobs.dead' },
+    );
     await transport.publish('jobs', poison);
     const others = Array.from({ length: 20 }, (_, i) => createEnvelope('job', { i }));
     for (const other of others) await transport.publish('jobs', other);
@@ -92,10 +104,14 @@ describe('the AMQP transport under faults (real RabbitMQ)', () => {
   it('dead-letters an undecodable message as a stand-in envelope holding its body', async () => {
     const { transport, prefix } = await open();
     const dead: Envelope[] = [];
-    await transport.subscribe('raw.dlq', async (d) => {
-      dead.push(d.envelope);
-      await d.ack();
-    }, { group: 'audit' });
+    await transport.subscribe(
+      'raw.dlq',
+      async (d) => {
+        dead.push(d.envelope);
+        await d.ack();
+      },
+      { group: 'audit' },
+    );
     await transport.subscribe('raw', (d) => d.ack(), { group: 'workers' });
     await publishRaw(`${prefix}.raw`, Buffer.from('{"not":"an envelope"'));
     await waitFor(() => dead.length >= 1, 10_000, 'the dead letter');
@@ -107,7 +123,9 @@ describe('the AMQP transport under faults (real RabbitMQ)', () => {
 
   // Bad options and subscribe arguments (E_INPUT): the transport contract. Here: an unreachable broker.
   it('fails to connect with E_TRANSPORT within connectTimeoutMs', async () => {
-    await expect(createAmqpTransport({ url: 'amqp://guest:guest@127.0.0.1:1', connectTimeoutMs: 300 })).rejects.toMatchObject({
+    await expect(
+      createAmqpTransport({ url: 'amqp://guest:guest@127.0.0.1:1', connectTimeoutMs: 300 }),
+    ).rejects.toMatchObject({
       code: 'E_TRANSPORT',
     });
   }, 30_000);
@@ -133,6 +151,9 @@ describe('the AMQP transport under faults (real RabbitMQ)', () => {
     }
     await model.close();
     await purgePrefix(prefix);
-    expect(magics).toEqual([[0, 0x44, 0x46, 2], [0, 0x44, 0x46, 1]]);
+    expect(magics).toEqual([
+      [0, 0x44, 0x46, 2],
+      [0, 0x44, 0x46, 1],
+    ]);
   }, 30_000);
 });

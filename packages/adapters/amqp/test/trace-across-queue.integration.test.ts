@@ -1,6 +1,11 @@
 import { context, SpanKind, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  type ReadableSpan,
+} from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createEngine,
@@ -48,7 +53,11 @@ const sharpen: Trainer = {
   name: 'sharpen',
   fit: async (base) => {
     const candidate = model(base.name, 6, 'candidate');
-    return { model: candidate, artifact: { format: 'opaque', bytes: new TextEncoder().encode(`sharpen-${randomId()}`) }, report: { loss: [] } };
+    return {
+      model: candidate,
+      artifact: { format: 'opaque', bytes: new TextEncoder().encode(`sharpen-${randomId()}`) },
+      report: { loss: [] },
+    };
   },
 };
 
@@ -108,7 +117,12 @@ describe('one trace per item across a real RabbitMQ hop (two sides, two connecti
         await tracer.startActiveSpan('generate', { attributes: { 'dissonance.batch.size': 1 } }, async (span) => {
           itemTraces.set(itemId, span.spanContext().traceId);
           const probabilities = await proposer.run(x, 1);
-          const payload: ProposedItem = { itemId, x: [...x], probabilities: [...probabilities], version: proposer.version };
+          const payload: ProposedItem = {
+            itemId,
+            x: [...x],
+            probabilities: [...probabilities],
+            version: proposer.version,
+          };
           await sideA.publish('proposed', createEnvelope('proposed', payload, { id: `env-${itemId}` }));
           span.end();
         });

@@ -1,4 +1,11 @@
-import { DissonanceError, type Engine, type PromotedEvent, type RetrainedEvent, type RolledBackEvent, type Scalar } from '@dissonance/core';
+import {
+  DissonanceError,
+  type Engine,
+  type PromotedEvent,
+  type RetrainedEvent,
+  type RolledBackEvent,
+  type Scalar,
+} from '@dissonance/core';
 import type { MlflowRegistry } from './mlflow-registry.js';
 import type { MetricPoint, MlflowRun, MlflowTracking, RunEndStatus } from './mlflow-tracking.js';
 
@@ -60,7 +67,10 @@ export interface EngineRuns {
  * `dissonance.critic.<name>.version`. Writes happen in the background, in event order; call
  * {@link EngineRuns.finish} before exiting. Call it after `engine.ready()`.
  */
-export async function recordEngineRuns(engine: Pick<Engine, 'on' | 'off'>, options: EngineRunsOptions): Promise<EngineRuns> {
+export async function recordEngineRuns(
+  engine: Pick<Engine, 'on' | 'off'>,
+  options: EngineRunsOptions,
+): Promise<EngineRuns> {
   const { tracking, registry, modelName } = options;
   const run = await tracking.startRun(options.experimentName, {
     runName: options.runName ?? modelName,
@@ -114,7 +124,9 @@ export async function recordEngineRuns(engine: Pick<Engine, 'on' | 'off'>, optio
         'dissonance.proposer.version': event.parent,
       };
       for (const critic of critics) tags[`dissonance.critic.${critic.name}.version`] = critic.version;
-      const loss = event.report.loss.flatMap((value, i) => (Number.isFinite(value) ? [{ key: 'train_loss', value, step: i + 1 }] : []));
+      const loss = event.report.loss.flatMap((value, i) =>
+        Number.isFinite(value) ? [{ key: 'train_loss', value, step: i + 1 }] : [],
+      );
       await tracking.logBatch(child, { tags, metrics: loss });
     });
   };
@@ -129,7 +141,7 @@ export async function recordEngineRuns(engine: Pick<Engine, 'on' | 'off'>, optio
   engine.on('rolledBack', onRolledBack);
 
   const flush = async (): Promise<void> => {
-    for (let seen: Promise<void> | undefined; seen !== chain; ) {
+    for (let seen: Promise<void> | undefined; seen !== chain;) {
       seen = chain;
       await seen;
     }
@@ -159,7 +171,11 @@ export async function recordEngineRuns(engine: Pick<Engine, 'on' | 'off'>, optio
 
 function wrap(error: unknown): unknown {
   if (error instanceof DissonanceError) return error;
-  return new DissonanceError('E_REGISTRY_UNAVAILABLE', `mlflow: recording a retrain failed: ${error instanceof Error ? error.message : String(error)}`, {
-    cause: error,
-  });
+  return new DissonanceError(
+    'E_REGISTRY_UNAVAILABLE',
+    `mlflow: recording a retrain failed: ${error instanceof Error ? error.message : String(error)}`,
+    {
+      cause: error,
+    },
+  );
 }

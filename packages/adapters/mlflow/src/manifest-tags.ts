@@ -33,7 +33,9 @@ export function encodeManifest(manifest: StoredManifest): string {
 export function decodeManifest(name: string, version: string, tags: TagList | undefined): ModelVersion {
   const raw = tags?.find((tag) => tag.key === MANIFEST_TAG)?.value;
   const fail = (problem: string): DissonanceError =>
-    new DissonanceError('E_MODEL', `mlflow: model ${name} version ${version}: ${problem}`, { details: { name, version } });
+    new DissonanceError('E_MODEL', `mlflow: model ${name} version ${version}: ${problem}`, {
+      details: { name, version },
+    });
   if (raw === undefined) throw fail(`has no ${MANIFEST_TAG} tag (not registered by dissonance?)`);
   let parsed: unknown;
   try {
@@ -50,7 +52,8 @@ export function decodeManifest(name: string, version: string, tags: TagList | un
   };
   const int = (key: string): number => {
     const value = m[key];
-    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw fail(`manifest ${key} is not an integer`);
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)
+      throw fail(`manifest ${key} is not an integer`);
     return value;
   };
   const sha256 = str('sha256');
@@ -64,9 +67,17 @@ export function decodeManifest(name: string, version: string, tags: TagList | un
     inputWidth: int('inputWidth'),
     classes: int('classes'),
     createdAt: str('createdAt'),
-    metrics: record(m.metrics, (v): v is number => typeof v === 'number', () => fail('manifest metrics are malformed')),
+    metrics: record(
+      m.metrics,
+      (v): v is number => typeof v === 'number',
+      () => fail('manifest metrics are malformed'),
+    ),
     params: record(m.params, isScalar, () => fail('manifest params are malformed')),
-    tags: record(m.tags, (v): v is string => typeof v === 'string', () => fail('manifest tags are malformed')),
+    tags: record(
+      m.tags,
+      (v): v is string => typeof v === 'string',
+      () => fail('manifest tags are malformed'),
+    ),
     lineage: lineage(m.lineage, () => fail('manifest lineage is malformed')),
   });
 }

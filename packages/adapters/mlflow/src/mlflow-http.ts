@@ -92,7 +92,9 @@ export class MlflowHttp {
     try {
       return JSON.parse(text) as T;
     } catch (error) {
-      throw new DissonanceError('E_REGISTRY_UNAVAILABLE', `mlflow: ${request.path} answered non-JSON`, { cause: error });
+      throw new DissonanceError('E_REGISTRY_UNAVAILABLE', `mlflow: ${request.path} answered non-JSON`, {
+        cause: error,
+      });
     }
   }
 
@@ -201,7 +203,9 @@ export class MlflowHttp {
 
 function nonNegativeInteger(value: number, field: string): number {
   if (!Number.isSafeInteger(value) || value < 0) {
-    throw new DissonanceError('E_CONFIG', `mlflow: ${field} must be an integer ≥ 0, got ${value}`, { details: { field } });
+    throw new DissonanceError('E_CONFIG', `mlflow: ${field} must be an integer ≥ 0, got ${value}`, {
+      details: { field },
+    });
   }
   return value;
 }

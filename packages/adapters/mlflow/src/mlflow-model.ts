@@ -31,13 +31,21 @@ export function readMlflowModel(text: string, what: string): MlflowOnnxModel {
   const flavors = Object.keys(flavorMap ?? {});
   const onnx = asMap(flavorMap?.onnx);
   if (onnx === undefined) {
-    throw fail(`is an MLflow model without the onnx flavor (flavors: ${flavors.length === 0 ? 'none' : flavors.join(', ')}); only ONNX models can be adopted`, {
-      reason: 'flavor',
-      flavors,
-    });
+    throw fail(
+      `is an MLflow model without the onnx flavor (flavors: ${flavors.length === 0 ? 'none' : flavors.join(', ')}); only ONNX models can be adopted`,
+      {
+        reason: 'flavor',
+        flavors,
+      },
+    );
   }
   const file = onnx.data;
-  if (typeof file !== 'string' || file === '' || file.split('/').some((part) => part === '..' || part === '') || file.startsWith('/')) {
+  if (
+    typeof file !== 'string' ||
+    file === '' ||
+    file.split('/').some((part) => part === '..' || part === '') ||
+    file.startsWith('/')
+  ) {
     throw fail('its onnx flavor names no model file (data)');
   }
   const signature = asMap(doc.signature);
@@ -47,14 +55,20 @@ export function readMlflowModel(text: string, what: string): MlflowOnnxModel {
   const input = inputs.length === 1 ? inputs[0] : undefined;
   const width = input?.shape.length === 2 ? input.shape[1] : undefined;
   if (input === undefined || input.dtype !== 'float32' || width === undefined || !(width > 0)) {
-    throw fail(`its signature input is not one float32 [-1, width] tensor: ${JSON.stringify(inputs)}`, { reason: 'signature' });
+    throw fail(`its signature input is not one float32 [-1, width] tensor: ${JSON.stringify(inputs)}`, {
+      reason: 'signature',
+    });
   }
   const candidates = outputs.filter((o) => isFloat(o.dtype) && o.shape.length === 2 && (o.shape[1] ?? 0) > 0);
   const output =
-    candidates.find((o) => o.name === 'probabilities') ?? candidates.find((o) => o.name === 'output_probability') ?? (candidates.length === 1 ? candidates[0] : undefined);
+    candidates.find((o) => o.name === 'probabilities') ??
+    candidates.find((o) => o.name === 'output_probability') ??
+    (candidates.length === 1 ? candidates[0] : undefined);
   const classes = output?.shape[1];
   if (output === undefined || classes === undefined) {
-    throw fail(`its signature has no float [-1, classes] probabilities output: ${JSON.stringify(outputs)}`, { reason: 'signature' });
+    throw fail(`its signature has no float [-1, classes] probabilities output: ${JSON.stringify(outputs)}`, {
+      reason: 'signature',
+    });
   }
   return { file, flavors, shape: { inputWidth: width, classes } };
 }
@@ -66,19 +80,31 @@ export function readMlflowModel(text: string, what: string): MlflowOnnxModel {
  */
 export function onnxShape(bytes: Uint8Array, what: string): { inputWidth: number; classes: number } {
   const fail = (problem: string): DissonanceError =>
-    new DissonanceError('E_MODEL', `mlflow: ${what}: ${problem}; log it with a signature (mlflow.onnx.log_model(..., signature=…))`, {
-      details: { reason: 'signature' },
-    });
+    new DissonanceError(
+      'E_MODEL',
+      `mlflow: ${what}: ${problem}; log it with a signature (mlflow.onnx.log_model(..., signature=…))`,
+      {
+        details: { reason: 'signature' },
+      },
+    );
   const graph = decodeOnnxModel(bytes).graph;
   const initializers = new Set(graph?.initializer.map((t) => t.name) ?? []);
   const inputs = (graph?.input ?? []).filter((i) => !initializers.has(i.name));
-  const dims = (v: (typeof inputs)[number] | undefined): number[] | undefined => v?.type?.tensorType?.shape?.map((d) => d.value ?? -1);
+  const dims = (v: (typeof inputs)[number] | undefined): number[] | undefined =>
+    v?.type?.tensorType?.shape?.map((d) => d.value ?? -1);
   const width = inputs.length === 1 ? dims(inputs[0])?.[1] : undefined;
-  if (width === undefined || !(width > 0)) throw fail('its ONNX graph has no single [N, width] input and its MLmodel no signature');
-  const outputs = (graph?.output ?? []).filter((o) => o.type?.tensorType?.elemType === 1 && dims(o)?.length === 2 && (dims(o)?.[1] ?? 0) > 0);
-  const output = outputs.find((o) => o.name === 'probabilities') ?? outputs.find((o) => o.name === 'output_probability') ?? (outputs.length === 1 ? outputs[0] : undefined);
+  if (width === undefined || !(width > 0))
+    throw fail('its ONNX graph has no single [N, width] input and its MLmodel no signature');
+  const outputs = (graph?.output ?? []).filter(
+    (o) => o.type?.tensorType?.elemType === 1 && dims(o)?.length === 2 && (dims(o)?.[1] ?? 0) > 0,
+  );
+  const output =
+    outputs.find((o) => o.name === 'probabilities') ??
+    outputs.find((o) => o.name === 'output_probability') ??
+    (outputs.length === 1 ? outputs[0] : undefined);
   const classes = dims(output)?.[1];
-  if (classes === undefined) throw fail('its ONNX graph has no float [N, classes] probabilities output and its MLmodel no signature');
+  if (classes === undefined)
+    throw fail('its ONNX graph has no float [N, classes] probabilities output and its MLmodel no signature');
   return { inputWidth: width, classes };
 }
 
@@ -101,7 +127,8 @@ function specs(value: YamlValue | undefined): Spec[] | undefined {
   for (const item of parsed as unknown[]) {
     const entry = item as { type?: unknown; name?: unknown; 'tensor-spec'?: { dtype?: unknown; shape?: unknown } };
     const spec = entry['tensor-spec'];
-    if (entry.type !== 'tensor' || spec === undefined || typeof spec.dtype !== 'string' || !Array.isArray(spec.shape)) return undefined;
+    if (entry.type !== 'tensor' || spec === undefined || typeof spec.dtype !== 'string' || !Array.isArray(spec.shape))
+      return undefined;
     const shape = (spec.shape as unknown[]).map((d) => (typeof d === 'number' ? d : Number.NaN));
     out.push({ ...(typeof entry.name === 'string' ? { name: entry.name } : {}), dtype: spec.dtype, shape });
   }
@@ -113,5 +140,7 @@ function isFloat(dtype: string): boolean {
 }
 
 function asMap(value: YamlValue | undefined): { readonly [key: string]: YamlValue } | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as { readonly [key: string]: YamlValue }) : undefined;
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as { readonly [key: string]: YamlValue })
+    : undefined;
 }

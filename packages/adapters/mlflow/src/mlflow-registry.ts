@@ -105,9 +105,13 @@ export class MlflowRegistry implements ModelRegistry {
     const versionTags = encodeVersionTags(stored);
     for (const [key, value] of Object.entries(versionTags)) {
       if (value.length > MAX_TAG_VALUE) {
-        throw new DissonanceError('E_INPUT', `register: ${key} is ${value.length} characters, MLflow keeps at most ${MAX_TAG_VALUE}`, {
-          details: { field: 'tags' },
-        });
+        throw new DissonanceError(
+          'E_INPUT',
+          `register: ${key} is ${value.length} characters, MLflow keeps at most ${MAX_TAG_VALUE}`,
+          {
+            details: { field: 'tags' },
+          },
+        );
       }
     }
     const name = input.name;
@@ -121,7 +125,9 @@ export class MlflowRegistry implements ModelRegistry {
       if (stored.format === 'onnx') {
         const files = mlmodelFiles({ ...stored, file, bytes, runId: run.runId });
         const encoder = new TextEncoder();
-        await Promise.all(files.map((f) => this.#tracking.uploadArtifact(run, `${MODEL_DIR}/${f.path}`, encoder.encode(f.text))));
+        await Promise.all(
+          files.map((f) => this.#tracking.uploadArtifact(run, `${MODEL_DIR}/${f.path}`, encoder.encode(f.text))),
+        );
       }
       await this.#tracking.logBatch(run.runId, runData(stored));
       await this.#ensureRegisteredModel(name);
@@ -157,7 +163,9 @@ export class MlflowRegistry implements ModelRegistry {
     } catch (error) {
       if (error instanceof DissonanceError) throw error;
       if (error instanceof MlflowHttpError && error.status === 400 && /alias .* not found/i.test(error.message)) {
-        throw new DissonanceError('E_ALIAS_NOT_FOUND', `model ${name} has no alias ${alias}`, { details: { name, alias } });
+        throw new DissonanceError('E_ALIAS_NOT_FOUND', `model ${name} has no alias ${alias}`, {
+          details: { name, alias },
+        });
       }
       throw mapError(error, `model ${name} alias ${alias}`);
     }
@@ -168,7 +176,10 @@ export class MlflowRegistry implements ModelRegistry {
     checkName(alias, 'alias');
     await this.#modelVersion(name, version);
     const set = (): Promise<unknown> =>
-      this.#call({ method: 'POST', path: '/api/2.0/mlflow/registered-models/alias', body: { name, alias, version } }, `model ${name} alias ${alias}`);
+      this.#call(
+        { method: 'POST', path: '/api/2.0/mlflow/registered-models/alias', body: { name, alias, version } },
+        `model ${name} alias ${alias}`,
+      );
     const expected = options.expected;
     if (expected === undefined) {
       await set();
@@ -189,14 +200,21 @@ export class MlflowRegistry implements ModelRegistry {
     checkName(alias, 'alias');
     this.#known(name);
     await this.#call(
-      { method: 'DELETE', path: '/api/2.0/mlflow/registered-models/alias', query: { name, alias }, body: { name, alias } },
+      {
+        method: 'DELETE',
+        path: '/api/2.0/mlflow/registered-models/alias',
+        query: { name, alias },
+        body: { name, alias },
+      },
       `model ${name} alias ${alias}`,
     );
   }
 
   async aliases(name: string): Promise<Readonly<Record<string, string>>> {
     const model = await this.#registeredModel(name);
-    const entries = (model.aliases ?? []).flatMap((a) => (a.alias === undefined || a.version === undefined ? [] : [[a.alias, a.version] as const]));
+    const entries = (model.aliases ?? []).flatMap((a) =>
+      a.alias === undefined || a.version === undefined ? [] : [[a.alias, a.version] as const],
+    );
     return Object.freeze(Object.fromEntries(entries));
   }
 
@@ -204,7 +222,9 @@ export class MlflowRegistry implements ModelRegistry {
     this.#open();
     const pageSize = checkPageSize(options.pageSize);
     if (options.pageToken !== undefined && (typeof options.pageToken !== 'string' || options.pageToken === '')) {
-      throw new DissonanceError('E_INPUT', 'pageToken is not one this registry issued', { details: { field: 'pageToken' } });
+      throw new DissonanceError('E_INPUT', 'pageToken is not one this registry issued', {
+        details: { field: 'pageToken' },
+      });
     }
     await this.#registeredModel(name);
     let answer: { model_versions?: MlflowModelVersion[]; next_page_token?: string };
@@ -221,11 +241,16 @@ export class MlflowRegistry implements ModelRegistry {
       });
     } catch (error) {
       if (error instanceof MlflowHttpError && error.status === 400 && options.pageToken !== undefined) {
-        throw new DissonanceError('E_INPUT', 'pageToken is not one this registry issued', { cause: error, details: { field: 'pageToken' } });
+        throw new DissonanceError('E_INPUT', 'pageToken is not one this registry issued', {
+          cause: error,
+          details: { field: 'pageToken' },
+        });
       }
       throw mapError(error, `list ${name}`);
     }
-    const items = await Promise.all((answer.model_versions ?? []).map((mv) => this.#manifest(name, mv.version ?? '', mv)));
+    const items = await Promise.all(
+      (answer.model_versions ?? []).map((mv) => this.#manifest(name, mv.version ?? '', mv)),
+    );
     const next = answer.next_page_token;
     return next === undefined || next === '' || items.length === 0 ? { items } : { items, nextPageToken: next };
   }
@@ -235,11 +260,16 @@ export class MlflowRegistry implements ModelRegistry {
     const adopted = isAdopted(mv) ? await this.#adopt(name, version, mv) : undefined;
     const manifest = adopted?.manifest ?? this.#written(name, version, mv);
     if (manifest.size > this.#maxArtifactBytes) {
-      throw new DissonanceError('E_INPUT', `artifact of ${name} version ${version} holds ${manifest.size} bytes, more than ${this.#maxArtifactBytes}`, {
-        details: { name, version, field: 'maxArtifactBytes' },
-      });
+      throw new DissonanceError(
+        'E_INPUT',
+        `artifact of ${name} version ${version} holds ${manifest.size} bytes, more than ${this.#maxArtifactBytes}`,
+        {
+          details: { name, version, field: 'maxArtifactBytes' },
+        },
+      );
     }
-    if (mv.source === undefined) throw new DissonanceError('E_MODEL', `mlflow: model ${name} version ${version} has no source`);
+    if (mv.source === undefined)
+      throw new DissonanceError('E_MODEL', `mlflow: model ${name} version ${version} has no source`);
     const path = adopted?.path ?? `${artifactPath(mv.source)}/${encodeURIComponent(artifactFileName(manifest.format))}`;
     let bytes: Uint8Array;
     try {
@@ -249,9 +279,13 @@ export class MlflowRegistry implements ModelRegistry {
     }
     const actual = bytes.byteLength > this.#maxArtifactBytes ? 'oversized' : await sha256Hex(bytes);
     if (actual !== manifest.sha256) {
-      throw new DissonanceError('E_ARTIFACT_DIGEST', `artifact of ${name} version ${version} does not match its sha256`, {
-        details: { name, version, expected: manifest.sha256, actual },
-      });
+      throw new DissonanceError(
+        'E_ARTIFACT_DIGEST',
+        `artifact of ${name} version ${version} does not match its sha256`,
+        {
+          details: { name, version, expected: manifest.sha256, actual },
+        },
+      );
     }
     return { manifest, artifact: { format: manifest.format, bytes } };
   }
@@ -263,7 +297,9 @@ export class MlflowRegistry implements ModelRegistry {
   async runIdOf(name: string, version: string): Promise<string> {
     const runId = (await this.#modelVersion(name, version)).run_id;
     if (runId === undefined || runId === '') {
-      throw new DissonanceError('E_MODEL', `mlflow: model ${name} version ${version} has no run`, { details: { name, version } });
+      throw new DissonanceError('E_MODEL', `mlflow: model ${name} version ${version} has no run`, {
+        details: { name, version },
+      });
     }
     return runId;
   }
@@ -280,7 +316,12 @@ export class MlflowRegistry implements ModelRegistry {
     return Promise.resolve();
   }
 
-  async #createVersion(name: string, run: MlflowRun, tags: Readonly<Record<string, string>>, description: string): Promise<string> {
+  async #createVersion(
+    name: string,
+    run: MlflowRun,
+    tags: Readonly<Record<string, string>>,
+    description: string,
+  ): Promise<string> {
     const created = await this.#call<{ model_version?: MlflowModelVersion }>(
       {
         method: 'POST',
@@ -297,19 +338,28 @@ export class MlflowRegistry implements ModelRegistry {
       `create a version of ${name}`,
     );
     const version = created.model_version?.version;
-    if (version === undefined) throw new DissonanceError('E_REGISTRY_UNAVAILABLE', 'mlflow: model-versions/create answered without a version');
+    if (version === undefined)
+      throw new DissonanceError('E_REGISTRY_UNAVAILABLE', 'mlflow: model-versions/create answered without a version');
     let status = created.model_version?.status;
     const deadline = Date.now() + this.#readyTimeoutMs;
     while (status !== 'READY') {
       if (status === 'FAILED_REGISTRATION') {
-        throw new DissonanceError('E_REGISTRY_UNAVAILABLE', `mlflow: version ${version} of ${name} failed to register`, {
-          details: { name, version },
-        });
+        throw new DissonanceError(
+          'E_REGISTRY_UNAVAILABLE',
+          `mlflow: version ${version} of ${name} failed to register`,
+          {
+            details: { name, version },
+          },
+        );
       }
       if (Date.now() > deadline) {
-        throw new DissonanceError('E_REGISTRY_UNAVAILABLE', `mlflow: version ${version} of ${name} not READY after ${this.#readyTimeoutMs} ms`, {
-          details: { name, version, status: status ?? null },
-        });
+        throw new DissonanceError(
+          'E_REGISTRY_UNAVAILABLE',
+          `mlflow: version ${version} of ${name} not READY after ${this.#readyTimeoutMs} ms`,
+          {
+            details: { name, version, status: status ?? null },
+          },
+        );
       }
       await delay(200);
       status = (await this.#modelVersion(name, version)).status;
@@ -323,7 +373,9 @@ export class MlflowRegistry implements ModelRegistry {
   }
 
   #written(name: string, version: string, mv: MlflowModelVersion): ModelVersion {
-    return hasVersionFacts(mv.tags) ? decodeVersionTags(name, version, mv.tags) : decodeManifest(name, version, mv.tags);
+    return hasVersionFacts(mv.tags)
+      ? decodeVersionTags(name, version, mv.tags)
+      : decodeManifest(name, version, mv.tags);
   }
 
   /** Reads an adopted version's MLmodel and ONNX file once per process (a failed read is retried next time). */
@@ -340,16 +392,21 @@ export class MlflowRegistry implements ModelRegistry {
 
   async #readAdopted(name: string, version: string, mv: MlflowModelVersion): Promise<Adopted> {
     const what = `model ${name} version ${version}`;
-    if (mv.source === undefined || mv.source === '') throw new DissonanceError('E_MODEL', `mlflow: ${what} has no source`, { details: { name, version } });
+    if (mv.source === undefined || mv.source === '')
+      throw new DissonanceError('E_MODEL', `mlflow: ${what} has no source`, { details: { name, version } });
     const folder = artifactPath(await this.#modelLocation(mv.source, what));
     let text: string;
     try {
       text = new TextDecoder().decode(await this.#http.bytes({ method: 'GET', path: `${folder}/MLmodel` }));
     } catch (error) {
       if (error instanceof MlflowHttpError && error.status === 404) {
-        throw new DissonanceError('E_MODEL', `mlflow: ${what} is neither registered by dissonance nor an MLflow model (no MLmodel at ${mv.source})`, {
-          details: { name, version, reason: 'mlmodel', source: mv.source },
-        });
+        throw new DissonanceError(
+          'E_MODEL',
+          `mlflow: ${what} is neither registered by dissonance nor an MLflow model (no MLmodel at ${mv.source})`,
+          {
+            details: { name, version, reason: 'mlmodel', source: mv.source },
+          },
+        );
       }
       throw mapError(error, `MLmodel of ${what}`);
     }
@@ -357,9 +414,13 @@ export class MlflowRegistry implements ModelRegistry {
     const path = `${folder}/${model.file.split('/').map(encodeURIComponent).join('/')}`;
     const listed = await this.#listedSize(folder, model.file);
     if (listed !== undefined && listed > this.#maxArtifactBytes) {
-      throw new DissonanceError('E_INPUT', `artifact of ${name} version ${version} holds ${listed} bytes, more than ${this.#maxArtifactBytes}`, {
-        details: { name, version, field: 'maxArtifactBytes' },
-      });
+      throw new DissonanceError(
+        'E_INPUT',
+        `artifact of ${name} version ${version} holds ${listed} bytes, more than ${this.#maxArtifactBytes}`,
+        {
+          details: { name, version, field: 'maxArtifactBytes' },
+        },
+      );
     }
     let bytes: Uint8Array;
     try {
@@ -368,9 +429,13 @@ export class MlflowRegistry implements ModelRegistry {
       throw mapError(error, `ONNX file of ${what}`);
     }
     if (bytes.byteLength > this.#maxArtifactBytes) {
-      throw new DissonanceError('E_INPUT', `artifact of ${name} version ${version} holds ${bytes.byteLength} bytes, more than ${this.#maxArtifactBytes}`, {
-        details: { name, version, field: 'maxArtifactBytes' },
-      });
+      throw new DissonanceError(
+        'E_INPUT',
+        `artifact of ${name} version ${version} holds ${bytes.byteLength} bytes, more than ${this.#maxArtifactBytes}`,
+        {
+          details: { name, version, field: 'maxArtifactBytes' },
+        },
+      );
     }
     const shape = model.shape ?? onnxShape(bytes, what);
     const tags = new Map((mv.tags ?? []).flatMap((t) => (t.value === undefined ? [] : [[t.key, t.value] as const])));
@@ -391,7 +456,9 @@ export class MlflowRegistry implements ModelRegistry {
       tags: Object.freeze({
         'dissonance.adopted': 'mlflow',
         'mlflow.source': mv.source,
-        ...(signature === undefined || keyId === undefined ? {} : { 'dissonance.signature': signature, 'dissonance.signature.keyId': keyId }),
+        ...(signature === undefined || keyId === undefined
+          ? {}
+          : { 'dissonance.signature': signature, 'dissonance.signature.keyId': keyId }),
       }),
       lineage: Object.freeze({}),
     });
@@ -406,7 +473,9 @@ export class MlflowRegistry implements ModelRegistry {
     if (this.#maxArtifactBytes === Number.POSITIVE_INFINITY) return undefined;
     const prefix = '/api/2.0/mlflow-artifacts/artifacts/';
     const parts = file.split('/');
-    const dir = [folder.slice(prefix.length).split('/').map(decodeURIComponent).join('/'), ...parts.slice(0, -1)].join('/');
+    const dir = [folder.slice(prefix.length).split('/').map(decodeURIComponent).join('/'), ...parts.slice(0, -1)].join(
+      '/',
+    );
     try {
       const answer = await this.#http.json<{ files?: ReadonlyArray<{ path?: string; file_size?: number | string }> }>({
         method: 'GET',
@@ -430,7 +499,8 @@ export class MlflowRegistry implements ModelRegistry {
         `logged model of ${what}`,
       );
       const uri = answer.model?.info?.artifact_uri;
-      if (uri === undefined) throw new DissonanceError('E_MODEL', `mlflow: ${what}: logged model ${logged[1]} has no artifact location`);
+      if (uri === undefined)
+        throw new DissonanceError('E_MODEL', `mlflow: ${what}: logged model ${logged[1]} has no artifact location`);
       return uri;
     }
     const run = /^runs:\/([0-9a-f]+)\/(.*)$/.exec(source);
@@ -440,7 +510,8 @@ export class MlflowRegistry implements ModelRegistry {
         `run of ${what}`,
       );
       const uri = answer.run?.info?.artifact_uri;
-      if (uri === undefined) throw new DissonanceError('E_MODEL', `mlflow: ${what}: run ${run[1]} has no artifact location`);
+      if (uri === undefined)
+        throw new DissonanceError('E_MODEL', `mlflow: ${what}: run ${run[1]} has no artifact location`);
       return `${uri.replace(/\/+$/, '')}/${run[2] ?? ''}`;
     }
     return source;
@@ -451,7 +522,8 @@ export class MlflowRegistry implements ModelRegistry {
     try {
       await this.#http.json({ method: 'POST', path: '/api/2.0/mlflow/registered-models/create', body: { name } });
     } catch (error) {
-      if (!(error instanceof MlflowHttpError && error.errorCode === 'RESOURCE_ALREADY_EXISTS')) throw mapError(error, `create model ${name}`);
+      if (!(error instanceof MlflowHttpError && error.errorCode === 'RESOURCE_ALREADY_EXISTS'))
+        throw mapError(error, `create model ${name}`);
     }
     this.#knownModels.add(name);
   }
@@ -459,10 +531,9 @@ export class MlflowRegistry implements ModelRegistry {
   async #registeredModel(name: string): Promise<{ aliases?: ReadonlyArray<{ alias?: string; version?: string }> }> {
     this.#open();
     this.#known(name);
-    const answer = await this.#call<{ registered_model?: { aliases?: ReadonlyArray<{ alias?: string; version?: string }> } }>(
-      { method: 'GET', path: '/api/2.0/mlflow/registered-models/get', query: { name } },
-      `model ${name}`,
-    );
+    const answer = await this.#call<{
+      registered_model?: { aliases?: ReadonlyArray<{ alias?: string; version?: string }> };
+    }>({ method: 'GET', path: '/api/2.0/mlflow/registered-models/get', query: { name } }, `model ${name}`);
     return answer.registered_model ?? {};
   }
 
@@ -470,7 +541,9 @@ export class MlflowRegistry implements ModelRegistry {
     this.#open();
     this.#known(name);
     if (typeof version !== 'string' || !VERSION.test(version)) {
-      throw new DissonanceError('E_NOT_FOUND', `model ${name} has no version ${String(version)}`, { details: { name, version: String(version) } });
+      throw new DissonanceError('E_NOT_FOUND', `model ${name} has no version ${String(version)}`, {
+        details: { name, version: String(version) },
+      });
     }
     const answer = await this.#call<{ model_version?: MlflowModelVersion }>(
       { method: 'GET', path: '/api/2.0/mlflow/model-versions/get', query: { name, version } },

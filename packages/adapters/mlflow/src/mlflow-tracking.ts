@@ -47,7 +47,14 @@ export interface RunRecord {
 }
 
 interface RestRun {
-  info?: { run_id?: string; experiment_id?: string; run_name?: string; status?: string; start_time?: number | string; end_time?: number | string };
+  info?: {
+    run_id?: string;
+    experiment_id?: string;
+    run_name?: string;
+    status?: string;
+    start_time?: number | string;
+    end_time?: number | string;
+  };
   data?: {
     params?: ReadonlyArray<{ key?: string; value?: string }>;
     metrics?: ReadonlyArray<{ key?: string; value?: number }>;
@@ -83,7 +90,10 @@ export class MlflowTracking {
   }
 
   /** Starts a run in experiment `experimentName` (created when missing). */
-  async startRun(experimentName: string, options: { runName?: string; tags?: Readonly<Record<string, string>> } = {}): Promise<MlflowRun> {
+  async startRun(
+    experimentName: string,
+    options: { runName?: string; tags?: Readonly<Record<string, string>> } = {},
+  ): Promise<MlflowRun> {
     const experimentId = await this.experimentId(experimentName);
     const answer = await this.#call<{ run?: { info?: { run_id?: string; artifact_uri?: string } } }>({
       method: 'POST',
@@ -96,8 +106,13 @@ export class MlflowTracking {
       },
     });
     const runId = answer.run?.info?.run_id;
-    if (runId === undefined) throw new DissonanceError('E_REGISTRY_UNAVAILABLE', 'mlflow: runs/create answered without a run id');
-    return { runId, experimentId, artifactUri: answer.run?.info?.artifact_uri ?? `mlflow-artifacts:/${experimentId}/${runId}/artifacts` };
+    if (runId === undefined)
+      throw new DissonanceError('E_REGISTRY_UNAVAILABLE', 'mlflow: runs/create answered without a run id');
+    return {
+      runId,
+      experimentId,
+      artifactUri: answer.run?.info?.artifact_uri ?? `mlflow-artifacts:/${experimentId}/${runId}/artifacts`,
+    };
   }
 
   /** Logs params, metrics and tags in batches of MLflow's limits (100 params, 100 tags, 1000 metrics, 1000 in all). */
@@ -105,7 +120,12 @@ export class MlflowTracking {
     const now = Date.now();
     const params = Object.entries(data.params ?? {}).map(([key, value]) => ({ key, value: String(value) }));
     const tags = toTagList(data.tags ?? {});
-    const metrics = (data.metrics ?? []).map((m) => ({ key: m.key, value: m.value, step: m.step ?? 0, timestamp: m.timestamp ?? now }));
+    const metrics = (data.metrics ?? []).map((m) => ({
+      key: m.key,
+      value: m.value,
+      step: m.step ?? 0,
+      timestamp: m.timestamp ?? now,
+    }));
     // MLflow caps one request at 100 params, 100 tags, 1000 metrics and 1000 entries in all.
     let p = 0;
     let t = 0;
@@ -134,11 +154,17 @@ export class MlflowTracking {
 
   /** Reads a run back: status, params, latest metrics and tags (`E_NOT_FOUND` for an unknown run). */
   async getRun(runId: string): Promise<RunRecord> {
-    const answer = await this.#call<{ run?: RestRun }>({ method: 'GET', path: '/api/2.0/mlflow/runs/get', query: { run_id: runId } });
+    const answer = await this.#call<{ run?: RestRun }>({
+      method: 'GET',
+      path: '/api/2.0/mlflow/runs/get',
+      query: { run_id: runId },
+    });
     const info = answer.run?.info ?? {};
     const data = answer.run?.data ?? {};
     const pairs = <V>(list: ReadonlyArray<{ key?: string; value?: V }> | undefined): Record<string, V> =>
-      Object.fromEntries((list ?? []).flatMap((e) => (e.key === undefined || e.value === undefined ? [] : [[e.key, e.value] as const])));
+      Object.fromEntries(
+        (list ?? []).flatMap((e) => (e.key === undefined || e.value === undefined ? [] : [[e.key, e.value] as const])),
+      );
     const time = (t: number | string | undefined): { value?: number } => (t === undefined ? {} : { value: Number(t) });
     const start = time(info.start_time).value;
     const end = time(info.end_time).value;
@@ -166,10 +192,16 @@ export class MlflowTracking {
       }>({
         method: 'GET',
         path: '/api/2.0/mlflow/metrics/get-history',
-        query: { run_id: runId, metric_key: key, max_results: 25_000, ...(pageToken === undefined ? {} : { page_token: pageToken }) },
+        query: {
+          run_id: runId,
+          metric_key: key,
+          max_results: 25_000,
+          ...(pageToken === undefined ? {} : { page_token: pageToken }),
+        },
       });
       for (const m of answer.metrics ?? []) {
-        if (m.value !== undefined) points.push({ key, value: m.value, step: Number(m.step ?? 0), timestamp: Number(m.timestamp ?? 0) });
+        if (m.value !== undefined)
+          points.push({ key, value: m.value, step: Number(m.step ?? 0), timestamp: Number(m.timestamp ?? 0) });
       }
       pageToken = answer.next_page_token === '' ? undefined : answer.next_page_token;
     } while (pageToken !== undefined);
@@ -178,7 +210,11 @@ export class MlflowTracking {
 
   /** Ends a run with `status` (default `FINISHED`). */
   async endRun(runId: string, status: RunEndStatus = 'FINISHED'): Promise<void> {
-    await this.#call({ method: 'POST', path: '/api/2.0/mlflow/runs/update', body: { run_id: runId, status, end_time: Date.now() } });
+    await this.#call({
+      method: 'POST',
+      path: '/api/2.0/mlflow/runs/update',
+      body: { run_id: runId, status, end_time: Date.now() },
+    });
   }
 
   async #resolveExperiment(name: string): Promise<string> {
@@ -192,10 +228,12 @@ export class MlflowTracking {
       });
       if (created.experiment_id !== undefined) return created.experiment_id;
     } catch (error) {
-      if (!(error instanceof MlflowHttpError && error.errorCode === 'RESOURCE_ALREADY_EXISTS')) throw mapError(error, name);
+      if (!(error instanceof MlflowHttpError && error.errorCode === 'RESOURCE_ALREADY_EXISTS'))
+        throw mapError(error, name);
     }
     const again = await this.#findExperiment(name);
-    if (again === undefined) throw new DissonanceError('E_REGISTRY_UNAVAILABLE', `mlflow: could not create experiment ${name}`);
+    if (again === undefined)
+      throw new DissonanceError('E_REGISTRY_UNAVAILABLE', `mlflow: could not create experiment ${name}`);
     return again;
   }
 
@@ -207,9 +245,13 @@ export class MlflowTracking {
         query: { experiment_name: name },
       });
       if (answer.experiment?.lifecycle_stage === 'deleted') {
-        throw new DissonanceError('E_CONFIG', `mlflow: experiment ${name} is deleted; restore it or pick another name`, {
-          details: { experiment: name },
-        });
+        throw new DissonanceError(
+          'E_CONFIG',
+          `mlflow: experiment ${name} is deleted; restore it or pick another name`,
+          {
+            details: { experiment: name },
+          },
+        );
       }
       return answer.experiment?.experiment_id;
     } catch (error) {

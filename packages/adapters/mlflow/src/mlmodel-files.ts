@@ -45,7 +45,16 @@ export function mlmodelFiles(facts: MlmodelFacts): ReadonlyArray<{ readonly path
   const { inputs, outputs } = onnxSignature(facts.bytes, facts.inputWidth, facts.classes);
   const row = new Array<string>(facts.inputWidth).fill('0.0').join(', ');
   const requirements = `${MLMODEL_REQUIREMENTS.join('\n')}\n`;
-  const pythonEnv = [`python: ${yamlString(MLMODEL_PYTHON)}`, 'build_dependencies:', '- pip', '- setuptools', '- wheel', 'dependencies:', '- -r requirements.txt', ''].join('\n');
+  const pythonEnv = [
+    `python: ${yamlString(MLMODEL_PYTHON)}`,
+    'build_dependencies:',
+    '- pip',
+    '- setuptools',
+    '- wheel',
+    'dependencies:',
+    '- -r requirements.txt',
+    '',
+  ].join('\n');
   const conda = [
     'channels:',
     '- conda-forge',
@@ -107,7 +116,11 @@ export function mlmodelFiles(facts: MlmodelFacts): ReadonlyArray<{ readonly path
  * in the graph) and every tensor output of the graph (variable dimensions as -1; a `[-1, classes]` float32
  * `probabilities` output when the bytes do not decode as ONNX).
  */
-export function onnxSignature(bytes: Uint8Array, inputWidth: number, classes: number): { inputs: TensorSpec[]; outputs: TensorSpec[] } {
+export function onnxSignature(
+  bytes: Uint8Array,
+  inputWidth: number,
+  classes: number,
+): { inputs: TensorSpec[]; outputs: TensorSpec[] } {
   let model: ModelProto | undefined;
   try {
     model = decodeOnnxModel(bytes);
@@ -123,7 +136,11 @@ export function onnxSignature(bytes: Uint8Array, inputWidth: number, classes: nu
     const dtype = tensor === undefined ? undefined : DTYPES[tensor.elemType];
     if (tensor === undefined || dtype === undefined) continue;
     const shape = (tensor.shape ?? []).map((d) => (d.value !== undefined && d.value > 0 ? d.value : -1));
-    outputs.push({ name: output.name, dtype, shape: shape.length === 0 ? [-1] : shape.map((d, i) => (i === 0 ? -1 : d)) });
+    outputs.push({
+      name: output.name,
+      dtype,
+      shape: shape.length === 0 ? [-1] : shape.map((d, i) => (i === 0 ? -1 : d)),
+    });
   }
   return {
     inputs: [{ name: input?.name ?? 'features', dtype: 'float32', shape: [-1, inputWidth] }],

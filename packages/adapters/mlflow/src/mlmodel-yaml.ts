@@ -23,7 +23,8 @@ export function readMlmodelYaml(text: string): { readonly [key: string]: YamlVal
   const state = { i: 0 };
   const value = block(lines, state, 0);
   if (state.i < lines.length) throw new Error(`MLmodel: unexpected indentation at "${lines[state.i]?.text ?? ''}"`);
-  if (value === null || typeof value === 'string' || Array.isArray(value)) throw new Error('MLmodel: the document is not a map');
+  if (value === null || typeof value === 'string' || Array.isArray(value))
+    throw new Error('MLmodel: the document is not a map');
   return value as { readonly [key: string]: YamlValue };
 }
 
@@ -48,7 +49,9 @@ function map(lines: readonly Line[], state: { i: number }, indent: number): { [k
     if (rest === '') {
       const next = lines[state.i];
       // PyYAML writes a list under a key at the key's own indentation.
-      const nested = next !== undefined && (next.indent > indent || (next.indent === indent && (next.text === '-' || next.text.startsWith('- '))));
+      const nested =
+        next !== undefined &&
+        (next.indent > indent || (next.indent === indent && (next.text === '-' || next.text.startsWith('- '))));
       Object.defineProperty(out, key, { value: nested ? block(lines, state, next.indent) : null, enumerable: true });
     } else {
       Object.defineProperty(out, key, { value: scalar(rest, lines, state, indent), enumerable: true });
@@ -85,7 +88,9 @@ function list(lines: readonly Line[], state: { i: number }, indent: number): Yam
 function keyEnd(text: string): number {
   if (text.startsWith("'") || text.startsWith('"')) {
     const close = quotedEnd(text, 0);
-    return close >= 0 && text[close + 1] === ':' && (close + 2 === text.length || text[close + 2] === ' ') ? close + 1 : -1;
+    return close >= 0 && text[close + 1] === ':' && (close + 2 === text.length || text[close + 2] === ' ')
+      ? close + 1
+      : -1;
   }
   for (let i = 0; i < text.length; i++) {
     if (text[i] === ':' && (i + 1 === text.length || text[i + 1] === ' ')) return i;

@@ -20,7 +20,10 @@ const FIXED = {
   createdAt: 'dissonance.created_at',
 } as const;
 /** Well-known metrics, tags and lineage fields, tagged under a short name the MLflow UI can sort and filter by. */
-const NAMED_METRICS: Readonly<Record<string, string>> = { golden_accuracy: 'dissonance.golden_accuracy', kl: 'dissonance.kl' };
+const NAMED_METRICS: Readonly<Record<string, string>> = {
+  golden_accuracy: 'dissonance.golden_accuracy',
+  kl: 'dissonance.kl',
+};
 const NAMED_TAGS: Readonly<Record<string, string>> = {
   decision: 'dissonance.decision',
   reason: 'dissonance.reason',
@@ -55,8 +58,19 @@ export function encodeVersionTags(m: StoredManifest): Record<string, string> {
     [FIXED.classes]: String(m.classes),
     [FIXED.createdAt]: m.createdAt,
   };
-  const extra: { metrics: Record<string, number>; params: Record<string, Scalar>; tags: Record<string, string> } = { metrics: {}, params: {}, tags: {} };
-  const put = (key: string | undefined, fallback: string, rawKey: string, value: string, bucket: Record<string, unknown>, raw: unknown): void => {
+  const extra: { metrics: Record<string, number>; params: Record<string, Scalar>; tags: Record<string, string> } = {
+    metrics: {},
+    params: {},
+    tags: {},
+  };
+  const put = (
+    key: string | undefined,
+    fallback: string,
+    rawKey: string,
+    value: string,
+    bucket: Record<string, unknown>,
+    raw: unknown,
+  ): void => {
     if (key !== undefined) out[key] = value;
     else if (SAFE_KEY.test(rawKey) && !rawKey.includes('..')) out[fallback + rawKey] = value;
     else bucket[rawKey] = raw;
@@ -69,7 +83,8 @@ export function encodeVersionTags(m: StoredManifest): Record<string, string> {
   if (examples !== undefined) out[LINEAGE.examples] = String(examples);
   if (dissonanceMean !== undefined) out[LINEAGE.dissonanceMean] = String(dissonanceMean);
   if (traceId !== undefined) out[LINEAGE.traceId] = traceId;
-  if (Object.keys(extra.metrics).length + Object.keys(extra.params).length + Object.keys(extra.tags).length > 0) out[EXTRA] = JSON.stringify(extra);
+  if (Object.keys(extra.metrics).length + Object.keys(extra.params).length + Object.keys(extra.tags).length > 0)
+    out[EXTRA] = JSON.stringify(extra);
   return out;
 }
 
@@ -81,7 +96,9 @@ export function hasVersionFacts(tags: TagList | undefined): boolean {
 /** Rebuilds the frozen {@link ModelVersion} from tags written by {@link encodeVersionTags} (`E_MODEL` when malformed). */
 export function decodeVersionTags(name: string, version: string, list: TagList | undefined): ModelVersion {
   const fail = (problem: string): DissonanceError =>
-    new DissonanceError('E_MODEL', `mlflow: model ${name} version ${version}: ${problem}`, { details: { name, version } });
+    new DissonanceError('E_MODEL', `mlflow: model ${name} version ${version}: ${problem}`, {
+      details: { name, version },
+    });
   const tags = new Map<string, string>();
   for (const t of list ?? []) if (t.value !== undefined) tags.set(t.key, t.value);
   const str = (key: string): string => {
@@ -91,7 +108,8 @@ export function decodeVersionTags(name: string, version: string, list: TagList |
   };
   const int = (key: string): number => {
     const value = Number(str(key));
-    if (!Number.isSafeInteger(value) || value < 0 || !/^[0-9]+$/.test(str(key))) throw fail(`tag ${key} is not an integer`);
+    if (!Number.isSafeInteger(value) || value < 0 || !/^[0-9]+$/.test(str(key)))
+      throw fail(`tag ${key} is not an integer`);
     return value;
   };
   const num = (key: string, value: string): number => {
@@ -123,13 +141,15 @@ export function decodeVersionTags(name: string, version: string, list: TagList |
       throw fail(`tag ${EXTRA} is not JSON`);
     }
     const e = (typeof extra === 'object' && extra !== null ? extra : {}) as Record<string, unknown>;
-    const entries = (v: unknown): [string, unknown][] => (typeof v === 'object' && v !== null && !Array.isArray(v) ? Object.entries(v) : []);
+    const entries = (v: unknown): [string, unknown][] =>
+      typeof v === 'object' && v !== null && !Array.isArray(v) ? Object.entries(v) : [];
     for (const [k, v] of entries(e.metrics)) {
       if (typeof v !== 'number') throw fail(`tag ${EXTRA} is malformed`);
       set(metrics, k, v);
     }
     for (const [k, v] of entries(e.params)) {
-      if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') throw fail(`tag ${EXTRA} is malformed`);
+      if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean')
+        throw fail(`tag ${EXTRA} is malformed`);
       set(params, k, v);
     }
     for (const [k, v] of entries(e.tags)) {
@@ -140,7 +160,8 @@ export function decodeVersionTags(name: string, version: string, list: TagList |
   const lineage: { -readonly [K in keyof Lineage]: Lineage[K] } = {};
   if (tags.has(LINEAGE.parent)) lineage.parent = str(LINEAGE.parent);
   if (tags.has(LINEAGE.examples)) lineage.examples = num(LINEAGE.examples, str(LINEAGE.examples));
-  if (tags.has(LINEAGE.dissonanceMean)) lineage.dissonanceMean = num(LINEAGE.dissonanceMean, str(LINEAGE.dissonanceMean));
+  if (tags.has(LINEAGE.dissonanceMean))
+    lineage.dissonanceMean = num(LINEAGE.dissonanceMean, str(LINEAGE.dissonanceMean));
   if (tags.has(LINEAGE.traceId)) lineage.traceId = str(LINEAGE.traceId);
   return Object.freeze({
     name,

@@ -80,7 +80,16 @@ beforeAll(async () => {
 
   const cli = tsx('packages/cli/src/cli.ts', [
     ...['demo', '--dataset', 'digits', '--seeds', '2', '--strategies', 'dissonance', '--json'],
-    ...['--registry', 'mlflow', '--mlflow-uri', URL_, '--mlflow-experiment', EXPERIMENT, '--mlflow-model-prefix', PREFIX],
+    ...[
+      '--registry',
+      'mlflow',
+      '--mlflow-uri',
+      URL_,
+      '--mlflow-experiment',
+      EXPERIMENT,
+      '--mlflow-model-prefix',
+      PREFIX,
+    ],
   ]);
   children.push(cli);
   const cliIo = collect(cli);
@@ -92,7 +101,10 @@ beforeAll(async () => {
   aliasVersion = ((await answer.json()) as { model_version: { version: string } }).model_version.version;
   // Bounded, not timed: the serving process converges within a few refresh intervals.
   await waitFor(
-    () => lines().filter((l) => l.event === 'champion').at(-1)?.version === aliasVersion,
+    () =>
+      lines()
+        .filter((l) => l.event === 'champion')
+        .at(-1)?.version === aliasVersion,
     30_000,
     `the serving process to hot-swap to version ${aliasVersion}: ${serverIo.err()}`,
   );
@@ -133,7 +145,9 @@ describe('dissonance demo --registry mlflow', () => {
       serving = swap.version!;
     }
     expect(served.at(-1)).toMatchObject({ event: 'stopped', version: aliasVersion });
-    console.info(`demo promoted ${promoted.join(', ')}; the serving process started on ${ready.version} and swapped to ${swaps.map((s) => s.version).join(', ')}`);
+    console.info(
+      `demo promoted ${promoted.join(', ')}; the serving process started on ${ready.version} and swapped to ${swaps.map((s) => s.version).join(', ')}`,
+    );
   });
 
   it('records a FINISHED parent run per seed × strategy with per-retrain steps, and nests each version’s run with its loss curve and lineage', async () => {
@@ -159,7 +173,9 @@ describe('dissonance demo --registry mlflow', () => {
       });
       expect(run.tags['dissonance.lineage.traceId']).toMatch(/^[0-9a-f]{32}$/);
       expect(Object.keys(run.tags).filter((k) => /^dissonance\.critic\..+\.version$/.test(k))).toHaveLength(2);
-      expect(Object.keys(run.metrics)).toEqual(expect.arrayContaining(['golden_accuracy', 'kl', 'dissonance_mean', 'loss', 'train_loss']));
+      expect(Object.keys(run.metrics)).toEqual(
+        expect.arrayContaining(['golden_accuracy', 'kl', 'dissonance_mean', 'loss', 'train_loss']),
+      );
       const loss = await tracking.metricHistory(run.runId, 'train_loss');
       expect(loss.map((p) => p.step)).toEqual(Array.from({ length: loss.length }, (_, i) => i + 1));
       expect(loss.length).toBeGreaterThan(1);
@@ -177,29 +193,47 @@ describe('dissonance demo --registry mlflow', () => {
     expect(seed2Parent).toMatchObject({ status: 'FINISHED', runName: MODEL_SEED2, params: { seed: '2' } });
     expect(seed2Parent.tags['dissonance.champion']).toBe(seed2.version);
     expect(parent.tags['dissonance.champion']).toBe(aliasVersion);
-    for (const key of ['candidate_golden_accuracy', 'champion_golden_accuracy', 'kl', 'dissonance_mean', 'labels_used']) {
+    for (const key of [
+      'candidate_golden_accuracy',
+      'champion_golden_accuracy',
+      'kl',
+      'dissonance_mean',
+      'labels_used',
+    ]) {
       const history = await tracking.metricHistory(parent.runId, key);
-      expect(history.map((p) => p.step), key).toEqual(retrains.map((_, i) => i + 1));
+      expect(
+        history.map((p) => p.step),
+        key,
+      ).toEqual(retrains.map((_, i) => i + 1));
     }
   });
 
   it('Python loads the demo’s champion through the MLflow client and onnxruntime gives the SDK’s outputs (≤ 1e-5)', async () => {
     const registry = new MlflowRegistry({ url: URL_ });
     const { manifest, artifact } = await registry.fetch(MODEL, aliasVersion);
-    const rows = Array.from({ length: 5 }, (_, r) => Array.from({ length: manifest.inputWidth }, (_, c) => ((r * 7 + c * 3) % 17) / 16));
-    const model = await new OnnxNodeRuntime({ executionProvider: 'cpu' }).loadBytes(artifact.bytes, { inputWidth: manifest.inputWidth, classes: manifest.classes });
+    const rows = Array.from({ length: 5 }, (_, r) =>
+      Array.from({ length: manifest.inputWidth }, (_, c) => ((r * 7 + c * 3) % 17) / 16),
+    );
+    const model = await new OnnxNodeRuntime({ executionProvider: 'cpu' }).loadBytes(artifact.bytes, {
+      inputWidth: manifest.inputWidth,
+      classes: manifest.classes,
+    });
     const expected = await model.run(Float32Array.from(rows.flat()), rows.length);
     await model.dispose?.();
 
     const dir = mkdtempSync(join(tmpdir(), 'mlflow-demo-check-'));
     try {
       writeFileSync(join(dir, 'rows.json'), JSON.stringify(rows));
-      const stdout = execFileSync(venvPython(ROOT), [join(ROOT, 'scripts/python/mlflow_check.py'), MODEL, 'champion', join(dir, 'rows.json')], {
-        cwd: ROOT,
-        env: { ...process.env, MLFLOW_TRACKING_URI: URL_ },
-        encoding: 'utf8',
-        timeout: 120_000,
-      });
+      const stdout = execFileSync(
+        venvPython(ROOT),
+        [join(ROOT, 'scripts/python/mlflow_check.py'), MODEL, 'champion', join(dir, 'rows.json')],
+        {
+          cwd: ROOT,
+          env: { ...process.env, MLFLOW_TRACKING_URI: URL_ },
+          encoding: 'utf8',
+          timeout: 120_000,
+        },
+      );
       const result = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as {
         version: string;
         run_status: string;
@@ -213,8 +247,13 @@ describe('dissonance demo --registry mlflow', () => {
       expect(actual).toHaveLength(expected.length);
       const maxDiff = actual.reduce((max, value, i) => Math.max(max, Math.abs(value - (expected[i] ?? Number.NaN))), 0);
       expect(maxDiff).toBeLessThanOrEqual(1e-5);
-      expect(Object.keys(result.metrics)).toEqual(expect.arrayContaining(['golden_accuracy', 'kl', 'dissonance_mean', 'loss', 'train_loss']));
-      expect(result.tags).toMatchObject({ 'dissonance.sha256': manifest.sha256, 'dissonance.lineage.parent': manifest.lineage.parent });
+      expect(Object.keys(result.metrics)).toEqual(
+        expect.arrayContaining(['golden_accuracy', 'kl', 'dissonance_mean', 'loss', 'train_loss']),
+      );
+      expect(result.tags).toMatchObject({
+        'dissonance.sha256': manifest.sha256,
+        'dissonance.lineage.parent': manifest.lineage.parent,
+      });
       console.info(`demo champion ${aliasVersion}: max |python ort − OnnxNodeRuntime| = ${maxDiff.toExponential(2)}`);
     } finally {
       rmSync(dir, { recursive: true, force: true });

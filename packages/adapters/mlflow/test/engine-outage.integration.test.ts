@@ -77,7 +77,13 @@ function batchesOf(x: Float32Array, first: number, rows: number, size: number): 
 
 /** A fresh registry client per engine: nothing is shared between the "trainer" and "serving" processes. */
 function registry(): MlflowRegistry {
-  return new MlflowRegistry({ url: URL_, experimentName: EXPERIMENT, maxRetries: 1, retryBaseMs: 20, timeoutMs: 5_000 });
+  return new MlflowRegistry({
+    url: URL_,
+    experimentName: EXPERIMENT,
+    maxRetries: 1,
+    retryBaseMs: 20,
+    timeoutMs: 5_000,
+  });
 }
 
 let release: (() => void) | undefined;
@@ -172,7 +178,10 @@ describe('an engine on MLflow across an MLflow outage', () => {
     const run = await fetch(`${URL_}/api/2.0/mlflow/runs/get?run_id=${mv.run_id}`);
     const { run: runInfo } = (await run.json()) as { run: { data: { tags?: { key: string; value: string }[] } } };
     const tags = Object.fromEntries((runInfo.data.tags ?? []).map((t) => [t.key, t.value]));
-    expect(tags).toMatchObject({ 'dissonance.lineage.parent': '1', 'dissonance.lineage.examples': expect.stringMatching(/^[1-9][0-9]*$/) as unknown });
+    expect(tags).toMatchObject({
+      'dissonance.lineage.parent': '1',
+      'dissonance.lineage.examples': expect.stringMatching(/^[1-9][0-9]*$/) as unknown,
+    });
     expect(Number(tags['dissonance.lineage.examples'])).toBeGreaterThanOrEqual(64);
     const v2 = await registry().get(MODEL, '2');
     expect(v2.lineage.parent).toBe('1');
@@ -180,7 +189,11 @@ describe('an engine on MLflow across an MLflow outage', () => {
 
     // The serving engine picks the promotion up without a restart.
     await waitFor(() => serving.championVersion === '2', 15_000, 'the serving engine to hot-swap to version 2');
-    expect(swaps.at(-1)).toMatchObject({ version: '2', previous: '1', reason: expect.stringMatching(/hot-swap/) as unknown });
+    expect(swaps.at(-1)).toMatchObject({
+      version: '2',
+      previous: '1',
+      reason: expect.stringMatching(/hot-swap/) as unknown,
+    });
     const after = await serving.process(batchesOf(stream.x, 288, 32, 32)[0] as Batch);
     expect(after.probabilities).toHaveLength(32 * 3);
   }, 180_000);

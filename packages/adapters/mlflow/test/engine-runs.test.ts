@@ -18,11 +18,24 @@ function fakeMlflow(failLogBatch?: string): { fetch: FetchFunction; calls: Call[
       const { pathname, searchParams } = new URL(url);
       const body = typeof init.body === 'string' ? (JSON.parse(init.body) as Record<string, unknown>) : {};
       calls.push({ path: pathname, body });
-      if (pathname.endsWith('/experiments/get-by-name')) return Promise.resolve(json({ experiment: { experiment_id: '7' } }));
-      if (pathname.endsWith('/runs/create')) return Promise.resolve(json({ run: { info: { run_id: 'parent', artifact_uri: 'mlflow-artifacts:/7/parent/artifacts' } } }));
-      if (pathname.endsWith('/model-versions/get')) return Promise.resolve(json({ model_version: { version: searchParams.get('version'), run_id: `run-${searchParams.get('version')}` } }));
-      if (pathname.endsWith('/runs/get')) return Promise.resolve(json({ run: { info: { run_id: searchParams.get('run_id'), experiment_id: '7' }, data: { tags: [] } } }));
-      if (pathname.endsWith('/runs/log-batch') && body.run_id === failLogBatch) return Promise.resolve(json({ error_code: 'INVALID_PARAMETER_VALUE', message: 'no' }, 400));
+      if (pathname.endsWith('/experiments/get-by-name'))
+        return Promise.resolve(json({ experiment: { experiment_id: '7' } }));
+      if (pathname.endsWith('/runs/create'))
+        return Promise.resolve(
+          json({ run: { info: { run_id: 'parent', artifact_uri: 'mlflow-artifacts:/7/parent/artifacts' } } }),
+        );
+      if (pathname.endsWith('/model-versions/get'))
+        return Promise.resolve(
+          json({
+            model_version: { version: searchParams.get('version'), run_id: `run-${searchParams.get('version')}` },
+          }),
+        );
+      if (pathname.endsWith('/runs/get'))
+        return Promise.resolve(
+          json({ run: { info: { run_id: searchParams.get('run_id'), experiment_id: '7' }, data: { tags: [] } } }),
+        );
+      if (pathname.endsWith('/runs/log-batch') && body.run_id === failLogBatch)
+        return Promise.resolve(json({ error_code: 'INVALID_PARAMETER_VALUE', message: 'no' }, 400));
       return Promise.resolve(json({}));
     },
   };
@@ -42,7 +55,9 @@ function linear(name: string, w: readonly number[]): FunctionModel {
     run: (x, rows) => {
       const out = new Float32Array(rows * CLASSES);
       for (let r = 0; r < rows; r++) {
-        const z = [0, 1, 2].map((c) => (x[r * WIDTH] ?? 0) * (w[c] ?? 0) + (x[r * WIDTH + 1] ?? 0) * (w[CLASSES + c] ?? 0));
+        const z = [0, 1, 2].map(
+          (c) => (x[r * WIDTH] ?? 0) * (w[c] ?? 0) + (x[r * WIDTH + 1] ?? 0) * (w[CLASSES + c] ?? 0),
+        );
         const m = Math.max(...z);
         const e = z.map((v) => Math.exp(v - m));
         const sum = e.reduce((a, v) => a + v, 0);

@@ -62,11 +62,15 @@ export class MlflowCleanup {
     const models = [...new Set([...this.#models, ...stale])];
     const deleted = { models: [] as string[], experiments: [] as string[] };
     for (const name of models) {
-      if (await attempt(() => this.#delete('DELETE', '/api/2.0/mlflow/registered-models/delete', { name }))) deleted.models.push(name);
+      if (await attempt(() => this.#delete('DELETE', '/api/2.0/mlflow/registered-models/delete', { name })))
+        deleted.models.push(name);
     }
     for (const name of this.#experiments) {
       const id = await attempt(() => this.#experimentId(name));
-      if (id !== undefined && (await attempt(() => this.#delete('POST', '/api/2.0/mlflow/experiments/delete', { experiment_id: id })))) {
+      if (
+        id !== undefined &&
+        (await attempt(() => this.#delete('POST', '/api/2.0/mlflow/experiments/delete', { experiment_id: id })))
+      ) {
         deleted.experiments.push(name);
       }
     }
@@ -77,7 +81,9 @@ export class MlflowCleanup {
   }
 
   async #staleModels(staleMs: number): Promise<string[]> {
-    const body = await this.#http.json<{ registered_models?: { name: string; creation_timestamp?: number | string }[] }>({
+    const body = await this.#http.json<{
+      registered_models?: { name: string; creation_timestamp?: number | string }[];
+    }>({
       method: 'GET',
       path: '/api/2.0/mlflow/registered-models/search',
       query: { filter: `name LIKE '${TEST_PREFIX}%'`, max_results: 1000 },
@@ -89,7 +95,11 @@ export class MlflowCleanup {
   async #experimentId(name: string): Promise<string | undefined> {
     let body: { experiment?: { experiment_id?: string; lifecycle_stage?: string } };
     try {
-      body = await this.#http.json({ method: 'GET', path: '/api/2.0/mlflow/experiments/get-by-name', query: { experiment_name: name } });
+      body = await this.#http.json({
+        method: 'GET',
+        path: '/api/2.0/mlflow/experiments/get-by-name',
+        query: { experiment_name: name },
+      });
     } catch (error) {
       if (isGone(error)) return undefined;
       throw error;
@@ -125,7 +135,8 @@ class TrackedRegistry extends MlflowRegistry {
 
   override register(input: RegisterInput): Promise<ModelVersion> {
     // Names the registry refuses (the contract tries some) were never created.
-    if (typeof input === 'object' && input !== null && typeof input.name === 'string' && REGISTRY_NAME.test(input.name)) this.#cleanup.model(input.name);
+    if (typeof input === 'object' && input !== null && typeof input.name === 'string' && REGISTRY_NAME.test(input.name))
+      this.#cleanup.model(input.name);
     return super.register(input);
   }
 }

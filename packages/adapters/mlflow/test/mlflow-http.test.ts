@@ -3,7 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { MlflowHttp, MlflowHttpError, type FetchFunction } from '../src/index.js';
 
 /** A fetch double answering from `answers` in order and recording each call. */
-function scripted(answers: Array<() => Response>): { fetch: FetchFunction; calls: Array<{ url: string; init: RequestInit }> } {
+function scripted(answers: Array<() => Response>): {
+  fetch: FetchFunction;
+  calls: Array<{ url: string; init: RequestInit }>;
+} {
   const calls: Array<{ url: string; init: RequestInit }> = [];
   return {
     calls,
@@ -15,7 +18,10 @@ function scripted(answers: Array<() => Response>): { fetch: FetchFunction; calls
   };
 }
 
-const json = (status: number, body: unknown): (() => Response) => () => new Response(JSON.stringify(body), { status });
+const json =
+  (status: number, body: unknown): (() => Response) =>
+  () =>
+    new Response(JSON.stringify(body), { status });
 
 describe('MlflowHttp', () => {
   it('sends a bearer token and query parameters', async () => {
@@ -28,7 +34,11 @@ describe('MlflowHttp', () => {
 
   it('sends basic auth', async () => {
     const double = scripted([json(200, {})]);
-    const http = new MlflowHttp({ url: 'http://mlflow.test', auth: { username: 'u', password: 'p' }, fetch: double.fetch });
+    const http = new MlflowHttp({
+      url: 'http://mlflow.test',
+      auth: { username: 'u', password: 'p' },
+      fetch: double.fetch,
+    });
     await http.json({ method: 'GET', path: '/health' });
     expect((double.calls[0]?.init.headers as Record<string, string>).authorization).toBe(`Basic ${btoa('u:p')}`);
   });

@@ -59,7 +59,10 @@ beforeAll(async () => {
 
   const registry = cleanup.registry({ url: URL_, experimentName: EXPERIMENT });
   const name = testName('champion');
-  const artifact = { format: 'onnx', bytes: writeOnnxMlp(initMlp({ inputWidth: WIDTH, hidden: [10], classes: CLASSES, seed: 11 })) };
+  const artifact = {
+    format: 'onnx',
+    bytes: writeOnnxMlp(initMlp({ inputWidth: WIDTH, hidden: [10], classes: CLASSES, seed: 11 })),
+  };
   const signed = await signArtifact(artifact, keys.privateKey);
   champion = await registry.register({
     name,
@@ -83,7 +86,9 @@ afterAll(async () => {
     for (const child of children) stop(child);
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
     const deleted = await cleanup.sweep();
-    console.info(`mlflow models: deleted ${deleted.models.length} registered model(s), ${deleted.experiments.length} experiment(s)`);
+    console.info(
+      `mlflow models: deleted ${deleted.models.length} registered model(s), ${deleted.experiments.length} experiment(s)`,
+    );
   } finally {
     release?.();
   }
@@ -135,12 +140,11 @@ async function rest<T>(path: string, query: Record<string, string>): Promise<T> 
 
 describe('a champion registered by the SDK, in MLflow’s own tools', () => {
   it('mlflow.pyfunc.load_model("models:/<name>@champion") predicts the probabilities OnnxNodeRuntime computes', () => {
-    const result = python<{ outputs: Record<string, number[][]>; signature: { inputs: unknown; outputs: unknown }; flavors: string[] }>(
-      'predict',
-      champion.name,
-      'champion',
-      join(dir, 'rows.json'),
-    );
+    const result = python<{
+      outputs: Record<string, number[][]>;
+      signature: { inputs: unknown; outputs: unknown };
+      flavors: string[];
+    }>('predict', champion.name, 'champion', join(dir, 'rows.json'));
     expect(Object.keys(result.outputs)).toEqual(['probabilities']);
     const diff = maxDiff(result.outputs.probabilities?.flat() ?? [], nodeProbabilities);
     expect(diff).toBeLessThanOrEqual(1e-5);
@@ -156,7 +160,18 @@ describe('a champion registered by the SDK, in MLflow’s own tools', () => {
     const port = await freePort();
     const server = spawn(
       join(dirname(PYTHON), 'mlflow'),
-      ['models', 'serve', '-m', `models:/${champion.name}@champion`, '--env-manager', 'local', '-h', '127.0.0.1', '-p', String(port)],
+      [
+        'models',
+        'serve',
+        '-m',
+        `models:/${champion.name}@champion`,
+        '--env-manager',
+        'local',
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(port),
+      ],
       { cwd: ROOT, env: PY_ENV, stdio: ['ignore', 'ignore', 'pipe'], detached: true },
     );
     children.push(server);
@@ -217,9 +232,13 @@ describe('a champion registered by the SDK, in MLflow’s own tools', () => {
     expect(mlmodel).toMatch(/^ {4}loader_module: mlflow\.onnx$/m);
     expect(mlmodel).toMatch(/^ {2}onnx:$/m);
     const inputs = /^ {2}inputs: (.*)$/m.exec(mlmodel)?.[1] ?? '""';
-    expect(JSON.parse(JSON.parse(inputs) as string)).toEqual([{ name: 'features', type: 'tensor', 'tensor-spec': { dtype: 'float32', shape: [-1, WIDTH] } }]);
+    expect(JSON.parse(JSON.parse(inputs) as string)).toEqual([
+      { name: 'features', type: 'tensor', 'tensor-spec': { dtype: 'float32', shape: [-1, WIDTH] } },
+    ]);
     // requirements.txt pins what scripts/python/requirements.txt pins.
-    const pins = readFileSync(join(ROOT, 'scripts/python/requirements.txt'), 'utf8').split('\n').filter((l) => /^(mlflow|numpy|onnx|onnxruntime)==/.test(l));
+    const pins = readFileSync(join(ROOT, 'scripts/python/requirements.txt'), 'utf8')
+      .split('\n')
+      .filter((l) => /^(mlflow|numpy|onnx|onnxruntime)==/.test(l));
     expect([...MLMODEL_REQUIREMENTS].sort()).toEqual(pins.sort());
     expect((await file('requirements.txt')).trim().split('\n')).toEqual([...MLMODEL_REQUIREMENTS]);
     expect(await file('python_env.yaml')).toMatch(/-r requirements\.txt/);
@@ -229,7 +248,9 @@ describe('a champion registered by the SDK, in MLflow’s own tools', () => {
     // The signature and sha256 are verified exactly as before.
     const registry = new MlflowRegistry({ url: URL_ });
     const verifier = createArtifactVerifier({ keys: [keys.publicKey] });
-    await expect(fetchVerified(registry, champion.name, champion.version, verifier)).resolves.toMatchObject({ manifest: champion });
+    await expect(fetchVerified(registry, champion.name, champion.version, verifier)).resolves.toMatchObject({
+      manifest: champion,
+    });
   });
 
   it('the MLflow UI’s version page shows the signature, the description and the tags (screenshot in reports/)', async (context) => {
@@ -238,7 +259,10 @@ describe('a champion registered by the SDK, in MLflow’s own tools', () => {
       context.skip(`${executablePath} is missing (scripts/ensure-chromium.sh)`);
       return;
     }
-    const browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+    const browser = await chromium.launch({
+      executablePath,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+    });
     try {
       const page = await browser.newPage({ viewport: { width: 1400, height: 1400 } });
       await page.goto(`${URL_}/#/models/${champion.name}/versions/${champion.version}`, { waitUntil: 'load' });
@@ -271,30 +295,41 @@ describe('adopting models logged with MLflow’s Python API', () => {
     try {
       await engine.ready();
       expect(engine.championVersion).toBe('1');
-      const logged = python<{ version: string; probabilities: number[][]; pyfunc_keys: string[]; pyfunc_probabilities: number[][] }>(
-        'log-onnx',
-        name,
-        EXPERIMENT,
-        join(dir, 'rows4.json'),
-      );
+      const logged = python<{
+        version: string;
+        probabilities: number[][];
+        pyfunc_keys: string[];
+        pyfunc_probabilities: number[][];
+      }>('log-onnx', name, EXPERIMENT, join(dir, 'rows4.json'));
       expect(logged.version).toBe('2');
       // mlflow.onnx's pyfunc returns every output of a two-output (label + probabilities) model by name.
       expect(logged.pyfunc_keys).toEqual(['label', 'probabilities']);
       expect(await engine.refreshChampion()).toBe(true);
       expect(engine.championVersion).toBe('2');
       const rows = ROWS.map((r) => r.slice(0, 4));
-      const served = await engine.process({ x: Float32Array.from(rows.flat()), rows: rows.length, ids: rows.map((_, i) => `row-${i}`) });
+      const served = await engine.process({
+        x: Float32Array.from(rows.flat()),
+        rows: rows.length,
+        ids: rows.map((_, i) => `row-${i}`),
+      });
       const diff = maxDiff(Array.from(served.probabilities), logged.probabilities.flat());
       expect(diff).toBeLessThanOrEqual(1e-5);
       expect(maxDiff(logged.pyfunc_probabilities.flat(), logged.probabilities.flat())).toBeLessThanOrEqual(1e-6);
       const manifest = await new MlflowRegistry({ url: URL_ }).get(name, '2');
-      expect(manifest).toMatchObject({ format: 'onnx', inputWidth: 4, classes: 3, tags: { 'dissonance.adopted': 'mlflow' } });
+      expect(manifest).toMatchObject({
+        format: 'onnx',
+        inputWidth: 4,
+        classes: 3,
+        tags: { 'dissonance.adopted': 'mlflow' },
+      });
       console.info(`mlflow adoption: max |engine − python onnxruntime| = ${diff.toExponential(2)}`);
       // maxArtifactBytes applies to adopted models, before the download (the artifact proxy lists the size).
       const small = new MlflowRegistry({ url: URL_, maxArtifactBytes: manifest.size - 1 });
       const refused = await expectCode(small.fetch(name, '2'), 'E_INPUT');
       expect((refused as DissonanceError).details).toMatchObject({ field: 'maxArtifactBytes' });
-      expect((await new MlflowRegistry({ url: URL_, maxArtifactBytes: manifest.size }).fetch(name, '2')).artifact.bytes).toHaveLength(manifest.size);
+      expect(
+        (await new MlflowRegistry({ url: URL_, maxArtifactBytes: manifest.size }).fetch(name, '2')).artifact.bytes,
+      ).toHaveLength(manifest.size);
 
       // Without the allowUnsigned rule, the same trust policy refuses the unsigned adopted champion.
       const strict = createEngine({
@@ -322,7 +357,10 @@ describe('adopting models logged with MLflow’s Python API', () => {
     for (const attempt of [() => registry.get(name, version), () => registry.fetch(name, version)]) {
       const error = await expectCode(attempt(), 'E_MODEL');
       expect(error.message).toMatch(/python_function, sklearn/);
-      expect((error as DissonanceError).details).toMatchObject({ reason: 'flavor', flavors: ['python_function', 'sklearn'] });
+      expect((error as DissonanceError).details).toMatchObject({
+        reason: 'flavor',
+        flavors: ['python_function', 'sklearn'],
+      });
     }
   }, 120_000);
 });

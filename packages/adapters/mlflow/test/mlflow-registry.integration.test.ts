@@ -32,7 +32,9 @@ beforeAll(async () => {
 afterAll(async () => {
   try {
     const deleted = await cleanup.sweep();
-    console.info(`mlflow registry tests: deleted ${deleted.models.length} registered model(s), ${deleted.experiments.length} experiment(s)`);
+    console.info(
+      `mlflow registry tests: deleted ${deleted.models.length} registered model(s), ${deleted.experiments.length} experiment(s)`,
+    );
   } finally {
     release?.();
   }
@@ -62,7 +64,12 @@ describe('MlflowRegistry against a stopped server', () => {
     expect((error as DissonanceError).details).toMatchObject({ attempts: 4 });
     await expectCode(registry.ping(), 'E_REGISTRY_UNAVAILABLE');
     await expectCode(
-      registry.register({ name: 'x', artifact: { format: 'onnx', bytes: new Uint8Array([1]) }, inputWidth: 1, classes: 2 }),
+      registry.register({
+        name: 'x',
+        artifact: { format: 'onnx', bytes: new Uint8Array([1]) },
+        inputWidth: 1,
+        classes: 2,
+      }),
       'E_REGISTRY_UNAVAILABLE',
     );
     expect(Date.now() - started).toBeLessThan(10_000);
@@ -73,7 +80,12 @@ describe('MlflowRegistry specifics', () => {
   it('refuses an artifact over maxArtifactBytes with E_INPUT', async () => {
     const registry = cleanup.registry({ url: URL_, experimentName: CONTRACT, maxArtifactBytes: 16 });
     await expectCode(
-      registry.register({ name: testName('big'), artifact: { format: 'onnx', bytes: new Uint8Array(17) }, inputWidth: 1, classes: 2 }),
+      registry.register({
+        name: testName('big'),
+        artifact: { format: 'onnx', bytes: new Uint8Array(17) },
+        inputWidth: 1,
+        classes: 2,
+      }),
       'E_INPUT',
     );
   });
@@ -81,7 +93,12 @@ describe('MlflowRegistry specifics', () => {
   it('reports E_MODEL for a version whose sha256 tag is malformed', async () => {
     const registry = cleanup.registry({ url: URL_, experimentName: CONTRACT });
     const name = testName('malformed');
-    await registry.register({ name, artifact: { format: 'onnx', bytes: new Uint8Array([9, 9]) }, inputWidth: 1, classes: 2 });
+    await registry.register({
+      name,
+      artifact: { format: 'onnx', bytes: new Uint8Array([9, 9]) },
+      inputWidth: 1,
+      classes: 2,
+    });
     await registry.setAlias(name, 'champion', '1');
     const set = await fetch(`${URL_}/api/2.0/mlflow/model-versions/set-tag`, {
       method: 'POST',
@@ -106,7 +123,9 @@ describe('MlflowRegistry specifics', () => {
     const small = new MlflowRegistry({ url: URL_, maxArtifactBytes: 63 });
     const error = await expectCode(small.fetch(name, '1'), 'E_INPUT');
     expect((error as DissonanceError).details).toMatchObject({ field: 'maxArtifactBytes' });
-    expect((await new MlflowRegistry({ url: URL_, maxArtifactBytes: 64 }).fetch(name, '1')).artifact.bytes).toHaveLength(64);
+    expect(
+      (await new MlflowRegistry({ url: URL_, maxArtifactBytes: 64 }).fetch(name, '1')).artifact.bytes,
+    ).toHaveLength(64);
   });
 
   it('answers unknown names, versions, aliases and runs with typed errors', async () => {
@@ -120,7 +139,12 @@ describe('MlflowRegistry specifics', () => {
     }
     await expectCode(registry.get(missing, '01'), 'E_NOT_FOUND');
     const name = testName('known');
-    const v = await registry.register({ name, artifact: { format: 'onnx', bytes: new Uint8Array([1, 2]) }, inputWidth: 1, classes: 2 });
+    const v = await registry.register({
+      name,
+      artifact: { format: 'onnx', bytes: new Uint8Array([1, 2]) },
+      inputWidth: 1,
+      classes: 2,
+    });
     expect(await registry.runIdOf(name, v.version)).toMatch(/^[0-9a-f]{32}$/);
     await expectCode(registry.resolve(name, 'challenger'), 'E_ALIAS_NOT_FOUND');
     await expectCode(registry.setAlias(name, 'champion', '2'), 'E_NOT_FOUND');
@@ -148,7 +172,11 @@ describe('MlflowRegistry specifics', () => {
     await tracking.uploadArtifact(run, 'model/model.onnx', bytes);
     await tracking.endRun(run.runId);
     const post = (path: string, body: unknown): Promise<Response> =>
-      fetch(`${URL_}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      fetch(`${URL_}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     expect((await post('/api/2.0/mlflow/registered-models/create', { name })).ok).toBe(true);
     const created = await post('/api/2.0/mlflow/model-versions/create', {
       name,
@@ -160,7 +188,9 @@ describe('MlflowRegistry specifics', () => {
       ],
     });
     expect(created.ok).toBe(true);
-    expect((await post('/api/2.0/mlflow/registered-models/alias', { name, alias: 'champion', version: '1' })).ok).toBe(true);
+    expect((await post('/api/2.0/mlflow/registered-models/alias', { name, alias: 'champion', version: '1' })).ok).toBe(
+      true,
+    );
     const registry = new MlflowRegistry({ url: URL_ });
     const expected = { name, version: '1', ...stored };
     expect(await registry.get(name, '1')).toEqual(expected);
@@ -169,7 +199,14 @@ describe('MlflowRegistry specifics', () => {
     const fetched = await registry.fetch(name, '1');
     expect(fetched.artifact.bytes).toEqual(bytes);
     // A new version next to it is written the new way; both read back.
-    const v2 = await cleanup.registry({ url: URL_, experimentName: CONTRACT }).register({ name, artifact: { format: 'onnx', bytes }, inputWidth: 3, classes: 2, params: stored.params, tags: { decision: 'accepted' } });
+    const v2 = await cleanup.registry({ url: URL_, experimentName: CONTRACT }).register({
+      name,
+      artifact: { format: 'onnx', bytes },
+      inputWidth: 3,
+      classes: 2,
+      params: stored.params,
+      tags: { decision: 'accepted' },
+    });
     expect(v2.version).toBe('2');
     expect(await registry.get(name, '2')).toEqual(v2);
     expect((await registry.list(name)).items.map((v) => v.version)).toEqual(['2', '1']);
@@ -177,7 +214,9 @@ describe('MlflowRegistry specifics', () => {
 
   it('refuses bad options with E_CONFIG', () => {
     for (const maxArtifactBytes of [0, -1, 1.5, Number.NaN]) {
-      expect(() => new MlflowRegistry({ url: URL_, maxArtifactBytes }), String(maxArtifactBytes)).toThrow(/maxArtifactBytes/);
+      expect(() => new MlflowRegistry({ url: URL_, maxArtifactBytes }), String(maxArtifactBytes)).toThrow(
+        /maxArtifactBytes/,
+      );
     }
   });
 });
@@ -186,7 +225,9 @@ describe('MlflowRegistry specifics', () => {
 async function championOnServer(name: string): Promise<{ version: string; manifestSha: string; sha: string }> {
   const answer = await fetch(`${URL_}/api/2.0/mlflow/registered-models/alias?name=${name}&alias=champion`);
   expect(answer.ok).toBe(true);
-  const { model_version: mv } = (await answer.json()) as { model_version: { version: string; tags: { key: string; value: string }[] } };
+  const { model_version: mv } = (await answer.json()) as {
+    model_version: { version: string; tags: { key: string; value: string }[] };
+  };
   const tags = Object.fromEntries(mv.tags.map((t) => [t.key, t.value]));
   return { version: mv.version, manifestSha: tags['dissonance.sha256'] ?? '', sha: tags['dissonance.sha256'] ?? '' };
 }
@@ -206,41 +247,65 @@ describe('two concurrent promotions from separate registries (MLflow)', () => {
       const a = cleanup.registry({ url: URL_, experimentName: CONTRACT });
       const b = cleanup.registry({ url: 'http://localhost:5001', experimentName: CONTRACT });
       const name = testName('race');
-      for (let i = 0; i < 3; i++) await a.register({ name, artifact: { format: 'onnx', bytes: new Uint8Array([round, i, 7]) }, inputWidth: 1, classes: 2 });
+      for (let i = 0; i < 3; i++)
+        await a.register({
+          name,
+          artifact: { format: 'onnx', bytes: new Uint8Array([round, i, 7]) },
+          inputWidth: 1,
+          classes: 2,
+        });
       await a.setAlias(name, 'champion', '1', { expected: null });
       const results = await Promise.allSettled([
         a.setAlias(name, 'champion', '2', { expected: '1' }),
         b.setAlias(name, 'champion', '3', { expected: '1' }),
       ]);
       const won = results.flatMap((result, i) => (result.status === 'fulfilled' ? [i === 0 ? '2' : '3'] : []));
-      const lost = results.flatMap((result) => (result.status === 'rejected' ? [(result.reason as { code?: unknown }).code] : []));
+      const lost = results.flatMap((result) =>
+        result.status === 'rejected' ? [(result.reason as { code?: unknown }).code] : [],
+      );
       expect(won.length).toBeGreaterThanOrEqual(1);
       expect(lost.every((code) => code === 'E_REGISTRY_CONFLICT')).toBe(true);
       if (won.length === 2) bothWon++;
       const server = await championOnServer(name);
       expect(['2', '3']).toContain(server.version);
       expect(won).toContain(server.version);
-      const [viaA, viaB, manifest] = await Promise.all([a.resolve(name, 'champion'), b.resolve(name, 'champion'), a.get(name, server.version)]);
+      const [viaA, viaB, manifest] = await Promise.all([
+        a.resolve(name, 'champion'),
+        b.resolve(name, 'champion'),
+        a.get(name, server.version),
+      ]);
       expect(viaA).toEqual(manifest);
       expect(viaB).toEqual(manifest);
       expect(server.manifestSha).toBe(manifest.sha256);
       expect(server.sha).toBe(manifest.sha256);
       expect(await b.aliases(name)).toEqual({ champion: server.version });
     }
-    console.info(`mlflow concurrent promotions: both promoters told they won in ${bothWon} of 5 rounds (the documented window)`);
+    console.info(
+      `mlflow concurrent promotions: both promoters told they won in ${bothWon} of 5 rounds (the documented window)`,
+    );
   });
 
   it('two processes promoting at once leave exactly one consistent champion', async () => {
     const registry = cleanup.registry({ url: URL_, experimentName: CONTRACT });
     const name = testName('race-proc');
-    for (let i = 0; i < 3; i++) await registry.register({ name, artifact: { format: 'onnx', bytes: new Uint8Array([i, 9]) }, inputWidth: 1, classes: 2 });
+    for (let i = 0; i < 3; i++)
+      await registry.register({
+        name,
+        artifact: { format: 'onnx', bytes: new Uint8Array([i, 9]) },
+        inputWidth: 1,
+        classes: 2,
+      });
     await registry.setAlias(name, 'champion', '1', { expected: null });
     const start = (version: string) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'packages/adapters/mlflow/test/fixtures/promote-once.ts', URL_, name, version, '1'], {
-        cwd: ROOT,
-        env: { ...process.env, TSX_TSCONFIG_PATH: `${ROOT}tsconfig.json` },
-        stdio: ['pipe', 'pipe', 'inherit'],
-      });
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', 'packages/adapters/mlflow/test/fixtures/promote-once.ts', URL_, name, version, '1'],
+        {
+          cwd: ROOT,
+          env: { ...process.env, TSX_TSCONFIG_PATH: `${ROOT}tsconfig.json` },
+          stdio: ['pipe', 'pipe', 'inherit'],
+        },
+      );
       let out = '';
       child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -250,10 +315,14 @@ describe('two concurrent promotions from separate registries (MLflow)', () => {
     await waitFor(() => procs.every((p) => p.out().includes('"ready"')), 60_000, 'both promoters to be ready');
     for (const p of procs) p.child.stdin?.end('go\n');
     await Promise.all(procs.map((p) => p.exited));
-    const done = procs.map((p) => JSON.parse(p.out().trim().split('\n').at(-1) ?? '{}') as { ok?: boolean; code?: string });
+    const done = procs.map(
+      (p) => JSON.parse(p.out().trim().split('\n').at(-1) ?? '{}') as { ok?: boolean; code?: string },
+    );
     const won = done.flatMap((d, i) => (d.ok === true ? [i === 0 ? '2' : '3'] : []));
     expect(won.length).toBeGreaterThanOrEqual(1);
-    expect(done.filter((d) => d.ok !== true).map((d) => d.code)).toEqual(won.length === 2 ? [] : ['E_REGISTRY_CONFLICT']);
+    expect(done.filter((d) => d.ok !== true).map((d) => d.code)).toEqual(
+      won.length === 2 ? [] : ['E_REGISTRY_CONFLICT'],
+    );
     const server = await championOnServer(name);
     expect(won).toContain(server.version);
     const manifest = await registry.resolve(name, 'champion');
@@ -289,12 +358,16 @@ describe('interoperability with the Python MLflow client', () => {
     try {
       const rowsPath = join(dir, 'rows.json');
       writeFileSync(rowsPath, JSON.stringify(rows));
-      const stdout = execFileSync(venvPython(ROOT), [join(ROOT, 'scripts/python/mlflow_check.py'), name, 'champion', rowsPath], {
-        cwd: ROOT,
-        env: { ...process.env, MLFLOW_TRACKING_URI: URL_ },
-        encoding: 'utf8',
-        timeout: 120_000,
-      });
+      const stdout = execFileSync(
+        venvPython(ROOT),
+        [join(ROOT, 'scripts/python/mlflow_check.py'), name, 'champion', rowsPath],
+        {
+          cwd: ROOT,
+          env: { ...process.env, MLFLOW_TRACKING_URI: URL_ },
+          encoding: 'utf8',
+          timeout: 120_000,
+        },
+      );
       const result = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as {
         version: string;
         run_status: string;

@@ -50,11 +50,17 @@ describe('MlflowTracking against the real server', () => {
     const name = unique('tracking-exp');
     const tracking = new MlflowTracking({ url: URL_ });
     await expect(rest(`/api/2.0/mlflow/experiments/get-by-name`, { experiment_name: name })).rejects.toThrow();
-    const [a, b] = await Promise.all([tracking.experimentId(name), new MlflowTracking({ url: URL_ }).experimentId(name)]);
+    const [a, b] = await Promise.all([
+      tracking.experimentId(name),
+      new MlflowTracking({ url: URL_ }).experimentId(name),
+    ]);
     expect(a).toBe(b);
-    const { experiment } = await rest<{ experiment: { experiment_id: string; name: string } }>('/api/2.0/mlflow/experiments/get-by-name', {
-      experiment_name: name,
-    });
+    const { experiment } = await rest<{ experiment: { experiment_id: string; name: string } }>(
+      '/api/2.0/mlflow/experiments/get-by-name',
+      {
+        experiment_name: name,
+      },
+    );
     expect(experiment).toMatchObject({ experiment_id: a, name });
     expect(await tracking.experimentId(name)).toBe(a);
   });
@@ -67,17 +73,28 @@ describe('MlflowTracking against the real server', () => {
     const curve = [0.9, 0.5, 0.31, 0.2];
     await tracking.logBatch(run.runId, {
       params: { lr: 0.005, epochs: 4, warm: true, trainer: 'mlp' },
-      metrics: [...curve.map((value, i) => ({ key: 'train_loss', value, step: i + 1 })), { key: 'golden_accuracy', value: 0.93, step: 1 }],
+      metrics: [
+        ...curve.map((value, i) => ({ key: 'train_loss', value, step: i + 1 })),
+        { key: 'golden_accuracy', value: 0.93, step: 1 },
+      ],
       tags: { 'dissonance.proposer.version': '3', 'dissonance.lineage.traceId': '0af7651916cd43dd8448eb211c80319c' },
     });
     await tracking.logMetric(run.runId, 'golden_accuracy', 0.95, 2);
     // More than one batch of each kind (100 params, 100 tags, 1000 metrics per request).
     const many = Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`p${i}`, i]));
-    await tracking.logBatch(run.runId, { params: many, metrics: Array.from({ length: 1200 }, (_, i) => ({ key: 'dense', value: i, step: i })) });
+    await tracking.logBatch(run.runId, {
+      params: many,
+      metrics: Array.from({ length: 1200 }, (_, i) => ({ key: 'dense', value: i, step: i })),
+    });
     await tracking.endRun(run.runId, 'FINISHED');
 
     const { run: got } = await rest<{ run: RestRun }>('/api/2.0/mlflow/runs/get', { run_id: run.runId });
-    expect(got.info).toMatchObject({ run_id: run.runId, run_name: 'retrain-1', status: 'FINISHED', experiment_id: await tracking.experimentId(experiment) });
+    expect(got.info).toMatchObject({
+      run_id: run.runId,
+      run_name: 'retrain-1',
+      status: 'FINISHED',
+      experiment_id: await tracking.experimentId(experiment),
+    });
     expect(Number(got.info.end_time)).toBeGreaterThan(0);
     const params = Object.fromEntries((got.data.params ?? []).map((p) => [p.key, p.value]));
     expect(params).toMatchObject({ lr: '0.005', epochs: '4', warm: 'true', trainer: 'mlp', p0: '0', p149: '149' });
@@ -88,18 +105,28 @@ describe('MlflowTracking against the real server', () => {
       'dissonance.proposer.version': '3',
       'dissonance.lineage.traceId': '0af7651916cd43dd8448eb211c80319c',
     });
-    const history = await rest<{ metrics: { value: number; step: string | number }[] }>('/api/2.0/mlflow/metrics/get-history', {
-      run_id: run.runId,
-      metric_key: 'train_loss',
-    });
-    expect(history.metrics.map((m) => [Number(m.step), m.value]).sort((x, y) => x[0]! - y[0]!)).toEqual(curve.map((v, i) => [i + 1, v]));
+    const history = await rest<{ metrics: { value: number; step: string | number }[] }>(
+      '/api/2.0/mlflow/metrics/get-history',
+      {
+        run_id: run.runId,
+        metric_key: 'train_loss',
+      },
+    );
+    expect(history.metrics.map((m) => [Number(m.step), m.value]).sort((x, y) => x[0]! - y[0]!)).toEqual(
+      curve.map((v, i) => [i + 1, v]),
+    );
     const dense = await tracking.metricHistory(run.runId, 'dense');
     expect(dense).toHaveLength(1200);
     expect(dense.at(-1)).toMatchObject({ step: 1199, value: 1199 });
 
     // The client's own read-back agrees with the REST answer.
     const record = await tracking.getRun(run.runId);
-    expect(record).toMatchObject({ runId: run.runId, status: 'FINISHED', runName: 'retrain-1', params: { lr: '0.005' } });
+    expect(record).toMatchObject({
+      runId: run.runId,
+      status: 'FINISHED',
+      runName: 'retrain-1',
+      params: { lr: '0.005' },
+    });
     expect(record.metrics).toMatchObject({ golden_accuracy: 0.95, train_loss: 0.2 });
     expect((await tracking.metricHistory(run.runId, 'golden_accuracy')).map((p) => [p.step, p.value])).toEqual([
       [1, 0.93],

@@ -47,9 +47,13 @@ export function durableNameOf(group: string): string {
 
 function fits(serverName: string, field: string): string {
   if (serverName.length > MAX_SERVER_NAME_LENGTH) {
-    throw new DissonanceError('E_INPUT', `${field} is too long: its NATS name would exceed ${MAX_SERVER_NAME_LENGTH} characters`, {
-      details: { field },
-    });
+    throw new DissonanceError(
+      'E_INPUT',
+      `${field} is too long: its NATS name would exceed ${MAX_SERVER_NAME_LENGTH} characters`,
+      {
+        details: { field },
+      },
+    );
   }
   return serverName;
 }

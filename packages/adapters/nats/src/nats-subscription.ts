@@ -57,9 +57,12 @@ export class NatsSubscription implements Subscription {
         context.coalesceWrites();
       },
     };
-    this.#heartbeat = setInterval(() => {
-      for (const msg of this.#unsettled) msg.working();
-    }, Math.max(500, Math.floor(context.ackWaitMs / 2)));
+    this.#heartbeat = setInterval(
+      () => {
+        for (const msg of this.#unsettled) msg.working();
+      },
+      Math.max(500, Math.floor(context.ackWaitMs / 2)),
+    );
     this.#heartbeat.unref();
     this.#loop = this.#run();
   }
@@ -153,7 +156,11 @@ export class NatsSubscription implements Subscription {
       const { maxAttempts } = this.#context.settings;
       if (attempt > maxAttempts) {
         // Only after a failed dead-letter publish, a crash on the last attempt or an expired ack wait.
-        await this.#deadLetter(msg, decoded.envelope, `delivered ${attempt} times without settling (maxAttempts ${maxAttempts})`);
+        await this.#deadLetter(
+          msg,
+          decoded.envelope,
+          `delivered ${attempt} times without settling (maxAttempts ${maxAttempts})`,
+        );
         return;
       }
       // The server's delivery count is the attempt (the envelope says 1 unless it was published as a retry).

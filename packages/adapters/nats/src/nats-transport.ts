@@ -163,7 +163,9 @@ export class NatsTransport implements Transport {
         coalesceWrites: () => coalesceWrites(this.#connection),
         closed: (sub) => this.#subscriptions.delete(sub),
       },
-      tracedHandler({ system: 'nats', destination: topic, group: settings.group }, (delivery) => handler(delivery as Delivery<P>)),
+      tracedHandler({ system: 'nats', destination: topic, group: settings.group }, (delivery) =>
+        handler(delivery as Delivery<P>),
+      ),
     );
     this.#subscriptions.add(subscription);
     return subscription;
@@ -232,7 +234,6 @@ export class NatsTransport implements Transport {
     return ready;
   }
 }
-
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,5 +1,10 @@
 import { DissonanceError, type SubscribeOptions } from '@dissonance/core';
-import { resolveSubscribeOptions as resolvePortOptions, resolveWireFormat, type ResolvedSubscribeOptions, type WireFormat } from '@dissonance/core/adapter-kit';
+import {
+  resolveSubscribeOptions as resolvePortOptions,
+  resolveWireFormat,
+  type ResolvedSubscribeOptions,
+  type WireFormat,
+} from '@dissonance/core/adapter-kit';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { checkName, encodeName } from './names.js';
 
@@ -76,7 +81,8 @@ export function resolveSubscribeOptions(topic: string, options: SubscribeOptions
 }
 
 function positive(value: number, field: string, min = 1): number {
-  if (!Number.isSafeInteger(value) || value < min) throw invalid(field, `must be an integer of at least ${min}, got ${value}`);
+  if (!Number.isSafeInteger(value) || value < min)
+    throw invalid(field, `must be an integer of at least ${min}, got ${value}`);
   return value;
 }
 

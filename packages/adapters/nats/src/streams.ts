@@ -66,7 +66,8 @@ export async function ensureConsumer(
       max_ack_pending: settings.maxAckPending,
     });
   } catch (error) {
-    if ((await find(() => jsm.consumers.info(stream, durable), JetStreamApiCodes.ConsumerNotFound)) === undefined) throw error;
+    if ((await find(() => jsm.consumers.info(stream, durable), JetStreamApiCodes.ConsumerNotFound)) === undefined)
+      throw error;
   }
 }
 

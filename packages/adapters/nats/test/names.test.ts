@@ -14,14 +14,29 @@ describe('NATS names', () => {
 
   it('rejects names that are not literal subjects with E_INPUT', async () => {
     for (const bad of ['', 'a..b', 'a.*', 'a.>', 'a b', '.a', 'x'.repeat(201), 42]) {
-      await expectCode(Promise.resolve().then(() => checkName(bad, 'topic')), 'E_INPUT');
+      await expectCode(
+        Promise.resolve().then(() => checkName(bad, 'topic')),
+        'E_INPUT',
+      );
     }
   });
 
   // Bad options: the transport contract (nats-transport.integration.test.ts) checks them with the factory.
   it('applies defaults, and NATS names to subscribe options', async () => {
-    expect(resolveOptions({})).toMatchObject({ servers: '127.0.0.1:4222', prefix: 'dissonance', streamPrefix: 'dissonance' });
-    expect(resolveSubscribeOptions('t', { group: 'g' })).toEqual({ group: 'g', prefetch: 16, maxAttempts: 5, deadLetterTopic: 't.dlq' });
-    await expectCode(Promise.resolve().then(() => resolveSubscribeOptions('t', { group: 'a b' })), 'E_INPUT');
+    expect(resolveOptions({})).toMatchObject({
+      servers: '127.0.0.1:4222',
+      prefix: 'dissonance',
+      streamPrefix: 'dissonance',
+    });
+    expect(resolveSubscribeOptions('t', { group: 'g' })).toEqual({
+      group: 'g',
+      prefetch: 16,
+      maxAttempts: 5,
+      deadLetterTopic: 't.dlq',
+    });
+    await expectCode(
+      Promise.resolve().then(() => resolveSubscribeOptions('t', { group: 'a b' })),
+      'E_INPUT',
+    );
   });
 });

@@ -45,7 +45,7 @@ export function natsFaultSuite(): void {
           handled.add(d.envelope.id);
           await d.ack();
         },
-        { group: 'workers', prefetch: 8 }
+        { group: 'workers', prefetch: 8 },
       );
       const published: string[] = [];
       const total = 150;
@@ -66,7 +66,7 @@ export function natsFaultSuite(): void {
       await waitFor(
         () => published.every((id) => handled.has(id)),
         60_000,
-        'every published message after the restart'
+        'every published message after the restart',
       );
       // Long: stopServer may first wait for a test that holds the server undisturbed (the distributed demo).
     }, 300_000);
@@ -76,10 +76,14 @@ export function natsFaultSuite(): void {
     it('dead-letters an invalid envelope with the value it decoded to', async () => {
       transport = await createNatsTransport({ servers: SERVERS, prefix });
       const dead: Envelope<DeadLetter>[] = [];
-      await transport.subscribe('poison.work.dlq', async (d) => {
-        dead.push(d.envelope as Envelope<DeadLetter>);
-        await d.ack();
-      }, { group: 'audit' });
+      await transport.subscribe(
+        'poison.work.dlq',
+        async (d) => {
+          dead.push(d.envelope as Envelope<DeadLetter>);
+          await d.ack();
+        },
+        { group: 'audit' },
+      );
       await transport.subscribe('poison.work', (d) => d.ack(), { group: 'workers' });
       const raw = await connect({ servers: SERVERS });
       try {

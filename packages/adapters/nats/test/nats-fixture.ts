@@ -7,7 +7,9 @@ export const SERVERS = '127.0.0.1:4222';
 
 /** A fresh subject prefix (and so stream prefix) for one run of the tests. */
 export function uniquePrefix(): string {
-  return `dtest-${randomId().replace(/[^A-Za-z0-9]/g, '').slice(0, 12)}`;
+  return `dtest-${randomId()
+    .replace(/[^A-Za-z0-9]/g, '')
+    .slice(0, 12)}`;
 }
 
 /** Deletes every stream whose name starts with `streamPrefix_`. */

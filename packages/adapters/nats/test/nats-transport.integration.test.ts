@@ -13,7 +13,11 @@ transportContract(
   async () => {
     const prefix = uniquePrefix();
     const transport = await createNatsTransport({ servers: SERVERS, prefix });
-    return { transport, cleanup: () => deleteStreams(prefix), publishRaw: (topic, body) => publishRaw(`${prefix}.${topic}`, body) };
+    return {
+      transport,
+      cleanup: () => deleteStreams(prefix),
+      publishRaw: (topic, body) => publishRaw(`${prefix}.${topic}`, body),
+    };
   },
   {
     invalidOptions: {
@@ -65,7 +69,10 @@ describe('the NATS transport wire format', () => {
       await nc.close();
       await deleteStreams(prefix);
     }
-    expect(magics).toEqual([[0, 0x44, 0x46, 2], [0, 0x44, 0x46, 1]]);
+    expect(magics).toEqual([
+      [0, 0x44, 0x46, 2],
+      [0, 0x44, 0x46, 1],
+    ]);
   }, 30_000);
 });
 
@@ -76,10 +83,14 @@ describe('the NATS transport on a connection of yours', () => {
     try {
       const transport = await createNatsTransport({ connection: nc, prefix });
       const seen: string[] = [];
-      await transport.subscribe('shared', async (d) => {
-        seen.push(d.envelope.id);
-        await d.ack();
-      }, { group: 'workers' });
+      await transport.subscribe(
+        'shared',
+        async (d) => {
+          seen.push(d.envelope.id);
+          await d.ack();
+        },
+        { group: 'workers' },
+      );
       const sent = createEnvelope('job', { n: 1 });
       await transport.publish('shared', sent);
       await waitFor(() => seen.length >= 1, 10_000, 'the delivery');

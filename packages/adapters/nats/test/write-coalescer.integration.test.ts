@@ -30,7 +30,8 @@ describe('coalesceWrites (NATS)', () => {
       const sub = nc.subscribe(subject, { callback: (_error, msg) => void received.push(msg.string()) });
       await nc.flush();
       // Where nats.js keeps its socket (not in its types): an upgrade that moves it fails here, not silently.
-      const socket = (nc as unknown as { protocol: { transport: { socket?: CountedSocket } } }).protocol.transport.socket;
+      const socket = (nc as unknown as { protocol: { transport: { socket?: CountedSocket } } }).protocol.transport
+        .socket;
       expect(typeof socket?.cork).toBe('function');
       const counts = countWrites(socket!);
 
@@ -42,21 +43,26 @@ describe('coalesceWrites (NATS)', () => {
 
       // …and with the socket corked until the check phase, the flushes of one iteration's callbacks leave together.
       await Promise.all(
-        Array.from({ length: 10 }, (_, i) =>
-          new Promise<void>((resolve) =>
-            setTimeout(() => {
-              nc.publish(subject, `c${i}`);
-              coalesceWrites(nc);
-              resolve();
-            }, 1),
-          ),
+        Array.from(
+          { length: 10 },
+          (_, i) =>
+            new Promise<void>((resolve) =>
+              setTimeout(() => {
+                nc.publish(subject, `c${i}`);
+                coalesceWrites(nc);
+                resolve();
+              }, 1),
+            ),
         ),
       );
       await nc.flush();
       expect(counts.write - plain.write).toBeLessThanOrEqual(2);
       expect(counts.writev - plain.writev).toBeGreaterThanOrEqual(1);
       await nc.flush();
-      expect(received).toEqual([...Array.from({ length: 10 }, (_, i) => `m${i}`), ...Array.from({ length: 10 }, (_, i) => `c${i}`)]);
+      expect(received).toEqual([
+        ...Array.from({ length: 10 }, (_, i) => `m${i}`),
+        ...Array.from({ length: 10 }, (_, i) => `c${i}`),
+      ]);
       sub.unsubscribe();
     } finally {
       await nc.close();

@@ -1,5 +1,10 @@
 import { DissonanceError, type SubscribeOptions } from '@dissonance/core';
-import { resolveSubscribeOptions, resolveWireFormat, type ResolvedSubscribeOptions, type WireFormat } from '@dissonance/core/adapter-kit';
+import {
+  resolveSubscribeOptions,
+  resolveWireFormat,
+  type ResolvedSubscribeOptions,
+  type WireFormat,
+} from '@dissonance/core/adapter-kit';
 
 /** Options of `createRedisTransport`. */
 export interface RedisTransportOptions {
@@ -46,12 +51,20 @@ export function resolveOptions(options: RedisTransportOptions): ResolvedOptions 
   const prefix = options.prefix ?? 'dissonance';
   const claimIdleMs = options.claimIdleMs ?? 30_000;
   const blockMs = options.blockMs ?? 1000;
-  if (typeof url !== 'string' || !/^rediss?:\/\//.test(url)) throw invalid('url', 'must be a redis:// or rediss:// URL');
+  if (typeof url !== 'string' || !/^rediss?:\/\//.test(url))
+    throw invalid('url', 'must be a redis:// or rediss:// URL');
   checkName(prefix, 'prefix');
   checkPositiveInteger(claimIdleMs, 'claimIdleMs');
   checkPositiveInteger(blockMs, 'blockMs');
   if (options.maxLen !== undefined) checkPositiveInteger(options.maxLen, 'maxLen');
-  return { url, prefix, claimIdleMs, blockMs, maxLen: options.maxLen, wireFormat: resolveWireFormat(options.wireFormat) };
+  return {
+    url,
+    prefix,
+    claimIdleMs,
+    blockMs,
+    maxLen: options.maxLen,
+    wireFormat: resolveWireFormat(options.wireFormat),
+  };
 }
 
 /** Checks the options of one `subscribe` call and applies the port's defaults (core's rules); throws `E_INPUT`. */

@@ -46,10 +46,15 @@ export async function clientIdsNamed(redis: Redis, name: string): Promise<string
   if (typeof list !== 'string') return [];
   const ids: string[] = [];
   for (const line of list.split('\n')) {
-    const fields = new Map(line.trim().split(' ').map((pair) => {
-      const at = pair.indexOf('=');
-      return [pair.slice(0, at), pair.slice(at + 1)] as const;
-    }));
+    const fields = new Map(
+      line
+        .trim()
+        .split(' ')
+        .map((pair) => {
+          const at = pair.indexOf('=');
+          return [pair.slice(0, at), pair.slice(at + 1)] as const;
+        }),
+    );
     const id = fields.get('id');
     if (fields.get('name') === name && id !== undefined) ids.push(id);
   }

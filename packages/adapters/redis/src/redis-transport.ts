@@ -10,7 +10,13 @@ import {
 import { parseEnvelope, tracedHandler, tracedPublish } from '@dissonance/core/adapter-kit';
 import { Redis } from 'ioredis';
 import { clientName, groupKeys, streamKey } from './keys.js';
-import { checkName, resolveOptions, resolveSubscriber, type RedisTransportOptions, type ResolvedOptions } from './options.js';
+import {
+  checkName,
+  resolveOptions,
+  resolveSubscriber,
+  type RedisTransportOptions,
+  type ResolvedOptions,
+} from './options.js';
 import { createGroups, transportCall, transportError } from './redis-commands.js';
 import { StreamSubscriber } from './stream-subscriber.js';
 import { xaddEnvelope } from './xadd-command.js';
@@ -85,7 +91,12 @@ export class RedisTransport implements Transport {
   }
 
   async #send(topic: string, envelope: Envelope): Promise<void> {
-    const command = xaddEnvelope(streamKey(this.#options.prefix, topic), this.#trim, parseEnvelope(envelope), this.#options.wireFormat);
+    const command = xaddEnvelope(
+      streamKey(this.#options.prefix, topic),
+      this.#trim,
+      parseEnvelope(envelope),
+      this.#options.wireFormat,
+    );
     coalesceWrites(this.#commands);
     // transportCall's work without its closure: this is every publish.
     try {
@@ -124,7 +135,9 @@ export class RedisTransport implements Transport {
       commands: this.#commands,
       reader,
       readerName,
-      handler: tracedHandler({ system: 'redis', destination: topic, group: settings.group }, (delivery) => handler(delivery as Delivery<P>)),
+      handler: tracedHandler({ system: 'redis', destination: topic, group: settings.group }, (delivery) =>
+        handler(delivery as Delivery<P>),
+      ),
       onClosed: () => this.#subscribers.delete(subscriber),
     });
     this.#subscribers.add(subscriber);
@@ -160,4 +173,3 @@ export class RedisTransport implements Transport {
     if (this.#closed) throw new DissonanceError('E_TRANSPORT', 'redis transport is closed');
   }
 }
-

@@ -105,8 +105,19 @@ export class StreamSubscriber {
           continue;
         }
         const reply = await reader.callBuffer(
-          'XREADGROUP', 'GROUP', settings.group, consumer, 'COUNT', String(free), 'BLOCK', String(options.blockMs),
-          'STREAMS', keys.stream, keys.retry, '>', '>',
+          'XREADGROUP',
+          'GROUP',
+          settings.group,
+          consumer,
+          'COUNT',
+          String(free),
+          'BLOCK',
+          String(options.blockMs),
+          'STREAMS',
+          keys.stream,
+          keys.retry,
+          '>',
+          '>',
         );
         this.#accept(parseReadReply(reply));
         failures = 0;
@@ -160,7 +171,10 @@ export class StreamSubscriber {
   /** Resets the idle time of held entries (`XCLAIM … JUSTID` to ourselves), so no one claims live work. */
   async #heartbeat(): Promise<void> {
     const { commands, settings, consumer, keys } = this.#ctx;
-    for (const [stream, held] of [[keys.stream, this.#held], [keys.retry, this.#heldRetries]] as const) {
+    for (const [stream, held] of [
+      [keys.stream, this.#held],
+      [keys.retry, this.#heldRetries],
+    ] as const) {
       if (held.size > 0) await commands.call('XCLAIM', stream, settings.group, consumer, '0', ...held.keys(), 'JUSTID');
     }
   }
@@ -172,14 +186,27 @@ export class StreamSubscriber {
       const free = this.#free();
       if (free <= 0) return;
       const reply = await commands.callBuffer(
-        'XAUTOCLAIM', stream, settings.group, consumer, String(options.claimIdleMs), '0-0', 'COUNT', String(free),
+        'XAUTOCLAIM',
+        stream,
+        settings.group,
+        consumer,
+        String(options.claimIdleMs),
+        '0-0',
+        'COUNT',
+        String(free),
       );
       const claimed = parseClaimReply(stream, reply).entries.filter((entry) => !this.#heldOf(entry).has(entry.id));
       const first = claimed[0];
       const last = claimed.at(-1);
       if (first === undefined || last === undefined) continue;
       const pending = await commands.call(
-        'XPENDING', stream, settings.group, first.id, last.id, String(claimed.length + settings.prefetch * 2), consumer,
+        'XPENDING',
+        stream,
+        settings.group,
+        first.id,
+        last.id,
+        String(claimed.length + settings.prefetch * 2),
+        consumer,
       );
       const counts = parsePendingCounts(pending);
       this.#accept(claimed.map((entry) => ({ ...entry, deliveries: counts.get(entry.id) ?? 2 })));
@@ -232,7 +259,9 @@ export class StreamSubscriber {
       }
       const { maxAttempts } = this.#ctx.settings;
       const attempt = decoded.envelope.attempt + entry.deliveries - 1;
-      const envelope: Envelope = Object.freeze(attempt === decoded.envelope.attempt ? decoded.envelope : { ...decoded.envelope, attempt });
+      const envelope: Envelope = Object.freeze(
+        attempt === decoded.envelope.attempt ? decoded.envelope : { ...decoded.envelope, attempt },
+      );
       if (attempt > maxAttempts) {
         const error = `delivered ${entry.deliveries} times without being settled (its consumers stopped); attempt ${attempt} exceeds maxAttempts ${maxAttempts}`;
         await this.#deadLetter(entry, envelope, error);
@@ -297,7 +326,11 @@ export class StreamSubscriber {
       await this.#deadLetter(entry, envelope, error);
       return;
     }
-    await this.#requeue(entry, wireBody({ ...envelope, attempt: envelope.attempt + 1 }, this.#ctx.options.wireFormat), Math.ceil(delayMs));
+    await this.#requeue(
+      entry,
+      wireBody({ ...envelope, attempt: envelope.attempt + 1 }, this.#ctx.options.wireFormat),
+      Math.ceil(delayMs),
+    );
     if (delayMs > 0) this.#sweepAfter(Math.ceil(delayMs));
   }
 
@@ -306,8 +339,17 @@ export class StreamSubscriber {
     const { commands, keys, settings } = this.#ctx;
     await transportCall('retry', () =>
       commands.eval(
-        RETRY_SCRIPT, 3, entry.stream, keys.delayed, keys.retry,
-        settings.group, entry.id, String(delayMs), randomId(), raw, this.#isRetry(entry),
+        RETRY_SCRIPT,
+        3,
+        entry.stream,
+        keys.delayed,
+        keys.retry,
+        settings.group,
+        entry.id,
+        String(delayMs),
+        randomId(),
+        raw,
+        this.#isRetry(entry),
       ),
     );
   }
@@ -318,8 +360,15 @@ export class StreamSubscriber {
     const deadLetter = createEnvelope(DEAD_LETTER_TYPE, letter, traceContextOf(envelope));
     await transportCall('dead-letter', () =>
       commands.eval(
-        DEAD_LETTER_SCRIPT, 2, entry.stream, keys.deadLetter,
-        settings.group, entry.id, wireBody(deadLetter, options.wireFormat), this.#isRetry(entry), String(options.maxLen ?? ''),
+        DEAD_LETTER_SCRIPT,
+        2,
+        entry.stream,
+        keys.deadLetter,
+        settings.group,
+        entry.id,
+        wireBody(deadLetter, options.wireFormat),
+        this.#isRetry(entry),
+        String(options.maxLen ?? ''),
       ),
     );
   }

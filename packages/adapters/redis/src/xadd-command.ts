@@ -69,7 +69,12 @@ const ZERO = 0x30;
  * `encodeBatch`, from the application's array into what goes on the socket. Throws `E_ENVELOPE` as
  * `encodeWireFrame` does. `format`: the frame's {@link WireFormat}.
  */
-export function xaddEnvelope(key: string, trim: readonly string[], envelope: Envelope, format: WireFormat = DEFAULT_WIRE_FORMAT): Command {
+export function xaddEnvelope(
+  key: string,
+  trim: readonly string[],
+  envelope: Envelope,
+  format: WireFormat = DEFAULT_WIRE_FORMAT,
+): Command {
   const { args, head, room } = headOf(key, trim);
   const framed = encodeWireFrame(envelope, room, format);
   const frameStart = room.before;

@@ -11,7 +11,8 @@ transportContract(
     const admin = adminClient();
     return {
       transport,
-      publishRaw: async (topic, body) => void (await admin.xadd(`${prefix}:${topic}`, '*', 'envelope', Buffer.from(body))),
+      publishRaw: async (topic, body) =>
+        void (await admin.xadd(`${prefix}:${topic}`, '*', 'envelope', Buffer.from(body))),
       cleanup: async () => {
         await deletePrefix(admin, prefix);
         await admin.quit();

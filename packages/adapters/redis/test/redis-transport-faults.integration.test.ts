@@ -13,7 +13,13 @@ describe('the Redis transport under faults', () => {
   const ghosts: Redis[] = [];
 
   const open = async (options: RedisTransportOptions = {}): Promise<Transport> => {
-    const transport = await createRedisTransport({ url: REDIS_URL, prefix, blockMs: 100, claimIdleMs: 600, ...options });
+    const transport = await createRedisTransport({
+      url: REDIS_URL,
+      prefix,
+      blockMs: 100,
+      claimIdleMs: 600,
+      ...options,
+    });
     transports.push(transport);
     return transport;
   };
@@ -33,10 +39,14 @@ describe('the Redis transport under faults', () => {
   it('resumes after its connections are killed while messages flow, losing nothing', async () => {
     const transport = await open();
     const received = new Set<string>();
-    await transport.subscribe('jobs', async (d) => {
-      received.add(d.envelope.id);
-      await d.ack();
-    }, { group: 'workers', prefetch: 4 });
+    await transport.subscribe(
+      'jobs',
+      async (d) => {
+        received.add(d.envelope.id);
+        await d.ack();
+      },
+      { group: 'workers', prefetch: 4 },
+    );
     const sent: string[] = [];
     let kills = 0;
     for (let i = 0; i < 60; i++) {
@@ -75,10 +85,14 @@ describe('the Redis transport under faults', () => {
 
     const survivor = await open({ claimIdleMs: 300 });
     const seen: Envelope[] = [];
-    await survivor.subscribe('jobs', async (d) => {
-      seen.push(d.envelope);
-      await d.ack();
-    }, { group: 'workers' });
+    await survivor.subscribe(
+      'jobs',
+      async (d) => {
+        seen.push(d.envelope);
+        await d.ack();
+      },
+      { group: 'workers' },
+    );
     await waitFor(() => seen.length >= sent.length, 5000, 'the claimed entries');
     await sleep(400);
     expect(seen.map((e) => e.id).sort()).toEqual(sent.map((e) => e.id).sort());
@@ -101,7 +115,10 @@ describe('the Redis transport under faults', () => {
     const dead: Envelope[] = [];
     const handled: string[] = [];
     await survivor.subscribe('jobs.dlq', async (d) => void dead.push(d.envelope), { group: 'ops' });
-    await survivor.subscribe('jobs', async (d) => void handled.push(d.envelope.id), { group: 'workers', maxAttempts: 1 });
+    await survivor.subscribe('jobs', async (d) => void handled.push(d.envelope.id), {
+      group: 'workers',
+      maxAttempts: 1,
+    });
     await waitFor(() => dead.length >= 1, 5000, 'the dead letter');
     expect(handled).toEqual([]);
     const letter = dead[0]?.payload as DeadLetter;
@@ -116,14 +133,18 @@ describe('the Redis transport under faults', () => {
     const poison = createEnvelope('job', { poison: true });
     const good: string[] = [];
     const attempts: number[] = [];
-    await transport.subscribe('jobs', async (d) => {
-      if (d.envelope.id === poison.id) {
-        attempts.push(d.envelope.attempt);
-        await d.nack({ delayMs: 50, error: `cannot parse (attempt ${d.envelope.attempt})` });
-        return;
-      }
-      good.push(d.envelope.id);
-    }, { group: 'workers', maxAttempts: 4, prefetch: 2 });
+    await transport.subscribe(
+      'jobs',
+      async (d) => {
+        if (d.envelope.id === poison.id) {
+          attempts.push(d.envelope.attempt);
+          await d.nack({ delayMs: 50, error: `cannot parse (attempt ${d.envelope.attempt})` });
+          return;
+        }
+        good.push(d.envelope.id);
+      },
+      { group: 'workers', maxAttempts: 4, prefetch: 2 },
+    );
     const others = Array.from({ length: 20 }, (_, i) => createEnvelope('job', { i }));
     await transport.publish('jobs', poison);
     for (const other of others) await transport.publish('jobs', other);
@@ -144,7 +165,9 @@ describe('the Redis transport under faults', () => {
     const transport = await open();
     const dead: DeadLetter[] = [];
     const good: string[] = [];
-    await transport.subscribe('jobs.dlq', async (d) => void dead.push(d.envelope.payload as DeadLetter), { group: 'ops' });
+    await transport.subscribe('jobs.dlq', async (d) => void dead.push(d.envelope.payload as DeadLetter), {
+      group: 'ops',
+    });
     await transport.subscribe('jobs', async (d) => void good.push(d.envelope.id), { group: 'workers' });
     const stream = `${prefix}:jobs`;
     await admin.xadd(stream, '*', 'envelope', '{not json');
@@ -163,10 +186,14 @@ describe('the Redis transport under faults', () => {
   it('keeps delayed retries in Redis: a retry scheduled before a shutdown is delivered after a restart', async () => {
     const first = await open();
     const seen: Envelope[] = [];
-    await first.subscribe('jobs', async (d) => {
-      seen.push(d.envelope);
-      await d.nack({ delayMs: 500, error: 'later' });
-    }, { group: 'workers' });
+    await first.subscribe(
+      'jobs',
+      async (d) => {
+        seen.push(d.envelope);
+        await d.nack({ delayMs: 500, error: 'later' });
+      },
+      { group: 'workers' },
+    );
     const sent = createEnvelope('job', { later: true });
     await first.publish('jobs', sent);
     await waitFor(() => seen.length >= 1, 5000, 'the first delivery');

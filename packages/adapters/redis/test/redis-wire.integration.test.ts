@@ -50,7 +50,10 @@ describe('the Redis transport on the wire', () => {
   it('acks the deliveries of one read with one multi-id XACK, leaving nothing pending', async () => {
     const { transport, admin } = await start();
     const handled: string[] = [];
-    await transport.subscribe('jobs', async (d) => void handled.push(d.envelope.id), { group: 'workers', prefetch: 64 });
+    await transport.subscribe('jobs', async (d) => void handled.push(d.envelope.id), {
+      group: 'workers',
+      prefetch: 64,
+    });
     // Published at once: the subscriber's reads return them in batches, and each batch settles together.
     await Promise.all(Array.from({ length: 200 }, (_, i) => transport.publish('jobs', createEnvelope('job', { i }))));
     await waitFor(() => handled.length === 200, 5000, 'all 200 handled');
@@ -66,12 +69,20 @@ describe('the Redis transport on the wire', () => {
     const { transport, admin } = await start();
     const x = Float32Array.of(0.5, -2, -0); // finite: decodeBatch refuses NaN (issue 20)
     const features: Float32Array[] = [];
-    await transport.subscribe('jobs', async (d) => void features.push(decodeBatch(d.envelope.payload).x), { group: 'workers' });
+    await transport.subscribe('jobs', async (d) => void features.push(decodeBatch(d.envelope.payload).x), {
+      group: 'workers',
+    });
     const current = createEnvelope('job', encodeBatch({ x, rows: 1 }, 3));
     await transport.publish('jobs', current);
-    await admin.xadd('wire:jobs', '*', 'envelope', envelopeToJson(createEnvelope('job', encodeBatch({ x, rows: 1 }, 3))));
+    await admin.xadd(
+      'wire:jobs',
+      '*',
+      'envelope',
+      envelopeToJson(createEnvelope('job', encodeBatch({ x, rows: 1 }, 3))),
+    );
     await waitFor(() => features.length === 2, 5000, 'both deliveries');
-    for (const got of features) expect([...new Uint8Array(got.buffer, got.byteOffset, got.byteLength)]).toEqual([...new Uint8Array(x.buffer)]);
+    for (const got of features)
+      expect([...new Uint8Array(got.buffer, got.byteOffset, got.byteLength)]).toEqual([...new Uint8Array(x.buffer)]);
     const [[, fields]] = (await admin.xrangeBuffer('wire:jobs', '-', '+', 'COUNT', 1)) as [[Buffer, Buffer[]]];
     // A batch travels as the batch frame (format 2).
     expect([...fields[1]!.subarray(0, 4)]).toEqual([0, 0x44, 0x46, 2]);
@@ -99,6 +110,9 @@ describe('the Redis transport on the wire', () => {
     await transport.publish('jobs', createEnvelope('job', encodeBatch({ x: Float32Array.of(1, 2), rows: 1 }, 2)));
     await waitFor(() => magics.length === 1, 5000, 'the retry');
     magics.push(await magicOf('wire:jobs'));
-    expect(magics).toEqual([[0, 0x44, 0x46, 1], [0, 0x44, 0x46, 1]]);
+    expect(magics).toEqual([
+      [0, 0x44, 0x46, 1],
+      [0, 0x44, 0x46, 1],
+    ]);
   });
 });

@@ -19,8 +19,18 @@ function ioredisBytes(args: Array<string | Buffer>): Buffer {
 describe('xaddEnvelope', () => {
   const x = Float32Array.from({ length: 2048 }, (_, i) => Math.sin(i) * 1e3);
   const cases: Array<[string, () => Envelope, string, string[]]> = [
-    ['an encodeBatch payload (frame written in place)', () => createEnvelope('dissonance.batch', encodeBatch({ x, rows: 32 }, 64)), 'p:hop', []],
-    ['a fresh frame, with MAXLEN trimming', () => createEnvelope('t', { x: Float32Array.of(1, 2), n: 3 }), 'p:a.b-c_d', ['MAXLEN', '~', '1000']],
+    [
+      'an encodeBatch payload (frame written in place)',
+      () => createEnvelope('dissonance.batch', encodeBatch({ x, rows: 32 }, 64)),
+      'p:hop',
+      [],
+    ],
+    [
+      'a fresh frame, with MAXLEN trimming',
+      () => createEnvelope('t', { x: Float32Array.of(1, 2), n: 3 }),
+      'p:a.b-c_d',
+      ['MAXLEN', '~', '1000'],
+    ],
     ['a payload without binaries, multi-byte text in it', () => createEnvelope('t', { text: 'é✓𝄞' }), 'p:t', []],
   ];
 
@@ -44,6 +54,8 @@ describe('xaddEnvelope', () => {
     expect(bytes.buffer).toBe((payload.x as Float32Array).buffer);
     const frameStart = bytes.indexOf('\r\n', bytes.indexOf('$', bytes.indexOf('envelope'))) + 2;
     const decoded = decodeBatch(decodeWireFrame(bytes.subarray(frameStart, -2)).payload);
-    expect(Buffer.from(decoded.x.buffer, decoded.x.byteOffset, decoded.x.byteLength).equals(Buffer.from(x.buffer))).toBe(true);
+    expect(
+      Buffer.from(decoded.x.buffer, decoded.x.byteOffset, decoded.x.byteLength).equals(Buffer.from(x.buffer)),
+    ).toBe(true);
   });
 });

@@ -147,7 +147,11 @@ export class BucketObjects {
       Body: body,
       ContentType: contentType,
       ...(token === undefined ? {} : { Metadata: { [WRITER]: token } }),
-      ...(condition === undefined ? {} : 'ifMatch' in condition ? { IfMatch: condition.ifMatch } : { IfNoneMatch: '*' }),
+      ...(condition === undefined
+        ? {}
+        : 'ifMatch' in condition
+          ? { IfMatch: condition.ifMatch }
+          : { IfNoneMatch: '*' }),
       ...(sse === undefined ? {} : { ServerSideEncryption: sse }),
       ...(sse === 'aws:kms' && kmsKeyId !== undefined ? { SSEKMSKeyId: kmsKeyId } : {}),
     };

@@ -4,7 +4,8 @@ import type { S3RegistryOptions } from './options.js';
 /** Checks {@link S3RegistryOptions} (`E_CONFIG` naming the field) and returns the resolved limits. */
 export function checkOptions(options: S3RegistryOptions): { readonly maxArtifactBytes: number } {
   if (typeof options !== 'object' || options === null) throw config('options', 'must be an object');
-  if (typeof options.bucket !== 'string' || options.bucket.length === 0) throw config('bucket', 'must be a non-empty string');
+  if (typeof options.bucket !== 'string' || options.bucket.length === 0)
+    throw config('bucket', 'must be a non-empty string');
   if (options.prefix !== undefined && typeof options.prefix !== 'string') throw config('prefix', 'must be a string');
   if (options.sse !== undefined && options.sse !== 'AES256' && options.sse !== 'aws:kms') {
     throw config('sse', `must be 'AES256' or 'aws:kms', got ${String(options.sse)}`);

@@ -72,7 +72,9 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 function isScalar(value: unknown): boolean {
-  return typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
+  return (
+    typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))
+  );
 }
 
 function record(value: unknown, valid: (v: unknown) => boolean): Readonly<Record<string, unknown>> | undefined {

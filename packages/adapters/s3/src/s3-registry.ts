@@ -85,9 +85,13 @@ export class S3Registry implements ModelRegistry {
     const { name } = input;
     const format = input.artifact.format;
     if (!REGISTRY_NAME.test(format)) {
-      throw new DissonanceError('E_INPUT', 'register: artifact.format must be 1–200 characters of A–Z, a–z, 0–9, ".", "_" or "-"', {
-        details: { field: 'artifact.format' },
-      });
+      throw new DissonanceError(
+        'E_INPUT',
+        'register: artifact.format must be 1–200 characters of A–Z, a–z, 0–9, ".", "_" or "-"',
+        {
+          details: { field: 'artifact.format' },
+        },
+      );
     }
     const bytes = input.artifact.bytes.slice();
     const sha256 = await sha256Hex(bytes);
@@ -110,14 +114,22 @@ export class S3Registry implements ModelRegistry {
         ...parts,
       });
       const manifestBody = new TextEncoder().encode(JSON.stringify(manifest));
-      if (await this.#objects.putIf(this.#keys.manifest(name, version), manifestBody, 'application/json', { ifNoneMatch: '*' })) {
+      if (
+        await this.#objects.putIf(this.#keys.manifest(name, version), manifestBody, 'application/json', {
+          ifNoneMatch: '*',
+        })
+      ) {
         return manifest;
       }
       await this.#dropStrayArtifact(name, version, format);
     }
-    throw new DissonanceError('E_REGISTRY_CONFLICT', `register: no free version number for ${name} after ${MAX_REGISTER_ATTEMPTS} tries`, {
-      details: { name },
-    });
+    throw new DissonanceError(
+      'E_REGISTRY_CONFLICT',
+      `register: no free version number for ${name} after ${MAX_REGISTER_ATTEMPTS} tries`,
+      {
+        details: { name },
+      },
+    );
   }
 
   async get(name: string, version: string): Promise<ModelVersion> {
@@ -132,10 +144,15 @@ export class S3Registry implements ModelRegistry {
 
   async resolve(name: string, alias: string): Promise<ModelVersion> {
     this.#open();
-    const stored = REGISTRY_NAME.test(name) && REGISTRY_NAME.test(alias) ? await this.#objects.get(this.#keys.alias(name, alias)) : undefined;
+    const stored =
+      REGISTRY_NAME.test(name) && REGISTRY_NAME.test(alias)
+        ? await this.#objects.get(this.#keys.alias(name, alias))
+        : undefined;
     if (stored === undefined) {
       await this.#mustExist(name);
-      throw new DissonanceError('E_ALIAS_NOT_FOUND', `model ${name} has no alias ${alias}`, { details: { name, alias } });
+      throw new DissonanceError('E_ALIAS_NOT_FOUND', `model ${name} has no alias ${alias}`, {
+        details: { name, alias },
+      });
     }
     return this.get(name, parseAlias(new TextDecoder().decode(stored.bytes), name, alias));
   }
@@ -153,7 +170,8 @@ export class S3Registry implements ModelRegistry {
       this.#open();
       const current = await this.#objects.get(key);
       actual = current === undefined ? null : currentVersion(current, name, alias);
-      if (expected !== undefined && expected !== actual) throw aliasConflict(name, alias, expected, actual, 'points at');
+      if (expected !== undefined && expected !== actual)
+        throw aliasConflict(name, alias, expected, actual, 'points at');
       const condition = current?.etag === undefined ? ({ ifNoneMatch: '*' } as const) : { ifMatch: current.etag };
       if (await this.#objects.putIf(key, body, 'application/json', condition)) return;
     }
@@ -177,11 +195,14 @@ export class S3Registry implements ModelRegistry {
         const alias = match?.[1];
         if (alias === undefined) return undefined;
         const stored = await this.#objects.get(key);
-        return stored === undefined ? undefined : [alias, parseAlias(new TextDecoder().decode(stored.bytes), name, alias)];
+        return stored === undefined
+          ? undefined
+          : [alias, parseAlias(new TextDecoder().decode(stored.bytes), name, alias)];
       }),
     );
     const result: Record<string, string> = {};
-    for (const entry of entries) if (entry !== undefined) Object.defineProperty(result, entry[0], { value: entry[1], enumerable: true });
+    for (const entry of entries)
+      if (entry !== undefined) Object.defineProperty(result, entry[0], { value: entry[1], enumerable: true });
     return Object.freeze(result);
   }
 
@@ -200,25 +221,42 @@ export class S3Registry implements ModelRegistry {
     const page = versions.slice(0, pageSize);
     const items = await Promise.all(page.map((n) => this.get(name, String(n))));
     const last = page[page.length - 1];
-    return versions.length > pageSize && last !== undefined ? { items, nextPageToken: pageTokenBelow(last) } : { items };
+    return versions.length > pageSize && last !== undefined
+      ? { items, nextPageToken: pageTokenBelow(last) }
+      : { items };
   }
 
   async fetch(name: string, version: string): Promise<{ manifest: ModelVersion; artifact: ModelArtifact }> {
     const manifest = await this.get(name, version);
     if (manifest.size > this.#maxArtifactBytes) {
       // Refused before a byte is downloaded: a manifest may claim what it likes, the cap is this reader's.
-      throw new DissonanceError('E_INPUT', `artifact of ${name} version ${version} is ${manifest.size} bytes, over maxArtifactBytes ${this.#maxArtifactBytes}`, {
-        details: { name, version, size: manifest.size, maxArtifactBytes: this.#maxArtifactBytes },
-      });
+      throw new DissonanceError(
+        'E_INPUT',
+        `artifact of ${name} version ${version} is ${manifest.size} bytes, over maxArtifactBytes ${this.#maxArtifactBytes}`,
+        {
+          details: { name, version, size: manifest.size, maxArtifactBytes: this.#maxArtifactBytes },
+        },
+      );
     }
     const stored = await this.#objects.get(this.#keys.artifact(name, version, manifest.format));
     const storedBytes = stored?.bytes ?? new Uint8Array(0);
     const bytes =
-      stored === undefined || this.#cipher === undefined ? storedBytes : await this.#cipher.open(storedBytes, `artifact of ${name} version ${version}`);
-    if (stored !== undefined && this.#cipher === undefined && bytes.byteLength !== manifest.size && EnvelopeCipher.isSealed(bytes)) {
-      throw new DissonanceError('E_DECRYPT', `artifact of ${name} version ${version} is encrypted but no encryption key provider is configured`, {
-        details: { name, version },
-      });
+      stored === undefined || this.#cipher === undefined
+        ? storedBytes
+        : await this.#cipher.open(storedBytes, `artifact of ${name} version ${version}`);
+    if (
+      stored !== undefined &&
+      this.#cipher === undefined &&
+      bytes.byteLength !== manifest.size &&
+      EnvelopeCipher.isSealed(bytes)
+    ) {
+      throw new DissonanceError(
+        'E_DECRYPT',
+        `artifact of ${name} version ${version} is encrypted but no encryption key provider is configured`,
+        {
+          details: { name, version },
+        },
+      );
     }
     const actual = stored === undefined ? 'missing' : await sha256Hex(bytes);
     if (actual !== manifest.sha256 || bytes.byteLength !== manifest.size) {
@@ -247,7 +285,8 @@ export class S3Registry implements ModelRegistry {
   async #nextVersion(name: string): Promise<number> {
     const modelKey = this.#keys.model(name);
     let highest = 0;
-    for (const key of await this.#objects.keys(modelKey)) highest = Math.max(highest, versionFolderOf(modelKey, key) ?? 0);
+    for (const key of await this.#objects.keys(modelKey))
+      highest = Math.max(highest, versionFolderOf(modelKey, key) ?? 0);
     return highest + 1;
   }
 
@@ -272,7 +311,8 @@ export class S3Registry implements ModelRegistry {
   }
 
   #open(): void {
-    if (this.#closed) throw new DissonanceError('E_REGISTRY_UNAVAILABLE', `s3 registry (bucket ${this.#objects.bucket}) is closed`);
+    if (this.#closed)
+      throw new DissonanceError('E_REGISTRY_UNAVAILABLE', `s3 registry (bucket ${this.#objects.bucket}) is closed`);
   }
 }
 
@@ -293,7 +333,13 @@ function versionNotFound(name: string, version: string): DissonanceError {
   return new DissonanceError('E_NOT_FOUND', `model ${name} has no version ${version}`, { details: { name, version } });
 }
 
-function aliasConflict(name: string, alias: string, expected: string | null, actual: string | null, verb: string): DissonanceError {
+function aliasConflict(
+  name: string,
+  alias: string,
+  expected: string | null,
+  actual: string | null,
+  verb: string,
+): DissonanceError {
   return new DissonanceError(
     'E_REGISTRY_CONFLICT',
     `alias ${alias} of ${name} ${verb} ${actual ?? 'nothing'}, not ${expected ?? 'nothing'}`,

@@ -5,7 +5,12 @@ import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 
 /** Where moto's S3 server listens for the integration tests. */
-export const MOTO = { host: '127.0.0.1', port: 5055, endpoint: 'http://127.0.0.1:5055', bucket: 'dissonance-artifacts' } as const;
+export const MOTO = {
+  host: '127.0.0.1',
+  port: 5055,
+  endpoint: 'http://127.0.0.1:5055',
+  bucket: 'dissonance-artifacts',
+} as const;
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 
@@ -67,6 +72,8 @@ function run(command: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: ROOT, stdio: 'inherit' });
     child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} exited ${code}`))));
+    child.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} exited ${code}`)),
+    );
   });
 }

@@ -61,7 +61,9 @@ function secretInput(name: string): RegisterInput {
 /** Every object under `prefix` with its bytes. */
 async function objects(prefix: string): Promise<{ key: string; bytes: Buffer }[]> {
   const listed = await client.send(new ListObjectsV2Command({ Bucket: MOTO.bucket, Prefix: prefix }));
-  return Promise.all((listed.Contents ?? []).map(async ({ Key }) => ({ key: Key!, bytes: Buffer.from(await getBytes(Key!)) })));
+  return Promise.all(
+    (listed.Contents ?? []).map(async ({ Key }) => ({ key: Key!, bytes: Buffer.from(await getBytes(Key!)) })),
+  );
 }
 
 function leaks(blobs: readonly { key: string; bytes: Buffer }[]): string[] {
@@ -71,7 +73,9 @@ function leaks(blobs: readonly { key: string; bytes: Buffer }[]): string[] {
     Buffer.from(value.toPrecision(6)),
   ]);
   patterns.push(Buffer.from(encodeFloat32(SECRET)));
-  return blobs.flatMap(({ key, bytes }) => patterns.filter((p) => bytes.includes(p)).map((p) => `${p.toString('hex')} in ${key}`));
+  return blobs.flatMap(({ key, bytes }) =>
+    patterns.filter((p) => bytes.includes(p)).map((p) => `${p.toString('hex')} in ${key}`),
+  );
 }
 
 describe('S3Registry with client-side encryption on moto', () => {
@@ -93,9 +97,17 @@ describe('S3Registry with client-side encryption on moto', () => {
   it('reads artifacts of a rotated-out key id; new ones use the current key', async () => {
     const name = `m-${globalThis.crypto.randomUUID()}`;
     await registry({ encryption: staticKeyProvider([['k1', K1]]) }).register(secretInput(name));
-    const rotated = registry({ encryption: staticKeyProvider([['k2', K2], ['k1', K1]]) });
+    const rotated = registry({
+      encryption: staticKeyProvider([
+        ['k2', K2],
+        ['k1', K1],
+      ]),
+    });
     await rotated.register(secretInput(name));
-    const keyIdOf = async (version: string): Promise<string> => Buffer.from(await getBytes(objectKey(name, version))).subarray(6, 8).toString('utf8');
+    const keyIdOf = async (version: string): Promise<string> =>
+      Buffer.from(await getBytes(objectKey(name, version)))
+        .subarray(6, 8)
+        .toString('utf8');
     expect([await keyIdOf('1'), await keyIdOf('2')]).toEqual(['k1', 'k2']);
     expect((await rotated.fetch(name, '1')).artifact.bytes).toEqual(secretInput(name).artifact.bytes);
     await expectCode(registry({ encryption: staticKeyProvider([['k2', K2]]) }).fetch(name, '1'), 'E_DECRYPT');

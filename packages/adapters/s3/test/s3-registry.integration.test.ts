@@ -71,7 +71,9 @@ describe('S3Registry on moto', () => {
         b.setAlias(name, 'champion', '3', { expected: '1' }),
       ]);
       const won = results.flatMap((result, i) => (result.status === 'fulfilled' ? [i === 0 ? '2' : '3'] : []));
-      const lost = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as { code?: unknown }] : []));
+      const lost = results.flatMap((result) =>
+        result.status === 'rejected' ? [result.reason as { code?: unknown }] : [],
+      );
       expect(won).toHaveLength(1);
       expect(lost.map((error) => error.code)).toEqual(['E_REGISTRY_CONFLICT']);
       expect((await a.resolve(name, 'champion')).version).toBe(won[0]);
@@ -104,7 +106,9 @@ describe('S3Registry on moto', () => {
     const numbers = versions.map((v) => v.version);
     expect(new Set(numbers).size).toBe(6);
     for (const v of versions) expect(await a.get(name, v.version)).toEqual(v);
-    expect((await b.list(name)).items.map((v) => v.version)).toEqual([...numbers].sort((x, y) => Number(y) - Number(x)));
+    expect((await b.list(name)).items.map((v) => v.version)).toEqual(
+      [...numbers].sort((x, y) => Number(y) - Number(x)),
+    );
     await a.close();
     await b.close();
   });
@@ -150,7 +154,7 @@ describe('S3Registry on moto', () => {
     expect((await reg.register(input(name, 100))).size).toBe(100);
   });
 
-  it('fetching an artifact larger than this reader\'s maxArtifactBytes → E_INPUT before it is downloaded', async () => {
+  it("fetching an artifact larger than this reader's maxArtifactBytes → E_INPUT before it is downloaded", async () => {
     const name = modelName();
     const { version } = await registry().register(input(name, 200));
     await expectCode(registry({ maxArtifactBytes: 100 }).fetch(name, version), 'E_INPUT');
@@ -159,7 +163,10 @@ describe('S3Registry on moto', () => {
 
   it('an artifact format that is not a safe key part → E_INPUT', async () => {
     const bad = input(modelName());
-    await expectCode(registry().register({ ...bad, artifact: { format: '../x', bytes: bad.artifact.bytes } }), 'E_INPUT');
+    await expectCode(
+      registry().register({ ...bad, artifact: { format: '../x', bytes: bad.artifact.bytes } }),
+      'E_INPUT',
+    );
   });
 
   it('a missing artifact → E_ARTIFACT_DIGEST', async () => {
@@ -180,7 +187,9 @@ describe('S3Registry on moto', () => {
     const reg = registry({ sse: 'AES256' });
     const name = modelName();
     const manifest = await reg.register(input(name));
-    const out = await client.send(new GetObjectCommand({ Bucket: MOTO.bucket, Key: `${RUN}models/${name}/1/model.onnx` }));
+    const out = await client.send(
+      new GetObjectCommand({ Bucket: MOTO.bucket, Key: `${RUN}models/${name}/1/model.onnx` }),
+    );
     expect(out.ServerSideEncryption).toBe('AES256');
     expect((await reg.fetch(name, '1')).manifest).toEqual(manifest);
   });

@@ -24,7 +24,9 @@ export class CacheApiModelCache implements ModelCache {
 
   async put(key: string, bytes: Uint8Array): Promise<void> {
     const body = new Uint8Array(bytes);
-    await (await this.#open()).put(keyUrl(key), new Response(body, { headers: { 'content-type': 'application/octet-stream' } }));
+    await (
+      await this.#open()
+    ).put(keyUrl(key), new Response(body, { headers: { 'content-type': 'application/octet-stream' } }));
   }
 
   async delete(key: string): Promise<void> {
@@ -33,7 +35,11 @@ export class CacheApiModelCache implements ModelCache {
 
   #open(): Promise<Cache> {
     const caches = (globalThis as { readonly caches?: CacheStorage }).caches;
-    if (caches === undefined) throw new DissonanceError('E_STORE', 'the Cache API is not available here (needs a secure context: https or localhost)');
+    if (caches === undefined)
+      throw new DissonanceError(
+        'E_STORE',
+        'the Cache API is not available here (needs a secure context: https or localhost)',
+      );
     return caches.open(this.cacheName);
   }
 }

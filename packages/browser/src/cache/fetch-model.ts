@@ -52,22 +52,34 @@ export async function fetchModelBytes(url: string, options: FetchModelOptions = 
   try {
     response = await doFetch(url, { headers: { ...options.headers }, cache: 'no-store' });
   } catch (error) {
-    throw new DissonanceError('E_REGISTRY_UNAVAILABLE', `cannot fetch model ${url}: ${error instanceof Error ? error.message : String(error)}`, {
-      cause: error,
-    });
+    throw new DissonanceError(
+      'E_REGISTRY_UNAVAILABLE',
+      `cannot fetch model ${url}: ${error instanceof Error ? error.message : String(error)}`,
+      {
+        cause: error,
+      },
+    );
   }
   if (!response.ok) {
-    throw new DissonanceError(response.status === 404 ? 'E_NOT_FOUND' : 'E_REGISTRY_UNAVAILABLE', `fetching model ${url} answered ${response.status}`, {
-      details: { status: response.status },
-    });
+    throw new DissonanceError(
+      response.status === 404 ? 'E_NOT_FOUND' : 'E_REGISTRY_UNAVAILABLE',
+      `fetching model ${url} answered ${response.status}`,
+      {
+        details: { status: response.status },
+      },
+    );
   }
   const bytes = new Uint8Array(await response.arrayBuffer());
   const digest = await sha256Hex(bytes);
   const claimed = expected ?? response.headers.get('x-dissonance-sha256')?.toLowerCase();
   if (claimed !== undefined && digest !== claimed) {
-    throw new DissonanceError('E_ARTIFACT_DIGEST', `model ${url}: sha256 ${digest} does not match the expected ${claimed}`, {
-      details: { expected: claimed, actual: digest },
-    });
+    throw new DissonanceError(
+      'E_ARTIFACT_DIGEST',
+      `model ${url}: sha256 ${digest} does not match the expected ${claimed}`,
+      {
+        details: { expected: claimed, actual: digest },
+      },
+    );
   }
   if (cache !== undefined) await cache.put(key, bytes).catch(() => undefined);
   return { bytes, sha256: digest, fromCache: false };

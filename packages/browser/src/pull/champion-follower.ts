@@ -48,7 +48,8 @@ export class ChampionFollower {
 
   /** Refreshes every `intervalMs` (errors are passed to `onError` and the current model keeps serving). */
   start(intervalMs: number, onError?: (error: unknown) => void): void {
-    if (!Number.isFinite(intervalMs) || intervalMs <= 0) throw new DissonanceError('E_CONFIG', `intervalMs must be > 0, got ${intervalMs}`);
+    if (!Number.isFinite(intervalMs) || intervalMs <= 0)
+      throw new DissonanceError('E_CONFIG', `intervalMs must be > 0, got ${intervalMs}`);
     this.stop();
     this.#timer = setInterval(() => void this.refresh().catch((error: unknown) => onError?.(error)), intervalMs);
   }

@@ -42,12 +42,20 @@ export async function fetchChampionInfo(options: ModelPullOptions): Promise<Cham
   try {
     response = await doFetch(url, { headers: await authHeaders(options), cache: 'no-store' });
   } catch (error) {
-    throw new DissonanceError('E_REGISTRY_UNAVAILABLE', `cannot reach ${url}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new DissonanceError(
+      'E_REGISTRY_UNAVAILABLE',
+      `cannot reach ${url}: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
   }
   if (!response.ok) {
-    throw new DissonanceError(response.status === 404 ? 'E_NOT_FOUND' : 'E_REGISTRY_UNAVAILABLE', `${url} answered ${response.status}`, {
-      details: { status: response.status },
-    });
+    throw new DissonanceError(
+      response.status === 404 ? 'E_NOT_FOUND' : 'E_REGISTRY_UNAVAILABLE',
+      `${url} answered ${response.status}`,
+      {
+        details: { status: response.status },
+      },
+    );
   }
   const body = (await response.json().catch(() => undefined)) as { champion?: Partial<ChampionInfo> } | undefined;
   const champion = body?.champion;
@@ -92,7 +100,11 @@ export async function pullChampion(runtime: OnnxWebRuntime, options: ModelPullOp
 }
 
 /** Fetches, verifies and loads the artifact of an already-read champion (see {@link pullChampion}). */
-export async function loadChampion(runtime: OnnxWebRuntime, champion: ChampionInfo, options: ModelPullOptions): Promise<PulledModel> {
+export async function loadChampion(
+  runtime: OnnxWebRuntime,
+  champion: ChampionInfo,
+  options: ModelPullOptions,
+): Promise<PulledModel> {
   const fetched = await fetchModelBytes(champion.artifactUrl, {
     sha256: champion.sha256,
     headers: await authHeaders(options),
@@ -101,7 +113,11 @@ export async function loadChampion(runtime: OnnxWebRuntime, champion: ChampionIn
   });
   if (options.trust !== undefined) {
     const verifier = 'verify' in options.trust ? options.trust : verifierFor(options.trust);
-    await verifier.verify({ format: 'onnx', bytes: fetched.bytes }, signatureFromTags(manifestTags(champion.manifest)), `model ${champion.name}@${champion.version}`);
+    await verifier.verify(
+      { format: 'onnx', bytes: fetched.bytes },
+      signatureFromTags(manifestTags(champion.manifest)),
+      `model ${champion.name}@${champion.version}`,
+    );
   }
   if (options.check !== undefined) await options.check(fetched.bytes, champion);
   const model = await runtime.loadBytes(fetched.bytes, { name: champion.name, version: champion.version });
@@ -131,5 +147,7 @@ function manifestTags(manifest: JsonValue): Record<string, string> | undefined {
   if (typeof manifest !== 'object' || manifest === null || Array.isArray(manifest)) return undefined;
   const tags = (manifest as { readonly [key: string]: JsonValue }).tags;
   if (typeof tags !== 'object' || tags === null || Array.isArray(tags)) return undefined;
-  return Object.fromEntries(Object.entries(tags).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+  return Object.fromEntries(
+    Object.entries(tags).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+  );
 }

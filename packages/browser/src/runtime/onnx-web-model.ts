@@ -78,18 +78,24 @@ export class OnnxWebModel implements LoadedModel {
    * [0, 1] and every row sums to 1 within 1e-4, else logits. `E_MODEL` on any mismatch; the session is left
    * open (the caller releases it).
    */
-  static async fromSession(ort: OrtWebModule, session: InferenceSession, view: OnnxWebSessionView): Promise<OnnxWebModel> {
+  static async fromSession(
+    ort: OrtWebModule,
+    session: InferenceSession,
+    view: OnnxWebSessionView,
+  ): Promise<OnnxWebModel> {
     const io = await resolveSessionIo(session, view, async (x, rows, input, output) => {
-      const result = await serializeRun(() => session.run({ [input]: new ort.Tensor('float32', x, [rows, x.length / rows]) }, [output]));
+      const result = await serializeRun(() =>
+        session.run({ [input]: new ort.Tensor('float32', x, [rows, x.length / rows]) }, [output]),
+      );
       return result[output]?.data;
     });
     return new OnnxWebModel(ort, session, view, io);
   }
 
-
   /** Runs `rows` rows of `x` (exactly `rows × inputWidth` values, else `E_INPUT`); session errors → `E_MODEL`. */
   run(x: Float32Array, rows: number): Promise<Float32Array> {
-    if (this.#disposed !== undefined) return Promise.reject(new DissonanceError('E_MODEL', `model ${this.name}@${this.version} is disposed`));
+    if (this.#disposed !== undefined)
+      return Promise.reject(new DissonanceError('E_MODEL', `model ${this.name}@${this.version} is disposed`));
     try {
       checkRunInput(x, rows, this.inputWidth, this.name);
     } catch (error) {
@@ -119,4 +125,3 @@ export class OnnxWebModel implements LoadedModel {
     return readProbabilities(out?.data, rows, this, `${this.name}@${this.version}`, out?.type);
   }
 }
-

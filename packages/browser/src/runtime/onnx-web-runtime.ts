@@ -14,7 +14,12 @@ import { probeWebGpu, type WebGpuProbe } from '../webgpu.js';
 import { OnnxWebModel, type OutputKind } from './onnx-web-model.js';
 import { serializeRun } from './run-queue.js';
 import { loadOrtWeb, type OrtWebModule } from './ort-web.js';
-import type { ProviderBenchmark, WebExecutionProvider, WebExecutionProviderOption, WebProviderSelection } from './web-execution-provider.js';
+import type {
+  ProviderBenchmark,
+  WebExecutionProvider,
+  WebExecutionProviderOption,
+  WebProviderSelection,
+} from './web-execution-provider.js';
 
 /** Options of {@link OnnxWebRuntime}. */
 export interface OnnxWebRuntimeOptions {
@@ -135,7 +140,8 @@ export class OnnxWebRuntime implements ModelRuntime {
 
   /** Loads ONNX bytes; input width and class count come from the model when `info` leaves them out. */
   loadBytes(bytes: Uint8Array, info: PartialModelInfo = {}): Promise<OnnxWebModel> {
-    if (!(bytes instanceof Uint8Array)) return Promise.reject(new DissonanceError('E_INPUT', 'loadBytes: bytes must be a Uint8Array'));
+    if (!(bytes instanceof Uint8Array))
+      return Promise.reject(new DissonanceError('E_INPUT', 'loadBytes: bytes must be a Uint8Array'));
     return this.#open({ format: 'onnx', bytes }, info);
   }
 
@@ -152,7 +158,10 @@ export class OnnxWebRuntime implements ModelRuntime {
       ...(this.#options.fetch === undefined ? {} : { fetch: this.#options.fetch }),
     });
     const base = url.split(/[?#]/)[0]!.split('/').pop() ?? '';
-    return this.#open({ format: 'onnx', bytes: fetched.bytes }, { name: base.replace(/\.onnx$/, '') || 'onnx-model', ...info });
+    return this.#open(
+      { format: 'onnx', bytes: fetched.bytes },
+      { name: base.replace(/\.onnx$/, '') || 'onnx-model', ...info },
+    );
   }
 
   async #decide(): Promise<WebExecutionProvider> {
@@ -210,10 +219,20 @@ export class OnnxWebRuntime implements ModelRuntime {
       return await wrap(opened);
     } catch (error) {
       await opened.session.release().catch(() => undefined);
-      if (opened.provider !== 'webgpu' || this.#requested !== 'auto' || !isDissonanceError(error) || error.code !== 'E_MODEL') throw error;
+      if (
+        opened.provider !== 'webgpu' ||
+        this.#requested !== 'auto' ||
+        !isDissonanceError(error) ||
+        error.code !== 'E_MODEL'
+      )
+        throw error;
       // The session opened on WebGPU but the model fails there (an operator the WebGPU provider gets wrong):
       // this model runs on wasm; others keep trying WebGPU.
-      const wasm = { session: await this.#session(ort, artifact.bytes, 'wasm', label), provider: 'wasm' as const, reason: `wasm: the model failed on WebGPU: ${error.message}` };
+      const wasm = {
+        session: await this.#session(ort, artifact.bytes, 'wasm', label),
+        provider: 'wasm' as const,
+        reason: `wasm: the model failed on WebGPU: ${error.message}`,
+      };
       try {
         return await wrap(wasm);
       } catch (wasmError) {
@@ -224,18 +243,32 @@ export class OnnxWebRuntime implements ModelRuntime {
   }
 
   /** Opens a wasm session for the same model, times both on the same rows, keeps the faster, releases the other. */
-  async #benchmark(ort: OrtWebModule, gpu: InferenceSession, bytes: Uint8Array, label: string, info: PartialModelInfo): Promise<OpenedSession> {
+  async #benchmark(
+    ort: OrtWebModule,
+    gpu: InferenceSession,
+    bytes: Uint8Array,
+    label: string,
+    info: PartialModelInfo,
+  ): Promise<OpenedSession> {
     const wasm = await this.#session(ort, bytes, 'wasm', label);
     try {
       const input = chooseInput(gpu, label);
       const output = chooseOutput(gpu, label, this.#options.outputName);
       const width = input.width ?? info.inputWidth;
-      if (width === undefined) throw new DissonanceError('E_MODEL', `${label}: the model does not declare its input width; pass inputWidth`);
+      if (width === undefined)
+        throw new DissonanceError('E_MODEL', `${label}: the model does not declare its input width; pass inputWidth`);
       const rows = this.#options.benchmarkRows ?? 64;
       const runs = this.#options.benchmarkRuns ?? 5;
       const x = new Float32Array(rows * width);
       for (let i = 0; i < x.length; i++) x[i] = Math.sin(0.37 * i);
-      const time = (session: InferenceSession) => medianMs(() => serializeRun(() => session.run({ [input.name]: new ort.Tensor('float32', x, [rows, width]) }, [output.name])), runs);
+      const time = (session: InferenceSession) =>
+        medianMs(
+          () =>
+            serializeRun(() =>
+              session.run({ [input.name]: new ort.Tensor('float32', x, [rows, width]) }, [output.name]),
+            ),
+          runs,
+        );
       const webgpuMs = await time(gpu);
       const wasmMs = await time(wasm);
       const benchmark: ProviderBenchmark = { rows, webgpuMs, wasmMs };
@@ -252,30 +285,47 @@ export class OnnxWebRuntime implements ModelRuntime {
     }
   }
 
-  async #createSession(
-    ort: OrtWebModule,
-    bytes: Uint8Array,
-    label: string,
-  ): Promise<OpenedSession> {
-    const wasm = async (reason: string) => ({ session: await this.#session(ort, bytes, 'wasm', label), provider: 'wasm' as const, reason });
+  async #createSession(ort: OrtWebModule, bytes: Uint8Array, label: string): Promise<OpenedSession> {
+    const wasm = async (reason: string) => ({
+      session: await this.#session(ort, bytes, 'wasm', label),
+      provider: 'wasm' as const,
+      reason,
+    });
     if (this.#provider !== 'webgpu') return wasm(this.#reason);
     try {
-      return { session: await this.#session(ort, bytes, 'webgpu', label, true), provider: 'webgpu', reason: this.#reason };
+      return {
+        session: await this.#session(ort, bytes, 'webgpu', label, true),
+        provider: 'webgpu',
+        reason: this.#reason,
+      };
     } catch (gpuError) {
       // The model itself may be the problem: only blame WebGPU when wasm can load it.
       const fallback = await wasm(`wasm: WebGPU session could not be created: ${errorText(gpuError)}`);
       if (this.#requested === 'webgpu') {
         await fallback.session.release().catch(() => undefined);
-        throw new DissonanceError('E_ACCELERATOR_UNAVAILABLE', `${label}: WebGPU session could not be created: ${errorText(gpuError)}`, { cause: gpuError });
+        throw new DissonanceError(
+          'E_ACCELERATOR_UNAVAILABLE',
+          `${label}: WebGPU session could not be created: ${errorText(gpuError)}`,
+          { cause: gpuError },
+        );
       }
       this.#set('wasm', fallback.reason);
       return fallback;
     }
   }
 
-  async #session(ort: OrtWebModule, bytes: Uint8Array, provider: WebExecutionProvider, label: string, raw = false): Promise<InferenceSession> {
+  async #session(
+    ort: OrtWebModule,
+    bytes: Uint8Array,
+    provider: WebExecutionProvider,
+    label: string,
+    raw = false,
+  ): Promise<InferenceSession> {
     try {
-      return await ort.InferenceSession.create(bytes, { executionProviders: [provider], graphOptimizationLevel: 'all' });
+      return await ort.InferenceSession.create(bytes, {
+        executionProviders: [provider],
+        graphOptimizationLevel: 'all',
+      });
     } catch (error) {
       if (raw) throw error;
       throw new DissonanceError('E_MODEL', `${label}: not a usable ONNX model: ${errorText(error)}`, { cause: error });
@@ -303,11 +353,13 @@ async function medianMs(run: () => Promise<unknown>, runs: number): Promise<numb
   return times[Math.floor(times.length / 2)]!;
 }
 
-
 function checkOptions(options: OnnxWebRuntimeOptions): void {
   const provider = options.executionProvider;
   if (provider !== undefined && !PROVIDERS.includes(provider)) {
-    throw new DissonanceError('E_CONFIG', `executionProvider must be one of ${PROVIDERS.join(', ')}, got "${String(provider)}"`);
+    throw new DissonanceError(
+      'E_CONFIG',
+      `executionProvider must be one of ${PROVIDERS.join(', ')}, got "${String(provider)}"`,
+    );
   }
   if (options.select !== undefined && options.select !== 'first' && options.select !== 'benchmark') {
     throw new DissonanceError('E_CONFIG', `select must be "first" or "benchmark", got "${String(options.select)}"`);
@@ -320,6 +372,9 @@ function checkOptions(options: OnnxWebRuntimeOptions): void {
   }
   const outputs = options.outputs;
   if (outputs !== undefined && outputs !== 'auto' && outputs !== 'probabilities' && outputs !== 'logits') {
-    throw new DissonanceError('E_CONFIG', `outputs must be "auto", "probabilities" or "logits", got "${String(outputs)}"`);
+    throw new DissonanceError(
+      'E_CONFIG',
+      `outputs must be "auto", "probabilities" or "logits", got "${String(outputs)}"`,
+    );
   }
 }

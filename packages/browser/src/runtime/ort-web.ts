@@ -14,9 +14,13 @@ export function loadOrtWeb(): Promise<OrtWebModule> {
   ortPromise ??= import('onnxruntime-web').catch((error: unknown) => {
     ortPromise = undefined;
     const reason = error instanceof Error ? error.message : String(error);
-    throw new DissonanceError('E_MODEL', `cannot load onnxruntime-web (install it next to @dissonance/browser): ${reason}`, {
-      cause: error,
-    });
+    throw new DissonanceError(
+      'E_MODEL',
+      `cannot load onnxruntime-web (install it next to @dissonance/browser): ${reason}`,
+      {
+        cause: error,
+      },
+    );
   });
   return ortPromise;
 }

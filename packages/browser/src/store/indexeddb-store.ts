@@ -53,7 +53,9 @@ export class IndexedDbStore implements Store {
   static async open(options: IndexedDbStoreOptions = {}): Promise<IndexedDbStore> {
     const capacity = options.capacity ?? 10_000;
     if (!Number.isSafeInteger(capacity) || capacity < 1) {
-      throw new DissonanceError('E_CONFIG', `store capacity must be a positive integer, got ${capacity}`, { details: { field: 'capacity' } });
+      throw new DissonanceError('E_CONFIG', `store capacity must be a positive integer, got ${capacity}`, {
+        details: { field: 'capacity' },
+      });
     }
     const dbName = options.dbName ?? 'dissonance';
     const db = await openDb(
@@ -61,7 +63,9 @@ export class IndexedDbStore implements Store {
       1,
       (db) => {
         if (!db.objectStoreNames.contains(EXAMPLES)) {
-          db.createObjectStore(EXAMPLES, { keyPath: 'seq', autoIncrement: true }).createIndex(BY_ID, 'id', { unique: true });
+          db.createObjectStore(EXAMPLES, { keyPath: 'seq', autoIncrement: true }).createIndex(BY_ID, 'id', {
+            unique: true,
+          });
         }
         if (!db.objectStoreNames.contains(VALUES)) db.createObjectStore(VALUES);
         if (!db.objectStoreNames.contains(AUDIT)) db.createObjectStore(AUDIT, { autoIncrement: true });
@@ -102,7 +106,9 @@ export class IndexedDbStore implements Store {
   async examples(limit?: number): Promise<TrainingExample[]> {
     this.#open();
     if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 0)) {
-      throw new DissonanceError('E_INPUT', `limit must be an integer ≥ 0, got ${limit}`, { details: { field: 'limit' } });
+      throw new DissonanceError('E_INPUT', `limit must be an integer ≥ 0, got ${limit}`, {
+        details: { field: 'limit' },
+      });
     }
     if (limit === 0) return [];
     const rows = await transact(this.#db, EXAMPLES, 'readonly', (tx) => {
@@ -121,7 +127,9 @@ export class IndexedDbStore implements Store {
   async getValue(key: string): Promise<JsonValue | undefined> {
     this.#open();
     checkKey(key);
-    const value = await transact(this.#db, VALUES, 'readonly', (tx) => requestResult(tx.objectStore(VALUES).get(key) as IDBRequest<JsonValue | undefined>));
+    const value = await transact(this.#db, VALUES, 'readonly', (tx) =>
+      requestResult(tx.objectStore(VALUES).get(key) as IDBRequest<JsonValue | undefined>),
+    );
     return value === undefined ? undefined : cloneJson(value, key);
   }
 
@@ -146,7 +154,9 @@ export class IndexedDbStore implements Store {
 
   async audit(): Promise<AuditEntry[]> {
     this.#open();
-    const entries = await transact(this.#db, AUDIT, 'readonly', (tx) => requestResult(tx.objectStore(AUDIT).getAll() as IDBRequest<AuditEntry[]>));
+    const entries = await transact(this.#db, AUDIT, 'readonly', (tx) =>
+      requestResult(tx.objectStore(AUDIT).getAll() as IDBRequest<AuditEntry[]>),
+    );
     return entries.map(auditCopy);
   }
 

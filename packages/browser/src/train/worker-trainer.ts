@@ -40,7 +40,11 @@ function defaultWorkerUrl(): URL {
   try {
     return new URL('./train-worker.js', import.meta.url);
   } catch (error) {
-    throw new DissonanceError('E_CONFIG', 'workerTrainer: pass workerUrl (the URL of train-worker.js); it cannot be found from this build', { cause: error });
+    throw new DissonanceError(
+      'E_CONFIG',
+      'workerTrainer: pass workerUrl (the URL of train-worker.js); it cannot be found from this build',
+      { cause: error },
+    );
   }
 }
 
@@ -57,7 +61,11 @@ function spawnWorker(url: string | URL): (events: FitThreadEvents) => FitThread 
     worker.onmessage = (event) => events.message(event.data);
     worker.onerror = (event) => {
       event.preventDefault();
-      fail(new Error(`the trainer worker failed: ${event.message || 'script error (not found, or not a module worker script)'}`));
+      fail(
+        new Error(
+          `the trainer worker failed: ${event.message || 'script error (not found, or not a module worker script)'}`,
+        ),
+      );
     };
     worker.onmessageerror = () => fail(new Error('the trainer worker sent a message that could not be read'));
     return {
@@ -80,19 +88,28 @@ function spawnWorker(url: string | URL): (events: FitThreadEvents) => FitThread 
  *
  * @throws DissonanceError `E_CONFIG` for a trainer that is not the built-in one, or bad options.
  */
-export function workerTrainer(trainer: 'builtin' | MlpTrainerOptions | Trainer = 'builtin', options: WorkerTrainerOptions = {}): PooledTrainer {
+export function workerTrainer(
+  trainer: 'builtin' | MlpTrainerOptions | Trainer = 'builtin',
+  options: WorkerTrainerOptions = {},
+): PooledTrainer {
   let trainerOptions: MlpTrainerOptions;
   if (trainer === 'builtin') trainerOptions = {};
   else if (typeof (trainer as Trainer).fit === 'function') {
     const found = mlpTrainerOptionsOf(trainer as Trainer);
     if (found === undefined) {
-      throw new DissonanceError('E_CONFIG', `workerTrainer runs the built-in trainer (createMlpTrainer); "${(trainer as Trainer).name}" cannot move to a worker`);
+      throw new DissonanceError(
+        'E_CONFIG',
+        `workerTrainer runs the built-in trainer (createMlpTrainer); "${(trainer as Trainer).name}" cannot move to a worker`,
+      );
     }
     trainerOptions = found;
   } else trainerOptions = trainer as MlpTrainerOptions;
   const runtime = options.runtime;
   const load =
-    runtime === undefined ? undefined : async (bytes: Uint8Array, info: ModelInfo): Promise<LoadedModel> => runtime.load({ format: 'onnx', bytes }, info);
+    runtime === undefined
+      ? undefined
+      : async (bytes: Uint8Array, info: ModelInfo): Promise<LoadedModel> =>
+          runtime.load({ format: 'onnx', bytes }, info);
   let spawn: ((events: FitThreadEvents) => FitThread) | undefined;
   return pooledTrainer((events) => (spawn ??= spawnWorker(options.workerUrl ?? defaultWorkerUrl()))(events), {
     trainer: trainerOptions,

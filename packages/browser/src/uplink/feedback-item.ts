@@ -23,14 +23,18 @@ export interface QueuedItem {
 export function checkedFeedbackItem(item: FeedbackItem, where: string): QueuedItem {
   if (typeof item !== 'object' || item === null) throw bad(where, 'is not an object');
   const { id, features, label } = item;
-  if (typeof id !== 'string' || id.length === 0 || id.length > 256) throw bad(`${where}.id`, 'must be a string of 1..256 characters');
-  if (!(features instanceof Float32Array) && !Array.isArray(features)) throw bad(`${where}.features`, 'must be an array of numbers');
+  if (typeof id !== 'string' || id.length === 0 || id.length > 256)
+    throw bad(`${where}.id`, 'must be a string of 1..256 characters');
+  if (!(features instanceof Float32Array) && !Array.isArray(features))
+    throw bad(`${where}.features`, 'must be an array of numbers');
   const values = Array.from(features as ArrayLike<number>);
   if (values.length === 0) throw bad(`${where}.features`, 'must not be empty');
   values.forEach((v, i) => {
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw bad(`${where}.features[${i}]`, `must be a finite number, got ${String(v)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      throw bad(`${where}.features[${i}]`, `must be a finite number, got ${String(v)}`);
   });
-  if (!Number.isSafeInteger(label) || label < 0) throw bad(`${where}.label`, `must be an integer ≥ 0, got ${String(label)}`);
+  if (!Number.isSafeInteger(label) || label < 0)
+    throw bad(`${where}.label`, `must be an integer ≥ 0, got ${String(label)}`);
   return { id, features: values, label };
 }
 

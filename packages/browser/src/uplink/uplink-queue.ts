@@ -27,7 +27,10 @@ export class UplinkQueue {
       dbName,
       1,
       (db) => {
-        if (!db.objectStoreNames.contains(QUEUE)) db.createObjectStore(QUEUE, { keyPath: 'seq', autoIncrement: true }).createIndex('by-id', 'item.id', { unique: true });
+        if (!db.objectStoreNames.contains(QUEUE))
+          db.createObjectStore(QUEUE, { keyPath: 'seq', autoIncrement: true }).createIndex('by-id', 'item.id', {
+            unique: true,
+          });
         if (!db.objectStoreNames.contains(REJECTED)) db.createObjectStore(REJECTED, { keyPath: 'item.id' });
       },
       factory,
@@ -52,7 +55,9 @@ export class UplinkQueue {
 
   /** The oldest `limit` entries. */
   peek(limit: number): Promise<QueueEntry[]> {
-    return transact(this.#db, QUEUE, 'readonly', (tx) => requestResult(tx.objectStore(QUEUE).getAll(null, limit) as IDBRequest<QueueEntry[]>));
+    return transact(this.#db, QUEUE, 'readonly', (tx) =>
+      requestResult(tx.objectStore(QUEUE).getAll(null, limit) as IDBRequest<QueueEntry[]>),
+    );
   }
 
   /** Removes the items with these ids (delivered, or moved to the rejected list). */
@@ -85,7 +90,9 @@ export class UplinkQueue {
 
   /** Items the server refused as invalid, with its reason. */
   rejected(): Promise<Array<{ item: QueuedItem; reason: string }>> {
-    return transact(this.#db, REJECTED, 'readonly', (tx) => requestResult(tx.objectStore(REJECTED).getAll() as IDBRequest<Array<{ item: QueuedItem; reason: string }>>));
+    return transact(this.#db, REJECTED, 'readonly', (tx) =>
+      requestResult(tx.objectStore(REJECTED).getAll() as IDBRequest<Array<{ item: QueuedItem; reason: string }>>),
+    );
   }
 
   close(): void {

@@ -30,7 +30,14 @@ export interface UplinkOptions {
 
 /** What the uplink did. */
 export type UplinkEvent =
-  | { readonly type: 'sent'; readonly ids: readonly string[]; readonly bytes: number; readonly accepted: number; readonly duplicates: number; readonly quarantined: number }
+  | {
+      readonly type: 'sent';
+      readonly ids: readonly string[];
+      readonly bytes: number;
+      readonly accepted: number;
+      readonly duplicates: number;
+      readonly quarantined: number;
+    }
   | { readonly type: 'retry'; readonly attempt: number; readonly delayMs: number; readonly reason: string }
   | { readonly type: 'rejected'; readonly ids: readonly string[]; readonly reason: string }
   | { readonly type: 'budget'; readonly waitMs: number };
@@ -119,7 +126,11 @@ export class Uplink {
       const queued = checkedFeedbackItem(item, `items[${i}]`);
       const size = byteLength(queued) + ENVELOPE_BYTES;
       const limit = Math.min(this.#maxBytes, this.#budget?.bytes ?? Number.POSITIVE_INFINITY);
-      if (size > limit) throw new DissonanceError('E_INPUT', `items[${i}] is ${size} bytes as JSON, more than one request may carry (${limit})`);
+      if (size > limit)
+        throw new DissonanceError(
+          'E_INPUT',
+          `items[${i}] is ${size} bytes as JSON, more than one request may carry (${limit})`,
+        );
       if (item.dissonance === undefined || item.dissonance >= min) chosen.push(queued);
     });
     const added = chosen.length === 0 ? 0 : await this.#queue.add(chosen);
@@ -151,7 +162,10 @@ export class Uplink {
     this.#check();
     if (this.#running) return;
     this.#running = true;
-    (globalThis as { addEventListener?: (type: string, listener: () => void) => void }).addEventListener?.('online', this.#online);
+    (globalThis as { addEventListener?: (type: string, listener: () => void) => void }).addEventListener?.(
+      'online',
+      this.#online,
+    );
     this.#schedule(0);
   }
 
@@ -160,7 +174,10 @@ export class Uplink {
     this.#running = false;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
-    (globalThis as { removeEventListener?: (type: string, listener: () => void) => void }).removeEventListener?.('online', this.#online);
+    (globalThis as { removeEventListener?: (type: string, listener: () => void) => void }).removeEventListener?.(
+      'online',
+      this.#online,
+    );
   }
 
   /** Stops, waits for a flush in flight and closes the queue's database. Later calls reject with `E_STORE`. */
@@ -227,13 +244,20 @@ export class Uplink {
       this.#attempt++;
       this.#stats.retries++;
       const retryInMs = this.#backoff();
-      this.#options.onEvent?.({ type: 'retry', attempt: this.#attempt, delayMs: retryInMs, reason: outcome.error.message });
+      this.#options.onEvent?.({
+        type: 'retry',
+        attempt: this.#attempt,
+        delayMs: retryInMs,
+        reason: outcome.error.message,
+      });
       if (this.#running) this.#schedule(retryInMs);
       return { sent, pending: await this.#queue.count(), stopped: 'error', retryInMs, error: outcome.error };
     }
   }
 
-  async #send(batch: readonly QueueEntry[]): Promise<{ kind: 'ok' } | { kind: 'invalid' | 'retry'; error: DissonanceError }> {
+  async #send(
+    batch: readonly QueueEntry[],
+  ): Promise<{ kind: 'ok' } | { kind: 'invalid' | 'retry'; error: DissonanceError }> {
     const body = JSON.stringify({ items: batch.map((entry) => entry.item) });
     const bytes = new TextEncoder().encode(body).length;
     this.#budget?.spend(bytes);
@@ -249,11 +273,16 @@ export class Uplink {
       });
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      return { kind: 'retry', error: new DissonanceError('E_TRANSPORT', `feedback request failed (offline?): ${reason}`, { cause: error }) };
+      return {
+        kind: 'retry',
+        error: new DissonanceError('E_TRANSPORT', `feedback request failed (offline?): ${reason}`, { cause: error }),
+      };
     }
     const text = await response.text().catch(() => '');
     if (!response.ok) {
-      const error = new DissonanceError('E_TRANSPORT', `feedback answered ${response.status}: ${text.slice(0, 300)}`, { details: { status: response.status } });
+      const error = new DissonanceError('E_TRANSPORT', `feedback answered ${response.status}: ${text.slice(0, 300)}`, {
+        details: { status: response.status },
+      });
       return { kind: [400, 413, 422].includes(response.status) ? 'invalid' : 'retry', error };
     }
     await this.#queue.remove(batch.map((entry) => entry.item.id));
@@ -314,12 +343,18 @@ function parseAnswer(text: string): { accepted: number; duplicates: number; quar
     json = {};
   }
   const record = (typeof json === 'object' && json !== null ? json : {}) as Record<string, unknown>;
-  const count = (value: unknown): number => (Array.isArray(value) ? value.length : typeof value === 'number' ? value : 0);
-  return { accepted: count(record.accepted), duplicates: count(record.duplicates), quarantined: count(record.quarantined) };
+  const count = (value: unknown): number =>
+    Array.isArray(value) ? value.length : typeof value === 'number' ? value : 0;
+  return {
+    accepted: count(record.accepted),
+    duplicates: count(record.duplicates),
+    quarantined: count(record.quarantined),
+  };
 }
 
 function checkOptions(options: UplinkOptions): void {
-  if (typeof options !== 'object' || options === null) throw new DissonanceError('E_CONFIG', 'uplink options must be an object');
+  if (typeof options !== 'object' || options === null)
+    throw new DissonanceError('E_CONFIG', 'uplink options must be an object');
   if (typeof options.url !== 'string' || !/^https?:\/\//.test(options.url)) {
     throw new DissonanceError('E_CONFIG', `uplink url must be an http(s) URL, got ${JSON.stringify(options.url)}`);
   }
@@ -328,7 +363,8 @@ function checkOptions(options: UplinkOptions): void {
   }
   for (const key of ['maxBatchItems', 'maxBatchBytes'] as const) {
     const value = options[key];
-    if (value !== undefined && (!Number.isSafeInteger(value) || value < 1)) throw new DissonanceError('E_CONFIG', `${key} must be a positive integer, got ${value}`);
+    if (value !== undefined && (!Number.isSafeInteger(value) || value < 1))
+      throw new DissonanceError('E_CONFIG', `${key} must be a positive integer, got ${value}`);
   }
   const min = options.minDissonance;
   if (min !== undefined && (typeof min !== 'number' || !Number.isFinite(min) || min < 0)) {

@@ -15,12 +15,18 @@ export const browserCommands = {
   publishModel: (async (_context, name: string, bytes: number[], tags?: Record<string, string>) =>
     serverControl().publish(name, bytes, tags)) satisfies BrowserCommand<Parameters<ServerControl['publish']>>,
   feedbackLog: (async () => serverControl().feedbackLog()) satisfies BrowserCommand<[]>,
-  dropFeedbackAnswers: (async (_context, count: number) => serverControl().dropFeedbackAnswers(count)) satisfies BrowserCommand<[number]>,
-  onnxNode: (async (_context, bytes: number[], x: number[], rows: number) => serverControl().onnxNode(bytes, x, rows)) satisfies BrowserCommand<
-    Parameters<ServerControl['onnxNode']>
+  dropFeedbackAnswers: (async (_context, count: number) =>
+    serverControl().dropFeedbackAnswers(count)) satisfies BrowserCommand<[number]>,
+  onnxNode: (async (_context, bytes: number[], x: number[], rows: number) =>
+    serverControl().onnxNode(bytes, x, rows)) satisfies BrowserCommand<Parameters<ServerControl['onnxNode']>>,
+  nodeEngineEvents: (async (
+    _context,
+    proposer: number[],
+    critic: number[],
+    batches: Array<{ x: number[]; rows: number; ids: string[] }>,
+  ) => serverControl().nodeEngineEvents(proposer, critic, batches)) satisfies BrowserCommand<
+    Parameters<ServerControl['nodeEngineEvents']>
   >,
-  nodeEngineEvents: (async (_context, proposer: number[], critic: number[], batches: Array<{ x: number[]; rows: number; ids: string[] }>) =>
-    serverControl().nodeEngineEvents(proposer, critic, batches)) satisfies BrowserCommand<Parameters<ServerControl['nodeEngineEvents']>>,
   pythonFixtures: (async () => serverControl().pythonFixtures()) satisfies BrowserCommand<[]>,
   /**
    * Cuts the calling test file's browser context off from the server (`false`: every request to it fails as
@@ -43,11 +49,19 @@ export const browserCommands = {
 
 declare module 'vitest/browser' {
   interface BrowserCommands {
-    publishModel(name: string, bytes: number[], tags?: Record<string, string>): Promise<{ version: string; sha256: string }>;
+    publishModel(
+      name: string,
+      bytes: number[],
+      tags?: Record<string, string>,
+    ): Promise<{ version: string; sha256: string }>;
     feedbackLog(): Promise<FeedbackLog>;
     dropFeedbackAnswers(count: number): Promise<void>;
     onnxNode(bytes: number[], x: number[], rows: number): Promise<number[]>;
-    nodeEngineEvents(proposer: number[], critic: number[], batches: Array<{ x: number[]; rows: number; ids: string[] }>): Promise<EventView[]>;
+    nodeEngineEvents(
+      proposer: number[],
+      critic: number[],
+      batches: Array<{ x: number[]; rows: number; ids: string[] }>,
+    ): Promise<EventView[]>;
     pythonFixtures(): Promise<PythonFixture[]>;
     setServerReachable(reachable: boolean): Promise<void>;
   }

@@ -19,7 +19,11 @@ export interface ServerControl {
   /** The probabilities onnxruntime-node computes for a model on `rows` rows of `x`. */
   onnxNode(bytes: number[], x: number[], rows: number): Promise<number[]>;
   /** The dissonance events an engine in Node (onnxruntime-node) emits on `batches`. */
-  nodeEngineEvents(proposer: number[], critic: number[], batches: Array<{ x: number[]; rows: number; ids: string[] }>): Promise<EventView[]>;
+  nodeEngineEvents(
+    proposer: number[],
+    critic: number[],
+    batches: Array<{ x: number[]; rows: number; ids: string[] }>,
+  ): Promise<EventView[]>;
   /** Writes the Python exporters' fixtures (.venv), registers each as `fixture-{name}`, returns their data. */
   pythonFixtures(): Promise<PythonFixture[]>;
 }
@@ -29,7 +33,7 @@ const CONTROL = Symbol.for('dissonance.browser-tests.server');
 /** The running server's control (set by the global setup, in the vitest process). */
 export function serverControl(): ServerControl {
   const control = (globalThis as { [CONTROL]?: ServerControl })[CONTROL];
-  if (control === undefined) throw new Error('the browser project\'s global setup has not started the server');
+  if (control === undefined) throw new Error("the browser project's global setup has not started the server");
   return control;
 }
 

@@ -27,7 +27,8 @@ export function watchFeedback(server: Server): FeedbackWatch {
       const raw = Buffer.concat(chunks);
       bodies.push(raw.length);
       try {
-        for (const item of (JSON.parse(raw.toString('utf8')) as { items: Array<{ id: string }> }).items) deliveries.set(item.id, (deliveries.get(item.id) ?? 0) + 1);
+        for (const item of (JSON.parse(raw.toString('utf8')) as { items: Array<{ id: string }> }).items)
+          deliveries.set(item.id, (deliveries.get(item.id) ?? 0) + 1);
       } catch {
         // Not JSON: the handler answers it.
       }

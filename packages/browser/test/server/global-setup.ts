@@ -20,7 +20,14 @@ import { generateKeyPair, SignJWT } from 'jose';
 import type { TestProject } from 'vitest/node';
 import { setServerControl, type ServerControl } from './control.js';
 import { watchFeedback } from './feedback-watch.js';
-import { FEEDBACK_MODEL, PUBLISHED_MODELS, PYTHON_FIXTURES, type EventView, type FeedbackLog, type PythonFixture } from './published.js';
+import {
+  FEEDBACK_MODEL,
+  PUBLISHED_MODELS,
+  PYTHON_FIXTURES,
+  type EventView,
+  type FeedbackLog,
+  type PythonFixture,
+} from './published.js';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../..');
 const ISSUER = 'https://issuer.browser-tests';
@@ -31,11 +38,20 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const runtime = new OnnxNodeRuntime({ executionProvider: 'cpu' });
   const registry = new MemoryRegistry();
   const store = new MemoryStore();
-  const proposerBytes = writeOnnxMlp(initMlp({ inputWidth: FEEDBACK_MODEL.width, hidden: [8], classes: FEEDBACK_MODEL.classes, seed: 5 }));
+  const proposerBytes = writeOnnxMlp(
+    initMlp({ inputWidth: FEEDBACK_MODEL.width, hidden: [8], classes: FEEDBACK_MODEL.classes, seed: 5 }),
+  );
   const engine = createEngine({
     modelName: FEEDBACK_MODEL.name,
     proposer: await runtime.loadBytes(proposerBytes, { name: FEEDBACK_MODEL.name, version: '0' }),
-    critics: [await runtime.loadBytes(writeOnnxMlp(initMlp({ inputWidth: FEEDBACK_MODEL.width, hidden: [8], classes: FEEDBACK_MODEL.classes, seed: 6 })), { name: 'critic', version: '0' })],
+    critics: [
+      await runtime.loadBytes(
+        writeOnnxMlp(
+          initMlp({ inputWidth: FEEDBACK_MODEL.width, hidden: [8], classes: FEEDBACK_MODEL.classes, seed: 6 }),
+        ),
+        { name: 'critic', version: '0' },
+      ),
+    ],
     runtime,
     registry,
     store,
@@ -73,7 +89,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
       const model = await runtime.loadBytes(artifact);
       const { inputWidth, classes } = model;
       await model.dispose();
-      const manifest = await registry.register({ name, artifact: { format: 'onnx', bytes: artifact }, inputWidth, classes, ...(tags === undefined ? {} : { tags }) });
+      const manifest = await registry.register({
+        name,
+        artifact: { format: 'onnx', bytes: artifact },
+        inputWidth,
+        classes,
+        ...(tags === undefined ? {} : { tags }),
+      });
       await registry.setAlias(name, 'champion', manifest.version);
       return { version: manifest.version, sha256: await sha256Hex(artifact) };
     },
@@ -102,25 +124,41 @@ export default async function setup(project: TestProject): Promise<() => Promise
         critics: [await runtime.loadBytes(Uint8Array.from(critic), { name: 'critic', version: '1' })],
       });
       const events: EventView[] = [];
-      nodeEngine.on('dissonance', (event: DissonanceEvent) => events.push({ ids: event.ids, values: Array.from(event.values), detector: event.detector }));
+      nodeEngine.on('dissonance', (event: DissonanceEvent) =>
+        events.push({ ids: event.ids, values: Array.from(event.values), detector: event.detector }),
+      );
       await nodeEngine.ready();
-      for (const batch of batches) await nodeEngine.process({ x: new Float32Array(batch.x), rows: batch.rows, ids: batch.ids });
+      for (const batch of batches)
+        await nodeEngine.process({ x: new Float32Array(batch.x), rows: batch.rows, ids: batch.ids });
       await nodeEngine.stop();
       return events;
     },
     async pythonFixtures() {
       const dir = mkdtempSync(join(tmpdir(), 'dissonance-web-fixtures-'));
       try {
-        const python = execFileSync('bash', ['scripts/python-env.sh'], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n').pop() ?? '';
+        const python =
+          execFileSync('bash', ['scripts/python-env.sh'], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n').pop() ??
+          '';
         execFileSync(python, ['scripts/python/onnx_fixtures.py', dir], { cwd: ROOT, stdio: 'ignore' });
         const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { fixtures: string[] };
         const fixtures: PythonFixture[] = [];
         for (const name of PYTHON_FIXTURES.filter((n) => manifest.fixtures.includes(n))) {
-          const fixture = JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8')) as { outputKind: string; inputs: number[][]; probabilities: number[][] };
+          const fixture = JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8')) as {
+            outputKind: string;
+            inputs: number[][];
+            probabilities: number[][];
+          };
           const bytes = Array.from(readFileSync(join(dir, `${name}.onnx`)));
           const { version } = await control.publish(`fixture-${name}`, bytes);
           const fromNode = await control.onnxNode(bytes, fixture.inputs.flat(), fixture.inputs.length);
-          fixtures.push({ name, outputKind: fixture.outputKind, inputs: fixture.inputs, probabilities: fixture.probabilities, fromNode, version });
+          fixtures.push({
+            name,
+            outputKind: fixture.outputKind,
+            inputs: fixture.inputs,
+            probabilities: fixture.probabilities,
+            fromNode,
+            version,
+          });
         }
         return fixtures;
       } finally {

@@ -7,13 +7,24 @@
 export const FEEDBACK_MODEL = { name: 'feedback-model', width: 8, classes: 10 } as const;
 
 /** The Python exporters' fixtures the runtime test compares (`scripts/python/onnx_fixtures.py`). */
-export const PYTHON_FIXTURES = ['sklearn_digits', 'sklearn_breast_cancer', 'torch_legacy', 'torch_legacy_softmax'] as const;
+export const PYTHON_FIXTURES = [
+  'sklearn_digits',
+  'sklearn_breast_cancer',
+  'torch_legacy',
+  'torch_legacy_softmax',
+] as const;
 
 /**
  * The other registry models `GET /v1/models/{name}` serves (the handler's `published` option, fixed when it is
  * created); the tests register their versions through the `publishModel` command.
  */
-export const PUBLISHED_MODELS: readonly string[] = ['parity', 'cached', 'pulled', 'signed', ...PYTHON_FIXTURES.map((name) => `fixture-${name}`)];
+export const PUBLISHED_MODELS: readonly string[] = [
+  'parity',
+  'cached',
+  'pulled',
+  'signed',
+  ...PYTHON_FIXTURES.map((name) => `fixture-${name}`),
+];
 
 /** Where the tests find the server (`inject('dissonanceServer')`). */
 export interface ServerInfo {

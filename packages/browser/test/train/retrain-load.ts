@@ -42,9 +42,16 @@ function spinWorker(ms: number): Worker {
  * Serves the scenario for `seconds` with the trainer in a worker (`worker`), on the main thread (`main`),
  * none (`none`), or none but a worker spinning on a core as a trainer would (`busy`, the control).
  */
-export async function runRetrainLoad(options: { seconds: number; mode: 'worker' | 'main' | 'none' | 'busy' }): Promise<RetrainLoadResult> {
+export async function runRetrainLoad(options: {
+  seconds: number;
+  mode: 'worker' | 'main' | 'none' | 'busy';
+}): Promise<RetrainLoadResult> {
   const trainer =
-    options.mode === 'worker' ? workerTrainer('builtin', { workerUrl: TRAIN_WORKER }) : options.mode === 'main' ? createMlpTrainer() : undefined;
+    options.mode === 'worker'
+      ? workerTrainer('builtin', { workerUrl: TRAIN_WORKER })
+      : options.mode === 'main'
+        ? createMlpTrainer()
+        : undefined;
   const engine = scenarioEngine(smallMlp('load', 3), trainer, undefined);
   let retrains = 0;
   let settled = 0;
@@ -64,7 +71,8 @@ export async function runRetrainLoad(options: { seconds: number; mode: 'worker' 
   }
   const longTasks: Array<{ start: number; duration: number }> = [];
   const observer = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) longTasks.push({ start: Math.round(entry.startTime), duration: Math.round(entry.duration) });
+    for (const entry of list.getEntries())
+      longTasks.push({ start: Math.round(entry.startTime), duration: Math.round(entry.duration) });
   });
   observer.observe({ type: 'longtask' });
   const spinner = options.mode === 'busy' ? spinWorker(options.seconds * 1000) : undefined;

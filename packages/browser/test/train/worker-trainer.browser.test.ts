@@ -14,7 +14,8 @@ const describeRun = (name: string, r: RetrainLoadResult): string =>
   `${name}: ${r.retrains} retrains, ${r.settled} settled, ${r.batches} batches, ${r.longTasks.length} long tasks, ${total(r)} ms in them, longest ${longest(r)} ms`;
 
 describe('workerTrainer in Chromium: retraining causes no long task on the main thread', () => {
-  const run = (mode: 'worker' | 'main' | 'none' | 'busy', seconds: number): Promise<RetrainLoadResult> => runRetrainLoad({ mode, seconds });
+  const run = (mode: 'worker' | 'main' | 'none' | 'busy', seconds: number): Promise<RetrainLoadResult> =>
+    runRetrainLoad({ mode, seconds });
 
   it('with the trainer in a module Web Worker, retrains complete without long tasks of their own', async () => {
     // The same page serving the same stream with no trainer at all, and with no trainer but a worker keeping a
@@ -34,7 +35,9 @@ describe('workerTrainer in Chromium: retraining causes no long task on the main 
     for (let attempt = 1; attempt <= 3; attempt++) {
       const control = await run('busy', SECONDS);
       const worker = await run('worker', SECONDS);
-      console.log(`attempt ${attempt}: ${describeRun('no trainer, a busy worker', control)}; ${describeRun('worker trainer', worker)}`);
+      console.log(
+        `attempt ${attempt}: ${describeRun('no trainer, a busy worker', control)}; ${describeRun('worker trainer', worker)}`,
+      );
       expect(worker.errors).toEqual([]);
       expect(worker.retrains).toBeGreaterThanOrEqual(1);
       const quietMachine = quiet.longTasks.length === 0 && control.longTasks.length === 0;
@@ -44,7 +47,8 @@ describe('workerTrainer in Chromium: retraining causes no long task on the main 
       // long-task time plus 30 ms — or it has less than half the in-thread trainer's.
       const holds = quietMachine
         ? worker.longTasks.length === 0
-        : perSecond(worker, SECONDS) <= 1.5 * perSecond(control, SECONDS) + 30 || perSecond(worker, SECONDS) < perSecond(main, SECONDS / 2) / 2;
+        : perSecond(worker, SECONDS) <= 1.5 * perSecond(control, SECONDS) + 30 ||
+          perSecond(worker, SECONDS) < perSecond(main, SECONDS / 2) / 2;
       if (holds) return;
       failures.push(
         `attempt ${attempt}: worker ${perSecond(worker, SECONDS).toFixed(1)} ms/s of long tasks (${worker.longTasks.length}), busy control ${perSecond(control, SECONDS).toFixed(1)}, main-thread trainer ${perSecond(main, SECONDS / 2).toFixed(1)}`,

@@ -32,7 +32,13 @@ export async function createDevToken(options: { scope: string; subject?: string;
     .setExpirationTime(`${options.ttlSec ?? 3600}s`)
     .sign(privateKey);
   const jwk = await exportJWK(publicKey);
-  return { token, jwks: { keys: [{ ...jwk, kid, alg: 'EdDSA', use: 'sig' }] }, issuer: DEV_ISSUER, audience: DEV_AUDIENCE, subject };
+  return {
+    token,
+    jwks: { keys: [{ ...jwk, kid, alg: 'EdDSA', use: 'sig' }] },
+    issuer: DEV_ISSUER,
+    audience: DEV_AUDIENCE,
+    subject,
+  };
 }
 
 /**
@@ -49,11 +55,15 @@ export function writeTokenFile(path: string, token: string): void {
     fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o600);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ELOOP' ? 'is a symbolic link (never followed)' : `cannot be opened (${code ?? String(error)})`;
+    const why =
+      code === 'ELOOP' ? 'is a symbolic link (never followed)' : `cannot be opened (${code ?? String(error)})`;
     throw new DissonanceError('E_CONFIG', `--dev-token-file ${path} ${why}`, { details: { field: 'devTokenFile' } });
   }
   try {
-    if (!fstatSync(fd).isFile()) throw new DissonanceError('E_CONFIG', `--dev-token-file ${path} is not a regular file`, { details: { field: 'devTokenFile' } });
+    if (!fstatSync(fd).isFile())
+      throw new DissonanceError('E_CONFIG', `--dev-token-file ${path} is not a regular file`, {
+        details: { field: 'devTokenFile' },
+      });
     fchmodSync(fd, 0o600);
     ftruncateSync(fd, 0);
     writeSync(fd, `${token}\n`);

@@ -55,7 +55,22 @@ export function parseEvaluateArgs(argv: readonly string[]): EvaluateArgs | strin
     };
     if (arg === '-h' || arg === '--help') out.help = true;
     else if (arg === '--json') out.json = true;
-    else if (['--data', '--label', '--id', '--drop', '--proposer', '--report', '--dir', '--strategies', '--impute', '--categorical', '--budget', '--seeds'].includes(arg)) {
+    else if (
+      [
+        '--data',
+        '--label',
+        '--id',
+        '--drop',
+        '--proposer',
+        '--report',
+        '--dir',
+        '--strategies',
+        '--impute',
+        '--categorical',
+        '--budget',
+        '--seeds',
+      ].includes(arg)
+    ) {
       const v = value();
       if (v === undefined) return `${arg} needs a value`;
       if (arg === '--data') out.data = v;
@@ -87,7 +102,8 @@ export function parseEvaluateArgs(argv: readonly string[]): EvaluateArgs | strin
       }
     } else return `unknown evaluate option "${arg}"`;
   }
-  if (out.help === true) return { ...out, data: out.data ?? '', label: out.label ?? '', json: out.json ?? false, help: true };
+  if (out.help === true)
+    return { ...out, data: out.data ?? '', label: out.label ?? '', json: out.json ?? false, help: true };
   if (out.data === undefined) return '--data FILE.csv is required';
   if (out.label === undefined) return '--label COLUMN is required';
   return out as EvaluateArgs;

@@ -35,7 +35,8 @@ export async function runEvaluateCommand(argv: readonly string[], io: EvaluateIo
   }
   const path = resolve(parsed.data);
   if (!existsSync(path) || !statSync(path).isFile()) return bad(`${parsed.data}: no such file`);
-  if (statSync(path).size > MAX_CSV_BYTES) return bad(`${parsed.data}: file is over the ${MAX_CSV_BYTES / 1024 / 1024} MiB limit`);
+  if (statSync(path).size > MAX_CSV_BYTES)
+    return bad(`${parsed.data}: file is over the ${MAX_CSV_BYTES / 1024 / 1024} MiB limit`);
   const options: CsvReadOptions = {
     label: parsed.label,
     source: parsed.data,
@@ -60,7 +61,9 @@ export async function runEvaluateCommand(argv: readonly string[], io: EvaluateIo
     if (io.isTty !== true) return;
     const width = 30;
     const filled = Math.round((done / total) * width);
-    io.err(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.round((done / total) * 100)).padStart(3)}% ${what.padEnd(28)}`);
+    io.err(
+      `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.round((done / total) * 100)).padStart(3)}% ${what.padEnd(28)}`,
+    );
     if (done === total) io.err('\n');
   };
   try {
@@ -83,7 +86,11 @@ export async function runEvaluateCommand(argv: readonly string[], io: EvaluateIo
       writeFileSync(join(parsed.report, 'result.json'), `${JSON.stringify(evaluation, null, 2)}\n`);
       if (io.isTty === true) io.err(`evaluate: wrote ${join(parsed.report, 'report.html')} and result.json\n`);
     }
-    io.out(parsed.json ? `${JSON.stringify(evaluation, null, 2)}\n` : `${summaryText(result)}\nagainst random (paired per seed; "significant" = over 2 standard errors):\n${evaluationTable(evaluation)}`);
+    io.out(
+      parsed.json
+        ? `${JSON.stringify(evaluation, null, 2)}\n`
+        : `${summaryText(result)}\nagainst random (paired per seed; "significant" = over 2 standard errors):\n${evaluationTable(evaluation)}`,
+    );
     return 0;
   } catch (error) {
     io.err(commandErrorLine('evaluate', error));

@@ -101,7 +101,8 @@ export function readEvaluationCsv(text: string, options: CsvReadOptions): CsvDat
   const fail = (message: string): never => {
     throw new CsvInputError(`${source}: ${message}`);
   };
-  if (Buffer.byteLength(text, 'utf8') > MAX_CSV_BYTES) fail(`file is over the ${MAX_CSV_BYTES / 1024 / 1024} MiB limit`);
+  if (Buffer.byteLength(text, 'utf8') > MAX_CSV_BYTES)
+    fail(`file is over the ${MAX_CSV_BYTES / 1024 / 1024} MiB limit`);
   if (text.trim() === '') fail('empty file');
   const rows = splitCsv(text.replace(/^\uFEFF/, ''), source);
   const header = rows[0]!.fields.map((h) => h.trim());
@@ -109,34 +110,43 @@ export function readEvaluationCsv(text: string, options: CsvReadOptions): CsvDat
   header.forEach((name, c) => {
     if (name === '') fail(`line ${rows[0]!.line}: column ${c + 1} has an empty header name`);
     const first = seen.get(name);
-    if (first !== undefined) fail(`line ${rows[0]!.line}: duplicate header name "${name}" (columns ${first + 1} and ${c + 1})`);
+    if (first !== undefined)
+      fail(`line ${rows[0]!.line}: duplicate header name "${name}" (columns ${first + 1} and ${c + 1})`);
     seen.set(name, c);
   });
   const labelAt = header.indexOf(options.label);
-  if (labelAt < 0) fail(`no label column "${options.label}" in the header (columns: ${header.slice(0, 8).join(', ')}${header.length > 8 ? ', …' : ''})`);
+  if (labelAt < 0)
+    fail(
+      `no label column "${options.label}" in the header (columns: ${header.slice(0, 8).join(', ')}${header.length > 8 ? ', …' : ''})`,
+    );
   const idAt = options.id === undefined ? -1 : header.indexOf(options.id);
   if (options.id !== undefined && idAt < 0) fail(`no id column "${options.id}" in the header`);
   for (const d of options.drop ?? []) if (!header.includes(d)) fail(`--drop: no column "${d}" in the header`);
   const data = rows.slice(1);
   if (data.length === 0) fail('no data rows after the header');
   for (const r of data) {
-    if (r.fields.length !== header.length) fail(`line ${r.line}: expected ${header.length} fields, got ${r.fields.length}`);
+    if (r.fields.length !== header.length)
+      fail(`line ${r.line}: expected ${header.length} fields, got ${r.fields.length}`);
   }
   // Labels: integers, mapped to class indexes in ascending order of value.
   const rawLabels = data.map((r) => {
     const cell = r.fields[labelAt]!.trim();
     const v = cell === '' ? Number.NaN : Number(cell);
-    if (!Number.isFinite(v)) fail(`line ${r.line}, column "${options.label}": label ${JSON.stringify(cell)} is not numeric`);
+    if (!Number.isFinite(v))
+      fail(`line ${r.line}, column "${options.label}": label ${JSON.stringify(cell)} is not numeric`);
     if (!Number.isSafeInteger(v)) fail(`line ${r.line}, column "${options.label}": label ${cell} is not an integer`);
     return v;
   });
   const classValues = [...new Set(rawLabels)].sort((a, b) => a - b);
-  if (classValues.length < 2) fail(`column "${options.label}": a single class (${classValues[0]}); at least two are needed`);
+  if (classValues.length < 2)
+    fail(`column "${options.label}": a single class (${classValues[0]}); at least two are needed`);
   const labels = Int32Array.from(rawLabels, (v) => classValues.indexOf(v));
   const counts = classValues.map((_, k) => labels.filter((l) => l === k).length);
   const smallest = counts.indexOf(Math.min(...counts));
   if (counts[smallest]! < MIN_ROWS_PER_CLASS) {
-    fail(`column "${options.label}": class ${classValues[smallest]} has ${counts[smallest]} rows; the split (golden 20 %, seed set 5 %) needs at least ${MIN_ROWS_PER_CLASS} per class`);
+    fail(
+      `column "${options.label}": class ${classValues[smallest]} has ${counts[smallest]} rows; the split (golden 20 %, seed set 5 %) needs at least ${MIN_ROWS_PER_CLASS} per class`,
+    );
   }
   const ids = idAt < 0 ? data.map((_, r) => `row-${r}`) : data.map((r) => r.fields[idAt]!.trim());
   if (idAt >= 0) {
@@ -150,7 +160,9 @@ export function readEvaluationCsv(text: string, options: CsvReadOptions): CsvDat
   const drop = new Set(options.drop ?? []);
   const featureAt = header.map((_, c) => c).filter((c) => c !== labelAt && c !== idAt && !drop.has(header[c]!));
   if (featureAt.length === 0) fail('no feature columns left');
-  const columns: { names: string[]; values: Float64Array[] }[] = featureAt.map((c) => readColumn(data, c, header[c]!, options, fail));
+  const columns: { names: string[]; values: Float64Array[] }[] = featureAt.map((c) =>
+    readColumn(data, c, header[c]!, options, fail),
+  );
   const features = columns.flatMap((col) => col.names);
   const width = features.length;
   const x = new Float32Array(data.length * width);
@@ -176,17 +188,27 @@ function readColumn(
   let firstString = -1;
   cells.forEach((cell, r) => {
     const lower = cell.toLowerCase();
-    const missing = cell === '' || lower === 'nan' || lower === 'inf' || lower === '+inf' || lower === '-inf' || lower === 'infinity' || lower === '-infinity';
+    const missing =
+      cell === '' ||
+      lower === 'nan' ||
+      lower === 'inf' ||
+      lower === '+inf' ||
+      lower === '-inf' ||
+      lower === 'infinity' ||
+      lower === '-infinity';
     const v = missing ? Number.NaN : Number(cell);
     if (!missing && Number.isNaN(v) && firstString < 0) firstString = r;
     numbers[r] = v;
   });
   if (firstString >= 0) {
     if (options.categorical !== 'one-hot') {
-      fail(`line ${data[firstString]!.line}, column "${name}": ${JSON.stringify(cells[firstString])} is not a number (a string column: drop it with --drop or pass --categorical one-hot)`);
+      fail(
+        `line ${data[firstString]!.line}, column "${name}": ${JSON.stringify(cells[firstString])} is not a number (a string column: drop it with --drop or pass --categorical one-hot)`,
+      );
     }
     const categories = [...new Set(cells)].sort();
-    if (categories.length > MAX_CATEGORIES) fail(`column "${name}": ${categories.length} distinct values, over the one-hot cap of ${MAX_CATEGORIES}`);
+    if (categories.length > MAX_CATEGORIES)
+      fail(`column "${name}": ${categories.length} distinct values, over the one-hot cap of ${MAX_CATEGORIES}`);
     return {
       names: categories.map((k) => `${name}=${k}`),
       values: categories.map((k) => Float64Array.from(cells, (cell) => (cell === k ? 1 : 0))),
@@ -200,7 +222,9 @@ function readColumn(
       sum += v;
       count++;
     } else if (options.impute !== 'mean') {
-      fail(`line ${data[r]!.line}, column "${name}": ${cells[r] === '' ? 'empty cell' : `${JSON.stringify(cells[r])} is not finite`} (pass --impute mean to fill missing values)`);
+      fail(
+        `line ${data[r]!.line}, column "${name}": ${cells[r] === '' ? 'empty cell' : `${JSON.stringify(cells[r])} is not finite`} (pass --impute mean to fill missing values)`,
+      );
     }
   }
   if (count === 0) fail(`column "${name}": no finite value to impute from`);

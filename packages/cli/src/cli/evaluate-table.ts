@@ -11,12 +11,24 @@ export function evaluationTable(evaluation: Evaluation): string {
   const rows = evaluation.strategies.map((s) => [
     s.name,
     `${pts(s.final.mean)} ± ${pts(s.final.sd)}`,
-    s.vsRandom === undefined || s.name === 'random' ? '—' : `${s.vsRandom.mean >= 0 ? '+' : ''}${pts(s.vsRandom.mean)} ± ${pts(s.vsRandom.sd)}`,
-    s.vsRandom === undefined || s.name === 'random' ? '' : Math.abs(s.vsRandom.z) > 2 ? (s.vsRandom.mean > 0 ? 'better' : 'worse') : 'no',
+    s.vsRandom === undefined || s.name === 'random'
+      ? '—'
+      : `${s.vsRandom.mean >= 0 ? '+' : ''}${pts(s.vsRandom.mean)} ± ${pts(s.vsRandom.sd)}`,
+    s.vsRandom === undefined || s.name === 'random'
+      ? ''
+      : Math.abs(s.vsRandom.z) > 2
+        ? s.vsRandom.mean > 0
+          ? 'better'
+          : 'worse'
+        : 'no',
     s.savings === null ? 'not reached' : `${(s.savings * 100).toFixed(0)} %`,
     s.labels.toFixed(0),
   ]);
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-  const line = (cells: readonly string[]): string => cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd();
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!)))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '─'.repeat(w))), ...rows.map(line)].join('\n') + '\n';
 }

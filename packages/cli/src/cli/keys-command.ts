@@ -25,7 +25,8 @@ export async function runKeysCommand(argv: readonly string[], io: CliIo): Promis
   }
   if (sub === 'generate') {
     const parsed = parseCommandArgs(rest, { out: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
-    if (typeof parsed === 'string' || parsed.positionals.length > 0) return usage(io, typeof parsed === 'string' ? parsed : `unexpected argument "${parsed.positionals[0]}"`);
+    if (typeof parsed === 'string' || parsed.positionals.length > 0)
+      return usage(io, typeof parsed === 'string' ? parsed : `unexpected argument "${parsed.positionals[0]}"`);
     if (parsed.values.help === true) {
       io.out(KEYS_HELP);
       return 0;
@@ -33,7 +34,9 @@ export async function runKeysCommand(argv: readonly string[], io: CliIo): Promis
     const out = typeof parsed.values.out === 'string' ? parsed.values.out : '.';
     try {
       const files = await writeSigningKeyPair(out, await generateSigningKeyPair());
-      io.out(`key id ${files.keyId}\nprivate key ${files.privateKeyPath} (mode 0600)\npublic key ${files.publicKeyPath}\n`);
+      io.out(
+        `key id ${files.keyId}\nprivate key ${files.privateKeyPath} (mode 0600)\npublic key ${files.publicKeyPath}\n`,
+      );
       return 0;
     } catch (error) {
       return failed(io, error);
@@ -41,7 +44,8 @@ export async function runKeysCommand(argv: readonly string[], io: CliIo): Promis
   }
   if (sub === 'encryption') {
     const parsed = parseCommandArgs(rest, { id: { type: 'string' } });
-    if (typeof parsed === 'string' || parsed.positionals.length > 0) return usage(io, typeof parsed === 'string' ? parsed : `unexpected argument "${parsed.positionals[0]}"`);
+    if (typeof parsed === 'string' || parsed.positionals.length > 0)
+      return usage(io, typeof parsed === 'string' ? parsed : `unexpected argument "${parsed.positionals[0]}"`);
     const id = typeof parsed.values.id === 'string' ? parsed.values.id : `k${Math.floor(Date.now() / 1000)}`;
     if (!KEY_ID.test(id)) return usage(io, `--id must be 1–64 characters of A–Z, a–z, 0–9, ".", "_", "-"`);
     io.out(`${id}:${bytesToBase64(generateEncryptionKey())}\n`);

@@ -6,13 +6,20 @@ import { signatureFromTags } from '@dissonance/core/adapter-kit';
 export type ManifestJson = Record<string, unknown>;
 
 /** Reads a manifest JSON object; absent and `optional` → undefined; unreadable or not an object → `E_INPUT`. */
-export async function readManifestFile(path: string, options: { optional?: boolean } = {}): Promise<ManifestJson | undefined> {
+export async function readManifestFile(
+  path: string,
+  options: { optional?: boolean } = {},
+): Promise<ManifestJson | undefined> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
     if (options.optional === true && (error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new DissonanceError('E_INPUT', `cannot read manifest ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+    throw new DissonanceError(
+      'E_INPUT',
+      `cannot read manifest ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+      { cause: error },
+    );
   }
   let value: unknown;
   try {
@@ -20,7 +27,8 @@ export async function readManifestFile(path: string, options: { optional?: boole
   } catch (error) {
     throw new DissonanceError('E_INPUT', `manifest ${path} is not JSON`, { cause: error });
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new DissonanceError('E_INPUT', `manifest ${path} is not a JSON object`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new DissonanceError('E_INPUT', `manifest ${path} is not a JSON object`);
   return value as ManifestJson;
 }
 
@@ -33,9 +41,13 @@ export function manifestSignature(manifest: ManifestJson): ArtifactSignature | u
   if (typeof signature === 'object' && signature !== null) {
     const { alg, keyId, value } = signature as Record<string, unknown>;
     if (alg !== 'Ed25519') {
-      throw new DissonanceError('E_ARTIFACT_SIGNATURE', `the manifest's signature uses ${JSON.stringify(alg)}, not Ed25519`, {
-        details: { reason: 'malformed' },
-      });
+      throw new DissonanceError(
+        'E_ARTIFACT_SIGNATURE',
+        `the manifest's signature uses ${JSON.stringify(alg)}, not Ed25519`,
+        {
+          details: { reason: 'malformed' },
+        },
+      );
     }
     return { alg, keyId: typeof keyId === 'string' ? keyId : '', value: typeof value === 'string' ? value : '' };
   }

@@ -12,7 +12,11 @@ export function isSecurityCommand(name: string | undefined): name is (typeof SEC
 }
 
 /** Runs `dissonance keys|sign|verify …`; resolves to the exit code. */
-export function runSecurityCommand(name: (typeof SECURITY_COMMANDS)[number], argv: readonly string[], io: CliIo): Promise<number> {
+export function runSecurityCommand(
+  name: (typeof SECURITY_COMMANDS)[number],
+  argv: readonly string[],
+  io: CliIo,
+): Promise<number> {
   if (name === 'keys') return runKeysCommand(argv, io);
   if (name === 'sign') return runSignCommand(argv, io);
   return runVerifyCommand(argv, io);

@@ -76,7 +76,10 @@ export interface ServeArgs {
 }
 
 /** Parses `serve`'s arguments; returns an error message for a bad command line. */
-export function parseServeArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): ServeArgs | string {
+export function parseServeArgs(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>> = {},
+): ServeArgs | string {
   const a: { -readonly [K in keyof ServeArgs]: ServeArgs[K] } = {
     port: 8080,
     host: '127.0.0.1',
@@ -105,7 +108,8 @@ export function parseServeArgs(argv: readonly string[], env: Readonly<Record<str
     if (arg === '--port' || arg === '--retrain-every') {
       const n = Number(v);
       if (arg === '--port') {
-        if (!(Number.isSafeInteger(n) && n >= 0 && n <= 65535)) return `--port must be an integer in [0, 65535], got ${v}`;
+        if (!(Number.isSafeInteger(n) && n >= 0 && n <= 65535))
+          return `--port must be an integer in [0, 65535], got ${v}`;
         a.port = n;
       } else {
         if (!(Number.isSafeInteger(n) && n >= 0)) return `--retrain-every must be an integer ≥ 0, got ${v}`;
@@ -141,7 +145,8 @@ export function parseServeArgs(argv: readonly string[], env: Readonly<Record<str
   const keySources = [a.jwksUrl, a.publicKey, a.devTokenFile].filter((s) => s !== undefined).length;
   if (keySources === 0) return 'no token verification configured: give --jwks-url, --public-key or --dev-token-file';
   if (keySources > 1) return 'give only one of --jwks-url, --public-key and --dev-token-file';
-  if (a.devTokenFile === undefined && (a.issuer === undefined || a.audience === undefined)) return '--issuer and --audience are required with --jwks-url or --public-key';
+  if (a.devTokenFile === undefined && (a.issuer === undefined || a.audience === undefined))
+    return '--issuer and --audience are required with --jwks-url or --public-key';
   if (a.devTokenFile !== undefined && isProductionMode(env)) {
     return '--dev-token-file is for development only and refused in production mode (DISSONANCE_MODE=production or NODE_ENV=production)';
   }
@@ -178,7 +183,11 @@ export interface StartedServe {
  * and the command line ({@link serveSecurity}): in production mode, a missing trust policy, signing key or
  * encryption keys, or a development token, is `E_CONFIG` before anything starts.
  */
-export async function startServe(args: ServeArgs, io: ServeIo, env: Readonly<Record<string, string | undefined>> = process.env): Promise<StartedServe> {
+export async function startServe(
+  args: ServeArgs,
+  io: ServeIo,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<StartedServe> {
   const security = await serveSecurity(args, env);
   const data = loadDataset(args.dataset, args.dataDir);
   const dir = args.dir ?? mkdtempSync(join(tmpdir(), 'dissonance-serve-'));
@@ -218,7 +227,8 @@ export async function startServe(args: ServeArgs, io: ServeIo, env: Readonly<Rec
     await serving.close();
     throw error;
   }
-  if (security.trust === undefined) io.err('dissonance serve: no trust policy: model artifacts are served and promoted unsigned (development only)\n');
+  if (security.trust === undefined)
+    io.err('dissonance serve: no trust policy: model artifacts are served and promoted unsigned (development only)\n');
   serving.engine.on('retrained', (e) =>
     io.err(`dissonance serve: candidate ${e.candidate.version} ${e.decision} (${e.reason})\n`),
   );
@@ -226,7 +236,9 @@ export async function startServe(args: ServeArgs, io: ServeIo, env: Readonly<Rec
     writeTokenFile(args.devTokenFile!, dev.token);
     io.err(`dissonance serve: development token (scopes "predict feedback", 1 h) written to ${args.devTokenFile}\n`);
   }
-  io.out(`dissonance serve: listening on ${server.url} (model ${serving.engine.modelName}, champion version ${serving.engine.championVersion})\n`);
+  io.out(
+    `dissonance serve: listening on ${server.url} (model ${serving.engine.modelName}, champion version ${serving.engine.championVersion})\n`,
+  );
   return {
     server,
     serving,
@@ -242,7 +254,8 @@ export async function startServe(args: ServeArgs, io: ServeIo, env: Readonly<Rec
  * bad command line, 1 when starting failed.
  */
 export async function runServeCommand(argv: readonly string[], io: ServeIo): Promise<number> {
-  if (wantsConfig(argv) && !argv.some((arg) => arg === '-h' || arg === '--help')) return runServeConfigCommand(argv, io, process.env);
+  if (wantsConfig(argv) && !argv.some((arg) => arg === '-h' || arg === '--help'))
+    return runServeConfigCommand(argv, io, process.env);
   const args = parseServeArgs(argv, process.env);
   if (typeof args === 'string') {
     io.err(`dissonance serve: ${args}\nRun "dissonance serve --help" for usage.\n`);

@@ -63,9 +63,15 @@ export async function createServeEngine(options: ServeEngineOptions): Promise<Se
   const registry = new FileRegistry({ root: join(options.dir, 'registry'), ...encryption });
   const store = await FileStore.open({ dir: join(options.dir, 'store'), ...encryption });
   if ((await store.countExamples()) === 0) await store.appendExamples(seedExamples(models.seedSet, models.width));
-  const guard = options.guard === false ? undefined : new PoisoningGuard({ ...options.guard, trusted: options.trusted ?? [] });
+  const guard =
+    options.guard === false ? undefined : new PoisoningGuard({ ...options.guard, trusted: options.trusted ?? [] });
   const settings = DEFAULT_SETTINGS;
-  const proposer = await runtime.loadBytes(models.proposer, { name, version: 'seed-set', inputWidth: models.width, classes: models.classes });
+  const proposer = await runtime.loadBytes(models.proposer, {
+    name,
+    version: 'seed-set',
+    inputWidth: models.width,
+    classes: models.classes,
+  });
   // The built-in trainer on a worker thread (issue 21): retrains do not hold the thread that serves requests.
   const trainer = threadedTrainer(
     createMlpTrainer({
@@ -117,7 +123,11 @@ export async function createServeEngine(options: ServeEngineOptions): Promise<Se
  * Registers the critic (as ONNX, under `<proposer>-critic`, alias `champion`) on first start, so the HTTP
  * surface can publish it for browsers that compute dissonance on the device; signed with `signing` when given.
  */
-async function publishCritic(registry: FileRegistry, critic: MlpModel, signing: SigningConfig | undefined): Promise<void> {
+async function publishCritic(
+  registry: FileRegistry,
+  critic: MlpModel,
+  signing: SigningConfig | undefined,
+): Promise<void> {
   try {
     await registry.resolve(critic.name, 'champion');
     return;
@@ -129,7 +139,10 @@ async function publishCritic(registry: FileRegistry, critic: MlpModel, signing: 
     artifact: critic.artifact,
     inputWidth: critic.inputWidth,
     classes: critic.classes,
-    tags: { role: 'critic', ...(signing === undefined ? {} : await createArtifactSigner(signing).tags(critic.artifact)) },
+    tags: {
+      role: 'critic',
+      ...(signing === undefined ? {} : await createArtifactSigner(signing).tags(critic.artifact)),
+    },
   });
   await registry.setAlias(critic.name, 'champion', version.version, { expected: null });
 }

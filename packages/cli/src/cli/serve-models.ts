@@ -57,12 +57,22 @@ export interface ServeModelsOptions {
 export function buildServeModels(data: Dataset, options: ServeModelsOptions): ServeModels {
   const seed = options.seed ?? 1;
   const width = data.features.length;
-  const split = seededSplit(data.rows, { seed, golden: options.golden ?? 0.2, seedSet: options.seedSet ?? 0.3, labels: data.labels });
+  const split = seededSplit(data.rows, {
+    seed,
+    golden: options.golden ?? 0.2,
+    seedSet: options.seedSet ?? 0.3,
+    labels: data.labels,
+  });
   const scaler = fitStandardScaler(data.x, width, [...split.seedSet, ...split.stream]);
   const part = (indexes: readonly number[]): RawPart => {
     const x = new Float32Array(indexes.length * width);
     indexes.forEach((r, i) => x.set(data.x.subarray(r * width, (r + 1) * width), i * width));
-    return { x, rows: indexes.length, labels: Int32Array.from(indexes, (r) => data.labels[r]!), ids: indexes.map((r) => `row-${r}`) };
+    return {
+      x,
+      rows: indexes.length,
+      labels: Int32Array.from(indexes, (r) => data.labels[r]!),
+      ids: indexes.map((r) => `row-${r}`),
+    };
   };
   const seedSet = part(split.seedSet);
   const golden = part(split.golden);
@@ -82,7 +92,10 @@ export function buildServeModels(data: Dataset, options: ServeModelsOptions): Se
     });
     return foldScaler(weights, scaler);
   };
-  const proposer = writeOnnxMlp(fit(settings.hidden, 11), { graphName: options.name, metadata: { 'dissonance.trained_on': 'seed-set' } });
+  const proposer = writeOnnxMlp(fit(settings.hidden, 11), {
+    graphName: options.name,
+    metadata: { 'dissonance.trained_on': 'seed-set' },
+  });
   const critic = new MlpModel(fit([32], 23), { name: `${options.name}-critic`, version: 'seed-set' });
   return {
     width,

@@ -11,8 +11,13 @@ import type { ServeArgs } from './serve-command.js';
  *
  * @throws DissonanceError `E_CONFIG` naming the variable or option.
  */
-export async function serveSecurity(args: Pick<ServeArgs, 'trustedKeys' | 'signingKey' | 'devTokenFile'>, env: Readonly<Record<string, string | undefined>>): Promise<SecuritySettings> {
-  const keys = [...(env.DISSONANCE_TRUSTED_KEYS ?? '').split(','), ...args.trustedKeys].map((p) => p.trim()).filter((p) => p !== '');
+export async function serveSecurity(
+  args: Pick<ServeArgs, 'trustedKeys' | 'signingKey' | 'devTokenFile'>,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<SecuritySettings> {
+  const keys = [...(env.DISSONANCE_TRUSTED_KEYS ?? '').split(','), ...args.trustedKeys]
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
   const security = await securityFromEnv({
     ...env,
     DISSONANCE_TRUSTED_KEYS: keys.join(','),
@@ -25,12 +30,19 @@ export async function serveSecurity(args: Pick<ServeArgs, 'trustedKeys' | 'signi
   if (trust === undefined) return security;
   const verifier = createArtifactVerifier(trust);
   if (security.signing === undefined) {
-    if (verifier.require) throw config('--signing-key', 'is required with a trust policy that requires signatures: the models this server trains must be signed');
+    if (verifier.require)
+      throw config(
+        '--signing-key',
+        'is required with a trust policy that requires signatures: the models this server trains must be signed',
+      );
     return security;
   }
   const keyId = await createArtifactSigner(security.signing).keyId();
   if (!(await verifier.keyIds()).includes(keyId)) {
-    throw config('--signing-key', `signs as key ${keyId}, which the trust policy does not trust: add its public key with --trusted-key`);
+    throw config(
+      '--signing-key',
+      `signs as key ${keyId}, which the trust policy does not trust: add its public key with --trusted-key`,
+    );
   }
   return security;
 }

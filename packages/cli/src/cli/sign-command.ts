@@ -23,7 +23,11 @@ Options:
 
 /** `dissonance sign`: exit 0 when the manifest was written, 1 on failure, 2 on a bad command line. */
 export async function runSignCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const parsed = parseCommandArgs(argv, { key: { type: 'string' }, manifest: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
+  const parsed = parseCommandArgs(argv, {
+    key: { type: 'string' },
+    manifest: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (typeof parsed === 'string') return usage(io, parsed);
   if (parsed.values.help === true) {
     io.out(SIGN_HELP);
@@ -40,13 +44,17 @@ export async function runSignCommand(argv: readonly string[], io: CliIo): Promis
     const manifest = await readManifestFile(manifestPath, { optional: true });
     const format = typeof manifest?.format === 'string' ? manifest.format : extname(model).slice(1) || 'onnx';
     if (format === 'onnx') checkOnnxArtifact(bytes, { what: model });
-    if (await privateKeyExposed(keyPath)) io.err(`dissonance sign: warning: ${keyPath} is readable by other users (chmod 600 it)\n`);
+    if (await privateKeyExposed(keyPath))
+      io.err(`dissonance sign: warning: ${keyPath} is readable by other users (chmod 600 it)\n`);
     const key = await importSigningKey(await readKeyFile(keyPath));
     const signed = await signArtifact({ format, bytes }, key);
     const registryManifest = manifest !== undefined && typeof manifest.tags === 'object' && manifest.tags !== null;
     if (registryManifest && manifest.sha256 !== signed.sha256) {
       // A registry version is immutable: signing must not re-describe it (an encrypted or altered artifact file).
-      throw new DissonanceError('E_ARTIFACT_DIGEST', `${model} does not match the sha256 of registry manifest ${manifestPath}; not signing it`);
+      throw new DissonanceError(
+        'E_ARTIFACT_DIGEST',
+        `${model} does not match the sha256 of registry manifest ${manifestPath}; not signing it`,
+      );
     }
     const next: Record<string, unknown> = { ...(manifest ?? {}), format, sha256: signed.sha256, size: signed.size };
     if (registryManifest) {
@@ -61,7 +69,9 @@ export async function runSignCommand(argv: readonly string[], io: CliIo): Promis
     io.out(`signed ${model}\nsha256 ${signed.sha256}\nkey id ${key.keyId}\nmanifest ${manifestPath}\n`);
     return 0;
   } catch (error) {
-    io.err(`dissonance sign: ${isDissonanceError(error) ? error.message : error instanceof Error ? error.message : String(error)}\n`);
+    io.err(
+      `dissonance sign: ${isDissonanceError(error) ? error.message : error instanceof Error ? error.message : String(error)}\n`,
+    );
     return 1;
   }
 }

@@ -32,7 +32,8 @@ export async function runStoreCommand(argv: readonly string[], io: CliIo): Promi
     return 0;
   }
   const [action, extra] = parsed.positionals;
-  if (action !== 'unlock') return usage(io, action === undefined ? 'the action is missing (unlock)' : `unknown action "${action}"`);
+  if (action !== 'unlock')
+    return usage(io, action === undefined ? 'the action is missing (unlock)' : `unknown action "${action}"`);
   if (extra !== undefined) return usage(io, `unexpected argument "${extra}"`);
   const dir = parsed.values.dir;
   if (typeof dir !== 'string' || dir.length === 0) return usage(io, '--dir is required');
@@ -40,7 +41,8 @@ export async function runStoreCommand(argv: readonly string[], io: CliIo): Promi
   try {
     const outcome = await unlockLockFile(path, { force: parsed.values.force === true });
     if (outcome.result === 'absent') io.out(`not locked: ${path} does not exist\n`);
-    else io.out(`unlocked: removed ${path}, held by ${outcome.holder}${outcome.result === 'forced' ? ' (forced)' : ''}\n`);
+    else
+      io.out(`unlocked: removed ${path}, held by ${outcome.holder}${outcome.result === 'forced' ? ' (forced)' : ''}\n`);
     return 0;
   } catch (error) {
     io.err(`dissonance store: ${isDissonanceError(error) || error instanceof Error ? error.message : String(error)}\n`);

@@ -44,7 +44,10 @@ export async function runVerifyCommand(argv: readonly string[], io: CliIo): Prom
     const format = typeof manifest.format === 'string' ? manifest.format : extname(model).slice(1) || 'onnx';
     const sha256 = await sha256Hex(bytes);
     if (manifest.sha256 !== undefined && manifest.sha256 !== sha256) {
-      return invalid(io, `${model} does not match its manifest: sha256 ${sha256}, manifest says ${String(manifest.sha256)} (tampered)`);
+      return invalid(
+        io,
+        `${model} does not match its manifest: sha256 ${sha256}, manifest says ${String(manifest.sha256)} (tampered)`,
+      );
     }
     if (manifest.size !== undefined && manifest.size !== bytes.length) {
       return invalid(io, `${model} holds ${bytes.length} bytes, its manifest says ${String(manifest.size)} (tampered)`);
@@ -56,7 +59,8 @@ export async function runVerifyCommand(argv: readonly string[], io: CliIo): Prom
     io.out(`valid: ${model} (sha256 ${sha256}) is signed by key ${signature?.keyId ?? ''}\n`);
     return 0;
   } catch (error) {
-    if (isDissonanceError(error) && error.code !== 'E_INPUT' && error.code !== 'E_CONFIG') return invalid(io, error.message);
+    if (isDissonanceError(error) && error.code !== 'E_INPUT' && error.code !== 'E_CONFIG')
+      return invalid(io, error.message);
     io.err(`dissonance verify: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;
   }

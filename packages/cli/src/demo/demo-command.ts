@@ -62,7 +62,13 @@ export function parseDemoArgs(argv: readonly string[]): Parsed | string {
     if (arg === '-h' || arg === '--help') help = true;
     else if (arg === '--json') json = true;
     else if (arg === '--inject-regression') options.injectRegression = true;
-    else if (arg === '--dataset' || arg === '--dir' || arg === '--data' || arg === '--report' || arg === '--strategies') {
+    else if (
+      arg === '--dataset' ||
+      arg === '--dir' ||
+      arg === '--data' ||
+      arg === '--report' ||
+      arg === '--strategies'
+    ) {
       const v = value();
       if (v === undefined) return `${arg} needs a value`;
       if (arg === '--dataset') {
@@ -84,10 +90,16 @@ export function parseDemoArgs(argv: readonly string[]): Parsed | string {
         if (!(n > 0 && n <= 1)) return `--budget must be a number in (0, 1], got ${v ?? 'nothing'}`;
         options.budget = n;
       } else {
-        if (!(Number.isSafeInteger(n) && n >= 1 && n <= 100)) return `--seeds must be an integer in [1, 100], got ${v ?? 'nothing'}`;
+        if (!(Number.isSafeInteger(n) && n >= 1 && n <= 100))
+          return `--seeds must be an integer in [1, 100], got ${v ?? 'nothing'}`;
         options.seeds = n;
       }
-    } else if (arg === '--registry' || arg === '--mlflow-uri' || arg === '--mlflow-experiment' || arg === '--mlflow-model-prefix') {
+    } else if (
+      arg === '--registry' ||
+      arg === '--mlflow-uri' ||
+      arg === '--mlflow-experiment' ||
+      arg === '--mlflow-model-prefix'
+    ) {
       const v = value();
       if (v === undefined) return `${arg} needs a value`;
       if (arg === '--registry') mlflow.registry = v;
@@ -103,10 +115,19 @@ export function parseDemoArgs(argv: readonly string[]): Parsed | string {
 }
 
 /** `--registry` and the `--mlflow-*` options as a {@link RegistryChoice}, or the error message. */
-function registryChoice(flags: { registry?: string; uri?: string; experiment?: string; modelPrefix?: string }): RegistryChoice | undefined | string {
+function registryChoice(flags: {
+  registry?: string;
+  uri?: string;
+  experiment?: string;
+  modelPrefix?: string;
+}): RegistryChoice | undefined | string {
   const kind = flags.registry ?? 'file';
   if (kind === 'file') {
-    const given = { '--mlflow-uri': flags.uri, '--mlflow-experiment': flags.experiment, '--mlflow-model-prefix': flags.modelPrefix };
+    const given = {
+      '--mlflow-uri': flags.uri,
+      '--mlflow-experiment': flags.experiment,
+      '--mlflow-model-prefix': flags.modelPrefix,
+    };
     const stray = Object.entries(given).find(([, value]) => value !== undefined)?.[0];
     return stray === undefined ? undefined : `${stray} needs --registry mlflow`;
   }
@@ -146,7 +167,9 @@ export async function runDemoCommand(argv: readonly string[], io: DemoIo): Promi
     if (io.isTty === true) {
       const width = 30;
       const filled = Math.round((done / total) * width);
-      io.err(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.round((done / total) * 100)).padStart(3)}% ${what.padEnd(28)}`);
+      io.err(
+        `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.round((done / total) * 100)).padStart(3)}% ${what.padEnd(28)}`,
+      );
       if (done === total) io.err('\n');
     } else {
       const step = Math.floor((done / total) * 10);

@@ -32,16 +32,23 @@ export interface DemoRegistry {
   /** The engine's model name in that registry. */
   readonly modelName: string;
   /** Starts recording the engine's retrains (after `engine.ready()`); the function it resolves to ends the record. */
-  readonly track: (engine: Pick<Engine, 'on' | 'off' | 'championVersion'>, probes: DemoRunProbes) => Promise<(ok: boolean) => Promise<void>>;
+  readonly track: (
+    engine: Pick<Engine, 'on' | 'off' | 'championVersion'>,
+    probes: DemoRunProbes,
+  ) => Promise<(ok: boolean) => Promise<void>>;
 }
 
 /** Name of one seed × strategy run's model in a shared registry: prefix + data set + strategy + seed. */
 export function demoModelName(prefix: string, dataset: string, strategy: string, seed: number): string {
   const name = `${prefix}${dataset}-${strategy}-seed${seed}`;
   if (!/^[A-Za-z0-9._-]{1,200}$/.test(name)) {
-    throw new DissonanceError('E_CONFIG', `model name "${name}" is not a valid registry name (letters, digits, . _ -; at most 200)`, {
-      details: { field: 'modelPrefix' },
-    });
+    throw new DissonanceError(
+      'E_CONFIG',
+      `model name "${name}" is not a valid registry name (letters, digits, . _ -; at most 200)`,
+      {
+        details: { field: 'modelPrefix' },
+      },
+    );
   }
   return name;
 }
@@ -52,7 +59,10 @@ export function demoModelName(prefix: string, dataset: string, strategy: string,
  * when it is not installed), model {@link demoModelName}, and every retrain recorded as an MLflow run nested
  * under one parent run per seed × strategy.
  */
-export async function openDemoRegistry(choice: RegistryChoice | undefined, run: DemoRunIdentity): Promise<DemoRegistry> {
+export async function openDemoRegistry(
+  choice: RegistryChoice | undefined,
+  run: DemoRunIdentity,
+): Promise<DemoRegistry> {
   if (choice === undefined || choice.kind === 'file') {
     return {
       registry: run.dir === undefined ? new MemoryRegistry() : new FileRegistry({ root: join(run.dir, 'registry') }),
@@ -63,7 +73,12 @@ export async function openDemoRegistry(choice: RegistryChoice | undefined, run: 
   const adapter = await loadMlflowAdapter();
   enableTraceIds();
   const experimentName = choice.experiment ?? DEFAULT_MLFLOW_EXPERIMENT;
-  const modelName = demoModelName(choice.modelPrefix ?? DEFAULT_MLFLOW_MODEL_PREFIX, run.dataset, run.strategy, run.seed);
+  const modelName = demoModelName(
+    choice.modelPrefix ?? DEFAULT_MLFLOW_MODEL_PREFIX,
+    run.dataset,
+    run.strategy,
+    run.seed,
+  );
   const registry = new adapter.MlflowRegistry({ url: choice.uri, experimentName });
   return {
     registry,
@@ -76,7 +91,11 @@ export async function openDemoRegistry(choice: RegistryChoice | undefined, run: 
         experimentName,
         runName: modelName,
         params: { dataset: run.dataset, strategy: run.strategy, seed: run.seed, ...run.params },
-        tags: { 'dissonance.demo.dataset': run.dataset, 'dissonance.demo.strategy': run.strategy, 'dissonance.demo.seed': String(run.seed) },
+        tags: {
+          'dissonance.demo.dataset': run.dataset,
+          'dissonance.demo.strategy': run.strategy,
+          'dissonance.demo.seed': String(run.seed),
+        },
         critics: probes.critics,
         stepMetrics: probes.stepMetrics,
         champion: engine.championVersion,

@@ -67,7 +67,12 @@ export interface DemoResult {
   readonly seeds: readonly number[];
   /** Label budget as a fraction of the stream. */
   readonly budget: number;
-  readonly split: { readonly golden: number; readonly seedSet: number; readonly stream: number; readonly batch: number };
+  readonly split: {
+    readonly golden: number;
+    readonly seedSet: number;
+    readonly stream: number;
+    readonly batch: number;
+  };
   readonly proposer: string;
   readonly critics: readonly string[];
   readonly detector: string;

@@ -72,18 +72,30 @@ export function labelsToReach(curve: StrategyResult['curve'], target: number): n
 }
 
 /** The {@link Evaluation} of a finished run. */
-export function evaluationOf(result: DemoResult, retrainEveryBatches = DEFAULT_SETTINGS.retrainEveryBatches): Evaluation {
+export function evaluationOf(
+  result: DemoResult,
+  retrainEveryBatches = DEFAULT_SETTINGS.retrainEveryBatches,
+): Evaluation {
   const random = result.strategies.find((s) => s.name === 'random');
   const strategies = result.strategies.map((s): EvaluationStrategy => {
     let savings: number | null = null;
     let vsRandom: EvaluationStrategy['vsRandom'];
     if (random !== undefined) {
       const needed = labelsToReach(s.curve, random.final.mean);
-      savings = s.name === 'random' ? 0 : needed === undefined || random.labelsUsed === 0 ? null : 1 - needed / random.labelsUsed;
+      savings =
+        s.name === 'random'
+          ? 0
+          : needed === undefined || random.labelsUsed === 0
+            ? null
+            : 1 - needed / random.labelsUsed;
       const diffs = s.perSeed.map((v, i) => v - random.perSeed[i]!);
       const d = meanSd(diffs);
       const se = d.sd / Math.sqrt(Math.max(1, diffs.length));
-      vsRandom = { mean: d.mean, sd: d.sd, z: se === 0 ? (d.mean === 0 ? 0 : Math.sign(d.mean) * Infinity) : d.mean / se };
+      vsRandom = {
+        mean: d.mean,
+        sd: d.sd,
+        z: se === 0 ? (d.mean === 0 ? 0 : Math.sign(d.mean) * Infinity) : d.mean / se,
+      };
     }
     return {
       name: s.name,
@@ -149,20 +161,36 @@ export interface EvaluateInput {
  */
 export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   const { x, rows, width } = input;
-  if (!Number.isSafeInteger(rows) || rows < 1 || !Number.isSafeInteger(width) || width < 1 || x.length !== rows * width) {
-    throw new DissonanceError('E_INPUT', `evaluate: x must hold rows × width = ${rows} × ${width} values, got ${x.length}`);
+  if (
+    !Number.isSafeInteger(rows) ||
+    rows < 1 ||
+    !Number.isSafeInteger(width) ||
+    width < 1 ||
+    x.length !== rows * width
+  ) {
+    throw new DissonanceError(
+      'E_INPUT',
+      `evaluate: x must hold rows × width = ${rows} × ${width} values, got ${x.length}`,
+    );
   }
-  if (input.labels.length !== rows) throw new DissonanceError('E_INPUT', `evaluate: ${input.labels.length} labels for ${rows} rows`);
+  if (input.labels.length !== rows)
+    throw new DissonanceError('E_INPUT', `evaluate: ${input.labels.length} labels for ${rows} rows`);
   let max = -1;
   for (let r = 0; r < rows; r++) {
     const l = input.labels[r]!;
-    if (!Number.isSafeInteger(l) || l < 0) throw new DissonanceError('E_INPUT', `evaluate: label of row ${r} must be a non-negative integer, got ${l}`);
+    if (!Number.isSafeInteger(l) || l < 0)
+      throw new DissonanceError('E_INPUT', `evaluate: label of row ${r} must be a non-negative integer, got ${l}`);
     max = Math.max(max, l);
   }
   const classes = input.classes ?? max + 1;
-  if (max >= classes || classes < 2) throw new DissonanceError('E_INPUT', `evaluate: labels need at least two classes in [0, ${classes})`);
+  if (max >= classes || classes < 2)
+    throw new DissonanceError('E_INPUT', `evaluate: labels need at least two classes in [0, ${classes})`);
   for (let i = 0; i < x.length; i++) {
-    if (!Number.isFinite(x[i]!)) throw new DissonanceError('E_INPUT', `evaluate: x[${i}] (row ${Math.floor(i / width)}, column ${i % width}) is not finite`);
+    if (!Number.isFinite(x[i]!))
+      throw new DissonanceError(
+        'E_INPUT',
+        `evaluate: x[${i}] (row ${Math.floor(i / width)}, column ${i % width}) is not finite`,
+      );
   }
   const data: Dataset = {
     features: input.features ?? Array.from({ length: width }, (_, i) => `f${i}`),

@@ -37,7 +37,11 @@ export function strategiesTable(result: DemoResult): string {
     s.labelsUsed.toFixed(0),
     s.label,
   ]);
-  return table(['strategy', 'kind', 'seed set only', 'final golden (%)', 'labels', 'selection'], rows, new Set([2, 3, 4]));
+  return table(
+    ['strategy', 'kind', 'seed set only', 'final golden (%)', 'labels', 'selection'],
+    rows,
+    new Set([2, 3, 4]),
+  );
 }
 
 /** Everything printed after a run (without `--json`). */
@@ -52,7 +56,9 @@ export function summaryText(result: DemoResult): string {
     '',
     `model versions (seed ${result.seeds[0] ?? '?'}, default strategy${result.injectRegression ? ', regression injected' : ''}):`,
     versionsTable(result),
-    ...result.versions.filter((v) => v.decision === 'rejected' || v.decision === 'rolled-back').map((v) => `  version ${v.version} ${v.decision}: ${v.reason}`),
+    ...result.versions
+      .filter((v) => v.decision === 'rejected' || v.decision === 'rolled-back')
+      .map((v) => `  version ${v.version} ${v.decision}: ${v.reason}`),
     `registry champion: version ${result.champion}`,
     '',
     `strategies (final golden accuracy, mean ± sd over ${result.seeds.length} seed${result.seeds.length === 1 ? '' : 's'}):`,

@@ -34,6 +34,14 @@ export class LabelledRows {
       for (let c = 0; c < width; c++) x[i * width + c] = this.#x[r * width + c]!;
       targets[i * classes + this.#y[r]!] = 1;
     });
-    return { rows: indexes.length, inputWidth: width, classes, x, targets, weights: new Float64Array(indexes.length).fill(1), critics: [] };
+    return {
+      rows: indexes.length,
+      inputWidth: width,
+      classes,
+      x,
+      targets,
+      weights: new Float64Array(indexes.length).fill(1),
+      critics: [],
+    };
   }
 }

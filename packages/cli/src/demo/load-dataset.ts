@@ -24,9 +24,11 @@ export function findDataDir(from: string = dirname(fileURLToPath(import.meta.url
  * @throws DissonanceError `E_INPUT` for an unknown data set, a missing file or a malformed CSV (line named).
  */
 export function loadDataset(name: string, dataDir?: string): Dataset {
-  if (!/^[A-Za-z0-9_-]+$/.test(name)) throw new DissonanceError('E_INPUT', `dataset name ${JSON.stringify(name)} is not a plain name`);
+  if (!/^[A-Za-z0-9_-]+$/.test(name))
+    throw new DissonanceError('E_INPUT', `dataset name ${JSON.stringify(name)} is not a plain name`);
   const dir = dataDir ?? findDataDir();
-  if (dir === undefined) throw new DissonanceError('E_INPUT', 'no data directory found in @dissonance/cli; pass --data DIR');
+  if (dir === undefined)
+    throw new DissonanceError('E_INPUT', 'no data directory found in @dissonance/cli; pass --data DIR');
   const path = join(dir, `${name}.csv`);
   if (!existsSync(path)) throw new DissonanceError('E_INPUT', `dataset ${JSON.stringify(name)}: ${path} not found`);
   return parseCsvDataset(readFileSync(path, 'utf8'), { source: path });

@@ -36,7 +36,9 @@ export function seedSetParts(data: SeedData): { labelled: LabelledRows; seedExam
 
 /** The strategy's committee of learning critics, seeded per data seed and fitted on `labelled`. */
 export function fittedCritics(data: SeedData, strategy: Strategy, labelled: LabelledRows): LearningCritic[] {
-  const critics = DEFAULT_CRITICS.slice(0, strategy.critics).map((spec, i) => new LearningCritic(spec, data.width, data.classes, data.seed * 101 + i));
+  const critics = DEFAULT_CRITICS.slice(0, strategy.critics).map(
+    (spec, i) => new LearningCritic(spec, data.width, data.classes, data.seed * 101 + i),
+  );
   critics.forEach((c) => c.refit(labelled));
   return critics;
 }
@@ -52,7 +54,12 @@ export function streamRows(data: SeedData): Map<string, number> {
 export function strategyOracle(
   data: SeedData,
   strategy: Strategy,
-  options: { budget: number; batches: number; streamRow: ReadonlyMap<string, number>; onLabel: (ids: readonly string[]) => void },
+  options: {
+    budget: number;
+    batches: number;
+    streamRow: ReadonlyMap<string, number>;
+    onLabel: (ids: readonly string[]) => void;
+  },
 ): QuotaOracle {
   return quotaOracle({
     score: strategy.score,
@@ -68,7 +75,11 @@ export function strategyOracle(
 }
 
 /** The demo's trainer: the built-in MLP trainer warm-started from the champion, candidates served by onnxruntime-node. */
-export function loopTrainer(settings: LoopSettings, runtime: OnnxNodeRuntime, regressionAt?: number): ReturnType<typeof servedTrainer> {
+export function loopTrainer(
+  settings: LoopSettings,
+  runtime: OnnxNodeRuntime,
+  regressionAt?: number,
+): ReturnType<typeof servedTrainer> {
   return servedTrainer({
     inner: createMlpTrainer({
       hidden: settings.hidden,

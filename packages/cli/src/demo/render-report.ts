@@ -93,6 +93,8 @@ function histogramCaption(result: DemoResult): string {
     ...(on(dissonanceThreshold) ? [`dissonance threshold ${formatNumber(dissonanceThreshold)}`] : []),
     ...(on(maxDissonance) ? [`max dissonance ${formatNumber(maxDissonance)}`] : []),
   ];
-  const off = on(maxDissonance) ? '' : ` Max dissonance ${formatNumber(maxDissonance)} is above the axis (${formatNumber(upper)}): no item is over it.`;
+  const off = on(maxDissonance)
+    ? ''
+    : ` Max dissonance ${formatNumber(maxDissonance)} is above the axis (${formatNumber(upper)}): no item is over it.`;
   return `Items per dissonance bin between two retrains (default strategy, seed ${result.seeds[0] ?? '–'})${lines.length > 0 ? `; dashed lines: ${lines.join(' and ')}` : ''}.${off}`;
 }

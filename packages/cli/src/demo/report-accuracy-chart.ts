@@ -37,7 +37,12 @@ export function renderAccuracyChart(strategies: readonly StrategyResult[], chart
   );
 
   const top = MARGIN.top + legend.height + 14;
-  const box = { x: MARGIN.left, y: top, width: CHART_WIDTH - MARGIN.left - MARGIN.right, height: CHART_HEIGHT - top - MARGIN.bottom };
+  const box = {
+    x: MARGIN.left,
+    y: top,
+    width: CHART_WIDTH - MARGIN.left - MARGIN.right,
+    height: CHART_HEIGHT - top - MARGIN.bottom,
+  };
   const xs = points.map((p) => p.labels);
   const ys = points.flatMap((p) => [p.accuracy.mean - p.accuracy.sd, p.accuracy.mean + p.accuracy.sd]);
   if (seedOnly !== undefined && Number.isFinite(seedOnly)) ys.push(seedOnly);
@@ -79,10 +84,16 @@ export function renderAccuracyChart(strategies: readonly StrategyResult[], chart
     const dash = s.kind === 'ablation' ? attr('stroke-dasharray', '7 4') : '';
     parts.push(`<g class="series"${attr('data-strategy', s.name)}${attr('data-kind', s.kind)}>`);
     parts.push(
-      `<polygon class="band"${attr('data-strategy', s.name)}${jsonAttr('data-band', s.curve.map((p) => [p.labels, p.accuracy.mean - p.accuracy.sd, p.accuracy.mean + p.accuracy.sd]))} points="${[...upper, ...lower].join(' ')}" fill="${color}" fill-opacity="0.13" stroke="none"/>`,
+      `<polygon class="band"${attr('data-strategy', s.name)}${jsonAttr(
+        'data-band',
+        s.curve.map((p) => [p.labels, p.accuracy.mean - p.accuracy.sd, p.accuracy.mean + p.accuracy.sd]),
+      )} points="${[...upper, ...lower].join(' ')}" fill="${color}" fill-opacity="0.13" stroke="none"/>`,
     );
     parts.push(
-      `<polyline class="curve"${attr('data-strategy', s.name)}${jsonAttr('data-points', s.curve.map((p) => [p.labels, p.accuracy.mean]))} points="${line}" fill="none" stroke="${color}" stroke-width="${width}" stroke-linejoin="round"${dash}/>`,
+      `<polyline class="curve"${attr('data-strategy', s.name)}${jsonAttr(
+        'data-points',
+        s.curve.map((p) => [p.labels, p.accuracy.mean]),
+      )} points="${line}" fill="none" stroke="${color}" stroke-width="${width}" stroke-linejoin="round"${dash}/>`,
     );
     for (const p of s.curve) {
       parts.push(

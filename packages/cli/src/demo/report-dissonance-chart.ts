@@ -29,7 +29,10 @@ export function renderDissonanceChart(rounds: readonly DissonanceRound[], thresh
   const rows = Math.ceil(rounds.length / columns);
   const legend = renderLegend(
     [
-      { swatch: barSwatch(BIN_COLORS.calm), text: `below threshold (< ${formatNumber(thresholds.dissonanceThreshold)})` },
+      {
+        swatch: barSwatch(BIN_COLORS.calm),
+        text: `below threshold (< ${formatNumber(thresholds.dissonanceThreshold)})`,
+      },
       { swatch: barSwatch(BIN_COLORS.dissonant), text: 'dissonant (labelling candidates)' },
       { swatch: barSwatch(BIN_COLORS.quarantined), text: `quarantined (> ${formatNumber(thresholds.maxDissonance)})` },
       { swatch: '<line x1="0" x2="0" y1="-7" y2="7" class="mean-line"/>', text: 'round mean' },
@@ -114,12 +117,16 @@ function renderPanel(
   ] as const) {
     if (value > 0 && value < upper) {
       const tx = px(x(value));
-      parts.push(`<line class="threshold"${attr('data-threshold', name)}${jsonAttr('data-value', value)} x1="${tx}" x2="${tx}" y1="${box.y}" y2="${box.y + box.height}"/>`);
+      parts.push(
+        `<line class="threshold"${attr('data-threshold', name)}${jsonAttr('data-value', value)} x1="${tx}" x2="${tx}" y1="${box.y}" y2="${box.y + box.height}"/>`,
+      );
     }
   }
   if (Number.isFinite(round.mean) && round.mean >= 0 && round.mean <= upper) {
     const mx = px(x(round.mean));
-    parts.push(`<line class="mean-line"${jsonAttr('data-mean', round.mean)} x1="${mx}" x2="${mx}" y1="${box.y}" y2="${box.y + box.height}"/>`);
+    parts.push(
+      `<line class="mean-line"${jsonAttr('data-mean', round.mean)} x1="${mx}" x2="${mx}" y1="${box.y}" y2="${box.y + box.height}"/>`,
+    );
   }
   parts.push('</g>');
   return parts.join('');

@@ -59,8 +59,12 @@ function policyNumber(value: number): string {
 }
 
 /** The paired per-seed difference of `s` against `random` (mean, sd, mean / standard error). */
-export function pairedVsRandom(s: StrategyResult, random: StrategyResult | undefined): { mean: number; sd: number; z: number } | undefined {
-  if (random === undefined || s === random || random.perSeed.length !== s.perSeed.length || s.perSeed.length === 0) return undefined;
+export function pairedVsRandom(
+  s: StrategyResult,
+  random: StrategyResult | undefined,
+): { mean: number; sd: number; z: number } | undefined {
+  if (random === undefined || s === random || random.perSeed.length !== s.perSeed.length || s.perSeed.length === 0)
+    return undefined;
   const d = s.perSeed.map((v, i) => v - random.perSeed[i]!);
   const mean = d.reduce((a, v) => a + v, 0) / d.length;
   const sd = d.length < 2 ? 0 : Math.sqrt(d.reduce((a, v) => a + (v - mean) ** 2, 0) / (d.length - 1));
@@ -77,7 +81,8 @@ export function renderStrategyTable(strategies: readonly StrategyResult[], seeds
   const rows = strategies.map((s) => {
     const vs = pairedVsRandom(s, random);
     const wins = vs !== undefined && vs.mean > 0 && vs.z > 2;
-    const vsText = vs === undefined ? '–' : `${vs.mean >= 0 ? '+' : ''}${formatPoints(vs.mean)} ± ${formatPoints(vs.sd)}`;
+    const vsText =
+      vs === undefined ? '–' : `${vs.mean >= 0 ? '+' : ''}${formatPoints(vs.mean)} ± ${formatPoints(vs.sd)}`;
     return (
       `<tr${attr('data-strategy', s.name)}${jsonAttr('data-final-mean', s.final.mean)}${jsonAttr('data-final-sd', s.final.sd)}${jsonAttr('data-labels-used', s.labelsUsed)}${jsonAttr('data-per-seed', s.perSeed)}${attr('data-wins', wins ? 'yes' : 'no')}>` +
       `${td(s.label)}${td(s.kind)}` +

@@ -45,7 +45,12 @@ export function renderTimelineChart(versions: readonly VersionRecord[], champion
     CHART_WIDTH - MARGIN.left - MARGIN.right,
   );
   const top = MARGIN.top + legend.height + 24;
-  const box = { x: MARGIN.left, y: top, width: CHART_WIDTH - MARGIN.left - MARGIN.right, height: CHART_HEIGHT - top - MARGIN.bottom };
+  const box = {
+    x: MARGIN.left,
+    y: top,
+    width: CHART_WIDTH - MARGIN.left - MARGIN.right,
+    height: CHART_HEIGHT - top - MARGIN.bottom,
+  };
   const rounds = versions.map((v) => v.round);
   const accuracies = versions.map((v) => v.goldenAccuracy);
   const xDomain = [Math.min(...rounds) - 0.5, Math.max(...rounds) + 0.5] as const;

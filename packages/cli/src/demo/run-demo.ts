@@ -76,8 +76,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const budgetShare = options.budget ?? 0.15;
   const seedCount = options.seeds ?? 5;
   const settings = options.settings ?? DEFAULT_SETTINGS;
-  if (!(budgetShare > 0 && budgetShare <= 1)) throw new DissonanceError('E_INPUT', `budget must be in (0, 1], got ${budgetShare}`);
-  if (!Number.isSafeInteger(seedCount) || seedCount < 1) throw new DissonanceError('E_INPUT', `seeds must be a positive integer, got ${seedCount}`);
+  if (!(budgetShare > 0 && budgetShare <= 1))
+    throw new DissonanceError('E_INPUT', `budget must be in (0, 1], got ${budgetShare}`);
+  if (!Number.isSafeInteger(seedCount) || seedCount < 1)
+    throw new DissonanceError('E_INPUT', `seeds must be a positive integer, got ${seedCount}`);
   const wanted = options.strategies;
   const strategies = selectStrategies(wanted);
   const defaultStrategy = strategies[0]!;
@@ -93,7 +95,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const order = strategies.map((st) => st.name);
   const record = (seed: number, seedRuns: SeedRuns): void => {
     const merged = [...(bySeed.get(seed) ?? []), ...seedRuns];
-    bySeed.set(seed, merged.sort((a, b) => order.indexOf(a[0]) - order.indexOf(b[0])));
+    bySeed.set(
+      seed,
+      merged.sort((a, b) => order.indexOf(a[0]) - order.indexOf(b[0])),
+    );
   };
   const seedInput = (seed: number): SeedInput => ({
     data,
@@ -112,12 +117,25 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   try {
     const workers = Math.min(options.workers ?? 1, seeds.length * strategies.length);
     const childrenCanLoad = options.data === undefined || options.csv !== undefined;
-    if (workers > 1 && options.workerCommand !== undefined && options.settings === undefined && childrenCanLoad && options.proposer === undefined) {
-      await runSeedsInChildren(options.workerCommand, seeds, workers, order, { ...options, dir: root }, (seed, seedRuns) => {
-        record(seed, seedRuns);
-        done += seedRuns.length;
-        options.onProgress?.(done, total, `seed ${seed}`);
-      });
+    if (
+      workers > 1 &&
+      options.workerCommand !== undefined &&
+      options.settings === undefined &&
+      childrenCanLoad &&
+      options.proposer === undefined
+    ) {
+      await runSeedsInChildren(
+        options.workerCommand,
+        seeds,
+        workers,
+        order,
+        { ...options, dir: root },
+        (seed, seedRuns) => {
+          record(seed, seedRuns);
+          done += seedRuns.length;
+          options.onProgress?.(done, total, `seed ${seed}`);
+        },
+      );
     } else {
       for (const seed of seeds) {
         record(seed, await runSeed(seedInput(seed), runtime, (what) => options.onProgress?.(++done, total, what)));
@@ -130,11 +148,17 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     for (const [name, run] of bySeed.get(seed) ?? []) {
       runs.get(name)?.push(run);
       options.onRun?.(name, seed, run);
-      if (seed === firstSeed && name === defaultStrategy.name) first = { versions: run.versions, rounds: run.rounds, champion: run.champion };
+      if (seed === firstSeed && name === defaultStrategy.name)
+        first = { versions: run.versions, rounds: run.rounds, champion: run.champion };
     }
   }
   const shape = prepareSeed(data, firstSeed, undefined, options.proposer === undefined);
-  const split = { golden: shape.golden.rows, seedSet: shape.seedSet.rows, stream: shape.stream.rows, batch: settings.batch };
+  const split = {
+    golden: shape.golden.rows,
+    seedSet: shape.seedSet.rows,
+    stream: shape.stream.rows,
+    batch: settings.batch,
+  };
   return {
     dataset,
     rows: data.rows,
@@ -147,7 +171,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       options.proposer === undefined
         ? `MLP ${data.features.length}→${settings.hidden.join('→')}→${data.classes} (built-in trainer, served by ${runtime.name})`
         : `the given ONNX proposer (${data.features.length} inputs, ${data.classes} classes; served by ${runtime.name})`,
-    critics: DEFAULT_CRITICS.slice(0, defaultStrategy.critics).map((c) => `${c.name} (${c.hidden.length === 0 ? 'logistic regression' : `MLP ${c.hidden.join('→')}`})`),
+    critics: DEFAULT_CRITICS.slice(0, defaultStrategy.critics).map(
+      (c) => `${c.name} (${c.hidden.length === 0 ? 'logistic regression' : `MLP ${c.hidden.join('→')}`})`,
+    ),
     detector: defaultStrategy.detector.name,
     policy: { ...DEFAULT_POLICY, ...settings.policy },
     strategies: strategies.map((s) => summarize(s, runs.get(s.name)!)),

@@ -31,7 +31,9 @@ export interface SeedInput {
 
 /** The strategies to run: the default always, the others as asked (all but opt-in ones by default). */
 export function selectStrategies(wanted: readonly string[] | undefined): readonly Strategy[] {
-  return STRATEGIES.filter((s) => s.kind === 'default' || (wanted === undefined ? s.optIn !== true : wanted.includes(s.name)));
+  return STRATEGIES.filter(
+    (s) => s.kind === 'default' || (wanted === undefined ? s.optIn !== true : wanted.includes(s.name)),
+  );
 }
 
 /**

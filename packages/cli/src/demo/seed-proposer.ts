@@ -6,7 +6,8 @@ import type { SeedData } from './seed-data.js';
 /** Fits the first proposer on the seed set (same for every strategy of a seed) and returns its ONNX bytes. */
 export function fitSeedProposer(data: SeedData, settings: LoopSettings, name: string): Uint8Array {
   const rows = new LabelledRows(data.width, data.classes);
-  for (let r = 0; r < data.seedSet.rows; r++) rows.add(data.seedSet.x.subarray(r * data.width, (r + 1) * data.width), data.seedSet.labels[r]!);
+  for (let r = 0; r < data.seedSet.rows; r++)
+    rows.add(data.seedSet.x.subarray(r * data.width, (r + 1) * data.width), data.seedSet.labels[r]!);
   const seed = deriveSeed(data.seed, 11);
   const initial = initMlp({ inputWidth: data.width, hidden: settings.hidden, classes: data.classes, seed });
   const { weights } = fitMlp(initial, rows.data(), {

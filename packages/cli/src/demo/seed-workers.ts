@@ -68,7 +68,9 @@ export async function runSeedsInChildren(
             injectRegression: options.injectRegression === true,
             ...(options.registry === undefined ? {} : { registry: options.registry }),
           };
-          const child = spawn(exe, [...prefix, 'demo-worker', JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'pipe'] });
+          const child = spawn(exe, [...prefix, 'demo-worker', JSON.stringify(job)], {
+            stdio: ['ignore', 'pipe', 'pipe'],
+          });
           let buffer = '';
           let stderr = '';
           child.stdout.setEncoding('utf8');
@@ -89,7 +91,10 @@ export async function runSeedsInChildren(
           child.on('error', reject);
           child.on('close', (code) => {
             if (code === 0) resolve();
-            else reject(new DissonanceError('E_CONFIG', `demo worker for ${list.length} runs exited ${code}: ${stderr.trim()}`));
+            else
+              reject(
+                new DissonanceError('E_CONFIG', `demo worker for ${list.length} runs exited ${code}: ${stderr.trim()}`),
+              );
           });
         }),
     ),
@@ -97,10 +102,16 @@ export async function runSeedsInChildren(
 }
 
 /** Entry of a child process: runs the seeds of the job on its command line, one JSON line per seed. */
-export async function demoWorkerMain(argv: readonly string[], io: { out: (text: string) => void; err: (text: string) => void }): Promise<number> {
+export async function demoWorkerMain(
+  argv: readonly string[],
+  io: { out: (text: string) => void; err: (text: string) => void },
+): Promise<number> {
   try {
     const job = JSON.parse(argv[0] ?? '') as WorkerJob;
-    const data = job.csv === undefined ? loadDataset(job.dataset, job.dataDir) : readEvaluationCsv(readFileSync(job.csv.path, 'utf8'), job.csv.options);
+    const data =
+      job.csv === undefined
+        ? loadDataset(job.dataset, job.dataDir)
+        : readEvaluationCsv(readFileSync(job.csv.path, 'utf8'), job.csv.options);
     const runtime = new OnnxNodeRuntime({ executionProvider: 'cpu', intraOpNumThreads: 1, interOpNumThreads: 1 });
     const seeds = [...new Set(job.pairs.map(([seed]) => seed))];
     for (const seed of seeds) {

@@ -28,7 +28,11 @@ export function servedTrainer(options: ServedTrainerOptions): Trainer & { readon
       fits++;
       const broken = fits === options.regressionAt;
       const candidate = broken
-        ? await options.inner.fit(base, examples.map((e) => flipped(e, base.classes)), { ...constraints, klEps: Number.MAX_VALUE })
+        ? await options.inner.fit(
+            base,
+            examples.map((e) => flipped(e, base.classes)),
+            { ...constraints, klEps: Number.MAX_VALUE },
+          )
         : await options.inner.fit(base, examples, constraints);
       const model = await options.runtime.load(candidate.artifact, {
         name: candidate.model.name,
@@ -38,7 +42,11 @@ export function servedTrainer(options: ServedTrainerOptions): Trainer & { readon
       });
       await candidate.model.dispose?.();
       const params = broken ? { ...candidate.report.params, injected: 'flipped-labels' } : candidate.report.params;
-      return { model, artifact: candidate.artifact, report: { ...candidate.report, ...(params === undefined ? {} : { params }) } };
+      return {
+        model,
+        artifact: candidate.artifact,
+        report: { ...candidate.report, ...(params === undefined ? {} : { params }) },
+      };
     },
   };
 }

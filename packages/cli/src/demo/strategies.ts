@@ -1,4 +1,10 @@
-import { consensusEntropy, jensenShannon, meanPairwiseJs, proposerVsCritics, type CommitteeDetector } from '@dissonance/core';
+import {
+  consensusEntropy,
+  jensenShannon,
+  meanPairwiseJs,
+  proposerVsCritics,
+  type CommitteeDetector,
+} from '@dissonance/core';
 import type { ItemScore } from './quota-labels.js';
 
 /** One way of choosing which items the oracle labels. */
@@ -47,13 +53,59 @@ export const STRATEGIES: readonly Strategy[] = [
   { name: 'uncertainty', label: 'proposer entropy', kind: 'baseline', score: 'entropy', ...base },
   { name: 'margin', label: 'proposer margin (top-2 gap)', kind: 'baseline', score: 'margin', ...base },
   { name: 'ceiling', label: 'every stream label', kind: 'baseline', score: 'all', unlimited: true, ...base },
-  { name: 'dissonance', label: 'consensus entropy of proposer + 2 critics (the old default)', kind: 'ablation', score: 'dissonance', ...base },
-  { name: 'least-confidence', label: 'proposer 1 − max p', kind: 'ablation', score: 'least-confidence', optIn: true, ...base },
+  {
+    name: 'dissonance',
+    label: 'consensus entropy of proposer + 2 critics (the old default)',
+    kind: 'ablation',
+    score: 'dissonance',
+    ...base,
+  },
+  {
+    name: 'least-confidence',
+    label: 'proposer 1 − max p',
+    kind: 'ablation',
+    score: 'least-confidence',
+    optIn: true,
+    ...base,
+  },
   { name: 'bald', label: 'committee mutual information (BALD)', kind: 'ablation', score: 'bald', optIn: true, ...base },
-  { name: 'consensus-margin', label: 'committee margin, no control arm', kind: 'ablation', score: 'consensus-margin', optIn: true, ...base },
-  { name: 'entropy-window', label: 'proposer entropy over a window of 10 batches, 10 % control', kind: 'ablation', score: 'entropy', window: 320, controlFraction: 0.1, optIn: true, ...base },
-  { name: 'entropy-diverse', label: 'proposer entropy + k-center diversity, 10 % control', kind: 'ablation', score: 'entropy', diversity: 3, controlFraction: 0.1, optIn: true, ...base },
-  { name: 'margin-diverse', label: 'proposer margin + k-center diversity', kind: 'ablation', score: 'margin', diversity: 3, optIn: true, ...base },
+  {
+    name: 'consensus-margin',
+    label: 'committee margin, no control arm',
+    kind: 'ablation',
+    score: 'consensus-margin',
+    optIn: true,
+    ...base,
+  },
+  {
+    name: 'entropy-window',
+    label: 'proposer entropy over a window of 10 batches, 10 % control',
+    kind: 'ablation',
+    score: 'entropy',
+    window: 320,
+    controlFraction: 0.1,
+    optIn: true,
+    ...base,
+  },
+  {
+    name: 'entropy-diverse',
+    label: 'proposer entropy + k-center diversity, 10 % control',
+    kind: 'ablation',
+    score: 'entropy',
+    diversity: 3,
+    controlFraction: 0.1,
+    optIn: true,
+    ...base,
+  },
+  {
+    name: 'margin-diverse',
+    label: 'proposer margin + k-center diversity',
+    kind: 'ablation',
+    score: 'margin',
+    diversity: 3,
+    optIn: true,
+    ...base,
+  },
   {
     name: 'js-one-critic',
     label: 'Jensen–Shannon, proposer vs one critic',

@@ -5,7 +5,14 @@ import type { RegistryChoice } from '../registry-factory/index.js';
 import type { OnnxNodeRuntime } from '@dissonance/node';
 import type { DissonanceRound, VersionRecord } from './demo-result.js';
 import { openDemoRegistry } from './demo-registry.js';
-import { fittedCritics, loopEngineSettings, loopTrainer, seedSetParts, streamRows, strategyOracle } from './loop-parts.js';
+import {
+  fittedCritics,
+  loopEngineSettings,
+  loopTrainer,
+  seedSetParts,
+  streamRows,
+  strategyOracle,
+} from './loop-parts.js';
 import type { LoopSettings } from './loop-settings.js';
 import type { SeedData } from './seed-data.js';
 import type { Strategy } from './strategies.js';
@@ -61,7 +68,12 @@ export async function runStrategy(input: StrategyRunInput): Promise<StrategyRun>
     strategy: strategy.name,
     seed: data.seed,
     ...(input.dir === undefined ? {} : { dir: input.dir }),
-    params: { budget: input.budget, batch: settings.batch, hidden: settings.hidden.join('x'), retrainEpochs: settings.retrainEpochs },
+    params: {
+      budget: input.budget,
+      batch: settings.batch,
+      hidden: settings.hidden.join('x'),
+      retrainEpochs: settings.retrainEpochs,
+    },
   });
   const { registry, modelName } = opened;
   const store: Store & { close?: () => Promise<void> } =
@@ -75,9 +87,19 @@ export async function runStrategy(input: StrategyRunInput): Promise<StrategyRun>
   const streamRow = streamRows(data);
   const batches = Math.ceil(data.stream.rows / settings.batch);
   const oracleIds: string[] = [];
-  const labels = strategyOracle(data, strategy, { budget: input.budget, batches, streamRow, onLabel: (ids) => oracleIds.push(...ids) });
+  const labels = strategyOracle(data, strategy, {
+    budget: input.budget,
+    batches,
+    streamRow,
+    onLabel: (ids) => oracleIds.push(...ids),
+  });
   const trainer = loopTrainer(settings, input.runtime, input.regressionAt);
-  const proposer = await input.runtime.loadBytes(input.proposer, { name: modelName, version: 'seed-set', inputWidth: width, classes });
+  const proposer = await input.runtime.loadBytes(input.proposer, {
+    name: modelName,
+    version: 'seed-set',
+    inputWidth: width,
+    classes,
+  });
   const engine = createEngine({
     modelName,
     proposer,
@@ -117,12 +139,15 @@ export async function runStrategy(input: StrategyRunInput): Promise<StrategyRun>
       dissonanceMean: hist.mean,
       kl: event.kl,
       decision: event.decision === 'reject' ? 'rejected' : 'promoted',
-      reason: event.reason + (event.report.params?.['injected'] === undefined ? '' : ' (injected regression: flipped labels)'),
+      reason:
+        event.reason +
+        (event.report.params?.['injected'] === undefined ? '' : ' (injected regression: flipped labels)'),
     });
   });
   engine.on('rolledBack', (event) => {
     const record = versions.findIndex((v) => v.version === event.version);
-    if (record >= 0 && event.stage === 'canary') versions[record] = { ...versions[record]!, decision: 'rolled-back', reason: event.reason };
+    if (record >= 0 && event.stage === 'canary')
+      versions[record] = { ...versions[record]!, decision: 'rolled-back', reason: event.reason };
   });
 
   await engine.ready();
@@ -138,7 +163,16 @@ export async function runStrategy(input: StrategyRunInput): Promise<StrategyRun>
     seedOnly = await goldenAccuracy(proposer, data.golden);
     const initial = engine.championVersion;
     accuracyOf.set(initial, seedOnly);
-    versions.push({ version: initial, round: 0, goldenAccuracy: seedOnly, labelsUsed: 0, dissonanceMean: 0, kl: 0, decision: 'initial', reason: 'fitted on the seed set' });
+    versions.push({
+      version: initial,
+      round: 0,
+      goldenAccuracy: seedOnly,
+      labelsUsed: 0,
+      dissonanceMean: 0,
+      kl: 0,
+      decision: 'initial',
+      reason: 'fitted on the seed set',
+    });
     curve.push({ labels: 0, accuracy: seedOnly });
     const championAccuracy = (): number => accuracyOf.get(engine.championVersion) ?? Number.NaN;
 
@@ -176,5 +210,15 @@ export async function runStrategy(input: StrategyRunInput): Promise<StrategyRun>
   await store.close?.();
   await registry.close?.();
   if (failure !== undefined) throw failure;
-  return { seedOnly, final, labelsUsed: labels.used, curve, versions, rounds, champion, trainedIds: [...trainedIds], oracleIds };
+  return {
+    seedOnly,
+    final,
+    labelsUsed: labels.used,
+    curve,
+    versions,
+    rounds,
+    champion,
+    trainedIds: [...trainedIds],
+    oracleIds,
+  };
 }

@@ -36,11 +36,17 @@ export async function loadMlflowAdapter(specifier: string = MLFLOW_ADAPTER_PACKA
     }
     throw error;
   }
-  const missing = (['MlflowRegistry', 'MlflowTracking', 'recordEngineRuns'] as const).filter((key) => typeof loaded[key] !== 'function');
+  const missing = (['MlflowRegistry', 'MlflowTracking', 'recordEngineRuns'] as const).filter(
+    (key) => typeof loaded[key] !== 'function',
+  );
   if (missing.length > 0) {
-    throw new DissonanceError('E_CONFIG', `${specifier} does not export ${missing.join(', ')}; install a version that matches @dissonance/cli`, {
-      details: { package: specifier, missing },
-    });
+    throw new DissonanceError(
+      'E_CONFIG',
+      `${specifier} does not export ${missing.join(', ')}; install a version that matches @dissonance/cli`,
+      {
+        details: { package: specifier, missing },
+      },
+    );
   }
   return loaded as unknown as MlflowAdapter;
 }

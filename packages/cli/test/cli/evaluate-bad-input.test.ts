@@ -1,4 +1,13 @@
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync, ftruncateSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+  ftruncateSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -19,14 +28,20 @@ function file(name: string, text: string): string {
   return path;
 }
 
-async function evaluate(path: string, ...extra: string[]): Promise<{ code: number; out: string; err: string; wrote: boolean }> {
+async function evaluate(
+  path: string,
+  ...extra: string[]
+): Promise<{ code: number; out: string; err: string; wrote: boolean }> {
   let out = '';
   let err = '';
   const report = join(dir, `report-${Math.random().toString(36).slice(2)}`);
-  const code = await runCliAsync(['evaluate', '--data', path, '--label', 'y', '--seeds', '1', '--report', report, ...extra], {
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-  });
+  const code = await runCliAsync(
+    ['evaluate', '--data', path, '--label', 'y', '--seeds', '1', '--report', report, ...extra],
+    {
+      out: (t) => (out += t),
+      err: (t) => (err += t),
+    },
+  );
   return { code, out, err, wrote: existsSync(report) };
 }
 
@@ -51,42 +66,84 @@ describe('dissonance evaluate: bad input exits 2, one line, nothing written', ()
   });
 
   it('a missing label column', async () => {
-    await expectRefused(file('nolabel.csv', `a,b,c\n${rows(100)}`), /no label column "y" in the header \(columns: a, b, c\)/);
+    await expectRefused(
+      file('nolabel.csv', `a,b,c\n${rows(100)}`),
+      /no label column "y" in the header \(columns: a, b, c\)/,
+    );
   });
 
   it('a non-numeric or non-integer label, naming the line and column', async () => {
-    await expectRefused(file('strlabel.csv', `a,b,y\n${rows(60)}\n1,2,cat\n${rows(60)}`), /line 62, column "y": label "cat" is not numeric/);
-    await expectRefused(file('fraclabel.csv', `a,b,y\n${rows(60)}\n1,2,1.5`), /line 62, column "y": label 1\.5 is not an integer/);
+    await expectRefused(
+      file('strlabel.csv', `a,b,y\n${rows(60)}\n1,2,cat\n${rows(60)}`),
+      /line 62, column "y": label "cat" is not numeric/,
+    );
+    await expectRefused(
+      file('fraclabel.csv', `a,b,y\n${rows(60)}\n1,2,1.5`),
+      /line 62, column "y": label 1\.5 is not an integer/,
+    );
   });
 
   it('a single class', async () => {
-    await expectRefused(file('oneclass.csv', `a,b,y\n${rows(100, (r) => `${r},${r},3`)}`), /column "y": a single class \(3\)/);
+    await expectRefused(
+      file('oneclass.csv', `a,b,y\n${rows(100, (r) => `${r},${r},3`)}`),
+      /column "y": a single class \(3\)/,
+    );
   });
 
   it('fewer rows than the split needs', async () => {
-    await expectRefused(file('few.csv', `a,b,y\n${rows(12)}`), /class 0 has 6 rows; the split .* needs at least 10 per class/);
+    await expectRefused(
+      file('few.csv', `a,b,y\n${rows(12)}`),
+      /class 0 has 6 rows; the split .* needs at least 10 per class/,
+    );
     await expectRefused(file('rare.csv', `a,b,y\n${rows(100)}\n1,1,2`), /class 2 has 1 rows/);
   });
 
   it('NaN, Inf or empty cells, naming the line and column (unless --impute mean)', async () => {
-    await expectRefused(file('nan.csv', `a,b,y\n${rows(50)}\n1,NaN,0\n${rows(50)}`), /line 52, column "b": "NaN" is not finite \(pass --impute mean/);
-    await expectRefused(file('inf.csv', `a,b,y\n${rows(50)}\nInfinity,1,0\n${rows(50)}`), /line 52, column "a": "Infinity" is not finite/);
-    await expectRefused(file('emptycell.csv', `a,b,y\n${rows(50)}\n,1,0\n${rows(50)}`), /line 52, column "a": empty cell/);
+    await expectRefused(
+      file('nan.csv', `a,b,y\n${rows(50)}\n1,NaN,0\n${rows(50)}`),
+      /line 52, column "b": "NaN" is not finite \(pass --impute mean/,
+    );
+    await expectRefused(
+      file('inf.csv', `a,b,y\n${rows(50)}\nInfinity,1,0\n${rows(50)}`),
+      /line 52, column "a": "Infinity" is not finite/,
+    );
+    await expectRefused(
+      file('emptycell.csv', `a,b,y\n${rows(50)}\n,1,0\n${rows(50)}`),
+      /line 52, column "a": empty cell/,
+    );
     const imputed = readEvaluationCsv(`a,b,y\n${rows(50)}\n,1,0\n${rows(50)}`, { label: 'y', impute: 'mean' });
-    expect(imputed.x[50 * 2]).toBeCloseTo(rows(50).split('\n').reduce((s, l) => s + Number(l.split(',')[0]) * 2, 0) / 100);
+    expect(imputed.x[50 * 2]).toBeCloseTo(
+      rows(50)
+        .split('\n')
+        .reduce((s, l) => s + Number(l.split(',')[0]) * 2, 0) / 100,
+    );
   });
 
   it('duplicate header names', async () => {
-    await expectRefused(file('dup.csv', `a,b,a,y\n${rows(100, (r) => `${r},${r},${r},${r % 2}`)}`), /duplicate header name "a" \(columns 1 and 3\)/);
+    await expectRefused(
+      file('dup.csv', `a,b,a,y\n${rows(100, (r) => `${r},${r},${r},${r % 2}`)}`),
+      /duplicate header name "a" \(columns 1 and 3\)/,
+    );
   });
 
   it('a string feature column (unless --categorical one-hot, capped)', async () => {
     const colour = (r: number) => ['red', 'green', 'blue'][r % 3]!;
-    await expectRefused(file('str.csv', `a,colour,y\n${rows(100, (r) => `${r},${colour(r)},${r % 2}`)}`), /line 2, column "colour": "red" is not a number \(a string column/);
-    const hot = readEvaluationCsv(`a,colour,y\n${rows(100, (r) => `${r},${colour(r)},${r % 2}`)}`, { label: 'y', categorical: 'one-hot' });
+    await expectRefused(
+      file('str.csv', `a,colour,y\n${rows(100, (r) => `${r},${colour(r)},${r % 2}`)}`),
+      /line 2, column "colour": "red" is not a number \(a string column/,
+    );
+    const hot = readEvaluationCsv(`a,colour,y\n${rows(100, (r) => `${r},${colour(r)},${r % 2}`)}`, {
+      label: 'y',
+      categorical: 'one-hot',
+    });
     expect(hot.features).toEqual(['a', 'colour=blue', 'colour=green', 'colour=red']);
     const many = file('manycat.csv', `a,k,y\n${rows(100, (r) => `${r},k${r},${r % 2}`)}`);
-    await expectRefused(many, new RegExp(`column "k": 100 distinct values, over the one-hot cap of ${MAX_CATEGORIES}`), '--categorical', 'one-hot');
+    await expectRefused(
+      many,
+      new RegExp(`column "k": 100 distinct values, over the one-hot cap of ${MAX_CATEGORIES}`),
+      '--categorical',
+      'one-hot',
+    );
   });
 
   it('a file over the size limit (checked before it is read)', async () => {
@@ -99,7 +156,12 @@ describe('dissonance evaluate: bad input exits 2, one line, nothing written', ()
   });
 
   it('a bad command line', async () => {
-    await expectRefused(file('ok.csv', `a,b,y\n${rows(100)}`), /--budget must be a number in \(0, 1\], got 2/, '--budget', '2');
+    await expectRefused(
+      file('ok.csv', `a,b,y\n${rows(100)}`),
+      /--budget must be a number in \(0, 1\], got 2/,
+      '--budget',
+      '2',
+    );
     await expectRefused(join(dir, 'missing.csv'), /missing\.csv: no such file/);
     await expectRefused(file('ok2.csv', `a,b,y\n${rows(100)}`), /--drop: no column "zz"/, '--drop', 'zz');
   });

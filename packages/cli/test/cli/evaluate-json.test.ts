@@ -12,7 +12,18 @@ describe('dissonance evaluate --json', () => {
     let out = '';
     let err = '';
     const code = await runCliAsync(
-      ['evaluate', '--data', 'packages/cli/data/wine.csv', '--label', 'label', '--seeds', '2', '--strategies', 'random,margin', '--json'],
+      [
+        'evaluate',
+        '--data',
+        'packages/cli/data/wine.csv',
+        '--label',
+        'label',
+        '--seeds',
+        '2',
+        '--strategies',
+        'random,margin',
+        '--json',
+      ],
       { out: (t) => (out += t), err: (t) => (err += t) },
     );
     expect(code).toBe(0);
@@ -45,7 +56,15 @@ describe('dissonance evaluate --proposer', () => {
     csv.labels.forEach((l, r) => (targets[r * 3 + l] = 1));
     const weights = fitMlp(
       initMlp({ inputWidth: 13, hidden: [64], classes: 3, seed: 1 }),
-      { rows: 20, inputWidth: 13, classes: 3, x: csv.x.subarray(0, 20 * 13), targets: targets.subarray(0, 60), weights: new Float64Array(20).fill(1), critics: [] },
+      {
+        rows: 20,
+        inputWidth: 13,
+        classes: 3,
+        x: csv.x.subarray(0, 20 * 13),
+        targets: targets.subarray(0, 60),
+        weights: new Float64Array(20).fill(1),
+        critics: [],
+      },
       { epochs: 5, batchSize: 8, learningRate: 1e-3, l2: 1e-4, seed: 2 },
     ).weights;
     const dir = mkdtempSync(join(tmpdir(), 'dissonance-proposer-'));
@@ -55,7 +74,20 @@ describe('dissonance evaluate --proposer', () => {
       let out = '';
       let err = '';
       const code = await runCliAsync(
-        ['evaluate', '--data', 'packages/cli/data/wine.csv', '--label', 'label', '--seeds', '1', '--strategies', 'random', '--proposer', model, '--json'],
+        [
+          'evaluate',
+          '--data',
+          'packages/cli/data/wine.csv',
+          '--label',
+          'label',
+          '--seeds',
+          '1',
+          '--strategies',
+          'random',
+          '--proposer',
+          model,
+          '--json',
+        ],
         { out: (t) => (out += t), err: (t) => (err += t) },
       );
       expect(err).toBe('');

@@ -42,7 +42,9 @@ async function runPoisoning(guardOn: boolean, signer: Signer, root: string): Pro
     const token = await signer.sign({ sub: 'anonymous-browser', scope: 'feedback' });
     const { stream, width } = { stream: serving.models.stream, width: serving.models.width };
     const accuracy = async (): Promise<number> =>
-      (await serving.engine.registry.get(serving.engine.modelName, serving.engine.championVersion)).metrics['golden_accuracy']!;
+      (await serving.engine.registry.get(serving.engine.modelName, serving.engine.championVersion)).metrics[
+        'golden_accuracy'
+      ]!;
     const before = await accuracy();
     let accepted = 0;
     let quarantined = 0;

@@ -37,7 +37,10 @@ describe('dissonance keys / sign / verify', () => {
     const keyId = /key id ([0-9a-f]{16})/.exec(generated.out)?.[1];
     expect(keyId).toBeDefined();
     expect((await stat(join(keys, 'signing-key.jwk'))).mode & 0o777).toBe(0o600);
-    const publicJwk = JSON.parse(await readFile(join(keys, 'signing-key.pub.jwk'), 'utf8')) as { d?: string; kid?: string };
+    const publicJwk = JSON.parse(await readFile(join(keys, 'signing-key.pub.jwk'), 'utf8')) as {
+      d?: string;
+      kid?: string;
+    };
     expect(publicJwk.d).toBeUndefined();
     expect(publicJwk.kid).toBe(keyId);
     // A second generate never overwrites the key.
@@ -105,11 +108,21 @@ describe('dissonance keys / sign / verify', () => {
   it('never re-describes a registry version whose file does not match its manifest (an encrypted artifact)', async () => {
     const root = await dir();
     expect((await run('keys', 'generate', '--out', root)).code).toBe(0);
-    const registry = new FileRegistry({ root: join(root, 'registry'), encryption: staticKeyProvider([['k1', generateEncryptionKey()]]) });
+    const registry = new FileRegistry({
+      root: join(root, 'registry'),
+      encryption: staticKeyProvider([['k1', generateEncryptionKey()]]),
+    });
     await registry.register({ name: 'm', artifact: { format: 'onnx', bytes: onnx(3) }, inputWidth: 3, classes: 2 });
     const manifestPath = join(root, 'registry', 'm', '1', 'manifest.json');
     const before = await readFile(manifestPath, 'utf8');
-    const result = await run('sign', join(root, 'registry', 'm', '1', 'model.onnx'), '--key', join(root, 'signing-key.jwk'), '--manifest', manifestPath);
+    const result = await run(
+      'sign',
+      join(root, 'registry', 'm', '1', 'model.onnx'),
+      '--key',
+      join(root, 'signing-key.jwk'),
+      '--manifest',
+      manifestPath,
+    );
     expect(result.code).toBe(1);
     expect(await readFile(manifestPath, 'utf8')).toBe(before);
   });

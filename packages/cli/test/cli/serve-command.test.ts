@@ -9,8 +9,26 @@ const ROOT = resolve(import.meta.dirname, '../../../..');
 
 describe('dissonance serve: arguments', () => {
   it('parses the options the browser example uses', () => {
-    const args = parseServeArgs(['--dataset', 'digits', '--port', '8787', '--dev-token-file', '/tmp/t', '--retrain-every', '8', '--cors', 'http://localhost:5173']);
-    expect(args).toMatchObject({ dataset: 'digits', port: 8787, devTokenFile: '/tmp/t', retrainEvery: 8, cors: ['http://localhost:5173'], host: '127.0.0.1' });
+    const args = parseServeArgs([
+      '--dataset',
+      'digits',
+      '--port',
+      '8787',
+      '--dev-token-file',
+      '/tmp/t',
+      '--retrain-every',
+      '8',
+      '--cors',
+      'http://localhost:5173',
+    ]);
+    expect(args).toMatchObject({
+      dataset: 'digits',
+      port: 8787,
+      devTokenFile: '/tmp/t',
+      retrainEvery: 8,
+      cors: ['http://localhost:5173'],
+      host: '127.0.0.1',
+    });
   });
 
   it.each([
@@ -39,7 +57,18 @@ describe('dissonance serve: a running server with a development token', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'dissonance-serve-test-'));
-    const args = parseServeArgs(['--port', '0', '--dev-token-file', join(dir, 'token'), '--retrain-every', '8', '--trust', 'dev', '--dir', join(dir, 'state')]) as ServeArgs;
+    const args = parseServeArgs([
+      '--port',
+      '0',
+      '--dev-token-file',
+      join(dir, 'token'),
+      '--retrain-every',
+      '8',
+      '--trust',
+      'dev',
+      '--dir',
+      join(dir, 'state'),
+    ]) as ServeArgs;
     started = await startServe(args, { out: (t) => (out += t), err: (t) => (err += t) });
   }, 120_000);
   afterAll(async () => {
@@ -52,7 +81,11 @@ describe('dissonance serve: a running server with a development token', () => {
     expect(err).toContain('development token');
     expect(statSync(join(dir, 'token')).mode & 0o777).toBe(0o600);
     const token = readFileSync(join(dir, 'token'), 'utf8').trim();
-    const payload = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { scope: string; exp: number; iat: number };
+    const payload = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as {
+      scope: string;
+      exp: number;
+      iat: number;
+    };
     expect(payload.scope).toBe('predict feedback');
     expect(payload.exp - payload.iat).toBe(3600);
   });
@@ -60,19 +93,31 @@ describe('dissonance serve: a running server with a development token', () => {
   it('serves the digits champion; feedback triggers a retrain after --retrain-every items', async () => {
     const token = readFileSync(join(dir, 'token'), 'utf8').trim();
     const auth = { authorization: `Bearer ${token}` };
-    const model = (await (await fetch(`${started.server.url}/v1/models/digits-proposer`, { headers: auth })).json()) as { champion: { version: string; manifest: { inputWidth: number } } };
+    const model = (await (
+      await fetch(`${started.server.url}/v1/models/digits-proposer`, { headers: auth })
+    ).json()) as { champion: { version: string; manifest: { inputWidth: number } } };
     expect(model.champion.manifest.inputWidth).toBe(64);
     const { stream } = started.serving.models;
     const rows = Array.from({ length: 8 }, (_, r) => Array.from(stream.x.subarray(r * 64, (r + 1) * 64)));
     const predicted = (await (
-      await fetch(`${started.server.url}/v1/predict`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ rows }) })
+      await fetch(`${started.server.url}/v1/predict`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ rows }),
+      })
     ).json()) as { probabilities: number[][] };
     const argmax = (p: number[]): number => p.indexOf(Math.max(...p));
     const right = predicted.probabilities.filter((p, r) => argmax(p) === stream.labels[r]).length;
     expect(right).toBeGreaterThanOrEqual(6);
-    const retrained = new Promise<string>((done) => started.serving.engine.once('retrained', (e) => done(e.candidate.version)));
+    const retrained = new Promise<string>((done) =>
+      started.serving.engine.once('retrained', (e) => done(e.candidate.version)),
+    );
     const items = rows.map((features, r) => ({ id: `fb-${r}`, features, label: stream.labels[r]! }));
-    const feedback = await fetch(`${started.server.url}/v1/feedback`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ items }) });
+    const feedback = await fetch(`${started.server.url}/v1/feedback`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ items }),
+    });
     const outcome = (await feedback.json()) as { accepted: number; quarantined: number };
     expect(outcome).toEqual({ accepted: 8, duplicates: 0, quarantined: 0 });
     expect(Number(await retrained)).toBeGreaterThan(Number(model.champion.version));
@@ -84,11 +129,26 @@ describe('dissonance serve: a running server with a development token', () => {
 describe('dissonance serve: from source with tsx, as the browser example starts it', () => {
   it('starts, answers /readyz and stops cleanly on SIGTERM', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dissonance-serve-tsx-'));
-    const child = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'packages/cli/src/cli.ts'), 'serve', '--port', '0', '--dev-token-file', join(dir, 'token'), '--dir', join(dir, 'state')], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NODE_ENV: 'development' },
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        resolve(ROOT, 'packages/cli/src/cli.ts'),
+        'serve',
+        '--port',
+        '0',
+        '--dev-token-file',
+        join(dir, 'token'),
+        '--dir',
+        join(dir, 'state'),
+      ],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, NODE_ENV: 'development' },
+      },
+    );
     try {
       const url = await new Promise<string>((done, fail) => {
         let text = '';

@@ -14,15 +14,18 @@ import { FORGED, registerForgeries, type Forgeries } from '../../../server/test/
 const noIo = { out: () => undefined, err: () => undefined };
 
 describe('dissonance serve: production mode means one thing (item 4)', () => {
-  it.each([{ DISSONANCE_MODE: 'production' }, { NODE_ENV: 'production' }, { DISSONANCE_MODE: 'production', NODE_ENV: 'development' }])(
-    'the development token is refused with %j',
-    (env) => {
-      expect(parseServeArgs(['--dev-token-file', '/tmp/t'], env)).toMatch(/development only.*production mode/);
-    },
-  );
+  it.each([
+    { DISSONANCE_MODE: 'production' },
+    { NODE_ENV: 'production' },
+    { DISSONANCE_MODE: 'production', NODE_ENV: 'development' },
+  ])('the development token is refused with %j', (env) => {
+    expect(parseServeArgs(['--dev-token-file', '/tmp/t'], env)).toMatch(/development only.*production mode/);
+  });
 
   it('the development token is accepted outside production mode', () => {
-    expect(parseServeArgs(['--dev-token-file', '/tmp/t'], { DISSONANCE_MODE: 'development', NODE_ENV: 'production' })).toMatchObject({ devTokenFile: '/tmp/t' });
+    expect(
+      parseServeArgs(['--dev-token-file', '/tmp/t'], { DISSONANCE_MODE: 'development', NODE_ENV: 'production' }),
+    ).toMatchObject({ devTokenFile: '/tmp/t' });
   });
 
   it('startServe refuses the development token in production mode even when parsing was skipped', async () => {
@@ -31,7 +34,16 @@ describe('dissonance serve: production mode means one thing (item 4)', () => {
   });
 
   it('serve refuses to start in production mode without a trust policy (E_CONFIG naming the variable)', async () => {
-    const args = parseServeArgs(['--jwks-url', 'https://idp.test/jwks', '--issuer', 'i', '--audience', 'a', '--port', '0']) as ServeArgs;
+    const args = parseServeArgs([
+      '--jwks-url',
+      'https://idp.test/jwks',
+      '--issuer',
+      'i',
+      '--audience',
+      'a',
+      '--port',
+      '0',
+    ]) as ServeArgs;
     for (const env of [{ DISSONANCE_MODE: 'production' }, { NODE_ENV: 'production' }]) {
       const error: unknown = await startServe(args, noIo, env).catch((e: unknown) => e);
       expect(isDissonanceError(error) && error.code === 'E_CONFIG').toBe(true);
@@ -54,12 +66,28 @@ describe('dissonance serve: signing key and trust policy must agree', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('a trust policy that requires signatures without a signing key is refused', async () => {
-    const args = parseServeArgs(['--dev-token-file', join(dir, 't'), '--trusted-key', join(dir, 'trusted.pub.jwk'), '--port', '0']) as ServeArgs;
+    const args = parseServeArgs([
+      '--dev-token-file',
+      join(dir, 't'),
+      '--trusted-key',
+      join(dir, 'trusted.pub.jwk'),
+      '--port',
+      '0',
+    ]) as ServeArgs;
     await expect(startServe(args, noIo, {})).rejects.toThrow(/--signing-key/);
   });
 
   it('a signing key the policy does not trust is refused', async () => {
-    const argv = ['--dev-token-file', join(dir, 't'), '--trusted-key', join(dir, 'trusted.pub.jwk'), '--signing-key', join(dir, 'stranger.jwk'), '--port', '0'];
+    const argv = [
+      '--dev-token-file',
+      join(dir, 't'),
+      '--trusted-key',
+      join(dir, 'trusted.pub.jwk'),
+      '--signing-key',
+      join(dir, 'stranger.jwk'),
+      '--port',
+      '0',
+    ];
     await expect(startServe(parseServeArgs(argv) as ServeArgs, noIo, {})).rejects.toThrow(/does not trust/);
   });
 });
@@ -120,7 +148,11 @@ describe('dissonance serve with a trust policy: versions another process registe
       format: 'onnx',
       bytes: writeOnnxMlp(initMlp({ inputWidth: width, hidden: [8], classes, seed: 100 + i })),
     });
-    forged = await registerForgeries(other, started.serving.engine.modelName, pair, { artifact: onnx, inputWidth: width, classes });
+    forged = await registerForgeries(other, started.serving.engine.modelName, pair, {
+      artifact: onnx,
+      inputWidth: width,
+      classes,
+    });
     admin = await signer.sign({ sub: 'ops-admin', scope: 'admin predict' });
   }, 120_000);
   afterAll(async () => {
@@ -133,7 +165,10 @@ describe('dissonance serve with a trust policy: versions another process registe
 
   it('its own champion and critic are signed and served', async () => {
     expect(err).not.toContain('no trust policy');
-    const champion = await fetch(url(`/v1/models/${name()}/versions/${started.serving.engine.championVersion}/model.onnx`), { headers: { authorization: `Bearer ${admin}` } });
+    const champion = await fetch(
+      url(`/v1/models/${name()}/versions/${started.serving.engine.championVersion}/model.onnx`),
+      { headers: { authorization: `Bearer ${admin}` } },
+    );
     expect(champion.status).toBe(200);
     const critic = await fetch(url(`/v1/models/${name()}-critic`), { headers: { authorization: `Bearer ${admin}` } });
     expect(critic.status).toBe(200);
@@ -141,7 +176,9 @@ describe('dissonance serve with a trust policy: versions another process registe
 
   it.each(FORGED)('a %s version is neither served nor promoted (409)', async (kind) => {
     const version = forged[kind];
-    const download = await fetch(url(`/v1/models/${name()}/versions/${version}/model.onnx`), { headers: { authorization: `Bearer ${admin}` } });
+    const download = await fetch(url(`/v1/models/${name()}/versions/${version}/model.onnx`), {
+      headers: { authorization: `Bearer ${admin}` },
+    });
     expect(download.status).toBe(409);
     expect(download.headers.get('cache-control')).toBe('no-store');
     const champion = started.serving.engine.championVersion;
@@ -163,7 +200,9 @@ describe('dissonance serve with a trust policy: versions another process registe
     expect(started.serving.engine.championVersion).toBe(champion);
     const ready = await fetch(url('/readyz'));
     expect(ready.status).toBe(503);
-    expect(((await ready.json()) as { failing: { name: string }[] }).failing.map((f) => f.name)).toContain('loop.refresh');
+    expect(((await ready.json()) as { failing: { name: string }[] }).failing.map((f) => f.name)).toContain(
+      'loop.refresh',
+    );
     expect(err).toContain('E_ARTIFACT_SIGNATURE');
     await registry.setAlias(name(), 'champion', champion, { expected: forged.stranger });
   });

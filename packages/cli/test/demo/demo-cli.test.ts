@@ -15,7 +15,16 @@ async function run(...argv: string[]): Promise<{ code: number; out: string; err:
 
 describe('dissonance demo CLI', () => {
   it('--json prints a DemoResult', async () => {
-    const { code, out, err } = await run('demo', '--dataset', 'breast_cancer', '--seeds', '1', '--strategies', 'random', '--json');
+    const { code, out, err } = await run(
+      'demo',
+      '--dataset',
+      'breast_cancer',
+      '--seeds',
+      '1',
+      '--strategies',
+      'random',
+      '--json',
+    );
     expect(code).toBe(0);
     expect(err).toContain('demo: 100%');
     const result = JSON.parse(out) as DemoResult;
@@ -42,13 +51,25 @@ describe('dissonance demo CLI', () => {
   it('--report writes a self-contained report.html and the result.json it plots', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dissonance-report-'));
     try {
-      const { code } = await run('demo', '--dataset', 'breast_cancer', '--seeds', '1', '--strategies', 'random', '--report', dir);
+      const { code } = await run(
+        'demo',
+        '--dataset',
+        'breast_cancer',
+        '--seeds',
+        '1',
+        '--strategies',
+        'random',
+        '--report',
+        dir,
+      );
       expect(code).toBe(0);
       const result = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as DemoResult;
       const html = readFileSync(join(dir, 'report.html'), 'utf8');
       for (const chart of ['accuracy', 'dissonance', 'timeline']) expect(html).toContain(`data-chart="${chart}"`);
       const dissonance = result.strategies.find((s) => s.name === 'default')!;
-      expect(html).toContain(`data-points="${JSON.stringify(dissonance.curve.map((p) => [p.labels, p.accuracy.mean]))}"`);
+      expect(html).toContain(
+        `data-points="${JSON.stringify(dissonance.curve.map((p) => [p.labels, p.accuracy.mean]))}"`,
+      );
       expect(html).not.toMatch(/https?:\/\//);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -19,7 +19,9 @@ describe('demo --registry', () => {
     ]);
     expect(typeof parsed).not.toBe('string');
     expect(parsed).toMatchObject({
-      options: { registry: { kind: 'mlflow', uri: 'http://127.0.0.1:5001', experiment: 'exp one', modelPrefix: 'nightly-' } },
+      options: {
+        registry: { kind: 'mlflow', uri: 'http://127.0.0.1:5001', experiment: 'exp one', modelPrefix: 'nightly-' },
+      },
     });
     expect((parseDemoArgs([]) as { options: object }).options).not.toHaveProperty('registry');
     expect((parseDemoArgs(['--registry', 'file']) as { options: object }).options).not.toHaveProperty('registry');
@@ -27,7 +29,9 @@ describe('demo --registry', () => {
 
   it('takes the server from MLFLOW_TRACKING_URI when --mlflow-uri is absent', () => {
     vi.stubEnv('MLFLOW_TRACKING_URI', 'https://mlflow.example.com');
-    expect(parseDemoArgs(['--registry', 'mlflow'])).toMatchObject({ options: { registry: { kind: 'mlflow', uri: 'https://mlflow.example.com' } } });
+    expect(parseDemoArgs(['--registry', 'mlflow'])).toMatchObject({
+      options: { registry: { kind: 'mlflow', uri: 'https://mlflow.example.com' } },
+    });
   });
 
   it('refuses bad registry options with a message', () => {
@@ -64,7 +68,10 @@ describe('demo --registry', () => {
     expect(inMemory.modelName).toBe('digits-proposer');
     const dir = await tempDir('demo-registry');
     try {
-      const onDisk = await openDemoRegistry({ kind: 'file' }, { dataset: 'digits', strategy: 'random', seed: 1, dir: dir.path });
+      const onDisk = await openDemoRegistry(
+        { kind: 'file' },
+        { dataset: 'digits', strategy: 'random', seed: 1, dir: dir.path },
+      );
       expect(onDisk.registry).toBeInstanceOf(FileRegistry);
       const end = await onDisk.track({ on: () => undefined, off: () => undefined, championVersion: '1' } as never, {
         critics: () => [],
@@ -83,6 +90,12 @@ describe('demo --registry', () => {
     );
     expect(opened.registry.name).toBe('mlflow');
     expect(opened.modelName).toBe('p-digits-dissonance-seed2');
-    await expectCode(openDemoRegistry({ kind: 'mlflow', uri: 'http://h', modelPrefix: 'y'.repeat(200) }, { dataset: 'digits', strategy: 'a', seed: 1 }), 'E_CONFIG');
+    await expectCode(
+      openDemoRegistry(
+        { kind: 'mlflow', uri: 'http://h', modelPrefix: 'y'.repeat(200) },
+        { dataset: 'digits', strategy: 'a', seed: 1 },
+      ),
+      'E_CONFIG',
+    );
   });
 });

@@ -58,41 +58,47 @@ function report(result: DistributedDemoResult): string {
 }
 
 describe.each<BrokerKind>(['amqp', 'nats', 'redis'])('distributed demo over %s (3 worker processes)', (broker) => {
-  it('processes the whole demo stream and reaches the in-process demo\'s golden accuracy, candidate by candidate', { timeout: 300_000 }, async () => {
-    const dir = await runDir();
-    const result = await undisturbed(broker, () => runDistributedDemo({ broker, dir, command: COMMAND, seed: 1 }));
-    console.log(report(result));
-    expect(result.retrains.length).toBeGreaterThan(0);
-    expect(result.retrains.map((r) => r.goldenAccuracy)).toEqual(result.inProcessRetrainAccuracy);
-    expect(result.final).toBe(result.inProcessFinal);
-    expect(result.final).toBeGreaterThan(result.seedOnly);
-    const { ids, count } = await storedIds(dir);
-    expect(new Set(ids).size).toBe(count);
-  });
+  it(
+    "processes the whole demo stream and reaches the in-process demo's golden accuracy, candidate by candidate",
+    { timeout: 300_000 },
+    async () => {
+      const dir = await runDir();
+      const result = await undisturbed(broker, () => runDistributedDemo({ broker, dir, command: COMMAND, seed: 1 }));
+      console.log(report(result));
+      expect(result.retrains.length).toBeGreaterThan(0);
+      expect(result.retrains.map((r) => r.goldenAccuracy)).toEqual(result.inProcessRetrainAccuracy);
+      expect(result.final).toBe(result.inProcessFinal);
+      expect(result.final).toBeGreaterThan(result.seedOnly);
+      const { ids, count } = await storedIds(dir);
+      expect(new Set(ids).size).toBe(count);
+    },
+  );
 });
 
 describe('a stage worker killed with SIGKILL mid-run', () => {
   it.each<BrokerKind>(['amqp', 'nats', 'redis'])(
-    'over %s: after the restart every item\'s effect happens exactly once and the result is unchanged',
+    "over %s: after the restart every item's effect happens exactly once and the result is unchanged",
     { timeout: 300_000 },
     async (broker) => {
       const dir = await runDir();
       let killedGenerate = false;
-      const result = await undisturbed(broker, () => runDistributedDemo({
-        broker,
-        dir,
-        command: COMMAND,
-        seed: 1,
-        // The retrain stage dies right after storing batch 9's examples, before its ack: the broker redelivers.
-        stageEnv: { [CRASH_AFTER_STORE_ENV]: '9' },
-        onProgress: (progress, stages) => {
-          // The generate stage is killed from outside between batches 20 and 21.
-          if (progress.meta['seq'] === 20 && !killedGenerate) {
-            killedGenerate = true;
-            stages.find((s) => s.stage === 'generate')?.kill();
-          }
-        },
-      }));
+      const result = await undisturbed(broker, () =>
+        runDistributedDemo({
+          broker,
+          dir,
+          command: COMMAND,
+          seed: 1,
+          // The retrain stage dies right after storing batch 9's examples, before its ack: the broker redelivers.
+          stageEnv: { [CRASH_AFTER_STORE_ENV]: '9' },
+          onProgress: (progress, stages) => {
+            // The generate stage is killed from outside between batches 20 and 21.
+            if (progress.meta['seq'] === 20 && !killedGenerate) {
+              killedGenerate = true;
+              stages.find((s) => s.stage === 'generate')?.kill();
+            }
+          },
+        }),
+      );
       console.log(report(result));
       expect(result.restarts['retrain']).toBe(1);
       expect(result.restarts['generate']).toBe(1);

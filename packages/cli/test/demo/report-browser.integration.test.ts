@@ -45,7 +45,9 @@ describe('the demo report in Chromium', () => {
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} is missing: run scripts/ensure-chromium.sh (as root) to install the Debian chromium package.`);
+      throw new Error(
+        `${CHROMIUM} is missing: run scripts/ensure-chromium.sh (as root) to install the Debian chromium package.`,
+      );
     }
     dir = await mkdtemp(join(tmpdir(), 'dissonance-report-'));
     const file = join(dir, 'demo-report.html');
@@ -164,13 +166,16 @@ describe('the demo report in Chromium', () => {
     for (const [i, round] of reportResult.rounds.entries()) {
       const panel = bars[i];
       if (!panel) throw new Error(`no panel for round ${round.round}`);
-      expect(panel.rects.map((r) => [r.round, r.bin, r.count])).toEqual(round.bins.map((count, bin) => [round.round, bin, count]));
+      expect(panel.rects.map((r) => [r.round, r.bin, r.count])).toEqual(
+        round.bins.map((count, bin) => [round.round, bin, count]),
+      );
       const [bx, by, bw, bh] = panel.box;
       for (const rect of panel.rects) {
         const y = by + bh - ((rect.count - panel.yDomain[0]) / (panel.yDomain[1] - panel.yDomain[0])) * bh;
         const x = bx + ((rect.lo - panel.xDomain[0]) / (panel.xDomain[1] - panel.xDomain[0])) * bw;
         expect(Math.abs(rect.left - x), `round ${round.round} bin ${rect.bin} x`).toBeLessThanOrEqual(0.5);
-        if (rect.count > 0) expect(Math.abs(rect.top - y), `round ${round.round} bin ${rect.bin} y`).toBeLessThanOrEqual(0.5);
+        if (rect.count > 0)
+          expect(Math.abs(rect.top - y), `round ${round.round} bin ${rect.bin} y`).toBeLessThanOrEqual(0.5);
       }
     }
 

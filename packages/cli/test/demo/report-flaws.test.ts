@@ -43,7 +43,9 @@ describe('report: the known flaws', () => {
   it('prints a disabled bucket as off and a large one with separators, not 1000000000', () => {
     const off = renderReport({ ...reportResult, policy: { ...reportResult.policy, dBudgetPerHour: 1e9 } });
     expect(off).not.toMatch(/>1000000000</);
-    expect(off).toMatch(/data-policy="dBudgetPerHour"[^>]*><td class="mono">dBudgetPerHour<\/td><td class="num">off<\/td>/);
+    expect(off).toMatch(
+      /data-policy="dBudgetPerHour"[^>]*><td class="mono">dBudgetPerHour<\/td><td class="num">off<\/td>/,
+    );
     const large = renderReport({ ...reportResult, policy: { ...reportResult.policy, dBudgetPerHour: 1e6 } });
     expect(large).toMatch(/<td class="num">1,000,000<\/td>/);
   });

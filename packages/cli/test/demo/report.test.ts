@@ -31,7 +31,12 @@ describe('renderReport', () => {
     expect(meta).toContain('3 seeds (11, 23, 37)');
     expect(meta).toContain('label budget 10.0% of the stream');
     expect(meta).toContain('ran in 84.6 s');
-    for (const heading of ['Accuracy vs labels used', 'Dissonance distribution per round', 'Model-version timeline', 'Policy in force']) {
+    for (const heading of [
+      'Accuracy vs labels used',
+      'Dissonance distribution per round',
+      'Model-version timeline',
+      'Policy in force',
+    ]) {
       expect(html).toContain(`<h2>${heading}</h2>`);
     }
   });
@@ -67,7 +72,9 @@ describe('renderReport', () => {
         expect(Math.abs(y - scale.y(accuracy))).toBeLessThan(0.5);
       });
       const band = tagsWith(html, 'polygon', 'data-strategy', strategy.name)[0] as Tag;
-      expect(json(band, 'data-band')).toEqual(strategy.curve.map((p) => [p.labels, p.accuracy.mean - p.accuracy.sd, p.accuracy.mean + p.accuracy.sd]));
+      expect(json(band, 'data-band')).toEqual(
+        strategy.curve.map((p) => [p.labels, p.accuracy.mean - p.accuracy.sd, p.accuracy.mean + p.accuracy.sd]),
+      );
       const points = tags(html, 'circle').filter((c) => c.attrs['data-strategy'] === strategy.name);
       expect(points.map((c) => [json(c, 'data-labels'), json(c, 'data-accuracy'), json(c, 'data-sd')])).toEqual(
         strategy.curve.map((p) => [p.labels, p.accuracy.mean, p.accuracy.sd]),
@@ -87,7 +94,11 @@ describe('renderReport', () => {
       expect(json(panel, 'data-x-domain')).toEqual([0, round.upper]);
       expect(json(panel, 'data-mean')).toBe(round.mean);
       expect(json(panel, 'data-items')).toBe(round.items);
-      const scale = scalesFrom(json(panel, 'data-x-domain'), json(panel, 'data-y-domain'), json(panel, 'data-plot-box'));
+      const scale = scalesFrom(
+        json(panel, 'data-x-domain'),
+        json(panel, 'data-y-domain'),
+        json(panel, 'data-plot-box'),
+      );
       const bars = rects.filter((r) => json(r, 'data-round') === round.round);
       expect(bars.map((b) => json(b, 'data-bin'))).toEqual(round.bins.map((_, bin) => bin));
       expect(bars.map((b) => json(b, 'data-count'))).toEqual(round.bins);
@@ -104,16 +115,24 @@ describe('renderReport', () => {
     const scale = scalesFrom(json(svg, 'data-x-domain'), json(svg, 'data-y-domain'), json(svg, 'data-plot-box'));
     const markers = tags(html, 'g').filter((g) => g.attrs.class === 'marker');
     expect(
-      markers.map((m) => [m.attrs['data-version'], json(m, 'data-round'), json(m, 'data-accuracy'), m.attrs['data-decision']]),
+      markers.map((m) => [
+        m.attrs['data-version'],
+        json(m, 'data-round'),
+        json(m, 'data-accuracy'),
+        m.attrs['data-decision'],
+      ]),
     ).toEqual(reportResult.versions.map((v) => [v.version, v.round, v.goldenAccuracy, v.decision]));
     for (const marker of markers) {
       const [x, y] = translate(marker);
       expect(Math.abs(x - scale.x(json(marker, 'data-round') as number))).toBeLessThan(0.5);
       expect(Math.abs(y - scale.y(json(marker, 'data-accuracy') as number))).toBeLessThan(0.5);
     }
-    expect(markers.filter((m) => m.attrs['data-champion'] === 'true').map((m) => m.attrs['data-version'])).toEqual(['v5']);
+    expect(markers.filter((m) => m.attrs['data-champion'] === 'true').map((m) => m.attrs['data-version'])).toEqual([
+      'v5',
+    ]);
     // ▲ for promoted, ✕ (two strokes) for rejected, ● for the initial model.
-    const body = (version: string): string => new RegExp(`data-version="${version}"[^>]*>(.*?)</g>`).exec(html)?.[1] ?? '';
+    const body = (version: string): string =>
+      new RegExp(`data-version="${version}"[^>]*>(.*?)</g>`).exec(html)?.[1] ?? '';
     expect(body('v1')).toMatch(/<circle class="shape"[^>]*fill="#0a5fa8"/);
     expect(body('v2')).toMatch(/<path class="shape" d="M0,-7 L7,7 L-7,7 Z" fill="#1b8a3a"/);
     expect(body('v4')).toMatch(/<path class="shape" d="M-6,-6 L6,6 M6,-6 L-6,6" stroke="#c62828"/);
@@ -128,9 +147,15 @@ describe('renderReport', () => {
 
   it('has the strategy, version and policy tables with the JSON values', () => {
     const rows = tagsWith(html, 'tr', 'data-final-mean');
-    expect(rows.map((r) => [r.attrs['data-strategy'], json(r, 'data-final-mean'), json(r, 'data-final-sd'), json(r, 'data-labels-used'), json(r, 'data-per-seed')])).toEqual(
-      reportResult.strategies.map((s) => [s.name, s.final.mean, s.final.sd, s.labelsUsed, s.perSeed]),
-    );
+    expect(
+      rows.map((r) => [
+        r.attrs['data-strategy'],
+        json(r, 'data-final-mean'),
+        json(r, 'data-final-sd'),
+        json(r, 'data-labels-used'),
+        json(r, 'data-per-seed'),
+      ]),
+    ).toEqual(reportResult.strategies.map((s) => [s.name, s.final.mean, s.final.sd, s.labelsUsed, s.perSeed]));
     expect(html).toContain('94.7% ± 0.5');
     expect(html).toContain('95.1% · 94.1% · 94.8%');
     const versionRows = tagsWith(html, 'tr', 'data-decision');
@@ -139,8 +164,15 @@ describe('renderReport', () => {
     );
     expect(html).toContain(escapeHtml(reportResult.versions[3]?.reason ?? '?'));
     const policyRows = tagsWith(html, 'tr', 'data-policy');
-    expect(Object.fromEntries(policyRows.map((r) => [r.attrs['data-policy'], json(r, 'data-value')]))).toEqual(reportResult.policy);
-    for (const text of ['mlp-64x32 (seed set only)', 'logistic-regression, knn-5', 'totalVariation (mean over critics)', 'golden 1000 · seed set 100 · stream 4520 · batch 64']) {
+    expect(Object.fromEntries(policyRows.map((r) => [r.attrs['data-policy'], json(r, 'data-value')]))).toEqual(
+      reportResult.policy,
+    );
+    for (const text of [
+      'mlp-64x32 (seed set only)',
+      'logistic-regression, knn-5',
+      'totalVariation (mean over critics)',
+      'golden 1000 · seed set 100 · stream 4520 · batch 64',
+    ]) {
       expect(html).toContain(escapeHtml(text));
     }
   });
@@ -152,15 +184,25 @@ describe('renderReport', () => {
       ...reportResult,
       dataset: `${evil} & co`,
       proposer: attrBreak,
-      strategies: reportResult.strategies.map((s, i) => (i === 1 ? { ...s, name: `r"and'om${attrBreak}`, label: evil } : s)),
-      versions: reportResult.versions.map((v) => (v.decision === 'rejected' ? { ...v, version: `v4${attrBreak}`, reason: evil } : v)),
+      strategies: reportResult.strategies.map((s, i) =>
+        i === 1 ? { ...s, name: `r"and'om${attrBreak}`, label: evil } : s,
+      ),
+      versions: reportResult.versions.map((v) =>
+        v.decision === 'rejected' ? { ...v, version: `v4${attrBreak}`, reason: evil } : v,
+      ),
     };
     const out = renderReport(hostile);
     expect(out).not.toMatch(/<script/i);
     expect(out).not.toMatch(/<img/i);
     expect(out).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; co');
-    expect(tagsWith(out, 'polyline', 'data-strategy').map((l) => l.attrs['data-strategy'])).toContain(`r"and'om${attrBreak}`);
-    expect(tags(out, 'g').filter((g) => g.attrs.class === 'marker').map((m) => m.attrs['data-version'])).toContain(`v4${attrBreak}`);
+    expect(tagsWith(out, 'polyline', 'data-strategy').map((l) => l.attrs['data-strategy'])).toContain(
+      `r"and'om${attrBreak}`,
+    );
+    expect(
+      tags(out, 'g')
+        .filter((g) => g.attrs.class === 'marker')
+        .map((m) => m.attrs['data-version']),
+    ).toContain(`v4${attrBreak}`);
   });
 
   it('renders empty results with notes instead of charts', () => {
@@ -173,9 +215,17 @@ describe('renderReport', () => {
 
   it('handles a single point without a degenerate scale', () => {
     const one = reportResult.strategies[0]!;
-    const out = renderReport({ ...reportResult, strategies: [{ ...one, curve: [{ labels: 0, accuracy: { mean: 0.5, sd: 0 } }] }], versions: reportResult.versions.slice(0, 1) });
+    const out = renderReport({
+      ...reportResult,
+      strategies: [{ ...one, curve: [{ labels: 0, accuracy: { mean: 0.5, sd: 0 } }] }],
+      versions: reportResult.versions.slice(0, 1),
+    });
     const line = tagsWith(out, 'polyline', 'data-strategy')[0] as Tag;
-    expect(parsePoints(line.attrs.points ?? '').flat().every(Number.isFinite)).toBe(true);
+    expect(
+      parsePoints(line.attrs.points ?? '')
+        .flat()
+        .every(Number.isFinite),
+    ).toBe(true);
     const marker = tags(out, 'g').find((g) => g.attrs.class === 'marker') as Tag;
     expect(translate(marker).every(Number.isFinite)).toBe(true);
   });

@@ -56,7 +56,13 @@ export {
 export type { OnnxArtifactCheckOptions } from '../security/index.js';
 
 // ONNX model runtimes (onnxruntime-node, onnxruntime-web): input/output choice, output normalisation, hot swaps
-export { chooseInput, chooseOutput, PREFERRED_OUTPUT_NAMES, softmaxRows, looksLikeProbabilities } from '../runtime/index.js';
+export {
+  chooseInput,
+  chooseOutput,
+  PREFERRED_OUTPUT_NAMES,
+  softmaxRows,
+  looksLikeProbabilities,
+} from '../runtime/index.js';
 export type { ChosenInput, ChosenOutput, OnnxSessionInfo, OnnxValueInfo } from '../runtime/index.js';
 export { resolveSessionIo, readProbabilities, checkRunInput } from '../runtime/index.js';
 export type { OutputKind, SessionIoView, ResolvedSessionIo, ProbeRun } from '../runtime/index.js';

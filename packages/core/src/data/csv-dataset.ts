@@ -55,7 +55,8 @@ export function parseCsvDataset(text: string, options: ParseCsvOptions = {}): Da
       const value = field.trim() === '' ? Number.NaN : Number(field);
       if (!Number.isFinite(value)) fail(i + 1, `column "${header[c]!}": not a finite number: ${JSON.stringify(field)}`);
       if (c === labelAt) {
-        if (!Number.isSafeInteger(value) || value < 0) fail(i + 1, `label must be a non-negative integer, got ${field}`);
+        if (!Number.isSafeInteger(value) || value < 0)
+          fail(i + 1, `label must be a non-negative integer, got ${field}`);
         labels.push(value);
       } else {
         values.push(value);

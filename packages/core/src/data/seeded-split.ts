@@ -34,9 +34,13 @@ export interface SplitOptions {
 export function seededSplit(rows: number, options: SplitOptions): LoopSplit {
   const goldenShare = options.golden ?? 0.2;
   const seedShare = options.seedSet ?? 0.05;
-  if (!Number.isSafeInteger(rows) || rows < 1) throw new DissonanceError('E_INPUT', `split: rows must be a positive integer, got ${rows}`);
+  if (!Number.isSafeInteger(rows) || rows < 1)
+    throw new DissonanceError('E_INPUT', `split: rows must be a positive integer, got ${rows}`);
   if (!(goldenShare >= 0 && seedShare >= 0 && goldenShare + seedShare < 1)) {
-    throw new DissonanceError('E_INPUT', `split: shares golden ${goldenShare} + seed set ${seedShare} must be in [0, 1)`);
+    throw new DissonanceError(
+      'E_INPUT',
+      `split: shares golden ${goldenShare} + seed set ${seedShare} must be in [0, 1)`,
+    );
   }
   if (options.labels !== undefined && options.labels.length !== rows) {
     throw new DissonanceError('E_INPUT', `split: ${options.labels.length} labels for ${rows} rows`);

@@ -26,7 +26,8 @@ export function fitStandardScaler(x: Float32Array, width: number, rowIndexes: re
   const mean = new Float64Array(width);
   const scale = new Float64Array(width);
   for (const r of rowIndexes) {
-    if (!Number.isSafeInteger(r) || r < 0 || r >= rows) throw new DissonanceError('E_INPUT', `scaler: row ${r} is outside [0, ${rows})`);
+    if (!Number.isSafeInteger(r) || r < 0 || r >= rows)
+      throw new DissonanceError('E_INPUT', `scaler: row ${r} is outside [0, ${rows})`);
     for (let c = 0; c < width; c++) mean[c]! += x[r * width + c]!;
   }
   for (let c = 0; c < width; c++) mean[c] = mean[c]! / rowIndexes.length;
@@ -45,7 +46,8 @@ export function fitStandardScaler(x: Float32Array, width: number, rowIndexes: re
     mean,
     scale,
     transform(input, n) {
-      if (input.length !== n * width) throw new DissonanceError('E_INPUT', `scaler: expected ${n} × ${width} values, got ${input.length}`);
+      if (input.length !== n * width)
+        throw new DissonanceError('E_INPUT', `scaler: expected ${n} × ${width} values, got ${input.length}`);
       const out = new Float32Array(input.length);
       for (let i = 0; i < input.length; i++) {
         const c = i % width;

@@ -8,7 +8,12 @@ import { DissonanceError } from '../errors.js';
  * @throws DissonanceError `E_INPUT` when `rows` or `classes` is not a usable count, or when `out`
  *   is shorter than `rows`.
  */
-export function checkShape(detector: string, rows: number, classes: number, out: Float32Array | undefined): Float32Array {
+export function checkShape(
+  detector: string,
+  rows: number,
+  classes: number,
+  out: Float32Array | undefined,
+): Float32Array {
   if (!Number.isSafeInteger(rows) || rows < 0) {
     throw new DissonanceError('E_INPUT', `${detector}: rows must be a non-negative integer, got ${rows}`, {
       details: { detector, argument: 'rows', actual: String(rows) },
@@ -21,9 +26,13 @@ export function checkShape(detector: string, rows: number, classes: number, out:
   }
   if (out === undefined) return new Float32Array(rows);
   if (out.length < rows) {
-    throw new DissonanceError('E_INPUT', `${detector}: out has ${out.length} values, expected at least rows = ${rows}`, {
-      details: { detector, argument: 'out', expected: rows, actual: out.length },
-    });
+    throw new DissonanceError(
+      'E_INPUT',
+      `${detector}: out has ${out.length} values, expected at least rows = ${rows}`,
+      {
+        details: { detector, argument: 'out', expected: rows, actual: out.length },
+      },
+    );
   }
   return out;
 }
@@ -33,7 +42,13 @@ export function checkShape(detector: string, rows: number, classes: number, out:
  *
  * @throws DissonanceError `E_INPUT` naming the argument, the expected and the actual length.
  */
-export function checkProbs(detector: string, argument: string, probs: Float32Array, rows: number, classes: number): void {
+export function checkProbs(
+  detector: string,
+  argument: string,
+  probs: Float32Array,
+  rows: number,
+  classes: number,
+): void {
   const expected = rows * classes;
   if (probs.length < expected) {
     throw new DissonanceError(

@@ -32,12 +32,15 @@ export async function bootstrapChampion(deps: ChampionDeps): Promise<LoadedModel
   try {
     current = await registry.resolve(modelName, CHAMPION);
   } catch (error) {
-    if (!(error instanceof DissonanceError) || (error.code !== 'E_ALIAS_NOT_FOUND' && error.code !== 'E_NOT_FOUND')) throw error;
+    if (!(error instanceof DissonanceError) || (error.code !== 'E_ALIAS_NOT_FOUND' && error.code !== 'E_NOT_FOUND'))
+      throw error;
   }
   if (current === undefined) {
     const artifact = proposer.artifact ?? {
       format: 'opaque',
-      bytes: new TextEncoder().encode(JSON.stringify({ kind: 'opaque-model', name: proposer.name, version: proposer.version })),
+      bytes: new TextEncoder().encode(
+        JSON.stringify({ kind: 'opaque-model', name: proposer.name, version: proposer.version }),
+      ),
     };
     const golden = deps.golden;
     const version = await registry.register({
@@ -76,7 +79,10 @@ export async function movedChampion(deps: ChampionDeps, serving: string): Promis
   if (current.version === serving) return undefined;
   const runtime = deps.runtime;
   if (runtime === undefined || !runtime.supports(current.format)) {
-    throw new DissonanceError('E_CONFIG', `champion moved to version ${current.version} but no runtime that loads "${current.format}" is configured`);
+    throw new DissonanceError(
+      'E_CONFIG',
+      `champion moved to version ${current.version} but no runtime that loads "${current.format}" is configured`,
+    );
   }
   return loadChampion(deps, runtime, current);
 }
@@ -93,13 +99,23 @@ async function loadChampion(deps: ChampionDeps, runtime: ModelRuntime, current: 
  * A registry champion (e.g. a model adopted from MLflow, whose width and classes come from its signature) must
  * take the engine's input width and give its classes: `E_MODEL` before its artifact is fetched otherwise.
  */
-function checkChampionShape(current: ModelVersion, proposer: { readonly inputWidth: number; readonly classes: number }): void {
+function checkChampionShape(
+  current: ModelVersion,
+  proposer: { readonly inputWidth: number; readonly classes: number },
+): void {
   if (current.inputWidth !== proposer.inputWidth || current.classes !== proposer.classes) {
     throw new DissonanceError(
       'E_MODEL',
       `champion ${current.name} version ${current.version} is ${current.inputWidth}→${current.classes} but the engine's models are ` +
         `${proposer.inputWidth}→${proposer.classes}`,
-      { details: { name: current.name, version: current.version, inputWidth: current.inputWidth, classes: current.classes } },
+      {
+        details: {
+          name: current.name,
+          version: current.version,
+          inputWidth: current.inputWidth,
+          classes: current.classes,
+        },
+      },
     );
   }
 }

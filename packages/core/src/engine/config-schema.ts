@@ -40,7 +40,9 @@ export const engineConfigSchema = z
       .optional(),
     proposer: model,
     critics: z.array(model).min(1, 'at least one critic is needed to measure dissonance'),
-    detector: z.union([z.string(), z.custom<unknown>(hasFunction('measure'), { message: 'expected a detector' })]).optional(),
+    detector: z
+      .union([z.string(), z.custom<unknown>(hasFunction('measure'), { message: 'expected a detector' })])
+      .optional(),
     labels: z
       .union([z.custom<unknown>(hasFunction('label')), z.array(z.custom<unknown>(hasFunction('label')))])
       .optional(),
@@ -48,8 +50,12 @@ export const engineConfigSchema = z
     runtime: z.custom<unknown>(hasFunction('load'), { message: 'expected a ModelRuntime (load())' }).optional(),
     registry: z.custom<unknown>(hasFunction('register'), { message: 'expected a ModelRegistry' }).optional(),
     store: z.custom<unknown>(hasFunction('appendExamples'), { message: 'expected a Store' }).optional(),
-    golden: z.custom<unknown>((v) => typeof v === 'object' && v !== null, { message: 'expected a GoldenSet' }).optional(),
-    gates: z.array(z.union([z.string(), z.custom<unknown>(hasFunction('check'), { message: 'expected a Gate (check())' })])).optional(),
+    golden: z
+      .custom<unknown>((v) => typeof v === 'object' && v !== null, { message: 'expected a GoldenSet' })
+      .optional(),
+    gates: z
+      .array(z.union([z.string(), z.custom<unknown>(hasFunction('check'), { message: 'expected a Gate (check())' })]))
+      .optional(),
     reference: z
       .object({ x: z.instanceof(Float32Array), rows: z.number().int().min(0) })
       .strict()
@@ -62,12 +68,20 @@ export const engineConfigSchema = z
     maxQueue: positiveInt.optional(),
     overload: z.enum(['wait', 'reject']).optional(),
     championRefreshMs: positiveInt.optional(),
-    trust: z.custom<unknown>((v) => typeof v === 'object' && v !== null, { message: 'expected a TrustPolicy' }).optional(),
-    signing: z.custom<unknown>((v) => typeof v === 'object' && v !== null, { message: 'expected a SigningConfig' }).optional(),
+    trust: z
+      .custom<unknown>((v) => typeof v === 'object' && v !== null, { message: 'expected a TrustPolicy' })
+      .optional(),
+    signing: z
+      .custom<unknown>((v) => typeof v === 'object' && v !== null, { message: 'expected a SigningConfig' })
+      .optional(),
     clock: z.custom<unknown>(hasFunction('now'), { message: 'expected a Clock' }).optional(),
-    tracer: z.custom<unknown>(hasFunction('startActiveSpan'), { message: 'expected an OpenTelemetry Tracer' }).optional(),
+    tracer: z
+      .custom<unknown>(hasFunction('startActiveSpan'), { message: 'expected an OpenTelemetry Tracer' })
+      .optional(),
     meter: z.custom<unknown>(hasFunction('createHistogram'), { message: 'expected an OpenTelemetry Meter' }).optional(),
-    logger: z.custom<unknown>(hasFunction('error'), { message: 'expected a Logger (debug, info, warn, error)' }).optional(),
+    logger: z
+      .custom<unknown>(hasFunction('error'), { message: 'expected a Logger (debug, info, warn, error)' })
+      .optional(),
   })
   .strict();
 
@@ -76,7 +90,8 @@ export function describeIssues(error: z.ZodError): string {
   return error.issues
     .map((issue) => {
       const path = issue.path.length === 0 ? '(root)' : issue.path.join('.');
-      if (issue.code === 'unrecognized_keys') return `${path}: unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+      if (issue.code === 'unrecognized_keys')
+        return `${path}: unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
       return `${path}: ${issue.message}`;
     })
     .join('; ');

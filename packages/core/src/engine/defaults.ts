@@ -2,7 +2,8 @@ import { DEFAULT_POLICY, type Policy } from '../schema/policy.js';
 
 /** Freezes `value` and every object inside it. */
 function deepFreeze<T extends object>(value: T): T {
-  for (const inner of Object.values(value)) if (typeof inner === 'object' && inner !== null) deepFreeze(inner as object);
+  for (const inner of Object.values(value))
+    if (typeof inner === 'object' && inner !== null) deepFreeze(inner as object);
   return Object.freeze(value);
 }
 

@@ -13,7 +13,12 @@ import type { LabelSource } from '../ports/label-source.js';
 import type { LoadedModel } from '../ports/model.js';
 import type { ModelRegistry } from '../ports/registry.js';
 import type { Store } from '../ports/store.js';
-import { checkFiniteFeatures, finiteExamplesTrainer, type NonFiniteExample, validateBatchShape } from '../reconcile/index.js';
+import {
+  checkFiniteFeatures,
+  finiteExamplesTrainer,
+  type NonFiniteExample,
+  validateBatchShape,
+} from '../reconcile/index.js';
 import { resolveGates } from './gates.js';
 import { isNonFinite, screenRows } from '../reconcile/gate-rows.js';
 import { policySchema, type Policy, type PolicyPatch } from '../schema/policy.js';
@@ -55,7 +60,12 @@ export interface BatchResult {
   /** Per-row dissonance. */
   readonly dissonance: Float32Array;
   /** Rows per outcome in this batch. */
-  readonly outcome: { readonly examples: number; readonly unlabelled: number; readonly blocked: number; readonly deferred: number };
+  readonly outcome: {
+    readonly examples: number;
+    readonly unlabelled: number;
+    readonly blocked: number;
+    readonly deferred: number;
+  };
   /**
    * Rows (0-based, ascending) whose proposer or critic output held a NaN or ±Infinity — features far outside
    * what the models know, such as every feature 3.4e38 — or whose dissonance was NaN. They are blocked with
@@ -165,11 +175,24 @@ export class Engine {
     const chained = sources.length === 0 ? undefined : sources.length === 1 ? sources[0] : chainLabels(...sources);
     this.#routing = chained === undefined ? undefined : quarantineRouting(chained, () => this.#policy.maxDissonance);
     this.#labels = this.#routing;
-    this.#watch = new LabelWatch({ events: this.#events, logger: this.#telemetry.logger, sources, routing: this.#routing, meter: config.meter });
+    this.#watch = new LabelWatch({
+      events: this.#events,
+      logger: this.#telemetry.logger,
+      sources,
+      routing: this.#routing,
+      meter: config.meter,
+    });
     const width = config.proposer.inputWidth;
     const getPolicy = (): Policy => this.#policy;
     const routed = this.#routing !== undefined;
-    const gateContext = { policy: getPolicy, clock: this.#clock, golden: config.golden, inputWidth: width, routed, tolerance: OUTPUT_TOLERANCE };
+    const gateContext = {
+      policy: getPolicy,
+      clock: this.#clock,
+      golden: config.golden,
+      inputWidth: width,
+      routed,
+      tolerance: OUTPUT_TOLERANCE,
+    };
     this.#gates = resolveGates(gateContext, config.gates);
     this.#inline = config.retrain.mode === 'inline';
     this.#queue = new PQueue({ concurrency: config.concurrency });
@@ -181,7 +204,8 @@ export class Engine {
       championVersion: () => this.championVersion,
       outputs: (x, rows) => this.#championAndCritics(x, rows),
       retrain: () => this.retrainNow(),
-      onRetrainError: (error) => this.#emitError('retrain', toDissonanceError(error, 'E_TRAINER', 'retrain started by feedback failed')),
+      onRetrainError: (error) =>
+        this.#emitError('retrain', toDissonanceError(error, 'E_TRAINER', 'retrain started by feedback failed')),
     });
     this.#lastProgressAt = this.#clock.now();
     this.#ready = this.#init();
@@ -258,7 +282,10 @@ export class Engine {
         registry: this.registry,
         store: this.store,
         // Examples a model answers NaN on never reach the trainer (one would fail every fit).
-        trainer: config.trainer === undefined ? undefined : finiteExamplesTrainer(config.trainer, (q) => this.#quarantineExamples(q)),
+        trainer:
+          config.trainer === undefined
+            ? undefined
+            : finiteExamplesTrainer(config.trainer, (q) => this.#quarantineExamples(q)),
         critics: config.critics,
         detector: this.#detector,
         golden,
@@ -323,7 +350,10 @@ export class Engine {
     if (this.#fit !== undefined) {
       await this.#guard('refresh', async () => {
         const moved = await this.registry.resolve(this.modelName, CHAMPION);
-        if (moved.version !== this.#life().serving.champion.version && this.#supersedeFit(`champion moved to version ${moved.version}`)) {
+        if (
+          moved.version !== this.#life().serving.champion.version &&
+          this.#supersedeFit(`champion moved to version ${moved.version}`)
+        ) {
           this.#followUp = true;
         }
       });
@@ -341,7 +371,8 @@ export class Engine {
   }
 
   #life(): Lifecycle {
-    if (this.#lifecycle === undefined) throw new DissonanceError('E_STOPPED', 'engine is not ready: await engine.ready()');
+    if (this.#lifecycle === undefined)
+      throw new DissonanceError('E_STOPPED', 'engine is not ready: await engine.ready()');
     return this.#lifecycle;
   }
 
@@ -359,7 +390,10 @@ export class Engine {
     const x = this.#copies.take(batch.x.length);
     x.set(batch.x);
     checkFiniteFeatures(x, width, batch.ids);
-    const proposed = options.proposed === undefined ? undefined : checkProposed(options.proposed, batch.rows, this.#config.proposer.classes);
+    const proposed =
+      options.proposed === undefined
+        ? undefined
+        : checkProposed(options.proposed, batch.rows, this.#config.proposer.classes);
     const maxQueue = this.#config.maxQueue;
     if (this.#queue.size >= maxQueue) {
       if (this.#config.overload === 'reject') {
@@ -379,16 +413,18 @@ export class Engine {
     const previous = this.#reconcileTail;
     this.#reconcileTail = new Promise<void>((resolve) => (release = resolve));
     // Bound to the caller's context: p-queue may start the batch from another batch's completion.
-    const result = this.#queue.add(context.bind(context.active(), async () => {
-      try {
-        const result = await this.#runBatch(batchId, x, batch.rows, ids, previous, proposed);
-        // Reconciled: nothing holds a view of the copy any more. (After a failure a model may still be reading it.)
-        this.#copies.give(x);
-        return result;
-      } finally {
-        release();
-      }
-    }));
+    const result = this.#queue.add(
+      context.bind(context.active(), async () => {
+        try {
+          const result = await this.#runBatch(batchId, x, batch.rows, ids, previous, proposed);
+          // Reconciled: nothing holds a view of the copy any more. (After a failure a model may still be reading it.)
+          this.#copies.give(x);
+          return result;
+        } finally {
+          release();
+        }
+      }),
+    );
     return result as Promise<BatchResult>;
   }
 
@@ -433,30 +469,42 @@ export class Engine {
       [served, critics] = await Promise.all([
         // Outputs a proposer elsewhere produced (a detect stage worker) stand in for the champion's.
         proposed ??
-        stageSpan(
-          this.#telemetry,
-          'generate',
-          { 'dissonance.model.name': this.modelName, 'dissonance.batch.size': rows, 'dissonance.model.version': champion.version },
-          () => serveBatch(x, rows, canary === undefined ? NO_IDS : ids.all(), champion, canary),
-        ),
+          stageSpan(
+            this.#telemetry,
+            'generate',
+            {
+              'dissonance.model.name': this.modelName,
+              'dissonance.batch.size': rows,
+              'dissonance.model.version': champion.version,
+            },
+            () => serveBatch(x, rows, canary === undefined ? NO_IDS : ids.all(), champion, canary),
+          ),
         Promise.all(this.#config.critics.map((c) => c.run(x, rows))),
       ]);
       const probs = served.probabilities;
-      dissonance = await stageSpan(this.#telemetry, 'detect', { 'dissonance.detector': this.#detector.name, 'dissonance.batch.size': rows }, async (span) => {
-        for (const [j, q] of critics.entries()) {
-          if (q.length !== rows * k) {
-            throw new DissonanceError('E_MODEL', `critic ${this.#config.critics[j]?.name} returned ${q.length} values, expected ${rows * k}`);
+      dissonance = await stageSpan(
+        this.#telemetry,
+        'detect',
+        { 'dissonance.detector': this.#detector.name, 'dissonance.batch.size': rows },
+        async (span) => {
+          for (const [j, q] of critics.entries()) {
+            if (q.length !== rows * k) {
+              throw new DissonanceError(
+                'E_MODEL',
+                `critic ${this.#config.critics[j]?.name} returned ${q.length} values, expected ${rows * k}`,
+              );
+            }
           }
-        }
-        const values = this.#detector.measure([probs, ...critics], rows, k);
-        // One pass flags rows for the `finite` and `validate` gates; callers never see NaN dissonance.
-        nonFinite = screenRows(probs, critics, values, rows, k, OUTPUT_TOLERANCE);
-        if (span.isRecording()) {
-          const { mean, max } = meanMax(values, nonFinite);
-          span.setAttributes({ 'dissonance.mean': mean, 'dissonance.max': max });
-        }
-        return values;
-      });
+          const values = this.#detector.measure([probs, ...critics], rows, k);
+          // One pass flags rows for the `finite` and `validate` gates; callers never see NaN dissonance.
+          nonFinite = screenRows(probs, critics, values, rows, k, OUTPUT_TOLERANCE);
+          if (span.isRecording()) {
+            const { mean, max } = meanMax(values, nonFinite);
+            span.setAttributes({ 'dissonance.mean': mean, 'dissonance.max': max });
+          }
+          return values;
+        },
+      );
     } catch (error) {
       await previous;
       this.#counters.failed += rows;
@@ -484,14 +532,23 @@ export class Engine {
     const probs = served.probabilities;
     const nonFiniteRows = sanitizeNonFinite(nonFinite, dissonance);
     // Event payloads are built only for listeners.
-    if (this.#events.listenerCount('proposed') > 0) this.#events.emit('proposed', { batchId, ids: ids.all(), probabilities: probs, versions: served.versions });
+    if (this.#events.listenerCount('proposed') > 0)
+      this.#events.emit('proposed', { batchId, ids: ids.all(), probabilities: probs, versions: served.versions });
     const metrics = this.#telemetry.metrics;
     if (metrics.recording) {
-      for (let r = 0; r < rows; r++) if (nonFinite === undefined || !isNonFinite(nonFinite[r]!)) metrics.dissonance.record(dissonance[r]!);
+      for (let r = 0; r < rows; r++)
+        if (nonFinite === undefined || !isNonFinite(nonFinite[r]!)) metrics.dissonance.record(dissonance[r]!);
     }
     if (this.#events.listenerCount('dissonance') > 0) {
       const { mean, max } = meanMax(dissonance, nonFinite);
-      this.#events.emit('dissonance', { batchId, ids: ids.all(), values: dissonance, mean, max, detector: this.#detector.name });
+      this.#events.emit('dissonance', {
+        batchId,
+        ids: ids.all(),
+        values: dissonance,
+        mean,
+        max,
+        detector: this.#detector.name,
+      });
     }
     const tracker = life.serving.challenger?.tracker;
     if (tracker !== undefined && served.challengerRows !== undefined) {
@@ -533,20 +590,27 @@ export class Engine {
   ): Promise<BatchResult['outcome']> {
     const life = this.#life();
     const size = items instanceof BatchRows ? items.rows : items.length;
-    const outcome: ReconcileOutcome = await stageSpan(this.#telemetry, 'reconcile', { 'dissonance.batch.size': size }, (span) => {
-      const context = {
-        batchId,
-        gates: this.#gates,
-        labels: this.#labels,
-        store: this.store,
-        now: this.#clock.now(),
-        events: this.#events,
-        span,
-        metrics: this.#telemetry.metrics,
-        canary: life.serving.challenger?.tracker,
-      };
-      return items instanceof BatchRows ? reconcileRows({ ...context, rows: items }) : reconcileItems({ ...context, items });
-    });
+    const outcome: ReconcileOutcome = await stageSpan(
+      this.#telemetry,
+      'reconcile',
+      { 'dissonance.batch.size': size },
+      (span) => {
+        const context = {
+          batchId,
+          gates: this.#gates,
+          labels: this.#labels,
+          store: this.store,
+          now: this.#clock.now(),
+          events: this.#events,
+          span,
+          metrics: this.#telemetry.metrics,
+          canary: life.serving.challenger?.tracker,
+        };
+        return items instanceof BatchRows
+          ? reconcileRows({ ...context, rows: items })
+          : reconcileItems({ ...context, items });
+      },
+    );
     const c = this.#counters;
     if (fromDeferred) c.deferred -= size;
     c.blocked += outcome.blocked;
@@ -564,11 +628,7 @@ export class Engine {
       quarantinedBlocked: this.#routing === undefined ? outcome.blocked : 0,
     });
     // Most batches neither settle a canary, trigger a retrain nor wait on the event loop: no await then.
-    if (
-      life.serving.challenger !== undefined ||
-      this.#countTriggered() ||
-      this.#waitsOnLoop()
-    ) {
+    if (life.serving.challenger !== undefined || this.#countTriggered() || this.#waitsOnLoop()) {
       await this.#afterReconcile();
     }
     return {
@@ -588,7 +648,11 @@ export class Engine {
       this.#quarantinedIds.add(example.id);
     }
     this.#counters.nonFiniteExamples += fresh.length;
-    const attributes = { 'dissonance.gate': 'finite', 'dissonance.decision': 'block', 'dissonance.reason': 'non-finite-output' };
+    const attributes = {
+      'dissonance.gate': 'finite',
+      'dissonance.decision': 'block',
+      'dissonance.reason': 'non-finite-output',
+    };
     this.#telemetry.metrics.gateDecisions.add(fresh.length, attributes);
     this.#events.emit('blocked', {
       batchId: 'replay',
@@ -752,7 +816,8 @@ export class Engine {
   async updatePolicy(patch: PolicyPatch, meta: { who: string; reason?: string }): Promise<Policy> {
     await this.#ready;
     const parsed = policySchema.partial().strict().safeParse(patch);
-    if (!parsed.success) throw new DissonanceError('E_POLICY', `invalid policy update: ${describeIssues(parsed.error)}`);
+    if (!parsed.success)
+      throw new DissonanceError('E_POLICY', `invalid policy update: ${describeIssues(parsed.error)}`);
     const before = this.#policy;
     const after: Policy = { ...before, ...stripUndefined(parsed.data) };
     await this.store.setValue(POLICY_KEY, after);
@@ -777,7 +842,10 @@ export class Engine {
    * `E_ALIAS_RESTORE` is thrown and emitted as an `error` event (stage `promote`). Promoting the serving
    * version changes nothing. Resolves with the champion before and after.
    */
-  async promote(version: string, meta: { who: string; reason?: string }): Promise<{ readonly champion: string; readonly previous: string }> {
+  async promote(
+    version: string,
+    meta: { who: string; reason?: string },
+  ): Promise<{ readonly champion: string; readonly previous: string }> {
     await this.#ready;
     const name = this.modelName;
     const before = this.championVersion;
@@ -799,9 +867,13 @@ export class Engine {
         this.#emitError('promote', failure);
         throw failure;
       }
-      throw new DissonanceError('E_REGISTRY_CONFLICT', `the engine could not switch to version ${version}; champion stays ${before}`, {
-        details: { name, version, champion: before },
-      });
+      throw new DissonanceError(
+        'E_REGISTRY_CONFLICT',
+        `the engine could not switch to version ${version}; champion stays ${before}`,
+        {
+          details: { name, version, champion: before },
+        },
+      );
     }
     await this.store.appendAudit({
       at: this.#clock.now(),
@@ -834,11 +906,17 @@ export class Engine {
   }
 
   /** The serving champion's and the critics' outputs on `rows` rows (the champion leased meanwhile). */
-  async #championAndCritics(x: Float32Array, rows: number): Promise<{ proposer: Float32Array; critics: Float32Array[] }> {
+  async #championAndCritics(
+    x: Float32Array,
+    rows: number,
+  ): Promise<{ proposer: Float32Array; critics: Float32Array[] }> {
     const champion = this.#life().serving.champion;
     this.#leases.acquire(champion);
     try {
-      const [proposer, critics] = await Promise.all([champion.run(x, rows), Promise.all(this.#config.critics.map((c) => c.run(x, rows)))]);
+      const [proposer, critics] = await Promise.all([
+        champion.run(x, rows),
+        Promise.all(this.#config.critics.map((c) => c.run(x, rows))),
+      ]);
       return { proposer, critics };
     } finally {
       await this.#leases.release(champion);
@@ -916,7 +994,10 @@ export class Engine {
     };
     const ready = await check(() => this.#ready);
     const life = this.#lifecycle;
-    const [registry, store] = await Promise.all([check(() => this.registry.ping()), check(() => this.store.countExamples())]);
+    const [registry, store] = await Promise.all([
+      check(() => this.registry.ping()),
+      check(() => this.store.countExamples()),
+    ]);
     const ports = {
       models: life === undefined ? ready : { ok: true, detail: `champion ${life.serving.champion.version}` },
       registry,
@@ -972,20 +1053,33 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
 function checkProposed(proposed: NonNullable<ProcessOptions['proposed']>, rows: number, classes: number): Served {
   const { probabilities, versions } = proposed;
   if (!(probabilities instanceof Float32Array) || probabilities.length !== rows * classes) {
-    throw new DissonanceError('E_INPUT', `proposed.probabilities must be a Float32Array of rows × classes = ${rows * classes} values`);
+    throw new DissonanceError(
+      'E_INPUT',
+      `proposed.probabilities must be a Float32Array of rows × classes = ${rows * classes} values`,
+    );
   }
   for (let i = 0; i < probabilities.length; i++) {
     const p = probabilities[i]!;
     if (!(p >= 0 && p <= 1)) {
       const row = Math.floor(i / classes);
       const column = i - row * classes;
-      throw new DissonanceError('E_INPUT', `proposed.probabilities must hold finite values in [0, 1]: row ${row}, class ${column} is ${p}`, {
-        details: { argument: 'proposed.probabilities', row, column, value: String(p) },
-      });
+      throw new DissonanceError(
+        'E_INPUT',
+        `proposed.probabilities must hold finite values in [0, 1]: row ${row}, class ${column} is ${p}`,
+        {
+          details: { argument: 'proposed.probabilities', row, column, value: String(p) },
+        },
+      );
     }
   }
   if (versions !== undefined && versions.length !== rows) {
-    throw new DissonanceError('E_INPUT', `proposed.versions must name one version per row (${rows}), got ${versions.length}`);
+    throw new DissonanceError(
+      'E_INPUT',
+      `proposed.versions must name one version per row (${rows}), got ${versions.length}`,
+    );
   }
-  return { probabilities: probabilities.slice(), versions: versions === undefined ? new Array<string>(rows).fill('external') : [...versions] };
+  return {
+    probabilities: probabilities.slice(),
+    versions: versions === undefined ? new Array<string>(rows).fill('external') : [...versions],
+  };
 }

@@ -98,7 +98,8 @@ export interface PolicyEvent {
 
 /** A failure the loop survived (the failing batch or retrain is reported here; the loop goes on). */
 export interface ErrorEvent {
-  readonly stage: 'generate' | 'detect' | 'reconcile' | 'retrain' | 'register' | 'source' | 'deferred' | 'refresh' | 'promote';
+  readonly stage:
+    'generate' | 'detect' | 'reconcile' | 'retrain' | 'register' | 'source' | 'deferred' | 'refresh' | 'promote';
   readonly error: DissonanceError;
   readonly batchId?: string;
 }

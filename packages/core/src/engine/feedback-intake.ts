@@ -139,10 +139,20 @@ export class FeedbackIntake {
       const rowOutputs: FeedbackOutputs | undefined =
         outputs === undefined
           ? undefined
-          : { proposer: outputs.proposer.subarray(r * k, (r + 1) * k), critics: outputs.critics.map((c) => c.subarray(r * k, (r + 1) * k)) };
+          : {
+              proposer: outputs.proposer.subarray(r * k, (r + 1) * k),
+              critics: outputs.critics.map((c) => c.subarray(r * k, (r + 1) * k)),
+            };
       const verdict = guard?.judge(principal, item.label, rowOutputs) ?? { decision: 'accept' as const };
       if (verdict.decision === 'quarantine') {
-        quarantine.push({ id: item.id, principal, label: item.label, features: item.features, reason: verdict.reason, at: now });
+        quarantine.push({
+          id: item.id,
+          principal,
+          label: item.label,
+          features: item.features,
+          reason: verdict.reason,
+          at: now,
+        });
         return;
       }
       const id = guard?.exampleId(principal, item.id) ?? `feedback/${encodeURIComponent(principal)}/${item.id}`;
@@ -188,7 +198,8 @@ export async function quarantinedFeedback(store: Pick<Store, 'getValue'>): Promi
 function checkItems(items: readonly FeedbackItem[], width: number, classes: number): void {
   if (!Array.isArray(items)) throw new DissonanceError('E_INPUT', 'items: expected an array of feedback items');
   for (const [i, item] of items.entries()) {
-    if (typeof item.id !== 'string' || item.id.length === 0) throw new DissonanceError('E_INPUT', `items.${i}.id: expected a non-empty string`);
+    if (typeof item.id !== 'string' || item.id.length === 0)
+      throw new DissonanceError('E_INPUT', `items.${i}.id: expected a non-empty string`);
     if (!Array.isArray(item.features) || item.features.length !== width) {
       const got = Array.isArray(item.features) ? item.features.length : 0;
       throw new DissonanceError('E_INPUT', `items.${i}.features: expected ${width} values, got ${got}`);

@@ -42,16 +42,26 @@ export interface GateContext {
  */
 export function resolveGates(context: GateContext, entries: readonly GateEntry[] = DEFAULT_GATES): Gate[] {
   if (entries[0] !== 'finite') {
-    throw new DissonanceError('E_CONFIG', "gates: the list must start with 'finite' (non-finite outputs are never gated past)");
+    throw new DissonanceError(
+      'E_CONFIG',
+      "gates: the list must start with 'finite' (non-finite outputs are never gated past)",
+    );
   }
   const seen = new Set<string>();
   const gates: Gate[] = [];
   for (const entry of entries) {
     const name = typeof entry === 'string' ? entry : entry?.name;
-    if (typeof entry !== 'string' && (typeof entry !== 'object' || entry === null || typeof entry.check !== 'function')) {
-      throw new DissonanceError('E_CONFIG', `gates: expected a built-in gate name (${BUILT_IN_GATES.join(', ')}) or a Gate with check()`);
+    if (
+      typeof entry !== 'string' &&
+      (typeof entry !== 'object' || entry === null || typeof entry.check !== 'function')
+    ) {
+      throw new DissonanceError(
+        'E_CONFIG',
+        `gates: expected a built-in gate name (${BUILT_IN_GATES.join(', ')}) or a Gate with check()`,
+      );
     }
-    if (typeof name !== 'string' || name === '') throw new DissonanceError('E_CONFIG', 'gates: a gate needs a non-empty name');
+    if (typeof name !== 'string' || name === '')
+      throw new DissonanceError('E_CONFIG', 'gates: a gate needs a non-empty name');
     if (seen.has(name)) throw new DissonanceError('E_CONFIG', `gates: ${JSON.stringify(name)} appears twice`);
     seen.add(name);
     if (typeof entry !== 'string') {
@@ -79,6 +89,9 @@ function builtIn(name: string, context: GateContext): Gate | undefined {
     case 'budget':
       return budgetGate(context.policy, context.clock);
     default:
-      throw new DissonanceError('E_CONFIG', `gates: unknown gate ${JSON.stringify(name)} (built-in: ${BUILT_IN_GATES.join(', ')})`);
+      throw new DissonanceError(
+        'E_CONFIG',
+        `gates: unknown gate ${JSON.stringify(name)} (built-in: ${BUILT_IN_GATES.join(', ')})`,
+      );
   }
 }

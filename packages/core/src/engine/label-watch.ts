@@ -53,7 +53,8 @@ export class LabelWatch {
     meter?: Meter | undefined;
   }) {
     this.#savingsGauge = (deps.meter ?? metrics.getMeter(TRACER_NAME)).createGauge('dissonance.labels.savings', {
-      description: 'Label savings measured against the random control arm: 1 − control correction rate / selected correction rate',
+      description:
+        'Label savings measured against the random control arm: 1 − control correction rate / selected correction rate',
       unit: '1',
     });
     this.#events = deps.events;
@@ -85,7 +86,11 @@ export class LabelWatch {
           kind === 'deferred'
             ? 'the hourly dissonance budget (policy.dBudgetPerHour) is too small for this stream'
             : 'policy.maxDissonance is below the typical dissonance of this stream, and no oracle labelled these items';
-        this.#warn(kind, `${count} of the last ${items} items (${(share * 100).toFixed(0)} %) were ${kind}: ${hint}`, share);
+        this.#warn(
+          kind,
+          `${count} of the last ${items} items (${(share * 100).toFixed(0)} %) were ${kind}: ${hint}`,
+          share,
+        );
       }
     }
     this.#items = 0;
@@ -96,14 +101,19 @@ export class LabelWatch {
   #checkSource(source: BudgetedSource): void {
     if (source.budget !== Infinity && source.remaining <= 0 && !this.#spent.has(source)) {
       this.#spent.add(source);
-      this.#warn('label-budget', `label source ${JSON.stringify(source.name)} spent its budget of ${source.budget} labels after ${source.offered} items`, 1);
+      this.#warn(
+        'label-budget',
+        `label source ${JSON.stringify(source.name)} spent its budget of ${source.budget} labels after ${source.offered} items`,
+        1,
+      );
     }
     const savings = source.savings;
     if (savings === undefined) return;
     if (savings.control.labels !== (this.#controlSeen.get(source) ?? 0)) {
       this.#controlSeen.set(source, savings.control.labels);
       this.#events.emit('savings', { source: source.name, ...savings });
-      if (savings.savings !== undefined) this.#savingsGauge.record(savings.savings, { 'dissonance.label_source': source.name });
+      if (savings.savings !== undefined)
+        this.#savingsGauge.record(savings.savings, { 'dissonance.label_source': source.name });
     }
   }
 

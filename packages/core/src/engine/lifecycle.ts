@@ -113,93 +113,106 @@ export class Lifecycle {
       return;
     }
     // A retrain starts its own trace and links to the traces of the examples it learns from: the lineage.
-    await stageSpan(deps.telemetry, 'retrain', { 'dissonance.model.name': deps.modelName }, async (span) => {
-      const base = this.serving.champion;
-      const examples = await deps.store.examples(deps.maxExamples);
-      if (span.isRecording()) span.addLinks(lineageLinks(examples));
-      span.setAttribute('dissonance.examples', examples.length);
-      span.setAttribute('dissonance.model.parent_version', base.version);
-      const policy = deps.policy();
-      const seed = deps.seed + this.#retrainCount++;
-      // Kept in the store so a restarted engine seeds its next retrain as one that never stopped would.
-      await deps.store.setValue(RETRAIN_COUNT_KEY, this.#retrainCount);
-      let candidate;
-      try {
-        candidate = await trainer.fit(base, examples, {
-          dTarget: policy.dTarget,
-          lambdaMax: policy.lambdaMax,
-          klEps: policy.klEps,
-          critics: deps.critics,
-          detector: deps.detector,
-          reference: deps.reference,
-          seed,
-          ...(signal === undefined ? {} : { signal }),
-        });
-      } catch (error) {
+    await stageSpan(
+      deps.telemetry,
+      'retrain',
+      { 'dissonance.model.name': deps.modelName },
+      async (span) => {
+        const base = this.serving.champion;
+        const examples = await deps.store.examples(deps.maxExamples);
+        if (span.isRecording()) span.addLinks(lineageLinks(examples));
+        span.setAttribute('dissonance.examples', examples.length);
+        span.setAttribute('dissonance.model.parent_version', base.version);
+        const policy = deps.policy();
+        const seed = deps.seed + this.#retrainCount++;
+        // Kept in the store so a restarted engine seeds its next retrain as one that never stopped would.
+        await deps.store.setValue(RETRAIN_COUNT_KEY, this.#retrainCount);
+        let candidate;
+        try {
+          candidate = await trainer.fit(base, examples, {
+            dTarget: policy.dTarget,
+            lambdaMax: policy.lambdaMax,
+            klEps: policy.klEps,
+            critics: deps.critics,
+            detector: deps.detector,
+            reference: deps.reference,
+            seed,
+            ...(signal === undefined ? {} : { signal }),
+          });
+        } catch (error) {
+          if (signal?.aborted === true) {
+            span.setAttribute('dissonance.retrain.cancelled', true);
+            return;
+          }
+          throw toDissonanceError(error, 'E_TRAINER', `trainer ${trainer.name} failed`);
+        }
         if (signal?.aborted === true) {
           span.setAttribute('dissonance.retrain.cancelled', true);
+          void deps.retire(candidate.model);
           return;
         }
-        throw toDissonanceError(error, 'E_TRAINER', `trainer ${trainer.name} failed`);
-      }
-      if (signal?.aborted === true) {
-        span.setAttribute('dissonance.retrain.cancelled', true);
-        void deps.retire(candidate.model);
-        return;
-      }
-      deps.counters.retrains++;
-      const traceId = activeTraceId();
-      const { accuracy, parentAccuracy, kl, verdict } = await stageSpan(deps.telemetry, 'validate', {}, async (vspan) => {
-        const [accuracy, parentAccuracy, kl] = await Promise.all([
-          // Not cached: the candidate has no registered version yet.
-          deps.golden === undefined ? undefined : goldenAccuracy(candidate.model, deps.golden),
-          this.accuracyOf(base),
-          modelKl(base, candidate.model, deps.reference),
-        ]);
-        const verdict = judge(accuracy, parentAccuracy, kl, policy);
-        vspan.setAttributes({
-          'dissonance.validate.kl': kl,
-          'dissonance.validate.decision': verdict.ok ? 'pass' : 'reject',
-          ...(accuracy === undefined ? {} : { 'dissonance.validate.golden_accuracy': accuracy }),
+        deps.counters.retrains++;
+        const traceId = activeTraceId();
+        const { accuracy, parentAccuracy, kl, verdict } = await stageSpan(
+          deps.telemetry,
+          'validate',
+          {},
+          async (vspan) => {
+            const [accuracy, parentAccuracy, kl] = await Promise.all([
+              // Not cached: the candidate has no registered version yet.
+              deps.golden === undefined ? undefined : goldenAccuracy(candidate.model, deps.golden),
+              this.accuracyOf(base),
+              modelKl(base, candidate.model, deps.reference),
+            ]);
+            const verdict = judge(accuracy, parentAccuracy, kl, policy);
+            vspan.setAttributes({
+              'dissonance.validate.kl': kl,
+              'dissonance.validate.decision': verdict.ok ? 'pass' : 'reject',
+              ...(accuracy === undefined ? {} : { 'dissonance.validate.golden_accuracy': accuracy }),
+            });
+            return { accuracy, parentAccuracy, kl, verdict };
+          },
+        );
+        const dissonanceMean =
+          examples.length === 0 ? 0 : examples.reduce((s, e) => s + e.provenance.dissonance, 0) / examples.length;
+        await this.#settle({
+          input: {
+            name: deps.modelName,
+            artifact: candidate.artifact,
+            inputWidth: base.inputWidth,
+            classes: base.classes,
+            metrics: {
+              ...(accuracy === undefined ? {} : { golden_accuracy: accuracy }),
+              kl,
+              ...(candidate.report.loss.length > 0
+                ? { loss: candidate.report.loss[candidate.report.loss.length - 1] ?? 0 }
+                : {}),
+              dissonance_mean: dissonanceMean,
+            },
+            params: { trainer: trainer.name, seed, ...(candidate.report.params ?? {}) },
+            tags: {
+              decision: verdict.ok ? 'accepted' : 'rejected',
+              reason: verdict.reason,
+              ...(deps.signer === undefined ? {} : await deps.signer.tags(candidate.artifact)),
+            },
+            lineage: {
+              parent: base.version,
+              examples: examples.length,
+              dissonanceMean,
+              ...(traceId === undefined ? {} : { traceId }),
+            },
+          },
+          model: candidate.model,
+          report: candidate.report,
+          parent: base.version,
+          accuracy,
+          parentAccuracy,
+          kl,
+          verdict,
         });
-        return { accuracy, parentAccuracy, kl, verdict };
-      });
-      const dissonanceMean =
-        examples.length === 0 ? 0 : examples.reduce((s, e) => s + e.provenance.dissonance, 0) / examples.length;
-      await this.#settle({
-        input: {
-          name: deps.modelName,
-          artifact: candidate.artifact,
-          inputWidth: base.inputWidth,
-          classes: base.classes,
-          metrics: {
-            ...(accuracy === undefined ? {} : { golden_accuracy: accuracy }),
-            kl,
-            ...(candidate.report.loss.length > 0 ? { loss: candidate.report.loss[candidate.report.loss.length - 1] ?? 0 } : {}),
-            dissonance_mean: dissonanceMean,
-          },
-          params: { trainer: trainer.name, seed, ...(candidate.report.params ?? {}) },
-          tags: {
-            decision: verdict.ok ? 'accepted' : 'rejected',
-            reason: verdict.reason,
-            ...(deps.signer === undefined ? {} : await deps.signer.tags(candidate.artifact)),
-          },
-          lineage: {
-            parent: base.version,
-            examples: examples.length,
-            dissonanceMean,
-            ...(traceId === undefined ? {} : { traceId }),
-          },
-        },
-        model: candidate.model,
-        report: candidate.report,
-        parent: base.version,
-        accuracy,
-        parentAccuracy,
-        kl,
-        verdict,
-      });
-    }, { root: true });
+      },
+      { root: true },
+    );
   }
 
   /** True while a validated candidate waits for the registry to come back. */
@@ -210,7 +223,10 @@ export class Lifecycle {
   /** Registers a candidate kept while the registry was unreachable, then rolls it out. */
   async retryRegistration(): Promise<void> {
     const pending = this.#pending;
-    if (pending !== undefined) await stageSpan(this.#deps.telemetry, 'retrain', { 'dissonance.retry': true }, () => this.#settle(pending), { root: true });
+    if (pending !== undefined)
+      await stageSpan(this.#deps.telemetry, 'retrain', { 'dissonance.retry': true }, () => this.#settle(pending), {
+        root: true,
+      });
   }
 
   /**
@@ -223,14 +239,23 @@ export class Lifecycle {
     const { verdict, accuracy, kl } = pending;
     let version: ModelVersion;
     try {
-      version = await stageSpan(deps.telemetry, 'register', { 'dissonance.model.name': deps.modelName }, async (span) => {
-        const registered = await deps.registry.register(pending.input);
-        span.setAttribute('dissonance.model.version', registered.version);
-        return registered;
-      });
+      version = await stageSpan(
+        deps.telemetry,
+        'register',
+        { 'dissonance.model.name': deps.modelName },
+        async (span) => {
+          const registered = await deps.registry.register(pending.input);
+          span.setAttribute('dissonance.model.version', registered.version);
+          return registered;
+        },
+      );
     } catch (error) {
       this.#pending = pending;
-      throw toDissonanceError(error, 'E_REGISTRY_UNAVAILABLE', 'registering the candidate failed; it is kept and retried');
+      throw toDissonanceError(
+        error,
+        'E_REGISTRY_UNAVAILABLE',
+        'registering the candidate failed; it is kept and retried',
+      );
     }
     this.#pending = undefined;
     const model = withVersion(pending.model, version.version);
@@ -294,17 +319,29 @@ export class Lifecycle {
   async promote(model: LoadedModel, reason: string, tracker?: CanaryTracker, who = 'system'): Promise<void> {
     const deps = this.#deps;
     const previous = this.serving.champion.version;
-    await stageSpan(deps.telemetry, 'promote', { 'dissonance.model.name': deps.modelName, 'dissonance.model.version': model.version }, async () => {
-      await deps.registry.setAlias(deps.modelName, CHAMPION, model.version, { expected: previous });
-      if (this.serving.challenger !== undefined) await deps.registry.deleteAlias(deps.modelName, CHALLENGER);
-    });
+    await stageSpan(
+      deps.telemetry,
+      'promote',
+      { 'dissonance.model.name': deps.modelName, 'dissonance.model.version': model.version },
+      async () => {
+        await deps.registry.setAlias(deps.modelName, CHAMPION, model.version, { expected: previous });
+        if (this.serving.challenger !== undefined) await deps.registry.deleteAlias(deps.modelName, CHALLENGER);
+      },
+    );
     this.serving.champion = model;
     this.serving.challenger = undefined;
     this.#models.set(model.version, model);
     this.#history.push(model.version);
     this.#prune();
     deps.counters.promotions++;
-    await deps.store.appendAudit({ at: deps.now(), who, action: 'model.promote', before: previous, after: model.version, reason });
+    await deps.store.appendAudit({
+      at: deps.now(),
+      who,
+      action: 'model.promote',
+      before: previous,
+      after: model.version,
+      reason,
+    });
     deps.events.emit('promoted', {
       version: model.version,
       previous,
@@ -357,11 +394,19 @@ export class Lifecycle {
     }
     const model = this.#models.get(target);
     if (model === undefined) {
-      throw new DissonanceError('E_NOT_FOUND', `version ${target} is not loaded in this engine; cannot roll back to it`);
+      throw new DissonanceError(
+        'E_NOT_FOUND',
+        `version ${target} is not loaded in this engine; cannot roll back to it`,
+      );
     }
-    await stageSpan(deps.telemetry, 'rollback', { 'dissonance.model.name': deps.modelName, 'dissonance.model.version': target }, async () => {
-      await deps.registry.setAlias(deps.modelName, CHAMPION, target, { expected: current });
-    });
+    await stageSpan(
+      deps.telemetry,
+      'rollback',
+      { 'dissonance.model.name': deps.modelName, 'dissonance.model.version': target },
+      async () => {
+        await deps.registry.setAlias(deps.modelName, CHAMPION, target, { expected: current });
+      },
+    );
     this.serving.champion = model;
     this.#history.push(target);
     this.#prune();

@@ -72,14 +72,24 @@ export async function reconcileItems(input: ReconcileInput): Promise<ReconcileOu
   for (const item of items) {
     const { decision, gate } = runGates(gates, item, now);
     if (decision.outcome !== 'pass') {
-      const attributes = { 'dissonance.gate': gate, 'dissonance.decision': decision.outcome, 'dissonance.reason': decision.reason };
+      const attributes = {
+        'dissonance.gate': gate,
+        'dissonance.decision': decision.outcome,
+        'dissonance.reason': decision.reason,
+      };
       input.metrics?.gateDecisions.add(1, attributes);
     }
     if (decision.outcome === 'pass') {
       passed.push(item);
     } else if (decision.outcome === 'block') {
       if (decision.reason === 'non-finite-output') nonFinite++;
-      blocked.push({ itemId: item.itemId, gate, reason: decision.reason, message: decision.message, dissonance: item.dissonance });
+      blocked.push({
+        itemId: item.itemId,
+        gate,
+        reason: decision.reason,
+        message: decision.message,
+        dissonance: item.dissonance,
+      });
     } else {
       deferred.push({
         itemId: item.itemId,
@@ -101,7 +111,9 @@ export async function reconcileItems(input: ReconcileInput): Promise<ReconcileOu
  * does: the label request). Same decisions, side effects, events and outcome as `reconcileItems` on the rows
  * as items; event payloads are built only when the event has a listener.
  */
-export async function reconcileRows(input: ReconcileContext & { readonly rows: ReconcileRows }): Promise<ReconcileOutcome> {
+export async function reconcileRows(
+  input: ReconcileContext & { readonly rows: ReconcileRows },
+): Promise<ReconcileOutcome> {
   const { rows: batch, gates, now, events } = input;
   const rows = batch.rows;
   const outcome = new Uint8Array(rows);
@@ -114,7 +126,11 @@ export async function reconcileRows(input: ReconcileContext & { readonly rows: R
     outcome[r] = decision.outcome === 'block' ? BLOCKED : DEFERRED;
     (stopped ??= new Array(rows))[r] = { gate: gateName, decision };
     notPassed++;
-    const attributes = { 'dissonance.gate': gateName, 'dissonance.decision': decision.outcome, 'dissonance.reason': decision.reason };
+    const attributes = {
+      'dissonance.gate': gateName,
+      'dissonance.decision': decision.outcome,
+      'dissonance.reason': decision.reason,
+    };
     input.metrics?.gateDecisions.add(1, attributes);
   };
   for (let g = 0; g < gates.length && notPassed < rows; g++) {
@@ -138,13 +154,26 @@ export async function reconcileRows(input: ReconcileContext & { readonly rows: R
         blockedCount++;
         if (decision.reason === 'non-finite-output') nonFinite++;
         if (wantBlocked) {
-          blocked.push({ itemId: batch.itemId(r), gate, reason: decision.reason, message: decision.message, dissonance: batch.dissonance[r]! });
+          blocked.push({
+            itemId: batch.itemId(r),
+            gate,
+            reason: decision.reason,
+            message: decision.message,
+            dissonance: batch.dissonance[r]!,
+          });
         }
       } else {
         const item = pendingRow(batch, r);
         if (wantDeferred) {
           const { itemId, dissonance } = item;
-          deferred.push({ itemId, gate, reason: decision.reason, message: decision.message, dissonance, retryAt: decision.retryAt });
+          deferred.push({
+            itemId,
+            gate,
+            reason: decision.reason,
+            message: decision.message,
+            dissonance,
+            retryAt: decision.retryAt,
+          });
         }
         deferredItems.push(deferredCopy(item, decision.retryAt));
       }
@@ -271,7 +300,12 @@ function recordOutcomes(
   deferred: number,
 ): void {
   if (metrics === undefined) return;
-  if (passed > 0) metrics.gateDecisions.add(passed, { 'dissonance.gate': 'all', 'dissonance.decision': 'pass', 'dissonance.reason': 'pass' });
+  if (passed > 0)
+    metrics.gateDecisions.add(passed, {
+      'dissonance.gate': 'all',
+      'dissonance.decision': 'pass',
+      'dissonance.reason': 'pass',
+    });
   if (examples > 0) metrics.items.add(examples, { 'dissonance.outcome': 'example' });
   if (passed - examples > 0) metrics.items.add(passed - examples, { 'dissonance.outcome': 'unlabelled' });
   if (blocked > 0) metrics.items.add(blocked, { 'dissonance.outcome': 'blocked' });

@@ -21,7 +21,9 @@ import { ENGINE_DEFAULTS } from './defaults.js';
 import { DEFAULT_GATES, type GateEntry } from './gates.js';
 
 /** {@link RetrainConfig} with every default filled in (`everyMs` undefined: off). */
-export type ResolvedRetrainConfig = { readonly [K in keyof Omit<RetrainConfig, 'everyMs'>]-?: Exclude<RetrainConfig[K], undefined> } & {
+export type ResolvedRetrainConfig = {
+  readonly [K in keyof Omit<RetrainConfig, 'everyMs'>]-?: Exclude<RetrainConfig[K], undefined>;
+} & {
   readonly everyMs: number | undefined;
 };
 
@@ -78,14 +80,21 @@ export function resolveEngineConfig(config: EngineConfig): ResolvedEngineConfig 
     proposer: config.proposer,
     critics: config.critics,
     detector: resolveDetector(config.detector),
-    labels: config.labels === undefined ? [] : Array.isArray(config.labels) ? [...(config.labels as readonly LabelSource[])] : [config.labels as LabelSource],
+    labels:
+      config.labels === undefined
+        ? []
+        : Array.isArray(config.labels)
+          ? [...(config.labels as readonly LabelSource[])]
+          : [config.labels as LabelSource],
     trainer: config.trainer,
     runtime: config.runtime,
     registry: config.registry ?? new MemoryRegistry(),
     store: config.store ?? new MemoryStore(),
     golden,
     gates: config.gates ?? DEFAULT_GATES,
-    reference: config.reference ?? (golden === undefined ? { x: new Float32Array(0), rows: 0 } : { x: golden.x, rows: golden.rows }),
+    reference:
+      config.reference ??
+      (golden === undefined ? { x: new Float32Array(0), rows: 0 } : { x: golden.x, rows: golden.rows }),
     policy: { ...d.policy, ...stripUndefined(config.policy ?? {}) },
     retrain: {
       everyExamples: retrain.everyExamples ?? d.retrain.everyExamples,

@@ -24,11 +24,14 @@ export class Scheduler<Name extends string = string> {
     this.clear(name);
     const timer: { handle?: TimerHandle } = {};
     this.#timers.set(name, timer);
-    timer.handle = this.#clock.setTimeout(() => {
-      if (this.#timers.get(name) !== timer) return;
-      this.#timers.delete(name);
-      fn();
-    }, Math.max(0, ms));
+    timer.handle = this.#clock.setTimeout(
+      () => {
+        if (this.#timers.get(name) !== timer) return;
+        this.#timers.delete(name);
+        fn();
+      },
+      Math.max(0, ms),
+    );
   }
 
   /** True while a timer named `name` is pending. */

@@ -95,9 +95,13 @@ export function oracleLabels(callback: OracleCallback, options: OracleOptions = 
   const controlFraction = options.controlFraction ?? 0.1;
   checkPace(pace);
   if (!SELECTION_SCORES.includes(select)) {
-    throw new DissonanceError('E_CONFIG', `oracle: select must be one of ${SELECTION_SCORES.join(', ')}, got ${String(select)}`, {
-      details: { source: 'oracle', argument: 'select', actual: String(select) },
-    });
+    throw new DissonanceError(
+      'E_CONFIG',
+      `oracle: select must be one of ${SELECTION_SCORES.join(', ')}, got ${String(select)}`,
+      {
+        details: { source: 'oracle', argument: 'select', actual: String(select) },
+      },
+    );
   }
   if (!(diversity >= 1 && Number.isFinite(diversity))) {
     throw new DissonanceError('E_CONFIG', `oracle: diversity must be a finite number ≥ 1, got ${diversity}`, {
@@ -169,7 +173,13 @@ export function oracleLabels(callback: OracleCallback, options: OracleOptions = 
         const sorted = recent.slice().sort((a, b) => b - a);
         threshold = sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(perItem * sorted.length) - 1))]!;
       }
-      const picked = pick(requests, eligible, Math.min(quota, eligible.length), { select, diversity, controls, prng, threshold });
+      const picked = pick(requests, eligible, Math.min(quota, eligible.length), {
+        select,
+        diversity,
+        controls,
+        prng,
+        threshold,
+      });
       const asked = picked.map((p) => p.index);
       const control = new Set(picked.filter((p) => p.control).map((p) => p.index));
       if (asked.length === 0) return answers;
@@ -223,10 +233,17 @@ function pick(
   requests: readonly LabelRequest[],
   eligible: readonly number[],
   count: number,
-  how: { select: SelectionScore; diversity: number; controls: number; prng: ReturnType<typeof createPrng>; threshold: number },
+  how: {
+    select: SelectionScore;
+    diversity: number;
+    controls: number;
+    prng: ReturnType<typeof createPrng>;
+    threshold: number;
+  },
 ): { index: number; control: boolean }[] {
   if (count <= 0) return [];
-  if (count >= eligible.length && how.threshold === -Infinity) return eligible.map((index) => ({ index, control: false }));
+  if (count >= eligible.length && how.threshold === -Infinity)
+    return eligible.map((index) => ({ index, control: false }));
   const pool = eligible.slice();
   const chosen: { index: number; control: boolean }[] = [];
   for (let c = 0; c < Math.min(how.controls, count); c++) {
@@ -240,9 +257,7 @@ function pick(
   else if (how.select === 'random') ranked = how.prng.shuffle(pool.slice());
   else {
     const value = new Map(pool.map((i) => [i, scoreRequest(how.select, requests[i]!)]));
-    ranked = pool
-      .filter((i) => value.get(i)! >= how.threshold)
-      .sort((a, b) => value.get(b)! - value.get(a)! || a - b);
+    ranked = pool.filter((i) => value.get(i)! >= how.threshold).sort((a, b) => value.get(b)! - value.get(a)! || a - b);
   }
   const best =
     how.diversity > 1 && rest > 1

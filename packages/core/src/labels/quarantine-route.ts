@@ -28,7 +28,8 @@ export function quarantineRouting(inner: LabelSource, maxDissonance: () => numbe
         const d = requests[i]!.dissonance;
         if (d <= max) continue;
         const answer = kept[i];
-        const trusted = !Number.isNaN(d) && answer !== undefined && (answer.origin === 'oracle' || answer.origin === 'feedback');
+        const trusted =
+          !Number.isNaN(d) && answer !== undefined && (answer.origin === 'oracle' || answer.origin === 'feedback');
         if (!trusted) {
           kept[i] = undefined;
           quarantined++;

@@ -28,7 +28,8 @@ function clone(value: unknown, path: string, depth: number): JsonValue {
     const out: Record<string, JsonValue> = {};
     for (const [key, item] of Object.entries(value)) {
       const copy = clone(item, `${path}.${key}`, depth + 1);
-      if (key === '__proto__') Object.defineProperty(out, key, { value: copy, enumerable: true, writable: true, configurable: true });
+      if (key === '__proto__')
+        Object.defineProperty(out, key, { value: copy, enumerable: true, writable: true, configurable: true });
       else out[key] = copy;
     }
     return out;

@@ -151,7 +151,9 @@ export class ConsumerGroup {
       nack: (options = {}) => {
         const delayMs = options.delayMs ?? 0;
         if (!Number.isFinite(delayMs) || delayMs < 0) {
-          return Promise.reject(new DissonanceError('E_INPUT', `nack delayMs must be a finite number ≥ 0, got ${delayMs}`));
+          return Promise.reject(
+            new DissonanceError('E_INPUT', `nack delayMs must be a finite number ≥ 0, got ${delayMs}`),
+          );
         }
         if (settle()) this.#retry(subscriber, message, delayMs, options.error ?? 'nacked without an error message');
         return Promise.resolve();
@@ -187,4 +189,3 @@ export class ConsumerGroup {
     this.#timers.add(handle);
   }
 }
-

@@ -9,7 +9,8 @@ import { cloneJson } from './clone-json.js';
  */
 export function checkedAuditCopy(entry: AuditEntry): AuditEntry {
   const value: unknown = entry;
-  if (typeof value !== 'object' || value === null) throw new DissonanceError('E_INPUT', 'audit entry must be an object');
+  if (typeof value !== 'object' || value === null)
+    throw new DissonanceError('E_INPUT', 'audit entry must be an object');
   const { at, who, action, before, after, reason } = value as Partial<Record<keyof AuditEntry, unknown>>;
   if (typeof at !== 'number' || !Number.isFinite(at)) throw bad('at', 'must be a finite number');
   if (typeof who !== 'string' || who.length === 0) throw bad('who', 'must be a non-empty string');

@@ -33,7 +33,8 @@ export function exampleCopy(example: TrainingExample): TrainingExample {
   return {
     id: example.id,
     x: example.x.slice(),
-    target: example.target.kind === 'soft' ? { kind: 'soft', probs: example.target.probs.slice() } : { ...example.target },
+    target:
+      example.target.kind === 'soft' ? { kind: 'soft', probs: example.target.probs.slice() } : { ...example.target },
     weight: example.weight,
     provenance: { ...example.provenance },
   };
@@ -62,8 +63,10 @@ function checkedProvenance(value: unknown, path: string): Provenance {
   if (typeof value !== 'object' || value === null) throw bad(path, 'must be an object');
   const p = value as Partial<Record<keyof Provenance, unknown>>;
   if (typeof p.itemId !== 'string' || p.itemId.length === 0) throw bad(`${path}.itemId`, 'must be a non-empty string');
-  if (typeof p.origin !== 'string' || !ORIGINS.has(p.origin)) throw bad(`${path}.origin`, `must be one of ${[...ORIGINS].join(', ')}`);
-  if (typeof p.dissonance !== 'number' || !Number.isFinite(p.dissonance)) throw bad(`${path}.dissonance`, 'must be a finite number');
+  if (typeof p.origin !== 'string' || !ORIGINS.has(p.origin))
+    throw bad(`${path}.origin`, `must be one of ${[...ORIGINS].join(', ')}`);
+  if (typeof p.dissonance !== 'number' || !Number.isFinite(p.dissonance))
+    throw bad(`${path}.dissonance`, 'must be a finite number');
   if (typeof p.proposerVersion !== 'string') throw bad(`${path}.proposerVersion`, 'must be a string');
   if (typeof p.at !== 'number' || !Number.isFinite(p.at)) throw bad(`${path}.at`, 'must be a finite number');
   if (p.traceId !== undefined && typeof p.traceId !== 'string') throw bad(`${path}.traceId`, 'must be a string');

@@ -35,8 +35,10 @@ export class MemoryDedupStore implements DedupStore {
   }
 
   async mark(id: string, ttlMs: number): Promise<void> {
-    if (typeof id !== 'string' || id.length === 0) throw new DissonanceError('E_INPUT', 'dedup id must be a non-empty string');
-    if (!(ttlMs > 0) || !Number.isFinite(ttlMs)) throw new DissonanceError('E_INPUT', `dedup ttlMs must be finite and > 0, got ${ttlMs}`);
+    if (typeof id !== 'string' || id.length === 0)
+      throw new DissonanceError('E_INPUT', 'dedup id must be a non-empty string');
+    if (!(ttlMs > 0) || !Number.isFinite(ttlMs))
+      throw new DissonanceError('E_INPUT', `dedup ttlMs must be finite and > 0, got ${ttlMs}`);
     this.#expiry.delete(id); // re-insert: Map order is mark order, oldest first
     this.#expiry.set(id, this.#clock.now() + ttlMs);
     while (this.#expiry.size > this.#capacity) {

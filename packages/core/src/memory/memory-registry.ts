@@ -26,7 +26,6 @@ interface StoredModel {
   readonly aliases: Map<string, string>;
 }
 
-
 /**
  * The embedded {@link ModelRegistry}: versions `"1"`, `"2"`, … per model name, aliases, compare-and-set,
  * all in process memory. It keeps a private copy of each artifact, freezes manifests, computes sha256 on
@@ -86,7 +85,9 @@ export class MemoryRegistry implements ModelRegistry {
     return this.#sync(() => {
       const version = this.#model(name).aliases.get(alias);
       if (version === undefined) {
-        throw new DissonanceError('E_ALIAS_NOT_FOUND', `model ${name} has no alias ${alias}`, { details: { name, alias } });
+        throw new DissonanceError('E_ALIAS_NOT_FOUND', `model ${name} has no alias ${alias}`, {
+          details: { name, alias },
+        });
       }
       return this.#version(name, version).manifest;
     });
@@ -138,9 +139,13 @@ export class MemoryRegistry implements ModelRegistry {
     const bytes = stored.bytes.slice();
     const actual = await sha256Hex(bytes);
     if (actual !== stored.manifest.sha256) {
-      throw new DissonanceError('E_ARTIFACT_DIGEST', `artifact of ${name} version ${version} does not match its sha256`, {
-        details: { name, version, expected: stored.manifest.sha256, actual },
-      });
+      throw new DissonanceError(
+        'E_ARTIFACT_DIGEST',
+        `artifact of ${name} version ${version} does not match its sha256`,
+        {
+          details: { name, version, expected: stored.manifest.sha256, actual },
+        },
+      );
     }
     return { manifest: stored.manifest, artifact: { format: stored.manifest.format, bytes } };
   }
@@ -178,7 +183,9 @@ export class MemoryRegistry implements ModelRegistry {
     const { versions } = this.#model(name);
     const stored = /^[1-9][0-9]*$/.test(version) ? versions[Number(version) - 1] : undefined;
     if (stored === undefined) {
-      throw new DissonanceError('E_NOT_FOUND', `model ${name} has no version ${version}`, { details: { name, version } });
+      throw new DissonanceError('E_NOT_FOUND', `model ${name} has no version ${version}`, {
+        details: { name, version },
+      });
     }
     return stored;
   }
@@ -197,4 +204,3 @@ export class MemoryRegistry implements ModelRegistry {
     }
   }
 }
-

@@ -58,7 +58,9 @@ export class MemoryStore implements Store {
   examples(limit?: number): Promise<TrainingExample[]> {
     return this.#run(() => {
       if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 0)) {
-        throw new DissonanceError('E_INPUT', `limit must be an integer ≥ 0, got ${limit}`, { details: { field: 'limit' } });
+        throw new DissonanceError('E_INPUT', `limit must be an integer ≥ 0, got ${limit}`, {
+          details: { field: 'limit' },
+        });
       }
       const all = [...this.#examples.values()];
       const newest = limit === undefined ? all : all.slice(Math.max(0, all.length - limit));
@@ -125,4 +127,3 @@ function checkKey(key: unknown): void {
     throw new DissonanceError('E_INPUT', 'value key must be a non-empty string', { details: { field: 'key' } });
   }
 }
-

@@ -21,11 +21,18 @@ export interface MemoryTransportOptions {
 export function createMemoryTransport(options: MemoryTransportOptions = {}): Promise<Transport> {
   const value: unknown = options;
   if (typeof value !== 'object' || value === null) {
-    return Promise.reject(new DissonanceError('E_CONFIG', 'memory transport options must be an object', { details: { field: 'options' } }));
+    return Promise.reject(
+      new DissonanceError('E_CONFIG', 'memory transport options must be an object', { details: { field: 'options' } }),
+    );
   }
   const clock: unknown = options.clock;
-  if (clock !== undefined && (typeof clock !== 'object' || clock === null || typeof (clock as Clock).now !== 'function')) {
-    return Promise.reject(new DissonanceError('E_CONFIG', 'memory transport clock must be a Clock', { details: { field: 'clock' } }));
+  if (
+    clock !== undefined &&
+    (typeof clock !== 'object' || clock === null || typeof (clock as Clock).now !== 'function')
+  ) {
+    return Promise.reject(
+      new DissonanceError('E_CONFIG', 'memory transport clock must be a Clock', { details: { field: 'clock' } }),
+    );
   }
   return Promise.resolve(new MemoryTransport(options));
 }

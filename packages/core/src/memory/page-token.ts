@@ -14,7 +14,9 @@ export function parsePageToken(token: unknown): number {
   const match = typeof token === 'string' ? PAGE_TOKEN.exec(token) : null;
   const n = match?.[1] === undefined ? Number.NaN : Number(match[1]);
   if (!Number.isSafeInteger(n)) {
-    throw new DissonanceError('E_INPUT', 'pageToken is not one this registry issued', { details: { field: 'pageToken' } });
+    throw new DissonanceError('E_INPUT', 'pageToken is not one this registry issued', {
+      details: { field: 'pageToken' },
+    });
   }
   return n;
 }
@@ -28,9 +30,13 @@ export function pageTokenBelow(n: number): string {
 export function checkPageSize(pageSize: unknown): number {
   const size = pageSize ?? PAGE_SIZE.default;
   if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < PAGE_SIZE.min || size > PAGE_SIZE.max) {
-    throw new DissonanceError('E_INPUT', `pageSize must be an integer in ${PAGE_SIZE.min}…${PAGE_SIZE.max}, got ${String(size)}`, {
-      details: { field: 'pageSize' },
-    });
+    throw new DissonanceError(
+      'E_INPUT',
+      `pageSize must be an integer in ${PAGE_SIZE.min}…${PAGE_SIZE.max}, got ${String(size)}`,
+      {
+        details: { field: 'pageSize' },
+      },
+    );
   }
   return size;
 }

@@ -34,7 +34,12 @@ export function checkRegisterInput(
   checkPositiveInteger(input.inputWidth, 'inputWidth');
   checkPositiveInteger(input.classes, 'classes');
   return Object.freeze({
-    metrics: frozenRecord(input.metrics, 'metrics', (v) => typeof v === 'number' && Number.isFinite(v), 'a finite number'),
+    metrics: frozenRecord(
+      input.metrics,
+      'metrics',
+      (v) => typeof v === 'number' && Number.isFinite(v),
+      'a finite number',
+    ),
     params: frozenRecord(input.params, 'params', isScalar, 'a string, boolean or finite number'),
     tags: frozenRecord(input.tags, 'tags', (v) => typeof v === 'string', 'a string'),
     lineage: checkedLineage(input.lineage),
@@ -55,7 +60,9 @@ function checkPositiveInteger(value: unknown, field: string): void {
 }
 
 function isScalar(value: unknown): boolean {
-  return typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
+  return (
+    typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))
+  );
 }
 
 function frozenRecord<T>(

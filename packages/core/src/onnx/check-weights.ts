@@ -24,8 +24,10 @@ export function checkMlpWeights(weights: MlpWeights, code: 'E_INPUT' | 'E_MODEL'
     if (!(weight instanceof Float32Array) || weight.length !== inputs * outputs) {
       throw fail(`${at} weight must be a Float32Array of ${inputs} × ${outputs} values`);
     }
-    if (!(bias instanceof Float32Array) || bias.length !== outputs) throw fail(`${at} bias must be a Float32Array of ${outputs} values`);
-    if (activation !== 'relu' && activation !== 'none') throw fail(`${at} activation must be 'relu' or 'none', got ${String(activation)}`);
+    if (!(bias instanceof Float32Array) || bias.length !== outputs)
+      throw fail(`${at} bias must be a Float32Array of ${outputs} values`);
+    if (activation !== 'relu' && activation !== 'none')
+      throw fail(`${at} activation must be 'relu' or 'none', got ${String(activation)}`);
     if (!allFinite(weight)) throw fail(`${at} weight holds a non-finite value`);
     if (!allFinite(bias)) throw fail(`${at} bias holds a non-finite value`);
     width = outputs;

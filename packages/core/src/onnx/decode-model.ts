@@ -19,7 +19,8 @@ import { ProtoReader, expectWire } from './protobuf-reader.js';
  * makes this SDK read a file it names.
  */
 export function decodeOnnxModel(bytes: Uint8Array): ModelProto {
-  if (!(bytes instanceof Uint8Array)) throw new DissonanceError('E_INPUT', 'decodeOnnxModel: bytes must be a Uint8Array');
+  if (!(bytes instanceof Uint8Array))
+    throw new DissonanceError('E_INPUT', 'decodeOnnxModel: bytes must be a Uint8Array');
   if (bytes.length === 0) throw new DissonanceError('E_MODEL', 'the ONNX model is empty');
   return decodeModel(new ProtoReader(bytes));
 }
@@ -239,7 +240,9 @@ function decodeTensor(r: ProtoReader): TensorProto {
     }
   }
   if (dataLocation === 1 || externalData.length > 0) {
-    throw new DissonanceError('E_MODEL', `tensor '${name}': external data is not supported`, { details: { tensor: name } });
+    throw new DissonanceError('E_MODEL', `tensor '${name}': external data is not supported`, {
+      details: { tensor: name },
+    });
   }
   return { name, dims, dataType, rawData, floatData, int32Data, int64Data, doubleData, externalData, dataLocation };
 }

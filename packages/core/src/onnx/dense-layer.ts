@@ -1,4 +1,11 @@
-import { floatConstant, isDefaultDomain, outputOf, soleConsumer, type FloatConstant, type GraphIndex } from './graph-index.js';
+import {
+  floatConstant,
+  isDefaultDomain,
+  outputOf,
+  soleConsumer,
+  type FloatConstant,
+  type GraphIndex,
+} from './graph-index.js';
 import { describe, model } from './model-error.js';
 import { floatAttribute, intAttribute } from './node-attributes.js';
 import type { NodeProto } from './onnx-messages.js';
@@ -45,7 +52,13 @@ export function parseMatMul(index: GraphIndex, node: NodeProto, x: string): Pars
   const w = weightMatrix(index, node, node.input[1]);
   const [inputs = 0, outputs = 0] = w.dims;
   index.used.add(node);
-  return withOptionalAdd(index, { inputs, outputs, weight: w.values, bias: new Float32Array(outputs), output: outputOf(node) });
+  return withOptionalAdd(index, {
+    inputs,
+    outputs,
+    weight: w.values,
+    bias: new Float32Array(outputs),
+    output: outputOf(node),
+  });
 }
 
 /** Folds a following `Add(y, bias)` / `Add(bias, y)` with a constant bias into `layer`. */
@@ -63,7 +76,10 @@ function weightMatrix(index: GraphIndex, node: NodeProto, name: string | undefin
   const w = name === undefined || name === '' ? undefined : floatConstant(index, name);
   if (w === undefined) throw model(`${describe(node)}: the weight '${name ?? ''}' is not a constant initializer`, node);
   if (w.dims.length !== 2 || w.values.length === 0) {
-    throw model(`${describe(node)}: the weight '${name ?? ''}' has shape [${w.dims.join(', ')}], expected a 2-D matrix`, node);
+    throw model(
+      `${describe(node)}: the weight '${name ?? ''}' has shape [${w.dims.join(', ')}], expected a 2-D matrix`,
+      node,
+    );
   }
   return w;
 }

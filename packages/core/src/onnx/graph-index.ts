@@ -102,7 +102,13 @@ function constantNodeTensor(node: NodeProto): TensorProto | undefined {
       return { ...base, dims: [], dataType: TensorDataType.FLOAT, rawData: undefined, floatData: [attribute.f] };
     }
     if (attribute.name === 'value_floats' && (attribute.type === AttributeType.FLOATS || attribute.floats.length > 0)) {
-      return { ...base, dims: [attribute.floats.length], dataType: TensorDataType.FLOAT, rawData: undefined, floatData: attribute.floats };
+      return {
+        ...base,
+        dims: [attribute.floats.length],
+        dataType: TensorDataType.FLOAT,
+        rawData: undefined,
+        floatData: attribute.floats,
+      };
     }
   }
   return undefined;

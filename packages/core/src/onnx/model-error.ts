@@ -8,5 +8,9 @@ export function describe(node: NodeProto): string {
 
 /** An `E_MODEL` error, with the node's op and name in `details` when given. */
 export function model(message: string, node?: NodeProto): DissonanceError {
-  return new DissonanceError('E_MODEL', message, node === undefined ? {} : { details: { op: node.opType, node: node.name } });
+  return new DissonanceError(
+    'E_MODEL',
+    message,
+    node === undefined ? {} : { details: { op: node.opType, node: node.name } },
+  );
 }

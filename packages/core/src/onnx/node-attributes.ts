@@ -5,7 +5,10 @@ import { AttributeType, type NodeProto } from './onnx-messages.js';
 export function intAttribute(node: NodeProto, name: string, fallback: number): number {
   const attribute = node.attribute.find((a) => a.name === name);
   if (attribute === undefined) return fallback;
-  if (attribute.i === undefined || (attribute.type !== AttributeType.INT && attribute.type !== AttributeType.UNDEFINED)) {
+  if (
+    attribute.i === undefined ||
+    (attribute.type !== AttributeType.INT && attribute.type !== AttributeType.UNDEFINED)
+  ) {
     throw model(`${describe(node)}: attribute '${name}' is not an integer`, node);
   }
   return attribute.i;
@@ -15,7 +18,10 @@ export function intAttribute(node: NodeProto, name: string, fallback: number): n
 export function floatAttribute(node: NodeProto, name: string, fallback: number): number {
   const attribute = node.attribute.find((a) => a.name === name);
   if (attribute === undefined) return fallback;
-  if (attribute.f === undefined || (attribute.type !== AttributeType.FLOAT && attribute.type !== AttributeType.UNDEFINED)) {
+  if (
+    attribute.f === undefined ||
+    (attribute.type !== AttributeType.FLOAT && attribute.type !== AttributeType.UNDEFINED)
+  ) {
     throw model(`${describe(node)}: attribute '${name}' is not a float`, node);
   }
   return attribute.f;

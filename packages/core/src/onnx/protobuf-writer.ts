@@ -114,7 +114,7 @@ export class ProtoWriter {
       return;
     }
     const magnitude = -value;
-    const lo = (~(magnitude % TWO_32 >>> 0) + 1) >>> 0;
+    const lo = (~((magnitude % TWO_32) >>> 0) + 1) >>> 0;
     const hi = (~Math.floor(magnitude / TWO_32) + (lo === 0 ? 1 : 0)) >>> 0;
     this.varint(lo, hi);
   }

@@ -111,7 +111,10 @@ function checkLeftovers(index: GraphIndex): void {
     const domain = POST_OPS[node.opType];
     if (domain !== undefined && (domain === '' ? isDefaultDomain(node) : node.domain === domain)) continue;
     if (CHAIN_OPS.has(node.opType) && isDefaultDomain(node)) {
-      throw model(`${describe(node)} is off the single dense chain from the input: branches are not supported (op '${node.opType}')`, node);
+      throw model(
+        `${describe(node)} is off the single dense chain from the input: branches are not supported (op '${node.opType}')`,
+        node,
+      );
     }
     const domainNote = isDefaultDomain(node) ? '' : ` in domain '${node.domain}'`;
     throw model(`unsupported op '${node.opType}'${domainNote} (${describe(node)})`, node);
@@ -130,7 +133,9 @@ function toWeights(chain: Chain): MlpWeights {
   if (chain.ending === 'sigmoid') {
     const last = layers[layers.length - 1];
     if (last === undefined || last.outputs !== 1) {
-      throw model(`Sigmoid over ${last?.outputs ?? 0} outputs (multi-label) is not supported; only a single binary logit`);
+      throw model(
+        `Sigmoid over ${last?.outputs ?? 0} outputs (multi-label) is not supported; only a single binary logit`,
+      );
     }
     const weight = new Float32Array(last.inputs * 2);
     for (let i = 0; i < last.inputs; i++) weight[i * 2 + 1] = last.weight[i] ?? 0;
@@ -149,7 +154,8 @@ function checkInputShape(input: ValueInfoProto, inputWidth: number, flattened: b
   const rest = shape.slice(1);
   if (rest.length === 0 || rest.some((d) => d.value === undefined)) return;
   const width = rest.reduce((product, d) => product * (d.value ?? 1), 1);
-  if (width !== inputWidth) throw model(`input '${input.name}' has ${width} features per row, the first layer takes ${inputWidth}`);
+  if (width !== inputWidth)
+    throw model(`input '${input.name}' has ${width} features per row, the first layer takes ${inputWidth}`);
 }
 
 function metadataRecord(proto: ModelProto): Readonly<Record<string, string>> {

@@ -27,7 +27,11 @@ export interface Chain {
 export function walkChain(index: GraphIndex, input: string, opset: number): Chain {
   let current = input;
   let flattened = false;
-  for (let node = soleConsumer(index, current); node !== undefined && isPreOp(node); node = soleConsumer(index, current)) {
+  for (
+    let node = soleConsumer(index, current);
+    node !== undefined && isPreOp(node);
+    node = soleConsumer(index, current)
+  ) {
     checkUnvisited(index, node);
     if (node.opType === 'Flatten') flattened = true;
     index.used.add(node);
@@ -71,7 +75,9 @@ function noDenseLayer(index: GraphIndex, tensor: string): Error {
   const [only] = readers;
   if (readers.length > 1) {
     const ops = readers.map((node) => node.opType).join(', ');
-    return model(`tensor '${tensor}' on the input path feeds ${readers.length} nodes (${ops}): branches are not supported`);
+    return model(
+      `tensor '${tensor}' on the input path feeds ${readers.length} nodes (${ops}): branches are not supported`,
+    );
   }
   if (only !== undefined) {
     const domain = isDefaultDomain(only) ? '' : ` in domain '${only.domain}'`;
@@ -92,7 +98,8 @@ function isPreOp(node: NodeProto): boolean {
       }
       return true;
     case 'Flatten':
-      if (intAttribute(node, 'axis', 1) !== 1) throw model(`${describe(node)} on the input path must have axis 1`, node);
+      if (intAttribute(node, 'axis', 1) !== 1)
+        throw model(`${describe(node)} on the input path must have axis 1`, node);
       return true;
     default:
       return false;
@@ -102,5 +109,6 @@ function isPreOp(node: NodeProto): boolean {
 /** Softmax over the class axis only: 1 or −1 (the default is 1 before opset 13, −1 from 13 on). */
 function checkSoftmaxAxis(node: NodeProto, opset: number): void {
   const axis = intAttribute(node, 'axis', opset < 13 ? 1 : -1);
-  if (axis !== 1 && axis !== -1) throw model(`${describe(node)} has axis ${axis}; only the class axis (1 or -1) is supported`, node);
+  if (axis !== 1 && axis !== -1)
+    throw model(`${describe(node)} has axis ${axis}; only the class axis (1 or -1) is supported`, node);
 }

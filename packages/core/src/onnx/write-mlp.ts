@@ -69,7 +69,14 @@ export function writeOnnxMlp(weights: MlpWeights, options: WriteOnnxMlpOptions =
     previous = gemmOut;
     if (layer.activation === 'relu') {
       const reluOut = last ? 'logits' : `layer${i}.relu`;
-      node.push({ name: `layer${i}.relu`, opType: 'Relu', domain: '', input: [previous], output: [reluOut], attribute: [] });
+      node.push({
+        name: `layer${i}.relu`,
+        opType: 'Relu',
+        domain: '',
+        input: [previous],
+        output: [reluOut],
+        attribute: [],
+      });
       previous = reluOut;
     }
   });
@@ -103,7 +110,8 @@ export function writeOnnxMlp(weights: MlpWeights, options: WriteOnnxMlpOptions =
 
 function metadataEntries(metadata: Readonly<Record<string, string>> | undefined): StringStringEntry[] {
   if (metadata === undefined) return [];
-  if (typeof metadata !== 'object' || metadata === null) throw new DissonanceError('E_INPUT', 'writeOnnxMlp: metadata must be an object');
+  if (typeof metadata !== 'object' || metadata === null)
+    throw new DissonanceError('E_INPUT', 'writeOnnxMlp: metadata must be an object');
   return Object.entries(metadata).map(([key, value]) => {
     if (typeof value !== 'string') {
       throw new DissonanceError('E_INPUT', `writeOnnxMlp: metadata '${key}' must be a string`, { details: { key } });

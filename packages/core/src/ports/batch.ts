@@ -16,8 +16,7 @@ export type LabelOrigin = 'oracle' | 'pseudo' | 'critic' | 'feedback';
 
 /** A hard class label or a soft distribution over classes. */
 export type Target =
-  | { readonly kind: 'hard'; readonly label: number }
-  | { readonly kind: 'soft'; readonly probs: Float32Array };
+  { readonly kind: 'hard'; readonly label: number } | { readonly kind: 'soft'; readonly probs: Float32Array };
 
 /** Provenance of a training example: the item, the models and the measurement that produced it. */
 export interface Provenance {

@@ -64,7 +64,8 @@ export async function screenExamples(
           const k = out.length / n;
           let acc = 0;
           for (let c = r * k; c < (r + 1) * k; c++) acc += out[c]! * 0;
-          if (acc !== 0) reasons[i] = `model ${models[m]!.name}@${models[m]!.version} answers a non-finite value on its features`;
+          if (acc !== 0)
+            reasons[i] = `model ${models[m]!.name}@${models[m]!.version} answers a non-finite value on its features`;
         }
       }
     }
@@ -84,7 +85,10 @@ export async function screenExamples(
  * critics screen them) and reports the others to `onQuarantined` (when there are any) instead of letting one
  * example fail every fit. The engine wraps its trainer in this.
  */
-export function finiteExamplesTrainer(inner: Trainer, onQuarantined: (examples: readonly NonFiniteExample[]) => void): Trainer {
+export function finiteExamplesTrainer(
+  inner: Trainer,
+  onQuarantined: (examples: readonly NonFiniteExample[]) => void,
+): Trainer {
   return {
     name: inner.name,
     async fit(base, examples, constraints) {

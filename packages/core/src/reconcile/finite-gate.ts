@@ -39,7 +39,8 @@ export function finiteOutputGate(): Gate {
       const flag = flags[r]!;
       if (!isNonFinite(flag) || open[r] !== 0) continue;
       let problem = flag === NAN_DISSONANCE ? 'dissonance is NaN' : outputProblem('proposer', rows.proposer, r * k, k);
-      for (let c = 0; problem === undefined && c < rows.critics.length; c++) problem = outputProblem(`critic ${c}`, rows.critics[c]!, r * k, k);
+      for (let c = 0; problem === undefined && c < rows.critics.length; c++)
+        problem = outputProblem(`critic ${c}`, rows.critics[c]!, r * k, k);
       decide(r, block(rows.itemId(r), problem ?? 'an output is not finite'));
     }
   });

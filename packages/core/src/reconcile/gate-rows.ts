@@ -49,7 +49,12 @@ export const SUSPECT = 4;
  * `decide(r, decision)` for each row it does not pass. Equivalent to calling `gate.check(rows.item(r), now)` on
  * those rows in order, side effects (a budget token) included, but without building the item when it passes.
  */
-export type RowsCheck = (rows: GateRows, open: Uint8Array, now: number, decide: (row: number, decision: GateDecision) => void) => void;
+export type RowsCheck = (
+  rows: GateRows,
+  open: Uint8Array,
+  now: number,
+  decide: (row: number, decision: GateDecision) => void,
+) => void;
 
 const rowsChecks = new WeakMap<Gate, RowsCheck>();
 
@@ -65,7 +70,13 @@ export function rowsCheckOf(gate: Gate): RowsCheck {
 }
 
 /** Any gate over rows: `check` on each open row's item. */
-function perItem(gate: Gate, rows: GateRows, open: Uint8Array, now: number, decide: (row: number, decision: GateDecision) => void): void {
+function perItem(
+  gate: Gate,
+  rows: GateRows,
+  open: Uint8Array,
+  now: number,
+  decide: (row: number, decision: GateDecision) => void,
+): void {
   for (let r = 0; r < rows.rows; r++) {
     if (open[r] !== 0) continue;
     const decision = gate.check(rows.item(r), now);

@@ -72,7 +72,11 @@ export function goldenGuard(golden: GoldenSet, width: number): Gate {
     for (let r = 0; r < rows.rows; r++) {
       if (open[r] !== 0) continue;
       // Only a row whose id or hash matches can be blocked: check() decides those.
-      if ((ids.size > 0 && ids.has(rows.itemId(r))) || !sameWidth || fingerprints.has(contentHash(x, r * width, width))) {
+      if (
+        (ids.size > 0 && ids.has(rows.itemId(r))) ||
+        !sameWidth ||
+        fingerprints.has(contentHash(x, r * width, width))
+      ) {
         const decision = gate.check(rows.item(r), now);
         if (decision.outcome !== 'pass') decide(r, decision);
       }

@@ -8,4 +8,9 @@ export { TokenBucket } from './token-bucket.js';
 export { budgetGate, type BudgetGate } from './budget-gate.js';
 export { runGates, type GateChainResult } from './gate-chain.js';
 export { PASS } from './pass.js';
-export { PoisoningGuard, type PoisoningGuardOptions, type FeedbackVerdict, type FeedbackOutputs } from './poisoning-guard.js';
+export {
+  PoisoningGuard,
+  type PoisoningGuardOptions,
+  type FeedbackVerdict,
+  type FeedbackOutputs,
+} from './poisoning-guard.js';

@@ -33,8 +33,7 @@ export interface PoisoningGuardOptions {
 
 /** What {@link PoisoningGuard.judge} decided for one label. */
 export type FeedbackVerdict =
-  | { readonly decision: 'accept' }
-  | { readonly decision: 'quarantine'; readonly reason: string };
+  { readonly decision: 'accept' } | { readonly decision: 'quarantine'; readonly reason: string };
 
 /** Model outputs for one feedback row, as probabilities over the classes. */
 export interface FeedbackOutputs {
@@ -66,13 +65,17 @@ export class PoisoningGuard {
   constructor(options: PoisoningGuardOptions = {}) {
     const share = options.maxUntrustedShare ?? 0.2;
     const confidence = options.contradictionConfidence ?? 0.9;
-    if (!(share >= 0 && share <= 1)) throw new DissonanceError('E_CONFIG', `maxUntrustedShare must be in [0, 1], got ${share}`);
+    if (!(share >= 0 && share <= 1))
+      throw new DissonanceError('E_CONFIG', `maxUntrustedShare must be in [0, 1], got ${share}`);
     if (!(confidence > 0.5 && confidence <= 1)) {
       throw new DissonanceError('E_CONFIG', `contradictionConfidence must be in (0.5, 1], got ${confidence}`);
     }
     const untrusted = options.untrustedItemsPerHour ?? 600;
     const trusted = options.trustedItemsPerHour ?? Number.POSITIVE_INFINITY;
-    for (const [name, rate] of [['untrustedItemsPerHour', untrusted], ['trustedItemsPerHour', trusted]] as const) {
+    for (const [name, rate] of [
+      ['untrustedItemsPerHour', untrusted],
+      ['trustedItemsPerHour', trusted],
+    ] as const) {
       if (!(rate > 0)) throw new DissonanceError('E_CONFIG', `${name} must be > 0, got ${rate}`);
     }
     const list = options.trusted ?? [];
@@ -132,9 +135,16 @@ export class PoisoningGuard {
   judge(principal: string, label: number, outputs: FeedbackOutputs | undefined): FeedbackVerdict {
     if (outputs !== undefined) {
       // Features the models answer NaN or ±Infinity on (every feature 3.4e38) can only poison a fit.
-      for (const [who, p] of [['proposer', outputs.proposer] as const, ...outputs.critics.map((q, c) => [`critic ${c}`, q] as const)]) {
+      for (const [who, p] of [
+        ['proposer', outputs.proposer] as const,
+        ...outputs.critics.map((q, c) => [`critic ${c}`, q] as const),
+      ]) {
         for (let k = 0; k < p.length; k++) {
-          if (p[k]! - p[k]! !== 0) return { decision: 'quarantine', reason: `non-finite-output: the ${who} answers ${p[k]} on these features` };
+          if (p[k]! - p[k]! !== 0)
+            return {
+              decision: 'quarantine',
+              reason: `non-finite-output: the ${who} answers ${p[k]} on these features`,
+            };
         }
       }
     }

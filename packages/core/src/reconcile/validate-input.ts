@@ -64,10 +64,13 @@ export function validateBatchShape(batch: Batch, opts: BatchLimits): void {
   }
   const expected = rows * width;
   if (x.length !== expected) {
-    throw inputError(
-      `wrong width: expected rows × width = ${rows} × ${width} = ${expected} values, got ${x.length}`,
-      { argument: 'x', rows, width, expected, actual: x.length },
-    );
+    throw inputError(`wrong width: expected rows × width = ${rows} × ${width} = ${expected} values, got ${x.length}`, {
+      argument: 'x',
+      rows,
+      width,
+      expected,
+      actual: x.length,
+    });
   }
   if (ids !== undefined) checkIds(ids, rows);
 }
@@ -137,14 +140,17 @@ function checkIds(ids: readonly string[], rows: number): void {
 
 /** True for a `Float32Array`, also one made in another realm (iframe, worker, vm context). */
 function isFloat32Array(value: unknown): value is Float32Array {
-  return ArrayBuffer.isView(value) && (value as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag] === 'Float32Array';
+  return (
+    ArrayBuffer.isView(value) && (value as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag] === 'Float32Array'
+  );
 }
 
 /** A short description of a value for an error message. */
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
-  if (ArrayBuffer.isView(value)) return `a ${String((value as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag])}`;
+  if (ArrayBuffer.isView(value))
+    return `a ${String((value as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag])}`;
   if (typeof value === 'number') return String(value);
   if (typeof value === 'string') return JSON.stringify(value);
   return typeof value;

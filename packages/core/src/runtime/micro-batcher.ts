@@ -142,7 +142,9 @@ export class MicroBatcher implements LoadedModel {
   /** Queues `rows` rows for the next batch; resolves to exactly those rows' `rows × classes` outputs. */
   run(x: Float32Array, rows: number): Promise<Float32Array> {
     if (this.#closed) {
-      return Promise.reject(new DissonanceError('E_STOPPED', `MicroBatcher for ${this.name}@${this.version} is closed`));
+      return Promise.reject(
+        new DissonanceError('E_STOPPED', `MicroBatcher for ${this.name}@${this.version} is closed`),
+      );
     }
     const invalid = this.#checkInput(x, rows);
     if (invalid !== undefined) {

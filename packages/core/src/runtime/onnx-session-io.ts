@@ -30,7 +30,12 @@ export interface OnnxSessionInfo {
 
 /** One input or output of an onnxruntime session: a tensor with its element type and shape, or not a tensor. */
 export type OnnxValueInfo =
-  | { readonly name: string; readonly isTensor: true; readonly type: string; readonly shape: readonly (number | string)[] }
+  | {
+      readonly name: string;
+      readonly isTensor: true;
+      readonly type: string;
+      readonly shape: readonly (number | string)[];
+    }
   | { readonly name: string; readonly isTensor: false };
 
 type TensorInfo = Extract<OnnxValueInfo, { isTensor: true }>;
@@ -46,7 +51,10 @@ export function chooseInput(session: Session, label: string): ChosenInput {
   }
   const input = session.inputMetadata[0]!;
   if (!isFloatMatrix(input)) {
-    throw new DissonanceError('E_MODEL', `${label}: input "${input.name}" must be a float32 tensor [N, width], it is ${describe(input)}`);
+    throw new DissonanceError(
+      'E_MODEL',
+      `${label}: input "${input.name}" must be a float32 tensor [N, width], it is ${describe(input)}`,
+    );
   }
   return { name: input.name, width: secondDim(input) };
 }
@@ -61,10 +69,16 @@ export function chooseOutput(session: Session, label: string, outputName?: strin
   if (outputName !== undefined) {
     const named = outputs.find((m) => m.name === outputName);
     if (named === undefined) {
-      throw new DissonanceError('E_MODEL', `${label}: no output named "${outputName}" (outputs: ${session.outputNames.join(', ')})`);
+      throw new DissonanceError(
+        'E_MODEL',
+        `${label}: no output named "${outputName}" (outputs: ${session.outputNames.join(', ')})`,
+      );
     }
     if (!isFloatTensor(named)) {
-      throw new DissonanceError('E_MODEL', `${label}: output "${outputName}" must be a float32 tensor, it is ${describe(named)}`);
+      throw new DissonanceError(
+        'E_MODEL',
+        `${label}: output "${outputName}" must be a float32 tensor, it is ${describe(named)}`,
+      );
     }
     return { name: named.name, classes: secondDim(named) };
   }

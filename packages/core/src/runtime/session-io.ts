@@ -43,7 +43,11 @@ export const PROBE_ROWS = 4;
  * neither the model nor `view.classes` declares it. `E_MODEL` on any mismatch. Shared by the onnxruntime-node
  * and onnxruntime-web runtimes.
  */
-export async function resolveSessionIo(session: OnnxSessionInfo, view: SessionIoView, probe: ProbeRun): Promise<ResolvedSessionIo> {
+export async function resolveSessionIo(
+  session: OnnxSessionInfo,
+  view: SessionIoView,
+  probe: ProbeRun,
+): Promise<ResolvedSessionIo> {
   const label = `${view.name}@${view.version}`;
   const input = chooseInput(session, label);
   const output = chooseOutput(session, label, view.outputName);
@@ -66,11 +70,15 @@ export async function resolveSessionIo(session: OnnxSessionInfo, view: SessionIo
     const observed = data.length / PROBE_ROWS;
     classes = agree(label, 'class count', observed, classes);
     if (classes === undefined || !Number.isInteger(observed)) {
-      throw new DissonanceError('E_MODEL', `${label}: output "${output.name}" gave ${data.length} values for ${PROBE_ROWS} rows`);
+      throw new DissonanceError(
+        'E_MODEL',
+        `${label}: output "${output.name}" gave ${data.length} values for ${PROBE_ROWS} rows`,
+      );
     }
     outputKind ??= looksLikeProbabilities(data, PROBE_ROWS, classes) ? 'probabilities' : 'logits';
   }
-  if (classes < 2) throw new DissonanceError('E_MODEL', `${label}: output "${output.name}" has ${classes} class(es), need ≥ 2`);
+  if (classes < 2)
+    throw new DissonanceError('E_MODEL', `${label}: output "${output.name}" has ${classes} class(es), need ≥ 2`);
   return { inputName: input.name, outputName: output.name, inputWidth, classes, outputKind };
 }
 
@@ -78,11 +86,20 @@ export async function resolveSessionIo(session: OnnxSessionInfo, view: SessionIo
  * Checks a run's output data (`rows × classes` float32 values, else `E_MODEL` naming what came back) and
  * returns probabilities: the data itself, or its row softmax (in place) when the output holds logits.
  */
-export function readProbabilities(data: unknown, rows: number, io: ResolvedSessionIo, label: string, type?: string): Float32Array {
+export function readProbabilities(
+  data: unknown,
+  rows: number,
+  io: ResolvedSessionIo,
+  label: string,
+  type?: string,
+): Float32Array {
   const k = io.classes;
   if (!(data instanceof Float32Array) || data.length !== rows * k) {
     const got = data instanceof Float32Array ? `${data.length} values` : `type ${type ?? 'none'}`;
-    throw new DissonanceError('E_MODEL', `model ${label} output "${io.outputName}" has ${got}, expected ${rows} × ${k}`);
+    throw new DissonanceError(
+      'E_MODEL',
+      `model ${label} output "${io.outputName}" has ${got}, expected ${rows} × ${k}`,
+    );
   }
   return io.outputKind === 'logits' ? softmaxRows(data, rows, k) : data;
 }
@@ -97,13 +114,22 @@ export function checkRunInput(x: Float32Array, rows: number, inputWidth: number,
   }
   if (!(x instanceof Float32Array) || x.length !== rows * inputWidth) {
     const got = x instanceof Float32Array ? `${x.length} values` : 'not a Float32Array';
-    throw new DissonanceError('E_INPUT', `${name}: x has ${got}, expected ${rows} rows × ${inputWidth} = ${rows * inputWidth}`, {
-      details: { rows, inputWidth },
-    });
+    throw new DissonanceError(
+      'E_INPUT',
+      `${name}: x has ${got}, expected ${rows} rows × ${inputWidth} = ${rows * inputWidth}`,
+      {
+        details: { rows, inputWidth },
+      },
+    );
   }
 }
 
-function agree(label: string, what: string, declared: number | undefined, expected: number | undefined): number | undefined {
+function agree(
+  label: string,
+  what: string,
+  declared: number | undefined,
+  expected: number | undefined,
+): number | undefined {
   if (declared !== undefined && expected !== undefined && declared !== expected) {
     throw new DissonanceError('E_MODEL', `${label}: the model's ${what} is ${declared}, expected ${expected}`, {
       details: { declared, expected },

@@ -27,7 +27,8 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 const latin1 = new TextDecoder('latin1');
 type Latin1Slice = (this: Uint8Array, start: number, end: number) => string;
 /** Node's `Buffer#latin1Slice` (a string straight from the bytes, no view), where the platform has it. */
-const nodeLatin1Slice = (globalThis as { Buffer?: { prototype?: { latin1Slice?: Latin1Slice } } }).Buffer?.prototype?.latin1Slice;
+const nodeLatin1Slice = (globalThis as { Buffer?: { prototype?: { latin1Slice?: Latin1Slice } } }).Buffer?.prototype
+  ?.latin1Slice;
 
 /**
  * Whether `envelope` travels as a batch frame: its payload is a plain batch payload (the one `decodeBatch`
@@ -38,10 +39,15 @@ export function isBatchFrameEnvelope(envelope: Envelope): boolean {
   if (!plainBatch(payload)) return false;
   const { rows, width, ids } = payload as { rows: number; width: number; ids?: string[] };
   const { attempt } = envelope;
-  if (!Number.isSafeInteger(attempt) || attempt < 0 || attempt > U32_MAX || rows > U32_MAX || width > U32_MAX) return false;
+  if (!Number.isSafeInteger(attempt) || attempt < 0 || attempt > U32_MAX || rows > U32_MAX || width > U32_MAX)
+    return false;
   return (
-    fitsU16(envelope.id) && fitsU16(envelope.type) && fitsU16(envelope.createdAt) &&
-    fitsU16(envelope.traceparent) && fitsU16(envelope.tracestate) && (ids === undefined || ids.length <= U32_MAX)
+    fitsU16(envelope.id) &&
+    fitsU16(envelope.type) &&
+    fitsU16(envelope.createdAt) &&
+    fitsU16(envelope.traceparent) &&
+    fitsU16(envelope.tracestate) &&
+    (ids === undefined || ids.length <= U32_MAX)
   );
 }
 
@@ -76,7 +82,10 @@ export function writeBatchHeader(envelope: Envelope, into: Uint8Array, at: numbe
   const { rows, width, ids } = envelope.payload as { rows: number; width: number; ids?: string[] };
   const { traceparent, tracestate } = envelope;
   let i = at;
-  into[i++] = (traceparent === undefined ? 0 : TRACEPARENT_FLAG) | (tracestate === undefined ? 0 : TRACESTATE_FLAG) | (ids === undefined ? 0 : IDS_FLAG);
+  into[i++] =
+    (traceparent === undefined ? 0 : TRACEPARENT_FLAG) |
+    (tracestate === undefined ? 0 : TRACESTATE_FLAG) |
+    (ids === undefined ? 0 : IDS_FLAG);
   i = writeU32(into, i, envelope.attempt);
   i = writeU32(into, i, rows);
   i = writeU32(into, i, width);
@@ -202,5 +211,7 @@ function utf8Text(bytes: Uint8Array, start: number, end: number): string {
 }
 
 function badBatchFrame(problem: string): DissonanceError {
-  return new DissonanceError('E_ENVELOPE', `invalid envelope: wire frame: batch header: ${problem}`, { details: { field: 'frame' } });
+  return new DissonanceError('E_ENVELOPE', `invalid envelope: wire frame: batch header: ${problem}`, {
+    details: { field: 'frame' },
+  });
 }

@@ -58,7 +58,10 @@ export function decodeBatch(payload: unknown): Batch {
   const parsed = batchPayloadSchema.safeParse(payload);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new DissonanceError('E_ENVELOPE', `invalid batch payload at ${issue?.path.join('.') || '(root)'}: ${issue?.message}`);
+    throw new DissonanceError(
+      'E_ENVELOPE',
+      `invalid batch payload at ${issue?.path.join('.') || '(root)'}: ${issue?.message}`,
+    );
   }
   const x = typeof parsed.data.x === 'string' ? decodeFloat32(parsed.data.x) : parsed.data.x;
   if (x.length !== parsed.data.rows * parsed.data.width) {
@@ -83,7 +86,8 @@ export function plainBatch(value: unknown): boolean {
   const p = value as Record<string, unknown>;
   for (const key in p) if (!BATCH_FIELDS.has(key) || !Object.hasOwn(p, key)) return false;
   const { rows, width, x, ids } = p;
-  if (!(Number.isSafeInteger(rows) && (rows as number) > 0 && Number.isSafeInteger(width) && (width as number) > 0)) return false;
+  if (!(Number.isSafeInteger(rows) && (rows as number) > 0 && Number.isSafeInteger(width) && (width as number) > 0))
+    return false;
   if (!(x instanceof Float32Array)) return false;
   if (ids === undefined) return !Object.hasOwn(p, 'ids');
   if (!Array.isArray(ids)) return false;

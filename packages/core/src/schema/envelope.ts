@@ -65,10 +65,17 @@ function plainlyValid(value: unknown): value is Envelope {
   const { id, type, attempt, createdAt, traceparent, tracestate } = e;
   return (
     e['v'] === ENVELOPE_VERSION &&
-    typeof id === 'string' && id.length >= 1 && id.length <= 200 &&
-    typeof type === 'string' && type.length >= 1 && type.length <= 200 &&
-    typeof attempt === 'number' && Number.isSafeInteger(attempt) && attempt >= 1 &&
-    typeof createdAt === 'string' && DATETIME.test(createdAt) &&
+    typeof id === 'string' &&
+    id.length >= 1 &&
+    id.length <= 200 &&
+    typeof type === 'string' &&
+    type.length >= 1 &&
+    type.length <= 200 &&
+    typeof attempt === 'number' &&
+    Number.isSafeInteger(attempt) &&
+    attempt >= 1 &&
+    typeof createdAt === 'string' &&
+    DATETIME.test(createdAt) &&
     (traceparent === undefined || (typeof traceparent === 'string' && TRACEPARENT.test(traceparent))) &&
     (tracestate === undefined || (typeof tracestate === 'string' && tracestate.length <= 512)) &&
     Object.hasOwn(e, 'payload')
@@ -108,7 +115,15 @@ export function createEnvelope<P>(type: string, payload: P, options: CreateEnvel
       details: { field: 'createdAt' },
     });
   }
-  const envelope = envelopeObject(options.id ?? randomId(), type, 1, isoTime(now), options.traceparent, options.tracestate, payload);
+  const envelope = envelopeObject(
+    options.id ?? randomId(),
+    type,
+    1,
+    isoTime(now),
+    options.traceparent,
+    options.tracestate,
+    payload,
+  );
   parseEnvelope(envelope);
   Object.freeze(envelope);
   validated.add(envelope);
@@ -128,7 +143,8 @@ export function envelopeObject<P>(
   tracestate: string | undefined,
   payload: P,
 ): Envelope<P> {
-  if (traceparent === undefined && tracestate === undefined) return { v: ENVELOPE_VERSION, id, type, attempt, createdAt, payload };
+  if (traceparent === undefined && tracestate === undefined)
+    return { v: ENVELOPE_VERSION, id, type, attempt, createdAt, payload };
   return {
     v: ENVELOPE_VERSION,
     id,

@@ -50,8 +50,15 @@ export function float32FromNumbers(rows: readonly (readonly number[])[], width: 
     for (let c = 0; c < width; c++) {
       const v = row[c]!;
       if (typeof v !== 'number' || !(Math.abs(v) <= FLOAT32_MAX)) {
-        const problem = typeof v !== 'number' ? `is not a number` : Number.isFinite(v) ? `${v} overflows float32 (largest ${FLOAT32_MAX})` : `is ${String(v)}`;
-        throw new DissonanceError('E_INPUT', `row ${r}, column ${c}: ${problem}`, { details: { row: r, column: c, value: String(v) } });
+        const problem =
+          typeof v !== 'number'
+            ? `is not a number`
+            : Number.isFinite(v)
+              ? `${v} overflows float32 (largest ${FLOAT32_MAX})`
+              : `is ${String(v)}`;
+        throw new DissonanceError('E_INPUT', `row ${r}, column ${c}: ${problem}`, {
+          details: { row: r, column: c, value: String(v) },
+        });
       }
       x[r * width + c] = v;
     }

@@ -50,7 +50,8 @@ export function float32WithHeadroom(values: Float32Array, headroom = DEFAULT_HEA
  */
 export function frameInRoom(blob: Uint8Array, prefix: Uint8Array, room: FrameRoom = NO_ROOM): Uint8Array | undefined {
   const spot = rooms.get(blob.buffer);
-  if (spot === undefined || spot.start !== blob.byteOffset || spot.end !== blob.byteOffset + blob.byteLength) return undefined;
+  if (spot === undefined || spot.start !== blob.byteOffset || spot.end !== blob.byteOffset + blob.byteLength)
+    return undefined;
   if (prefix.byteLength + room.before > spot.start || spot.end + room.after > blob.buffer.byteLength) return undefined;
   rooms.delete(blob.buffer);
   const frame = new Uint8Array(

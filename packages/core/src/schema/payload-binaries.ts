@@ -44,9 +44,13 @@ export function extractBinaries(
     return replacement(bytes);
   }
   if (depth >= MAX_PAYLOAD_DEPTH) {
-    throw new DissonanceError('E_ENVELOPE', `invalid envelope: payload: nested deeper than ${MAX_PAYLOAD_DEPTH} levels (or cyclic)`, {
-      details: { field: 'payload' },
-    });
+    throw new DissonanceError(
+      'E_ENVELOPE',
+      `invalid envelope: payload: nested deeper than ${MAX_PAYLOAD_DEPTH} levels (or cyclic)`,
+      {
+        details: { field: 'payload' },
+      },
+    );
   }
   if (Array.isArray(value)) {
     let copy: unknown[] | undefined;

@@ -2,7 +2,14 @@ import { DissonanceError } from '../errors.js';
 import type { Envelope } from '../ports/transport.js';
 import { errorText } from '../util/error-text.js';
 import { float32FromLittleEndian } from '../util/float32-bytes.js';
-import { BATCH_FRAME_VERSION, batchFeatures, batchHeaderBound, isBatchFrameEnvelope, readBatchFrame, writeBatchHeader } from './batch-frame.js';
+import {
+  BATCH_FRAME_VERSION,
+  batchFeatures,
+  batchHeaderBound,
+  isBatchFrameEnvelope,
+  readBatchFrame,
+  writeBatchHeader,
+} from './batch-frame.js';
 import { parseEnvelope } from './envelope.js';
 import { NO_ROOM, frameInRoom, type FrameRoom } from './frame-headroom.js';
 import { MAX_PAYLOAD_DEPTH, extractBinaries, type BinaryKind } from './payload-binaries.js';
@@ -31,7 +38,9 @@ export const DEFAULT_WIRE_FORMAT: WireFormat = 2;
 export function resolveWireFormat(value: unknown): WireFormat {
   if (value === undefined) return DEFAULT_WIRE_FORMAT;
   if (value === 1 || value === 2) return value;
-  throw new DissonanceError('E_INPUT', `wireFormat must be 1 or 2, got ${String(value)}`, { details: { field: 'wireFormat' } });
+  throw new DissonanceError('E_INPUT', `wireFormat must be 1 or 2, got ${String(value)}`, {
+    details: { field: 'wireFormat' },
+  });
 }
 
 /** Magic and the header length (u32, little-endian). */
@@ -73,7 +82,11 @@ const lenientUtf8 = new TextDecoder('utf-8');
  * Throws `E_ENVELOPE` (field `payload`) when the payload is cyclic, nested deeper than 64, or holds what JSON
  * cannot (a BigInt); `E_INPUT` when `room` is not two integers ≥ 0 or `format` is not 1 or 2.
  */
-export function encodeWireFrame(envelope: Envelope, room: FrameRoom = NO_ROOM, format: WireFormat = DEFAULT_WIRE_FORMAT): Uint8Array {
+export function encodeWireFrame(
+  envelope: Envelope,
+  room: FrameRoom = NO_ROOM,
+  format: WireFormat = DEFAULT_WIRE_FORMAT,
+): Uint8Array {
   checkRoom(room);
   if (format !== DEFAULT_WIRE_FORMAT) resolveWireFormat(format);
   const blobs: Uint8Array[] = [];
@@ -205,8 +218,14 @@ export function readWireValue(body: Uint8Array): unknown {
   if (!isWireFrame(body)) return parseJsonBody(body);
   if (body.byteLength < PREFIX_BYTES) throw badFrame('shorter than its 8-byte prefix');
   const version = body[3]!;
-  if (body[1] !== WIRE_FRAME_MAGIC[1] || body[2] !== WIRE_FRAME_MAGIC[2] || (version !== 1 && version !== BATCH_FRAME_VERSION)) {
-    throw badFrame(`unknown magic ${[...body.subarray(0, 4)].map((b) => b.toString(16).padStart(2, '0')).join(' ')} (this release reads formats 1 and 2)`);
+  if (
+    body[1] !== WIRE_FRAME_MAGIC[1] ||
+    body[2] !== WIRE_FRAME_MAGIC[2] ||
+    (version !== 1 && version !== BATCH_FRAME_VERSION)
+  ) {
+    throw badFrame(
+      `unknown magic ${[...body.subarray(0, 4)].map((b) => b.toString(16).padStart(2, '0')).join(' ')} (this release reads formats 1 and 2)`,
+    );
   }
   const headerBytes = (body[4]! | (body[5]! << 8) | (body[6]! << 16) | (body[7]! << 24)) >>> 0;
   if (PREFIX_BYTES + headerBytes > body.byteLength) throw badFrame(`header of ${headerBytes} bytes runs past the end`);
@@ -246,9 +265,11 @@ function checkSlot(slot: unknown): BinarySlot {
   if (typeof bytes !== 'number' || !Number.isSafeInteger(bytes) || bytes < 0 || (kind === 'f32' && bytes % 4 !== 0)) {
     throw badFrame(`bad byte length ${JSON.stringify(bytes)} of a ${kind} value`);
   }
-  if (!Array.isArray(path) || path.length === 0 || path.length > MAX_PAYLOAD_DEPTH + 1) throw badFrame('a binary slot has a bad path');
+  if (!Array.isArray(path) || path.length === 0 || path.length > MAX_PAYLOAD_DEPTH + 1)
+    throw badFrame('a binary slot has a bad path');
   for (const key of path as unknown[]) {
-    if (typeof key !== 'string' && !(Number.isSafeInteger(key) && (key as number) >= 0)) throw badFrame('a binary slot has a bad path');
+    if (typeof key !== 'string' && !(Number.isSafeInteger(key) && (key as number) >= 0))
+      throw badFrame('a binary slot has a bad path');
   }
   return [path as Array<string | number>, kind, bytes];
 }
@@ -261,7 +282,8 @@ function placeAt(root: unknown, path: ReadonlyArray<string | number>, value: unk
   if (childOf(parent, last, path) !== null) throw badFrame(`binary slot ${path.join('.')} does not point at a null`);
   // An own data property of an object JSON.parse made: assigning it sets that property, and never reaches a
   // setter up the prototype chain — except for a key named `__proto__`, which is defined instead.
-  if (last === '__proto__') Object.defineProperty(parent, last, { value, writable: true, enumerable: true, configurable: true });
+  if (last === '__proto__')
+    Object.defineProperty(parent, last, { value, writable: true, enumerable: true, configurable: true });
   else (parent as Record<string | number, unknown>)[last] = value;
 }
 

@@ -61,7 +61,11 @@ export async function signArtifact(artifact: ModelArtifact, key: KeyMaterial | I
     sha256,
     size: artifact.bytes.byteLength,
   };
-  const value = await globalThis.crypto.subtle.sign({ name: 'Ed25519' }, signer.key, ownBytes(statementBytes(statement)));
+  const value = await globalThis.crypto.subtle.sign(
+    { name: 'Ed25519' },
+    signer.key,
+    ownBytes(statementBytes(statement)),
+  );
   return {
     format: artifact.format,
     sha256,
@@ -99,7 +103,12 @@ export async function checkSignature(
   }
   const bytes = base64ToBytes(signature.value);
   if (signature.alg !== 'Ed25519' || bytes === undefined || bytes.length !== 64) {
-    throw refused(what, 'has a malformed signature (expected 64 base64 bytes of Ed25519)', 'malformed', signature.keyId);
+    throw refused(
+      what,
+      'has a malformed signature (expected 64 base64 bytes of Ed25519)',
+      'malformed',
+      signature.keyId,
+    );
   }
   const statement: ArtifactStatement = {
     v: 1,
@@ -109,8 +118,19 @@ export async function checkSignature(
     sha256: await sha256Hex(artifact.bytes),
     size: artifact.bytes.byteLength,
   };
-  const ok = await globalThis.crypto.subtle.verify({ name: 'Ed25519' }, key.key, ownBytes(bytes), ownBytes(statementBytes(statement)));
-  if (!ok) throw refused(what, `does not match its signature by key ${signature.keyId} (tampered, or signed by another key)`, 'mismatch', signature.keyId);
+  const ok = await globalThis.crypto.subtle.verify(
+    { name: 'Ed25519' },
+    key.key,
+    ownBytes(bytes),
+    ownBytes(statementBytes(statement)),
+  );
+  if (!ok)
+    throw refused(
+      what,
+      `does not match its signature by key ${signature.keyId} (tampered, or signed by another key)`,
+      'mismatch',
+      signature.keyId,
+    );
 }
 
 /** The `E_ARTIFACT_SIGNATURE` error for `what`. */
@@ -121,5 +141,11 @@ export function refused(what: string, problem: string, reason: string, keyId?: s
 }
 
 function isImported(key: KeyMaterial | ImportedKey): key is ImportedKey {
-  return typeof key === 'object' && key !== null && 'key' in key && 'keyId' in key && typeof (key as ImportedKey).keyId === 'string';
+  return (
+    typeof key === 'object' &&
+    key !== null &&
+    'key' in key &&
+    'keyId' in key &&
+    typeof (key as ImportedKey).keyId === 'string'
+  );
 }

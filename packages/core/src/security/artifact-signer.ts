@@ -26,16 +26,14 @@ export function createArtifactSigner(signing: SigningConfig): ArtifactSigner {
   }
   let imported: Promise<ImportedKey> | undefined;
   const key = (): Promise<ImportedKey> => {
-    imported ??= importSigningKey(signing.privateKey).then(
-      (found) => {
-        if (signing.keyId !== undefined && signing.keyId !== found.keyId) {
-          throw new DissonanceError('E_CONFIG', `signing: the private key's id is ${found.keyId}, not ${signing.keyId}`, {
-            details: { field: 'signing.keyId' },
-          });
-        }
-        return found;
-      },
-    );
+    imported ??= importSigningKey(signing.privateKey).then((found) => {
+      if (signing.keyId !== undefined && signing.keyId !== found.keyId) {
+        throw new DissonanceError('E_CONFIG', `signing: the private key's id is ${found.keyId}, not ${signing.keyId}`, {
+          details: { field: 'signing.keyId' },
+        });
+      }
+      return found;
+    });
     imported.catch(() => {
       imported = undefined;
     });

@@ -9,7 +9,10 @@ export function bytesToBase64(bytes: Uint8Array): string {
 
 /** The bytes of base64 text (standard or url alphabet, padded or not); undefined when `text` is not base64. */
 export function base64ToBytes(text: string): Uint8Array | undefined {
-  const body = text.replace(/-/g, '+').replace(/_/g, '/').replace(/={1,2}$/, '');
+  const body = text
+    .replace(/-/g, '+')
+    .replace(/_/g, '/')
+    .replace(/={1,2}$/, '');
   if (!ALPHABET.test(body) || body.length % 4 === 1) return undefined;
   try {
     return decodeBase64(body + '='.repeat((4 - (body.length % 4)) % 4));

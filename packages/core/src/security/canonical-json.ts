@@ -1,7 +1,8 @@
 import { DissonanceError } from '../errors.js';
 
 /** A JSON value that {@link canonicalJson} accepts. */
-export type CanonicalValue = string | number | boolean | null | readonly CanonicalValue[] | { readonly [key: string]: CanonicalValue };
+export type CanonicalValue =
+  string | number | boolean | null | readonly CanonicalValue[] | { readonly [key: string]: CanonicalValue };
 
 /**
  * Deterministic JSON: object keys sorted by UTF-16 code units, no whitespace, numbers as `JSON.stringify`
@@ -11,7 +12,8 @@ export type CanonicalValue = string | number | boolean | null | readonly Canonic
 export function canonicalJson(value: CanonicalValue): string {
   if (value === null || typeof value === 'boolean' || typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new DissonanceError('E_INPUT', `canonical JSON: ${value} is not a finite number`);
+    if (!Number.isFinite(value))
+      throw new DissonanceError('E_INPUT', `canonical JSON: ${value} is not a finite number`);
     return JSON.stringify(value);
   }
   if (Array.isArray(value)) return `[${value.map((item: CanonicalValue) => canonicalJson(item)).join(',')}]`;

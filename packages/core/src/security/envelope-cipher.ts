@@ -30,15 +30,26 @@ export class EnvelopeCipher {
   readonly #imported = new Map<string, Promise<CryptoKey>>();
 
   constructor(keys: KeyProvider) {
-    if (typeof keys !== 'object' || keys === null || typeof keys.currentKeyId !== 'function' || typeof keys.key !== 'function') {
-      throw new DissonanceError('E_CONFIG', 'encryption: expected a KeyProvider (currentKeyId(), key(id))', { details: { field: 'encryption' } });
+    if (
+      typeof keys !== 'object' ||
+      keys === null ||
+      typeof keys.currentKeyId !== 'function' ||
+      typeof keys.key !== 'function'
+    ) {
+      throw new DissonanceError('E_CONFIG', 'encryption: expected a KeyProvider (currentKeyId(), key(id))', {
+        details: { field: 'encryption' },
+      });
     }
     this.#keys = keys;
   }
 
   /** True when `bytes` begin like an envelope (magic and version); says nothing about whether it decrypts. */
   static isSealed(bytes: Uint8Array): boolean {
-    return bytes.length > ENVELOPE_MAGIC.length && ENVELOPE_MAGIC.every((b, i) => bytes[i] === b) && bytes[4] === SEALED_FORMAT_VERSION;
+    return (
+      bytes.length > ENVELOPE_MAGIC.length &&
+      ENVELOPE_MAGIC.every((b, i) => bytes[i] === b) &&
+      bytes[4] === SEALED_FORMAT_VERSION
+    );
   }
 
   /** True when a text record begins like {@link EnvelopeCipher.sealText}'s output (magic and version). */
@@ -52,7 +63,9 @@ export class EnvelopeCipher {
   async seal(plaintext: Uint8Array): Promise<Uint8Array> {
     const keyId = this.#keys.currentKeyId();
     if (typeof keyId !== 'string' || !KEY_ID.test(keyId)) {
-      throw new DissonanceError('E_CONFIG', `encryption: current key id "${String(keyId)}" is not valid`, { details: { field: 'encryption' } });
+      throw new DissonanceError('E_CONFIG', `encryption: current key id "${String(keyId)}" is not valid`, {
+        details: { field: 'encryption' },
+      });
     }
     const key = await this.#key(keyId, 'E_CONFIG');
     const id = utf8.encode(keyId);
@@ -76,7 +89,8 @@ export class EnvelopeCipher {
 
   /** Decrypts what {@link EnvelopeCipher.seal} wrote; `what` names the record in errors. */
   async open(envelope: Uint8Array, what = 'record'): Promise<Uint8Array> {
-    if (!EnvelopeCipher.isSealed(envelope)) throw failed(what, 'is not an encrypted envelope (missing "DSNC" header version 1)');
+    if (!EnvelopeCipher.isSealed(envelope))
+      throw failed(what, 'is not an encrypted envelope (missing "DSNC" header version 1)');
     const idLength = envelope[5] ?? 0;
     const headerLength = 6 + idLength + IV_BYTES;
     if (idLength === 0 || envelope.length < headerLength + TAG_BYTES) throw failed(what, 'is truncated');
@@ -126,12 +140,19 @@ export class EnvelopeCipher {
         if (raw === undefined) {
           throw code === 'E_DECRYPT'
             ? failed(what, `was encrypted with key ${keyId}, which the key provider does not know`, keyId)
-            : new DissonanceError('E_CONFIG', `encryption: the key provider has no key ${keyId}`, { details: { keyId } });
+            : new DissonanceError('E_CONFIG', `encryption: the key provider has no key ${keyId}`, {
+                details: { keyId },
+              });
         }
         if (!(raw instanceof Uint8Array) || raw.length !== AES_KEY_BYTES) {
-          throw new DissonanceError('E_CONFIG', `encryption: key ${keyId} is not ${AES_KEY_BYTES} bytes`, { details: { keyId } });
+          throw new DissonanceError('E_CONFIG', `encryption: key ${keyId} is not ${AES_KEY_BYTES} bytes`, {
+            details: { keyId },
+          });
         }
-        return globalThis.crypto.subtle.importKey('raw', ownBytes(raw), { name: 'AES-GCM' }, false, ['encrypt', 'decrypt']);
+        return globalThis.crypto.subtle.importKey('raw', ownBytes(raw), { name: 'AES-GCM' }, false, [
+          'encrypt',
+          'decrypt',
+        ]);
       })();
       const pending = imported;
       this.#imported.set(keyId, pending);

@@ -28,8 +28,21 @@ export {
   type SignedArtifact,
 } from './artifact-signature.js';
 export { checkOnnxArtifact, DEFAULT_MAX_ONNX_BYTES, type OnnxArtifactCheckOptions } from './onnx-artifact-check.js';
-export { createArtifactVerifier, fetchVerified, type TrustPolicy, type ArtifactVerifier, type ArtifactSource } from './trust-policy.js';
+export {
+  createArtifactVerifier,
+  fetchVerified,
+  type TrustPolicy,
+  type ArtifactVerifier,
+  type ArtifactSource,
+} from './trust-policy.js';
 export { createArtifactSigner, type SigningConfig, type ArtifactSigner } from './artifact-signer.js';
-export { staticKeyProvider, parseKeyList, generateEncryptionKey, KEY_ID, AES_KEY_BYTES, type KeyProvider } from './key-provider.js';
+export {
+  staticKeyProvider,
+  parseKeyList,
+  generateEncryptionKey,
+  KEY_ID,
+  AES_KEY_BYTES,
+  type KeyProvider,
+} from './key-provider.js';
 export { EnvelopeCipher, ENVELOPE_MAGIC, SEALED_FORMAT_VERSION, SEALED_TEXT_PREFIX } from './envelope-cipher.js';
 export { bytesToBase64, base64ToBytes } from './base64-bytes.js';

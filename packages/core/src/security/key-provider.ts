@@ -26,8 +26,10 @@ export function staticKeyProvider(keys: readonly (readonly [string, Uint8Array])
   if (!Array.isArray(keys) || keys.length === 0) throw config('at least one key is needed');
   const byId = new Map<string, Uint8Array>();
   for (const [keyId, key] of keys) {
-    if (typeof keyId !== 'string' || !KEY_ID.test(keyId)) throw config(`key id "${String(keyId)}" is not 1–64 characters of A–Z, a–z, 0–9, ".", "_", "-"`);
-    if (!(key instanceof Uint8Array) || key.length !== AES_KEY_BYTES) throw config(`key ${keyId} is not ${AES_KEY_BYTES} bytes`);
+    if (typeof keyId !== 'string' || !KEY_ID.test(keyId))
+      throw config(`key id "${String(keyId)}" is not 1–64 characters of A–Z, a–z, 0–9, ".", "_", "-"`);
+    if (!(key instanceof Uint8Array) || key.length !== AES_KEY_BYTES)
+      throw config(`key ${keyId} is not ${AES_KEY_BYTES} bytes`);
     if (byId.has(keyId)) throw config(`key id ${keyId} appears twice`);
     byId.set(keyId, key.slice());
   }

@@ -75,7 +75,12 @@ const tensorWalker: Walker = (r, what) => checkTensor(r, what);
 const sparseWalker: Walker = (r, what, depth) => walkFields(r, { 1: tensorWalker, 2: tensorWalker }, what, depth);
 const graphWalker: Walker = (r, what, depth) => walkGraph(r, what, depth + 1);
 const attributeWalker: Walker = (r, what, depth) =>
-  walkFields(r, { 5: tensorWalker, 6: graphWalker, 10: tensorWalker, 11: graphWalker, 22: sparseWalker, 23: sparseWalker }, what, depth);
+  walkFields(
+    r,
+    { 5: tensorWalker, 6: graphWalker, 10: tensorWalker, 11: graphWalker, 22: sparseWalker, 23: sparseWalker },
+    what,
+    depth,
+  );
 const nodeWalker: Walker = (r, what, depth) => walkFields(r, { 5: attributeWalker }, what, depth);
 
 function walkGraph(r: ProtoReader, what: string, depth: number): void {
@@ -122,10 +127,15 @@ function checkTensor(r: ProtoReader, what: string): void {
     }
   }
   if (!external) return;
-  if (locations.length === 0) throw refuse(what, `tensor '${name}' has external data without a location`, 'external-data');
+  if (locations.length === 0)
+    throw refuse(what, `tensor '${name}' has external data without a location`, 'external-data');
   for (const location of locations) {
     if (!insideFolder(location)) {
-      throw refuse(what, `tensor '${name}' references external data outside the model's folder: ${location}`, 'external-data');
+      throw refuse(
+        what,
+        `tensor '${name}' references external data outside the model's folder: ${location}`,
+        'external-data',
+      );
     }
   }
 }

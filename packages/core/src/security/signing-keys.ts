@@ -61,7 +61,10 @@ export async function importSigningKey(material: KeyMaterial): Promise<ImportedK
   let jwk: SigningJwk;
   if (parsed.kind === 'pem') {
     if (parsed.label !== 'PRIVATE KEY') throw badKey(`expected a PEM "PRIVATE KEY" block, got "${parsed.label}"`);
-    const key = await attempt(() => subtle.importKey('pkcs8', ownBytes(parsed.der), ED25519, true, ['sign']), 'PKCS#8 key');
+    const key = await attempt(
+      () => subtle.importKey('pkcs8', ownBytes(parsed.der), ED25519, true, ['sign']),
+      'PKCS#8 key',
+    );
     jwk = await subtle.exportKey('jwk', key);
   } else if (parsed.kind === 'jwk') {
     jwk = parsed.jwk;
@@ -86,7 +89,10 @@ export async function importVerifyKey(material: KeyMaterial): Promise<ImportedKe
   let raw: Uint8Array;
   if (parsed.kind === 'pem') {
     if (parsed.label !== 'PUBLIC KEY') throw badKey(`expected a PEM "PUBLIC KEY" block, got "${parsed.label}"`);
-    const key = await attempt(() => subtle.importKey('spki', ownBytes(parsed.der), ED25519, true, ['verify']), 'SPKI key');
+    const key = await attempt(
+      () => subtle.importKey('spki', ownBytes(parsed.der), ED25519, true, ['verify']),
+      'SPKI key',
+    );
     raw = new Uint8Array(await subtle.exportKey('raw', key));
   } else if (parsed.kind === 'jwk') {
     checkOkp(parsed.jwk);
@@ -109,7 +115,8 @@ type Parsed =
   | { readonly kind: 'raw'; readonly raw: Uint8Array };
 
 function parseMaterial(material: KeyMaterial): Parsed {
-  if (typeof material === 'object' && material !== null && !Array.isArray(material)) return { kind: 'jwk', jwk: material };
+  if (typeof material === 'object' && material !== null && !Array.isArray(material))
+    return { kind: 'jwk', jwk: material };
   if (typeof material !== 'string') throw badKey('expected a JWK object or key text');
   const text = material.trim();
   if (text.startsWith('{')) {
@@ -119,7 +126,8 @@ function parseMaterial(material: KeyMaterial): Parsed {
     } catch {
       throw badKey('the key text starts like JSON but is not JSON');
     }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw badKey('the JWK is not a JSON object');
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      throw badKey('the JWK is not a JSON object');
     return { kind: 'jwk', jwk: value as SigningJwk };
   }
   const pem = /^-----BEGIN ([A-Z ]+)-----\s*([A-Za-z0-9+/=\s]+?)\s*-----END \1-----$/.exec(text);

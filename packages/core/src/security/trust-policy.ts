@@ -49,7 +49,12 @@ export interface ArtifactVerifier {
    * `untrusted-key`, `key-id`, `malformed`, `mismatch`) or `E_MODEL` (`format`, `size`, `not-onnx`,
    * `external-data`). An unsigned artifact from a `source` the policy's `allowUnsigned` names is not refused.
    */
-  verify(artifact: ModelArtifact, signature: ArtifactSignature | undefined, what?: string, source?: ArtifactSource): Promise<void>;
+  verify(
+    artifact: ModelArtifact,
+    signature: ArtifactSignature | undefined,
+    what?: string,
+    source?: ArtifactSource,
+  ): Promise<void>;
 }
 
 /** Builds an {@link ArtifactVerifier}; a malformed policy → `E_CONFIG` (bad key material: on first use). */
@@ -64,7 +69,8 @@ export function createArtifactVerifier(policy: TrustPolicy): ArtifactVerifier {
     throw config('formats must be an array of non-empty strings');
   }
   const maxBytes = policy.maxArtifactBytes ?? DEFAULT_MAX_ONNX_BYTES;
-  if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) throw config(`maxArtifactBytes must be a positive integer, got ${maxBytes}`);
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 1)
+    throw config(`maxArtifactBytes must be a positive integer, got ${maxBytes}`);
   const allowUnsigned = checkAllowUnsigned(policy.allowUnsigned);
   let imported: Promise<Map<string, ImportedKey>> | undefined;
   const keys = (): Promise<Map<string, ImportedKey>> => {
@@ -84,21 +90,39 @@ export function createArtifactVerifier(policy: TrustPolicy): ArtifactVerifier {
       // Imported first, so that a bad key in the policy surfaces as E_CONFIG on the first artifact.
       const trusted = await keys();
       if (!formats.includes(artifact.format)) {
-        throw new DissonanceError('E_MODEL', `${what} refused: format "${artifact.format}" is not one of ${formats.join(', ')}`, {
-          details: { reason: 'format', format: artifact.format },
-        });
+        throw new DissonanceError(
+          'E_MODEL',
+          `${what} refused: format "${artifact.format}" is not one of ${formats.join(', ')}`,
+          {
+            details: { reason: 'format', format: artifact.format },
+          },
+        );
       }
       if (artifact.bytes.byteLength > maxBytes) {
-        throw new DissonanceError('E_MODEL', `${what} refused: ${artifact.bytes.byteLength} bytes, more than the limit of ${maxBytes}`, {
-          details: { reason: 'size' },
-        });
+        throw new DissonanceError(
+          'E_MODEL',
+          `${what} refused: ${artifact.bytes.byteLength} bytes, more than the limit of ${maxBytes}`,
+          {
+            details: { reason: 'size' },
+          },
+        );
       }
       if (signature === undefined) {
-        const named = source !== undefined && allowUnsigned?.registry === source.registry && allowUnsigned.models.includes(source.model);
-        if (require && !named) throw refused(what, 'is not signed and the trust policy requires a signature', 'unsigned');
+        const named =
+          source !== undefined &&
+          allowUnsigned?.registry === source.registry &&
+          allowUnsigned.models.includes(source.model);
+        if (require && !named)
+          throw refused(what, 'is not signed and the trust policy requires a signature', 'unsigned');
       } else {
         const key = trusted.get(signature.keyId);
-        if (key === undefined) throw refused(what, `is signed by key ${signature.keyId || '(none)'}, which is not trusted`, 'untrusted-key', signature.keyId);
+        if (key === undefined)
+          throw refused(
+            what,
+            `is signed by key ${signature.keyId || '(none)'}, which is not trusted`,
+            'untrusted-key',
+            signature.keyId,
+          );
         await checkSignature(artifact, signature, key, what);
       }
       if (artifact.format === 'onnx') checkOnnxArtifact(artifact.bytes, { maxBytes, what });
@@ -129,7 +153,8 @@ export async function fetchVerified(
 function checkAllowUnsigned(rule: TrustPolicy['allowUnsigned']): TrustPolicy['allowUnsigned'] {
   if (rule === undefined) return undefined;
   if (typeof rule !== 'object' || rule === null) throw config('allowUnsigned must be { registry, models }');
-  if (typeof rule.registry !== 'string' || rule.registry === '') throw config('allowUnsigned.registry must be a registry name');
+  if (typeof rule.registry !== 'string' || rule.registry === '')
+    throw config('allowUnsigned.registry must be a registry name');
   if (!Array.isArray(rule.models) || rule.models.some((m) => typeof m !== 'string' || m === '')) {
     throw config('allowUnsigned.models must be an array of model names');
   }

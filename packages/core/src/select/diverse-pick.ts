@@ -3,7 +3,11 @@
  * best-scored, each next one the candidate farthest (Euclidean) from those picked so far, ties to the better
  * score. Spreads a label budget over distinct regions instead of spending it on near-duplicates.
  */
-export function kCenterGreedy(candidates: readonly number[], k: number, point: (i: number) => ArrayLike<number>): number[] {
+export function kCenterGreedy(
+  candidates: readonly number[],
+  k: number,
+  point: (i: number) => ArrayLike<number>,
+): number[] {
   if (candidates.length <= k) return candidates.slice();
   const picked: number[] = [candidates[0]!];
   const nearest = candidates.map((c) => squaredDistance(point(c), point(candidates[0]!)));
@@ -20,7 +24,8 @@ export function kCenterGreedy(candidates: readonly number[], k: number, point: (
     const chosen = candidates[best]!;
     picked.push(chosen);
     const p = point(chosen);
-    for (let j = 0; j < candidates.length; j++) nearest[j] = Math.min(nearest[j]!, squaredDistance(point(candidates[j]!), p));
+    for (let j = 0; j < candidates.length; j++)
+      nearest[j] = Math.min(nearest[j]!, squaredDistance(point(candidates[j]!), p));
   }
   return picked;
 }

@@ -12,7 +12,8 @@ import type { LabelRequest } from '../ports/label-source.js';
  * - `random`: a seeded uniform draw;
  * - `first`: arrival order (no ranking).
  */
-export type SelectionScore = 'dissonance' | 'entropy' | 'margin' | 'least-confidence' | 'consensus-margin' | 'bald' | 'random' | 'first';
+export type SelectionScore =
+  'dissonance' | 'entropy' | 'margin' | 'least-confidence' | 'consensus-margin' | 'bald' | 'random' | 'first';
 
 /** Every {@link SelectionScore}, for validation and help texts. */
 export const SELECTION_SCORES: readonly SelectionScore[] = [

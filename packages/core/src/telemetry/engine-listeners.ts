@@ -24,7 +24,10 @@ export function reportLifecycle(events: EventEmitter<EngineEvents>, telemetry: I
   });
   events.on('promoted', (event) => {
     metrics.promotions.add(1);
-    logger.info({ version: event.version, previous: event.previous, reason: event.reason }, `promoted version ${event.version}`);
+    logger.info(
+      { version: event.version, previous: event.previous, reason: event.reason },
+      `promoted version ${event.version}`,
+    );
   });
   events.on('rolledBack', (event) => {
     metrics.rollbacks.add(1, { 'dissonance.stage': event.stage });
@@ -34,9 +37,15 @@ export function reportLifecycle(events: EventEmitter<EngineEvents>, telemetry: I
     );
   });
   events.on('error', (event) => {
-    if (event.stage === 'retrain' && event.error.code === 'E_TRAINER') metrics.retrains.add(1, { 'dissonance.outcome': 'failed' });
+    if (event.stage === 'retrain' && event.error.code === 'E_TRAINER')
+      metrics.retrains.add(1, { 'dissonance.outcome': 'failed' });
     logger.error(
-      { stage: event.stage, code: event.error.code, err: event.error.message, ...(event.batchId === undefined ? {} : { batchId: event.batchId }) },
+      {
+        stage: event.stage,
+        code: event.error.code,
+        err: event.error.message,
+        ...(event.batchId === undefined ? {} : { batchId: event.batchId }),
+      },
       `${event.stage} failed: ${event.error.message}`,
     );
   });

@@ -2,10 +2,14 @@ import { createNoopMeter, metrics, type Counter, type Histogram, type Meter } fr
 import { TRACER_NAME } from './tracer.js';
 
 /** Bucket boundaries of the dissonance histogram: dense around the POC's `D_target` (0.12). */
-export const DISSONANCE_BUCKETS: readonly number[] = [0, 0.01, 0.02, 0.05, 0.08, 0.1, 0.12, 0.15, 0.2, 0.3, 0.5, 0.75, 1];
+export const DISSONANCE_BUCKETS: readonly number[] = [
+  0, 0.01, 0.02, 0.05, 0.08, 0.1, 0.12, 0.15, 0.2, 0.3, 0.5, 0.75, 1,
+];
 
 /** Bucket boundaries of the stage-duration histogram, in seconds (those of `http.server.request.duration`). */
-export const DURATION_BUCKETS: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+export const DURATION_BUCKETS: readonly number[] = [
+  0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10,
+];
 
 /** The API's shared no-op histogram: what every histogram is while no MeterProvider is registered. */
 const NOOP_HISTOGRAM = createNoopMeter().createHistogram('noop');
@@ -55,7 +59,10 @@ export class EngineMetrics {
       unit: '1',
       advice: { explicitBucketBoundaries: [...DISSONANCE_BUCKETS] },
     });
-    this.items = meter.createCounter('dissonance.items', { description: 'Items reconciled, by outcome', unit: '{item}' });
+    this.items = meter.createCounter('dissonance.items', {
+      description: 'Items reconciled, by outcome',
+      unit: '{item}',
+    });
     this.gateDecisions = meter.createCounter('dissonance.gate.decisions', {
       description: 'Reconcile gate decisions, by gate, decision and reason',
       unit: '{decision}',
@@ -64,8 +71,14 @@ export class EngineMetrics {
       description: 'Items sent to the label sources',
       unit: '{label}',
     });
-    this.retrains = meter.createCounter('dissonance.retrains', { description: 'Retrains, by outcome', unit: '{retrain}' });
-    this.promotions = meter.createCounter('dissonance.promotions', { description: 'Champion promotions', unit: '{promotion}' });
+    this.retrains = meter.createCounter('dissonance.retrains', {
+      description: 'Retrains, by outcome',
+      unit: '{retrain}',
+    });
+    this.promotions = meter.createCounter('dissonance.promotions', {
+      description: 'Champion promotions',
+      unit: '{promotion}',
+    });
     this.rollbacks = meter.createCounter('dissonance.rollbacks', {
       description: 'Candidates rejected or rolled back, by stage',
       unit: '{rollback}',

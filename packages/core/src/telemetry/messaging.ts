@@ -1,4 +1,12 @@
-import { context, INVALID_SPAN_CONTEXT, ProxyTracerProvider, ROOT_CONTEXT, SpanKind, trace, type Tracer } from '@opentelemetry/api';
+import {
+  context,
+  INVALID_SPAN_CONTEXT,
+  ProxyTracerProvider,
+  ROOT_CONTEXT,
+  SpanKind,
+  trace,
+  type Tracer,
+} from '@opentelemetry/api';
 import type { Delivery, Envelope } from '../ports/transport.js';
 import { extractTraceContext, formatTraceContext, type TraceCarrier } from './trace-context.js';
 import { TRACER_NAME, defaultTracer, settleSpan } from './tracer.js';

@@ -1,4 +1,11 @@
-import { createTraceState, isSpanContextValid, trace, TraceFlags, type Context, type SpanContext } from '@opentelemetry/api';
+import {
+  createTraceState,
+  isSpanContextValid,
+  trace,
+  TraceFlags,
+  type Context,
+  type SpanContext,
+} from '@opentelemetry/api';
 
 /** W3C trace-context fields as they travel in an envelope. */
 export interface TraceCarrier {

@@ -1,4 +1,14 @@
-import { context, INVALID_SPAN_CONTEXT, isSpanContextValid, SpanStatusCode, trace, type Attributes, type Link, type Span, type Tracer } from '@opentelemetry/api';
+import {
+  context,
+  INVALID_SPAN_CONTEXT,
+  isSpanContextValid,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Link,
+  type Span,
+  type Tracer,
+} from '@opentelemetry/api';
 
 /** Instrumentation scope of the core package. */
 export const TRACER_NAME = '@dissonance/core';
@@ -21,7 +31,8 @@ export function inSpan<T>(
   fn: (span: Span) => Promise<T>,
   options: { readonly root?: boolean; readonly links?: Link[] } = {},
 ): Promise<T> {
-  const spanOptions = options.root === true || options.links !== undefined ? { attributes, ...options } : { attributes };
+  const spanOptions =
+    options.root === true || options.links !== undefined ? { attributes, ...options } : { attributes };
   const parent = context.active();
   const span = tracer.startSpan(name, spanOptions, parent);
   const spanContext = span.spanContext();

@@ -81,7 +81,8 @@ export function dedupStoreContract(name: string, factory: () => Promise<DedupSto
 
     it('refuses an empty id and a ttl that is not a positive finite number with E_INPUT', async () => {
       await expectCode(store.mark('', 1_000), 'E_INPUT');
-      for (const ttl of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) await expectCode(store.mark('ttl', ttl), 'E_INPUT');
+      for (const ttl of [0, -1, Number.NaN, Number.POSITIVE_INFINITY])
+        await expectCode(store.mark('ttl', ttl), 'E_INPUT');
       expect(await store.has('ttl')).toBe(false);
     });
 

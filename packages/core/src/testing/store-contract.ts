@@ -43,7 +43,15 @@ export function storeContract(name: string, factory: (options: { capacity: numbe
       const soft: TrainingExample = {
         ...example('b', [1, 2, 3, 4, 5]),
         target: { kind: 'soft', probs: new Float32Array([0.25, 0.75]) },
-        provenance: { itemId: 'b', origin: 'pseudo', dissonance: 0.31, proposerVersion: '4', at: 1_700_000_000_123, traceId: 'ab'.repeat(16), spanId: 'cd'.repeat(8) },
+        provenance: {
+          itemId: 'b',
+          origin: 'pseudo',
+          dissonance: 0.31,
+          proposerVersion: '4',
+          at: 1_700_000_000_123,
+          traceId: 'ab'.repeat(16),
+          spanId: 'cd'.repeat(8),
+        },
       };
       await store.appendExamples([hard, soft]);
       expect(await store.countExamples()).toBe(2);
@@ -160,7 +168,10 @@ export function storeContract(name: string, factory: (options: { capacity: numbe
       open.splice(open.indexOf(store), 1);
       const again = await reopen();
       open.push(again);
-      expect((await again.examples()).map((e) => [e.id, ...e.x])).toEqual([['a', 1.5], ['b', 2.5]]);
+      expect((await again.examples()).map((e) => [e.id, ...e.x])).toEqual([
+        ['a', 1.5],
+        ['b', 2.5],
+      ]);
       expect(await again.getValue('policy')).toEqual({ dTarget: 0.1 });
       expect(await again.audit()).toEqual([{ at: 1, who: 'system', action: 'policy.update' }]);
     });

@@ -62,10 +62,14 @@ export function transportContract(
       async () => {
         const topic = topicName();
         const received: Envelope[] = [];
-        await transport.subscribe(topic, async (d) => {
-          received.push(d.envelope);
-          await d.ack();
-        }, { group: groupName() });
+        await transport.subscribe(
+          topic,
+          async (d) => {
+            received.push(d.envelope);
+            await d.ack();
+          },
+          { group: groupName() },
+        );
         const sent = createEnvelope(
           'contract.item',
           { text: 'héllo ✓', n: 1.25, flag: false, none: null, list: [1, 'two', { three: 3 }] },
@@ -84,15 +88,23 @@ export function transportContract(
         const topic = topicName();
         const seen: Envelope[] = [];
         const dead: Envelope[] = [];
-        await transport.subscribe(`${topic}.dlq`, async (d) => {
-          dead.push(d.envelope);
-          await d.ack();
-        }, { group: groupName() });
-        await transport.subscribe(topic, async (d) => {
-          seen.push(d.envelope);
-          const keep = (d.envelope.payload as { keep: boolean }).keep;
-          await (keep && d.envelope.attempt > 1 ? d.ack() : d.nack({ error: 'not yet' }));
-        }, { group: groupName(), maxAttempts: 2 });
+        await transport.subscribe(
+          `${topic}.dlq`,
+          async (d) => {
+            dead.push(d.envelope);
+            await d.ack();
+          },
+          { group: groupName() },
+        );
+        await transport.subscribe(
+          topic,
+          async (d) => {
+            seen.push(d.envelope);
+            const keep = (d.envelope.payload as { keep: boolean }).keep;
+            await (keep && d.envelope.attempt > 1 ? d.ack() : d.nack({ error: 'not yet' }));
+          },
+          { group: groupName(), maxAttempts: 2 },
+        );
         const features = Float32Array.of(1.5, -0, Number.NaN, Infinity, -3.4e38, 1e-45);
         const binary = (keep: boolean): Envelope =>
           createEnvelope('contract.binary', {
@@ -128,10 +140,14 @@ export function transportContract(
       async () => {
         const topic = topicName();
         const ids: string[] = [];
-        await transport.subscribe(topic, async (d) => {
-          ids.push(d.envelope.id);
-          await d.ack();
-        }, { group: groupName() });
+        await transport.subscribe(
+          topic,
+          async (d) => {
+            ids.push(d.envelope.id);
+            await d.ack();
+          },
+          { group: groupName() },
+        );
         const first = item(1);
         await transport.publish(topic, first);
         await waitFor(() => ids.length >= 1, timeoutMs, 'the delivery');
@@ -150,10 +166,14 @@ export function transportContract(
       async () => {
         const topic = topicName();
         const ids: string[] = [];
-        await transport.subscribe(topic, (d) => {
-          ids.push(d.envelope.id);
-          return Promise.resolve();
-        }, { group: groupName() });
+        await transport.subscribe(
+          topic,
+          (d) => {
+            ids.push(d.envelope.id);
+            return Promise.resolve();
+          },
+          { group: groupName() },
+        );
         const sent = item(1);
         await transport.publish(topic, sent);
         await waitFor(() => ids.length >= 1, timeoutMs, 'the delivery');
@@ -168,10 +188,14 @@ export function transportContract(
       async () => {
         const topic = topicName();
         const seen: Envelope[] = [];
-        await transport.subscribe(topic, async (d) => {
-          seen.push(d.envelope);
-          await (d.envelope.attempt === 1 ? d.nack({ error: 'try again' }) : d.ack());
-        }, { group: groupName() });
+        await transport.subscribe(
+          topic,
+          async (d) => {
+            seen.push(d.envelope);
+            await (d.envelope.attempt === 1 ? d.nack({ error: 'try again' }) : d.ack());
+          },
+          { group: groupName() },
+        );
         const sent = item(1);
         await transport.publish(topic, sent);
         await waitFor(() => seen.length >= 2, timeoutMs, 'the redelivery');
@@ -189,10 +213,14 @@ export function transportContract(
         const topic = topicName();
         const delayMs = 400;
         const times: number[] = [];
-        await transport.subscribe(topic, async (d) => {
-          times.push(Date.now());
-          await (d.envelope.attempt === 1 ? d.nack({ delayMs }) : d.ack());
-        }, { group: groupName() });
+        await transport.subscribe(
+          topic,
+          async (d) => {
+            times.push(Date.now());
+            await (d.envelope.attempt === 1 ? d.nack({ delayMs }) : d.ack());
+          },
+          { group: groupName() },
+        );
         await transport.publish(topic, item(1));
         await waitFor(() => times.length >= 2, timeoutMs + delayMs, 'the delayed redelivery');
         const [first = 0, second = 0] = times;
@@ -209,22 +237,34 @@ export function transportContract(
         const attempts: number[] = [];
         const good: string[] = [];
         const dead: Envelope[] = [];
-        await transport.subscribe(`${topic}.dlq`, async (d) => {
-          dead.push(d.envelope);
-          await d.ack();
-        }, { group: groupName() });
-        await transport.subscribe(topic, async (d) => {
-          if (d.envelope.id === poison.id) {
-            attempts.push(d.envelope.attempt);
-            throw new Error(`boom ${d.envelope.attempt}`);
-          }
-          good.push(d.envelope.id);
-          await d.ack();
-        }, { group: groupName(), maxAttempts: 3 });
+        await transport.subscribe(
+          `${topic}.dlq`,
+          async (d) => {
+            dead.push(d.envelope);
+            await d.ack();
+          },
+          { group: groupName() },
+        );
+        await transport.subscribe(
+          topic,
+          async (d) => {
+            if (d.envelope.id === poison.id) {
+              attempts.push(d.envelope.attempt);
+              throw new Error(`boom ${d.envelope.attempt}`);
+            }
+            good.push(d.envelope.id);
+            await d.ack();
+          },
+          { group: groupName(), maxAttempts: 3 },
+        );
         const others = [item(1), item(2), item(3)];
         await transport.publish(topic, poison);
         for (const other of others) await transport.publish(topic, other);
-        await waitFor(() => dead.length >= 1 && good.length >= others.length, timeoutMs, 'the dead letter and the others');
+        await waitFor(
+          () => dead.length >= 1 && good.length >= others.length,
+          timeoutMs,
+          'the dead letter and the others',
+        );
         await sleep(quietMs);
         expect(attempts).toEqual([1, 2, 3]);
         expect(new Set(good)).toEqual(new Set(others.map((o) => o.id)));
@@ -245,10 +285,14 @@ export function transportContract(
         const topic = topicName();
         const deadLetterTopic = topicName();
         const dead: Envelope[] = [];
-        await transport.subscribe(deadLetterTopic, async (d) => {
-          dead.push(d.envelope);
-          await d.ack();
-        }, { group: groupName() });
+        await transport.subscribe(
+          deadLetterTopic,
+          async (d) => {
+            dead.push(d.envelope);
+            await d.ack();
+          },
+          { group: groupName() },
+        );
         await transport.subscribe(topic, (d) => d.nack({ error: 'unusable payload' }), {
           group: groupName(),
           maxAttempts: 1,
@@ -268,12 +312,19 @@ export function transportContract(
       'gives every message to each group',
       async () => {
         const topic = topicName();
-        const byGroup = new Map<string, string[]>([[groupName(), []], [groupName(), []]]);
+        const byGroup = new Map<string, string[]>([
+          [groupName(), []],
+          [groupName(), []],
+        ]);
         for (const [group, ids] of byGroup) {
-          await transport.subscribe(topic, async (d) => {
-            ids.push(d.envelope.id);
-            await d.ack();
-          }, { group });
+          await transport.subscribe(
+            topic,
+            async (d) => {
+              ids.push(d.envelope.id);
+              await d.ack();
+            },
+            { group },
+          );
         }
         const sent = Array.from({ length: 10 }, (_, i) => item(i));
         for (const envelope of sent) await transport.publish(topic, envelope);
@@ -292,10 +343,14 @@ export function transportContract(
         const group = groupName();
         const handled: string[][] = [[], []];
         for (const ids of handled) {
-          await transport.subscribe(topic, async (d) => {
-            ids.push(d.envelope.id);
-            await d.ack();
-          }, { group });
+          await transport.subscribe(
+            topic,
+            async (d) => {
+              ids.push(d.envelope.id);
+              await d.ack();
+            },
+            { group },
+          );
         }
         const sent = Array.from({ length: 20 }, (_, i) => item(i));
         for (const envelope of sent) await transport.publish(topic, envelope);
@@ -314,14 +369,18 @@ export function transportContract(
         let unsettled = 0;
         let most = 0;
         let done = 0;
-        await transport.subscribe(topic, async (d) => {
-          unsettled++;
-          most = Math.max(most, unsettled);
-          await sleep(30);
-          unsettled--;
-          await d.ack();
-          done++;
-        }, { group: groupName(), prefetch });
+        await transport.subscribe(
+          topic,
+          async (d) => {
+            unsettled++;
+            most = Math.max(most, unsettled);
+            await sleep(30);
+            unsettled--;
+            await d.ack();
+            done++;
+          },
+          { group: groupName(), prefetch },
+        );
         for (let i = 0; i < 12; i++) await transport.publish(topic, item(i));
         await waitFor(() => done >= 12, timeoutMs, 'all messages');
         expect(most).toBeGreaterThanOrEqual(1);
@@ -338,13 +397,17 @@ export function transportContract(
         const release = deferred();
         const ids: string[] = [];
         let finished = false;
-        const subscription = await transport.subscribe(topic, async (d: Delivery) => {
-          ids.push(d.envelope.id);
-          started.resolve();
-          await release.promise;
-          await d.ack();
-          finished = true;
-        }, { group: groupName() });
+        const subscription = await transport.subscribe(
+          topic,
+          async (d: Delivery) => {
+            ids.push(d.envelope.id);
+            started.resolve();
+            await release.promise;
+            await d.ack();
+            finished = true;
+          },
+          { group: groupName() },
+        );
         await transport.publish(topic, item(1));
         await started.promise;
         let closed = false;

@@ -31,7 +31,11 @@ function badSubscribeOptions(topic: string): readonly { readonly options: unknow
   ];
 }
 
-async function expectField(work: Promise<unknown>, field: string, codes: readonly string[] = ['E_INPUT']): Promise<void> {
+async function expectField(
+  work: Promise<unknown>,
+  field: string,
+  codes: readonly string[] = ['E_INPUT'],
+): Promise<void> {
   let caught: unknown;
   try {
     await work;
@@ -62,7 +66,9 @@ export function subscribeOptionCases(transport: () => Transport): void {
 /** The factory option checks of the transport contract (registered inside its `describe`). */
 export function invalidOptionCases(invalid: InvalidTransportOptions): void {
   it('refuses bad options before connecting, with E_INPUT or E_CONFIG naming the field', async () => {
-    for (const options of [42, 'options', null]) await expectField(invalid.create(options), 'options', ['E_INPUT', 'E_CONFIG']);
-    for (const { options, field } of invalid.cases) await expectField(invalid.create(options), field, ['E_INPUT', 'E_CONFIG']);
+    for (const options of [42, 'options', null])
+      await expectField(invalid.create(options), 'options', ['E_INPUT', 'E_CONFIG']);
+    for (const { options, field } of invalid.cases)
+      await expectField(invalid.create(options), field, ['E_INPUT', 'E_CONFIG']);
   });
 }

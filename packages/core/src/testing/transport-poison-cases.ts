@@ -18,7 +18,9 @@ interface Timing {
 function poisonBodies(): readonly { readonly name: string; readonly body: Uint8Array }[] {
   const text = (value: string): Uint8Array => new TextEncoder().encode(value);
   const envelope = createEnvelope('contract.poison', { n: 1 });
-  const frame = encodeWireFrame(createEnvelope('contract.poison', encodeBatch({ x: Float32Array.of(1, 2, 3, 4), rows: 2 }, 2))).slice();
+  const frame = encodeWireFrame(
+    createEnvelope('contract.poison', encodeBatch({ x: Float32Array.of(1, 2, 3, 4), rows: 2 }, 2)),
+  ).slice();
   const unknownVersion = frame.slice();
   unknownVersion[3] = 9;
   return [
@@ -47,14 +49,22 @@ export function poisonMessageCases(fixture: () => TransportFixture, timing: Timi
       const topic = topicName();
       const dead: Envelope[] = [];
       const handled: Envelope[] = [];
-      await transport.subscribe(`${topic}.dlq`, async (d) => {
-        dead.push(d.envelope);
-        await d.ack();
-      }, { group: groupName() });
-      await transport.subscribe(topic, async (d) => {
-        handled.push(d.envelope);
-        await d.ack();
-      }, { group: groupName() });
+      await transport.subscribe(
+        `${topic}.dlq`,
+        async (d) => {
+          dead.push(d.envelope);
+          await d.ack();
+        },
+        { group: groupName() },
+      );
+      await transport.subscribe(
+        topic,
+        async (d) => {
+          handled.push(d.envelope);
+          await d.ack();
+        },
+        { group: groupName() },
+      );
       const poison = poisonBodies();
       for (const { body } of poison) await publishRaw(topic, body);
       // What 0.1 published: envelope JSON, the features as base64.

@@ -9,7 +9,10 @@ import type { LoadedModel } from '../ports/model.js';
 export function checkCriticShape(critic: LoadedModel, inputWidth: number, classes: number): void {
   if (critic.inputWidth !== inputWidth || critic.classes !== classes) {
     const who = `critic ${critic.name}@${critic.version}`;
-    throw new DissonanceError('E_INPUT', `${who} is ${critic.inputWidth} features × ${critic.classes} classes, the model ${inputWidth} × ${classes}`);
+    throw new DissonanceError(
+      'E_INPUT',
+      `${who} is ${critic.inputWidth} features × ${critic.classes} classes, the model ${inputWidth} × ${classes}`,
+    );
   }
 }
 
@@ -18,9 +21,15 @@ export function checkCriticShape(critic: LoadedModel, inputWidth: number, classe
  *
  * @throws DissonanceError `E_MODEL` when the critic returned the wrong length or non-finite or negative values.
  */
-export function checkedCriticRows(critic: LoadedModel, probs: Float32Array, rows: number, classes: number): Float64Array {
+export function checkedCriticRows(
+  critic: LoadedModel,
+  probs: Float32Array,
+  rows: number,
+  classes: number,
+): Float64Array {
   const who = `critic ${critic.name}@${critic.version}`;
-  if (probs.length !== rows * classes) throw new DissonanceError('E_MODEL', `${who} returned ${probs.length} values, expected ${rows} × ${classes}`);
+  if (probs.length !== rows * classes)
+    throw new DissonanceError('E_MODEL', `${who} returned ${probs.length} values, expected ${rows} × ${classes}`);
   const out = new Float64Array(probs.length);
   for (let i = 0; i < probs.length; i++) {
     const v = probs[i]!;

@@ -43,7 +43,14 @@ export function divergenceRow(
 }
 
 /** JS in bits: `½Σ[p ln(p/m) + q ln(q/m)] / ln 2`, `m = ½(p + q)`; `∂/∂pᵢ = ln(pᵢ/mᵢ) / (2 ln 2)`. */
-function jensenShannonRow(p: Float64Array, q: Float64Array, o: number, k: number, out: Float64Array | undefined, scale: number): number {
+function jensenShannonRow(
+  p: Float64Array,
+  q: Float64Array,
+  o: number,
+  k: number,
+  out: Float64Array | undefined,
+  scale: number,
+): number {
   let sum = 0;
   for (let i = o, end = o + k; i < end; i++) {
     const pi = p[i]!;
@@ -57,7 +64,14 @@ function jensenShannonRow(p: Float64Array, q: Float64Array, o: number, k: number
 }
 
 /** TV: `½Σ|p − q|`; `∂/∂pᵢ = ½ sign(pᵢ − qᵢ)`. */
-function totalVariationRow(p: Float64Array, q: Float64Array, o: number, k: number, out: Float64Array | undefined, scale: number): number {
+function totalVariationRow(
+  p: Float64Array,
+  q: Float64Array,
+  o: number,
+  k: number,
+  out: Float64Array | undefined,
+  scale: number,
+): number {
   let sum = 0;
   for (let i = o, end = o + k; i < end; i++) {
     const diff = p[i]! - q[i]!;
@@ -75,7 +89,14 @@ function absDiffRow(p: Float64Array, q: Float64Array, o: number, out: Float64Arr
 }
 
 /** Hellinger: `d = √S`, `S = ½Σ(√p − √q)²`; `pᵢ ∂d/∂pᵢ = √pᵢ(√pᵢ − √qᵢ) / (4d)`; 0 at `d = 0`, and past 1. */
-function hellingerRow(p: Float64Array, q: Float64Array, o: number, k: number, out: Float64Array | undefined, scale: number): number {
+function hellingerRow(
+  p: Float64Array,
+  q: Float64Array,
+  o: number,
+  k: number,
+  out: Float64Array | undefined,
+  scale: number,
+): number {
   let sum = 0;
   for (let i = o, end = o + k; i < end; i++) {
     const diff = Math.sqrt(p[i]!) - Math.sqrt(q[i]!);
@@ -98,7 +119,14 @@ function hellingerRow(p: Float64Array, q: Float64Array, o: number, k: number, ou
  * Symmetric KL with smoothing ε: `Σ(p′ − q′)(ln p′ − ln q′)`, `p′ = (p + ε)s`, `s = 1/(1 + kε)`;
  * `∂/∂pᵢ = s·(ln p′ᵢ − ln q′ᵢ + 1 − q′ᵢ/p′ᵢ)`.
  */
-function symmetricKlRow(p: Float64Array, q: Float64Array, o: number, k: number, out: Float64Array | undefined, scale: number): number {
+function symmetricKlRow(
+  p: Float64Array,
+  q: Float64Array,
+  o: number,
+  k: number,
+  out: Float64Array | undefined,
+  scale: number,
+): number {
   const s = 1 / (1 + k * SYMMETRIC_KL_EPSILON);
   let sum = 0;
   for (let i = o, end = o + k; i < end; i++) {

@@ -125,7 +125,13 @@ function unflat(flatMlp: FlatMlp): MlpWeights {
 }
 
 /** Runs `model` on `rows` rows of `x`, `chunkRows` at a time, awaiting `between` after each chunk. */
-async function runChunked(model: LoadedModel, x: Float32Array, rows: number, width: number, options: PrepareFitJobOptions): Promise<Float32Array> {
+async function runChunked(
+  model: LoadedModel,
+  x: Float32Array,
+  rows: number,
+  width: number,
+  options: PrepareFitJobOptions,
+): Promise<Float32Array> {
   const chunk = options.chunkRows ?? rows;
   if (rows <= chunk) return model.run(x, rows);
   const out = new Float32Array(rows * model.classes);
@@ -133,7 +139,10 @@ async function runChunked(model: LoadedModel, x: Float32Array, rows: number, wid
     const n = Math.min(chunk, rows - start);
     const part = await model.run(x.subarray(start * width, (start + n) * width), n);
     if (part.length !== n * model.classes) {
-      throw new DissonanceError('E_MODEL', `${model.name}@${model.version} returned ${part.length} values, expected ${n} × ${model.classes}`);
+      throw new DissonanceError(
+        'E_MODEL',
+        `${model.name}@${model.version} returned ${part.length} values, expected ${n} × ${model.classes}`,
+      );
     }
     out.set(part, start * model.classes);
     await options.between?.();
@@ -185,7 +194,8 @@ export async function prepareFitJob(
   const found = baseWeights(base);
   const warm = (trainer.warmStart ?? true) && found.ok;
   const hidden = trainer.hidden ?? DEFAULT_HIDDEN;
-  const initial = warm && found.ok ? found.weights : initMlp({ inputWidth, classes, hidden, seed: deriveSeed(constraints.seed, 1) });
+  const initial =
+    warm && found.ok ? found.weights : initMlp({ inputWidth, classes, hidden, seed: deriveSeed(constraints.seed, 1) });
   const reference = constraints.reference;
   const referenceOld =
     reference.rows === 0
@@ -249,14 +259,16 @@ export function fitJobTransfer(job: FitJob): ArrayBuffer[] {
   for (const critic of job.critics) arrays.push(critic instanceof Float64Array ? critic : critic.params);
   if (typeof job.champion === 'object') arrays.push(job.champion.params);
   const buffers = new Set<ArrayBuffer>();
-  for (const array of arrays) if (array.buffer instanceof ArrayBuffer && array.byteLength > 0) buffers.add(array.buffer);
+  for (const array of arrays)
+    if (array.buffer instanceof ArrayBuffer && array.byteLength > 0) buffers.add(array.buffer);
   return [...buffers];
 }
 
 /** The buffers of a result's typed arrays, for `postMessage(result, transfer)`. */
 export function fitJobResultTransfer(result: FitJobResult): ArrayBuffer[] {
   const buffers = new Set<ArrayBuffer>();
-  for (const array of [result.onnx, result.probabilities, ...result.critics]) if (array.buffer instanceof ArrayBuffer && array.byteLength > 0) buffers.add(array.buffer);
+  for (const array of [result.onnx, result.probabilities, ...result.critics])
+    if (array.buffer instanceof ArrayBuffer && array.byteLength > 0) buffers.add(array.buffer);
   return [...buffers];
 }
 
@@ -281,8 +293,18 @@ export function fitCancelled(reason?: unknown): DissonanceError {
  */
 export async function runFitJob(job: FitJob, options: RunFitJobOptions = {}): Promise<FitJobResult> {
   const initial = unflat(job.initial);
-  const critics = job.critics.map((critic) => (critic instanceof Float64Array ? critic : Float64Array.from(mlpForward(unflat(critic), job.x, job.rows))));
-  const data = { rows: job.rows, inputWidth: job.inputWidth, classes: job.classes, x: job.x, targets: job.targets, weights: job.weights, critics };
+  const critics = job.critics.map((critic) =>
+    critic instanceof Float64Array ? critic : Float64Array.from(mlpForward(unflat(critic), job.x, job.rows)),
+  );
+  const data = {
+    rows: job.rows,
+    inputWidth: job.inputWidth,
+    classes: job.classes,
+    x: job.x,
+    targets: job.targets,
+    weights: job.weights,
+    critics,
+  };
   const fit = new MlpFit(initial, data, {
     epochs: job.epochs,
     batchSize: job.batchSize,
@@ -302,22 +324,37 @@ export async function runFitJob(job: FitJob, options: RunFitJobOptions = {}): Pr
   const trained = fit.weights();
   const champion = job.champion === 'initial' ? initial : job.champion === undefined ? undefined : unflat(job.champion);
   // The champion's reference outputs come with the job, or (an MlpModel champion) are computed here.
-  const old = job.referenceOld ?? (champion === undefined ? new Float32Array(0) : mlpForward(champion, job.referenceX, job.referenceRows));
+  const old =
+    job.referenceOld ??
+    (champion === undefined ? new Float32Array(0) : mlpForward(champion, job.referenceX, job.referenceRows));
   const reference = { x: job.referenceX, rows: job.referenceRows };
-  const oldModel = { name: job.name, version: job.parentVersion, inputWidth: job.inputWidth, classes: job.classes, run: async () => old };
+  const oldModel = {
+    name: job.name,
+    version: job.parentVersion,
+    inputWidth: job.inputWidth,
+    classes: job.classes,
+    run: async () => old,
+  };
   let guard;
   let guarded = false;
   if (champion !== undefined && sameArchitecture(champion, trained)) {
     guard = await klGuard(oldModel, champion, trained, reference, { klEps: job.klEps });
     guarded = true;
   } else {
-    const kl = reference.rows === 0 ? 0 : meanKl(old, mlpForward(trained, reference.x, reference.rows), reference.rows, trained.classes);
+    const kl =
+      reference.rows === 0
+        ? 0
+        : meanKl(old, mlpForward(trained, reference.x, reference.rows), reference.rows, trained.classes);
     guard = { weights: trained, t: 1, kl, klFull: kl, halvings: 0 };
   }
   const model = new MlpModel(guard.weights, {
     name: job.name,
     version: 'candidate',
-    metadata: { 'dissonance.trainer': 'mlp', 'dissonance.parent_version': job.parentVersion, 'dissonance.seed': String(job.seed) },
+    metadata: {
+      'dissonance.trainer': 'mlp',
+      'dissonance.parent_version': job.parentVersion,
+      'dissonance.seed': String(job.seed),
+    },
   });
   return {
     onnx: model.artifact.bytes,

@@ -131,7 +131,12 @@ export function pooledTrainer(spawn: SpawnFitThread, options: PooledTrainerOptio
         if (pending === undefined || response.id !== pending.id) return;
         slot.pending = undefined;
         if (response.ok) pending.resolve(response.result);
-        else pending.reject(new DissonanceError('E_TRAINER', `trainer thread: ${response.message}`, { details: { code: response.code ?? null } }));
+        else
+          pending.reject(
+            new DissonanceError('E_TRAINER', `trainer thread: ${response.message}`, {
+              details: { code: response.code ?? null },
+            }),
+          );
       },
       failure(cause) {
         if (slot.dead) return;
@@ -140,7 +145,12 @@ export function pooledTrainer(spawn: SpawnFitThread, options: PooledTrainerOptio
         failures++;
         const pending = slot.pending;
         slot.pending = undefined;
-        pending?.reject(new DissonanceError('E_TRAINER', `trainer thread died during the fit: ${cause.message}`, { cause, details: { restart: true } }));
+        pending?.reject(
+          new DissonanceError('E_TRAINER', `trainer thread died during the fit: ${cause.message}`, {
+            cause,
+            details: { restart: true },
+          }),
+        );
         // A waiter gets a fresh thread in its place.
         const next = waiting.shift();
         if (next !== undefined) next(claim(start()));
@@ -205,13 +215,23 @@ export function pooledTrainer(spawn: SpawnFitThread, options: PooledTrainerOptio
       } catch (error) {
         slot.pending = undefined;
         signal?.removeEventListener('abort', onAbort);
-        reject(new DissonanceError('E_TRAINER', `posting the job to the trainer thread failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+        reject(
+          new DissonanceError(
+            'E_TRAINER',
+            `posting the job to the trainer thread failed: ${error instanceof Error ? error.message : String(error)}`,
+            { cause: error },
+          ),
+        );
       }
     });
 
   return {
     name: 'mlp',
-    async fit(base: LoadedModel, examples: readonly TrainingExample[], constraints: TrainConstraints): Promise<Candidate> {
+    async fit(
+      base: LoadedModel,
+      examples: readonly TrainingExample[],
+      constraints: TrainConstraints,
+    ): Promise<Candidate> {
       const started = Date.now();
       const signal = constraints.signal;
       const job = await prepareFitJob(base, examples, constraints, trainerOptions, {
@@ -231,7 +251,12 @@ export function pooledTrainer(spawn: SpawnFitThread, options: PooledTrainerOptio
         release(slot);
       }
       fits++;
-      const info: ModelInfo = { name: base.name, version: 'candidate', inputWidth: base.inputWidth, classes: base.classes };
+      const info: ModelInfo = {
+        name: base.name,
+        version: 'candidate',
+        inputWidth: base.inputWidth,
+        classes: base.classes,
+      };
       const load = options.load ?? (async (bytes: Uint8Array) => mlpModelFromOnnx(bytes, info));
       return finishFitJob(summary, result, constraints.detector, (bytes) => load(bytes, info), started);
     },
@@ -255,7 +280,9 @@ export function pooledTrainer(spawn: SpawnFitThread, options: PooledTrainerOptio
  * The thread side of the protocol: runs one request's fit and returns the response with the buffers to
  * hand back. Never throws: a failed fit is an `ok: false` response.
  */
-export async function handleFitRequest(request: FitRequest): Promise<{ response: FitResponse; transfer: ArrayBuffer[] }> {
+export async function handleFitRequest(
+  request: FitRequest,
+): Promise<{ response: FitResponse; transfer: ArrayBuffer[] }> {
   try {
     const result = await runFitJob(request.job);
     return { response: { id: request.id, ok: true, result }, transfer: fitJobResultTransfer(result) };

@@ -27,7 +27,12 @@ export {
   type FitThreadStats,
   type PooledTrainer,
 } from './fit-threads.js';
-export { DEFAULT_HIDDEN, checkTrainerOptions, checkConstraints, type MlpTrainerOptions } from './mlp-trainer-options.js';
+export {
+  DEFAULT_HIDDEN,
+  checkTrainerOptions,
+  checkConstraints,
+  type MlpTrainerOptions,
+} from './mlp-trainer-options.js';
 export { fitMlp, MlpFit, type FitMlpOptions, type FitMlpResult, type Precision } from './mlp-fit.js';
 export { MlpModel, mlpModelFromOnnx, type MlpModelOptions } from './mlp-model.js';
 export { klGuard, interpolateMlp, sameArchitecture, type KlGuardOptions, type KlGuardResult } from './kl-guard.js';

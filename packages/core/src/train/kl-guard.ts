@@ -74,7 +74,8 @@ export async function klGuard(
   const { klEps } = options;
   const maxHalvings = options.maxHalvings ?? 20;
   if (!(klEps >= 0)) throw new DissonanceError('E_INPUT', `klGuard: klEps must be ≥ 0, got ${klEps}`);
-  if (!sameArchitecture(from, to)) throw new DissonanceError('E_INPUT', 'klGuard: θ₀ and θ₁ have different architectures');
+  if (!sameArchitecture(from, to))
+    throw new DissonanceError('E_INPUT', 'klGuard: θ₀ and θ₁ have different architectures');
   const rows = reference.rows;
   if (rows === 0) return { weights: to, t: 1, kl: 0, klFull: 0, halvings: 0 };
   const old = await base.run(reference.x, rows);

@@ -103,7 +103,8 @@ export class MlpFit {
     }
     if (data.rows < 1) throw new DissonanceError('E_TRAINER', 'fitMlp: no rows to fit');
     for (const q of data.critics) {
-      if (q.length !== data.rows * data.classes) throw new DissonanceError('E_INPUT', 'fitMlp: critic outputs are not rows × classes');
+      if (q.length !== data.rows * data.classes)
+        throw new DissonanceError('E_INPUT', 'fitMlp: critic outputs are not rows × classes');
     }
     const maxSeconds = options.maxSeconds ?? Infinity;
     if (!(maxSeconds > 0)) throw new DissonanceError('E_CONFIG', `fitMlp: maxSeconds must be > 0, got ${maxSeconds}`);
@@ -121,7 +122,11 @@ export class MlpFit {
     this.layout.weightOffsets.forEach((offset, l) => {
       mask.fill(1, offset, this.layout.biasOffsets[l]);
     });
-    this.#adam = new Adam(this.layout.size, { learningRate: options.learningRate ?? 1e-3, l2: options.l2 ?? 0, l2Mask: mask });
+    this.#adam = new Adam(this.layout.size, {
+      learningRate: options.learningRate ?? 1e-3,
+      l2: options.l2 ?? 0,
+      l2Mask: mask,
+    });
     this.#prng = createPrng(options.seed ?? 0);
     this.#order = new Int32Array(data.rows);
     for (let i = 0; i < data.rows; i++) this.#order[i] = i;

@@ -7,7 +7,10 @@ import type { MlpWeights } from './mlp-weights.js';
  */
 export function mlpForward(weights: MlpWeights, x: Float32Array, rows: number): Float32Array {
   if (x.length < rows * weights.inputWidth) {
-    throw new DissonanceError('E_INPUT', `mlpForward: x has ${x.length} values, expected ${rows} × ${weights.inputWidth}`);
+    throw new DissonanceError(
+      'E_INPUT',
+      `mlpForward: x has ${x.length} values, expected ${rows} × ${weights.inputWidth}`,
+    );
   }
   let input: Float32Array = x;
   for (const layer of weights.layers) {

@@ -78,7 +78,13 @@ export class MlpWorkspace {
  * Forward pass of the MLP `params` (laid out as `layout`) on `rows` rows of `x`, in float64: fills
  * `ws.acts` and `ws.probs` and returns the softmax probabilities (a view of `ws.probs`).
  */
-export function forwardInto(layout: ParamLayout, params: Float64Array, x: Float64Array, rows: number, ws: MlpWorkspace): Float64Array {
+export function forwardInto(
+  layout: ParamLayout,
+  params: Float64Array,
+  x: Float64Array,
+  rows: number,
+  ws: MlpWorkspace,
+): Float64Array {
   const { widths, activations, weightOffsets, biasOffsets } = layout;
   const layers = activations.length;
   let src = x;
@@ -130,7 +136,8 @@ export function lossAndGradient(
 ): LossValue {
   const { rows } = batch;
   const ws = workspace ?? new MlpWorkspace(layout, rows);
-  if (rows > ws.maxRows) throw new DissonanceError('E_INPUT', `lossAndGradient: ${rows} rows exceed the workspace (${ws.maxRows})`);
+  if (rows > ws.maxRows)
+    throw new DissonanceError('E_INPUT', `lossAndGradient: ${rows} rows exceed the workspace (${ws.maxRows})`);
   const { widths, activations, weightOffsets, biasOffsets } = layout;
   const layers = activations.length;
   const classes = widths[layers]!;

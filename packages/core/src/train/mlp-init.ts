@@ -23,9 +23,15 @@ export interface InitMlpOptions {
 export function initMlp(options: InitMlpOptions): MlpWeights {
   const { inputWidth, hidden, classes, seed } = options;
   const positive = (value: number): boolean => Number.isSafeInteger(value) && value >= 1;
-  if (!positive(inputWidth)) throw new DissonanceError('E_CONFIG', `initMlp: inputWidth must be a positive integer, got ${inputWidth}`);
-  if (!positive(classes) || classes < 2) throw new DissonanceError('E_CONFIG', `initMlp: classes must be an integer ≥ 2, got ${classes}`);
-  if (!hidden.every(positive)) throw new DissonanceError('E_CONFIG', `initMlp: hidden widths must be positive integers, got [${hidden.join(', ')}]`);
+  if (!positive(inputWidth))
+    throw new DissonanceError('E_CONFIG', `initMlp: inputWidth must be a positive integer, got ${inputWidth}`);
+  if (!positive(classes) || classes < 2)
+    throw new DissonanceError('E_CONFIG', `initMlp: classes must be an integer ≥ 2, got ${classes}`);
+  if (!hidden.every(positive))
+    throw new DissonanceError(
+      'E_CONFIG',
+      `initMlp: hidden widths must be positive integers, got [${hidden.join(', ')}]`,
+    );
   const prng = createPrng(seed);
   const widths = [inputWidth, ...hidden, classes];
   const layers: DenseLayer[] = [];

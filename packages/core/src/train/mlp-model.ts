@@ -65,10 +65,16 @@ export class MlpModel implements LoadedModel {
    */
   async run(x: Float32Array, rows: number): Promise<Float32Array> {
     if (!Number.isSafeInteger(rows) || rows < 0) {
-      throw new DissonanceError('E_INPUT', `model ${this.name}@${this.version}: rows must be a non-negative integer, got ${rows}`);
+      throw new DissonanceError(
+        'E_INPUT',
+        `model ${this.name}@${this.version}: rows must be a non-negative integer, got ${rows}`,
+      );
     }
     if (!(x instanceof Float32Array) || x.length !== rows * this.inputWidth) {
-      throw new DissonanceError('E_INPUT', `model ${this.name}@${this.version}: x must be a Float32Array of ${rows} × ${this.inputWidth}`);
+      throw new DissonanceError(
+        'E_INPUT',
+        `model ${this.name}@${this.version}: x must be a Float32Array of ${rows} × ${this.inputWidth}`,
+      );
     }
     return mlpForward(this.#weights, x, rows);
   }
@@ -89,15 +95,25 @@ export function mlpModelFromOnnx(
     weights = readOnnxMlp(bytes).weights;
   } catch (error) {
     if (error instanceof DissonanceError && error.code === 'E_MODEL') throw error;
-    throw new DissonanceError('E_MODEL', `model ${info.name}: not a readable ONNX MLP: ${error instanceof Error ? error.message : String(error)}`, {
-      cause: error,
-    });
+    throw new DissonanceError(
+      'E_MODEL',
+      `model ${info.name}: not a readable ONNX MLP: ${error instanceof Error ? error.message : String(error)}`,
+      {
+        cause: error,
+      },
+    );
   }
   if (info.inputWidth !== undefined && info.inputWidth !== weights.inputWidth) {
-    throw new DissonanceError('E_MODEL', `model ${info.name}: the file has ${weights.inputWidth} inputs, expected ${info.inputWidth}`);
+    throw new DissonanceError(
+      'E_MODEL',
+      `model ${info.name}: the file has ${weights.inputWidth} inputs, expected ${info.inputWidth}`,
+    );
   }
   if (info.classes !== undefined && info.classes !== weights.classes) {
-    throw new DissonanceError('E_MODEL', `model ${info.name}: the file has ${weights.classes} classes, expected ${info.classes}`);
+    throw new DissonanceError(
+      'E_MODEL',
+      `model ${info.name}: the file has ${weights.classes} classes, expected ${info.classes}`,
+    );
   }
   return new MlpModel(weights, {
     name: info.name,

@@ -38,7 +38,8 @@ function configError(message: string): DissonanceError {
  */
 export function checkTrainerOptions(options: MlpTrainerOptions): void {
   const count = (name: string, value: number | undefined, min: number): void => {
-    if (value !== undefined && (!Number.isSafeInteger(value) || value < min)) throw configError(`${name} must be an integer ≥ ${min}, got ${value}`);
+    if (value !== undefined && (!Number.isSafeInteger(value) || value < min))
+      throw configError(`${name} must be an integer ≥ ${min}, got ${value}`);
   };
   const positive = (name: string, value: number | undefined, allowZero: boolean): void => {
     if (value !== undefined && !(Number.isFinite(value) && (allowZero ? value >= 0 : value > 0))) {
@@ -74,7 +75,11 @@ export function checkConstraints(constraints: TrainConstraints, inputWidth: numb
   if (!(Number.isFinite(lambdaMax) && lambdaMax >= 0)) fail(`lambdaMax must be finite ≥ 0, got ${lambdaMax}`);
   if (!(klEps >= 0)) fail(`klEps must be ≥ 0, got ${klEps}`);
   if (!Number.isFinite(seed)) fail(`seed must be finite, got ${seed}`);
-  if (!Number.isSafeInteger(reference.rows) || reference.rows < 0 || reference.x.length !== reference.rows * inputWidth) {
+  if (
+    !Number.isSafeInteger(reference.rows) ||
+    reference.rows < 0 ||
+    reference.x.length !== reference.rows * inputWidth
+  ) {
     fail(`reference x must hold rows × ${inputWidth} values`);
   }
 }

@@ -9,7 +9,6 @@ import { yieldToEventLoop } from '../util/yield-to-loop.js';
 /** How long a fit may hold the event loop before it yields (between epochs). */
 const YIELD_EVERY_MS = 25;
 
-
 /** Awaited between epochs: yields to the event loop once {@link YIELD_EVERY_MS} have passed since the last yield. */
 function epochYielder(): () => Promise<void> {
   let lastYield = Date.now();
@@ -58,13 +57,26 @@ export function createMlpTrainer(options: MlpTrainerOptions = {}): Trainer {
   return {
     name: 'mlp',
     [OPTIONS]: frozen,
-    async fit(base: LoadedModel, examples: readonly TrainingExample[], constraints: TrainConstraints): Promise<Candidate> {
+    async fit(
+      base: LoadedModel,
+      examples: readonly TrainingExample[],
+      constraints: TrainConstraints,
+    ): Promise<Candidate> {
       const started = Date.now();
       const job = await prepareFitJob(base, examples, constraints, frozen);
       const summary = summarizeFitJob(job);
       const signal = constraints.signal;
-      const result = await runFitJob(job, { betweenEpochs: epochYielder(), ...(signal === undefined ? {} : { signal }) });
-      return finishFitJob(summary, result, constraints.detector, async (bytes) => mlpModelFromOnnx(bytes, { name: base.name, version: 'candidate' }), started);
+      const result = await runFitJob(job, {
+        betweenEpochs: epochYielder(),
+        ...(signal === undefined ? {} : { signal }),
+      });
+      return finishFitJob(
+        summary,
+        result,
+        constraints.detector,
+        async (bytes) => mlpModelFromOnnx(bytes, { name: base.name, version: 'candidate' }),
+        started,
+      );
     },
   } as Trainer;
 }

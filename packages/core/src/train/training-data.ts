@@ -62,7 +62,8 @@ export function packExamples(examples: readonly TrainingExample[], inputWidth: n
       let sum = 0;
       for (let c = 0; c < classes; c++) {
         const v = probs[c]!;
-        if (!Number.isFinite(v) || v < 0) throw inputError(r, id, `soft target[${c}] is ${v}, expected a finite value ≥ 0`);
+        if (!Number.isFinite(v) || v < 0)
+          throw inputError(r, id, `soft target[${c}] is ${v}, expected a finite value ≥ 0`);
         sum += v;
       }
       if (!(sum > 0)) throw inputError(r, id, 'soft target sums to 0');
@@ -80,7 +81,12 @@ export function packExamples(examples: readonly TrainingExample[], inputWidth: n
 }
 
 /** {@link TrainingData} from plain arrays: `rows × inputWidth` features and one hard label per row, weight 1. */
-export function hardLabelData(x: Float32Array, labels: ArrayLike<number>, inputWidth: number, classes: number): TrainingData {
+export function hardLabelData(
+  x: Float32Array,
+  labels: ArrayLike<number>,
+  inputWidth: number,
+  classes: number,
+): TrainingData {
   const rows = labels.length;
   if (x.length !== rows * inputWidth) {
     throw new DissonanceError('E_INPUT', `hardLabelData: x has ${x.length} values, expected ${rows} × ${inputWidth}`);
@@ -89,7 +95,10 @@ export function hardLabelData(x: Float32Array, labels: ArrayLike<number>, inputW
   for (let r = 0; r < rows; r++) {
     const label = labels[r]!;
     if (!Number.isInteger(label) || label < 0 || label >= classes) {
-      throw new DissonanceError('E_INPUT', `hardLabelData: label ${label} of row ${r} is not an integer in [0, ${classes})`);
+      throw new DissonanceError(
+        'E_INPUT',
+        `hardLabelData: label ${label} of row ${r} is not an integer in [0, ${classes})`,
+      );
     }
     targets[r * classes + label] = 1;
   }

@@ -23,7 +23,10 @@ export function baseWeights(base: LoadedModel): BaseWeights {
     try {
       weights = readOnnxMlp(base.artifact.bytes).weights;
     } catch (error) {
-      return { ok: false, reason: `the ONNX artifact is not a readable MLP (${error instanceof Error ? error.message : String(error)})` };
+      return {
+        ok: false,
+        reason: `the ONNX artifact is not a readable MLP (${error instanceof Error ? error.message : String(error)})`,
+      };
     }
     source = 'onnx';
   } else {

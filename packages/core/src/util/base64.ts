@@ -142,5 +142,7 @@ function nativeDecode(codec: NativeCodec, text: string): Uint8Array {
 }
 
 function notBase64(text: string): DissonanceError {
-  return new DissonanceError('E_ENVELOPE', 'float32 data is not padded standard base64', { details: { length: text.length } });
+  return new DissonanceError('E_ENVELOPE', 'float32 data is not padded standard base64', {
+    details: { length: text.length },
+  });
 }

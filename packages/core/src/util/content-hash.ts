@@ -5,7 +5,6 @@ const CANONICAL_NAN = 0x7fc00000;
 /** Bit pattern of `-0`; folded to `+0` (they compare equal). */
 const NEGATIVE_ZERO = 0x80000000;
 
-
 /**
  * Fast, synchronous 53-bit hash (cyrb53 construction) of `length` values of `x` from `offset`, over their
  * Float32 bit patterns, as 14 hex digits. `+0`/`-0` hash alike and so do all NaNs; otherwise two rows
@@ -20,7 +19,13 @@ const NEGATIVE_ZERO = 0x80000000;
  * @param length number of values (default: the rest of `x`).
  */
 export function contentHash(x: Float32Array, offset = 0, length = x.length - offset): string {
-  if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > x.length) {
+  if (
+    !Number.isSafeInteger(offset) ||
+    !Number.isSafeInteger(length) ||
+    offset < 0 ||
+    length < 0 ||
+    offset + length > x.length
+  ) {
     throw new RangeError(`contentHash: range [${offset}, ${offset + length}) is outside 0..${x.length}`);
   }
   const byteOffset = x.byteOffset + offset * 4;

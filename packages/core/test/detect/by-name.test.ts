@@ -38,11 +38,14 @@ describe('detectorByName', () => {
 });
 
 describe('committeeDetectorByName', () => {
-  it.each([...COMMITTEE_DETECTOR_NAMES, ...DETECTOR_NAMES])('finds %s under its own name as a committee detector', (name) => {
-    const detector = committeeDetectorByName(name);
-    expect(detector.name).toBe(name);
-    expect(detector.kind).toBe('committee');
-  });
+  it.each([...COMMITTEE_DETECTOR_NAMES, ...DETECTOR_NAMES])(
+    'finds %s under its own name as a committee detector',
+    (name) => {
+      const detector = committeeDetectorByName(name);
+      expect(detector.name).toBe(name);
+      expect(detector.kind).toBe('committee');
+    },
+  );
 
   it('applies a pairwise name to the proposer and each critic', () => {
     const members = [Float32Array.from([1, 0]), Float32Array.from([0, 1]), Float32Array.from([1, 0])];

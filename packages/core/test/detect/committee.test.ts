@@ -21,7 +21,11 @@ const COMMITTEES: readonly CommitteeDetector[] = [meanPairwiseJs, voteEntropy, c
 /** Measures one row: each member is a list of probabilities. */
 function one(detector: CommitteeDetector, members: number[][]): number {
   const classes = members[0]!.length;
-  return detector.measure(members.map((m) => Float32Array.from(m)), 1, classes)[0]!;
+  return detector.measure(
+    members.map((m) => Float32Array.from(m)),
+    1,
+    classes,
+  )[0]!;
 }
 
 function expectNear(actual: number, expected: number, tolerance = 1e-6): void {
@@ -61,36 +65,83 @@ describe('committee detectors: hand-computed values', () => {
 
   it('vote entropy of a 2–2 split over two classes is 1', () => {
     // Votes [0, 0, 1, 1] → shares [½, ½] → 1 bit; normalized by log₂(min(4, 2)) = 1 → 1.
-    expect(one(voteEntropy, [[0.9, 0.1], [0.6, 0.4], [0.2, 0.8], [0.4, 0.6]])).toBe(1);
+    expect(
+      one(voteEntropy, [
+        [0.9, 0.1],
+        [0.6, 0.4],
+        [0.2, 0.8],
+        [0.4, 0.6],
+      ]),
+    ).toBe(1);
   });
 
   it('vote entropy of votes [0, 0, 1] over three classes', () => {
     // Shares [⅔, ⅓, 0] → −(⅔ log₂ ⅔ + ⅓ log₂ ⅓) = 0.918296 bits; / log₂(min(3, 3)) = 1.584963 → 0.579380.
-    expectNear(one(voteEntropy, [[1, 0, 0], [0.5, 0.3, 0.2], [0.1, 0.8, 0.1]]), 0.57938);
+    expectNear(
+      one(voteEntropy, [
+        [1, 0, 0],
+        [0.5, 0.3, 0.2],
+        [0.1, 0.8, 0.1],
+      ]),
+      0.57938,
+    );
   });
 
   it('vote entropy normalizes by log₂(members) when members < classes, and breaks ties to the lowest class', () => {
     // Two members over four classes vote 0 (a tie of 0.5/0.5 goes to class 0) and 3 → 1 bit / log₂ 2 = 1.
-    expect(one(voteEntropy, [[0.5, 0.5, 0, 0], [0, 0, 0, 1]])).toBe(1);
+    expect(
+      one(voteEntropy, [
+        [0.5, 0.5, 0, 0],
+        [0, 0, 0, 1],
+      ]),
+    ).toBe(1);
     // Tie broken to class 0 for both members → unanimous → 0.
-    expect(one(voteEntropy, [[0.5, 0.5], [0.5, 0.5]])).toBe(0);
+    expect(
+      one(voteEntropy, [
+        [0.5, 0.5],
+        [0.5, 0.5],
+      ]),
+    ).toBe(0);
   });
 
   it('consensus entropy of a uniform mean is 1', () => {
     // mean([1, 0], [0, 1]) = [½, ½] → 1 bit / log₂ 2 = 1.
-    expect(one(consensusEntropy, [[1, 0], [0, 1]])).toBe(1);
+    expect(
+      one(consensusEntropy, [
+        [1, 0],
+        [0, 1],
+      ]),
+    ).toBe(1);
     // Agreeing on uncertainty still scores 1: the mean is uniform.
-    expect(one(consensusEntropy, [[1 / 3, 1 / 3, 1 / 3], [1 / 3, 1 / 3, 1 / 3]])).toBeGreaterThan(1 - 1e-6);
+    expect(
+      one(consensusEntropy, [
+        [1 / 3, 1 / 3, 1 / 3],
+        [1 / 3, 1 / 3, 1 / 3],
+      ]),
+    ).toBeGreaterThan(1 - 1e-6);
   });
 
   it('consensus entropy of the mean [½, ¼, ¼]', () => {
     // mean([1, 0, 0], [0, ½, ½]) = [½, ¼, ¼] → 1.5 bits / log₂ 3 = 1.584963 → 0.946395.
-    expectNear(one(consensusEntropy, [[1, 0, 0], [0, 0.5, 0.5]]), 0.946395);
+    expectNear(
+      one(consensusEntropy, [
+        [1, 0, 0],
+        [0, 0.5, 0.5],
+      ]),
+      0.946395,
+    );
   });
 
   it('mean pairwise JS averages over every unordered pair', () => {
     // Members a = [1, 0], b = [0, 1], c = [1, 0]: JS(a, b) = 1, JS(a, c) = 0, JS(b, c) = 1 → 2/3.
-    expectNear(one(meanPairwiseJs, [[1, 0], [0, 1], [1, 0]]), 2 / 3);
+    expectNear(
+      one(meanPairwiseJs, [
+        [1, 0],
+        [0, 1],
+        [1, 0],
+      ]),
+      2 / 3,
+    );
     expect(meanPairwiseJs.name).toBe('mean-pairwise-js');
     expect(meanPairwise(hellinger).name).toBe('mean-pairwise-hellinger');
     expect(meanPairwise(symmetricKl).upperBound).toBe(Infinity);
@@ -99,7 +150,14 @@ describe('committee detectors: hand-computed values', () => {
   it('proposer vs critics averages the proposer against each critic only', () => {
     // Proposer [1, 0]; critics [0, 1], [1, 0], [½, ½]: TV = 1, 0, ½ → mean ½ (critic pairs are not compared).
     const detector = proposerVsCritics(totalVariation);
-    expect(one(detector, [[1, 0], [0, 1], [1, 0], [0.5, 0.5]])).toBe(0.5);
+    expect(
+      one(detector, [
+        [1, 0],
+        [0, 1],
+        [1, 0],
+        [0.5, 0.5],
+      ]),
+    ).toBe(0.5);
     expect(detector.name).toBe('total-variation');
     expect(detector.kind).toBe('committee');
   });
@@ -132,7 +190,9 @@ describe('committee detectors: properties', () => {
   it('mean pairwise of two members equals the pairwise detector', () => {
     fc.assert(
       fc.property(probPair(), ({ p, q, rows, classes }) => {
-        expect(Array.from(meanPairwiseJs.measure([p, q], rows, classes))).toEqual(Array.from(jensenShannon.measure(p, q, rows, classes)));
+        expect(Array.from(meanPairwiseJs.measure([p, q], rows, classes))).toEqual(
+          Array.from(jensenShannon.measure(p, q, rows, classes)),
+        );
       }),
     );
   });
@@ -169,7 +229,11 @@ describe('committee detectors: properties', () => {
         for (const detector of COMMITTEES) {
           const batch = detector.measure(members, rows, classes);
           for (let r = 0; r < rows; r++) {
-            const alone = detector.measure(members.map((m) => m.subarray(r * classes, (r + 1) * classes)), 1, classes);
+            const alone = detector.measure(
+              members.map((m) => m.subarray(r * classes, (r + 1) * classes)),
+              1,
+              classes,
+            );
             expect(alone[0]).toBe(batch[r]);
           }
         }

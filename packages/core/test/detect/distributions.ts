@@ -25,9 +25,7 @@ export function probRow(classes: number): fc.Arbitrary<number[]> {
 
 /** `rows` probability rows over `classes` classes, flattened into one Float32Array. */
 export function probBatch(rows: number, classes: number): fc.Arbitrary<Float32Array> {
-  return fc
-    .array(probRow(classes), { minLength: rows, maxLength: rows })
-    .map((list) => Float32Array.from(list.flat()));
+  return fc.array(probRow(classes), { minLength: rows, maxLength: rows }).map((list) => Float32Array.from(list.flat()));
 }
 
 /** Shape of a batch: 1–8 rows over `minClasses`–6 classes. */
@@ -36,7 +34,10 @@ export function shape(minClasses = 1, maxClasses = 6): fc.Arbitrary<{ rows: numb
 }
 
 /** Two batches of the same shape: a proposer's and a critic's outputs. */
-export function probPair(minClasses = 1, maxClasses = 6): fc.Arbitrary<{ p: Float32Array; q: Float32Array; rows: number; classes: number }> {
+export function probPair(
+  minClasses = 1,
+  maxClasses = 6,
+): fc.Arbitrary<{ p: Float32Array; q: Float32Array; rows: number; classes: number }> {
   return shape(minClasses, maxClasses).chain(({ rows, classes }) =>
     fc.record({
       p: probBatch(rows, classes),
@@ -48,7 +49,10 @@ export function probPair(minClasses = 1, maxClasses = 6): fc.Arbitrary<{ p: Floa
 }
 
 /** A committee of 1–5 members over the same shape. */
-export function committee(minMembers = 1, maxMembers = 5): fc.Arbitrary<{ members: Float32Array[]; rows: number; classes: number }> {
+export function committee(
+  minMembers = 1,
+  maxMembers = 5,
+): fc.Arbitrary<{ members: Float32Array[]; rows: number; classes: number }> {
   return shape(1, 5).chain(({ rows, classes }) =>
     fc.record({
       members: fc.array(probBatch(rows, classes), { minLength: minMembers, maxLength: maxMembers }),

@@ -35,7 +35,11 @@ describe.each(PAIRWISE.map((d) => [d.name, d] as const))('%s rejects bad input w
     expect(error.message).toContain('p has 5 values');
     expect(error.message).toContain('rows × classes = 6');
     expect(error.details).toMatchObject({ argument: 'p', expected: 6, actual: 5 });
-    expect(thrown(() => detector.measure(ok, short, 3, 2)).details).toMatchObject({ argument: 'q', expected: 6, actual: 5 });
+    expect(thrown(() => detector.measure(ok, short, 3, 2)).details).toMatchObject({
+      argument: 'q',
+      expected: 6,
+      actual: 5,
+    });
   });
 
   it('a short out', () => {

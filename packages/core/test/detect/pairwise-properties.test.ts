@@ -10,7 +10,9 @@ describe.each(ALL.map((detector) => [detector.name, detector] as const))('%s', (
   it('is 0 for identical distributions', () => {
     fc.assert(
       fc.property(
-        shape().chain(({ rows, classes }) => fc.record({ p: probBatch(rows, classes), rows: fc.constant(rows), classes: fc.constant(classes) })),
+        shape().chain(({ rows, classes }) =>
+          fc.record({ p: probBatch(rows, classes), rows: fc.constant(rows), classes: fc.constant(classes) }),
+        ),
         ({ p, rows, classes }) => {
           const result = detector.measure(p, p.slice(), rows, classes);
           for (const value of result) expect(value).toBeLessThanOrEqual(1e-6);
@@ -36,7 +38,12 @@ describe.each(ALL.map((detector) => [detector.name, detector] as const))('%s', (
       fc.property(probPair(), ({ p, q, rows, classes }) => {
         const batch = detector.measure(p, q, rows, classes);
         for (let r = 0; r < rows; r++) {
-          const alone = detector.measure(p.subarray(r * classes, (r + 1) * classes), q.subarray(r * classes, (r + 1) * classes), 1, classes);
+          const alone = detector.measure(
+            p.subarray(r * classes, (r + 1) * classes),
+            q.subarray(r * classes, (r + 1) * classes),
+            1,
+            classes,
+          );
           expect(alone[0]).toBe(batch[r]);
         }
       }),
@@ -48,7 +55,9 @@ describe.each(SYMMETRIC.map((detector) => [detector.name, detector] as const))('
   it('is symmetric, bit for bit', () => {
     fc.assert(
       fc.property(probPair(), ({ p, q, rows, classes }) => {
-        expect(Array.from(detector.measure(q, p, rows, classes))).toEqual(Array.from(detector.measure(p, q, rows, classes)));
+        expect(Array.from(detector.measure(q, p, rows, classes))).toEqual(
+          Array.from(detector.measure(p, q, rows, classes)),
+        );
       }),
     );
   });

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { absDiff, createSymmetricKl, hellinger, jensenShannon, symmetricKl, totalVariation } from '../../src/detect/index.js';
+import {
+  absDiff,
+  createSymmetricKl,
+  hellinger,
+  jensenShannon,
+  symmetricKl,
+  totalVariation,
+} from '../../src/detect/index.js';
 import type { Detector } from '../../src/ports/detector.js';
 
 function one(detector: Detector, p: number[], q: number[]): number {

@@ -46,7 +46,13 @@ async function engineWith(trust: TrustPolicy, keys: SigningKeyPair, registry = n
 
 /** An unsigned version published by "someone else" (as an adopted MLflow model is) and made champion. */
 async function adopt(registry: MemoryRegistry, artifact: ModelArtifact, inputWidth = 4, classes = 2): Promise<string> {
-  const v = await registry.register({ name: 'm', artifact, inputWidth, classes, tags: { 'dissonance.adopted': 'mlflow' } });
+  const v = await registry.register({
+    name: 'm',
+    artifact,
+    inputWidth,
+    classes,
+    tags: { 'dissonance.adopted': 'mlflow' },
+  });
   await registry.setAlias('m', 'champion', v.version);
   return v.version;
 }
@@ -62,7 +68,10 @@ describe('trust policy allowUnsigned (adopted models)', () => {
     await strict.engine.stop();
 
     // Another registry's name, or another model, is not named: still refused.
-    for (const allowUnsigned of [{ registry: 'mlflow', models: ['m'] }, { registry: 'memory', models: ['other'] }]) {
+    for (const allowUnsigned of [
+      { registry: 'mlflow', models: ['m'] },
+      { registry: 'memory', models: ['other'] },
+    ]) {
       const other = await engineWith({ keys: [keys.publicKey], allowUnsigned }, keys);
       await adopt(other.registry, onnx(5));
       expect(await other.engine.refreshChampion()).toBe(false);
@@ -70,7 +79,10 @@ describe('trust policy allowUnsigned (adopted models)', () => {
       await other.engine.stop();
     }
 
-    const named = await engineWith({ keys: [keys.publicKey], allowUnsigned: { registry: 'memory', models: ['m'] } }, keys);
+    const named = await engineWith(
+      { keys: [keys.publicKey], allowUnsigned: { registry: 'memory', models: ['m'] } },
+      keys,
+    );
     const version = await adopt(named.registry, onnx(5));
     expect(await named.engine.refreshChampion()).toBe(true);
     expect(named.engine.championVersion).toBe(version);
@@ -81,21 +93,33 @@ describe('trust policy allowUnsigned (adopted models)', () => {
   it('still verifies a signed version of a named model, and still runs the format checks', async () => {
     const keys = await generateSigningKeyPair();
     const stranger = await generateSigningKeyPair();
-    const verifier = createArtifactVerifier({ keys: [keys.publicKey], allowUnsigned: { registry: 'mlflow', models: ['m'] } });
+    const verifier = createArtifactVerifier({
+      keys: [keys.publicKey],
+      allowUnsigned: { registry: 'mlflow', models: ['m'] },
+    });
     const source = { registry: 'mlflow', model: 'm' };
     const artifact = onnx(3);
     await expect(verifier.verify(artifact, undefined, 'm v1', source)).resolves.toBeUndefined();
     const { signature } = await signArtifact(artifact, stranger.privateKey);
     await expectCode(verifier.verify(artifact, signature, 'm v1', source), 'E_ARTIFACT_SIGNATURE');
-    await expectCode(verifier.verify({ format: 'onnx', bytes: new Uint8Array([1, 2, 3]) }, undefined, 'm v1', source), 'E_MODEL');
+    await expectCode(
+      verifier.verify({ format: 'onnx', bytes: new Uint8Array([1, 2, 3]) }, undefined, 'm v1', source),
+      'E_MODEL',
+    );
     await expectCode(verifier.verify(artifact, undefined, 'm v1'), 'E_ARTIFACT_SIGNATURE');
   });
 
   it('refuses a malformed allowUnsigned with E_CONFIG', () => {
-    for (const allowUnsigned of [null, { registry: '', models: [] }, { registry: 'mlflow', models: 'm' }, { registry: 'mlflow', models: [''] }]) {
-      expect(() => createArtifactVerifier({ keys: [], require: false, allowUnsigned: allowUnsigned as never }), JSON.stringify(allowUnsigned)).toThrow(
-        /allowUnsigned/,
-      );
+    for (const allowUnsigned of [
+      null,
+      { registry: '', models: [] },
+      { registry: 'mlflow', models: 'm' },
+      { registry: 'mlflow', models: [''] },
+    ]) {
+      expect(
+        () => createArtifactVerifier({ keys: [], require: false, allowUnsigned: allowUnsigned as never }),
+        JSON.stringify(allowUnsigned),
+      ).toThrow(/allowUnsigned/);
     }
   });
 });
@@ -103,7 +127,10 @@ describe('trust policy allowUnsigned (adopted models)', () => {
 describe('a registry champion of another shape', () => {
   it('is refused with E_MODEL before its artifact is fetched; the current champion keeps serving', async () => {
     const keys = await generateSigningKeyPair();
-    const { engine, registry, errors } = await engineWith({ keys: [keys.publicKey], allowUnsigned: { registry: 'memory', models: ['m'] } }, keys);
+    const { engine, registry, errors } = await engineWith(
+      { keys: [keys.publicKey], allowUnsigned: { registry: 'memory', models: ['m'] } },
+      keys,
+    );
     await adopt(registry, onnx(5, 3, 2), 3, 2);
     expect(await engine.refreshChampion()).toBe(false);
     expect(errors.at(-1)?.error.code).toBe('E_MODEL');

@@ -10,7 +10,6 @@ const base = (): EngineConfig => ({
   maxBatchRows: 8,
 });
 
-
 describe('bad input gets a typed error and loses nothing already accepted', () => {
   it.each([
     ['NaN', { x: Float32Array.of(1, 2, Number.NaN, 4), rows: 2 }, /row 1.*column 0 is NaN/],
@@ -103,7 +102,13 @@ describe('backpressure', () => {
     });
 
   it("overload 'reject' refuses with E_OVERLOADED when the queue is full, and keeps what it accepted", async () => {
-    const engine = createEngine({ proposer: slow(20), critics: [slow(20)], concurrency: 1, maxQueue: 2, overload: 'reject' });
+    const engine = createEngine({
+      proposer: slow(20),
+      critics: [slow(20)],
+      concurrency: 1,
+      maxQueue: 2,
+      overload: 'reject',
+    });
     await engine.ready();
     const accepted = [0, 1, 2].map((i) => engine.process({ x: Float32Array.of(i), rows: 1 }));
     const refused = await rejection(engine.process({ x: Float32Array.of(9), rows: 1 }));
@@ -115,7 +120,9 @@ describe('backpressure', () => {
 
   it("overload 'wait' holds callers until there is room; everything is processed", async () => {
     const engine = createEngine({ proposer: slow(5), critics: [slow(5)], concurrency: 1, maxQueue: 2 });
-    const all = await Promise.all(Array.from({ length: 8 }, (_, i) => engine.process({ x: Float32Array.of(i), rows: 1 })));
+    const all = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => engine.process({ x: Float32Array.of(i), rows: 1 })),
+    );
     expect(all).toHaveLength(8);
     expect(await engine.stop()).toMatchObject({ accepted: 8, processed: 8 });
   });

@@ -128,7 +128,10 @@ describe('accounting after stop', () => {
     const reasons = new Map<string, number>();
     engine.on('blocked', (e) => e.items.forEach((i) => reasons.set(i.reason, (reasons.get(i.reason) ?? 0) + 1)));
     let quarantinedLabelled = 0;
-    engine.on('example', (e) => (quarantinedLabelled += e.examples.filter((x) => x.provenance.dissonance > 0.5).length));
+    engine.on(
+      'example',
+      (e) => (quarantinedLabelled += e.examples.filter((x) => x.provenance.dissonance > 0.5).length),
+    );
     const work: Promise<unknown>[] = [];
     for (let b = 0; b < 10; b++) work.push(engine.process(rows(16, b * 16)));
     work.push(engine.process({ x: Float32Array.of(1), rows: 1, ids: ['g1'] }));

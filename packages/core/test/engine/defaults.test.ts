@@ -1,6 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_POLICY, DissonanceError, ENGINE_DEFAULTS, MemoryRegistry, MemoryStore, resolveEngineConfig, systemClock } from '../../src/index.js';
+import {
+  DEFAULT_POLICY,
+  DissonanceError,
+  ENGINE_DEFAULTS,
+  MemoryRegistry,
+  MemoryStore,
+  resolveEngineConfig,
+  systemClock,
+} from '../../src/index.js';
 import { GOOD_WEIGHTS, linearModel, WEAK_WEIGHTS } from './fixtures.js';
 
 const base = () => ({ proposer: linearModel('p', WEAK_WEIGHTS), critics: [linearModel('c', GOOD_WEIGHTS)] });
@@ -8,7 +16,13 @@ const base = () => ({ proposer: linearModel('p', WEAK_WEIGHTS), critics: [linear
 describe('ENGINE_DEFAULTS and resolveEngineConfig', () => {
   it('ENGINE_DEFAULTS is frozen all the way down', () => {
     expect(Object.isFrozen(ENGINE_DEFAULTS)).toBe(true);
-    for (const inner of [ENGINE_DEFAULTS.retrain, ENGINE_DEFAULTS.rollout, ENGINE_DEFAULTS.policy, ENGINE_DEFAULTS.feedback]) expect(Object.isFrozen(inner)).toBe(true);
+    for (const inner of [
+      ENGINE_DEFAULTS.retrain,
+      ENGINE_DEFAULTS.rollout,
+      ENGINE_DEFAULTS.policy,
+      ENGINE_DEFAULTS.feedback,
+    ])
+      expect(Object.isFrozen(inner)).toBe(true);
     expect(() => {
       (ENGINE_DEFAULTS.retrain as { everyExamples: number }).everyExamples = 1;
     }).toThrow(TypeError);
@@ -76,7 +90,8 @@ describe('the README table of engine defaults', () => {
         const path = prefix === '' ? key : `${prefix}.${key}`;
         if (path === 'policy') continue;
         if (typeof inner === 'object' && inner !== null) walk(path, inner as object);
-        else expected.set(path, inner === undefined ? 'off' : typeof inner === 'string' ? `\`${inner}\`` : String(inner));
+        else
+          expected.set(path, inner === undefined ? 'off' : typeof inner === 'string' ? `\`${inner}\`` : String(inner));
       }
     };
     walk('', ENGINE_DEFAULTS);

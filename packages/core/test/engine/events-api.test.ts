@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { createEngine, type PolicyEvent } from '../../src/index.js';
 import { GOOD_WEIGHTS, linearModel, WEAK_WEIGHTS } from './fixtures.js';
 
-const newEngine = () => createEngine({ proposer: linearModel('p', WEAK_WEIGHTS), critics: [linearModel('c', GOOD_WEIGHTS)] });
+const newEngine = () =>
+  createEngine({ proposer: linearModel('p', WEAK_WEIGHTS), critics: [linearModel('c', GOOD_WEIGHTS)] });
 
 describe('engine events: on / once / off / subscribe, and no public emit', () => {
   it('subscribe returns the function that unsubscribes', async () => {

@@ -25,14 +25,30 @@ describe('engine.feedback', () => {
       { id: 'b', features: [0, 1], label: 0 },
       { id: 'a', features: [1, 2], label: 1 },
     ];
-    expect(await engine.feedback(items, { who: 'alice', retrainEvery: 0 })).toEqual({ accepted: 2, duplicates: 1, quarantined: 0 });
-    expect(await engine.feedback(items, { who: 'alice', retrainEvery: 0 })).toEqual({ accepted: 0, duplicates: 3, quarantined: 0 });
+    expect(await engine.feedback(items, { who: 'alice', retrainEvery: 0 })).toEqual({
+      accepted: 2,
+      duplicates: 1,
+      quarantined: 0,
+    });
+    expect(await engine.feedback(items, { who: 'alice', retrainEvery: 0 })).toEqual({
+      accepted: 0,
+      duplicates: 3,
+      quarantined: 0,
+    });
     // Another principal's ids are its own.
-    expect(await engine.feedback(items.slice(0, 1), { who: 'bob', retrainEvery: 0 })).toEqual({ accepted: 1, duplicates: 0, quarantined: 0 });
+    expect(await engine.feedback(items.slice(0, 1), { who: 'bob', retrainEvery: 0 })).toEqual({
+      accepted: 1,
+      duplicates: 0,
+      quarantined: 0,
+    });
     const examples = await store.examples(10);
     expect(examples).toHaveLength(3);
     for (const example of examples) {
-      expect(example.provenance).toMatchObject({ origin: 'feedback', at: 5_000, proposerVersion: engine.championVersion });
+      expect(example.provenance).toMatchObject({
+        origin: 'feedback',
+        at: 5_000,
+        proposerVersion: engine.championVersion,
+      });
     }
     await engine.stop();
   });
@@ -46,7 +62,11 @@ describe('engine.feedback', () => {
       [{ id: 'x', features: [1, 2], label: 1.5 }],
       [{ id: '', features: [1, 2], label: 1 }],
     ];
-    for (const items of bad) await expect(engine.feedback(items, { who: 'alice' })).rejects.toMatchObject({ code: 'E_INPUT', message: expect.stringMatching(/items\.0\./) });
+    for (const items of bad)
+      await expect(engine.feedback(items, { who: 'alice' })).rejects.toMatchObject({
+        code: 'E_INPUT',
+        message: expect.stringMatching(/items\.0\./),
+      });
     expect(await store.countExamples()).toBe(0);
     await engine.stop();
   });
@@ -56,13 +76,23 @@ describe('engine.feedback', () => {
     const guard = new PoisoningGuard({ trusted: ['operator'], untrustedItemsPerHour: 2 });
     // Both models give class 0 ≈ 1 at (0, 5): label 1 is contradicted.
     const contradicted = { id: 'c', features: [0, 5], label: 1 };
-    expect(await engine.feedback([contradicted], { who: 'mallory', guard })).toEqual({ accepted: 0, duplicates: 0, quarantined: 1 });
-    expect(await engine.feedback([contradicted], { who: 'operator', guard })).toEqual({ accepted: 1, duplicates: 0, quarantined: 0 });
+    expect(await engine.feedback([contradicted], { who: 'mallory', guard })).toEqual({
+      accepted: 0,
+      duplicates: 0,
+      quarantined: 1,
+    });
+    expect(await engine.feedback([contradicted], { who: 'operator', guard })).toEqual({
+      accepted: 1,
+      duplicates: 0,
+      quarantined: 0,
+    });
     const held = await quarantinedFeedback(store);
     expect(held).toEqual([expect.objectContaining({ id: 'c', principal: 'mallory', label: 1, at: 5_000 })]);
     expect(await store.getValue(QUARANTINE_KEY)).toHaveLength(1);
     await engine.feedback([{ id: 'd', features: [0, 5], label: 0 }], { who: 'mallory', guard });
-    await expect(engine.feedback([{ id: 'e', features: [0, 5], label: 0 }], { who: 'mallory', guard })).rejects.toMatchObject({
+    await expect(
+      engine.feedback([{ id: 'e', features: [0, 5], label: 0 }], { who: 'mallory', guard }),
+    ).rejects.toMatchObject({
       code: 'E_RATE_LIMITED',
       details: { principal: 'mallory', retryAfterMs: expect.any(Number) },
     });
@@ -84,6 +114,8 @@ describe('engine.feedback', () => {
   it('is refused once the engine stops', async () => {
     const { engine } = await setup();
     await engine.stop();
-    await expect(engine.feedback([{ id: 'a', features: [1, 2], label: 1 }], { who: 'alice' })).rejects.toMatchObject({ code: 'E_STOPPED' });
+    await expect(engine.feedback([{ id: 'a', features: [1, 2], label: 1 }], { who: 'alice' })).rejects.toMatchObject({
+      code: 'E_STOPPED',
+    });
   });
 });

@@ -131,7 +131,7 @@ export function sabotageTrainer(): Trainer {
     async fit(base): Promise<Candidate> {
       const { w, b } = weightsOf(base);
       // Rotate class columns: predicts class c+1 where the base predicts c.
-      const W = w.map((_, i) => w[Math.floor(i / CLASSES) * CLASSES + ((i % CLASSES) + 2) % CLASSES] ?? 0);
+      const W = w.map((_, i) => w[Math.floor(i / CLASSES) * CLASSES + (((i % CLASSES) + 2) % CLASSES)] ?? 0);
       const model = linearModel(base.name, { w: W, b }, 'candidate');
       return { model, artifact: model.artifact, report: { loss: [1] } };
     },

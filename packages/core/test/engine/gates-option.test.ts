@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { BUILT_IN_GATES, createEngine, DEFAULT_GATES, FunctionModel, oracleLabels, PASS, type Gate } from '../../src/index.js';
+import {
+  BUILT_IN_GATES,
+  createEngine,
+  DEFAULT_GATES,
+  FunctionModel,
+  oracleLabels,
+  PASS,
+  type Gate,
+} from '../../src/index.js';
 import { expectCode } from '../../src/testing/index.js';
 
 /** A two-class model that always answers `[p0, 1 − p0]`. */
@@ -81,6 +89,9 @@ describe('engine gates option', () => {
     await expectCode(() => createEngine({ proposer, critics, gates: [] }), 'E_CONFIG');
     await expectCode(() => createEngine({ proposer, critics, gates: ['finite', 'budgte' as 'budget'] }), 'E_CONFIG');
     await expectCode(() => createEngine({ proposer, critics, gates: ['finite', 'budget', 'budget'] }), 'E_CONFIG');
-    await expectCode(() => createEngine({ proposer, critics, gates: ['finite', { name: 'x' } as unknown as Gate] }), 'E_CONFIG');
+    await expectCode(
+      () => createEngine({ proposer, critics, gates: ['finite', { name: 'x' } as unknown as Gate] }),
+      'E_CONFIG',
+    );
   });
 });

@@ -48,7 +48,12 @@ describe('hot swap when the registry champion moves', () => {
   it('switches to the new version without failing or dropping in-flight calls, then disposes the old one', async () => {
     const registry = new MemoryRegistry();
     const { runtime, live } = linearRuntime(5);
-    const v1 = await runtime.load(linearModel('m', WEAK_WEIGHTS).artifact, { name: 'm', version: '0', inputWidth: 2, classes: 3 });
+    const v1 = await runtime.load(linearModel('m', WEAK_WEIGHTS).artifact, {
+      name: 'm',
+      version: '0',
+      inputWidth: 2,
+      classes: 3,
+    });
     const engine = createEngine({
       modelName: 'm',
       proposer: v1,
@@ -102,7 +107,12 @@ describe('hot swap when the registry champion moves', () => {
       runtime,
     });
     await engine.ready();
-    const v2 = await registry.register({ name: 'm', artifact: linearModel('m', GOOD_WEIGHTS).artifact, inputWidth: 2, classes: 3 });
+    const v2 = await registry.register({
+      name: 'm',
+      artifact: linearModel('m', GOOD_WEIGHTS).artifact,
+      inputWidth: 2,
+      classes: 3,
+    });
     registry.tamperForTesting('m', v2.version);
     await registry.setAlias('m', 'champion', v2.version);
     const errors: string[] = [];
@@ -119,14 +129,24 @@ describe('hot swap when the registry champion moves', () => {
     const { runtime } = linearRuntime(0);
     const engine = createEngine({
       modelName: 'm',
-      proposer: new FunctionModel({ name: 'm', inputWidth: 2, classes: 3, run: (_x, n) => new Float32Array(n * 3).fill(1 / 3) }),
+      proposer: new FunctionModel({
+        name: 'm',
+        inputWidth: 2,
+        classes: 3,
+        run: (_x, n) => new Float32Array(n * 3).fill(1 / 3),
+      }),
       critics: [linearModel('q', GOOD_WEIGHTS)],
       registry,
       runtime,
       championRefreshMs: 10,
     });
     await engine.ready();
-    const v2 = await registry.register({ name: 'm', artifact: linearModel('m', GOOD_WEIGHTS).artifact, inputWidth: 2, classes: 3 });
+    const v2 = await registry.register({
+      name: 'm',
+      artifact: linearModel('m', GOOD_WEIGHTS).artifact,
+      inputWidth: 2,
+      classes: 3,
+    });
     await registry.setAlias('m', 'champion', v2.version);
     const promoted = await new Promise<string>((resolve) => engine.once('promoted', (e) => resolve(e.reason)));
     expect(promoted).toMatch(/hot-swapped/);

@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  createEngine,
-  goldenAccuracy,
-  MemoryRegistry,
-  oracleLabels,
-  type EngineEvents,
-} from '../../src/index.js';
+import { createEngine, goldenAccuracy, MemoryRegistry, oracleLabels, type EngineEvents } from '../../src/index.js';
 import { batches, blobs, GOOD_WEIGHTS, linearModel, linearTrainer, sabotageTrainer, WEAK_WEIGHTS } from './fixtures.js';
 
 function recordEvents(engine: { on: (name: keyof EngineEvents, fn: (e: unknown) => void) => unknown }) {
@@ -30,7 +24,10 @@ describe('engine end to end, in memory', () => {
   const stream = blobs(1, 640);
   const golden = blobs(2, 300);
   const oracle = (truth: Int32Array, ids: Map<string, number>) =>
-    oracleLabels(async (requests) => requests.map((r) => truth[ids.get(r.itemId) ?? -1]), { budget: 400, pace: 'greedy' });
+    oracleLabels(async (requests) => requests.map((r) => truth[ids.get(r.itemId) ?? -1]), {
+      budget: 400,
+      pace: 'greedy',
+    });
 
   it('detects, makes examples, retrains, canaries and promotes a better model, events in order', async () => {
     const registry = new MemoryRegistry();
@@ -50,7 +47,11 @@ describe('engine end to end, in memory', () => {
     });
     const log = recordEvents(engine);
     await engine.ready();
-    const before = await goldenAccuracy(linearModel('blobs', WEAK_WEIGHTS), { x: golden.x, rows: 300, labels: golden.labels });
+    const before = await goldenAccuracy(linearModel('blobs', WEAK_WEIGHTS), {
+      x: golden.x,
+      rows: 300,
+      labels: golden.labels,
+    });
     for (const batch of batches(stream.x, 640, 32)) await engine.process(batch);
     const summary = await engine.stop();
 

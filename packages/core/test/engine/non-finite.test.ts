@@ -87,7 +87,12 @@ describe('non-finite model outputs (issue 20, item 2)', () => {
     expect(values[0]).toBe(result.dissonance);
     expect(result.outcome).toMatchObject({ blocked: 1, examples: 2 });
     expect(blocked.flatMap((e) => e.items)).toEqual([
-      expect.objectContaining({ itemId: 'huge', gate: 'finite', reason: 'non-finite-output', message: expect.stringMatching(/probability of class 0 is NaN/) }),
+      expect.objectContaining({
+        itemId: 'huge',
+        gate: 'finite',
+        reason: 'non-finite-output',
+        message: expect.stringMatching(/probability of class 0 is NaN/),
+      }),
     ]);
     expect((await engine.store.examples()).map((e) => e.id)).toEqual(['a', 'c']);
     const summary = await engine.stop();

@@ -25,7 +25,9 @@ describe('runtime policy updates', () => {
     await expect(engine.updatePolicy({ klEps: Number.POSITIVE_INFINITY }, { who: 'bob' })).rejects.toMatchObject({
       code: 'E_POLICY',
     });
-    await expect(engine.updatePolicy({ dBudgetPerHour: -1 }, { who: 'bob' })).rejects.toMatchObject({ code: 'E_POLICY' });
+    await expect(engine.updatePolicy({ dBudgetPerHour: -1 }, { who: 'bob' })).rejects.toMatchObject({
+      code: 'E_POLICY',
+    });
     expect(engine.policy.maxDissonance).toBe(0.3);
     expect(await store.audit()).toHaveLength(1);
     await engine.stop();
@@ -37,7 +39,10 @@ describe('runtime policy updates', () => {
   });
 
   it('a policy change takes effect on the next batch (quarantine threshold)', async () => {
-    const engine = createEngine({ proposer: linearModel('p', GOOD_WEIGHTS), critics: [linearModel('q', { w: [0, -2, 2, -2, 1, 1], b: [0, 0, 0] })] });
+    const engine = createEngine({
+      proposer: linearModel('p', GOOD_WEIGHTS),
+      critics: [linearModel('q', { w: [0, -2, 2, -2, 1, 1], b: [0, 0, 0] })],
+    });
     const batch = { x: Float32Array.of(0, 2, 2, -1, -2, -1), rows: 3 };
     const first = await engine.process(batch);
     expect(first.outcome.blocked).toBe(3);

@@ -15,7 +15,8 @@ import { GOOD_WEIGHTS, linearModel, WEAK_WEIGHTS, type LinearWeights } from './f
 const linearRuntime: ModelRuntime = {
   name: 'linear-json',
   supports: (format) => format === 'linear-json',
-  load: async (artifact, info): Promise<LoadedModel> => linearModel(info.name, JSON.parse(new TextDecoder().decode(artifact.bytes)) as LinearWeights, info.version),
+  load: async (artifact, info): Promise<LoadedModel> =>
+    linearModel(info.name, JSON.parse(new TextDecoder().decode(artifact.bytes)) as LinearWeights, info.version),
 };
 
 /** A memory registry whose alias writes start failing from the `failFrom`-th one (a registry that went away). */
@@ -52,12 +53,21 @@ describe('engine.promote', () => {
     const before = engine.championVersion;
     const promoted: PromotedEvent[] = [];
     engine.on('promoted', (event) => promoted.push(event));
-    expect(await engine.promote(version, { who: 'ops-admin', reason: 'better' })).toEqual({ champion: version, previous: before });
+    expect(await engine.promote(version, { who: 'ops-admin', reason: 'better' })).toEqual({
+      champion: version,
+      previous: before,
+    });
     expect(engine.championVersion).toBe(version);
     expect((await registry.resolve('m', 'champion')).version).toBe(version);
     expect(promoted.map((p) => p.version)).toEqual([version]);
     const audit = await store.audit();
-    expect(audit.at(-1)).toMatchObject({ who: 'ops-admin', action: 'model.promote', before, after: version, reason: 'better' });
+    expect(audit.at(-1)).toMatchObject({
+      who: 'ops-admin',
+      action: 'model.promote',
+      before,
+      after: version,
+      reason: 'better',
+    });
     // The serving version again: nothing changes, nothing is audited.
     expect(await engine.promote(version, { who: 'ops-admin' })).toEqual({ champion: version, previous: version });
     expect(await store.audit()).toHaveLength(audit.length);

@@ -33,27 +33,43 @@ function data(seed: number, rows: number): { x: Float32Array; y: Int32Array } {
 function trainingData(x: Float32Array, y: Int32Array) {
   const targets = new Float64Array(y.length * 2);
   y.forEach((label, r) => (targets[r * 2 + label] = 1));
-  return { rows: y.length, inputWidth: WIDTH, classes: 2, x, targets, weights: new Float64Array(y.length).fill(1), critics: [] };
+  return {
+    rows: y.length,
+    inputWidth: WIDTH,
+    classes: 2,
+    x,
+    targets,
+    weights: new Float64Array(y.length).fill(1),
+    critics: [],
+  };
 }
 
 describe("the README's embedding snippet, run literally on a 3,000-item stream", () => {
   it('retrains and promotes; nothing deferred or quarantined unlabelled; the label budget paced', async () => {
     // The user's side: a weak first model (40 labelled rows), a rules critic, reviewers who know the truth.
     const seedSet = data(1, 40);
-    const weights = fitMlp(initMlp({ inputWidth: WIDTH, hidden: [16], classes: 2, seed: 3 }), trainingData(seedSet.x, seedSet.y), {
-      epochs: 60,
-      batchSize: 8,
-      learningRate: 5e-3,
-      l2: 1e-4,
-      seed: 4,
-    }).weights;
-    const rulesWeights = fitMlp(initMlp({ inputWidth: WIDTH, hidden: [], classes: 2, seed: 5 }), trainingData(seedSet.x, seedSet.y), {
-      epochs: 40,
-      batchSize: 8,
-      learningRate: 1e-2,
-      l2: 1e-3,
-      seed: 6,
-    }).weights;
+    const weights = fitMlp(
+      initMlp({ inputWidth: WIDTH, hidden: [16], classes: 2, seed: 3 }),
+      trainingData(seedSet.x, seedSet.y),
+      {
+        epochs: 60,
+        batchSize: 8,
+        learningRate: 5e-3,
+        l2: 1e-4,
+        seed: 4,
+      },
+    ).weights;
+    const rulesWeights = fitMlp(
+      initMlp({ inputWidth: WIDTH, hidden: [], classes: 2, seed: 5 }),
+      trainingData(seedSet.x, seedSet.y),
+      {
+        epochs: 40,
+        batchSize: 8,
+        learningRate: 1e-2,
+        l2: 1e-3,
+        seed: 6,
+      },
+    ).weights;
     const stream = data(2, 3008);
     const golden = data(3, 600);
     const truth = new Map<string, number>();
@@ -62,7 +78,11 @@ describe("the README's embedding snippet, run literally on a 3,000-item stream",
     const myTrainer: Trainer = {
       name: 'my-trainer',
       fit: (base, examples, constraints) =>
-        mlp.fit(base instanceof MlpModel ? base : new MlpModel(weights, { name: base.name, version: base.version }), examples, constraints),
+        mlp.fit(
+          base instanceof MlpModel ? base : new MlpModel(weights, { name: base.name, version: base.version }),
+          examples,
+          constraints,
+        ),
     };
     const reviewed: string[] = [];
     const warnings: string[] = [];
@@ -86,12 +106,17 @@ describe("the README's embedding snippet, run literally on a 3,000-item stream",
     const { setup, finish } = snippet();
     const names = Object.keys(bindings);
     // Runs the README's code as written.
-    const makeEngine = new Function(...names, `return (async () => {${setup}\nreturn engine;})();`) as (...args: unknown[]) => Promise<ReturnType<typeof createEngine>>;
+    const makeEngine = new Function(...names, `return (async () => {${setup}\nreturn engine;})();`) as (
+      ...args: unknown[]
+    ) => Promise<ReturnType<typeof createEngine>>;
     const engine = await makeEngine(...Object.values(bindings));
     const events = { retrained: 0, promoted: 0, quarantinedLabelled: 0 };
     engine.on('retrained', () => events.retrained++);
     engine.on('promoted', () => events.promoted++);
-    engine.on('example', (e) => (events.quarantinedLabelled += e.examples.filter((x) => x.provenance.dissonance > 0.5).length));
+    engine.on(
+      'example',
+      (e) => (events.quarantinedLabelled += e.examples.filter((x) => x.provenance.dissonance > 0.5).length),
+    );
 
     const batch = (b: number) => {
       const ids = Array.from({ length: 32 }, (_, i) => `item-${b * 32 + i}`);
@@ -105,9 +130,12 @@ describe("the README's embedding snippet, run literally on a 3,000-item stream",
     }
     const last = batch(batches - 1);
     // The README's last two lines.
-    const finishRun = new Function('engine', 'features', 'ids', `return (async () => {${finish}\nreturn summary;})();`) as (
-      ...args: unknown[]
-    ) => Promise<Awaited<ReturnType<typeof engine.stop>>>;
+    const finishRun = new Function(
+      'engine',
+      'features',
+      'ids',
+      `return (async () => {${finish}\nreturn summary;})();`,
+    ) as (...args: unknown[]) => Promise<Awaited<ReturnType<typeof engine.stop>>>;
     const summary = await finishRun(engine, last.x, last.ids);
 
     expect(summary.accepted).toBe(3008);

@@ -9,7 +9,13 @@ import type { PendingItem } from '../../src/engine/pending-item.js';
 import { reconcileItems, reconcileRows } from '../../src/engine/reconcile-items.js';
 import { MemoryStore } from '../../src/memory/memory-store.js';
 import type { LabelSource } from '../../src/ports/label-source.js';
-import { budgetGate, finiteOutputGate, goldenGuard, quarantineGate, validateOutputGate } from '../../src/reconcile/index.js';
+import {
+  budgetGate,
+  finiteOutputGate,
+  goldenGuard,
+  quarantineGate,
+  validateOutputGate,
+} from '../../src/reconcile/index.js';
 import { screenRows } from '../../src/reconcile/gate-rows.js';
 import { DEFAULT_POLICY } from '../../src/schema/policy.js';
 
@@ -22,7 +28,13 @@ const outputRow = fc.oneof(
   { weight: 10, arbitrary: fc.constantFrom([0.1, 0.2, 0.7], [0.6, 0.3, 0.1], [1 / 3, 1 / 3, 1 / 3], [0, 0, 1]) },
   {
     weight: 1,
-    arbitrary: fc.constantFrom([Number.NaN, 0.5, 0.5], [Number.POSITIVE_INFINITY, 0, 0], [0.5, Number.NEGATIVE_INFINITY, 0.5], [1.2, -0.2, 0], [0.6, 0.6, 0]),
+    arbitrary: fc.constantFrom(
+      [Number.NaN, 0.5, 0.5],
+      [Number.POSITIVE_INFINITY, 0, 0],
+      [0.5, Number.NEGATIVE_INFINITY, 0.5],
+      [1.2, -0.2, 0],
+      [0.6, 0.6, 0],
+    ),
   },
 );
 const output = (rows: number) => fc.array(outputRow, { minLength: rows, maxLength: rows }).map((r) => r.flat());
@@ -33,7 +45,10 @@ const batchArb = fc.integer({ min: 1, max: 12 }).chain((rows) =>
     x: fc.array(fc.constantFrom(0, 1, 2, 3), { minLength: rows * WIDTH, maxLength: rows * WIDTH }),
     proposer: output(rows),
     critics: fc.array(output(rows), { minLength: 1, maxLength: 2 }),
-    dissonance: fc.array(fc.oneof(fc.constantFrom(0, 0.05, 0.2, 0.4, 0.9), fc.constant(Number.NaN)), { minLength: rows, maxLength: rows }),
+    dissonance: fc.array(fc.oneof(fc.constantFrom(0, 0.05, 0.2, 0.4, 0.9), fc.constant(Number.NaN)), {
+      minLength: rows,
+      maxLength: rows,
+    }),
     tokens: fc.integer({ min: 1, max: 6 }),
     labelled: fc.boolean(),
     withIds: fc.boolean(),
@@ -55,7 +70,10 @@ function gates(tokens: number, clock: ManualClock) {
 
 const labels: LabelSource = {
   name: 'first-class',
-  label: async (requests) => requests.map((r, i) => (i % 3 === 2 ? undefined : { target: { kind: 'hard', label: r.itemId.length % K }, weight: 1, origin: 'oracle' })),
+  label: async (requests) =>
+    requests.map((r, i) =>
+      i % 3 === 2 ? undefined : { target: { kind: 'hard', label: r.itemId.length % K }, weight: 1, origin: 'oracle' },
+    ),
 };
 
 describe('reconcileRows (the engine batch path) decides exactly as reconcileItems', () => {
@@ -90,7 +108,21 @@ describe('reconcileRows (the engine batch path) decides exactly as reconcileItem
           };
           let outcome;
           if (path === 'rows') {
-            const batch = new BatchRows(b.rows, WIDTH, K, x, proposer, critics, dissonance, flags, b.screened ? 1e-3 : undefined, rowIds, [], 'v1', undefined);
+            const batch = new BatchRows(
+              b.rows,
+              WIDTH,
+              K,
+              x,
+              proposer,
+              critics,
+              dissonance,
+              flags,
+              b.screened ? 1e-3 : undefined,
+              rowIds,
+              [],
+              'v1',
+              undefined,
+            );
             outcome = await reconcileRows({ ...context, rows: batch });
           } else {
             const items: PendingItem[] = Array.from({ length: b.rows }, (_, r) => ({

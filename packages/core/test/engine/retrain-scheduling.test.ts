@@ -11,7 +11,15 @@ import {
   type Trainer,
 } from '../../src/index.js';
 import { ManualClock } from '../../src/clock/manual-clock.js';
-import { batches, blobs, GOOD_WEIGHTS, linearModel, linearTrainer, WEAK_WEIGHTS, type LinearWeights } from './fixtures.js';
+import {
+  batches,
+  blobs,
+  GOOD_WEIGHTS,
+  linearModel,
+  linearTrainer,
+  WEAK_WEIGHTS,
+  type LinearWeights,
+} from './fixtures.js';
 
 const stream = blobs(11, 4000);
 const golden = blobs(12, 200);
@@ -20,7 +28,12 @@ const golden = blobs(12, 200);
 function allLabelled() {
   const truth = new Map<string, number>();
   for (let i = 0; i < 4000; i++) truth.set(`item-${i}`, stream.labels[i]!);
-  return oracleLabels(async (requests) => requests.map((r) => truth.get(r.itemId)), { budget: 1e9, pace: 'greedy', select: 'dissonance', controlFraction: 0 });
+  return oracleLabels(async (requests) => requests.map((r) => truth.get(r.itemId)), {
+    budget: 1e9,
+    pace: 'greedy',
+    select: 'dissonance',
+    controlFraction: 0,
+  });
 }
 
 function config(trainer: Trainer, extra: Partial<EngineConfig> = {}): EngineConfig {
@@ -89,7 +102,8 @@ describe('retrain scheduling', () => {
     const source = [...batches(stream.x, 4000, 32)];
     const started = Date.now();
     // Synchronous models: without the engine letting the loop turn, no timer ever fires in this loop.
-    for (let i = 0; retrained < 2 && Date.now() - started < 10_000; i++) await engine.process(source[i % source.length]!);
+    for (let i = 0; retrained < 2 && Date.now() - started < 10_000; i++)
+      await engine.process(source[i % source.length]!);
     expect(retrained).toBeGreaterThanOrEqual(2);
     await engine.stop();
   }, 30_000);
@@ -117,7 +131,9 @@ describe('retrain scheduling', () => {
     const clock = new ManualClock(0);
     const { trainer, state } = gatedTrainer();
     state.releaseAll = true;
-    const engine = createEngine(config(trainer, { clock, retrain: { everyExamples: 32, minExamples: 1, minIntervalMs: 60_000 } }));
+    const engine = createEngine(
+      config(trainer, { clock, retrain: { everyExamples: 32, minExamples: 1, minIntervalMs: 60_000 } }),
+    );
     await engine.ready();
     const source = [...batches(stream.x, 320, 32)];
     await engine.process(source[0]!);
@@ -200,7 +216,8 @@ describe('retrain scheduling', () => {
     const runtime: ModelRuntime = {
       name: 'linear',
       supports: (format) => format === 'linear-json',
-      load: async (artifact, info) => linearModel(info.name, JSON.parse(new TextDecoder().decode(artifact.bytes)) as LinearWeights, info.version),
+      load: async (artifact, info) =>
+        linearModel(info.name, JSON.parse(new TextDecoder().decode(artifact.bytes)) as LinearWeights, info.version),
     };
     const engine = createEngine(config(trainer, { registry, runtime, retrain: { everyExamples: 64, minExamples: 1 } }));
     await engine.ready();

@@ -19,7 +19,8 @@ import { SIGNATURE_KEY_ID_TAG, SIGNATURE_TAG, signatureFromTags } from '../../sr
 import { expectCode } from '../../src/testing/index.js';
 
 const WIDTH = 4;
-const mlp = (seed: number): MlpModel => new MlpModel(initMlp({ inputWidth: WIDTH, hidden: [3], classes: 2, seed }), { name: 'm' });
+const mlp = (seed: number): MlpModel =>
+  new MlpModel(initMlp({ inputWidth: WIDTH, hidden: [3], classes: 2, seed }), { name: 'm' });
 const row = (i: number) => ({ x: Float32Array.of(i, -i, 0.5, 1), rows: 1, ids: [`r${i}`] });
 
 /** An ONNX runtime over the SDK's MLP reader that records every artifact handed to it. */
@@ -55,7 +56,11 @@ async function signedEngine(trusted: SigningKeyPair) {
   return { engine, registry, loaded, errors };
 }
 
-async function publishChampion(registry: MemoryRegistry, artifact: ModelArtifact, tags: Record<string, string> = {}): Promise<string> {
+async function publishChampion(
+  registry: MemoryRegistry,
+  artifact: ModelArtifact,
+  tags: Record<string, string> = {},
+): Promise<string> {
   const version = await registry.register({ name: 'm', artifact, inputWidth: WIDTH, classes: 2, tags });
   await registry.setAlias('m', 'champion', version.version);
   return version.version;
@@ -68,7 +73,9 @@ describe('trust policy on the champion load path', () => {
     const manifest = await registry.get('m', engine.championVersion);
     expect(manifest.tags[SIGNATURE_KEY_ID_TAG]).toBe(trusted.keyId);
     const { artifact } = await registry.fetch('m', manifest.version);
-    await expect(createArtifactVerifier({ keys: [trusted.publicKey] }).verify(artifact, signatureFromTags(manifest.tags))).resolves.toBeUndefined();
+    await expect(
+      createArtifactVerifier({ keys: [trusted.publicKey] }).verify(artifact, signatureFromTags(manifest.tags)),
+    ).resolves.toBeUndefined();
     await engine.stop();
   });
 
@@ -85,10 +92,17 @@ describe('trust policy on the champion load path', () => {
       ['unsigned', {}, 'unsigned'],
       // Tampered: another model's bytes presented under the champion's valid signature.
       ['tampered', { [SIGNATURE_TAG]: good[SIGNATURE_TAG] ?? '', [SIGNATURE_KEY_ID_TAG]: trusted.keyId }, 'mismatch'],
-      ['wrong key', { ...signatureTags((await signArtifact(candidate, stranger.privateKey)).signature) }, 'untrusted-key'],
+      [
+        'wrong key',
+        { ...signatureTags((await signArtifact(candidate, stranger.privateKey)).signature) },
+        'untrusted-key',
+      ],
       [
         'wrong key claiming the trusted id',
-        { ...signatureTags((await signArtifact(candidate, stranger.privateKey)).signature), [SIGNATURE_KEY_ID_TAG]: trusted.keyId },
+        {
+          ...signatureTags((await signArtifact(candidate, stranger.privateKey)).signature),
+          [SIGNATURE_KEY_ID_TAG]: trusted.keyId,
+        },
         'mismatch',
       ],
     ];
@@ -96,14 +110,19 @@ describe('trust policy on the champion load path', () => {
       errors.length = 0;
       await publishChampion(registry, candidate, tags);
       await expect(engine.refreshChampion(), label).resolves.toBe(false);
-      expect(errors.map((e) => [e.stage, e.error.code, e.error.details.reason]), label).toEqual([['refresh', 'E_ARTIFACT_SIGNATURE', reason]]);
+      expect(
+        errors.map((e) => [e.stage, e.error.code, e.error.details.reason]),
+        label,
+      ).toEqual([['refresh', 'E_ARTIFACT_SIGNATURE', reason]]);
       expect(engine.championVersion, label).toBe(first);
       expect((await engine.process(row(1))).probabilities, label).toEqual(before);
     }
     expect(loaded).toEqual([]);
 
     // A properly signed champion is accepted and served.
-    const signed = await publishChampion(registry, candidate, { ...signatureTags((await signArtifact(candidate, trusted.privateKey)).signature) });
+    const signed = await publishChampion(registry, candidate, {
+      ...signatureTags((await signArtifact(candidate, trusted.privateKey)).signature),
+    });
     await expect(engine.refreshChampion()).resolves.toBe(true);
     expect(engine.championVersion).toBe(signed);
     expect(loaded).toHaveLength(1);
@@ -116,7 +135,14 @@ describe('trust policy on the champion load path', () => {
     const registry = new MemoryRegistry();
     await publishChampion(registry, mlp(3).artifact);
     const { runtime, loaded } = countingRuntime();
-    const engine = createEngine({ modelName: 'm', proposer: mlp(1), critics: [mlp(2)], registry, runtime, trust: { keys: [trusted.publicKey] } });
+    const engine = createEngine({
+      modelName: 'm',
+      proposer: mlp(1),
+      critics: [mlp(2)],
+      registry,
+      runtime,
+      trust: { keys: [trusted.publicKey] },
+    });
     await expectCode(engine.ready(), 'E_ARTIFACT_SIGNATURE');
     expect(loaded).toEqual([]);
   });
@@ -134,7 +160,10 @@ describe('trust policy on the champion load path', () => {
       })),
     );
     const next = mlp(9);
-    const trainer: Trainer = { name: 'fixed', fit: () => Promise.resolve({ model: next, artifact: next.artifact, report: { loss: [0.1] } }) };
+    const trainer: Trainer = {
+      name: 'fixed',
+      fit: () => Promise.resolve({ model: next, artifact: next.artifact, report: { loss: [0.1] } }),
+    };
     const registry = new MemoryRegistry();
     const engine = createEngine({
       modelName: 'm',
@@ -155,7 +184,14 @@ describe('trust policy on the champion load path', () => {
     await engine.stop();
 
     const { runtime, loaded } = countingRuntime();
-    const follower = createEngine({ modelName: 'm', proposer: mlp(1), critics: [mlp(2)], registry, runtime, trust: { keys: [trusted.publicKey] } });
+    const follower = createEngine({
+      modelName: 'm',
+      proposer: mlp(1),
+      critics: [mlp(2)],
+      registry,
+      runtime,
+      trust: { keys: [trusted.publicKey] },
+    });
     await follower.ready();
     expect(follower.championVersion).toBe('2');
     expect(loaded).toHaveLength(1);

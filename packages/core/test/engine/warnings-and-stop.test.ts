@@ -39,7 +39,15 @@ const rows = (n: number, start = 0) => ({
 function logger() {
   const lines: { fields: LogFields; message: string | undefined }[] = [];
   const ignore = (): void => undefined;
-  return { lines, logger: { debug: ignore, info: ignore, error: ignore, warn: (fields: LogFields, message?: string) => lines.push({ fields, message }) } };
+  return {
+    lines,
+    logger: {
+      debug: ignore,
+      info: ignore,
+      error: ignore,
+      warn: (fields: LogFields, message?: string) => lines.push({ fields, message }),
+    },
+  };
 }
 
 describe('warning event', () => {
@@ -93,7 +101,9 @@ describe('warning event', () => {
     const warnings: WarningEvent[] = [];
     engine.on('warning', (e) => warnings.push(e));
     for (let b = 0; b < 3; b++) await engine.process(rows(32, b * 32));
-    expect(warnings).toEqual([{ kind: 'label-budget', share: 1, message: 'label source "oracle" spent its budget of 20 labels after 32 items' }]);
+    expect(warnings).toEqual([
+      { kind: 'label-budget', share: 1, message: 'label source "oracle" spent its budget of 20 labels after 32 items' },
+    ]);
     await engine.stop();
   });
 
@@ -113,7 +123,11 @@ describe('warning event', () => {
       proposer,
       critics: [critic],
       meter,
-      labels: oracleLabels((r) => Promise.resolve(r.map(() => 1)), { budget: 1000, pace: { rate: 0.5 }, controlFraction: 0.2 }),
+      labels: oracleLabels((r) => Promise.resolve(r.map(() => 1)), {
+        budget: 1000,
+        pace: { rate: 0.5 },
+        controlFraction: 0.2,
+      }),
     });
     const seen: (number | undefined)[] = [];
     engine.on('savings', (e) => seen.push(e.savings));
@@ -121,7 +135,9 @@ describe('warning event', () => {
     expect(seen.length).toBeGreaterThan(0);
     expect(seen.at(-1)).toBe(0); // every label corrects the proposer in both arms: no savings
     const { resourceMetrics } = await reader.collect();
-    const gauge = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics).find((m) => m.descriptor.name === 'dissonance.labels.savings');
+    const gauge = resourceMetrics.scopeMetrics
+      .flatMap((s) => s.metrics)
+      .find((m) => m.descriptor.name === 'dissonance.labels.savings');
     expect(gauge?.dataPoints.map((p) => [p.value, p.attributes['dissonance.label_source']])).toEqual([[0, 'oracle']]);
     await engine.stop();
   });
@@ -138,7 +154,10 @@ describe('stop() and a canary in flight', () => {
       modelName: 'blobs',
       proposer: linearModel('blobs', WEAK_WEIGHTS),
       critics: [linearModel('critic', GOOD_WEIGHTS)],
-      labels: oracleLabels(async (requests) => requests.map((r) => stream.labels[ids.get(r.itemId) ?? -1]), { budget: 400, pace: 'greedy' }),
+      labels: oracleLabels(async (requests) => requests.map((r) => stream.labels[ids.get(r.itemId) ?? -1]), {
+        budget: 400,
+        pace: 'greedy',
+      }),
       trainer: linearTrainer(),
       registry,
       golden: { x: golden.x, rows: 300, labels: golden.labels },

@@ -11,7 +11,9 @@ function scripted(name: string, knows: string[], log: string[][]): LabelSource {
       log.push(requests.map((r) => `${name}:${r.itemId}`));
       return Promise.resolve(
         requests.map((r): LabelAnswer | undefined =>
-          knows.includes(r.itemId) ? { target: { kind: 'hard', label: knows.indexOf(r.itemId) }, weight: 1, origin: 'oracle' } : undefined,
+          knows.includes(r.itemId)
+            ? { target: { kind: 'hard', label: knows.indexOf(r.itemId) }, weight: 1, origin: 'oracle' }
+            : undefined,
         ),
       );
     },
@@ -21,7 +23,11 @@ function scripted(name: string, knows: string[], log: string[][]): LabelSource {
 describe('chainLabels', () => {
   it('asks each source in turn for what is still unanswered, keeping order', async () => {
     const log: string[][] = [];
-    const chain = chainLabels(scripted('first', ['b'], log), scripted('second', ['d', 'a'], log), scripted('third', ['c'], log));
+    const chain = chainLabels(
+      scripted('first', ['b'], log),
+      scripted('second', ['d', 'a'], log),
+      scripted('third', ['c'], log),
+    );
     expect(chain.name).toBe('chain(first,second,third)');
     const answers = await chain.label(['a', 'b', 'c', 'd', 'e'].map((id) => request(id)));
     expect(log).toEqual([
@@ -29,7 +35,13 @@ describe('chainLabels', () => {
       ['second:a', 'second:c', 'second:d', 'second:e'],
       ['third:c', 'third:e'],
     ]);
-    expect(answers.map((a) => (a?.target.kind === 'hard' ? a.target.label : undefined))).toEqual([1, 0, 0, 0, undefined]);
+    expect(answers.map((a) => (a?.target.kind === 'hard' ? a.target.label : undefined))).toEqual([
+      1,
+      0,
+      0,
+      0,
+      undefined,
+    ]);
   });
 
   it('stops asking once everything is answered', async () => {
@@ -44,7 +56,11 @@ describe('chainLabels', () => {
   });
 
   it('combines the built-in sources: agreement, then a budgeted oracle, then critic trust', async () => {
-    const oracle = oracleLabels((requests) => Promise.resolve(requests.map(() => 0)), { budget: 1, pace: 'greedy', select: 'dissonance' });
+    const oracle = oracleLabels((requests) => Promise.resolve(requests.map(() => 0)), {
+      budget: 1,
+      pace: 'greedy',
+      select: 'dissonance',
+    });
     const chain = chainLabels(agreementPseudoLabels(), oracle, criticTrustLabels());
     const agree = new Float32Array([0.02, 0.98]);
     const answers = await chain.label([

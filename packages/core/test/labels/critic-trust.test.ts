@@ -13,7 +13,9 @@ describe('criticTrustLabels', () => {
     expect(answer?.origin).toBe('critic');
     expect(answer?.weight).toBe(0.5);
     if (answer?.target.kind !== 'soft') throw new Error('expected a soft target');
-    expect(Array.from(answer.target.probs)).toEqual([Math.fround(0.3), Math.fround(0.7)].map((v) => expect.closeTo(v, 6)));
+    expect(Array.from(answer.target.probs)).toEqual(
+      [Math.fround(0.3), Math.fround(0.7)].map((v) => expect.closeTo(v, 6)),
+    );
     expect(answer.target.probs).toBeInstanceOf(Float32Array);
     expect(answer.target.probs).not.toBe(critics[0]);
     critics[0]![0] = 0.9;

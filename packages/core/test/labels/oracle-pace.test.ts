@@ -8,7 +8,11 @@ import { request, thrown } from './fixtures.js';
 function batch(start: number, n: number): LabelRequest[] {
   return Array.from({ length: n }, (_, i) => {
     const p0 = 0.5 + (0.49 * i) / n;
-    return request(`item-${start + i}`, { proposer: Float32Array.of(p0, 1 - p0), critics: [Float32Array.of(p0, 1 - p0)], dissonance: 1 - p0 });
+    return request(`item-${start + i}`, {
+      proposer: Float32Array.of(p0, 1 - p0),
+      critics: [Float32Array.of(p0, 1 - p0)],
+      dissonance: 1 - p0,
+    });
   });
 }
 
@@ -27,7 +31,11 @@ describe('oracleLabels pace', () => {
   });
 
   it('paces over a number of items (a per-batch quota), and greedy spends everything at once', async () => {
-    const paced = oracleLabels((r) => Promise.resolve(r.map(() => 0)), { budget: 40, pace: { items: 320 }, controlFraction: 0 });
+    const paced = oracleLabels((r) => Promise.resolve(r.map(() => 0)), {
+      budget: 40,
+      pace: { items: 320 },
+      controlFraction: 0,
+    });
     const greedy = oracleLabels((r) => Promise.resolve(r.map(() => 0)), { budget: 40, pace: 'greedy' });
     const pacedCounts: number[] = [];
     const greedyCounts: number[] = [];
@@ -88,7 +96,14 @@ describe('oracleLabels pace', () => {
     const asked: string[] = [];
     const near = (id: string, x: number, p0: number) =>
       request(id, { x: Float32Array.of(x, 0), proposer: Float32Array.of(p0, 1 - p0), critics: [], dissonance: 0 });
-    const requests = [near('a', 0, 0.5), near('a2', 0.01, 0.51), near('a3', 0.02, 0.52), near('b', 5, 0.6), near('c', 10, 0.7), near('d', 10, 0.95)];
+    const requests = [
+      near('a', 0, 0.5),
+      near('a2', 0.01, 0.51),
+      near('a3', 0.02, 0.52),
+      near('b', 5, 0.6),
+      near('c', 10, 0.7),
+      near('d', 10, 0.95),
+    ];
     const source = oracleLabels((r) => Promise.resolve(r.map((x) => (asked.push(x.itemId), 0))), {
       budget: 3,
       pace: 'greedy',
@@ -111,7 +126,12 @@ describe('oracleLabels window', () => {
 
   it('keeps the allowance of an easy batch for a harder one instead of labelling its least-bad items', async () => {
     const run = async (window: number): Promise<number[]> => {
-      const source = oracleLabels((r) => Promise.resolve(r.map(() => 0)), { budget: 100, pace: { rate: 0.25 }, window, controlFraction: 0 });
+      const source = oracleLabels((r) => Promise.resolve(r.map(() => 0)), {
+        budget: 100,
+        pace: { rate: 0.25 },
+        window,
+        controlFraction: 0,
+      });
       const counts: number[] = [];
       for (const [b, lo, hi] of [
         [0, 0.5, 0.99],
@@ -150,7 +170,9 @@ describe('quarantineRouting', () => {
       label: (requests: readonly LabelRequest[]) =>
         Promise.resolve(
           requests.map((r) =>
-            r.itemId.startsWith('o') ? { target: { kind: 'hard' as const, label: 1 }, weight: 1, origin: 'oracle' as const } : { target: { kind: 'hard' as const, label: 0 }, weight: 0.5, origin: 'pseudo' as const },
+            r.itemId.startsWith('o')
+              ? { target: { kind: 'hard' as const, label: 1 }, weight: 1, origin: 'oracle' as const }
+              : { target: { kind: 'hard' as const, label: 0 }, weight: 0.5, origin: 'pseudo' as const },
           ),
         ),
     };

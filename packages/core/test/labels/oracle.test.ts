@@ -64,10 +64,13 @@ describe('oracleLabels', () => {
   });
 
   it('does not count undefined answers against the budget', async () => {
-    const source = oracleLabels((requests) => Promise.resolve(requests.map((r) => (r.itemId === 'a' ? 0 : undefined))), {
-      budget: 5,
-      pace: 'greedy',
-    });
+    const source = oracleLabels(
+      (requests) => Promise.resolve(requests.map((r) => (r.itemId === 'a' ? 0 : undefined))),
+      {
+        budget: 5,
+        pace: 'greedy',
+      },
+    );
     const answers = await source.label([request('a'), request('b')]);
     expect(answers[0]).toMatchObject({ target: { kind: 'hard', label: 0 } });
     expect(answers[1]).toBeUndefined();
@@ -78,10 +81,13 @@ describe('oracleLabels', () => {
   it('reserves budget for calls in flight', async () => {
     let release: () => void = () => undefined;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const source = oracleLabels(async (requests) => {
-      await gate;
-      return requests.map(() => 0);
-    }, { budget: 3, pace: 'greedy' });
+    const source = oracleLabels(
+      async (requests) => {
+        await gate;
+        return requests.map(() => 0);
+      },
+      { budget: 3, pace: 'greedy' },
+    );
     const first = source.label([request('a'), request('b')]);
     expect(source.remaining).toBe(1);
     const second = source.label([request('c'), request('d')]);
@@ -93,7 +99,10 @@ describe('oracleLabels', () => {
   });
 
   it.each([2, -1, 0.5, Number.NaN, '1'])('rejects the label %s naming the item', async (label) => {
-    const source = oracleLabels((requests) => Promise.resolve(requests.map(() => label as number)), { budget: 10, pace: 'greedy' });
+    const source = oracleLabels((requests) => Promise.resolve(requests.map(() => label as number)), {
+      budget: 10,
+      pace: 'greedy',
+    });
     const error = await rejected(source.label([request('ok', { dissonance: 0.1 }), request('item-42')]));
     expect(error.code).toBe('E_INPUT');
     expect(error.message).toContain('"ok"'); // the first bad label is reported

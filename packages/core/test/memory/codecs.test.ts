@@ -36,7 +36,15 @@ describe('encodeFloat32 / decodeFloat32', () => {
   });
 
   it('round-trips every value bit for bit, -0 and extremes included', () => {
-    const values = new Float32Array([0, -0, 1.5, -3.4028234663852886e38, 1.401298464324817e-45, Math.fround(0.1), Number.NaN]);
+    const values = new Float32Array([
+      0,
+      -0,
+      1.5,
+      -3.4028234663852886e38,
+      1.401298464324817e-45,
+      Math.fround(0.1),
+      Number.NaN,
+    ]);
     expect(bits(decodeFloat32(encodeFloat32(values)))).toEqual(bits(values));
   });
 

@@ -18,7 +18,13 @@ function fieldOf(value: unknown): unknown {
 describe('envelope schema', () => {
   it('creates valid envelopes: attempt 1, random id, ISO time, trace context', () => {
     const envelope = createEnvelope('item', { n: 1 }, { traceparent: TRACEPARENT, tracestate: 'a=b', now: 0 });
-    expect(envelope).toMatchObject({ v: 1, type: 'item', attempt: 1, createdAt: '1970-01-01T00:00:00.000Z', traceparent: TRACEPARENT });
+    expect(envelope).toMatchObject({
+      v: 1,
+      type: 'item',
+      attempt: 1,
+      createdAt: '1970-01-01T00:00:00.000Z',
+      traceparent: TRACEPARENT,
+    });
     expect(envelope.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(createEnvelope('item', null, { id: 'fixed' }).id).toBe('fixed');
     expect(parseEnvelope(envelope)).toEqual(envelope);
@@ -26,11 +32,41 @@ describe('envelope schema', () => {
 
   it('accepts exactly what the zod schema accepts (its fast path never lets more through)', () => {
     const good = { ...createEnvelope('item', { n: 1 }, { traceparent: TRACEPARENT, tracestate: 'a=b' }) };
-    const fields = ['v', 'id', 'type', 'attempt', 'createdAt', 'traceparent', 'tracestate', 'payload', 'extra'] as const;
+    const fields = [
+      'v',
+      'id',
+      'type',
+      'attempt',
+      'createdAt',
+      'traceparent',
+      'tracestate',
+      'payload',
+      'extra',
+    ] as const;
     const value = fc.oneof(
       fc.anything(),
-      fc.constantFrom(1, 2, 0, -1, 1.5, 2 ** 53, '', 'x'.repeat(200), 'x'.repeat(201), 'x'.repeat(513), undefined, null),
-      fc.constantFrom('2026-02-29T00:00:00Z', '2024-02-29T00:00:00Z', '2026-11-26T25:00:00Z', '2026-11-26T12:00:00+01:00', '2026-11-26T12:00:00.123456Z', '2026-11-26 12:00:00Z'),
+      fc.constantFrom(
+        1,
+        2,
+        0,
+        -1,
+        1.5,
+        2 ** 53,
+        '',
+        'x'.repeat(200),
+        'x'.repeat(201),
+        'x'.repeat(513),
+        undefined,
+        null,
+      ),
+      fc.constantFrom(
+        '2026-02-29T00:00:00Z',
+        '2024-02-29T00:00:00Z',
+        '2026-11-26T25:00:00Z',
+        '2026-11-26T12:00:00+01:00',
+        '2026-11-26T12:00:00.123456Z',
+        '2026-11-26 12:00:00Z',
+      ),
       fc.constantFrom(TRACEPARENT, TRACEPARENT.toUpperCase(), `${TRACEPARENT}-`),
     );
     fc.assert(

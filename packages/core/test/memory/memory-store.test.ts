@@ -27,7 +27,10 @@ describe('MemoryStore', () => {
       ['examples[1].weight', { ...example('b'), weight: 0 }],
       ['examples[1].id', example('')],
       ['examples[1].target.label', { ...example('b'), target: { kind: 'hard', label: -1 } }],
-      ['examples[1].provenance.origin', { ...example('b'), provenance: { ...example('b').provenance, origin: 'guess' as 'oracle' } }],
+      [
+        'examples[1].provenance.origin',
+        { ...example('b'), provenance: { ...example('b').provenance, origin: 'guess' as 'oracle' } },
+      ],
     ];
     for (const [field, bad] of cases) {
       const error = await expectCode(store.appendExamples([example('a'), bad]), 'E_INPUT');
@@ -40,7 +43,14 @@ describe('MemoryStore', () => {
     const store = new MemoryStore();
     const cyclic: Record<string, unknown> = {};
     cyclic['self'] = cyclic;
-    const bad: unknown[] = [Number.NaN, { a: undefined }, [1, Number.POSITIVE_INFINITY], new Date(0), cyclic, { f: () => 1 }];
+    const bad: unknown[] = [
+      Number.NaN,
+      { a: undefined },
+      [1, Number.POSITIVE_INFINITY],
+      new Date(0),
+      cyclic,
+      { f: () => 1 },
+    ];
     for (const value of bad) await expectCode(store.setValue('k', value as JsonValue), 'E_INPUT');
     expect(await store.getValue('k')).toBeUndefined();
     await expectCode(store.examples(-1), 'E_INPUT');

@@ -14,10 +14,14 @@ describe('MemoryTransport', () => {
     const clock = new ManualClock(1_000);
     const transport = new MemoryTransport({ clock });
     const attempts: number[] = [];
-    await transport.subscribe('t', async (d) => {
-      attempts.push(d.envelope.attempt);
-      if (d.envelope.attempt === 1) await d.nack({ delayMs: 1000 });
-    }, { group: 'g' });
+    await transport.subscribe(
+      't',
+      async (d) => {
+        attempts.push(d.envelope.attempt);
+        if (d.envelope.attempt === 1) await d.nack({ delayMs: 1000 });
+      },
+      { group: 'g' },
+    );
     await transport.publish('t', item(1));
     await flush();
     expect(attempts).toEqual([1]);
@@ -33,10 +37,14 @@ describe('MemoryTransport', () => {
   it('does not starve timers when a handler always fails', async () => {
     const transport = new MemoryTransport();
     let attempts = 0;
-    await transport.subscribe('t', () => {
-      attempts++;
-      return Promise.reject(new Error('always'));
-    }, { group: 'g', maxAttempts: 1_000_000 });
+    await transport.subscribe(
+      't',
+      () => {
+        attempts++;
+        return Promise.reject(new Error('always'));
+      },
+      { group: 'g', maxAttempts: 1_000_000 },
+    );
     await transport.publish('t', item(1));
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(attempts).toBeGreaterThan(1);
@@ -87,10 +95,14 @@ describe('MemoryTransport', () => {
     const transport = new MemoryTransport();
     const held: Array<{ who: string; d: Delivery }> = [];
     for (const who of ['a', 'b']) {
-      await transport.subscribe('t', (d) => {
-        held.push({ who, d });
-        return new Promise<void>(() => undefined);
-      }, { group: 'g', prefetch: 2 });
+      await transport.subscribe(
+        't',
+        (d) => {
+          held.push({ who, d });
+          return new Promise<void>(() => undefined);
+        },
+        { group: 'g', prefetch: 2 },
+      );
     }
     for (let i = 0; i < 6; i++) await transport.publish('t', item(i));
     await flush();
@@ -105,7 +117,11 @@ describe('MemoryTransport', () => {
     const dead: Envelope<DeadLetter>[] = [];
     await transport.subscribe<DeadLetter>('t.dlq', async (d) => void dead.push(d.envelope), { group: 'dlq' });
     await transport.subscribe('t', () => Promise.reject(new Error('bad row')), { group: 'g', maxAttempts: 2 });
-    const sent = createEnvelope('test.item', { n: 1 }, { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' });
+    const sent = createEnvelope(
+      'test.item',
+      { n: 1 },
+      { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' },
+    );
     await transport.publish('t', sent);
     for (let i = 0; i < 5; i++) await flush();
     expect(dead).toHaveLength(1);
@@ -119,11 +135,15 @@ describe('MemoryTransport', () => {
   it('treats a second settle as a no-op', async () => {
     const transport = new MemoryTransport();
     const attempts: number[] = [];
-    await transport.subscribe('t', async (d) => {
-      attempts.push(d.envelope.attempt);
-      await d.ack();
-      await d.nack({ error: 'too late' });
-    }, { group: 'g' });
+    await transport.subscribe(
+      't',
+      async (d) => {
+        attempts.push(d.envelope.attempt);
+        await d.ack();
+        await d.nack({ error: 'too late' });
+      },
+      { group: 'g' },
+    );
     await transport.publish('t', item(1));
     await flush();
     await flush();
@@ -135,10 +155,14 @@ describe('MemoryTransport', () => {
     const transport = new MemoryTransport();
     const payloads: Array<{ n: number }> = [];
     for (const group of ['a', 'b']) {
-      await transport.subscribe<{ n: number }>('t', async (d) => {
-        payloads.push(d.envelope.payload);
-        (d.envelope.payload as { n: number }).n += 100;
-      }, { group });
+      await transport.subscribe<{ n: number }>(
+        't',
+        async (d) => {
+          payloads.push(d.envelope.payload);
+          (d.envelope.payload as { n: number }).n += 100;
+        },
+        { group },
+      );
     }
     const sent = item(1);
     await transport.publish('t', sent);
@@ -160,12 +184,16 @@ describe('MemoryTransport', () => {
   it('rejects a bad nack delay with E_INPUT', async () => {
     const transport = new MemoryTransport();
     let nackError: unknown;
-    await transport.subscribe('t', async (d) => {
-      await d.nack({ delayMs: -1 }).catch((e: unknown) => {
-        nackError = e;
-      });
-      await d.ack();
-    }, { group: 'g' });
+    await transport.subscribe(
+      't',
+      async (d) => {
+        await d.nack({ delayMs: -1 }).catch((e: unknown) => {
+          nackError = e;
+        });
+        await d.ack();
+      },
+      { group: 'g' },
+    );
     await transport.publish('t', item(1));
     await flush();
     expect((nackError as { code?: string }).code).toBe('E_INPUT');
@@ -176,7 +204,10 @@ describe('MemoryTransport', () => {
     const transport = new MemoryTransport();
     await transport.close();
     await expectCode(transport.publish('t', item(1)), 'E_TRANSPORT');
-    await expectCode(transport.subscribe('t', () => Promise.resolve(), { group: 'g' }), 'E_TRANSPORT');
+    await expectCode(
+      transport.subscribe('t', () => Promise.resolve(), { group: 'g' }),
+      'E_TRANSPORT',
+    );
     await expectCode(transport.ping(), 'E_TRANSPORT');
   });
 });

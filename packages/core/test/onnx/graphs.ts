@@ -1,5 +1,12 @@
 import { encodeOnnxModel } from '../../src/onnx/encode-model.js';
-import type { AttributeProto, ModelProto, NodeProto, TensorDim, TensorProto, ValueInfoProto } from '../../src/onnx/onnx-messages.js';
+import type {
+  AttributeProto,
+  ModelProto,
+  NodeProto,
+  TensorDim,
+  TensorProto,
+  ValueInfoProto,
+} from '../../src/onnx/onnx-messages.js';
 import type { DenseLayer, MlpWeights } from '../../src/train/mlp-weights.js';
 
 /** Deterministic PRNG (mulberry32) for reproducible weights. */
@@ -71,7 +78,13 @@ export const intAttr = (name: string, i: number): AttributeProto => ({ name, typ
 export const floatAttr = (name: string, f: number): AttributeProto => ({ name, type: 1, f, floats: [], ints: [] });
 
 /** A node. */
-export function node(opType: string, input: string[], output: string[], attribute: AttributeProto[] = [], domain = ''): NodeProto {
+export function node(
+  opType: string,
+  input: string[],
+  output: string[],
+  attribute: AttributeProto[] = [],
+  domain = '',
+): NodeProto {
   return { name: `${opType}_${output[0] ?? ''}`, opType, domain, input, output, attribute };
 }
 
@@ -115,7 +128,8 @@ export function buildModel(parts: {
 /** `weight` (inputs × outputs row-major) transposed to outputs × inputs. */
 export function transposed(layer: DenseLayer): Float32Array {
   const out = new Float32Array(layer.weight.length);
-  for (let i = 0; i < layer.inputs; i++) for (let o = 0; o < layer.outputs; o++) out[o * layer.inputs + i] = layer.weight[i * layer.outputs + o] ?? 0;
+  for (let i = 0; i < layer.inputs; i++)
+    for (let o = 0; o < layer.outputs; o++) out[o * layer.inputs + i] = layer.weight[i * layer.outputs + o] ?? 0;
   return out;
 }
 

@@ -20,7 +20,10 @@ const valid = writeOnnxMlp(randomMlp([5, 4, 3], 2));
 describe('readOnnxMlp on malformed bytes', () => {
   it('rejects every truncation of a valid model with E_MODEL', () => {
     for (let length = 0; length < valid.length; length++) {
-      expect(modelErrorOrResult(() => readOnnxMlp(valid.subarray(0, length))), `prefix of ${length} bytes`).toBe('E_MODEL');
+      expect(
+        modelErrorOrResult(() => readOnnxMlp(valid.subarray(0, length))),
+        `prefix of ${length} bytes`,
+      ).toBe('E_MODEL');
     }
     expect(modelErrorOrResult(() => readOnnxMlp(valid))).toBe('ok');
   });
@@ -37,7 +40,10 @@ describe('readOnnxMlp on malformed bytes', () => {
   it('answers E_MODEL or a model for any byte-level mutation of a valid model (property)', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ at: fc.nat({ max: valid.length - 1 }), value: fc.integer({ min: 0, max: 255 }) }), { minLength: 1, maxLength: 8 }),
+        fc.array(fc.record({ at: fc.nat({ max: valid.length - 1 }), value: fc.integer({ min: 0, max: 255 }) }), {
+          minLength: 1,
+          maxLength: 8,
+        }),
         (edits) => {
           const bytes = valid.slice();
           for (const { at, value } of edits) bytes[at] = value;

@@ -91,7 +91,10 @@ describe('readOnnxMlp on skl2onnx and torch.onnx.export models', () => {
   beforeAll(() => {
     const out = join(dir, 'fixtures');
     console.log(run(python, ['scripts/python/onnx_fixtures.py', out]).trim());
-    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { fixtures: string[]; skipped: Record<string, string> };
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as {
+      fixtures: string[];
+      skipped: Record<string, string>;
+    };
     for (const [name, reason] of Object.entries(manifest.skipped)) console.log(`fixture ${name} skipped: ${reason}`);
     expect(manifest.fixtures).toEqual(expect.arrayContaining(REQUIRED));
     fixtures = manifest.fixtures.map((name) => ({
@@ -117,7 +120,9 @@ describe('readOnnxMlp on skl2onnx and torch.onnx.export models', () => {
         diff = Math.max(diff, Math.abs((got[i] ?? Number.NaN) - p));
       });
       const shape = [read.weights.inputWidth, ...read.weights.layers.map((l) => l.outputs)].join('-');
-      summary.push(`${fixture.name} (${read.producer}, opset ${read.opset}, ${shape}, output '${read.outputName}'): max abs diff ${diff.toExponential(3)}`);
+      summary.push(
+        `${fixture.name} (${read.producer}, opset ${read.opset}, ${shape}, output '${read.outputName}'): max abs diff ${diff.toExponential(3)}`,
+      );
       expect(diff, fixture.name).toBeLessThanOrEqual(TOLERANCE);
     }
     console.log(summary.join('\n'));

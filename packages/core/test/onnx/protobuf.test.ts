@@ -13,14 +13,41 @@ function single(bytes: Uint8Array, field: number, wire: number): ProtoReader {
 }
 
 describe('varints', () => {
-  const unsigned = [0, 1, 127, 128, 300, 16_383, 16_384, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 35 + 7, Number.MAX_SAFE_INTEGER];
+  const unsigned = [
+    0,
+    1,
+    127,
+    128,
+    300,
+    16_383,
+    16_384,
+    2 ** 31 - 1,
+    2 ** 31,
+    2 ** 32 - 1,
+    2 ** 32,
+    2 ** 35 + 7,
+    Number.MAX_SAFE_INTEGER,
+  ];
   it.each(unsigned)('round-trips uint %d', (value) => {
     const r = single(new ProtoWriter().uint(1, value).finish(), 1, 0);
     expect(r.uint()).toBe(value);
     expect(r.done).toBe(true);
   });
 
-  const signed = [0, 1, -1, -2, 2 ** 31 - 1, -(2 ** 31), -(2 ** 32), -(2 ** 32) - 1, 2 ** 40, -(2 ** 40) + 3, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER];
+  const signed = [
+    0,
+    1,
+    -1,
+    -2,
+    2 ** 31 - 1,
+    -(2 ** 31),
+    -(2 ** 32),
+    -(2 ** 32) - 1,
+    2 ** 40,
+    -(2 ** 40) + 3,
+    Number.MAX_SAFE_INTEGER,
+    -Number.MAX_SAFE_INTEGER,
+  ];
   it.each(signed)('round-trips int64 %d', (value) => {
     const r = single(new ProtoWriter().int64(1, value).finish(), 1, 0);
     expect(r.int64()).toBe(value);
@@ -61,7 +88,10 @@ describe('varints', () => {
     const r = new ProtoReader(big);
     r.tag();
     await expectCode(() => r.uint(), 'E_MODEL');
-    await expectCode(() => new ProtoReader(Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01)).uint(), 'E_MODEL');
+    await expectCode(
+      () => new ProtoReader(Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01)).uint(),
+      'E_MODEL',
+    );
     await expectCode(() => new ProtoReader(Uint8Array.of(0x80)).uint(), 'E_MODEL');
     await expectCode(() => new ProtoReader(Uint8Array.of()).tag(), 'E_MODEL');
     const minInt64 = new ProtoReader(Uint8Array.of(0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01));
@@ -84,7 +114,8 @@ describe('length-delimited values', () => {
   });
 
   it('round-trips UTF-8 strings and rejects invalid UTF-8 with E_MODEL', async () => {
-    for (const text of ['', 'features', 'ünïcødé ✓ 𝄞']) expect(single(new ProtoWriter().string(2, text).finish(), 2, 2).string()).toBe(text);
+    for (const text of ['', 'features', 'ünïcødé ✓ 𝄞'])
+      expect(single(new ProtoWriter().string(2, text).finish(), 2, 2).string()).toBe(text);
     await expectCode(() => single(Uint8Array.of(0x12, 0x02, 0xc3, 0x28), 2, 2).string(), 'E_MODEL');
   });
 
@@ -156,12 +187,35 @@ describe('floats and packed runs', () => {
 describe('skipping unknown fields', () => {
   it('skips every wire type, groups included, and lands on the next field', () => {
     const bytes = Uint8Array.of(
-      0x08, 0x96, 0x01, // 1: varint 150
-      0x11, 1, 2, 3, 4, 5, 6, 7, 8, // 2: fixed64
-      0x1a, 0x02, 0x61, 0x62, // 3: bytes "ab"
-      0x25, 1, 2, 3, 4, // 4: fixed32
-      0x2b, 0x08, 0x01, 0x33, 0x34, 0x2c, // 5: group { 1: 1, 6: group {} }
-      0x38, 0x2a, // 7: varint 42
+      0x08,
+      0x96,
+      0x01, // 1: varint 150
+      0x11,
+      1,
+      2,
+      3,
+      4,
+      5,
+      6,
+      7,
+      8, // 2: fixed64
+      0x1a,
+      0x02,
+      0x61,
+      0x62, // 3: bytes "ab"
+      0x25,
+      1,
+      2,
+      3,
+      4, // 4: fixed32
+      0x2b,
+      0x08,
+      0x01,
+      0x33,
+      0x34,
+      0x2c, // 5: group { 1: 1, 6: group {} }
+      0x38,
+      0x2a, // 7: varint 42
     );
     const r = new ProtoReader(bytes);
     for (let i = 0; i < 5; i++) r.skip(r.tag().wire);

@@ -2,7 +2,20 @@ import { describe, expect, it } from 'vitest';
 import { readOnnxMlp } from '../../src/onnx/index.js';
 import { expectCode } from '../../src/testing/expect-code.js';
 import { mlpForward } from '../../src/train/mlp-forward.js';
-import { bits, buildModel, emptyTensor, floatAttr, floatInput, floatTensor, intAttr, layerAt, node, randomMlp, randomRows, transposed } from './graphs.js';
+import {
+  bits,
+  buildModel,
+  emptyTensor,
+  floatAttr,
+  floatInput,
+  floatTensor,
+  intAttr,
+  layerAt,
+  node,
+  randomMlp,
+  randomRows,
+  transposed,
+} from './graphs.js';
 
 const mlp = randomMlp([6, 5, 4, 3], 11);
 const l0 = layerAt(mlp, 0);
@@ -51,9 +64,19 @@ function sklearnLike(zipmap: boolean): Uint8Array {
 /** torch.onnx.export of Sequential(Linear, ReLU, …): Gemm with transB = 1 on [out, in] weights. */
 function torchLike(extra: 'softmax' | 'none' = 'none'): Uint8Array {
   const nodes = [
-    node('Gemm', ['features', '0.weight', '0.bias'], ['g0'], [floatAttr('alpha', 1), floatAttr('beta', 1), intAttr('transB', 1)]),
+    node(
+      'Gemm',
+      ['features', '0.weight', '0.bias'],
+      ['g0'],
+      [floatAttr('alpha', 1), floatAttr('beta', 1), intAttr('transB', 1)],
+    ),
     node('Relu', ['g0'], ['r0']),
-    node('Gemm', ['r0', '2.weight', '2.bias'], ['g1'], [floatAttr('alpha', 1), floatAttr('beta', 1), intAttr('transB', 1)]),
+    node(
+      'Gemm',
+      ['r0', '2.weight', '2.bias'],
+      ['g1'],
+      [floatAttr('alpha', 1), floatAttr('beta', 1), intAttr('transB', 1)],
+    ),
     node('Relu', ['g1'], ['r1']),
     node('Gemm', ['r1', '4.weight', '4.bias'], [extra === 'none' ? 'logits' : 'g2'], [intAttr('transB', 1)]),
     ...(extra === 'softmax' ? [node('Softmax', ['g2'], ['probs'], [intAttr('axis', -1)])] : []),
@@ -83,7 +106,13 @@ function expectForwardMatches(bytes: Uint8Array): void {
 describe('readOnnxMlp on exporter-shaped graphs', () => {
   it('reads skl2onnx MatMul + Add chains without zipmap', () => {
     const read = readOnnxMlp(sklearnLike(false));
-    expect(read).toMatchObject({ inputName: 'X', outputName: 'probabilities', outputKind: 'probabilities', producer: 'skl2onnx', opset: 17 });
+    expect(read).toMatchObject({
+      inputName: 'X',
+      outputName: 'probabilities',
+      outputKind: 'probabilities',
+      producer: 'skl2onnx',
+      opset: 17,
+    });
     expect(read.weights.layers.map((l) => l.activation)).toEqual(['relu', 'relu', 'none']);
     expectForwardMatches(sklearnLike(false));
   });
@@ -164,7 +193,12 @@ describe('readOnnxMlp on exporter-shaped graphs', () => {
       nodes: [
         node('Identity', ['X'], ['x1']),
         node('Flatten', ['x1'], ['x2'], [intAttr('axis', 1)]),
-        node('Constant', [], ['W'], [{ name: 'value', type: 4, t: { ...emptyTensor('', [3, 2], 11), doubleData: weight }, floats: [], ints: [] }]),
+        node(
+          'Constant',
+          [],
+          ['W'],
+          [{ name: 'value', type: 4, t: { ...emptyTensor('', [3, 2], 11), doubleData: weight }, floats: [], ints: [] }],
+        ),
         node('Identity', ['W'], ['W_copy']),
         node('Gemm', ['x2', 'W_copy', 'C'], ['y']),
         node('Softmax', ['y'], ['probabilities'], [intAttr('axis', 1)]),
@@ -209,7 +243,8 @@ describe('readOnnxMlp on exporter-shaped graphs', () => {
 });
 
 describe('readOnnxMlp rejections (E_MODEL naming the problem)', () => {
-  const gemm = (input: string, output: string, attrs = [intAttr('transB', 0)]) => node('Gemm', [input, 'W', 'B'], [output], attrs);
+  const gemm = (input: string, output: string, attrs = [intAttr('transB', 0)]) =>
+    node('Gemm', [input, 'W', 'B'], [output], attrs);
   const W = floatTensor('W', [2, 2], [1, 2, 3, 4]);
   const B = floatTensor('B', [2], [0, 0]);
   const inits = [W, B];
@@ -220,77 +255,187 @@ describe('readOnnxMlp rejections (E_MODEL naming the problem)', () => {
   }
 
   it('names an unsupported op on the input path or after the chain', async () => {
-    await rejects(buildModel({ nodes: [node('Conv', ['X', 'W'], ['c']), gemm('c', 'probabilities')], initializers: inits }), /'Conv'/);
-    await rejects(buildModel({ nodes: [gemm('X', 'y'), node('Tanh', ['y'], ['probabilities'])], initializers: inits }), /'Tanh'/);
     await rejects(
-      buildModel({ nodes: [gemm('X', 'y'), node('Relu', ['y'], ['r']), node('LogSoftmax', ['r'], ['probabilities'])], initializers: inits }),
+      buildModel({ nodes: [node('Conv', ['X', 'W'], ['c']), gemm('c', 'probabilities')], initializers: inits }),
+      /'Conv'/,
+    );
+    await rejects(
+      buildModel({ nodes: [gemm('X', 'y'), node('Tanh', ['y'], ['probabilities'])], initializers: inits }),
+      /'Tanh'/,
+    );
+    await rejects(
+      buildModel({
+        nodes: [gemm('X', 'y'), node('Relu', ['y'], ['r']), node('LogSoftmax', ['r'], ['probabilities'])],
+        initializers: inits,
+      }),
       /'LogSoftmax'/,
     );
     await rejects(
-      buildModel({ nodes: [gemm('X', 'y'), node('FusedGemm', ['y', 'W'], ['probabilities'], [], 'com.microsoft')], initializers: inits }),
+      buildModel({
+        nodes: [gemm('X', 'y'), node('FusedGemm', ['y', 'W'], ['probabilities'], [], 'com.microsoft')],
+        initializers: inits,
+      }),
       /'FusedGemm' in domain 'com.microsoft'/,
     );
   });
 
   it('rejects branches and residual connections', async () => {
     await rejects(
-      buildModel({ nodes: [gemm('X', 'y'), node('Relu', ['y'], ['r']), node('Softmax', ['y'], ['probabilities'])], initializers: inits }),
+      buildModel({
+        nodes: [gemm('X', 'y'), node('Relu', ['y'], ['r']), node('Softmax', ['y'], ['probabilities'])],
+        initializers: inits,
+      }),
       /off the single dense chain.*branches are not supported \(op 'Relu'\)/,
     );
     await rejects(
-      buildModel({ nodes: [node('Relu', ['X'], ['r']), node('Gemm', ['X', 'W', 'B'], ['y']), node('Add', ['y', 'r'], ['probabilities'])], initializers: inits }),
+      buildModel({
+        nodes: [
+          node('Relu', ['X'], ['r']),
+          node('Gemm', ['X', 'W', 'B'], ['y']),
+          node('Add', ['y', 'r'], ['probabilities']),
+        ],
+        initializers: inits,
+      }),
       /tensor 'X' on the input path feeds 2 nodes \(Relu, Gemm\): branches/,
     );
     await rejects(
-      buildModel({ nodes: [gemm('X', 'y'), node('Relu', ['y'], ['r']), node('Add', ['r', 'y'], ['probabilities'])], initializers: inits }),
+      buildModel({
+        nodes: [gemm('X', 'y'), node('Relu', ['y'], ['r']), node('Add', ['r', 'y'], ['probabilities'])],
+        initializers: inits,
+      }),
       /branches are not supported/,
     );
     await rejects(
-      buildModel({ nodes: [gemm('X', 'y'), node('Relu', ['y'], ['r']), gemm('r', 'z'), node('Add', ['z', 'r'], ['probabilities'])], initializers: inits }),
+      buildModel({
+        nodes: [gemm('X', 'y'), node('Relu', ['y'], ['r']), gemm('r', 'z'), node('Add', ['z', 'r'], ['probabilities'])],
+        initializers: inits,
+      }),
       /branches are not supported/,
     );
   });
 
   it('rejects unsupported Gemm forms, runtime weights and bad bias shapes', async () => {
-    await rejects(buildModel({ nodes: [gemm('X', 'probabilities', [intAttr('transA', 1)])], initializers: inits }), /transA/);
-    await rejects(buildModel({ nodes: [gemm('X', 'probabilities', [floatAttr('alpha', 2)])], initializers: inits }), /alpha/);
-    await rejects(buildModel({ nodes: [gemm('X', 'probabilities', [floatAttr('beta', 0.5)])], initializers: inits }), /beta/);
-    await rejects(buildModel({ nodes: [node('Gemm', ['W', 'X', 'B'], ['probabilities'])], initializers: inits }), /input A/);
     await rejects(
-      buildModel({ nodes: [node('Gemm', ['X', 'W', 'B'], ['probabilities'])], initializers: [W, floatTensor('B', [3], [0, 0, 0])] }),
+      buildModel({ nodes: [gemm('X', 'probabilities', [intAttr('transA', 1)])], initializers: inits }),
+      /transA/,
+    );
+    await rejects(
+      buildModel({ nodes: [gemm('X', 'probabilities', [floatAttr('alpha', 2)])], initializers: inits }),
+      /alpha/,
+    );
+    await rejects(
+      buildModel({ nodes: [gemm('X', 'probabilities', [floatAttr('beta', 0.5)])], initializers: inits }),
+      /beta/,
+    );
+    await rejects(
+      buildModel({ nodes: [node('Gemm', ['W', 'X', 'B'], ['probabilities'])], initializers: inits }),
+      /input A/,
+    );
+    await rejects(
+      buildModel({
+        nodes: [node('Gemm', ['X', 'W', 'B'], ['probabilities'])],
+        initializers: [W, floatTensor('B', [3], [0, 0, 0])],
+      }),
       /bias 'B' has shape \[3\]/,
     );
     await rejects(
-      buildModel({ nodes: [node('Gemm', ['X', 'W2', 'B'], ['probabilities'])], initializers: inits, inputs: [floatInput('X', [{}, { value: 2 }]), floatInput('W2', undefined)] }),
+      buildModel({
+        nodes: [node('Gemm', ['X', 'W2', 'B'], ['probabilities'])],
+        initializers: inits,
+        inputs: [floatInput('X', [{}, { value: 2 }]), floatInput('W2', undefined)],
+      }),
       /expected one graph input/,
     );
-    await rejects(buildModel({ nodes: [node('Gemm', ['X', 'Y', 'B'], ['probabilities'])], initializers: inits }), /not a constant/);
+    await rejects(
+      buildModel({ nodes: [node('Gemm', ['X', 'Y', 'B'], ['probabilities'])], initializers: inits }),
+      /not a constant/,
+    );
   });
 
   it('rejects external data, multi-label sigmoid, a wrong softmax axis, non-finite weights, width mismatches', async () => {
-    const external = { ...emptyTensor('W', [2, 2], 1), dataLocation: 1, externalData: [{ key: 'location', value: '/etc/passwd' }] };
-    await rejects(buildModel({ nodes: [gemm('X', 'probabilities')], initializers: [external, B] }), /external data is not supported/);
+    const external = {
+      ...emptyTensor('W', [2, 2], 1),
+      dataLocation: 1,
+      externalData: [{ key: 'location', value: '/etc/passwd' }],
+    };
+    await rejects(
+      buildModel({ nodes: [gemm('X', 'probabilities')], initializers: [external, B] }),
+      /external data is not supported/,
+    );
     await rejects(
       buildModel({ nodes: [gemm('X', 'probabilities')], initializers: [{ ...W, dataLocation: 1 }, B] }),
       /external data/,
     );
-    await rejects(buildModel({ nodes: [gemm('X', 'y'), node('Sigmoid', ['y'], ['probabilities'])], initializers: inits }), /multi-label/);
-    await rejects(buildModel({ nodes: [gemm('X', 'y'), node('Softmax', ['y'], ['probabilities'], [intAttr('axis', 0)])], initializers: inits }), /axis 0/);
-    await rejects(buildModel({ nodes: [gemm('X', 'probabilities')], initializers: [floatTensor('W', [2, 2], [1, Number.NaN, 3, 4]), B] }), /non-finite/);
-    await rejects(buildModel({ nodes: [gemm('X', 'probabilities')], initializers: inits, inputs: [floatInput('X', [{}, { value: 3 }])] }), /3 features/);
-    await rejects(buildModel({ nodes: [gemm('X', 'probabilities')], initializers: inits, inputs: [{ name: 'X', type: { tensorType: { elemType: 11 } } }] }), /element type 11/);
-    await rejects(buildModel({ nodes: [gemm('X', 'probabilities')], initializers: [floatTensor('W', [2, 2], [1, 2, 3]), B] }), /raw_data holds 12 bytes/);
-    await rejects(buildModel({ nodes: [gemm('X', 'probabilities')], initializers: [{ ...emptyTensor('W', [2, 2], 7), int64Data: [1, 2, 3, 4] }, B] }), /data type 7/);
-    await rejects(buildModel({ nodes: [gemm('X', 'probabilities')], initializers: [floatTensor('W', [2 ** 20, 2 ** 20], []), B] }), /elements/);
+    await rejects(
+      buildModel({ nodes: [gemm('X', 'y'), node('Sigmoid', ['y'], ['probabilities'])], initializers: inits }),
+      /multi-label/,
+    );
+    await rejects(
+      buildModel({
+        nodes: [gemm('X', 'y'), node('Softmax', ['y'], ['probabilities'], [intAttr('axis', 0)])],
+        initializers: inits,
+      }),
+      /axis 0/,
+    );
+    await rejects(
+      buildModel({
+        nodes: [gemm('X', 'probabilities')],
+        initializers: [floatTensor('W', [2, 2], [1, Number.NaN, 3, 4]), B],
+      }),
+      /non-finite/,
+    );
+    await rejects(
+      buildModel({
+        nodes: [gemm('X', 'probabilities')],
+        initializers: inits,
+        inputs: [floatInput('X', [{}, { value: 3 }])],
+      }),
+      /3 features/,
+    );
+    await rejects(
+      buildModel({
+        nodes: [gemm('X', 'probabilities')],
+        initializers: inits,
+        inputs: [{ name: 'X', type: { tensorType: { elemType: 11 } } }],
+      }),
+      /element type 11/,
+    );
+    await rejects(
+      buildModel({ nodes: [gemm('X', 'probabilities')], initializers: [floatTensor('W', [2, 2], [1, 2, 3]), B] }),
+      /raw_data holds 12 bytes/,
+    );
+    await rejects(
+      buildModel({
+        nodes: [gemm('X', 'probabilities')],
+        initializers: [{ ...emptyTensor('W', [2, 2], 7), int64Data: [1, 2, 3, 4] }, B],
+      }),
+      /data type 7/,
+    );
+    await rejects(
+      buildModel({ nodes: [gemm('X', 'probabilities')], initializers: [floatTensor('W', [2 ** 20, 2 ** 20], []), B] }),
+      /elements/,
+    );
   });
 
   it('rejects cycles instead of looping', async () => {
     await rejects(
-      buildModel({ nodes: [gemm('X', 'y'), node('Relu', ['y'], ['r']), node('Identity', ['r'], ['X2']), gemm('X2', 'y2'), node('Identity', ['y2'], ['y'])], initializers: inits }),
+      buildModel({
+        nodes: [
+          gemm('X', 'y'),
+          node('Relu', ['y'], ['r']),
+          node('Identity', ['r'], ['X2']),
+          gemm('X2', 'y2'),
+          node('Identity', ['y2'], ['y']),
+        ],
+        initializers: inits,
+      }),
       /written twice|cycle/,
     );
     await rejects(
-      buildModel({ nodes: [node('Gemm', ['a', 'W', 'B'], ['b']), node('Relu', ['b'], ['a']), node('Identity', ['X'], ['a2'])], initializers: inits }),
+      buildModel({
+        nodes: [node('Gemm', ['a', 'W', 'B'], ['b']), node('Relu', ['b'], ['a']), node('Identity', ['X'], ['a2'])],
+        initializers: inits,
+      }),
       /unsupported|cycle|no dense layer/,
     );
     await rejects(
@@ -298,13 +443,24 @@ describe('readOnnxMlp rejections (E_MODEL naming the problem)', () => {
       /also written by a node/,
     );
     await rejects(
-      buildModel({ nodes: [node('Gemm', ['X', 'W', 'B'], ['b']), node('Relu', ['b'], ['c']), node('Gemm', ['c', 'W', 'B'], ['d']), node('Relu', ['d'], ['c'])], initializers: inits }),
+      buildModel({
+        nodes: [
+          node('Gemm', ['X', 'W', 'B'], ['b']),
+          node('Relu', ['b'], ['c']),
+          node('Gemm', ['c', 'W', 'B'], ['d']),
+          node('Relu', ['d'], ['c']),
+        ],
+        initializers: inits,
+      }),
       /written twice|cycle/,
     );
   });
 
   it('rejects graphs without a dense layer, without an opset, or with duplicate writers', async () => {
-    await rejects(buildModel({ nodes: [node('Identity', ['X'], ['probabilities'])], initializers: [] }), /no dense layer/);
+    await rejects(
+      buildModel({ nodes: [node('Identity', ['X'], ['probabilities'])], initializers: [] }),
+      /no dense layer/,
+    );
     await rejects(buildModel({ nodes: [gemm('X', 'y'), gemm('X', 'y')], initializers: inits }), /written twice/);
     await rejects(buildModel({ nodes: [gemm('X', 'probabilities')], initializers: inits, opset: 5 }), /opset 5/);
   });

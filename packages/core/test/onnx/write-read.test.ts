@@ -28,7 +28,13 @@ describe('writeOnnxMlp → readOnnxMlp', () => {
     const read = readOnnxMlp(bytes);
     expectSameWeights(read.weights, weights);
     expect(read.metadata).toEqual(metadata);
-    expect(read).toMatchObject({ inputName: 'features', outputName: 'probabilities', outputKind: 'probabilities', opset: 17, producer: 'dissonance' });
+    expect(read).toMatchObject({
+      inputName: 'features',
+      outputName: 'probabilities',
+      outputKind: 'probabilities',
+      opset: 17,
+      producer: 'dissonance',
+    });
     const rows = 10;
     const x = randomRows(rows, 20);
     expect(bits(mlpForward(read.weights, x, rows))).toEqual(bits(mlpForward(weights, x, rows)));

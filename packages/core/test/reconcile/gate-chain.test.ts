@@ -37,7 +37,10 @@ describe('runGates', () => {
     const result = runGates([fixed('a', PASS, calls), fixed('b', block, calls), fixed('c', defer, calls)], item(), 0);
     expect(result).toEqual({ decision: block, gate: 'b' });
     expect(calls).toEqual(['a', 'b']);
-    expect(runGates([fixed('c', defer, calls), fixed('b', block, calls)], item(), 0)).toEqual({ decision: defer, gate: 'c' });
+    expect(runGates([fixed('c', defer, calls), fixed('b', block, calls)], item(), 0)).toEqual({
+      decision: defer,
+      gate: 'c',
+    });
   });
 
   it('runs the standard chain in order and spends budget only on items that reach it', () => {

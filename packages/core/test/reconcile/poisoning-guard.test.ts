@@ -19,8 +19,14 @@ describe('PoisoningGuard', () => {
     const guard = new PoisoningGuard({ trusted: ['ops'] });
     const finite = Float32Array.of(0.5, 0.5);
     for (const principal of ['eve', 'ops']) {
-      const verdict = guard.judge(principal, 0, { proposer: finite, critics: [Float32Array.of(Number.NaN, Number.NaN)] });
-      expect(verdict).toEqual({ decision: 'quarantine', reason: 'non-finite-output: the critic 0 answers NaN on these features' });
+      const verdict = guard.judge(principal, 0, {
+        proposer: finite,
+        critics: [Float32Array.of(Number.NaN, Number.NaN)],
+      });
+      expect(verdict).toEqual({
+        decision: 'quarantine',
+        reason: 'non-finite-output: the critic 0 answers NaN on these features',
+      });
     }
     expect(guard.judge('eve', 0, { proposer: Float32Array.of(Infinity, 0), critics: [] }).decision).toBe('quarantine');
     expect(guard.judge('eve', 0, { proposer: finite, critics: [finite] })).toEqual({ decision: 'accept' });
@@ -49,7 +55,10 @@ describe('PoisoningGuard', () => {
   });
 
   it('with no other examples, untrusted feedback alone trains nothing unless the share is 1', () => {
-    const untrusted = (g: PoisoningGuard): TrainingExample[] => [example(g.exampleId('u', 'a')), example(g.exampleId('u', 'b'))];
+    const untrusted = (g: PoisoningGuard): TrainingExample[] => [
+      example(g.exampleId('u', 'a')),
+      example(g.exampleId('u', 'b')),
+    ];
     const capped = new PoisoningGuard({ maxUntrustedShare: 0.5 });
     expect(capped.select(untrusted(capped))).toEqual([]);
     const open = new PoisoningGuard({ maxUntrustedShare: 1 });

@@ -16,14 +16,30 @@ describe('validateOutputGate', () => {
 
   it.each([
     ['NaN in the proposer', { proposer: new Float32Array([Number.NaN, 1]) }, 'proposer probability of class 0 is NaN'],
-    ['Infinity in the proposer', { proposer: new Float32Array([Number.POSITIVE_INFINITY, 0]) }, 'proposer probability of class 0 is Infinity'],
+    [
+      'Infinity in the proposer',
+      { proposer: new Float32Array([Number.POSITIVE_INFINITY, 0]) },
+      'proposer probability of class 0 is Infinity',
+    ],
     ['a negative probability', { proposer: new Float32Array([1.2, -0.2]) }, 'proposer probability of class 1 is -0.2'],
     ['a proposer not summing to 1', { proposer: new Float32Array([0.6, 0.6]) }, 'proposer probabilities sum to'],
     ['an empty proposer', { proposer: new Float32Array(0) }, 'proposer output is empty'],
-    ['NaN in a critic', { critics: [new Float32Array([0.5, 0.5]), new Float32Array([0.5, Number.NaN])] }, 'critic 1 probability of class 1 is NaN'],
-    ['-Infinity in a critic', { critics: [new Float32Array([Number.NEGATIVE_INFINITY, 1])] }, 'critic 0 probability of class 0 is -Infinity'],
+    [
+      'NaN in a critic',
+      { critics: [new Float32Array([0.5, 0.5]), new Float32Array([0.5, Number.NaN])] },
+      'critic 1 probability of class 1 is NaN',
+    ],
+    [
+      '-Infinity in a critic',
+      { critics: [new Float32Array([Number.NEGATIVE_INFINITY, 1])] },
+      'critic 0 probability of class 0 is -Infinity',
+    ],
     ['a critic not summing to 1', { critics: [new Float32Array([0.2, 0.2])] }, 'critic 0 probabilities sum to'],
-    ['a critic of another width', { critics: [new Float32Array([0.2, 0.3, 0.5])] }, 'critic 0 output has 3 classes, expected 2'],
+    [
+      'a critic of another width',
+      { critics: [new Float32Array([0.2, 0.3, 0.5])] },
+      'critic 0 output has 3 classes, expected 2',
+    ],
     ['NaN dissonance', { dissonance: Number.NaN }, 'dissonance is NaN'],
     ['negative dissonance', { dissonance: -0.1 }, 'dissonance is -0.1'],
   ])('blocks %s with invalid-output', (_, overrides, message) => {

@@ -237,9 +237,18 @@ describe('MicroBatcher', () => {
   });
 
   it('a model returning the wrong length fails its callers with E_MODEL', async () => {
-    const broken: LoadedModel = { name: 'short', version: '1', inputWidth: 1, classes: 2, run: async () => new Float32Array(1) };
+    const broken: LoadedModel = {
+      name: 'short',
+      version: '1',
+      inputWidth: 1,
+      classes: 2,
+      run: async () => new Float32Array(1),
+    };
     const batcher = new MicroBatcher(broken, { maxDelayMs: 0 });
-    const errors = await Promise.all([rejection(batcher.run(Float32Array.of(1), 1)), rejection(batcher.run(Float32Array.of(2), 1))]);
+    const errors = await Promise.all([
+      rejection(batcher.run(Float32Array.of(1), 1)),
+      rejection(batcher.run(Float32Array.of(2), 1)),
+    ]);
     expect(errors.map((e) => e.code)).toEqual(['E_MODEL', 'E_MODEL']);
     expect(errors[0]?.message).toMatch(/returned 1 values for 1 rows, expected 1 × 2/);
   });
@@ -288,7 +297,8 @@ describe('MicroBatcher', () => {
           const total = plan.reduce((sum, step) => sum + step.rows, 0);
           expect(calls.reduce((a, b) => a + b, 0)).toBe(total);
           // A batch above maxBatch is always one oversized call running alone.
-          for (const rows of calls.filter((n) => n > maxBatch)) expect(plan.some((step) => step.rows === rows)).toBe(true);
+          for (const rows of calls.filter((n) => n > maxBatch))
+            expect(plan.some((step) => step.rows === rows)).toBe(true);
           expect(batcher.stats.rows).toBe(total);
           await batcher.close();
         },

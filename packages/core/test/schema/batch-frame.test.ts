@@ -19,11 +19,19 @@ const TRACEPARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
 
 /** A format-2 frame written by hand: flags, attempt, rows, width, the strings, then `features`. */
 function handFrame(
-  fields: { flags?: number; attempt?: number; rows?: number; width?: number; strings?: Array<string | Uint8Array>; extra?: number[] },
+  fields: {
+    flags?: number;
+    attempt?: number;
+    rows?: number;
+    width?: number;
+    strings?: Array<string | Uint8Array>;
+    extra?: number[];
+  },
   features: Uint8Array = new Uint8Array(8),
 ): Uint8Array {
   const header: number[] = [fields.flags ?? 0];
-  for (const n of [fields.attempt ?? 1, fields.rows ?? 1, fields.width ?? 2]) header.push(n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, n >>> 24);
+  for (const n of [fields.attempt ?? 1, fields.rows ?? 1, fields.width ?? 2])
+    header.push(n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, n >>> 24);
   for (const text of fields.strings ?? ['id-1', 'dissonance.batch', '2026-11-27T02:00:00.000Z']) {
     const bytes = typeof text === 'string' ? utf8.encode(text) : text;
     header.push(bytes.length & 0xff, bytes.length >>> 8, ...bytes);
@@ -52,7 +60,10 @@ describe('batch frame (wire format 2)', () => {
     expect(bytesOf(payload.x)).toEqual(bytesOf(x));
     expect(() => decodeBatch(got.payload)).toThrow(/E_ENVELOPE.*row 0, column 1 is NaN/);
     // A redelivery's attempt and a payload without ids.
-    const retried = { ...createEnvelope('dissonance.batch', { rows: 1, width: 2, x: Float32Array.of(1, 2) }), attempt: 4_000_000_000 } as Envelope;
+    const retried = {
+      ...createEnvelope('dissonance.batch', { rows: 1, width: 2, x: Float32Array.of(1, 2) }),
+      attempt: 4_000_000_000,
+    } as Envelope;
     expect(decodeWireFrame(encodeWireFrame(retried))).toEqual(retried);
   });
 
@@ -73,7 +84,14 @@ describe('batch frame (wire format 2)', () => {
       fc.property(envelope, ({ id, type, attempt, traceparent, tracestate, rows, width, ids, seed }) => {
         const x = seed.subarray(0, rows * width);
         const payload = ids === undefined ? { rows, width, x } : { rows, width, x, ids };
-        const sent = { ...createEnvelope(type, payload, { id, ...(traceparent ? { traceparent } : {}), ...(tracestate === undefined ? {} : { tracestate }) }), attempt } as Envelope;
+        const sent = {
+          ...createEnvelope(type, payload, {
+            id,
+            ...(traceparent ? { traceparent } : {}),
+            ...(tracestate === undefined ? {} : { tracestate }),
+          }),
+          attempt,
+        } as Envelope;
         const frame = encodeWireFrame(sent);
         expect(frame[3]).toBe(2);
         const got = decodeWireFrame(frame);
@@ -101,7 +119,9 @@ describe('batch frame (wire format 2)', () => {
     }
     // A format-1 frame of a batch, as the previous release wrote it.
     const sent = createEnvelope('dissonance.batch', { rows: 1, width: 2, x });
-    const header = utf8.encode(JSON.stringify({ e: { ...sent, payload: { rows: 1, width: 2, x: null } }, b: [[['payload', 'x'], 'f32', 8]] }));
+    const header = utf8.encode(
+      JSON.stringify({ e: { ...sent, payload: { rows: 1, width: 2, x: null } }, b: [[['payload', 'x'], 'f32', 8]] }),
+    );
     expect(decodeWireFrame(frameBytes(1, header, new Uint8Array(x.buffer)))).toEqual(sent);
   });
 
@@ -114,8 +134,12 @@ describe('batch frame (wire format 2)', () => {
     expect(resolveWireFormat(undefined)).toBe(DEFAULT_WIRE_FORMAT);
     expect(resolveWireFormat(1)).toBe(1);
     for (const bad of [0, 3, '2', null]) {
-      expect(() => resolveWireFormat(bad)).toThrowError(expect.objectContaining({ code: 'E_INPUT', details: { field: 'wireFormat' } }) as Error);
-      expect(() => encodeWireFrame(sent, undefined, bad as 2)).toThrowError(expect.objectContaining({ code: 'E_INPUT' }) as Error);
+      expect(() => resolveWireFormat(bad)).toThrowError(
+        expect.objectContaining({ code: 'E_INPUT', details: { field: 'wireFormat' } }) as Error,
+      );
+      expect(() => encodeWireFrame(sent, undefined, bad as 2)).toThrowError(
+        expect.objectContaining({ code: 'E_INPUT' }) as Error,
+      );
     }
   });
 
@@ -124,13 +148,25 @@ describe('batch frame (wire format 2)', () => {
     expectEnvelopeError(() => decodeWireFrame(handFrame({ flags: 8 })), /unknown flags 8/);
     expectEnvelopeError(() => decodeWireFrame(handFrame({ strings: ['id'] })), /header is truncated/);
     expectEnvelopeError(() => decodeWireFrame(handFrame({ extra: [7] })), /1 bytes left in the header/);
-    expectEnvelopeError(() => decodeWireFrame(handFrame({ flags: 4, extra: [0xff, 0xff, 0xff, 0xff] })), /4294967295 ids do not fit/);
-    expectEnvelopeError(() => decodeWireFrame(handFrame({}, new Uint8Array(6))), /6 bytes of features is not a whole number/);
-    expectEnvelopeError(() => decodeWireFrame(handFrame({ strings: [Uint8Array.of(0xc3), 't', '2026-11-27T02:00:00Z'] })), /not UTF-8/);
+    expectEnvelopeError(
+      () => decodeWireFrame(handFrame({ flags: 4, extra: [0xff, 0xff, 0xff, 0xff] })),
+      /4294967295 ids do not fit/,
+    );
+    expectEnvelopeError(
+      () => decodeWireFrame(handFrame({}, new Uint8Array(6))),
+      /6 bytes of features is not a whole number/,
+    );
+    expectEnvelopeError(
+      () => decodeWireFrame(handFrame({ strings: [Uint8Array.of(0xc3), 't', '2026-11-27T02:00:00Z'] })),
+      /not UTF-8/,
+    );
     // Well-formed bytes, invalid envelope: parseEnvelope names the field.
     expectEnvelopeError(() => decodeWireFrame(handFrame({ attempt: 0 })), /attempt/);
     expectEnvelopeError(() => decodeWireFrame(handFrame({ strings: ['id', 't', 'yesterday'] })), /createdAt/);
-    expectEnvelopeError(() => decodeWireFrame(handFrame({ flags: 1, strings: ['id', 't', '2026-11-27T02:00:00Z', 'not-a-traceparent'] })), /traceparent/);
+    expectEnvelopeError(
+      () => decodeWireFrame(handFrame({ flags: 1, strings: ['id', 't', '2026-11-27T02:00:00Z', 'not-a-traceparent'] })),
+      /traceparent/,
+    );
     const unknown = handFrame({});
     unknown[3] = 3;
     expectEnvelopeError(() => decodeWireFrame(unknown), /unknown magic 00 44 46 03/);
@@ -139,7 +175,11 @@ describe('batch frame (wire format 2)', () => {
   });
 
   it('throws only E_ENVELOPE on any truncation or corruption of a batch frame', () => {
-    const good = encodeWireFrame(createEnvelope('dissonance.batch', encodeBatch({ x: Float32Array.of(1, 2, 3, 4), rows: 2, ids: ['a', 'b'] }, 2), { traceparent: TRACEPARENT }));
+    const good = encodeWireFrame(
+      createEnvelope('dissonance.batch', encodeBatch({ x: Float32Array.of(1, 2, 3, 4), rows: 2, ids: ['a', 'b'] }, 2), {
+        traceparent: TRACEPARENT,
+      }),
+    );
     const goodCopy = Uint8Array.from(good);
     fc.assert(
       fc.property(fc.nat(goodCopy.length - 1), fc.nat(goodCopy.length - 1), fc.nat(255), (cut, at, byte) => {

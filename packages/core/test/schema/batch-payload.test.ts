@@ -50,7 +50,9 @@ describe('decodeBatch', () => {
   });
 
   it('names what is wrong: a bad field, or a length that is not rows × width', () => {
-    expect(() => decodeBatch({ rows: 2, width: 2, x: new Float32Array(3) })).toThrow(/holds 3 values, expected rows × width = 4/);
+    expect(() => decodeBatch({ rows: 2, width: 2, x: new Float32Array(3) })).toThrow(
+      /holds 3 values, expected rows × width = 4/,
+    );
     expect(() => decodeBatch({ rows: 0, width: 2, x: new Float32Array(0) })).toThrow(/invalid batch payload at rows/);
     expect(() => decodeBatch({ rows: 1, width: 2, x: new Float32Array(2), extra: 1 })).toThrow(/invalid batch payload/);
   });

@@ -19,7 +19,11 @@ export function expectEnvelopeError(run: () => unknown, message: RegExp): void {
 }
 
 /** A wire frame assembled by hand: magic of format `version`, the header's length, `header`, then `body`. */
-export function frameBytes(version: number, header: ArrayLike<number>, body: Uint8Array = new Uint8Array()): Uint8Array {
+export function frameBytes(
+  version: number,
+  header: ArrayLike<number>,
+  body: Uint8Array = new Uint8Array(),
+): Uint8Array {
   const frame = new Uint8Array(8 + header.length + body.length);
   frame.set([0, 0x44, 0x46, version]);
   new DataView(frame.buffer).setUint32(4, header.length, true);

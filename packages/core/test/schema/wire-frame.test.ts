@@ -71,7 +71,7 @@ describe('binary wire frame', () => {
     expect(decodeWireFrame(second).attempt).toBe(2);
   });
 
-  it('falls back to a fresh frame when the header does not fit the room, or the copy is not encodeBatch\'s', () => {
+  it("falls back to a fresh frame when the header does not fit the room, or the copy is not encodeBatch's", () => {
     const x = Float32Array.of(1, 2, 3);
     const tight = createEnvelope('t'.repeat(200), { x: float32WithHeadroom(x, 16) }, { tracestate: 'k=v'.repeat(100) });
     const cloned = createEnvelope('t', structuredClone(encodeBatch({ x, rows: 1 }, 3)));
@@ -99,10 +99,12 @@ describe('binary wire frame', () => {
     const payload = encodeBatch({ x, rows: 1 }, 4);
     expect(encodeWireFrame(createEnvelope('t', payload), room).buffer).toBe((payload.x as Float32Array).buffer);
     const second = encodeWireFrame(fresh, room);
-    expect([...second.subarray(0, room.before), ...second.subarray(-room.after)].every((byte) => byte === 0)).toBe(true);
+    expect([...second.subarray(0, room.before), ...second.subarray(-room.after)].every((byte) => byte === 0)).toBe(
+      true,
+    );
   });
 
-  it('falls back to a fresh frame when the room asked for does not fit around encodeBatch\'s copy', () => {
+  it("falls back to a fresh frame when the room asked for does not fit around encodeBatch's copy", () => {
     const x = Float32Array.of(1, 2);
     const payload = encodeBatch({ x, rows: 1 }, 2);
     const frame = encodeWireFrame(createEnvelope('t', payload), { before: 0, after: 4096 });
@@ -113,12 +115,16 @@ describe('binary wire frame', () => {
 
   it('refuses a room that is not two integers ≥ 0 with E_INPUT', () => {
     const sent = createEnvelope('t', { n: 1 });
-    for (const room of [{ before: -1, after: 0 }, { before: 0, after: 1.5 }, { before: Number.NaN, after: 0 }]) {
+    for (const room of [
+      { before: -1, after: 0 },
+      { before: 0, after: 1.5 },
+      { before: Number.NaN, after: 0 },
+    ]) {
       expect(() => encodeWireFrame(sent, room)).toThrowError(expect.objectContaining({ code: 'E_INPUT' }) as Error);
     }
   });
 
-  it('zeroes the room of encodeBatch\'s copy, so no earlier memory shows through its buffer', () => {
+  it("zeroes the room of encodeBatch's copy, so no earlier memory shows through its buffer", () => {
     const x = Float32Array.from({ length: 64 }, (_, i) => i + 1);
     for (let round = 0; round < 50; round++) {
       const copy = encodeBatch({ x, rows: 1 }, 64).x as Float32Array;
@@ -146,12 +152,15 @@ describe('binary wire frame', () => {
 
   it('round-trips any JSON payload with typed arrays anywhere in it', () => {
     const json = fc.jsonValue({ maxDepth: 4 });
-    const typed = fc.oneof(
-      fc.float32Array({ maxLength: 20 }),
-      fc.uint8Array({ maxLength: 20 }),
-    );
+    const typed = fc.oneof(fc.float32Array({ maxLength: 20 }), fc.uint8Array({ maxLength: 20 }));
     const payload = fc.letrec((tie) => ({
-      node: fc.oneof({ depthSize: 'small' }, json, typed, fc.array(tie('node'), { maxLength: 4 }), fc.dictionary(fc.string(), tie('node'), { maxKeys: 4 })),
+      node: fc.oneof(
+        { depthSize: 'small' },
+        json,
+        typed,
+        fc.array(tie('node'), { maxLength: 4 }),
+        fc.dictionary(fc.string(), tie('node'), { maxKeys: 4 }),
+      ),
     })).node;
     fc.assert(
       fc.property(payload, (value) => {
@@ -174,11 +183,20 @@ describe('binary wire frame', () => {
   });
 
   it('refuses what the JSON header cannot hold with E_ENVELOPE, and cycles too', () => {
-    expectEnvelopeError(() => encodeWireFrame({ ...createEnvelope('t', null), payload: { n: 1n } } as Envelope), /payload: not serializable/);
+    expectEnvelopeError(
+      () => encodeWireFrame({ ...createEnvelope('t', null), payload: { n: 1n } } as Envelope),
+      /payload: not serializable/,
+    );
     const cyclic: Record<string, unknown> = {};
     cyclic['self'] = cyclic;
-    expectEnvelopeError(() => encodeWireFrame({ ...createEnvelope('t', null), payload: cyclic } as Envelope), /deeper than 64/);
-    expectEnvelopeError(() => envelopeToJson({ ...createEnvelope('t', null), payload: cyclic } as Envelope), /deeper than 64/);
+    expectEnvelopeError(
+      () => encodeWireFrame({ ...createEnvelope('t', null), payload: cyclic } as Envelope),
+      /deeper than 64/,
+    );
+    expectEnvelopeError(
+      () => envelopeToJson({ ...createEnvelope('t', null), payload: cyclic } as Envelope),
+      /deeper than 64/,
+    );
   });
 
   it('throws only E_ENVELOPE on damaged frames and arbitrary bytes', () => {
@@ -205,14 +223,31 @@ describe('binary wire frame', () => {
   it('refuses slots that point outside the envelope, at a non-null, at an inherited __proto__, or of unknown kinds', () => {
     const e = { ...createEnvelope('t', { a: null, b: 1 }) };
     const four = new Uint8Array(4);
-    expectEnvelopeError(() => readWireValue(frameWith({ e, b: [[['payload', 'zz'], 'u8', 4]] }, four)), /does not exist/);
-    expectEnvelopeError(() => readWireValue(frameWith({ e, b: [[['payload', 'b'], 'u8', 4]] }, four)), /does not point at a null/);
-    expectEnvelopeError(() => readWireValue(frameWith({ e, b: [[['payload', '__proto__'], 'u8', 4]] }, four)), /does not exist/);
+    expectEnvelopeError(
+      () => readWireValue(frameWith({ e, b: [[['payload', 'zz'], 'u8', 4]] }, four)),
+      /does not exist/,
+    );
+    expectEnvelopeError(
+      () => readWireValue(frameWith({ e, b: [[['payload', 'b'], 'u8', 4]] }, four)),
+      /does not point at a null/,
+    );
+    expectEnvelopeError(
+      () => readWireValue(frameWith({ e, b: [[['payload', '__proto__'], 'u8', 4]] }, four)),
+      /does not exist/,
+    );
     expectEnvelopeError(() => readWireValue(frameWith({ e, b: [[[], 'u8', 4]] }, four)), /bad path/);
-    expectEnvelopeError(() => readWireValue(frameWith({ e, b: [[['payload', 'a'], 'f64', 4]] }, four)), /unknown binary kind/);
-    expectEnvelopeError(() => readWireValue(frameWith({ e, b: [[['payload', 'a'], 'f32', 3]] }, four)), /bad byte length/);
+    expectEnvelopeError(
+      () => readWireValue(frameWith({ e, b: [[['payload', 'a'], 'f64', 4]] }, four)),
+      /unknown binary kind/,
+    );
+    expectEnvelopeError(
+      () => readWireValue(frameWith({ e, b: [[['payload', 'a'], 'f32', 3]] }, four)),
+      /bad byte length/,
+    );
     expectEnvelopeError(() => readWireValue(frameWith({ e })), /header is not/);
-    expect(readWireValue(frameWith({ e, b: [[['payload', 'a'], 'u8', 4]] }, four))).toMatchObject({ payload: { a: new Uint8Array(4) } });
+    expect(readWireValue(frameWith({ e, b: [[['payload', 'a'], 'u8', 4]] }, four))).toMatchObject({
+      payload: { a: new Uint8Array(4) },
+    });
   });
 
   it('keeps a payload key named __proto__ an own property', () => {

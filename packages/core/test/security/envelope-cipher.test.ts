@@ -73,7 +73,12 @@ describe('EnvelopeCipher (AES-256-GCM)', () => {
     const line = await cipher.sealText('x');
     expect(EnvelopeCipher.isSealedText(line)).toBe(true);
     expect(await cipher.openText(line)).toBe('x');
-    const both = new EnvelopeCipher(staticKeyProvider([['ka', generateEncryptionKey()], ['kb', generateEncryptionKey()]]));
+    const both = new EnvelopeCipher(
+      staticKeyProvider([
+        ['ka', generateEncryptionKey()],
+        ['kb', generateEncryptionKey()],
+      ]),
+    );
     const sealed = await both.seal(text.encode('secret'));
     const relabelled = sealed.slice();
     relabelled[7] = 'b'.charCodeAt(0);

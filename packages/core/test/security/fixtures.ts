@@ -11,7 +11,10 @@ export function onnxMlp(seed = 1): Uint8Array {
  * `undefined`, marks it EXTERNAL without a location). `where` puts the tensor in the graph's initializers or
  * in a node attribute of a subgraph (If.then_branch).
  */
-export function onnxWithExternalData(location: string | undefined, where: 'initializer' | 'subgraph' = 'initializer'): Uint8Array {
+export function onnxWithExternalData(
+  location: string | undefined,
+  where: 'initializer' | 'subgraph' = 'initializer',
+): Uint8Array {
   const tensor = new ProtoWriter().uint(1, 2).uint(2, 1).string(8, 'w');
   if (location !== undefined) tensor.message(13, new ProtoWriter().string(1, 'location').string(2, location));
   tensor.uint(14, 1);

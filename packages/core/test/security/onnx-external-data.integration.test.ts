@@ -50,8 +50,11 @@ describe('checkOnnxArtifact on models written by the onnx Python package', () =>
     expect(() => checkOnnxArtifact(model('inside', 'weights/w.bin'))).not.toThrow();
   });
 
-  it.each([['../../etc/passwd'], ['/etc/passwd'], ['weights/../../w.bin']])('refuses external data at %s', async (location) => {
-    const error = await expectCode(() => checkOnnxArtifact(model('outside', location)), 'E_MODEL');
-    expect((error as Error & { details: { reason?: unknown } }).details.reason).toBe('external-data');
-  });
+  it.each([['../../etc/passwd'], ['/etc/passwd'], ['weights/../../w.bin']])(
+    'refuses external data at %s',
+    async (location) => {
+      const error = await expectCode(() => checkOnnxArtifact(model('outside', location)), 'E_MODEL');
+      expect((error as Error & { details: { reason?: unknown } }).details.reason).toBe('external-data');
+    },
+  );
 });

@@ -9,21 +9,26 @@ const cipher = new EnvelopeCipher(staticKeyProvider([['k1', generateEncryptionKe
 describe('security properties (fast-check)', () => {
   it('seal/open round-trips any bytes; any single-byte change or truncation is E_DECRYPT', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.uint8Array({ maxLength: 512 }), fc.nat(), fc.integer({ min: 1, max: 255 }), async (plain, at, flip) => {
-        const sealed = await cipher.seal(plain);
-        expect(await cipher.open(sealed)).toEqual(plain);
-        const damaged = sealed.slice();
-        const i = at % damaged.length;
-        damaged[i] = (damaged[i] ?? 0) ^ flip;
-        const cut = sealed.subarray(0, at % sealed.length);
-        for (const bad of [damaged, cut]) {
-          const outcome = await cipher.open(bad).then(
-            () => 'opened',
-            (error: unknown) => (isDissonanceError(error, 'E_DECRYPT') ? 'E_DECRYPT' : String(error)),
-          );
-          expect(outcome).toBe('E_DECRYPT');
-        }
-      }),
+      fc.asyncProperty(
+        fc.uint8Array({ maxLength: 512 }),
+        fc.nat(),
+        fc.integer({ min: 1, max: 255 }),
+        async (plain, at, flip) => {
+          const sealed = await cipher.seal(plain);
+          expect(await cipher.open(sealed)).toEqual(plain);
+          const damaged = sealed.slice();
+          const i = at % damaged.length;
+          damaged[i] = (damaged[i] ?? 0) ^ flip;
+          const cut = sealed.subarray(0, at % sealed.length);
+          for (const bad of [damaged, cut]) {
+            const outcome = await cipher.open(bad).then(
+              () => 'opened',
+              (error: unknown) => (isDissonanceError(error, 'E_DECRYPT') ? 'E_DECRYPT' : String(error)),
+            );
+            expect(outcome).toBe('E_DECRYPT');
+          }
+        },
+      ),
       { numRuns: 200 },
     );
   });

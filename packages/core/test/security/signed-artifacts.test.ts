@@ -15,7 +15,10 @@ import { onnxMlp } from './fixtures.js';
 
 const artifact = (seed = 1): ModelArtifact => ({ format: 'onnx', bytes: onnxMlp(seed) });
 
-async function reasonOf(work: Promise<unknown>, code: 'E_ARTIFACT_SIGNATURE' | 'E_MODEL' = 'E_ARTIFACT_SIGNATURE'): Promise<unknown> {
+async function reasonOf(
+  work: Promise<unknown>,
+  code: 'E_ARTIFACT_SIGNATURE' | 'E_MODEL' = 'E_ARTIFACT_SIGNATURE',
+): Promise<unknown> {
   const error = (await expectCode(work, code)) as Error & { details: { reason?: unknown } };
   return error.details.reason;
 }
@@ -38,9 +41,18 @@ describe('Ed25519 signed artifacts', () => {
     expect(signed.signature.keyId).toBe(pair.keyId);
     expect(signed.size).toBe(artifact().bytes.length);
     const text = new TextDecoder().decode(
-      statementBytes({ v: 1, alg: 'Ed25519', keyId: pair.keyId, format: 'onnx', sha256: signed.sha256, size: signed.size }),
+      statementBytes({
+        v: 1,
+        alg: 'Ed25519',
+        keyId: pair.keyId,
+        format: 'onnx',
+        sha256: signed.sha256,
+        size: signed.size,
+      }),
     );
-    expect(text).toBe(`{"alg":"Ed25519","format":"onnx","keyId":"${pair.keyId}","sha256":"${signed.sha256}","size":${signed.size},"v":1}`);
+    expect(text).toBe(
+      `{"alg":"Ed25519","format":"onnx","keyId":"${pair.keyId}","sha256":"${signed.sha256}","size":${signed.size},"v":1}`,
+    );
     expect(signatureFromTags(signatureTags(signed.signature))).toEqual(signed.signature);
     expect(signatureFromTags({ decision: 'accepted' })).toBeUndefined();
   });
@@ -69,7 +81,14 @@ describe('Ed25519 signed artifacts', () => {
     expect(await reasonOf(verifier.verify(good, { ...byStranger, keyId: trusted.keyId }))).toBe('mismatch');
     expect(await reasonOf(verifier.verify(good, { ...signature, value: 'AAAA' }))).toBe('malformed');
     // The format is part of what was signed.
-    expect(await reasonOf(createArtifactVerifier({ keys: [trusted.publicKey], formats: ['onnx', 'x'] }).verify({ format: 'x', bytes: good.bytes }, signature))).toBe('mismatch');
+    expect(
+      await reasonOf(
+        createArtifactVerifier({ keys: [trusted.publicKey], formats: ['onnx', 'x'] }).verify(
+          { format: 'x', bytes: good.bytes },
+          signature,
+        ),
+      ),
+    ).toBe('mismatch');
   });
 
   it('with require: false an unsigned artifact passes but a bad signature still fails', async () => {
@@ -84,11 +103,17 @@ describe('Ed25519 signed artifacts', () => {
     const trusted = await generateSigningKeyPair();
     const verifier = createArtifactVerifier({ keys: [trusted.publicKey], maxArtifactBytes: 100_000 });
     const opaque = { format: 'pickle', bytes: new Uint8Array([0x80, 4, 0x95]) };
-    expect(await reasonOf(verifier.verify(opaque, (await signArtifact(opaque, trusted.privateKey)).signature), 'E_MODEL')).toBe('format');
+    expect(
+      await reasonOf(verifier.verify(opaque, (await signArtifact(opaque, trusted.privateKey)).signature), 'E_MODEL'),
+    ).toBe('format');
     const big = { format: 'onnx', bytes: new Uint8Array(100_001) };
-    expect(await reasonOf(verifier.verify(big, (await signArtifact(big, trusted.privateKey)).signature), 'E_MODEL')).toBe('size');
+    expect(
+      await reasonOf(verifier.verify(big, (await signArtifact(big, trusted.privateKey)).signature), 'E_MODEL'),
+    ).toBe('size');
     const junk = { format: 'onnx', bytes: new TextEncoder().encode('{"not":"onnx"}') };
-    expect(await reasonOf(verifier.verify(junk, (await signArtifact(junk, trusted.privateKey)).signature), 'E_MODEL')).toBe('not-onnx');
+    expect(
+      await reasonOf(verifier.verify(junk, (await signArtifact(junk, trusted.privateKey)).signature), 'E_MODEL'),
+    ).toBe('not-onnx');
   });
 
   it('rejects bad policies and key material with E_CONFIG', async () => {

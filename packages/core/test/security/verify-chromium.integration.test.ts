@@ -19,7 +19,14 @@ import { onnxMlp } from './fixtures.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CORE_ENTRY = fileURLToPath(new URL('../../src/index.ts', import.meta.url));
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+];
 
 /** The module the page loads. */
 type Core = typeof import('../../src/index.js');
@@ -66,7 +73,10 @@ describe("core's artifact verification in Chromium", () => {
     page = await browser.newPage();
     await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
     // A module script as an application would load it; the functions below reach it through `globalThis`.
-    await page.addScriptTag({ type: 'module', content: "import * as core from '/core.js'; globalThis.dissonanceCore = core;" });
+    await page.addScriptTag({
+      type: 'module',
+      content: "import * as core from '/core.js'; globalThis.dissonanceCore = core;",
+    });
     await page.waitForFunction(() => 'dissonanceCore' in globalThis);
     trusted = await generateSigningKeyPair();
     stranger = await generateSigningKeyPair();
@@ -84,7 +94,11 @@ describe("core's artifact verification in Chromium", () => {
         const core = (globalThis as unknown as { dissonanceCore: Core }).dissonanceCore;
         const verifier = core.createArtifactVerifier({ keys: [publicKey] });
         try {
-          await verifier.verify({ format: 'onnx', bytes: new Uint8Array(bytes) }, signature ?? undefined, 'browser artifact');
+          await verifier.verify(
+            { format: 'onnx', bytes: new Uint8Array(bytes) },
+            signature ?? undefined,
+            'browser artifact',
+          );
           return { ok: true };
         } catch (error) {
           const e = error as { code?: string; details?: { reason?: string } };
@@ -103,9 +117,21 @@ describe("core's artifact verification in Chromium", () => {
     const wrongKey = (await signArtifact({ format: 'onnx', bytes }, stranger.privateKey)).signature;
 
     expect(await verifyInPage(bytes, signature)).toEqual({ ok: true });
-    expect(await verifyInPage(tampered, signature)).toEqual({ ok: false, code: 'E_ARTIFACT_SIGNATURE', reason: 'mismatch' });
-    expect(await verifyInPage(bytes, undefined)).toEqual({ ok: false, code: 'E_ARTIFACT_SIGNATURE', reason: 'unsigned' });
-    expect(await verifyInPage(bytes, wrongKey)).toEqual({ ok: false, code: 'E_ARTIFACT_SIGNATURE', reason: 'untrusted-key' });
+    expect(await verifyInPage(tampered, signature)).toEqual({
+      ok: false,
+      code: 'E_ARTIFACT_SIGNATURE',
+      reason: 'mismatch',
+    });
+    expect(await verifyInPage(bytes, undefined)).toEqual({
+      ok: false,
+      code: 'E_ARTIFACT_SIGNATURE',
+      reason: 'unsigned',
+    });
+    expect(await verifyInPage(bytes, wrongKey)).toEqual({
+      ok: false,
+      code: 'E_ARTIFACT_SIGNATURE',
+      reason: 'untrusted-key',
+    });
     expect(await verifyInPage(bytes, { ...wrongKey, keyId: trusted.keyId })).toEqual({
       ok: false,
       code: 'E_ARTIFACT_SIGNATURE',
@@ -122,7 +148,9 @@ describe("core's artifact verification in Chromium", () => {
       },
       { privateKey: trusted.privateKey, bytes: Array.from(bytes) },
     );
-    await expect(createArtifactVerifier({ keys: [trusted.publicKey] }).verify({ format: 'onnx', bytes }, signature)).resolves.toBeUndefined();
+    await expect(
+      createArtifactVerifier({ keys: [trusted.publicKey] }).verify({ format: 'onnx', bytes }, signature),
+    ).resolves.toBeUndefined();
   });
 
   it('envelopes sealed in Chromium open in Node and back; a flipped byte is E_DECRYPT there too', async () => {

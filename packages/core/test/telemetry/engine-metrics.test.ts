@@ -17,7 +17,8 @@ class TestReader extends MetricReader {
 async function collect(reader: TestReader): Promise<Map<string, MetricData>> {
   const { resourceMetrics } = await reader.collect();
   const byName = new Map<string, MetricData>();
-  for (const scope of resourceMetrics.scopeMetrics) for (const metric of scope.metrics) byName.set(metric.descriptor.name, metric);
+  for (const scope of resourceMetrics.scopeMetrics)
+    for (const metric of scope.metrics) byName.set(metric.descriptor.name, metric);
   return byName;
 }
 
@@ -48,7 +49,14 @@ describe('engine metrics through the OpenTelemetry metrics API', () => {
       retrain: { everyExamples: 30, mode: 'inline' },
       rollout: { canaryFraction: 0 },
     });
-    const fed = { rows: 0, sum: 0, byReason: new Map<DecisionReason, number>(), examples: 0, retrains: 0, promotions: 0 };
+    const fed = {
+      rows: 0,
+      sum: 0,
+      byReason: new Map<DecisionReason, number>(),
+      examples: 0,
+      retrains: 0,
+      promotions: 0,
+    };
     engine.on('dissonance', (e) => {
       fed.rows += e.values.length;
       for (const v of e.values) fed.sum += v;
@@ -74,7 +82,8 @@ describe('engine metrics through the OpenTelemetry metrics API', () => {
 
     const decisions = metrics.get('dissonance.gate.decisions');
     expect(fed.byReason.get('over-budget') ?? 0).toBeGreaterThan(0);
-    for (const [reason, count] of fed.byReason) expect(sumWhere(decisions, { 'dissonance.reason': reason })).toBe(count);
+    for (const [reason, count] of fed.byReason)
+      expect(sumWhere(decisions, { 'dissonance.reason': reason })).toBe(count);
     const counters = engine.counters;
     expect(sumWhere(decisions, { 'dissonance.decision': 'pass' })).toBe(counters.examples + counters.unlabelled);
     const items = metrics.get('dissonance.items');
@@ -90,8 +99,11 @@ describe('engine metrics through the OpenTelemetry metrics API', () => {
     const durations = metrics.get('dissonance.stage.duration');
     expect(durations?.descriptor.unit).toBe('s');
     const stages = new Set(durations?.dataPoints.map((p) => p.attributes['dissonance.stage']));
-    for (const stage of ['generate', 'detect', 'reconcile', 'retrain', 'validate', 'register', 'promote']) expect(stages).toContain(stage);
-    const generated = durations?.dataPoints.find((p) => p.attributes['dissonance.stage'] === 'generate')?.value as { count: number };
+    for (const stage of ['generate', 'detect', 'reconcile', 'retrain', 'validate', 'register', 'promote'])
+      expect(stages).toContain(stage);
+    const generated = durations?.dataPoints.find((p) => p.attributes['dissonance.stage'] === 'generate')?.value as {
+      count: number;
+    };
     expect(generated.count).toBe(256 / 32);
 
     const champion = metrics.get('dissonance.champion.version')?.dataPoints[0];

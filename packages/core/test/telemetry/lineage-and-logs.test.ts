@@ -54,7 +54,9 @@ describe('lineage: a retrain span links to the traces of its examples', () => {
     const retrain = spans.find((s) => s.name === 'retrain');
     expect(retrain).toBeDefined();
     expect(retrain?.parentSpanContext).toBe(undefined);
-    const reconciles = new Map(spans.filter((s) => s.name === 'reconcile').map((s) => [s.spanContext().spanId, s.spanContext().traceId]));
+    const reconciles = new Map(
+      spans.filter((s) => s.name === 'reconcile').map((s) => [s.spanContext().spanId, s.spanContext().traceId]),
+    );
     expect(retrain?.links.length).toBe(MAX_LINEAGE_LINKS);
     const linkedTraces = new Set<string>();
     for (const link of retrain?.links ?? []) {
@@ -71,7 +73,9 @@ describe('lineage: a retrain span links to the traces of its examples', () => {
     const retrained = logger.lines.find((l) => l.message?.startsWith('retrained'));
     expect(retrained?.level).toBe('info');
     expect(retrained?.fields).toMatchObject({ candidate: champion.version, decision: 'promote' });
-    expect(logger.lines.some((l) => l.level === 'info' && l.message === `promoted version ${champion.version}`)).toBe(true);
+    expect(logger.lines.some((l) => l.level === 'info' && l.message === `promoted version ${champion.version}`)).toBe(
+      true,
+    );
   });
 
   it('logs nothing by default and rejects a logger without the four methods', () => {

@@ -6,7 +6,10 @@ import { MemoryTransport, type Envelope } from '../../src/index.js';
 import { createEnvelope } from '../../src/adapter-kit/index.js';
 
 /** Publishes one envelope and resolves with what the subscriber received, inside its handler's span. */
-async function hop(transport: MemoryTransport, envelope: Envelope): Promise<{ received: Envelope; activeTraceId: string | undefined }> {
+async function hop(
+  transport: MemoryTransport,
+  envelope: Envelope,
+): Promise<{ received: Envelope; activeTraceId: string | undefined }> {
   return new Promise((resolve, reject) => {
     void transport
       .subscribe(

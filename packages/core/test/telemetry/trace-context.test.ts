@@ -15,14 +15,21 @@ describe('W3C trace context without an SDK', () => {
     });
     expect(carrier).toEqual({ traceparent: `00-${TRACE_ID}-${SPAN_ID}-01`, tracestate: 'vendor=abc,other=1' });
     const parsed = parseTraceparent(carrier ?? {});
-    expect(parsed).toMatchObject({ traceId: TRACE_ID, spanId: SPAN_ID, traceFlags: TraceFlags.SAMPLED, isRemote: true });
+    expect(parsed).toMatchObject({
+      traceId: TRACE_ID,
+      spanId: SPAN_ID,
+      traceFlags: TraceFlags.SAMPLED,
+      isRemote: true,
+    });
     expect(parsed?.traceState?.get('vendor')).toBe('abc');
   });
 
   it('writes nothing for the invalid context of a no-op span', () => {
-    expect(formatTraceContext(trace.wrapSpanContext({ traceId: '0'.repeat(32), spanId: '0'.repeat(16), traceFlags: 0 }).spanContext())).toBe(
-      undefined,
-    );
+    expect(
+      formatTraceContext(
+        trace.wrapSpanContext({ traceId: '0'.repeat(32), spanId: '0'.repeat(16), traceFlags: 0 }).spanContext(),
+      ),
+    ).toBe(undefined);
   });
 
   it.each([
@@ -39,15 +46,26 @@ describe('W3C trace context without an SDK', () => {
 
   it('extracts a remote parent into a context', () => {
     const context = extractTraceContext(ROOT_CONTEXT, { traceparent: `00-${TRACE_ID}-${SPAN_ID}-00` });
-    expect(trace.getSpanContext(context)).toMatchObject({ traceId: TRACE_ID, spanId: SPAN_ID, traceFlags: 0, isRemote: true });
+    expect(trace.getSpanContext(context)).toMatchObject({
+      traceId: TRACE_ID,
+      spanId: SPAN_ID,
+      traceFlags: 0,
+      isRemote: true,
+    });
   });
 });
 
 describe('trace context in unchecked input', () => {
   it('treats non-string fields as no context instead of throwing', () => {
-    const carrier = { traceparent: 42, tracestate: { a: 1 } } as unknown as { traceparent?: string; tracestate?: string };
+    const carrier = { traceparent: 42, tracestate: { a: 1 } } as unknown as {
+      traceparent?: string;
+      tracestate?: string;
+    };
     expect(parseTraceparent(carrier)).toBe(undefined);
-    const odd = { traceparent: `00-${TRACE_ID}-${SPAN_ID}-01`, tracestate: 7 } as unknown as { traceparent?: string; tracestate?: string };
+    const odd = { traceparent: `00-${TRACE_ID}-${SPAN_ID}-01`, tracestate: 7 } as unknown as {
+      traceparent?: string;
+      tracestate?: string;
+    };
     expect(parseTraceparent(odd)?.traceState).toBe(undefined);
   });
 });

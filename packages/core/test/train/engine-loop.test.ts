@@ -28,7 +28,9 @@ describe('the mlp trainer in the engine loop', () => {
       modelName: 'blobs',
       proposer: new MlpModel(WEAK, { name: 'blobs' }),
       critics: [new MlpModel(GOOD, { name: 'critic' })],
-      labels: oracleLabels(async (requests) => requests.map((r) => stream.labels[ids.get(r.itemId) ?? -1]), { budget: 400 }),
+      labels: oracleLabels(async (requests) => requests.map((r) => stream.labels[ids.get(r.itemId) ?? -1]), {
+        budget: 400,
+      }),
       trainer: createMlpTrainer({ epochs: 30, learningRate: 0.05 }),
       registry,
       golden,

@@ -17,7 +17,13 @@ export function randomProbs(prng: Prng, rows: number, classes: number, spread = 
 }
 
 /** Gaussian blobs: one center per class on a circle of radius `radius` in the first two features. */
-export function blobs(seed: number, rows: number, width: number, classes: number, radius = 3): { x: Float32Array; labels: Int32Array } {
+export function blobs(
+  seed: number,
+  rows: number,
+  width: number,
+  classes: number,
+  radius = 3,
+): { x: Float32Array; labels: Int32Array } {
   const prng = createPrng(seed);
   const x = new Float32Array(rows * width);
   const labels = new Int32Array(rows);

@@ -15,7 +15,14 @@ export interface GradientGap {
  * Compares {@link lossAndGradient}'s gradient with central differences `(L(θ + h·e_k) − L(θ − h·e_k)) / 2h`
  * for every parameter, in float64.
  */
-export function gradientGap(layout: ParamLayout, params: Float64Array, batch: LossBatch, term: DissonanceTerm, h = 1e-6, floor = 1e-3): GradientGap {
+export function gradientGap(
+  layout: ParamLayout,
+  params: Float64Array,
+  batch: LossBatch,
+  term: DissonanceTerm,
+  h = 1e-6,
+  floor = 1e-3,
+): GradientGap {
   const grad = new Float64Array(layout.size);
   lossAndGradient(layout, params, batch, term, grad);
   const scratch = new Float64Array(layout.size);

@@ -14,7 +14,12 @@ const WIDTH = 6;
 const CLASSES = 4;
 
 function modelOf(weights: MlpWeights, name: string): FunctionModel {
-  return new FunctionModel({ name, inputWidth: WIDTH, classes: CLASSES, run: (x, rows) => mlpForward(weights, x, rows) });
+  return new FunctionModel({
+    name,
+    inputWidth: WIDTH,
+    classes: CLASSES,
+    run: (x, rows) => mlpForward(weights, x, rows),
+  });
 }
 
 describe('klGuard', () => {
@@ -38,7 +43,9 @@ describe('klGuard', () => {
     // The largest step of the sequence: the step before (2t) breaks the bound.
     const before = await modelKl(base, modelOf(interpolateMlp(old, trained, result.t * 2), 'before'), reference);
     expect(before).toBeGreaterThan(klEps);
-    console.log(`KL guard: unguarded KL ${full.toExponential(3)}, t = ${result.t}, KL ${independent.toExponential(3)} ≤ ${klEps}`);
+    console.log(
+      `KL guard: unguarded KL ${full.toExponential(3)}, t = ${result.t}, KL ${independent.toExponential(3)} ≤ ${klEps}`,
+    );
   });
 
   it('keeps t = 1 when the update is within the bound', async () => {

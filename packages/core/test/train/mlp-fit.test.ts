@@ -18,7 +18,11 @@ describe('fitMlp', () => {
   it('is deterministic: same seed and data → bit-identical float32 weights', () => {
     const { data: d } = data();
     const run = (seed: number) =>
-      fitMlp(initMlp({ inputWidth: WIDTH, hidden: [8], classes: CLASSES, seed: 3 }), d, { epochs: 5, batchSize: 16, seed });
+      fitMlp(initMlp({ inputWidth: WIDTH, hidden: [8], classes: CLASSES, seed: 3 }), d, {
+        epochs: 5,
+        batchSize: 16,
+        seed,
+      });
     const a = run(7);
     const b = run(7);
     const c = run(8);
@@ -46,7 +50,10 @@ describe('fitMlp', () => {
 
   it('learns logistic regression (no hidden layer) too', () => {
     const { x, labels, data: d } = data(3, 400);
-    const result = fitMlp(initMlp({ inputWidth: WIDTH, hidden: [], classes: CLASSES, seed: 4 }), d, { epochs: 30, learningRate: 1e-2 });
+    const result = fitMlp(initMlp({ inputWidth: WIDTH, hidden: [], classes: CLASSES, seed: 4 }), d, {
+      epochs: 30,
+      learningRate: 1e-2,
+    });
     expect(accuracy(mlpForward(result.weights, x, labels.length), labels, CLASSES)).toBeGreaterThan(0.95);
   });
 
@@ -86,6 +93,9 @@ describe('fitMlp', () => {
     const initial = initMlp({ inputWidth: WIDTH, hidden: [8], classes: CLASSES, seed: 3 });
     await expectCode(() => fitMlp(initial, d, { batchSize: 0 }), 'E_CONFIG');
     await expectCode(() => fitMlp(initial, d, { epochs: 1.5 }), 'E_CONFIG');
-    await expectCode(() => fitMlp(initMlp({ inputWidth: WIDTH + 1, hidden: [], classes: CLASSES, seed: 1 }), d), 'E_INPUT');
+    await expectCode(
+      () => fitMlp(initMlp({ inputWidth: WIDTH + 1, hidden: [], classes: CLASSES, seed: 1 }), d),
+      'E_INPUT',
+    );
   });
 });

@@ -92,7 +92,13 @@ describe('lossAndGradient: gradient check against float64 central differences', 
     const ceOnly = new Float64Array(layout.size);
     const withTerm = new Float64Array(layout.size);
     lossAndGradient(layout, params, batch, { lambda: 0, dTarget: 0, divergence: 'jensen-shannon' }, ceOnly);
-    const value = lossAndGradient(layout, params, batch, { lambda: 5, dTarget: 1, divergence: 'jensen-shannon' }, withTerm);
+    const value = lossAndGradient(
+      layout,
+      params,
+      batch,
+      { lambda: 5, dTarget: 1, divergence: 'jensen-shannon' },
+      withTerm,
+    );
     expect(value.dissonance).toBeLessThan(1);
     expect(value.loss).toBe(value.crossEntropy);
     expect(withTerm).toEqual(ceOnly);
@@ -126,7 +132,13 @@ describe('lossAndGradient: values', () => {
     const prng = createPrng(4);
     const x32 = Float32Array.from({ length: ROWS * WIDTH }, () => prng.normal());
     const layout = layoutOf(weights);
-    const probs = forwardInto(layout, flattenMlp(weights), Float64Array.from(x32), ROWS, new MlpWorkspace(layout, ROWS));
+    const probs = forwardInto(
+      layout,
+      flattenMlp(weights),
+      Float64Array.from(x32),
+      ROWS,
+      new MlpWorkspace(layout, ROWS),
+    );
     const reference = mlpForward(weights, x32, ROWS);
     for (let i = 0; i < reference.length; i++) expect(Math.abs(probs[i]! - reference[i]!)).toBeLessThan(1e-6);
   });

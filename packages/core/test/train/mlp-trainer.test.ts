@@ -34,11 +34,17 @@ function constraints(overrides: Partial<TrainConstraints> = {}): TrainConstraint
 }
 
 function champion(seed = 2): MlpModel {
-  return new MlpModel(initMlp({ inputWidth: WIDTH, hidden: [8], classes: CLASSES, seed }), { name: 'digits', version: '3' });
+  return new MlpModel(initMlp({ inputWidth: WIDTH, hidden: [8], classes: CLASSES, seed }), {
+    name: 'digits',
+    version: '3',
+  });
 }
 
 function bits(weights: MlpWeights): number[] {
-  return weights.layers.flatMap((layer) => [...new Uint8Array(layer.weight.buffer), ...new Uint8Array(layer.bias.buffer)]);
+  return weights.layers.flatMap((layer) => [
+    ...new Uint8Array(layer.weight.buffer),
+    ...new Uint8Array(layer.bias.buffer),
+  ]);
 }
 
 describe('createMlpTrainer', () => {
@@ -76,8 +82,17 @@ describe('createMlpTrainer', () => {
   });
 
   it('trains from scratch when the champion has no MLP weights, and learns', async () => {
-    const base = new FunctionModel({ name: 'uniform', inputWidth: WIDTH, classes: CLASSES, run: (_x, rows) => new Float32Array(rows * CLASSES).fill(1 / CLASSES) });
-    const candidate = await createMlpTrainer({ hidden: [16], learningRate: 1e-2, epochs: 25 }).fit(base, examples, constraints());
+    const base = new FunctionModel({
+      name: 'uniform',
+      inputWidth: WIDTH,
+      classes: CLASSES,
+      run: (_x, rows) => new Float32Array(rows * CLASSES).fill(1 / CLASSES),
+    });
+    const candidate = await createMlpTrainer({ hidden: [16], learningRate: 1e-2, epochs: 25 }).fit(
+      base,
+      examples,
+      constraints(),
+    );
     expect(candidate.report.extra?.warmStart).toBe(0);
     expect(candidate.report.extra?.klGuard).toBe(0);
     expect(String(candidate.report.params?.init)).toMatch(/^fresh \(the base has no MLP weights/);
@@ -89,7 +104,11 @@ describe('createMlpTrainer', () => {
   });
 
   it('warmStart: false trains fresh weights of `hidden` but still guards KL when the architecture matches', async () => {
-    const candidate = await createMlpTrainer({ warmStart: false, hidden: [8], epochs: 2 }).fit(champion(), examples, constraints({ klEps: 1e-4 }));
+    const candidate = await createMlpTrainer({ warmStart: false, hidden: [8], epochs: 2 }).fit(
+      champion(),
+      examples,
+      constraints({ klEps: 1e-4 }),
+    );
     expect(candidate.report.params?.init).toBe('fresh (warmStart off)');
     expect(candidate.report.extra?.klGuard).toBe(1);
     expect(candidate.report.kl!).toBeLessThanOrEqual(1e-4);
@@ -108,12 +127,22 @@ describe('createMlpTrainer', () => {
   it('backtracks so that KL(old‖new) ≤ klEps, as modelKl measures it', async () => {
     const base = champion();
     const klEps = 1e-3;
-    const free = await createMlpTrainer({ epochs: 10, learningRate: 0.05 }).fit(base, examples, constraints({ klEps: 100 }));
+    const free = await createMlpTrainer({ epochs: 10, learningRate: 0.05 }).fit(
+      base,
+      examples,
+      constraints({ klEps: 100 }),
+    );
     const freeKl = await modelKl(base, free.model, reference);
     expect(freeKl).toBeGreaterThan(klEps);
-    const candidate = await createMlpTrainer({ epochs: 10, learningRate: 0.05 }).fit(base, examples, constraints({ klEps }));
+    const candidate = await createMlpTrainer({ epochs: 10, learningRate: 0.05 }).fit(
+      base,
+      examples,
+      constraints({ klEps }),
+    );
     const kl = await modelKl(base, candidate.model, reference);
-    console.log(`trainer KL guard: unguarded ${freeKl.toExponential(3)}, backtrack t = ${candidate.report.extra?.backtrack}, KL ${kl.toExponential(3)}`);
+    console.log(
+      `trainer KL guard: unguarded ${freeKl.toExponential(3)}, backtrack t = ${candidate.report.extra?.backtrack}, KL ${kl.toExponential(3)}`,
+    );
     expect(candidate.report.extra?.backtrack).toBeLessThan(1);
     expect(candidate.report.extra?.klUnguarded).toBe(freeKl);
     expect(kl).toBe(candidate.report.kl);
@@ -121,9 +150,15 @@ describe('createMlpTrainer', () => {
   });
 
   it('lowers the dissonance with the critics when λ > 0', async () => {
-    const critic = new MlpModel(initMlp({ inputWidth: WIDTH, hidden: [8], classes: CLASSES, seed: 77 }), { name: 'critic' });
+    const critic = new MlpModel(initMlp({ inputWidth: WIDTH, hidden: [8], classes: CLASSES, seed: 77 }), {
+      name: 'critic',
+    });
     const run = async (lambdaMax: number) =>
-      createMlpTrainer({ epochs: 15, learningRate: 1e-2 }).fit(champion(), examples, constraints({ critics: [critic], lambdaMax, dTarget: 0 }));
+      createMlpTrainer({ epochs: 15, learningRate: 1e-2 }).fit(
+        champion(),
+        examples,
+        constraints({ critics: [critic], lambdaMax, dTarget: 0 }),
+      );
     const without = await run(0);
     const withTerm = await run(20);
     expect(without.report.extra?.lambda).toBe(0);
@@ -139,7 +174,11 @@ describe('createMlpTrainer', () => {
       constraints({ critics: [critic], lambdaMax: 0.5, detector: committeeDetectorByName('mean-pairwise-js') }),
     );
     expect(candidate.report.extra?.lambda).toBe(0.5);
-    expect(candidate.report.params).toMatchObject({ divergence: 'jensen-shannon', detector: 'mean-pairwise-js', divergenceFallback: true });
+    expect(candidate.report.params).toMatchObject({
+      divergence: 'jensen-shannon',
+      detector: 'mean-pairwise-js',
+      divergenceFallback: true,
+    });
     expect(candidate.report.dissonance).toBeGreaterThan(0);
   });
 
@@ -147,12 +186,20 @@ describe('createMlpTrainer', () => {
     const candidate = await createMlpTrainer({ epochs: 1 }).fit(champion(), examples, constraints());
     expect(candidate.artifact.format).toBe('onnx');
     expect(candidate.artifact).toBe(candidate.model.artifact);
-    expect(candidate.report.params).toMatchObject({ epochs: 1, batchSize: 32, learningRate: 1e-3, precision: 'float32' });
+    expect(candidate.report.params).toMatchObject({
+      epochs: 1,
+      batchSize: 32,
+      learningRate: 1e-3,
+      precision: 'float32',
+    });
   });
 
   describe('input checks', () => {
     const trainer = createMlpTrainer({ epochs: 1 });
-    const bad = (change: (example: TrainingExample) => TrainingExample): TrainingExample[] => [examples[0]!, change(examples[1]!)];
+    const bad = (change: (example: TrainingExample) => TrainingExample): TrainingExample[] => [
+      examples[0]!,
+      change(examples[1]!),
+    ];
 
     it('rejects no examples with E_TRAINER', async () => {
       await expectCode(trainer.fit(champion(), [], constraints()), 'E_TRAINER');
@@ -160,25 +207,91 @@ describe('createMlpTrainer', () => {
 
     it('rejects bad examples with E_INPUT', async () => {
       const base: LoadedModel = champion();
-      await expectCode(trainer.fit(base, bad((e) => ({ ...e, x: new Float32Array(WIDTH + 1) })), constraints()), 'E_INPUT');
-      await expectCode(trainer.fit(base, bad((e) => ({ ...e, x: new Float32Array(WIDTH).fill(Number.NaN) })), constraints()), 'E_INPUT');
-      await expectCode(trainer.fit(base, bad((e) => ({ ...e, target: { kind: 'hard', label: CLASSES } })), constraints()), 'E_INPUT');
-      await expectCode(trainer.fit(base, bad((e) => ({ ...e, target: { kind: 'hard', label: 1.5 } })), constraints()), 'E_INPUT');
-      await expectCode(trainer.fit(base, bad((e) => ({ ...e, target: { kind: 'soft', probs: new Float32Array(CLASSES - 1) } })), constraints()), 'E_INPUT');
-      await expectCode(trainer.fit(base, bad((e) => ({ ...e, target: { kind: 'soft', probs: Float32Array.from([1, -1, 0.5, 0.5]) } })), constraints()), 'E_INPUT');
-      await expectCode(trainer.fit(base, bad((e) => ({ ...e, weight: 0 })), constraints()), 'E_INPUT');
-      await expectCode(trainer.fit(base, bad((e) => ({ ...e, weight: Infinity })), constraints()), 'E_INPUT');
+      await expectCode(
+        trainer.fit(
+          base,
+          bad((e) => ({ ...e, x: new Float32Array(WIDTH + 1) })),
+          constraints(),
+        ),
+        'E_INPUT',
+      );
+      await expectCode(
+        trainer.fit(
+          base,
+          bad((e) => ({ ...e, x: new Float32Array(WIDTH).fill(Number.NaN) })),
+          constraints(),
+        ),
+        'E_INPUT',
+      );
+      await expectCode(
+        trainer.fit(
+          base,
+          bad((e) => ({ ...e, target: { kind: 'hard', label: CLASSES } })),
+          constraints(),
+        ),
+        'E_INPUT',
+      );
+      await expectCode(
+        trainer.fit(
+          base,
+          bad((e) => ({ ...e, target: { kind: 'hard', label: 1.5 } })),
+          constraints(),
+        ),
+        'E_INPUT',
+      );
+      await expectCode(
+        trainer.fit(
+          base,
+          bad((e) => ({ ...e, target: { kind: 'soft', probs: new Float32Array(CLASSES - 1) } })),
+          constraints(),
+        ),
+        'E_INPUT',
+      );
+      await expectCode(
+        trainer.fit(
+          base,
+          bad((e) => ({ ...e, target: { kind: 'soft', probs: Float32Array.from([1, -1, 0.5, 0.5]) } })),
+          constraints(),
+        ),
+        'E_INPUT',
+      );
+      await expectCode(
+        trainer.fit(
+          base,
+          bad((e) => ({ ...e, weight: 0 })),
+          constraints(),
+        ),
+        'E_INPUT',
+      );
+      await expectCode(
+        trainer.fit(
+          base,
+          bad((e) => ({ ...e, weight: Infinity })),
+          constraints(),
+        ),
+        'E_INPUT',
+      );
     });
 
     it('rejects bad constraints and mismatched critics with E_INPUT', async () => {
-      await expectCode(trainer.fit(champion(), examples, constraints({ reference: { x: new Float32Array(5), rows: 1 } })), 'E_INPUT');
+      await expectCode(
+        trainer.fit(champion(), examples, constraints({ reference: { x: new Float32Array(5), rows: 1 } })),
+        'E_INPUT',
+      );
       await expectCode(trainer.fit(champion(), examples, constraints({ dTarget: Number.NaN })), 'E_INPUT');
-      const wide = new MlpModel(initMlp({ inputWidth: WIDTH + 1, hidden: [], classes: CLASSES, seed: 1 }), { name: 'wide' });
+      const wide = new MlpModel(initMlp({ inputWidth: WIDTH + 1, hidden: [], classes: CLASSES, seed: 1 }), {
+        name: 'wide',
+      });
       await expectCode(trainer.fit(champion(), examples, constraints({ critics: [wide] })), 'E_INPUT');
     });
 
     it('rejects a critic returning non-finite values with E_MODEL', async () => {
-      const broken = new FunctionModel({ name: 'nan', inputWidth: WIDTH, classes: CLASSES, run: (_x, rows) => new Float32Array(rows * CLASSES).fill(Number.NaN) });
+      const broken = new FunctionModel({
+        name: 'nan',
+        inputWidth: WIDTH,
+        classes: CLASSES,
+        run: (_x, rows) => new Float32Array(rows * CLASSES).fill(Number.NaN),
+      });
       await expectCode(trainer.fit(champion(), examples, constraints({ critics: [broken] })), 'E_MODEL');
     });
   });

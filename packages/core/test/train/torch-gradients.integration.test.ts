@@ -37,7 +37,9 @@ describe('lossAndGradient against PyTorch autograd (float64)', () => {
   let doc: TorchDoc;
 
   beforeAll(() => {
-    const lines = execFileSync('bash', [join(ROOT, 'scripts/python-env.sh')], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n');
+    const lines = execFileSync('bash', [join(ROOT, 'scripts/python-env.sh')], { cwd: ROOT, encoding: 'utf8' })
+      .trim()
+      .split('\n');
     const python = lines[lines.length - 1]!;
     dir = mkdtempSync(join(tmpdir(), 'torch-gradients-'));
     const out = join(dir, 'torch-gradients.json');
@@ -66,7 +68,13 @@ describe('lossAndGradient against PyTorch autograd (float64)', () => {
     expect(doc.cases.map((c) => c.divergence)).toContain('jensen-shannon');
     for (const reference of doc.cases) {
       const grad = new Float64Array(layout.size);
-      const value = lossAndGradient(layout, params, batch, { lambda: doc.lambda, dTarget: doc.dTarget, divergence: reference.divergence }, grad);
+      const value = lossAndGradient(
+        layout,
+        params,
+        batch,
+        { lambda: doc.lambda, dTarget: doc.dTarget, divergence: reference.divergence },
+        grad,
+      );
       expect(reference.dissonance).toBeGreaterThan(doc.dTarget);
       const expected = new Float64Array(layout.size);
       reference.grads.forEach((g, l) => {

@@ -4,13 +4,22 @@ import { expectCode } from '../../src/testing/expect-code.js';
 import { hardLabelData, packExamples } from '../../src/train/training-data.js';
 
 function example(id: string, x: number[], target: TrainingExample['target'], weight = 1): TrainingExample {
-  return { id, x: Float32Array.from(x), target, weight, provenance: { itemId: id, origin: 'pseudo', dissonance: 0.2, proposerVersion: '1', at: 0 } };
+  return {
+    id,
+    x: Float32Array.from(x),
+    target,
+    weight,
+    provenance: { itemId: id, origin: 'pseudo', dissonance: 0.2, proposerVersion: '1', at: 0 },
+  };
 }
 
 describe('packExamples', () => {
   it('packs features, one-hot and soft targets, and weights row by row', () => {
     const data = packExamples(
-      [example('a', [1, 2], { kind: 'hard', label: 2 }, 0.5), example('b', [3, 4], { kind: 'soft', probs: Float32Array.from([0.25, 0.75, 0]) }, 2)],
+      [
+        example('a', [1, 2], { kind: 'hard', label: 2 }, 0.5),
+        example('b', [3, 4], { kind: 'soft', probs: Float32Array.from([0.25, 0.75, 0]) }, 2),
+      ],
       2,
       3,
     );
@@ -21,9 +30,20 @@ describe('packExamples', () => {
   });
 
   it('names the bad example in E_INPUT errors', async () => {
-    const error = await expectCode(() => packExamples([example('a', [1, 2], { kind: 'hard', label: 0 }), example('bad', [1], { kind: 'hard', label: 0 })], 2, 3), 'E_INPUT');
+    const error = await expectCode(
+      () =>
+        packExamples(
+          [example('a', [1, 2], { kind: 'hard', label: 0 }), example('bad', [1], { kind: 'hard', label: 0 })],
+          2,
+          3,
+        ),
+      'E_INPUT',
+    );
     expect(error.message).toMatch(/training example 1 \(bad\)/);
-    await expectCode(() => packExamples([example('z', [1, 2], { kind: 'soft', probs: new Float32Array(3) })], 2, 3), 'E_INPUT');
+    await expectCode(
+      () => packExamples([example('z', [1, 2], { kind: 'soft', probs: new Float32Array(3) })], 2, 3),
+      'E_INPUT',
+    );
     await expectCode(() => packExamples([example('w', [1, 2], { kind: 'hard', label: 0 }, -1)], 2, 3), 'E_INPUT');
   });
 

@@ -21,7 +21,8 @@ export async function readAliases(path: string): Promise<Map<string, string>> {
   } catch (error) {
     throw malformed(path, `not JSON (${error instanceof Error ? error.message : String(error)})`, error);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw malformed(path, 'must hold a JSON object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw malformed(path, 'must hold a JSON object');
   const aliases = new Map<string, string>();
   for (const [alias, version] of Object.entries(value)) {
     if (!REGISTRY_NAME.test(alias)) throw malformed(path, `"${alias}" is not an alias name`);

@@ -73,7 +73,10 @@ export class AppendLog {
    * Opens (creating it when absent) the log at `path`, checks and reads every record, cuts off a torn tail
    * and anchors the head file. Throws `E_STORE_INTEGRITY` (or `E_DECRYPT`) naming the first bad record.
    */
-  static async open<T>(path: string, format: AppendLogFormat<T>): Promise<{ log: AppendLog; contents: LogContents<T> }> {
+  static async open<T>(
+    path: string,
+    format: AppendLogFormat<T>,
+  ): Promise<{ log: AppendLog; contents: LogContents<T> }> {
     let data: Buffer;
     try {
       data = await readFile(path);
@@ -107,7 +110,7 @@ export class AppendLog {
     if (this.#broken !== undefined) throw this.#broken;
     const data = Buffer.from(`${lines.join('\n')}\n`, 'utf8');
     try {
-      for (let offset = 0; offset < data.length; ) {
+      for (let offset = 0; offset < data.length;) {
         const { bytesWritten } = await this.#handle.write(data, offset, data.length - offset);
         offset += bytesWritten;
       }
@@ -162,7 +165,10 @@ export class AppendLog {
 
   async #replace(payloads: readonly string[]): Promise<void> {
     if (this.#broken !== undefined) throw this.#broken;
-    const { lines, point } = await this.#chain({ seq: 0, tag: seedTag(basename(this.path), new Uint8Array(0)) }, payloads);
+    const { lines, point } = await this.#chain(
+      { seq: 0, tag: seedTag(basename(this.path), new Uint8Array(0)) },
+      payloads,
+    );
     const text = Buffer.from(lines.length === 0 ? '' : `${lines.join('\n')}\n`, 'utf8');
     await writeHead(this.path, this.#codec, [this.#point, point]); // nothing changed yet when this fails
     let failure: unknown;
@@ -262,7 +268,9 @@ async function readRecords<T>(
         if (wanted.has(0)) wanted.set(0, point.tag);
       }
       if (frame.seq !== point.seq) {
-        fail(`is chained record ${frame.seq} where record ${point.seq} belongs: records were deleted, duplicated or reordered`);
+        fail(
+          `is chained record ${frame.seq} where record ${point.seq} belongs: records were deleted, duplicated or reordered`,
+        );
       }
       if (frame.tag !== nextTag(point.tag, frame.seq, frame.payload)) {
         fail('does not chain to the record before it: it was altered, or records were reordered or replaced');
@@ -306,7 +314,9 @@ function checkHead(
   if (head.some((p) => tags.get(p.seq) === p.tag)) return;
   const reach = Math.min(...head.map((p) => p.seq));
   if (end.seq < reach) {
-    fail(`is where the log ends after ${end.seq} chained records, but its head file says ${reach} were acknowledged: records were deleted from the end`);
+    fail(
+      `is where the log ends after ${end.seq} chained records, but its head file says ${reach} were acknowledged: records were deleted from the end`,
+    );
   }
   fail(`is where the log ends, and it does not pass through the point its head file anchors: the log was rewritten`);
 }

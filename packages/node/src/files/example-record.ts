@@ -5,7 +5,8 @@ import { checkedExampleCopy, decodeFloat32, encodeFloat32 } from '@dissonance/co
 export interface ExampleRecord {
   readonly id: string;
   readonly x: string;
-  readonly target: { readonly kind: 'hard'; readonly label: number } | { readonly kind: 'soft'; readonly probs: string };
+  readonly target:
+    { readonly kind: 'hard'; readonly label: number } | { readonly kind: 'soft'; readonly probs: string };
   readonly weight: number;
   readonly provenance: TrainingExample['provenance'];
 }
@@ -36,7 +37,10 @@ export function exampleRecord(example: TrainingExample): ExampleRecord {
   return {
     id: example.id,
     x: encodeFloat32(example.x),
-    target: target.kind === 'soft' ? { kind: 'soft', probs: encodeFloat32(target.probs) } : { kind: 'hard', label: target.label },
+    target:
+      target.kind === 'soft'
+        ? { kind: 'soft', probs: encodeFloat32(target.probs) }
+        : { kind: 'hard', label: target.label },
     weight: example.weight,
     provenance: example.provenance,
   };

@@ -92,7 +92,9 @@ export class FileRegistry implements ModelRegistry {
 
   constructor(options: FileRegistryOptions) {
     if (typeof options?.root !== 'string' || options.root.length === 0) {
-      throw new DissonanceError('E_CONFIG', 'file registry root must be a non-empty path', { details: { field: 'root' } });
+      throw new DissonanceError('E_CONFIG', 'file registry root must be a non-empty path', {
+        details: { field: 'root' },
+      });
     }
     const max = options.maxArtifactBytes ?? Number.POSITIVE_INFINITY;
     if (!(max === Number.POSITIVE_INFINITY || (Number.isSafeInteger(max) && max >= 1))) {
@@ -114,7 +116,8 @@ export class FileRegistry implements ModelRegistry {
     const { name } = input;
     const format = input.artifact.format;
     if (name === '.' || name === '..') throw badInput('name', `must not be "${name}"`);
-    if (!FORMAT.test(format)) throw badInput('artifact.format', 'must be 1–64 characters of A–Z, a–z, 0–9, ".", "_" or "-"');
+    if (!FORMAT.test(format))
+      throw badInput('artifact.format', 'must be 1–64 characters of A–Z, a–z, 0–9, ".", "_" or "-"');
     const bytes = input.artifact.bytes.slice();
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     const modelDir = join(this.root, name);
@@ -123,7 +126,10 @@ export class FileRegistry implements ModelRegistry {
       const created = await mkdir(modelDir, { recursive: true });
       if (created !== undefined) await syncDirectory(dirname(created));
       await mkdir(temp);
-      await writeNewFile(join(temp, artifactFile(format)), this.#cipher === undefined ? bytes : await this.#cipher.seal(bytes));
+      await writeNewFile(
+        join(temp, artifactFile(format)),
+        this.#cipher === undefined ? bytes : await this.#cipher.seal(bytes),
+      );
       const base = {
         name,
         format,
@@ -165,7 +171,9 @@ export class FileRegistry implements ModelRegistry {
     return this.#io(`resolve ${name}@${alias}`, async () => {
       const version = (await this.#aliases(name)).get(alias);
       if (version === undefined) {
-        throw new DissonanceError('E_ALIAS_NOT_FOUND', `model ${name} has no alias ${alias}`, { details: { name, alias } });
+        throw new DissonanceError('E_ALIAS_NOT_FOUND', `model ${name} has no alias ${alias}`, {
+          details: { name, alias },
+        });
       }
       return this.#manifest(name, version);
     });
@@ -219,7 +227,9 @@ export class FileRegistry implements ModelRegistry {
       const page = candidates.slice(0, pageSize);
       const items = await Promise.all(page.map((version) => this.#manifest(name, String(version))));
       const last = page[page.length - 1];
-      return candidates.length > page.length && last !== undefined ? { items, nextPageToken: pageTokenBelow(last) } : { items };
+      return candidates.length > page.length && last !== undefined
+        ? { items, nextPageToken: pageTokenBelow(last) }
+        : { items };
     });
   }
 
@@ -228,7 +238,10 @@ export class FileRegistry implements ModelRegistry {
     return this.#io(`fetch ${name} version ${version}`, async () => {
       const manifest = await this.#manifest(name, version);
       const path = join(this.root, name, version, artifactFile(manifest.format));
-      const bytes = this.#cipher === undefined ? await readArtifact(path, manifest) : await readSealedArtifact(path, manifest, this.#cipher);
+      const bytes =
+        this.#cipher === undefined
+          ? await readArtifact(path, manifest)
+          : await readSealedArtifact(path, manifest, this.#cipher);
       const actual = createHash('sha256').update(bytes).digest('hex');
       if (actual !== manifest.sha256) {
         throw new DissonanceError('E_ARTIFACT_DIGEST', `artifact ${path} does not match its sha256`, {
@@ -286,7 +299,8 @@ export class FileRegistry implements ModelRegistry {
   /** The version numbers of a model, highest first; `E_NOT_FOUND` when it has none. */
   async #versions(name: string): Promise<number[]> {
     const versions = isModelName(name) ? await versionNumbers(join(this.root, name)) : [];
-    if (versions.length === 0) throw new DissonanceError('E_NOT_FOUND', `no model named ${name}`, { details: { name } });
+    if (versions.length === 0)
+      throw new DissonanceError('E_NOT_FOUND', `no model named ${name}`, { details: { name } });
     return versions.sort((a, b) => b - a);
   }
 
@@ -310,7 +324,9 @@ export class FileRegistry implements ModelRegistry {
   /** `E_NOT_FOUND` for an unknown model (thrown by `#versions`) or version. */
   async #notFound(name: string, version: string): Promise<DissonanceError> {
     await this.#versions(name);
-    return new DissonanceError('E_NOT_FOUND', `model ${name} has no version ${version}`, { details: { name, version } });
+    return new DissonanceError('E_NOT_FOUND', `model ${name} has no version ${version}`, {
+      details: { name, version },
+    });
   }
 
   async #aliases(name: string): Promise<Map<string, string>> {
@@ -400,16 +416,24 @@ async function readArtifact(path: string, manifest: ModelVersion): Promise<Uint8
       const head = new Uint8Array(8);
       await handle.read(head, 0, head.length, 0);
       if (EnvelopeCipher.isSealed(head)) {
-        throw new DissonanceError('E_DECRYPT', `artifact ${path} is encrypted but no encryption key provider is configured`, {
-          details: { path },
-        });
+        throw new DissonanceError(
+          'E_DECRYPT',
+          `artifact ${path} is encrypted but no encryption key provider is configured`,
+          {
+            details: { path },
+          },
+        );
       }
-      throw new DissonanceError('E_ARTIFACT_DIGEST', `artifact ${path} holds ${size} bytes, its manifest says ${manifest.size}`, {
-        details: { name: manifest.name, version: manifest.version, path, expected: manifest.size, actual: size },
-      });
+      throw new DissonanceError(
+        'E_ARTIFACT_DIGEST',
+        `artifact ${path} holds ${size} bytes, its manifest says ${manifest.size}`,
+        {
+          details: { name: manifest.name, version: manifest.version, path, expected: manifest.size, actual: size },
+        },
+      );
     }
     const bytes = new Uint8Array(size);
-    for (let offset = 0; offset < size; ) {
+    for (let offset = 0; offset < size;) {
       const { bytesRead } = await handle.read(bytes, offset, size - offset, offset);
       if (bytesRead === 0) {
         throw new DissonanceError('E_ARTIFACT_DIGEST', `artifact ${path} ended after ${offset} of ${size} bytes`, {
@@ -437,9 +461,13 @@ async function readSealedArtifact(path: string, manifest: ModelVersion, cipher: 
   try {
     const { size } = await stat(path);
     if (size > manifest.size + ENVELOPE_OVERHEAD) {
-      throw new DissonanceError('E_ARTIFACT_DIGEST', `encrypted artifact ${path} holds ${size} bytes, too many for ${manifest.size}`, {
-        details: { name: manifest.name, version: manifest.version, path },
-      });
+      throw new DissonanceError(
+        'E_ARTIFACT_DIGEST',
+        `encrypted artifact ${path} holds ${size} bytes, too many for ${manifest.size}`,
+        {
+          details: { name: manifest.name, version: manifest.version, path },
+        },
+      );
     }
     sealed = await readFile(path);
   } catch (error) {
@@ -448,9 +476,19 @@ async function readSealedArtifact(path: string, manifest: ModelVersion, cipher: 
   }
   const bytes = await cipher.open(sealed, `artifact ${path}`);
   if (bytes.byteLength !== manifest.size) {
-    throw new DissonanceError('E_ARTIFACT_DIGEST', `artifact ${path} holds ${bytes.byteLength} bytes, its manifest says ${manifest.size}`, {
-      details: { name: manifest.name, version: manifest.version, path, expected: manifest.size, actual: bytes.byteLength },
-    });
+    throw new DissonanceError(
+      'E_ARTIFACT_DIGEST',
+      `artifact ${path} holds ${bytes.byteLength} bytes, its manifest says ${manifest.size}`,
+      {
+        details: {
+          name: manifest.name,
+          version: manifest.version,
+          path,
+          expected: manifest.size,
+          actual: bytes.byteLength,
+        },
+      },
+    );
   }
   return bytes;
 }

@@ -191,7 +191,9 @@ export class FileStore implements Store {
   examples(limit?: number): Promise<TrainingExample[]> {
     return this.#run('read examples', () => {
       if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 0)) {
-        throw new DissonanceError('E_INPUT', `limit must be an integer ≥ 0, got ${limit}`, { details: { field: 'limit' } });
+        throw new DissonanceError('E_INPUT', `limit must be an integer ≥ 0, got ${limit}`, {
+          details: { field: 'limit' },
+        });
       }
       const all = [...this.#examples.values()];
       const newest = limit === undefined ? all : all.slice(Math.max(0, all.length - limit));
@@ -258,7 +260,6 @@ export class FileStore implements Store {
     this.#audit.length = 0;
   }
 
-
   /** Queues `work` after every earlier call, unless closed; unexpected failures become `E_STORE`. */
   #run<T>(what: string, work: () => Promise<T>): Promise<T> {
     if (this.#closed) return Promise.reject(new DissonanceError('E_STORE', `file store ${this.dir} is closed`));
@@ -275,7 +276,10 @@ export class FileStore implements Store {
 
   async #writeValues(next: Map<string, JsonValue>): Promise<void> {
     await this.#lock.assertHeld();
-    await writeFileAtomic(join(this.dir, VALUES), `${await this.#codec.encode(JSON.stringify(Object.fromEntries(next)))}\n`);
+    await writeFileAtomic(
+      join(this.dir, VALUES),
+      `${await this.#codec.encode(JSON.stringify(Object.fromEntries(next)))}\n`,
+    );
     this.#values = next;
   }
 
@@ -316,7 +320,11 @@ function insert(buffer: Map<string, TrainingExample>, batch: readonly TrainingEx
   }
 }
 
-async function openLog<T>(path: string, codec: RecordCodec, parse: (payload: string) => T): Promise<{ log: AppendLog; records: T[] }> {
+async function openLog<T>(
+  path: string,
+  codec: RecordCodec,
+  parse: (payload: string) => T,
+): Promise<{ log: AppendLog; records: T[] }> {
   const { log, contents } = await AppendLog.open(path, { codec, parse });
   return { log, records: contents.records };
 }
@@ -337,6 +345,9 @@ async function readValues(path: string, codec: RecordCodec): Promise<Map<string,
     return new Map(Object.entries(value).map(([key, item]) => [key, cloneJson(item, key)]));
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new DissonanceError('E_STORE', `values file ${path} is damaged: ${reason}`, { cause: error, details: { path } });
+    throw new DissonanceError('E_STORE', `values file ${path} is damaged: ${reason}`, {
+      cause: error,
+      details: { path },
+    });
   }
 }

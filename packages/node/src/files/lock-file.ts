@@ -90,7 +90,9 @@ export async function acquireLockFile(path: string, options: LockFileOptions): P
   const staleMs = options.staleMs ?? Number.POSITIVE_INFINITY;
   const leaseMs = options.leaseMs;
   if (leaseMs !== undefined && !(Number.isFinite(leaseMs) && leaseMs >= 30 && leaseMs <= MAX_LEASE_MS)) {
-    throw new DissonanceError('E_CONFIG', `lock lease must be 30 ms to ${MAX_LEASE_MS} ms, got ${leaseMs}`, { details: { field: 'leaseMs' } });
+    throw new DissonanceError('E_CONFIG', `lock lease must be 30 ms to ${MAX_LEASE_MS} ms, got ${leaseMs}`, {
+      details: { field: 'leaseMs' },
+    });
   }
   const deadline = Date.now() + (options.waitMs ?? 0);
   const owner: LockContent = {
@@ -124,7 +126,12 @@ export async function acquireLockFile(path: string, options: LockFileOptions): P
         details: {
           path,
           ...(holder !== undefined && 'pid' in holder
-            ? { pid: holder.pid, host: holder.host, since: new Date(holder.at).toISOString(), lease: holder.lease ?? null }
+            ? {
+                pid: holder.pid,
+                host: holder.host,
+                since: new Date(holder.at).toISOString(),
+                lease: holder.lease ?? null,
+              }
             : {}),
           ...(options.recovery === undefined ? {} : { command: options.recovery }),
         },
@@ -140,7 +147,10 @@ export function describeHolder(holder: LockOwner | UnreadableLock | undefined, n
   if (holder === undefined || !('pid' in holder)) return 'an unknown process (the lock file is unreadable)';
   const since = new Date(holder.at).toISOString();
   const refreshed = `${Math.round((now - holder.mtimeMs) / 1000)} s ago`;
-  const lease = holder.lease === undefined ? 'no lease (written by a release without leases)' : `lease of ${holder.lease} ms, refreshed ${refreshed}`;
+  const lease =
+    holder.lease === undefined
+      ? 'no lease (written by a release without leases)'
+      : `lease of ${holder.lease} ms, refreshed ${refreshed}`;
   return `pid ${holder.pid} on host ${holder.host} since ${since} (${lease})`;
 }
 
@@ -155,9 +165,13 @@ function lockHandle(path: string, token: string, leaseMs: number | undefined, co
       .then((mine) => {
         if (mine) confirmedAt = Date.now();
         else if (!released) {
-          lost ??= new DissonanceError(code, `lock ${path} was taken over by another process (this holder missed its lease)`, {
-            details: { path },
-          });
+          lost ??= new DissonanceError(
+            code,
+            `lock ${path} was taken over by another process (this holder missed its lease)`,
+            {
+              details: { path },
+            },
+          );
         }
       })
       .catch(() => undefined) // an unreadable lock is judged again at the next beat
@@ -167,9 +181,12 @@ function lockHandle(path: string, token: string, leaseMs: number | undefined, co
   const heartbeat =
     leaseMs === undefined
       ? undefined
-      : setInterval(() => {
-          if (!released && lost === undefined) void renew();
-        }, Math.max(10, Math.floor(leaseMs / 3)));
+      : setInterval(
+          () => {
+            if (!released && lost === undefined) void renew();
+          },
+          Math.max(10, Math.floor(leaseMs / 3)),
+        );
   heartbeat?.unref();
   return {
     path,
@@ -301,14 +318,22 @@ const BREAKER_STALE_MS = 10_000;
  * skips the staleness re-check (the operator's `store unlock --force`). Resolves `true` when this call removed
  * the lock, `false` when another breaker was at work or the lock had changed.
  */
-export async function breakLock(path: string, stale: LockOwner | UnreadableLock, staleMs: number, force = false): Promise<boolean> {
+export async function breakLock(
+  path: string,
+  stale: LockOwner | UnreadableLock,
+  staleMs: number,
+  force = false,
+): Promise<boolean> {
   const breaker = `${path}.break`;
   let turn: Awaited<ReturnType<typeof open>>;
   try {
     turn = await open(breaker, 'wx');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    const since = await stat(breaker).then((s) => s.mtimeMs, () => undefined);
+    const since = await stat(breaker).then(
+      (s) => s.mtimeMs,
+      () => undefined,
+    );
     if (since !== undefined && Date.now() - since > BREAKER_STALE_MS) await unlink(breaker).catch(ignoreMissing);
     return false;
   }

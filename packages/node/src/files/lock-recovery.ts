@@ -27,9 +27,13 @@ export async function unlockLockFile(path: string, options: { force?: boolean } 
   }
   const details = { path, ...('pid' in holder ? { pid: holder.pid, host: holder.host } : {}) };
   if ('pid' in holder && holder.lease !== undefined && !leaseExpired(holder)) {
-    throw new DissonanceError('E_STORE', `lock ${path} is held by ${who}: its lease is being refreshed, so its holder runs; stop it first`, {
-      details,
-    });
+    throw new DissonanceError(
+      'E_STORE',
+      `lock ${path} is held by ${who}: its lease is being refreshed, so its holder runs; stop it first`,
+      {
+        details,
+      },
+    );
   }
   if (options.force !== true) {
     const why =

@@ -44,7 +44,11 @@ export function parseManifest(text: string, path: string, expected: { name: stri
   if (!isObject(value)) throw malformed(path, 'must hold a JSON object', 'manifest');
   for (const key of Object.keys(value)) if (!KEYS.has(key)) throw malformed(path, `unknown field "${key}"`, key);
   if (value.manifestFormat !== MANIFEST_FORMAT) {
-    throw malformed(path, `manifestFormat must be ${MANIFEST_FORMAT}, got ${JSON.stringify(value.manifestFormat)}`, 'manifestFormat');
+    throw malformed(
+      path,
+      `manifestFormat must be ${MANIFEST_FORMAT}, got ${JSON.stringify(value.manifestFormat)}`,
+      'manifestFormat',
+    );
   }
   const field = <T>(key: string, valid: (v: unknown) => v is T, expectedWhat: string): T => {
     const v = value[key];
@@ -54,7 +58,11 @@ export function parseManifest(text: string, path: string, expected: { name: stri
   const name = field('name', isString, 'a string');
   const version = field('version', isString, 'a string');
   if (name !== expected.name || version !== expected.version) {
-    throw malformed(path, `describes ${name} version ${version}, not ${expected.name} version ${expected.version}`, 'name');
+    throw malformed(
+      path,
+      `describes ${name} version ${version}, not ${expected.name} version ${expected.version}`,
+      'name',
+    );
   }
   const createdAt = field('createdAt', isString, 'an ISO-8601 time');
   if (Number.isNaN(Date.parse(createdAt))) throw malformed(path, `createdAt is not a time: ${createdAt}`, 'createdAt');
@@ -96,14 +104,16 @@ function lineage(value: unknown, path: string): Lineage {
     if (!LINEAGE_KEYS.has(key)) throw malformed(path, `unknown field "lineage.${key}"`, `lineage.${key}`);
   }
   const { parent, examples, dissonanceMean, traceId } = value;
-  if (parent !== undefined && !isString(parent)) throw malformed(path, 'lineage.parent must be a string', 'lineage.parent');
+  if (parent !== undefined && !isString(parent))
+    throw malformed(path, 'lineage.parent must be a string', 'lineage.parent');
   if (examples !== undefined && !(isSafeInteger(examples) && examples >= 0)) {
     throw malformed(path, 'lineage.examples must be an integer ≥ 0', 'lineage.examples');
   }
   if (dissonanceMean !== undefined && !isFiniteNumber(dissonanceMean)) {
     throw malformed(path, 'lineage.dissonanceMean must be a finite number', 'lineage.dissonanceMean');
   }
-  if (traceId !== undefined && !isString(traceId)) throw malformed(path, 'lineage.traceId must be a string', 'lineage.traceId');
+  if (traceId !== undefined && !isString(traceId))
+    throw malformed(path, 'lineage.traceId must be a string', 'lineage.traceId');
   return Object.freeze({
     ...(parent === undefined ? {} : { parent }),
     ...(examples === undefined ? {} : { examples }),

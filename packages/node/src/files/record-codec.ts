@@ -23,7 +23,9 @@ export function recordCodec(keys: KeyProvider | undefined): RecordCodec {
       encode: (text) => Promise.resolve(text),
       decode: (stored, what) =>
         EnvelopeCipher.isSealedText(stored)
-          ? Promise.reject(new DissonanceError('E_DECRYPT', `${what} is encrypted but no encryption key provider is configured`))
+          ? Promise.reject(
+              new DissonanceError('E_DECRYPT', `${what} is encrypted but no encryption key provider is configured`),
+            )
           : Promise.resolve(stored),
     };
   }
@@ -34,6 +36,11 @@ export function recordCodec(keys: KeyProvider | undefined): RecordCodec {
     decode: (stored, what) =>
       EnvelopeCipher.isSealedText(stored)
         ? cipher.openText(stored, what)
-        : Promise.reject(new DissonanceError('E_DECRYPT', `${what} is not encrypted, but encryption is configured: refusing plaintext`)),
+        : Promise.reject(
+            new DissonanceError(
+              'E_DECRYPT',
+              `${what} is not encrypted, but encryption is configured: refusing plaintext`,
+            ),
+          ),
   };
 }

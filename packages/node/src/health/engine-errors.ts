@@ -14,7 +14,9 @@ export interface StageFailure {
 }
 
 /** Which engine events show that a failed stage works again. */
-const RECOVERED_BY: Readonly<Record<ErrorEvent['stage'], readonly ('proposed' | 'dissonance' | 'retrained' | 'promoted' | 'rolledBack')[]>> = {
+const RECOVERED_BY: Readonly<
+  Record<ErrorEvent['stage'], readonly ('proposed' | 'dissonance' | 'retrained' | 'promoted' | 'rolledBack')[]>
+> = {
   generate: ['proposed'],
   detect: ['dissonance'],
   reconcile: ['dissonance'],
@@ -31,7 +33,14 @@ const RECOVERED_BY: Readonly<Record<ErrorEvent['stage'], readonly ('proposed' | 
  * opposed to one batch failing: those are answered to their caller, and a client that can send a failing
  * batch must not be able to take the server out of rotation.
  */
-const LOOP_STAGES: ReadonlySet<ErrorEvent['stage']> = new Set(['retrain', 'register', 'refresh', 'source', 'deferred', 'promote']);
+const LOOP_STAGES: ReadonlySet<ErrorEvent['stage']> = new Set([
+  'retrain',
+  'register',
+  'refresh',
+  'source',
+  'deferred',
+  'promote',
+]);
 
 /**
  * Follows an engine's `error` events so they are not lost: each is passed to `log` (the server's error log).
@@ -44,9 +53,19 @@ export class EngineErrors {
   readonly #failures = new Map<ErrorEvent['stage'], StageFailure>();
   readonly #detach: () => void;
 
-  constructor(engine: EngineEventSource, log: (error: unknown) => void = () => undefined, now: () => number = Date.now) {
+  constructor(
+    engine: EngineEventSource,
+    log: (error: unknown) => void = () => undefined,
+    now: () => number = Date.now,
+  ) {
     const onError = (event: ErrorEvent): void => {
-      if (LOOP_STAGES.has(event.stage)) this.#failures.set(event.stage, { stage: event.stage, code: event.error.code, message: event.error.message, at: now() });
+      if (LOOP_STAGES.has(event.stage))
+        this.#failures.set(event.stage, {
+          stage: event.stage,
+          code: event.error.code,
+          message: event.error.message,
+          at: now(),
+        });
       log(event.error);
     };
     const recoveries = (['proposed', 'dissonance', 'retrained', 'promoted', 'rolledBack'] as const).map((name) => {
@@ -72,7 +91,10 @@ export class EngineErrors {
 
   /** The failures as readiness parts (`loop.<stage>`). */
   failingParts(): FailingPart[] {
-    return this.failures().map((f) => ({ name: `loop.${f.stage}`, error: f.message.startsWith(f.code) ? f.message : `${f.code}: ${f.message}` }));
+    return this.failures().map((f) => ({
+      name: `loop.${f.stage}`,
+      error: f.message.startsWith(f.code) ? f.message : `${f.code}: ${f.message}`,
+    }));
   }
 
   /** Stops following the engine. */

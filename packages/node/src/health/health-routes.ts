@@ -68,7 +68,8 @@ export function healthRoutes(options: HealthRoutesOptions): (request: Request) =
       const failing = [{ name: 'engine', error: `health() failed: ${error ?? 'no report'}` }];
       return Response.json({ status: 'failing', failing }, { status: 503 });
     }
-    const failing = pathname === '/healthz' ? liveness(health, now(), maxStallMs) : await readiness(health, options, timeoutMs);
+    const failing =
+      pathname === '/healthz' ? liveness(health, now(), maxStallMs) : await readiness(health, options, timeoutMs);
     const ok = failing.length === 0;
     const body = {
       status: ok ? 'ok' : 'failing',
@@ -96,7 +97,11 @@ function liveness(health: EngineHealth, now: number, maxStallMs: number): Failin
   return [];
 }
 
-async function readiness(health: EngineHealth, options: HealthRoutesOptions, timeoutMs: number): Promise<FailingPart[]> {
+async function readiness(
+  health: EngineHealth,
+  options: HealthRoutesOptions,
+  timeoutMs: number,
+): Promise<FailingPart[]> {
   const parts: [string, Promise<string | undefined>][] = [];
   if (health.status === 'stopped') parts.push(['engine', Promise.resolve('engine is stopped')]);
   for (const [name, port] of Object.entries(health.ports)) {
@@ -120,7 +125,8 @@ async function readiness(health: EngineHealth, options: HealthRoutesOptions, tim
 async function probeModel(model: LoadedModel | undefined): Promise<void> {
   if (model === undefined) throw new Error('no model loaded');
   const out = await model.run(new Float32Array(model.inputWidth), 1);
-  if (out.length !== model.classes) throw new Error(`model ${model.name}@${model.version} returned ${out.length} values for one row`);
+  if (out.length !== model.classes)
+    throw new Error(`model ${model.name}@${model.version} returned ${out.length} values for one row`);
 }
 
 /** Runs `check`; resolves with its error message, `timed out after …`, or `undefined` when it passed. */

@@ -85,26 +85,45 @@ export function probeCuda(options: ProbeCudaOptions = {}): CudaProbe {
   const arch = options.arch ?? process.arch;
   const env = options.env ?? process.env;
   if (platform !== 'linux' || arch !== 'x64') {
-    return unavailable(undefined, [`linux/x64 (this is ${platform}/${arch})`], `onnxruntime-node ships CUDA support only for linux/x64, not ${platform}/${arch}`);
+    return unavailable(
+      undefined,
+      [`linux/x64 (this is ${platform}/${arch})`],
+      `onnxruntime-node ships CUDA support only for linux/x64, not ${platform}/${arch}`,
+    );
   }
   const bindingDir = options.bindingDir ?? ortBindingDir(platform, arch);
   if (bindingDir === undefined) {
-    return unavailable(undefined, ['onnxruntime_binding.node'], 'onnxruntime-node (its linux/x64 binding) is not installed');
+    return unavailable(
+      undefined,
+      ['onnxruntime_binding.node'],
+      'onnxruntime-node (its linux/x64 binding) is not installed',
+    );
   }
-  const missingFiles = [CUDA_PROVIDER_LIBRARY, SHARED_PROVIDER_LIBRARY].filter((file) => !existsSync(join(bindingDir, file)));
+  const missingFiles = [CUDA_PROVIDER_LIBRARY, SHARED_PROVIDER_LIBRARY].filter(
+    (file) => !existsSync(join(bindingDir, file)),
+  );
   if (missingFiles.length > 0) {
     return unavailable(bindingDir, missingFiles, `${missingFiles.join(' and ')} not found in ${bindingDir}`);
   }
   const unresolved = unresolvedLibraries(join(bindingDir, CUDA_PROVIDER_LIBRARY), env);
   if (unresolved.length > 0) {
-    return unavailable(bindingDir, unresolved, `${CUDA_PROVIDER_LIBRARY} needs ${unresolved.join(', ')}: not found (set LD_LIBRARY_PATH)`);
+    return unavailable(
+      bindingDir,
+      unresolved,
+      `${CUDA_PROVIDER_LIBRARY} needs ${unresolved.join(', ')}: not found (set LD_LIBRARY_PATH)`,
+    );
   }
   const notOnPath = [CUDA_DRIVER_LIBRARY, CUDNN_LIBRARY].filter((library) => !onLoaderPath(library, env));
   if (notOnPath.length > 0) {
     const what = notOnPath.map((library) => (library === CUDA_DRIVER_LIBRARY ? `${library} (NVIDIA driver)` : library));
     return unavailable(bindingDir, notOnPath, `${what.join(' and ')} not found by ldconfig or in LD_LIBRARY_PATH`);
   }
-  return { available: true, reason: `${CUDA_PROVIDER_LIBRARY} and the CUDA libraries it needs were found`, missing: [], bindingDir };
+  return {
+    available: true,
+    reason: `${CUDA_PROVIDER_LIBRARY} and the CUDA libraries it needs were found`,
+    missing: [],
+    bindingDir,
+  };
 }
 
 function unavailable(bindingDir: string | undefined, missing: string[], reason: string): CudaProbe {
@@ -115,7 +134,12 @@ function unavailable(bindingDir: string | undefined, missing: string[], reason: 
 function unresolvedLibraries(library: string, env: Readonly<Record<string, string | undefined>>): string[] {
   let listing: string;
   try {
-    listing = execFileSync('ldd', [library], { encoding: 'utf8', timeout: 10_000, env: { ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    listing = execFileSync('ldd', [library], {
+      encoding: 'utf8',
+      timeout: 10_000,
+      env: { ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     const stderr = (error as { stderr?: unknown }).stderr;

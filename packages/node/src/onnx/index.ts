@@ -15,6 +15,12 @@ export type { CudaProbe, ProbeCudaOptions, ExecutionProvider, ExecutionProviderO
 export { probeWebGpu, VULKAN_LOADER_LIBRARY, SWIFTSHADER_ICD } from './webgpu-probe.js';
 export type { WebGpuProbe, ProbeWebGpuOptions } from './webgpu-probe.js';
 export { chooseProvider, timeRuns } from './provider-choice.js';
-export type { ProviderBenchmark, ProviderChoice, ProviderTiming, ProviderTimer, TimeRunsOptions } from './provider-choice.js';
+export type {
+  ProviderBenchmark,
+  ProviderChoice,
+  ProviderTiming,
+  ProviderTimer,
+  TimeRunsOptions,
+} from './provider-choice.js';
 export { TF32_OVERRIDE_VARIABLE } from './cuda-exact.js';
 export { softmaxRows, looksLikeProbabilities, PREFERRED_OUTPUT_NAMES } from '@dissonance/core/adapter-kit';

@@ -87,14 +87,19 @@ export class OnnxNodeModel implements LoadedModel {
   }
 
   /** Wraps a session whose input and output were already resolved (by {@link resolveOnnxIo} on the same model). */
-  static fromResolved(ort: OrtModule, session: InferenceSession, view: OnnxSessionView, io: ResolvedSessionIo): OnnxNodeModel {
+  static fromResolved(
+    ort: OrtModule,
+    session: InferenceSession,
+    view: OnnxSessionView,
+    io: ResolvedSessionIo,
+  ): OnnxNodeModel {
     return new OnnxNodeModel(ort, session, view, io);
   }
 
-
   /** Runs `rows` rows of `x` (exactly `rows × inputWidth` values, else `E_INPUT`); session errors → `E_MODEL`. */
   async run(x: Float32Array, rows: number): Promise<Float32Array> {
-    if (this.#disposed !== undefined) throw new DissonanceError('E_MODEL', `model ${this.name}@${this.version} is disposed`);
+    if (this.#disposed !== undefined)
+      throw new DissonanceError('E_MODEL', `model ${this.name}@${this.version} is disposed`);
     const width = this.inputWidth;
     checkRunInput(x, rows, width, this.name);
     if (rows === 0) return new Float32Array(0);
@@ -130,7 +135,11 @@ export class OnnxNodeModel implements LoadedModel {
 }
 
 /** Resolves a session's input, output, widths and output kind as {@link OnnxNodeModel.fromSession} does. */
-export function resolveOnnxIo(ort: OrtModule, session: InferenceSession, view: SessionIoView): Promise<ResolvedSessionIo> {
+export function resolveOnnxIo(
+  ort: OrtModule,
+  session: InferenceSession,
+  view: SessionIoView,
+): Promise<ResolvedSessionIo> {
   return resolveSessionIo(session, view, async (x, rows, input, output) => {
     const result = await session.run({ [input]: new ort.Tensor('float32', x, [rows, x.length / rows]) }, [output]);
     return result[output]?.data;

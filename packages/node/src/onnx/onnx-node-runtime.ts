@@ -11,11 +11,22 @@ import {
 import { errorText, type ResolvedSessionIo } from '@dissonance/core/adapter-kit';
 import type { InferenceSession } from 'onnxruntime-node';
 import { noteCudaStarted, prepareCudaPrecision } from './cuda-exact.js';
-import { probeCuda, type CudaProbe, type ExecutionProvider, type ExecutionProviderOption } from './execution-provider.js';
+import {
+  probeCuda,
+  type CudaProbe,
+  type ExecutionProvider,
+  type ExecutionProviderOption,
+} from './execution-provider.js';
 import { OnnxNodeModel, resolveOnnxIo, type OnnxSessionView, type OutputKind } from './onnx-node-model.js';
 import { loadOrt, type OrtModule } from './ort-module.js';
 import { chooseProvider, timeRuns, type ProviderChoice, type ProviderTimer } from './provider-choice.js';
-import { isWebGpuContextError, probeWebGpu, recordWebGpuFailure, webGpuFailureCause, type WebGpuProbe } from './webgpu-probe.js';
+import {
+  isWebGpuContextError,
+  probeWebGpu,
+  recordWebGpuFailure,
+  webGpuFailureCause,
+  type WebGpuProbe,
+} from './webgpu-probe.js';
 
 /** Options of {@link OnnxNodeRuntime}. */
 export interface OnnxNodeRuntimeOptions {
@@ -105,9 +116,13 @@ export class OnnxNodeRuntime implements ModelRuntime {
       icds = probe.icds;
       if (probe.available) this.#accelerators.set('webgpu', probe.reason);
       else if (this.#requested === 'webgpu') {
-        throw new DissonanceError('E_ACCELERATOR_UNAVAILABLE', `WebGPU execution provider unavailable: ${probe.reason}`, {
-          details: { missing: [...probe.missing], icds: [...probe.icds] },
-        });
+        throw new DissonanceError(
+          'E_ACCELERATOR_UNAVAILABLE',
+          `WebGPU execution provider unavailable: ${probe.reason}`,
+          {
+            details: { missing: [...probe.missing], icds: [...probe.icds] },
+          },
+        );
       } else this.#absent.set('webgpu', `webgpu: ${probe.reason}`);
     }
     this.#webGpuIcds = icds;
@@ -117,7 +132,10 @@ export class OnnxNodeRuntime implements ModelRuntime {
       this.#reason = 'cpu: requested';
     } else if (first !== undefined) {
       this.#provider = first[0];
-      const more = this.#requested === 'auto' ? `; auto: each model is timed at batch ${this.#expectedBatch} on ${[...this.#accelerators.keys(), 'cpu'].join(', ')}` : '';
+      const more =
+        this.#requested === 'auto'
+          ? `; auto: each model is timed at batch ${this.#expectedBatch} on ${[...this.#accelerators.keys(), 'cpu'].join(', ')}`
+          : '';
       this.#reason = `${first[0]}: ${first[1]}${more}`;
     } else {
       this.#provider = 'cpu';
@@ -168,7 +186,9 @@ export class OnnxNodeRuntime implements ModelRuntime {
     try {
       file = await readFile(path);
     } catch (error) {
-      throw new DissonanceError('E_MODEL', `cannot read model file ${path}: ${(error as Error).message}`, { cause: error });
+      throw new DissonanceError('E_MODEL', `cannot read model file ${path}: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     const bytes = new Uint8Array(file.buffer, file.byteOffset, file.byteLength);
     return this.#open({ format: 'onnx', bytes }, { name: basename(path, extname(path)), ...info });
@@ -214,10 +234,17 @@ export class OnnxNodeRuntime implements ModelRuntime {
     const cached = this.#choices.get(digest);
     if (cached !== undefined && (cached.provider === 'cpu' || this.#accelerators.has(cached.provider))) {
       const session =
-        cached.provider === 'cpu' ? await this.#cpuSession(ort, bytes, label) : await this.#acceleratorSession(ort, bytes, cached.provider);
+        cached.provider === 'cpu'
+          ? await this.#cpuSession(ort, bytes, label)
+          : await this.#acceleratorSession(ort, bytes, cached.provider);
       if (session !== undefined) {
         this.#set(cached.provider, `${cached.reason} (cached for sha256 ${digest.slice(0, 12)})`);
-        return wrap(ort, session, { ...view, provider: cached.provider, providerReason: this.#reason, benchmark: cached.benchmark });
+        return wrap(ort, session, {
+          ...view,
+          provider: cached.provider,
+          providerReason: this.#reason,
+          benchmark: cached.benchmark,
+        });
       }
     }
     // The CPU session first: it tells a bad model (E_MODEL) from a provider that cannot run it.
@@ -245,12 +272,19 @@ export class OnnxNodeRuntime implements ModelRuntime {
       choice = chooseProvider(await this.#time(ort, sessions, io), this.#expectedBatch);
     } catch (error) {
       await release(undefined);
-      throw isDissonanceError(error) ? error : new DissonanceError('E_MODEL', `${label}: provider benchmark failed: ${errorText(error)}`, { cause: error });
+      throw isDissonanceError(error)
+        ? error
+        : new DissonanceError('E_MODEL', `${label}: provider benchmark failed: ${errorText(error)}`, { cause: error });
     }
     await release(choice.provider);
     this.#choices.set(digest, choice);
     this.#set(choice.provider, choice.reason);
-    const chosenView = { ...view, provider: choice.provider, providerReason: choice.reason, benchmark: choice.benchmark };
+    const chosenView = {
+      ...view,
+      provider: choice.provider,
+      providerReason: choice.reason,
+      benchmark: choice.benchmark,
+    };
     if (choice.provider === 'cpu') return OnnxNodeModel.fromResolved(ort, cpu, chosenView, io);
     return wrap(ort, sessions.get(choice.provider)!, chosenView);
   }
@@ -267,7 +301,8 @@ export class OnnxNodeRuntime implements ModelRuntime {
     const fetches = [io.outputName];
     const timer: ProviderTimer =
       this.#options.timeProvider ??
-      ((_provider, run) => timeRuns(run, { runs: this.#options.benchmarkRuns ?? 5, budgetMs: this.#options.benchmarkBudgetMs ?? 250 }));
+      ((_provider, run) =>
+        timeRuns(run, { runs: this.#options.benchmarkRuns ?? 5, budgetMs: this.#options.benchmarkBudgetMs ?? 250 }));
     const timings: Array<{ provider: ExecutionProvider; msPerRun: number }> = [];
     for (const [provider, session] of sessions) {
       const run = () => session.run({ [io.inputName]: new ort.Tensor('float32', x, [rows, io.inputWidth]) }, fetches);
@@ -312,8 +347,15 @@ export class OnnxNodeRuntime implements ModelRuntime {
     if (provider === 'cuda') {
       prepareCudaPrecision(this.#options.exact === true);
       // `use_tf32` is what newer bindings may forward; 1.30 reads only deviceId (see prepareCudaPrecision).
-      const cuda = { name: 'cuda', deviceId: this.#options.cudaDeviceId ?? 0, ...(this.#options.exact === true ? { use_tf32: 0 } : {}) };
-      const session = await ort.InferenceSession.create(bytes, { ...this.#baseOptions(), executionProviders: [cuda, 'cpu'] });
+      const cuda = {
+        name: 'cuda',
+        deviceId: this.#options.cudaDeviceId ?? 0,
+        ...(this.#options.exact === true ? { use_tf32: 0 } : {}),
+      };
+      const session = await ort.InferenceSession.create(bytes, {
+        ...this.#baseOptions(),
+        executionProviders: [cuda, 'cpu'],
+      });
       noteCudaStarted();
       return session;
     }
@@ -335,7 +377,12 @@ export class OnnxNodeRuntime implements ModelRuntime {
   }
 
   /** `cuda`/`webgpu` as requested: the session, `E_ACCELERATOR_UNAVAILABLE` naming the cause, or `E_MODEL`. */
-  async #explicitSession(ort: OrtModule, bytes: Uint8Array, provider: Accelerator, label: string): Promise<InferenceSession> {
+  async #explicitSession(
+    ort: OrtModule,
+    bytes: Uint8Array,
+    provider: Accelerator,
+    label: string,
+  ): Promise<InferenceSession> {
     try {
       return await this.#tryAccelerator(ort, bytes, provider);
     } catch (error) {
@@ -351,7 +398,11 @@ export class OnnxNodeRuntime implements ModelRuntime {
   }
 
   /** `auto`: the session, or undefined after dropping the accelerator for this runtime (the reason says why). */
-  async #acceleratorSession(ort: OrtModule, bytes: Uint8Array, provider: Accelerator): Promise<InferenceSession | undefined> {
+  async #acceleratorSession(
+    ort: OrtModule,
+    bytes: Uint8Array,
+    provider: Accelerator,
+  ): Promise<InferenceSession | undefined> {
     try {
       return await this.#tryAccelerator(ort, bytes, provider);
     } catch (error) {
@@ -377,7 +428,10 @@ async function wrap(ort: OrtModule, session: InferenceSession, view: OnnxSession
 function checkOptions(options: OnnxNodeRuntimeOptions): void {
   const provider = options.executionProvider;
   if (provider !== undefined && !PROVIDERS.includes(provider)) {
-    throw new DissonanceError('E_CONFIG', `executionProvider must be one of ${PROVIDERS.join(', ')}, got "${String(provider)}"`);
+    throw new DissonanceError(
+      'E_CONFIG',
+      `executionProvider must be one of ${PROVIDERS.join(', ')}, got "${String(provider)}"`,
+    );
   }
   for (const key of ['intraOpNumThreads', 'interOpNumThreads', 'cudaDeviceId'] as const) {
     const value = options[key];
@@ -400,6 +454,9 @@ function checkOptions(options: OnnxNodeRuntimeOptions): void {
   }
   const outputs = options.outputs;
   if (outputs !== undefined && outputs !== 'auto' && outputs !== 'probabilities' && outputs !== 'logits') {
-    throw new DissonanceError('E_CONFIG', `outputs must be "auto", "probabilities" or "logits", got "${String(outputs)}"`);
+    throw new DissonanceError(
+      'E_CONFIG',
+      `outputs must be "auto", "probabilities" or "logits", got "${String(outputs)}"`,
+    );
   }
 }

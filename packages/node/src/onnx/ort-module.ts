@@ -14,9 +14,13 @@ export function loadOrt(): Promise<OrtModule> {
   ortPromise ??= import('onnxruntime-node').catch((error: unknown) => {
     ortPromise = undefined;
     const reason = error instanceof Error ? error.message : String(error);
-    throw new DissonanceError('E_MODEL', `cannot load onnxruntime-node (install it next to @dissonance/node): ${reason}`, {
-      cause: error,
-    });
+    throw new DissonanceError(
+      'E_MODEL',
+      `cannot load onnxruntime-node (install it next to @dissonance/node): ${reason}`,
+      {
+        cause: error,
+      },
+    );
   });
   return ortPromise;
 }

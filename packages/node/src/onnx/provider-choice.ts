@@ -39,14 +39,24 @@ const TIE_ORDER: readonly ExecutionProvider[] = ['cpu', 'cuda', 'webgpu'];
  * Picks the provider with the fewest milliseconds per run at `rows` rows (ties: cpu, then cuda, then webgpu) and
  * says why, with every figure. Throws on an empty list. Pure: the timings come from the caller.
  */
-export function chooseProvider(measured: ReadonlyArray<{ provider: ExecutionProvider; msPerRun: number }>, rows: number): ProviderChoice {
+export function chooseProvider(
+  measured: ReadonlyArray<{ provider: ExecutionProvider; msPerRun: number }>,
+  rows: number,
+): ProviderChoice {
   if (measured.length === 0) throw new RangeError('chooseProvider: no provider timings');
   const timings: ProviderTiming[] = measured
-    .map(({ provider, msPerRun }) => ({ provider, msPerRun, itemsPerSecond: msPerRun > 0 ? (rows / msPerRun) * 1000 : Number.POSITIVE_INFINITY }))
+    .map(({ provider, msPerRun }) => ({
+      provider,
+      msPerRun,
+      itemsPerSecond: msPerRun > 0 ? (rows / msPerRun) * 1000 : Number.POSITIVE_INFINITY,
+    }))
     .sort((a, b) => a.msPerRun - b.msPerRun || TIE_ORDER.indexOf(a.provider) - TIE_ORDER.indexOf(b.provider));
   const best = timings[0]!;
   const figures = timings
-    .map((t) => `${t.provider} ${t.msPerRun.toFixed(3)} ms/run (${Math.round(t.itemsPerSecond).toLocaleString('en-US')} items/s)`)
+    .map(
+      (t) =>
+        `${t.provider} ${t.msPerRun.toFixed(3)} ms/run (${Math.round(t.itemsPerSecond).toLocaleString('en-US')} items/s)`,
+    )
     .join(', ');
   const reason =
     timings.length === 1

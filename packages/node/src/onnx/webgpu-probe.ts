@@ -53,7 +53,12 @@ export function recordWebGpuFailure(cause: string): void {
  */
 export function probeWebGpu(options: ProbeWebGpuOptions = {}): WebGpuProbe {
   if (processFailure !== undefined) {
-    return { available: false, reason: `${processFailure} (earlier in this process; Dawn does not retry)`, missing: [], icds: [] };
+    return {
+      available: false,
+      reason: `${processFailure} (earlier in this process; Dawn does not retry)`,
+      missing: [],
+      icds: [],
+    };
   }
   const platform = options.platform ?? process.platform;
   if (platform !== 'linux') {
@@ -64,7 +69,9 @@ export function probeWebGpu(options: ProbeWebGpuOptions = {}): WebGpuProbe {
   const causes: string[] = [];
   if (!loaderFound(env, options.loaderInCache)) {
     missing.push(VULKAN_LOADER_LIBRARY);
-    causes.push(`no Vulkan loader (${VULKAN_LOADER_LIBRARY} is neither in LD_LIBRARY_PATH nor in the ldconfig cache; install libvulkan1)`);
+    causes.push(
+      `no Vulkan loader (${VULKAN_LOADER_LIBRARY} is neither in LD_LIBRARY_PATH nor in the ldconfig cache; install libvulkan1)`,
+    );
   }
   const drivers = findIcds(env, options.icdDirs);
   if (drivers.icds.length === 0) {
@@ -72,10 +79,17 @@ export function probeWebGpu(options: ProbeWebGpuOptions = {}): WebGpuProbe {
     causes.push(`no Vulkan driver (${drivers.searched})`);
   } else if (drivers.usable.length === 0) {
     missing.push(...drivers.missingLibraries);
-    causes.push(`no Vulkan driver (the ICD manifests ${drivers.icds.join(', ')} name libraries that do not exist: ${drivers.missingLibraries.join(', ')})`);
+    causes.push(
+      `no Vulkan driver (the ICD manifests ${drivers.icds.join(', ')} name libraries that do not exist: ${drivers.missingLibraries.join(', ')})`,
+    );
   }
   if (causes.length > 0) return { available: false, reason: causes.join('; '), missing, icds: drivers.icds };
-  return { available: true, reason: `Vulkan loader and driver manifest ${drivers.usable.join(', ')} found`, missing: [], icds: drivers.usable };
+  return {
+    available: true,
+    reason: `Vulkan loader and driver manifest ${drivers.usable.join(', ')} found`,
+    missing: [],
+    icds: drivers.usable,
+  };
 }
 
 /**
@@ -87,9 +101,13 @@ export function webGpuFailureCause(message: string, icds: readonly string[]): st
   const firstLine = message.split('\n').find((line) => line.trim() !== '') ?? message;
   const detail = firstLine.replace(/^.*?(Failed to [^.]*(?:\.|$))/, '$1').trim();
   const drivers = icds.length === 0 ? '' : ` through ${icds.join(', ')}`;
-  const lavapipe = icds.some((icd) => /lvp_icd/.test(icd)) ? "; Mesa's lavapipe lacks a feature Dawn requires, Chromium's SwiftShader ICD works" : '';
-  if (/adapter/i.test(message)) return `no WebGPU adapter: Dawn found no usable Vulkan device${drivers} (${detail})${lavapipe}`;
-  if (/device/i.test(message)) return `no WebGPU device: Dawn could not open the Vulkan device${drivers} (${detail})${lavapipe}`;
+  const lavapipe = icds.some((icd) => /lvp_icd/.test(icd))
+    ? "; Mesa's lavapipe lacks a feature Dawn requires, Chromium's SwiftShader ICD works"
+    : '';
+  if (/adapter/i.test(message))
+    return `no WebGPU adapter: Dawn found no usable Vulkan device${drivers} (${detail})${lavapipe}`;
+  if (/device/i.test(message))
+    return `no WebGPU device: Dawn could not open the Vulkan device${drivers} (${detail})${lavapipe}`;
   return `WebGPU could not start: ${detail}`;
 }
 
@@ -115,13 +133,20 @@ interface IcdSearch {
   readonly searched: string;
 }
 
-function findIcds(env: Readonly<Record<string, string | undefined>>, icdDirs: readonly string[] | undefined): IcdSearch {
-  const variable = env.VK_DRIVER_FILES !== undefined && env.VK_DRIVER_FILES !== '' ? 'VK_DRIVER_FILES' : 'VK_ICD_FILENAMES';
+function findIcds(
+  env: Readonly<Record<string, string | undefined>>,
+  icdDirs: readonly string[] | undefined,
+): IcdSearch {
+  const variable =
+    env.VK_DRIVER_FILES !== undefined && env.VK_DRIVER_FILES !== '' ? 'VK_DRIVER_FILES' : 'VK_ICD_FILENAMES';
   const named = env[variable];
   let icds: string[];
   let searched: string;
   if (named !== undefined && named !== '') {
-    icds = named.split(delimiter).filter((path) => path !== '').flatMap((path) => manifestsAt(path));
+    icds = named
+      .split(delimiter)
+      .filter((path) => path !== '')
+      .flatMap((path) => manifestsAt(path));
     searched = `${variable}=${named} names no existing ICD manifest`;
   } else {
     const dirs = icdDirs ?? defaultIcdDirs(env);

@@ -9,7 +9,10 @@ export const ENCRYPTION_KEYS_ENV = 'DISSONANCE_ENCRYPTION_KEYS';
  * writes); the others stay readable. To rotate, prepend the new key and keep the old ones until no data needs
  * them. Unset, empty or malformed → `E_CONFIG` (the message never echoes key material).
  */
-export function envKeyProvider(env: Readonly<Record<string, string | undefined>> = process.env, variable = ENCRYPTION_KEYS_ENV): KeyProvider {
+export function envKeyProvider(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  variable = ENCRYPTION_KEYS_ENV,
+): KeyProvider {
   const text = env[variable];
   if (text === undefined || text.trim().length === 0) {
     throw new DissonanceError('E_CONFIG', `${variable} is not set: expected "keyId:base64key[,keyId:base64key…]"`, {

@@ -25,7 +25,10 @@ export async function writeSigningKeyPair(dir: string, pair: SigningKeyPair): Pr
   const privateKeyPath = join(root, PRIVATE_KEY_FILE);
   const publicKeyPath = join(root, PUBLIC_KEY_FILE);
   for (const path of [privateKeyPath, publicKeyPath]) {
-    if (await exists(path)) throw new DissonanceError('E_CONFIG', `${path} already exists; refusing to overwrite a key`, { details: { path } });
+    if (await exists(path))
+      throw new DissonanceError('E_CONFIG', `${path} already exists; refusing to overwrite a key`, {
+        details: { path },
+      });
   }
   // Created 0600 (never readable by others, not even briefly); chmod as well in case the umask is unusual.
   await writeNewFile(privateKeyPath, `${JSON.stringify(pair.privateKey, null, 2)}\n`, 0o600);
@@ -40,10 +43,14 @@ export async function readKeyFile(path: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
   } catch (error) {
-    throw new DissonanceError('E_CONFIG', `cannot read key file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
-      cause: error,
-      details: { path },
-    });
+    throw new DissonanceError(
+      'E_CONFIG',
+      `cannot read key file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+      {
+        cause: error,
+        details: { path },
+      },
+    );
   }
 }
 

@@ -28,7 +28,9 @@ export function isProductionMode(env: Readonly<Record<string, string | undefined
  * Production mode requires trusted keys, a signature on every artifact and encryption keys; anything missing
  * is `E_CONFIG` naming the variable, so a misconfigured service fails at start instead of running open.
  */
-export async function securityFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): Promise<SecuritySettings> {
+export async function securityFromEnv(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<SecuritySettings> {
   const production = isProductionMode(env);
   const paths = (env.DISSONANCE_TRUSTED_KEYS ?? '')
     .split(',')
@@ -40,7 +42,8 @@ export async function securityFromEnv(env: Readonly<Record<string, string | unde
   }
   const require = requireText !== 'false';
   if (production && !require) throw config('DISSONANCE_TRUST_REQUIRE', 'cannot be false in production mode');
-  if (production && paths.length === 0) throw config('DISSONANCE_TRUSTED_KEYS', 'production mode needs at least one trusted public key file');
+  if (production && paths.length === 0)
+    throw config('DISSONANCE_TRUSTED_KEYS', 'production mode needs at least one trusted public key file');
   if (production && (env[ENCRYPTION_KEYS_ENV] ?? '').trim() === '') {
     throw config(ENCRYPTION_KEYS_ENV, 'production mode needs encryption keys');
   }
@@ -49,7 +52,9 @@ export async function securityFromEnv(env: Readonly<Record<string, string | unde
   return {
     production,
     ...(keys.length === 0 ? {} : { trust: { keys, require } }),
-    ...(signingPath === undefined || signingPath === '' ? {} : { signing: { privateKey: await readKeyFile(signingPath) } }),
+    ...(signingPath === undefined || signingPath === ''
+      ? {}
+      : { signing: { privateKey: await readKeyFile(signingPath) } }),
     ...((env[ENCRYPTION_KEYS_ENV] ?? '').trim() === '' ? {} : { encryption: envKeyProvider(env) }),
   };
 }

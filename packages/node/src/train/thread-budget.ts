@@ -25,8 +25,12 @@ export interface ThreadBudget {
 export function threadBudget(options: { cores?: number; trainerThreads?: number } = {}): ThreadBudget {
   const cores = options.cores ?? availableParallelism();
   const trainerThreads = options.trainerThreads ?? 1;
-  for (const [name, value] of [['cores', cores], ['trainerThreads', trainerThreads]] as const) {
-    if (!Number.isSafeInteger(value) || value < 1) throw new DissonanceError('E_CONFIG', `threadBudget: ${name} must be an integer ≥ 1, got ${value}`);
+  for (const [name, value] of [
+    ['cores', cores],
+    ['trainerThreads', trainerThreads],
+  ] as const) {
+    if (!Number.isSafeInteger(value) || value < 1)
+      throw new DissonanceError('E_CONFIG', `threadBudget: ${name} must be an integer ≥ 1, got ${value}`);
   }
   return { cores, trainerThreads, intraOpNumThreads: Math.max(1, cores - trainerThreads), interOpNumThreads: 1 };
 }

@@ -40,10 +40,16 @@ function workerScript(): { script: URL | string; eval: boolean } {
   if (!here.endsWith('.ts')) return { script: new URL('./train-worker.js', here), eval: false };
   const tsx = pathToFileURL(createRequire(here).resolve('tsx/esm/api')).href.replace(/index\.cjs$/, 'index.mjs');
   const entry = new URL('./train-worker.ts', here).href;
-  return { script: `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry)}); });`, eval: true };
+  return {
+    script: `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry)}); });`,
+    eval: true,
+  };
 }
 
-function spawnWorker(resourceLimits: ResourceLimits | undefined, onThread: ((worker: Worker) => void) | undefined): (events: FitThreadEvents) => FitThread {
+function spawnWorker(
+  resourceLimits: ResourceLimits | undefined,
+  onThread: ((worker: Worker) => void) | undefined,
+): (events: FitThreadEvents) => FitThread {
   const { script, eval: evaluate } = workerScript();
   return (events) => {
     const worker = new Worker(script, { eval: evaluate, ...(resourceLimits === undefined ? {} : { resourceLimits }) });
@@ -86,7 +92,10 @@ function spawnWorker(resourceLimits: ResourceLimits | undefined, onThread: ((wor
  * @throws DissonanceError `E_CONFIG` for a trainer that is not the built-in one (its `fit` is a closure that
  *   cannot move to a thread) or bad options.
  */
-export function threadedTrainer(trainer: 'builtin' | MlpTrainerOptions | Trainer = 'builtin', options: ThreadedTrainerOptions = {}): PooledTrainer {
+export function threadedTrainer(
+  trainer: 'builtin' | MlpTrainerOptions | Trainer = 'builtin',
+  options: ThreadedTrainerOptions = {},
+): PooledTrainer {
   let trainerOptions: MlpTrainerOptions;
   if (trainer === 'builtin') trainerOptions = {};
   else if (typeof (trainer as Trainer).fit === 'function') {
@@ -103,7 +112,8 @@ export function threadedTrainer(trainer: 'builtin' | MlpTrainerOptions | Trainer
   const load =
     runtime === undefined
       ? undefined
-      : async (bytes: Uint8Array, info: Parameters<ModelRuntime['load']>[1]): Promise<LoadedModel> => runtime.load({ format: 'onnx', bytes }, info);
+      : async (bytes: Uint8Array, info: Parameters<ModelRuntime['load']>[1]): Promise<LoadedModel> =>
+          runtime.load({ format: 'onnx', bytes }, info);
   return pooledTrainer(spawnWorker(options.resourceLimits, options.onThread), {
     trainer: trainerOptions,
     ...(options.maxThreads === undefined ? {} : { maxThreads: options.maxThreads }),

@@ -62,7 +62,10 @@ export class FileDedupStore implements DedupStore {
   static async open(options: FileDedupStoreOptions): Promise<FileDedupStore> {
     await mkdir(options.dir, { recursive: true });
     await sweepTempFiles(options.dir);
-    const { log, contents } = await AppendLog.open(join(options.dir, 'dedup.log'), { codec: recordCodec(undefined), parse: parseMark });
+    const { log, contents } = await AppendLog.open(join(options.dir, 'dedup.log'), {
+      codec: recordCodec(undefined),
+      parse: parseMark,
+    });
     return new FileDedupStore(log, contents.records, options);
   }
 
@@ -74,7 +77,8 @@ export class FileDedupStore implements DedupStore {
 
   /** Marks `id` done for `ttlMs`, durably (the line is fsync'd before this resolves). */
   async mark(id: string, ttlMs: number): Promise<void> {
-    if (id.length === 0 || /[\t\n]/.test(id)) throw new DissonanceError('E_INPUT', 'dedup id must be non-empty, without tabs or newlines');
+    if (id.length === 0 || /[\t\n]/.test(id))
+      throw new DissonanceError('E_INPUT', 'dedup id must be non-empty, without tabs or newlines');
     if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new DissonanceError('E_INPUT', `ttlMs must be > 0, got ${ttlMs}`);
     const until = this.#now() + ttlMs;
     const run = this.#tail.then(async () => {

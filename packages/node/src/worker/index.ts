@@ -11,7 +11,13 @@ export {
   decodeExamples,
   decodeProgress,
 } from './stage-messages.js';
-export type { StageMeta, ItemsMessage, PredictionsMessage, ExamplesMessage, ProgressMessage } from './stage-messages.js';
+export type {
+  StageMeta,
+  ItemsMessage,
+  PredictionsMessage,
+  ExamplesMessage,
+  ProgressMessage,
+} from './stage-messages.js';
 export type {
   Stage,
   CommonWorkerOptions,

@@ -19,7 +19,10 @@ export interface CurrentProposer {
 /** Follows a {@link ProposerSource}. A replaced version is disposed once its last run has settled. */
 export function currentProposer(source: ProposerSource): CurrentProposer {
   if ('model' in source) {
-    return { run: async (x, rows) => ({ model: source.model, probabilities: await source.model.run(x, rows) }), close: async () => undefined };
+    return {
+      run: async (x, rows) => ({ model: source.model, probabilities: await source.model.run(x, rows) }),
+      close: async () => undefined,
+    };
   }
   const refreshMs = source.refreshMs ?? DEFAULT_PROPOSER_REFRESH_MS;
   const leases = new ModelLeases();

@@ -34,7 +34,9 @@ function derived(type: string, payload: unknown, input: Envelope, suffix: string
 
 function expectType(envelope: Envelope, type: string): void {
   if (envelope.type !== type) {
-    throw new DissonanceError('E_ENVELOPE', `expected an envelope of type ${type}, got ${envelope.type}`, { details: { field: 'type' } });
+    throw new DissonanceError('E_ENVELOPE', `expected an envelope of type ${type}, got ${envelope.type}`, {
+      details: { field: 'type' },
+    });
   }
 }
 
@@ -45,7 +47,12 @@ export function generateEffect(transport: Transport, output: string, proposer: C
     const message = decodeItems(envelope.payload);
     const { model, probabilities } = await proposer.run(message.batch.x, message.batch.rows);
     const payload = encodePredictions(
-      { ...message, classes: model.classes, probabilities, versions: new Array<string>(message.batch.rows).fill(model.version) },
+      {
+        ...message,
+        classes: model.classes,
+        probabilities,
+        versions: new Array<string>(message.batch.rows).fill(model.version),
+      },
       model.inputWidth,
     );
     await transport.publish(output, derived(STAGE_MESSAGE_TYPES.predictions, payload, envelope, 'p'));

@@ -41,7 +41,12 @@ export interface PredictionsMessage extends ItemsMessage {
 export interface ExamplesMessage {
   readonly examples: readonly TrainingExample[];
   readonly rows: number;
-  readonly outcome: { readonly examples: number; readonly unlabelled: number; readonly blocked: number; readonly deferred: number };
+  readonly outcome: {
+    readonly examples: number;
+    readonly unlabelled: number;
+    readonly blocked: number;
+    readonly deferred: number;
+  };
   readonly meta: StageMeta;
 }
 
@@ -55,7 +60,12 @@ export interface ProgressMessage {
   /** Examples held in the replay buffer. */
   readonly examplesHeld: number;
   /** The retrain this batch triggered, if any. */
-  readonly retrain?: { readonly candidate: string; readonly decision: string; readonly reason: string; readonly goldenAccuracy?: number };
+  readonly retrain?: {
+    readonly candidate: string;
+    readonly decision: string;
+    readonly reason: string;
+    readonly goldenAccuracy?: number;
+  };
 }
 
 type Json = Record<string, unknown>;
@@ -86,15 +96,24 @@ export function decodePredictions(payload: unknown): PredictionsMessage {
   const items = decodeItems(payload);
   const p = asObject(payload, 'predictions');
   const classes = p['classes'];
-  if (typeof classes !== 'number' || !Number.isSafeInteger(classes) || classes < 2) throw invalid('predictions.classes', 'must be an integer ≥ 2');
+  if (typeof classes !== 'number' || !Number.isSafeInteger(classes) || classes < 2)
+    throw invalid('predictions.classes', 'must be an integer ≥ 2');
   const raw = p['probabilities'];
-  if (!(raw instanceof Float32Array) && typeof raw !== 'string') throw invalid('predictions.probabilities', 'must be float32 values or their base64');
+  if (!(raw instanceof Float32Array) && typeof raw !== 'string')
+    throw invalid('predictions.probabilities', 'must be float32 values or their base64');
   const probabilities = typeof raw === 'string' ? decodeFloat32(raw) : raw;
   if (probabilities.length !== items.batch.rows * classes) {
-    throw invalid('predictions.probabilities', `holds ${probabilities.length} values, expected rows × classes = ${items.batch.rows * classes}`);
+    throw invalid(
+      'predictions.probabilities',
+      `holds ${probabilities.length} values, expected rows × classes = ${items.batch.rows * classes}`,
+    );
   }
   const versions = p['versions'];
-  if (!Array.isArray(versions) || versions.length !== items.batch.rows || !versions.every((v) => typeof v === 'string')) {
+  if (
+    !Array.isArray(versions) ||
+    versions.length !== items.batch.rows ||
+    !versions.every((v) => typeof v === 'string')
+  ) {
     throw invalid('predictions.versions', 'must name one version per row');
   }
   return { ...items, classes, probabilities, versions: versions as string[] };
@@ -102,7 +121,12 @@ export function decodePredictions(payload: unknown): PredictionsMessage {
 
 /** Wire form of {@link ExamplesMessage}. */
 export function encodeExamples(message: ExamplesMessage): Json {
-  return { examples: message.examples.map(exampleRecord), rows: message.rows, outcome: { ...message.outcome }, meta: { ...message.meta } };
+  return {
+    examples: message.examples.map(exampleRecord),
+    rows: message.rows,
+    outcome: { ...message.outcome },
+    meta: { ...message.meta },
+  };
 }
 
 /** Checks and decodes an examples payload (every example checked as the stores check them); `E_ENVELOPE` on a problem. */
@@ -117,17 +141,24 @@ export function decodeExamples(payload: unknown): ExamplesMessage {
     throw invalid('examples.examples', error instanceof Error ? error.message : String(error));
   }
   const rows = p['rows'];
-  if (typeof rows !== 'number' || !Number.isSafeInteger(rows) || rows < 0) throw invalid('examples.rows', 'must be an integer ≥ 0');
+  if (typeof rows !== 'number' || !Number.isSafeInteger(rows) || rows < 0)
+    throw invalid('examples.rows', 'must be an integer ≥ 0');
   const o = asObject(p['outcome'], 'examples.outcome');
   const count = (key: string): number => {
     const v = o[key];
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw invalid(`examples.outcome.${key}`, 'must be an integer ≥ 0');
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0)
+      throw invalid(`examples.outcome.${key}`, 'must be an integer ≥ 0');
     return v;
   };
   return {
     examples,
     rows,
-    outcome: { examples: count('examples'), unlabelled: count('unlabelled'), blocked: count('blocked'), deferred: count('deferred') },
+    outcome: {
+      examples: count('examples'),
+      unlabelled: count('unlabelled'),
+      blocked: count('blocked'),
+      deferred: count('deferred'),
+    },
     meta: decodeMeta(p['meta']),
   };
 }
@@ -135,7 +166,8 @@ export function decodeExamples(payload: unknown): ExamplesMessage {
 /** Checks a progress payload; `E_ENVELOPE` names the problem. */
 export function decodeProgress(payload: unknown): ProgressMessage {
   const p = asObject(payload, 'progress');
-  if (typeof p['source'] !== 'string' || typeof p['champion'] !== 'string') throw invalid('progress', 'needs source and champion strings');
+  if (typeof p['source'] !== 'string' || typeof p['champion'] !== 'string')
+    throw invalid('progress', 'needs source and champion strings');
   if (typeof p['examplesHeld'] !== 'number') throw invalid('progress.examplesHeld', 'must be a number');
   return p as unknown as ProgressMessage;
 }
@@ -157,5 +189,7 @@ function asObject(value: unknown, where: string): Json {
 }
 
 function invalid(where: string, problem: string): DissonanceError {
-  return new DissonanceError('E_ENVELOPE', `invalid stage message: ${where}: ${problem}`, { details: { field: where } });
+  return new DissonanceError('E_ENVELOPE', `invalid stage message: ${where}: ${problem}`, {
+    details: { field: where },
+  });
 }

@@ -52,7 +52,10 @@ export interface DetectWorkerOptions extends CommonWorkerOptions {
    * Called after a batch is reconciled and before its examples are published (e.g. refit critics at a round's
    * end); meta it returns is merged into the examples message's meta.
    */
-  readonly afterBatch?: (message: PredictionsMessage, examples: ExamplesMessage) => Promise<StageMeta | void> | StageMeta | void;
+  readonly afterBatch?: (
+    message: PredictionsMessage,
+    examples: ExamplesMessage,
+  ) => Promise<StageMeta | void> | StageMeta | void;
 }
 
 /** The retrain stage: stores examples in the engine's replay buffer and retrains when told to. */

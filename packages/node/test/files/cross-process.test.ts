@@ -19,7 +19,9 @@ describe('FileRegistry shared by two processes', () => {
     try {
       const pair = await startPair(['register', dir.path, MODEL, '15']);
       await Promise.all(pair.map((child) => child.line(/^done$/, 60_000)));
-      const claimed = pair.map((child) => child.lines.flatMap((line) => /^registered (\d+)$/.exec(line)?.[1] ?? []).map(Number));
+      const claimed = pair.map((child) =>
+        child.lines.flatMap((line) => /^registered (\d+)$/.exec(line)?.[1] ?? []).map(Number),
+      );
       const all = claimed.flat().sort((a, b) => a - b);
       expect(all).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
 
@@ -43,7 +45,12 @@ describe('FileRegistry shared by two processes', () => {
       const top = 40;
       const registry = new FileRegistry({ root: dir.path });
       for (let i = 0; i < top; i++) {
-        await registry.register({ name: MODEL, artifact: { format: 'onnx', bytes: new Uint8Array([i]) }, inputWidth: 1, classes: 2 });
+        await registry.register({
+          name: MODEL,
+          artifact: { format: 'onnx', bytes: new Uint8Array([i]) },
+          inputWidth: 1,
+          classes: 2,
+        });
       }
       await registry.setAlias(MODEL, 'champion', '1', { expected: null });
 

@@ -35,7 +35,12 @@ registryContract('file (encrypted)', async () => {
 function secretArtifact(): RegisterInput {
   const weights = initMlp({ inputWidth: SECRET_FEATURES.length, hidden: [2], classes: 2, seed: 3 });
   weights.layers[0]!.weight.set(SECRET_FEATURES);
-  return { name: 'secret', artifact: { format: 'onnx', bytes: writeOnnxMlp(weights) }, inputWidth: SECRET_FEATURES.length, classes: 2 };
+  return {
+    name: 'secret',
+    artifact: { format: 'onnx', bytes: writeOnnxMlp(weights) },
+    inputWidth: SECRET_FEATURES.length,
+    classes: 2,
+  };
 }
 
 describe('FileRegistry with encryption at rest', () => {
@@ -69,14 +74,23 @@ describe('FileRegistry with encryption at rest', () => {
   it('reads artifacts written under a rotated-out key id; new ones use the current key', async () => {
     const path = await root();
     await new FileRegistry({ root: path, encryption: staticKeyProvider([['k1', K1]]) }).register(secretArtifact());
-    const rotated = new FileRegistry({ root: path, encryption: staticKeyProvider([['k2', K2], ['k1', K1]]) });
+    const rotated = new FileRegistry({
+      root: path,
+      encryption: staticKeyProvider([
+        ['k2', K2],
+        ['k1', K1],
+      ]),
+    });
     await rotated.register(secretArtifact());
     const keyId = async (version: string): Promise<string> =>
       (await readFile(join(path, 'secret', version, 'model.onnx'))).subarray(6, 8).toString('utf8');
     expect([await keyId('1'), await keyId('2')]).toEqual(['k1', 'k2']);
     expect((await rotated.fetch('secret', '1')).artifact.bytes).toEqual(secretArtifact().artifact.bytes);
     expect((await rotated.fetch('secret', '2')).artifact.bytes).toEqual(secretArtifact().artifact.bytes);
-    await expectCode(new FileRegistry({ root: path, encryption: staticKeyProvider([['k2', K2]]) }).fetch('secret', '1'), 'E_DECRYPT');
+    await expectCode(
+      new FileRegistry({ root: path, encryption: staticKeyProvider([['k2', K2]]) }).fetch('secret', '1'),
+      'E_DECRYPT',
+    );
   });
 
   it('a flipped ciphertext byte is E_DECRYPT; an encrypted artifact without keys is E_DECRYPT too', async () => {

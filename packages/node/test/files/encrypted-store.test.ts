@@ -33,7 +33,12 @@ function example(id: string, x: Float32Array = SECRET_FEATURES): TrainingExample
 async function fill(store: FileStore, ids: string[]): Promise<void> {
   await store.appendExamples(ids.map((id) => example(id)));
   await store.setValue('policy', { dTarget: 0.12, lastFeatures: Array.from(SECRET_FEATURES) });
-  await store.appendAudit({ at: 1, who: 'test', action: 'policy.update', after: { features: Array.from(SECRET_FEATURES) } });
+  await store.appendAudit({
+    at: 1,
+    who: 'test',
+    action: 'policy.update',
+    after: { features: Array.from(SECRET_FEATURES) },
+  });
 }
 
 describe('FileStore with encryption at rest', () => {
@@ -62,7 +67,8 @@ describe('FileStore with encryption at rest', () => {
     expect(files.map((f) => f.path).some((p) => p.endsWith('examples.log'))).toBe(true);
     expect(leaks(files, SECRET_FEATURES)).toEqual([]);
     for (const file of files.filter((f) => f.path.endsWith('.log'))) {
-      for (const line of file.bytes.toString('utf8').trimEnd().split('\n')) expect(line).toMatch(/^RFNOQwE[A-Za-z0-9+/=]+$/);
+      for (const line of file.bytes.toString('utf8').trimEnd().split('\n'))
+        expect(line).toMatch(/^RFNOQwE[A-Za-z0-9+/=]+$/);
     }
     const again = await FileStore.open({ dir: encDir, encryption: keys, capacity: 2 });
     expect((await again.examples()).map((e) => [e.id, Array.from(e.x)])).toEqual([
@@ -79,7 +85,10 @@ describe('FileStore with encryption at rest', () => {
     const before = await FileStore.open({ dir: path, encryption: staticKeyProvider([['k1', K1]]) });
     await before.appendExamples([example('old')]);
     await before.close();
-    const rotated = staticKeyProvider([['k2', K2], ['k1', K1]]);
+    const rotated = staticKeyProvider([
+      ['k2', K2],
+      ['k1', K1],
+    ]);
     const after = await FileStore.open({ dir: path, encryption: rotated });
     await after.appendExamples([example('new')]);
     await after.close();
@@ -94,25 +103,28 @@ describe('FileStore with encryption at rest', () => {
     expect((await readFile(join(path, 'examples.log'), 'utf8')).trimEnd().split('\n')).toEqual(lines);
   });
 
-  it.each([['examples.log'], ['audit.log'], ['values.json']])('a flipped ciphertext byte in %s is E_DECRYPT, and the file is left as it was', async (file) => {
-    const path = await dir();
-    const store = await FileStore.open({ dir: path, encryption: keys });
-    await fill(store, ['a']);
-    await store.appendExamples([example('z')]);
-    await store.close();
-    const target = join(path, file);
-    const text = await readFile(target, 'utf8');
-    const lines = text.trimEnd().split('\n');
-    const last = Buffer.from(lines[lines.length - 1]!, 'base64');
-    last[last.length - 20] = (last[last.length - 20] ?? 0) ^ 0x01;
-    lines[lines.length - 1] = last.toString('base64');
-    const damaged = `${lines.join('\n')}\n`;
-    await writeFile(target, damaged);
-    const error = await expectCode(FileStore.open({ dir: path, encryption: keys }), 'E_DECRYPT');
-    expect(error.message).toContain(file);
-    // The tail was not taken for a torn write and cut off.
-    expect(await readFile(target, 'utf8')).toBe(damaged);
-  });
+  it.each([['examples.log'], ['audit.log'], ['values.json']])(
+    'a flipped ciphertext byte in %s is E_DECRYPT, and the file is left as it was',
+    async (file) => {
+      const path = await dir();
+      const store = await FileStore.open({ dir: path, encryption: keys });
+      await fill(store, ['a']);
+      await store.appendExamples([example('z')]);
+      await store.close();
+      const target = join(path, file);
+      const text = await readFile(target, 'utf8');
+      const lines = text.trimEnd().split('\n');
+      const last = Buffer.from(lines[lines.length - 1]!, 'base64');
+      last[last.length - 20] = (last[last.length - 20] ?? 0) ^ 0x01;
+      lines[lines.length - 1] = last.toString('base64');
+      const damaged = `${lines.join('\n')}\n`;
+      await writeFile(target, damaged);
+      const error = await expectCode(FileStore.open({ dir: path, encryption: keys }), 'E_DECRYPT');
+      expect(error.message).toContain(file);
+      // The tail was not taken for a torn write and cut off.
+      expect(await readFile(target, 'utf8')).toBe(damaged);
+    },
+  );
 
   it('refuses to open an encrypted store without keys, and a plaintext store with keys', async () => {
     const encrypted = await dir();

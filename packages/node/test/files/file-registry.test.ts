@@ -192,7 +192,10 @@ describe('FileRegistry', () => {
       await writeFile(path, JSON.stringify({ pid: process.ppid, host: hostname(), token: 'live', at: Date.now() }));
       const error = await expectCode(impatient.setAlias('m', 'champion', '1'), 'E_REGISTRY_UNAVAILABLE');
       expect(error.message).toContain(`pid ${process.ppid}`);
-      await writeFile(path, JSON.stringify({ pid: process.ppid, host: hostname(), token: 'live', at: Date.now() - 61_000 }));
+      await writeFile(
+        path,
+        JSON.stringify({ pid: process.ppid, host: hostname(), token: 'live', at: Date.now() - 61_000 }),
+      );
       await impatient.setAlias('m', 'champion', '1');
       expect(await impatient.aliases('m')).toEqual({ champion: '1' });
       await impatient.close();
@@ -260,9 +263,13 @@ describe('FileRegistry', () => {
     it('numbers concurrent registers without gaps or duplicates', async () => {
       const other = new FileRegistry({ root });
       const all = await Promise.all(
-        Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? registry : other).register(input('m', new Uint8Array([i + 1])))),
+        Array.from({ length: 20 }, (_, i) =>
+          (i % 2 === 0 ? registry : other).register(input('m', new Uint8Array([i + 1]))),
+        ),
       );
-      expect(all.map((m) => Number(m.version)).sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+      expect(all.map((m) => Number(m.version)).sort((x, y) => x - y)).toEqual(
+        Array.from({ length: 20 }, (_, i) => i + 1),
+      );
       for (const manifest of all) {
         expect([...(await other.fetch('m', manifest.version)).artifact.bytes]).toHaveLength(1);
       }

@@ -87,17 +87,20 @@ describe('FileStore', () => {
     it.each([
       ['a garbage line and an incomplete one', 'garbage\n{"exam'],
       ['a complete line that is not a record', '{"examples":[]}\n'],
-    ])('refuses %s at the tail with E_STORE_INTEGRITY, cutting nothing: a crash cannot write a whole line', async (_label, tail) => {
-      const store = await openStore();
-      await store.appendExamples([example('a')]);
-      await store.close();
-      const path = join(dir, 'examples.log');
-      await appendFile(path, tail);
-      const before = await readFile(path);
-      const error = await expectCode(FileStore.open({ dir, capacity: 10 }), 'E_STORE_INTEGRITY');
-      expect(error.message).toContain(`${path} record 2`);
-      expect(await readFile(path)).toEqual(before);
-    });
+    ])(
+      'refuses %s at the tail with E_STORE_INTEGRITY, cutting nothing: a crash cannot write a whole line',
+      async (_label, tail) => {
+        const store = await openStore();
+        await store.appendExamples([example('a')]);
+        await store.close();
+        const path = join(dir, 'examples.log');
+        await appendFile(path, tail);
+        const before = await readFile(path);
+        const error = await expectCode(FileStore.open({ dir, capacity: 10 }), 'E_STORE_INTEGRITY');
+        expect(error.message).toContain(`${path} record 2`);
+        expect(await readFile(path)).toEqual(before);
+      },
+    );
 
     it('fails with E_STORE_INTEGRITY naming the file and record when damage is followed by valid records', async () => {
       const store = await openStore();
@@ -166,7 +169,10 @@ describe('FileStore', () => {
     });
 
     it('takes over a lock with its own pid that it does not hold (a restarted container)', async () => {
-      await writeFile(join(dir, 'store.lock'), JSON.stringify({ pid: process.pid, host: hostname(), token: 'old', at: 0 }));
+      await writeFile(
+        join(dir, 'store.lock'),
+        JSON.stringify({ pid: process.pid, host: hostname(), token: 'old', at: 0 }),
+      );
       await openStore();
     });
   });

@@ -16,7 +16,11 @@ const FOREIGN = 'rescheduled-pod-7f9c';
 const LEASE = 1_500;
 
 /** Writes `store.lock` as another holder would have left it, last refreshed `ageMs` ago. */
-async function plantLock(dir: string, holder: { pid: number; host: string; lease?: number }, ageMs: number): Promise<string> {
+async function plantLock(
+  dir: string,
+  holder: { pid: number; host: string; lease?: number },
+  ageMs: number,
+): Promise<string> {
   const path = join(dir, 'store.lock');
   const at = Date.now() - ageMs;
   await writeFile(path, JSON.stringify({ token: 'planted', at, ...holder }));
@@ -51,7 +55,10 @@ describe('store.lock lease and recovery', () => {
     await plantLock(path, { pid: 1, host: FOREIGN, lease: 1_000 }, 5_000);
     const store = await openStore(path);
     await store.appendAudit({ at: 1, who: 'new-pod', action: 'start' });
-    expect(JSON.parse(await readFile(join(path, 'store.lock'), 'utf8'))).toMatchObject({ pid: process.pid, host: hostname() });
+    expect(JSON.parse(await readFile(join(path, 'store.lock'), 'utf8'))).toMatchObject({
+      pid: process.pid,
+      host: hostname(),
+    });
   });
 
   it('takes over an expired lease naming a pid that is alive on this host but is another process (a reused pid)', async () => {
@@ -67,7 +74,12 @@ describe('store.lock lease and recovery', () => {
     expect(error.message).toContain(lock);
     expect(error.message).toContain(`pid 4242 on host ${FOREIGN} since`);
     expect(error.message).toContain(`dissonance store unlock --dir ${JSON.stringify(path)}`);
-    expect(error.details).toMatchObject({ path: lock, pid: 4242, host: FOREIGN, command: expect.stringContaining('store unlock') });
+    expect(error.details).toMatchObject({
+      path: lock,
+      pid: 4242,
+      host: FOREIGN,
+      command: expect.stringContaining('store unlock'),
+    });
 
     const refused = await cli(['unlock', '--dir', path]);
     expect(refused.code).toBe(1);
@@ -116,28 +128,32 @@ describe('store.lock lease and recovery', () => {
     await openStore(path);
   });
 
-  it('keeps the lease of a live holder in another process, and takes it over once that holder freezes', { timeout: 60_000 }, async () => {
-    const path = await dir();
-    const child = startChild('lock-child.ts', ['hold', path, String(LEASE)]);
-    cleanups.push(() => killHard(child));
-    await child.line(/^opened$/);
-    await sleep(3 * LEASE + 500); // more than three leases: the heartbeat keeps it
-    await expectCode(FileStore.open({ dir: path, lockLeaseMs: LEASE }), 'E_STORE');
-    child.send('write');
-    await child.line(/^wrote$/);
+  it(
+    'keeps the lease of a live holder in another process, and takes it over once that holder freezes',
+    { timeout: 60_000 },
+    async () => {
+      const path = await dir();
+      const child = startChild('lock-child.ts', ['hold', path, String(LEASE)]);
+      cleanups.push(() => killHard(child));
+      await child.line(/^opened$/);
+      await sleep(3 * LEASE + 500); // more than three leases: the heartbeat keeps it
+      await expectCode(FileStore.open({ dir: path, lockLeaseMs: LEASE }), 'E_STORE');
+      child.send('write');
+      await child.line(/^wrote$/);
 
-    child.process.kill('SIGSTOP');
-    try {
-      const store = await openEventually(path);
-      cleanups.push(() => store.close());
-      await store.appendAudit({ at: 2, who: 'taker', action: 'took over' });
-    } finally {
-      child.process.kill('SIGCONT');
-    }
-    // The frozen holder finds out before it writes again: its write is refused, nothing of it lands.
-    child.send('write');
-    await child.line(/^failed E_STORE$/);
-  });
+      child.process.kill('SIGSTOP');
+      try {
+        const store = await openEventually(path);
+        cleanups.push(() => store.close());
+        await store.appendAudit({ at: 2, who: 'taker', action: 'took over' });
+      } finally {
+        child.process.kill('SIGCONT');
+      }
+      // The frozen holder finds out before it writes again: its write is refused, nothing of it lands.
+      child.send('write');
+      await child.line(/^failed E_STORE$/);
+    },
+  );
 
   it('lets exactly one of two processes win the takeover of an expired lease', async () => {
     for (let round = 0; round < 2; round++) {

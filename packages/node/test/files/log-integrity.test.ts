@@ -2,7 +2,13 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EnvelopeCipher, generateEncryptionKey, staticKeyProvider, type DissonanceError, type TrainingExample } from '@dissonance/core';
+import {
+  EnvelopeCipher,
+  generateEncryptionKey,
+  staticKeyProvider,
+  type DissonanceError,
+  type TrainingExample,
+} from '@dissonance/core';
 import { expectCode } from '@dissonance/core/testing';
 import { FileStore } from '../../src/files/file-store.js';
 import { examplesLine } from '../../src/files/example-record.js';
@@ -74,7 +80,10 @@ describe('tamper-evident store logs', () => {
     await auditStore(path, 4, true);
     const file = join(path, 'audit.log');
     await writeLines(file, tamper(await lines(file)));
-    const error = (await expectCode(FileStore.open({ dir: path, encryption: keys }), 'E_STORE_INTEGRITY')) as DissonanceError;
+    const error = (await expectCode(
+      FileStore.open({ dir: path, encryption: keys }),
+      'E_STORE_INTEGRITY',
+    )) as DissonanceError;
     expect(error.details).toMatchObject({ path: file, record });
     expect(error.message).toContain(`${file} record ${record}`);
   });
@@ -93,7 +102,11 @@ describe('tamper-evident store logs', () => {
       }
       // Wait (bounded) until the head file anchors all three records, as it must within a second or so.
       const head = join(path, 'audit.log.head');
-      for (let tries = 0; (JSON.parse(await readFile(head, 'utf8')) as { accept: { seq: number }[] }).accept[0]?.seq !== 3; tries++) {
+      for (
+        let tries = 0;
+        (JSON.parse(await readFile(head, 'utf8')) as { accept: { seq: number }[] }).accept[0]?.seq !== 3;
+        tries++
+      ) {
         if (tries > 200) throw new Error('the appends were never anchored');
         await sleep(25);
       }
@@ -139,7 +152,10 @@ describe('tamper-evident store logs', () => {
 
     // Deleting an old record is now seen: the chain's seed covers the bytes before it.
     await writeLines(file, [written[0]!, written[2]!, written[3]!]);
-    const error = (await expectCode(FileStore.open({ dir: path, encryption: keys }), 'E_STORE_INTEGRITY')) as DissonanceError;
+    const error = (await expectCode(
+      FileStore.open({ dir: path, encryption: keys }),
+      'E_STORE_INTEGRITY',
+    )) as DissonanceError;
     expect(error.details).toMatchObject({ path: file, record: 3 });
   });
 
@@ -188,7 +204,10 @@ describe('tamper-evident dedup log', () => {
         [content.slice(0, 3), 4],
       ] as const) {
         await writeLines(file, tampered);
-        const error = (await expectCode(FileDedupStore.open({ dir: made.path }), 'E_STORE_INTEGRITY')) as DissonanceError;
+        const error = (await expectCode(
+          FileDedupStore.open({ dir: made.path }),
+          'E_STORE_INTEGRITY',
+        )) as DissonanceError;
         expect(error.details).toMatchObject({ path: file, record });
       }
       await writeLines(file, content);

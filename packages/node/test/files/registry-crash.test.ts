@@ -56,7 +56,12 @@ describe('FileRegistry after a SIGKILL during register', () => {
       expect(killedMidWrite).toBeGreaterThan(0);
 
       const after = new FileRegistry({ root: dir.path });
-      const next = await after.register({ name: MODEL, artifact: { format: 'onnx', bytes: FIRST }, inputWidth: 4, classes: 2 });
+      const next = await after.register({
+        name: MODEL,
+        artifact: { format: 'onnx', bytes: FIRST },
+        inputWidth: 4,
+        classes: 2,
+      });
       expect(Number(next.version)).toBe(versions + 1);
       await after.close();
     } finally {

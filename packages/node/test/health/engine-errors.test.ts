@@ -1,4 +1,11 @@
-import { createEngine, MemoryRegistry, MemoryStore, type Engine, type EngineEvents, type Trainer } from '@dissonance/core';
+import {
+  createEngine,
+  MemoryRegistry,
+  MemoryStore,
+  type Engine,
+  type EngineEvents,
+  type Trainer,
+} from '@dissonance/core';
 import { describe, expect, it } from 'vitest';
 import { EngineErrors } from '../../src/health/engine-errors.js';
 import { sumModel, WIDTH } from '../../../server/test/http/fixtures.js';
@@ -32,13 +39,22 @@ describe('EngineErrors: the engine’s error events in the log and in readiness'
       retrain: { everyExamples: 0, minExamples: 1 },
     });
     await engine.ready();
-    const names = ['error', 'proposed', 'dissonance', 'retrained', 'promoted', 'rolledBack'] as const satisfies readonly (keyof EngineEvents)[];
+    const names = [
+      'error',
+      'proposed',
+      'dissonance',
+      'retrained',
+      'promoted',
+      'rolledBack',
+    ] as const satisfies readonly (keyof EngineEvents)[];
     const listenersBefore = names.map((name) => engine.listenerCount(name));
     const logged: unknown[] = [];
     const errors = new EngineErrors(engine, (e) => logged.push(e));
 
     // One batch failing is answered to its caller: logged, but a client cannot take the server out of rotation.
-    await expect(engine.process({ x: new Float32Array(WIDTH).fill(99), rows: 1 })).rejects.toMatchObject({ code: 'E_MODEL' });
+    await expect(engine.process({ x: new Float32Array(WIDTH).fill(99), rows: 1 })).rejects.toMatchObject({
+      code: 'E_MODEL',
+    });
     expect(logged).toHaveLength(1);
     expect(errors.failingParts()).toEqual([]);
 
@@ -46,7 +62,12 @@ describe('EngineErrors: the engine’s error events in the log and in readiness'
     await engine.retrainNow();
     // The champion alias moves to a version the engine has no runtime for.
     const other = sumModel('toy', 'x', 3);
-    const moved = await registry.register({ name: 'toy', artifact: { format: 'unloadable', bytes: other.artifact!.bytes }, inputWidth: WIDTH, classes: 2 });
+    const moved = await registry.register({
+      name: 'toy',
+      artifact: { format: 'unloadable', bytes: other.artifact!.bytes },
+      inputWidth: WIDTH,
+      classes: 2,
+    });
     await registry.setAlias('toy', 'champion', moved.version);
     await engine.refreshChampion();
     expect(errors.failingParts()).toEqual([

@@ -100,7 +100,10 @@ describe('/healthz and /readyz over real HTTP', () => {
     // Stopped engine: liveness fails naming the engine.
     await engine.stop();
     const stopped = await get(healthz);
-    expect(stopped).toMatchObject({ status: 503, body: { status: 'failing', failing: [{ name: 'engine', error: 'engine is stopped' }] } });
+    expect(stopped).toMatchObject({
+      status: 503,
+      body: { status: 'failing', failing: [{ name: 'engine', error: 'engine is stopped' }] },
+    });
     await serving.dispose();
   });
 
@@ -117,7 +120,11 @@ describe('/healthz and /readyz over real HTTP', () => {
         return new Float32Array(rows * 2).fill(0.5);
       },
     };
-    const engine = createEngine({ modelName: `stall-${randomId()}`, proposer: slow, critics: [{ ...slow, name: 'critic' }] });
+    const engine = createEngine({
+      modelName: `stall-${randomId()}`,
+      proposer: slow,
+      critics: [{ ...slow, name: 'critic' }],
+    });
     await engine.ready();
     let now = Date.now();
     const server = await serveFetch(healthRoutes({ engine, maxStallMs: 1_000, now: () => now }));

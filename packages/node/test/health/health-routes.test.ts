@@ -46,7 +46,17 @@ describe('healthRoutes', () => {
 
   it('names the engine port, each failing check and a check that hangs', async () => {
     const routes = healthRoutes({
-      engine: { health: async () => report({ status: 'degraded', ports: { models: { ok: true }, registry: { ok: false, error: 'E_REGISTRY_UNAVAILABLE: down' }, store: { ok: true } } }) },
+      engine: {
+        health: async () =>
+          report({
+            status: 'degraded',
+            ports: {
+              models: { ok: true },
+              registry: { ok: false, error: 'E_REGISTRY_UNAVAILABLE: down' },
+              store: { ok: true },
+            },
+          }),
+      },
       checks: {
         disk: () => {
           throw new Error('disk full');
@@ -92,13 +102,17 @@ describe('healthRoutes', () => {
     busy = true;
     const { status, body } = await json(await routes(get('/healthz')));
     expect(status).toBe(503);
-    expect(body.failing).toEqual([{ name: 'loop', error: 'no batch reconciled for 99000 ms with 2 queued and 1 in flight (bound 500 ms)' }]);
+    expect(body.failing).toEqual([
+      { name: 'loop', error: 'no batch reconciled for 99000 ms with 2 queued and 1 in flight (bound 500 ms)' },
+    ]);
     now = 1_400;
     expect((await routes(get('/healthz')))?.status).toBe(200);
   });
 
   it('reports an absent model as not loaded', async () => {
     const routes = healthRoutes({ engine: { health: async () => report() }, model: () => undefined });
-    expect((await json(await routes(get('/readyz')))).body.failing).toEqual([{ name: 'model', error: 'no model loaded' }]);
+    expect((await json(await routes(get('/readyz')))).body.failing).toEqual([
+      { name: 'model', error: 'no model loaded' },
+    ]);
   });
 });

@@ -10,10 +10,21 @@ describe('bench/inference provider table', () => {
       { provider: 'cpu', models: ['small'], batches: [1, 8], seconds: 0.01, cellLimitSeconds: 10, threads: 1 },
       (line) => lines.push(line),
     );
-    expect(table).toMatchObject({ requested: 'cpu', providerReason: 'cpu: requested', models: [{ name: 'small', shape: '64-128-10' }], batches: [1, 8] });
+    expect(table).toMatchObject({
+      requested: 'cpu',
+      providerReason: 'cpu: requested',
+      models: [{ name: 'small', shape: '64-128-10' }],
+      batches: [1, 8],
+    });
     expect(table.rows).toHaveLength(2);
     for (const [i, row] of table.rows.entries()) {
-      expect(row).toMatchObject<Partial<ProviderRow>>({ model: 'small', shape: '64-128-10', provider: 'cpu', batch: [1, 8][i]!, maxAbsDeltaVsCpu: 0 });
+      expect(row).toMatchObject<Partial<ProviderRow>>({
+        model: 'small',
+        shape: '64-128-10',
+        provider: 'cpu',
+        batch: [1, 8][i]!,
+        maxAbsDeltaVsCpu: 0,
+      });
       expect(row.rawItemsPerSecond).toBeGreaterThan(0);
       expect(row.sdkItemsPerSecond).toBeGreaterThan(0);
       expect(row.ratio).toBeCloseTo(row.sdkItemsPerSecond! / row.rawItemsPerSecond!, 12);
@@ -21,7 +32,11 @@ describe('bench/inference provider table', () => {
       expect(row.skipped).toBeUndefined();
     }
     expect(table.autoChoices).toEqual([]);
-    expect(Object.keys(table.environment).sort()).toEqual(['LD_LIBRARY_PATH', 'NVIDIA_TF32_OVERRIDE', 'VK_ICD_FILENAMES']);
+    expect(Object.keys(table.environment).sort()).toEqual([
+      'LD_LIBRARY_PATH',
+      'NVIDIA_TF32_OVERRIDE',
+      'VK_ICD_FILENAMES',
+    ]);
     expect(lines.join('\n')).toContain('small 64-128-10');
   });
 

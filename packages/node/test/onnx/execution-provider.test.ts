@@ -2,7 +2,13 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DissonanceError } from '@dissonance/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CUDA_PROVIDER_LIBRARY, OnnxNodeRuntime, ortBindingDir, probeCuda, type CudaProbe } from '../../src/onnx/index.js';
+import {
+  CUDA_PROVIDER_LIBRARY,
+  OnnxNodeRuntime,
+  ortBindingDir,
+  probeCuda,
+  type CudaProbe,
+} from '../../src/onnx/index.js';
 import { randomMlp, tempDir, writeOnnxMlp } from './fixtures.js';
 
 const bytes = writeOnnxMlp(randomMlp([4, 3], 1));
@@ -48,7 +54,10 @@ describe('execution providers', () => {
   });
 
   it('probeCuda reports other platforms and a missing binding without throwing', () => {
-    expect(probeCuda({ platform: 'darwin', arch: 'arm64' })).toMatchObject({ available: false, reason: /only for linux\/x64/ });
+    expect(probeCuda({ platform: 'darwin', arch: 'arm64' })).toMatchObject({
+      available: false,
+      reason: /only for linux\/x64/,
+    });
     expect(probeCuda({ bindingDir: join('/nonexistent', 'bin') })).toMatchObject({
       available: false,
       missing: ['libonnxruntime_providers_cuda.so', 'libonnxruntime_providers_shared.so'],

@@ -12,7 +12,10 @@ const ROOT = resolve(import.meta.dirname, '../../../..');
 
 /** Digits rows and labels from the committed CSV (the data skl2onnx's fixture model was trained on). */
 function digits(limit: number): { x: Float32Array; labels: number[]; rows: number } {
-  const lines = readFileSync(join(ROOT, 'packages/cli/data/digits.csv'), 'utf8').trim().split('\n').slice(1, limit + 1);
+  const lines = readFileSync(join(ROOT, 'packages/cli/data/digits.csv'), 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1, limit + 1);
   const x = new Float32Array(lines.length * 64);
   const labels: number[] = [];
   lines.forEach((line, r) => {
@@ -31,7 +34,8 @@ describe('fine-tuning a skl2onnx MLPClassifier: read, fine-tune, write, run', ()
   let dir = '';
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'dissonance-sklearn-'));
-    const python = execFileSync('bash', ['scripts/python-env.sh'], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n').pop() ?? '';
+    const python =
+      execFileSync('bash', ['scripts/python-env.sh'], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n').pop() ?? '';
     execFileSync(python, ['scripts/python/onnx_fixtures.py', dir], { cwd: ROOT, stdio: 'ignore' });
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -42,7 +46,10 @@ describe('fine-tuning a skl2onnx MLPClassifier: read, fine-tune, write, run', ()
     const base = await runtime.loadBytes(bytes, { name: 'digits', version: 'sk' });
     expect(readOnnxMlp(bytes).weights.layers.map((l) => l.outputs)).toEqual([16, 10]);
     const data = digits(600);
-    const [train, test] = [{ from: 0, to: 400 }, { from: 400, to: 600 }];
+    const [train, test] = [
+      { from: 0, to: 400 },
+      { from: 400, to: 600 },
+    ];
     // Flip the labels of classes 3 and 8 in the training rows: a fine-tune must visibly move the model.
     const examples: TrainingExample[] = [];
     for (let r = train.from; r < train.to; r++) {
@@ -67,14 +74,24 @@ describe('fine-tuning a skl2onnx MLPClassifier: read, fine-tune, write, run', ()
     };
     // Zero epochs: the warm start reproduces the sklearn model exactly.
     const same = await createMlpTrainer({ epochs: 0 }).fit(base, examples, constraints);
-    const sameServed = await runtime.load(same.artifact, { name: 'digits', version: 'same', inputWidth: 64, classes: 10 });
+    const sameServed = await runtime.load(same.artifact, {
+      name: 'digits',
+      version: 'same',
+      inputWidth: 64,
+      classes: 10,
+    });
     const [pBase, pSame] = await Promise.all([base.run(testX, 200), sameServed.run(testX, 200)]);
     const startDiff = Math.max(...pBase.map((v, i) => Math.abs(v - (pSame[i] ?? 0))));
     expect(startDiff).toBeLessThanOrEqual(1e-5);
 
     const tuned = await createMlpTrainer({ epochs: 30, learningRate: 3e-3 }).fit(base, examples, constraints);
     expect(tuned.artifact.format).toBe('onnx');
-    const served = await runtime.load(tuned.artifact, { name: 'digits', version: 'tuned', inputWidth: 64, classes: 10 });
+    const served = await runtime.load(tuned.artifact, {
+      name: 'digits',
+      version: 'tuned',
+      inputWidth: 64,
+      classes: 10,
+    });
     const [pServed, pTrainer] = await Promise.all([served.run(testX, 200), tuned.model.run(testX, 200)]);
     const diff = Math.max(...pServed.map((v, i) => Math.abs(v - (pTrainer[i] ?? 0))));
     expect(diff).toBeLessThanOrEqual(1e-5);

@@ -47,7 +47,10 @@ export function writeSymbolicMlp(weights: MlpWeights): Uint8Array {
     ...o,
     type: { tensorType: { elemType: o.type?.tensorType?.elemType ?? 1, shape: [{ param: 'N' }, { param }] } },
   });
-  return encodeOnnxModel({ ...model, graph: { ...graph, input: graph.input.map(symbolic('D')), output: graph.output.map(symbolic('K')) } });
+  return encodeOnnxModel({
+    ...model,
+    graph: { ...graph, input: graph.input.map(symbolic('D')), output: graph.output.map(symbolic('K')) },
+  });
 }
 
 /** A fresh temp folder, and a function that removes it. */

@@ -2,13 +2,20 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OnnxNodeRuntime } from '../../src/onnx/index.js';
-import { mlpForward, randomMlp, randomRows, tempDir, writeLogitsMlp, writeOnnxMlp, writeSymbolicMlp } from './fixtures.js';
+import {
+  mlpForward,
+  randomMlp,
+  randomRows,
+  tempDir,
+  writeLogitsMlp,
+  writeOnnxMlp,
+  writeSymbolicMlp,
+} from './fixtures.js';
 import { rejectionOf as rejection } from '@dissonance/core/testing';
 
 const weights = randomMlp([6, 8, 3], 7);
 const bytes = writeOnnxMlp(weights);
 const runtime = new OnnxNodeRuntime({ executionProvider: 'cpu', intraOpNumThreads: 1 });
-
 
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   expect(a.length).toBe(b.length);
@@ -82,7 +89,9 @@ describe('OnnxNodeRuntime', () => {
     expect(maxAbsDiff(got, want)).toBeLessThan(1e-5);
     await auto.dispose();
 
-    const raw = await new OnnxNodeRuntime({ executionProvider: 'cpu', outputs: 'probabilities' }).loadBytes(logitsBytes);
+    const raw = await new OnnxNodeRuntime({ executionProvider: 'cpu', outputs: 'probabilities' }).loadBytes(
+      logitsBytes,
+    );
     expect(raw.outputKind).toBe('probabilities');
     expect(maxAbsDiff(await raw.run(x, 50), want)).toBeGreaterThan(0.01);
     await raw.dispose();
@@ -106,7 +115,9 @@ describe('OnnxNodeRuntime', () => {
     const named = await new OnnxNodeRuntime({ executionProvider: 'cpu', outputName: 'probabilities' }).loadBytes(bytes);
     expect(named.outputName).toBe('probabilities');
     await named.dispose();
-    const error = await rejection(new OnnxNodeRuntime({ executionProvider: 'cpu', outputName: 'scores' }).loadBytes(bytes));
+    const error = await rejection(
+      new OnnxNodeRuntime({ executionProvider: 'cpu', outputName: 'scores' }).loadBytes(bytes),
+    );
     expect(error.code).toBe('E_MODEL');
     expect(error.message).toMatch(/no output named "scores" \(outputs: probabilities\)/);
   });

@@ -2,7 +2,13 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DissonanceError } from '@dissonance/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chooseProvider, OnnxNodeRuntime, probeWebGpu, timeRuns, TF32_OVERRIDE_VARIABLE } from '../../src/onnx/index.js';
+import {
+  chooseProvider,
+  OnnxNodeRuntime,
+  probeWebGpu,
+  timeRuns,
+  TF32_OVERRIDE_VARIABLE,
+} from '../../src/onnx/index.js';
 import { prepareCudaPrecision, noteCudaStarted } from '../../src/onnx/cuda-exact.js';
 import { tempDir } from './fixtures.js';
 
@@ -46,12 +52,30 @@ describe('auto: provider choice by injected timings', () => {
       1024,
     );
     expect(large.provider).toBe('cuda');
-    expect(large.reason).toMatch(/^cuda: fastest at batch 1024 by measurement: cuda 1\.710 ms\/run \(599,000 items\/s\), webgpu 6\.024 ms\/run \(170,000 items\/s\), cpu 46\.545 ms\/run \(22,000 items\/s\)$/);
+    expect(large.reason).toMatch(
+      /^cuda: fastest at batch 1024 by measurement: cuda 1\.710 ms\/run \(599,000 items\/s\), webgpu 6\.024 ms\/run \(170,000 items\/s\), cpu 46\.545 ms\/run \(22,000 items\/s\)$/,
+    );
   });
 
   it('without CUDA, the large model at batch 64 goes to WebGPU; a tie goes to the CPU', () => {
-    expect(chooseProvider([{ provider: 'cpu', msPerRun: msPerRun(64, 19_000) }, { provider: 'webgpu', msPerRun: msPerRun(64, 50_000) }], 64).provider).toBe('webgpu');
-    expect(chooseProvider([{ provider: 'webgpu', msPerRun: 1 }, { provider: 'cpu', msPerRun: 1 }], 64).provider).toBe('cpu');
+    expect(
+      chooseProvider(
+        [
+          { provider: 'cpu', msPerRun: msPerRun(64, 19_000) },
+          { provider: 'webgpu', msPerRun: msPerRun(64, 50_000) },
+        ],
+        64,
+      ).provider,
+    ).toBe('webgpu');
+    expect(
+      chooseProvider(
+        [
+          { provider: 'webgpu', msPerRun: 1 },
+          { provider: 'cpu', msPerRun: 1 },
+        ],
+        64,
+      ).provider,
+    ).toBe('cpu');
     expect(() => chooseProvider([], 64)).toThrow(RangeError);
   });
 
@@ -85,10 +109,17 @@ describe('probeWebGpu (files only, injected environment)', () => {
   afterAll(() => cleanup());
 
   it('names a missing Vulkan loader and a missing driver', () => {
-    const probe = probeWebGpu({ platform: 'linux', env: { LD_LIBRARY_PATH: '' }, icdDirs: [join(dir, 'none')], loaderInCache: false });
+    const probe = probeWebGpu({
+      platform: 'linux',
+      env: { LD_LIBRARY_PATH: '' },
+      icdDirs: [join(dir, 'none')],
+      loaderInCache: false,
+    });
     expect(probe.available).toBe(false);
     expect(probe.missing).toEqual(['libvulkan.so.1', 'Vulkan ICD manifest']);
-    expect(probe.reason).toMatch(/^no Vulkan loader \(libvulkan\.so\.1 .*\); no Vulkan driver \(no ICD manifest in .*none; set VK_ICD_FILENAMES/);
+    expect(probe.reason).toMatch(
+      /^no Vulkan loader \(libvulkan\.so\.1 .*\); no Vulkan driver \(no ICD manifest in .*none; set VK_ICD_FILENAMES/,
+    );
   });
 
   it('finds a loader in LD_LIBRARY_PATH and a driver manifest in VK_ICD_FILENAMES; names a manifest whose library is missing', async () => {
@@ -100,15 +131,27 @@ describe('probeWebGpu (files only, injected environment)', () => {
     const bad = join(dir, 'bad_icd.json');
     await writeFile(good, JSON.stringify({ ICD: { library_path: './lib/libdriver.so' } }));
     await writeFile(bad, JSON.stringify({ ICD: { library_path: '/nonexistent/libgone.so' } }));
-    const ok = probeWebGpu({ platform: 'linux', env: { LD_LIBRARY_PATH: lib, VK_ICD_FILENAMES: `${good}:${bad}` }, loaderInCache: false });
+    const ok = probeWebGpu({
+      platform: 'linux',
+      env: { LD_LIBRARY_PATH: lib, VK_ICD_FILENAMES: `${good}:${bad}` },
+      loaderInCache: false,
+    });
     expect(ok).toMatchObject({ available: true, icds: [good] });
-    const none = probeWebGpu({ platform: 'linux', env: { LD_LIBRARY_PATH: lib, VK_DRIVER_FILES: bad }, loaderInCache: false });
+    const none = probeWebGpu({
+      platform: 'linux',
+      env: { LD_LIBRARY_PATH: lib, VK_DRIVER_FILES: bad },
+      loaderInCache: false,
+    });
     expect(none).toMatchObject({ available: false, missing: ['/nonexistent/libgone.so'] });
-    expect(none.reason).toMatch(/^no Vulkan driver \(the ICD manifests .*bad_icd\.json name libraries that do not exist/);
+    expect(none.reason).toMatch(
+      /^no Vulkan driver \(the ICD manifests .*bad_icd\.json name libraries that do not exist/,
+    );
     // A soname (no slash) is left to the loader.
     const soname = join(dir, 'soname_icd.json');
     await writeFile(soname, JSON.stringify({ ICD: { library_path: 'libvulkan_foo.so' } }));
-    expect(probeWebGpu({ platform: 'linux', env: { VK_ICD_FILENAMES: soname }, loaderInCache: true }).available).toBe(true);
+    expect(probeWebGpu({ platform: 'linux', env: { VK_ICD_FILENAMES: soname }, loaderInCache: true }).available).toBe(
+      true,
+    );
   });
 
   it('checks nothing on other platforms', () => {
@@ -137,12 +180,23 @@ describe('probeWebGpu (files only, injected environment)', () => {
   it("explicit 'webgpu' without a driver is E_ACCELERATOR_UNAVAILABLE naming the cause", () => {
     let error: unknown;
     try {
-      new OnnxNodeRuntime({ executionProvider: 'webgpu', probeWebGpu: () => ({ available: false, reason: 'no Vulkan driver (test)', missing: ['Vulkan ICD manifest'], icds: [] }) });
+      new OnnxNodeRuntime({
+        executionProvider: 'webgpu',
+        probeWebGpu: () => ({
+          available: false,
+          reason: 'no Vulkan driver (test)',
+          missing: ['Vulkan ICD manifest'],
+          icds: [],
+        }),
+      });
     } catch (caught) {
       error = caught;
     }
     expect(error).toBeInstanceOf(DissonanceError);
-    expect(error).toMatchObject({ code: 'E_ACCELERATOR_UNAVAILABLE', message: /WebGPU execution provider unavailable: no Vulkan driver \(test\)/ });
+    expect(error).toMatchObject({
+      code: 'E_ACCELERATOR_UNAVAILABLE',
+      message: /WebGPU execution provider unavailable: no Vulkan driver \(test\)/,
+    });
     expect((error as DissonanceError).details.missing).toEqual(['Vulkan ICD manifest']);
   });
 });

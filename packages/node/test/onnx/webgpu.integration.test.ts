@@ -27,7 +27,11 @@ interface ChildResult {
 
 /** Runs one scenario with `env` added to (or, with undefined values, removed from) this process's environment. */
 function runScenario(scenario: string, env: Readonly<Record<string, string | undefined>>): Promise<ChildResult> {
-  const childEnv: Record<string, string | undefined> = { ...process.env, TSX_TSCONFIG_PATH: join(REPO_ROOT, 'tsconfig.json'), ...env };
+  const childEnv: Record<string, string | undefined> = {
+    ...process.env,
+    TSX_TSCONFIG_PATH: join(REPO_ROOT, 'tsconfig.json'),
+    ...env,
+  };
   for (const key of Object.keys(childEnv)) if (childEnv[key] === undefined) delete childEnv[key];
   return new Promise((resolve) => {
     execFile(
@@ -37,18 +41,28 @@ function runScenario(scenario: string, env: Readonly<Record<string, string | und
       (error, stdout, stderr) => {
         const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
-        resolve({ code, result: line === undefined ? undefined : (JSON.parse(line.slice(7)) as Record<string, unknown>), stderr });
+        resolve({
+          code,
+          result: line === undefined ? undefined : (JSON.parse(line.slice(7)) as Record<string, unknown>),
+          stderr,
+        });
       },
     );
   });
 }
 
-const libraryPath = (): string => [CHROMIUM_LIB, process.env.LD_LIBRARY_PATH].filter((p) => p !== undefined && p !== '').join(':');
-const swiftShader = (): Record<string, string | undefined> => ({ VK_ICD_FILENAMES: SWIFTSHADER_ICD, VK_DRIVER_FILES: undefined, LD_LIBRARY_PATH: libraryPath() });
+const libraryPath = (): string =>
+  [CHROMIUM_LIB, process.env.LD_LIBRARY_PATH].filter((p) => p !== undefined && p !== '').join(':');
+const swiftShader = (): Record<string, string | undefined> => ({
+  VK_ICD_FILENAMES: SWIFTSHADER_ICD,
+  VK_DRIVER_FILES: undefined,
+  LD_LIBRARY_PATH: libraryPath(),
+});
 
 /** The result, or a failure that shows what the child printed. */
 function resultOf(run: ChildResult): Record<string, unknown> {
-  if (run.code !== 0 || run.result === undefined) throw new Error(`child exited ${run.code}; stderr:\n${run.stderr.slice(-4000)}`);
+  if (run.code !== 0 || run.result === undefined)
+    throw new Error(`child exited ${run.code}; stderr:\n${run.stderr.slice(-4000)}`);
   return run.result;
 }
 
@@ -62,7 +76,11 @@ describe.skipIf(!haveSwiftShader)('WebGPU execution provider on SwiftShader (Deb
   it("executionProvider 'webgpu' runs both models within 1e-6 (small) of the CPU", async () => {
     const result = resultOf(await runScenario('explicit', swiftShader()));
     expect(result.name).toBe('onnxruntime-node/webgpu');
-    const small = result.small as { provider: string; providerReason: string; maxAbs: { cpu: number; reference: number } };
+    const small = result.small as {
+      provider: string;
+      providerReason: string;
+      maxAbs: { cpu: number; reference: number };
+    };
     const large = result.large as typeof small;
     expect(small.provider).toBe('webgpu');
     expect(small.providerReason).toContain(SWIFTSHADER_ICD);
@@ -75,10 +93,18 @@ describe.skipIf(!haveSwiftShader)('WebGPU execution provider on SwiftShader (Deb
 
   it('auto times each provider at expectedBatch, keeps the faster, records the figures and caches by digest', async () => {
     const result = resultOf(await runScenario('autoInjected', swiftShader()));
-    const first = result.first as { provider: string; reason: string; calls: string[]; maxAbs: number; benchmark: { rows: number; timings: unknown[] } };
+    const first = result.first as {
+      provider: string;
+      reason: string;
+      calls: string[];
+      maxAbs: number;
+      benchmark: { rows: number; timings: unknown[] };
+    };
     expect(first.provider).toBe('webgpu');
     expect(first.calls.sort()).toEqual(['cpu@256', 'webgpu@256']);
-    expect(first.reason).toBe('webgpu: fastest at batch 256 by measurement: webgpu 0.500 ms/run (512,000 items/s), cpu 2.000 ms/run (128,000 items/s)');
+    expect(first.reason).toBe(
+      'webgpu: fastest at batch 256 by measurement: webgpu 0.500 ms/run (512,000 items/s), cpu 2.000 ms/run (128,000 items/s)',
+    );
     expect(first.benchmark).toEqual({
       rows: 256,
       timings: [
@@ -93,14 +119,18 @@ describe.skipIf(!haveSwiftShader)('WebGPU execution provider on SwiftShader (Deb
     expect(again.reason).toMatch(/\(cached for sha256 [0-9a-f]{12}\)$/);
     const other = result.other as { provider: string; reason: string };
     expect(other.provider).toBe('cpu');
-    expect(other.reason).toMatch(/^cpu: fastest at batch 256 by measurement: cpu 0\.500 ms\/run .*, webgpu 2\.000 ms\/run/);
+    expect(other.reason).toMatch(
+      /^cpu: fastest at batch 256 by measurement: cpu 0\.500 ms\/run .*, webgpu 2\.000 ms\/run/,
+    );
     expect(result.runtime).toMatchObject({ name: 'onnxruntime-node/cpu', reason: other.reason });
   });
 
   it('auto with real timings names both figures and the model runs correctly on the winner', async () => {
     const result = resultOf(await runScenario('autoMeasured', swiftShader()));
     expect(['cpu', 'webgpu']).toContain(result.provider);
-    expect(result.reason).toMatch(/^(cpu|webgpu): fastest at batch 64 by measurement: (cpu|webgpu) [\d.]+ ms\/run \([\d,]+ items\/s\), (cpu|webgpu) [\d.]+ ms\/run/);
+    expect(result.reason).toMatch(
+      /^(cpu|webgpu): fastest at batch 64 by measurement: (cpu|webgpu) [\d.]+ ms\/run \([\d,]+ items\/s\), (cpu|webgpu) [\d.]+ ms\/run/,
+    );
     expect((result.benchmark as { timings: unknown[] }).timings).toHaveLength(2);
     expect(result.maxAbs).toBeLessThanOrEqual(1e-6);
   });
@@ -109,28 +139,63 @@ describe.skipIf(!haveSwiftShader)('WebGPU execution provider on SwiftShader (Deb
     // A driver manifest whose library exists but is no Vulkan driver: the file probe passes, Dawn finds no adapter.
     await writeFile(join(dir, 'not-a-driver.so'), 'not an ELF file');
     const manifest = join(dir, 'fake_icd.json');
-    await writeFile(manifest, JSON.stringify({ file_format_version: '1.0.0', ICD: { library_path: './not-a-driver.so', api_version: '1.0.5' } }));
-    const run = await runScenario('noAdapter', { VK_ICD_FILENAMES: manifest, VK_DRIVER_FILES: undefined, LD_LIBRARY_PATH: libraryPath() });
+    await writeFile(
+      manifest,
+      JSON.stringify({
+        file_format_version: '1.0.0',
+        ICD: { library_path: './not-a-driver.so', api_version: '1.0.5' },
+      }),
+    );
+    const run = await runScenario('noAdapter', {
+      VK_ICD_FILENAMES: manifest,
+      VK_DRIVER_FILES: undefined,
+      LD_LIBRARY_PATH: libraryPath(),
+    });
     const result = resultOf(run);
     const fallback = result.fallback as { provider: string; reason: string; maxAbs: number };
     expect(fallback.provider).toBe('cpu');
-    expect(fallback.reason).toContain(`webgpu: no WebGPU adapter: Dawn found no usable Vulkan device through ${manifest}`);
+    expect(fallback.reason).toContain(
+      `webgpu: no WebGPU adapter: Dawn found no usable Vulkan device through ${manifest}`,
+    );
     expect(fallback.maxAbs).toBeLessThanOrEqual(1e-6);
-    expect(result.explicit).toMatchObject({ code: 'E_ACCELERATOR_UNAVAILABLE', message: /no WebGPU adapter.*earlier in this process; Dawn does not retry/ });
+    expect(result.explicit).toMatchObject({
+      code: 'E_ACCELERATOR_UNAVAILABLE',
+      message: /no WebGPU adapter.*earlier in this process; Dawn does not retry/,
+    });
   });
 
   it("executionProvider 'webgpu' whose session gets no adapter is E_ACCELERATOR_UNAVAILABLE; a corrupt model stays E_MODEL", async () => {
     const missing = join(dir, 'nothing-here.json');
-    const result = resultOf(await runScenario('explicitNoAdapter', { VK_ICD_FILENAMES: missing, VK_DRIVER_FILES: undefined, LD_LIBRARY_PATH: libraryPath() }));
-    expect(result.error).toMatchObject({ code: 'E_ACCELERATOR_UNAVAILABLE', message: /no WebGPU adapter: .*: no Vulkan driver \(VK_ICD_FILENAMES=/ });
+    const result = resultOf(
+      await runScenario('explicitNoAdapter', {
+        VK_ICD_FILENAMES: missing,
+        VK_DRIVER_FILES: undefined,
+        LD_LIBRARY_PATH: libraryPath(),
+      }),
+    );
+    expect(result.error).toMatchObject({
+      code: 'E_ACCELERATOR_UNAVAILABLE',
+      message: /no WebGPU adapter: .*: no Vulkan driver \(VK_ICD_FILENAMES=/,
+    });
     expect(result.corrupt).toMatchObject({ code: 'E_MODEL' });
   });
 
   it('with no Vulkan driver nothing native is tried: auto uses the CPU, webgpu names the cause', async () => {
     const missing = join(dir, 'absent_icd.json');
-    const result = resultOf(await runScenario('noDriver', { VK_ICD_FILENAMES: missing, VK_DRIVER_FILES: undefined, LD_LIBRARY_PATH: libraryPath() }));
+    const result = resultOf(
+      await runScenario('noDriver', {
+        VK_ICD_FILENAMES: missing,
+        VK_DRIVER_FILES: undefined,
+        LD_LIBRARY_PATH: libraryPath(),
+      }),
+    );
     expect(result.provider).toBe('cpu');
-    expect(result.reason).toContain(`webgpu: no Vulkan driver (VK_ICD_FILENAMES=${missing} names no existing ICD manifest)`);
-    expect(result.explicit).toMatchObject({ code: 'E_ACCELERATOR_UNAVAILABLE', message: /WebGPU execution provider unavailable: no Vulkan driver/ });
+    expect(result.reason).toContain(
+      `webgpu: no Vulkan driver (VK_ICD_FILENAMES=${missing} names no existing ICD manifest)`,
+    );
+    expect(result.explicit).toMatchObject({
+      code: 'E_ACCELERATOR_UNAVAILABLE',
+      message: /WebGPU execution provider unavailable: no Vulkan driver/,
+    });
   });
 });

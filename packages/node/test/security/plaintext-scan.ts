@@ -35,7 +35,8 @@ export async function rawFiles(dir: string): Promise<{ path: string; bytes: Buff
 export function leaks(blobs: readonly { path: string; bytes: Buffer }[], values: Float32Array): string[] {
   const found: string[] = [];
   for (const { path, bytes } of blobs) {
-    for (const pattern of plaintextPatterns(values)) if (bytes.includes(pattern.bytes)) found.push(`${pattern.name} in ${path}`);
+    for (const pattern of plaintextPatterns(values))
+      if (bytes.includes(pattern.bytes)) found.push(`${pattern.name} in ${path}`);
   }
   return found;
 }

@@ -47,7 +47,12 @@ describe('securityFromEnv and production mode', () => {
       await expectCode(securityFromEnv({ ...production, DISSONANCE_ENCRYPTION_KEYS: keys }), 'E_CONFIG');
       await expectCode(securityFromEnv({ ...production, DISSONANCE_TRUSTED_KEYS: pub }), 'E_CONFIG');
       await expectCode(
-        securityFromEnv({ ...production, DISSONANCE_TRUSTED_KEYS: pub, DISSONANCE_ENCRYPTION_KEYS: keys, DISSONANCE_TRUST_REQUIRE: 'false' }),
+        securityFromEnv({
+          ...production,
+          DISSONANCE_TRUSTED_KEYS: pub,
+          DISSONANCE_ENCRYPTION_KEYS: keys,
+          DISSONANCE_TRUST_REQUIRE: 'false',
+        }),
         'E_CONFIG',
       );
       const settings = await securityFromEnv({

@@ -62,7 +62,9 @@ describe('threadedTrainer (worker_threads)', () => {
   }, 60_000);
 
   it('refuses a trainer that is not the built-in one', () => {
-    expect(() => threadedTrainer({ name: 'custom', fit: async () => Promise.reject(new Error('x')) })).toThrow(/E_CONFIG/);
+    expect(() => threadedTrainer({ name: 'custom', fit: async () => Promise.reject(new Error('x')) })).toThrow(
+      /E_CONFIG/,
+    );
   });
 
   it('a worker killed mid-fit: E_TRAINER with its cause, the engine keeps serving, nothing lost, a new worker retrains', async () => {
@@ -76,7 +78,10 @@ describe('threadedTrainer (worker_threads)', () => {
       modelName: 'crash',
       proposer: smallMlp('crash', 1),
       critics: [smallMlp('critic-a', 2)],
-      labels: oracleLabels(async (requests) => requests.map((r) => stream.labels[Number(r.itemId.slice(2))]), { budget: 1e9, pace: 'greedy' }),
+      labels: oracleLabels(async (requests) => requests.map((r) => stream.labels[Number(r.itemId.slice(2))]), {
+        budget: 1e9,
+        pace: 'greedy',
+      }),
       trainer,
       store,
       golden: { x: golden.x, rows: 300, labels: golden.labels },
@@ -102,7 +107,9 @@ describe('threadedTrainer (worker_threads)', () => {
     await waitFor(() => errors.length === 1);
     expect(errors[0]!.stage).toBe('retrain');
     expect(errors[0]!.error.code).toBe('E_TRAINER');
-    expect(errors[0]!.error.message).toMatch(/trainer thread died during the fit: the worker thread exited with code 1/);
+    expect(errors[0]!.error.message).toMatch(
+      /trainer thread died during the fit: the worker thread exited with code 1/,
+    );
     expect(errors[0]!.error.cause).toBeInstanceOf(Error);
     expect(retrained).toEqual([]);
     // Still serving; the replay buffer lost nothing.
@@ -120,7 +127,10 @@ describe('threadedTrainer (worker_threads)', () => {
   }, 120_000);
 
   it('a worker out of memory is E_TRAINER too, and a fit whose signal aborts terminates its thread', async () => {
-    const crashing = threadedTrainer({ epochs: 5 }, { resourceLimits: { maxOldGenerationSizeMb: 1, maxYoungGenerationSizeMb: 1 } });
+    const crashing = threadedTrainer(
+      { epochs: 5 },
+      { resourceLimits: { maxOldGenerationSizeMb: 1, maxYoungGenerationSizeMb: 1 } },
+    );
     closers.push(() => crashing.close());
     const failure = await crashing.fit(smallMlp('p', 1), examples(5, 20_000), constraints(1)).then(
       () => undefined,
@@ -137,14 +147,22 @@ describe('threadedTrainer (worker_threads)', () => {
     const fit = slow.fit(smallMlp('p', 1), examples(5, 500), { ...constraints(1), signal: controller.signal });
     await waitFor(() => slow.stats().busy === 1);
     controller.abort(new Error('abandoned by the test'));
-    const error = await fit.then(() => undefined, (e: unknown) => e);
+    const error = await fit.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect((error as DissonanceError).code).toBe('E_TRAINER');
     expect((error as DissonanceError).details.cancelled).toBe(true);
     expect(slow.stats()).toMatchObject({ threads: 0, cancelled: 1 });
   }, 120_000);
 
   it('threadBudget gives serving the cores training does not take', () => {
-    expect(threadBudget({ cores: 2 })).toEqual({ cores: 2, trainerThreads: 1, intraOpNumThreads: 1, interOpNumThreads: 1 });
+    expect(threadBudget({ cores: 2 })).toEqual({
+      cores: 2,
+      trainerThreads: 1,
+      intraOpNumThreads: 1,
+      interOpNumThreads: 1,
+    });
     expect(threadBudget({ cores: 8, trainerThreads: 2 }).intraOpNumThreads).toBe(6);
     expect(threadBudget({ cores: 1 }).intraOpNumThreads).toBe(1);
     expect(() => threadBudget({ trainerThreads: 0 })).toThrow(/E_CONFIG/);

@@ -9,7 +9,14 @@ import {
 } from '@dissonance/core';
 import { createEnvelope } from '@dissonance/core/adapter-kit';
 import { waitFor } from '@dissonance/core/testing';
-import { STAGE_MESSAGE_TYPES, STAGE_TOPICS, decodeProgress, encodeItems, runWorker, type ProgressMessage } from '../../src/worker/index.js';
+import {
+  STAGE_MESSAGE_TYPES,
+  STAGE_TOPICS,
+  decodeProgress,
+  encodeItems,
+  runWorker,
+  type ProgressMessage,
+} from '../../src/worker/index.js';
 
 /** Class 0 when x0 > 0, else class 1: softmax of (x0, -x0). */
 const linear = (name: string, sign = 1): FunctionModel =>
@@ -42,7 +49,11 @@ describe('runWorker: the three stages over one transport', () => {
       labels: oracleLabels(async (requests) => requests.map(() => 0)),
       retrain: { everyExamples: 0 },
     });
-    const retrainEngine = createEngine({ proposer: linear('proposer'), critics: [linear('critic', -1)], retrain: { everyExamples: 0 } });
+    const retrainEngine = createEngine({
+      proposer: linear('proposer'),
+      critics: [linear('critic', -1)],
+      retrain: { everyExamples: 0 },
+    });
     const dedup = new MemoryDedupStore();
     const made = new Set<string>();
     detectEngine.on('example', (e) => e.examples.forEach((x) => made.add(x.id)));
@@ -53,11 +64,18 @@ describe('runWorker: the three stages over one transport', () => {
     ];
     const progress: ProgressMessage[] = [];
     const dead: Envelope[] = [];
-    await transport.subscribe(STAGE_TOPICS.progress, async (d) => void progress.push(decodeProgress(d.envelope.payload)), { group: 't' });
+    await transport.subscribe(
+      STAGE_TOPICS.progress,
+      async (d) => void progress.push(decodeProgress(d.envelope.payload)),
+      { group: 't' },
+    );
     await transport.subscribe(`${STAGE_TOPICS.items}.dlq`, async (d) => void dead.push(d.envelope), { group: 't' });
 
     await transport.publish(STAGE_TOPICS.items, items('b1', [1, -1, 2], 1));
-    await transport.publish(STAGE_TOPICS.items, createEnvelope(STAGE_MESSAGE_TYPES.items, { batch: { rows: 1 } }, { id: 'poison' }));
+    await transport.publish(
+      STAGE_TOPICS.items,
+      createEnvelope(STAGE_MESSAGE_TYPES.items, { batch: { rows: 1 } }, { id: 'poison' }),
+    );
     await transport.publish(STAGE_TOPICS.items, items('b2', [0.5], 2));
     // The same input again (a redelivery after a crash): its outputs carry the same ids, the retrain stage skips them.
     await transport.publish(STAGE_TOPICS.items, items('b1', [1, -1, 2], 1));

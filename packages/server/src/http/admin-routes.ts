@@ -30,23 +30,40 @@ export async function promote(
   await engine.registry.get(name, version);
   if (version === before) return { name, champion: version, previous: before };
   await artifacts.fetch(name, version);
-  const { champion, previous } = await engine.promote(version, { who: principal.id, reason: reason ?? 'promoted over HTTP' });
+  const { champion, previous } = await engine.promote(version, {
+    who: principal.id,
+    reason: reason ?? 'promoted over HTTP',
+  });
   return { name, champion, previous };
 }
 
 /** Rolls the champion back (to the previous champion or `to`); the engine audits it with the principal. */
-export async function rollback(engine: EngineView, principal: Principal, to: string | undefined, reason: string | undefined): Promise<AliasChange> {
+export async function rollback(
+  engine: EngineView,
+  principal: Principal,
+  to: string | undefined,
+  reason: string | undefined,
+): Promise<AliasChange> {
   const previous = engine.championVersion;
-  const champion = await engine.rollback({ who: principal.id, reason: reason ?? 'rolled back over HTTP', ...(to === undefined ? {} : { to }) });
+  const champion = await engine.rollback({
+    who: principal.id,
+    reason: reason ?? 'rolled back over HTTP',
+    ...(to === undefined ? {} : { to }),
+  });
   return { name: engine.modelName, champion, previous };
 }
 
 /** Applies a policy patch; the engine validates it strictly and audits it with the principal. */
-export async function updatePolicy(engine: EngineView, principal: Principal, patch: Readonly<Record<string, number>>): Promise<Record<string, number>> {
+export async function updatePolicy(
+  engine: EngineView,
+  principal: Principal,
+  patch: Readonly<Record<string, number>>,
+): Promise<Record<string, number>> {
   try {
     return { ...(await engine.updatePolicy(patch as PolicyPatch, { who: principal.id, reason: 'updated over HTTP' })) };
   } catch (error) {
-    if (error instanceof DissonanceError && error.code === 'E_POLICY') throw new HttpError(400, 'E_POLICY', error.message);
+    if (error instanceof DissonanceError && error.code === 'E_POLICY')
+      throw new HttpError(400, 'E_POLICY', error.message);
     throw error;
   }
 }

@@ -3,7 +3,21 @@ import type { Engine, ModelVersion } from '@dissonance/core';
 /** The engine's parts the HTTP surface reads (all public on `Engine`; `on`/`off` to report its `error` events). */
 export type EngineView = Pick<
   Engine,
-  'modelName' | 'registry' | 'store' | 'championVersion' | 'policy' | 'process' | 'retrainNow' | 'updatePolicy' | 'rollback' | 'promote' | 'feedback' | 'settled' | 'refreshChampion' | 'health' | 'ready'
+  | 'modelName'
+  | 'registry'
+  | 'store'
+  | 'championVersion'
+  | 'policy'
+  | 'process'
+  | 'retrainNow'
+  | 'updatePolicy'
+  | 'rollback'
+  | 'promote'
+  | 'feedback'
+  | 'settled'
+  | 'refreshChampion'
+  | 'health'
+  | 'ready'
 > &
   Partial<Pick<Engine, 'on' | 'off'>>;
 
@@ -19,7 +33,8 @@ export class ChampionModels {
   /** The champion's manifest (cached per version). */
   async manifest(): Promise<ModelVersion> {
     const version = this.#engine.championVersion;
-    if (this.#manifest?.version !== version) this.#manifest = await this.#engine.registry.get(this.#engine.modelName, version);
+    if (this.#manifest?.version !== version)
+      this.#manifest = await this.#engine.registry.get(this.#engine.modelName, version);
     return this.#manifest;
   }
 }

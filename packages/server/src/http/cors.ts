@@ -16,12 +16,21 @@ export function corsHeaders(request: Request, cors: CorsOptions | undefined): Re
   if (cors === undefined || origin === null) return {};
   const anyOrigin = cors.origins.includes('*');
   if (!anyOrigin && !cors.origins.includes(origin)) return {};
-  return { 'access-control-allow-origin': anyOrigin ? '*' : origin, 'access-control-expose-headers': EXPOSE_HEADERS, vary: 'origin' };
+  return {
+    'access-control-allow-origin': anyOrigin ? '*' : origin,
+    'access-control-expose-headers': EXPOSE_HEADERS,
+    vary: 'origin',
+  };
 }
 
 /** Answers a CORS preflight (`OPTIONS` with `access-control-request-method`); undefined for other requests. */
 export function preflight(request: Request, cors: CorsOptions | undefined): Response | undefined {
-  if (request.method !== 'OPTIONS' || cors === undefined || request.headers.get('access-control-request-method') === null) return undefined;
+  if (
+    request.method !== 'OPTIONS' ||
+    cors === undefined ||
+    request.headers.get('access-control-request-method') === null
+  )
+    return undefined;
   const headers = corsHeaders(request, cors);
   if (headers['access-control-allow-origin'] === undefined) return new Response(null, { status: 403 });
   return new Response(null, {

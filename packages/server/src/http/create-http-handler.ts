@@ -100,8 +100,15 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
   const maxBytes = options.maxBodyBytes ?? 1024 * 1024;
   const rate = options.rateLimit === false ? undefined : (options.rateLimit ?? {});
   // The byte bucket holds at least the largest body, so one legal request always fits a full bucket.
-  const limiter = rate === undefined ? undefined : new RateLimiter({ ...rate, byteBurst: Math.max(rate.byteBurst ?? DEFAULT_BYTE_BURST, maxBytes) });
-  const limits: ReadJsonLimits = { maxBytes, timeoutMs: options.bodyTimeoutMs ?? 10_000, maxDepth: options.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH };
+  const limiter =
+    rate === undefined
+      ? undefined
+      : new RateLimiter({ ...rate, byteBurst: Math.max(rate.byteBurst ?? DEFAULT_BYTE_BURST, maxBytes) });
+  const limits: ReadJsonLimits = {
+    maxBytes,
+    timeoutMs: options.bodyTimeoutMs ?? 10_000,
+    maxDepth: options.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH,
+  };
   const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
   const onError = options.onError ?? (() => undefined);
   const artifacts = new VerifiedArtifacts(engine.registry, options.trust);
@@ -118,7 +125,10 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
     retrainEvery: options.retrainEvery,
     maxQuarantine: options.maxQuarantine,
   });
-  const health = healthRoutes({ engine, ...(engineErrors === undefined ? {} : { failures: () => engineErrors.failingParts() }) });
+  const health = healthRoutes({
+    engine,
+    ...(engineErrors === undefined ? {} : { failures: () => engineErrors.failingParts() }),
+  });
   let openapi: string | undefined;
   /** The response to an error thrown by a route; unexpected ones (a bare 500) are reported to `onError`. */
   const fail = (error: unknown): Response => {
@@ -145,7 +155,12 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<Response>((resolve) => {
       timer = setTimeout(
-        () => resolve(errorResponse(503, 'E_TIMEOUT', `request not answered within ${requestTimeoutMs} ms`, { 'retry-after': '1' })),
+        () =>
+          resolve(
+            errorResponse(503, 'E_TIMEOUT', `request not answered within ${requestTimeoutMs} ms`, {
+              'retry-after': '1',
+            }),
+          ),
         requestTimeoutMs,
       );
     });

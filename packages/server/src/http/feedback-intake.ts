@@ -1,4 +1,13 @@
-import { DissonanceError, QUARANTINE_KEY, quarantinedFeedback, type DedupStore, type FeedbackItem, type FeedbackOutcome, type PoisoningGuard, type QuarantineRecord } from '@dissonance/core';
+import {
+  DissonanceError,
+  QUARANTINE_KEY,
+  quarantinedFeedback,
+  type DedupStore,
+  type FeedbackItem,
+  type FeedbackOutcome,
+  type PoisoningGuard,
+  type QuarantineRecord,
+} from '@dissonance/core';
 import type { EngineView } from './champion-models.js';
 import { HttpError } from './http-error.js';
 

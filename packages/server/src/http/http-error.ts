@@ -39,7 +39,12 @@ export class HttpError extends Error {
 }
 
 /** A JSON error response `{ "error": { "code", "message" } }`. */
-export function errorResponse(status: number, code: HttpErrorCode, message: string, headers: Readonly<Record<string, string>> = {}): Response {
+export function errorResponse(
+  status: number,
+  code: HttpErrorCode,
+  message: string,
+  headers: Readonly<Record<string, string>> = {},
+): Response {
   return Response.json({ error: { code, message } }, { status, headers: { 'cache-control': 'no-store', ...headers } });
 }
 

@@ -33,12 +33,20 @@ export const honoPath = (path: string): string => path.replace(/\{([^}]+)\}/g, '
  * are answered next; a path of the table asked with another method is a 405 naming the allowed ones (`Allow`),
  * any other path a 404.
  */
-export function createRouter({ handlers, access, cors, onError }: RouterOptions): (request: Request) => Promise<Response> {
+export function createRouter({
+  handlers,
+  access,
+  cors,
+  onError,
+}: RouterOptions): (request: Request) => Promise<Response> {
   const app = new Hono();
   app.use('*', async (c, next) => {
     const method = c.req.raw.method.toUpperCase();
     // Methods a Fetch `Request` refuses to represent, which a Node bridge may still hand over (RFC 9110 §9.3.8).
-    if (UNSERVED_METHODS.has(method)) return errorResponse(405, 'E_METHOD', `${method} is not allowed on this server`, { allow: 'GET, HEAD, POST, PUT, OPTIONS' });
+    if (UNSERVED_METHODS.has(method))
+      return errorResponse(405, 'E_METHOD', `${method} is not allowed on this server`, {
+        allow: 'GET, HEAD, POST, PUT, OPTIONS',
+      });
     const pre = preflight(c.req.raw, cors);
     if (pre !== undefined) return pre;
     await next();
@@ -50,23 +58,41 @@ export function createRouter({ handlers, access, cors, onError }: RouterOptions)
     app.on(route.method, honoPath(route.path), async (c) => {
       const request = c.req.raw;
       const principal = route.scope === undefined ? undefined : await access.authorize(request, route.scope);
-      const context = { request, params: c.req.param(), principal, body: bodyReader(route, request, principal, access) };
+      const context = {
+        request,
+        params: c.req.param(),
+        principal,
+        body: bodyReader(route, request, principal, access),
+      };
       return handle(context as RouteContext<RouteEntry>);
     });
     allowed.set(route.path, [...(allowed.get(route.path) ?? []), route.method]);
   }
   for (const [path, methods] of allowed) {
     app.all(honoPath(path), (c) =>
-      errorResponse(405, 'E_METHOD', `${c.req.raw.method} not allowed; use ${methods.join(' or ')}`, { allow: methods.join(', ') }),
+      errorResponse(405, 'E_METHOD', `${c.req.raw.method} not allowed; use ${methods.join(' or ')}`, {
+        allow: methods.join(', '),
+      }),
     );
   }
-  app.notFound((c) => errorResponse(404, 'E_ROUTE_NOT_FOUND', `no route for ${c.req.raw.method} ${new URL(c.req.url).pathname.slice(0, 200)}`));
+  app.notFound((c) =>
+    errorResponse(
+      404,
+      'E_ROUTE_NOT_FOUND',
+      `no route for ${c.req.raw.method} ${new URL(c.req.url).pathname.slice(0, 200)}`,
+    ),
+  );
   app.onError((error) => onError(error));
   return async (request) => app.fetch(request);
 }
 
 /** Reads the body of `route` with its schema, its byte limit for a model of `width` features, billed to `principal`. */
-function bodyReader(route: RouteSpec, request: Request, principal: Principal | undefined, access: RouteAccess): (width?: number, precheck?: (value: unknown) => void) => Promise<unknown> {
+function bodyReader(
+  route: RouteSpec,
+  request: Request,
+  principal: Principal | undefined,
+  access: RouteAccess,
+): (width?: number, precheck?: (value: unknown) => void) => Promise<unknown> {
   return async (width = 1, precheck?: (value: unknown) => void): Promise<unknown> => {
     const body = route.body;
     if (body === undefined || principal === undefined) throw new Error(`route ${route.id} reads no body`);

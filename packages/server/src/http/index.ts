@@ -1,7 +1,16 @@
 export { createHttpHandler, type HttpHandler, type HttpHandlerOptions } from './create-http-handler.js';
 export { serve, type ServeOptions, type RunningServer, type TlsOptions } from './serve.js';
 export { toNodeListener, type FetchHandler, type NodeListenerOptions } from './node-listener.js';
-export { createJwtAuth, requireScope, DEFAULT_ALGORITHMS, type JwtAuthOptions, type Authenticate, type Principal, type Scope, type VerifyKey } from './jwt-auth.js';
+export {
+  createJwtAuth,
+  requireScope,
+  DEFAULT_ALGORITHMS,
+  type JwtAuthOptions,
+  type Authenticate,
+  type Principal,
+  type Scope,
+  type VerifyKey,
+} from './jwt-auth.js';
 export { HttpError, errorResponse, type HttpErrorCode } from './http-error.js';
 export type { CorsOptions } from './cors.js';
 export { DEFAULT_BYTE_BURST, DEFAULT_BYTES_PER_SECOND, type RateLimitOptions } from './rate-limiter.js';

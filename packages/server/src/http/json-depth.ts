@@ -38,7 +38,10 @@ export class JsonDepthGuard {
       } else if (b === QUOTE) inString = true;
       else if (b === OPEN_ARRAY || b === OPEN_OBJECT) {
         depth++;
-        if (depth > max) throw new HttpError(400, 'E_JSON_TOO_DEEP', `request body nests deeper than ${max} levels`, { connection: 'close' });
+        if (depth > max)
+          throw new HttpError(400, 'E_JSON_TOO_DEEP', `request body nests deeper than ${max} levels`, {
+            connection: 'close',
+          });
       } else if (b === CLOSE_ARRAY || b === CLOSE_OBJECT) depth--;
     }
     this.#depth = depth;

@@ -1,4 +1,13 @@
-import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey, type KeyInput } from 'jose';
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  errors,
+  jwtVerify,
+  type JSONWebKeySet,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  type KeyInput,
+} from 'jose';
 import { DissonanceError } from '@dissonance/core';
 import { HttpError } from './http-error.js';
 
@@ -60,9 +69,11 @@ export function createJwtAuth(options: JwtAuthOptions): Authenticate {
     throw new DissonanceError('E_CONFIG', 'auth: algorithms must be a non-empty list without "none"');
   }
   const skew = options.clockToleranceSec ?? 30;
-  if (!(skew >= 0 && skew <= 300)) throw new DissonanceError('E_CONFIG', `auth: clockToleranceSec must be in [0, 300], got ${skew}`);
+  if (!(skew >= 0 && skew <= 300))
+    throw new DissonanceError('E_CONFIG', `auth: clockToleranceSec must be in [0, 300], got ${skew}`);
   const maxLifetime = options.maxTokenLifetimeSec ?? 86_400;
-  if (!(Number.isFinite(maxLifetime) && maxLifetime > 0)) throw new DissonanceError('E_CONFIG', `auth: maxTokenLifetimeSec must be a positive number, got ${maxLifetime}`);
+  if (!(Number.isFinite(maxLifetime) && maxLifetime > 0))
+    throw new DissonanceError('E_CONFIG', `auth: maxTokenLifetimeSec must be a positive number, got ${maxLifetime}`);
   const getKey: JWTVerifyGetKey | VerifyKey =
     options.jwksUrl !== undefined
       ? createRemoteJWKSet(new URL(options.jwksUrl))
@@ -84,7 +95,11 @@ export function createJwtAuth(options: JwtAuthOptions): Authenticate {
     if (match === null) throw unauthorized('E_TOKEN_MALFORMED', 'malformed bearer token: expected "Bearer <JWT>"');
     let payload: JWTPayload;
     try {
-      payload = (typeof getKey === 'function' ? await jwtVerify(match[1]!, getKey, verifyOptions) : await jwtVerify(match[1]!, getKey, verifyOptions)).payload;
+      payload = (
+        typeof getKey === 'function'
+          ? await jwtVerify(match[1]!, getKey, verifyOptions)
+          : await jwtVerify(match[1]!, getKey, verifyOptions)
+      ).payload;
     } catch (error) {
       throw fromJose(error);
     }
@@ -109,7 +124,9 @@ function checkLifetime(payload: JWTPayload, now: number, skew: number, maxLifeti
 }
 
 function principalOf(payload: JWTPayload): Principal {
-  const id = [payload.sub, payload['client_id'], payload['azp']].find((v): v is string => typeof v === 'string' && v !== '');
+  const id = [payload.sub, payload['client_id'], payload['azp']].find(
+    (v): v is string => typeof v === 'string' && v !== '',
+  );
   if (id === undefined) throw unauthorized('E_TOKEN_INVALID', 'token has no subject (sub)');
   const scopes = new Set<string>();
   const scope = payload['scope'];
@@ -119,7 +136,17 @@ function principalOf(payload: JWTPayload): Principal {
   return { id, scopes };
 }
 
-function unauthorized(code: 'E_TOKEN_MISSING' | 'E_TOKEN_MALFORMED' | 'E_TOKEN_EXPIRED' | 'E_TOKEN_ISSUER' | 'E_TOKEN_AUDIENCE' | 'E_TOKEN_ALGORITHM' | 'E_TOKEN_INVALID', message: string): HttpError {
+function unauthorized(
+  code:
+    | 'E_TOKEN_MISSING'
+    | 'E_TOKEN_MALFORMED'
+    | 'E_TOKEN_EXPIRED'
+    | 'E_TOKEN_ISSUER'
+    | 'E_TOKEN_AUDIENCE'
+    | 'E_TOKEN_ALGORITHM'
+    | 'E_TOKEN_INVALID',
+  message: string,
+): HttpError {
   const error = code === 'E_TOKEN_MISSING' ? '' : `, error="invalid_token", error_description="${message}"`;
   return new HttpError(401, code, message, { 'www-authenticate': `Bearer realm="dissonance"${error}` });
 }
@@ -131,11 +158,18 @@ function fromJose(error: unknown): HttpError {
     if (error.claim === 'aud') return unauthorized('E_TOKEN_AUDIENCE', 'token audience not accepted');
     return unauthorized('E_TOKEN_INVALID', `token claim "${error.claim}" invalid: ${error.reason}`);
   }
-  if (error instanceof errors.JOSEAlgNotAllowed) return unauthorized('E_TOKEN_ALGORITHM', 'token algorithm not allowed');
-  if (error instanceof errors.JWSSignatureVerificationFailed) return unauthorized('E_TOKEN_INVALID', 'token signature invalid');
-  if (error instanceof errors.JWKSNoMatchingKey) return unauthorized('E_TOKEN_INVALID', 'no trusted key matches the token');
+  if (error instanceof errors.JOSEAlgNotAllowed)
+    return unauthorized('E_TOKEN_ALGORITHM', 'token algorithm not allowed');
+  if (error instanceof errors.JWSSignatureVerificationFailed)
+    return unauthorized('E_TOKEN_INVALID', 'token signature invalid');
+  if (error instanceof errors.JWKSNoMatchingKey)
+    return unauthorized('E_TOKEN_INVALID', 'no trusted key matches the token');
   if (!(error instanceof errors.JOSEError)) return unauthorized('E_TOKEN_INVALID', 'token could not be verified');
-  if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid || error instanceof errors.JOSENotSupported) {
+  if (
+    error instanceof errors.JWSInvalid ||
+    error instanceof errors.JWTInvalid ||
+    error instanceof errors.JOSENotSupported
+  ) {
     return unauthorized('E_TOKEN_MALFORMED', 'malformed token');
   }
   return unauthorized('E_TOKEN_INVALID', 'token could not be verified');

@@ -20,12 +20,17 @@ export type NodeListenerOptions = Record<string, never>;
  * request that cannot be represented as a `Request` (a bad `Host`, a backslash in the path) is a 400
  * `E_INPUT`, a handler that throws a 500 `E_INTERNAL`; a request without `Host` is taken as for `localhost`.
  */
-export function toNodeListener(handler: FetchHandler, _options: NodeListenerOptions = {}): (req: IncomingMessage, res: ServerResponse) => void {
+export function toNodeListener(
+  handler: FetchHandler,
+  _options: NodeListenerOptions = {},
+): (req: IncomingMessage, res: ServerResponse) => void {
   const listener = getRequestListener(handler, {
     hostname: 'localhost',
     overrideGlobalObjects: false,
     errorHandler: (error) =>
-      error instanceof RequestError ? errorResponse(400, 'E_INPUT', 'the request could not be read') : errorResponse(500, 'E_INTERNAL', 'internal error'),
+      error instanceof RequestError
+        ? errorResponse(400, 'E_INPUT', 'the request could not be read')
+        : errorResponse(500, 'E_INTERNAL', 'internal error'),
   });
   return (req, res) => {
     void listener(req, res);

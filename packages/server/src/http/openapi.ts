@@ -10,7 +10,10 @@ const errors = (statuses: readonly number[]): Json =>
   Object.fromEntries(
     statuses.map((status) => [
       String(status),
-      { description: ERROR_TEXT[status] ?? 'error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+      {
+        description: ERROR_TEXT[status] ?? 'error',
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+      },
     ]),
   );
 
@@ -31,22 +34,35 @@ const ERROR_TEXT: Record<number, string> = {
 const AUTH_ERRORS = [401, 403, 429, 503];
 const BODY_ERRORS = [400, 408, 413, 415];
 
-function op(summary: string, scope: string | undefined, response: z.ZodType | undefined, extra: Json = {}, errorCodes: readonly number[] = []): Json {
+function op(
+  summary: string,
+  scope: string | undefined,
+  response: z.ZodType | undefined,
+  extra: Json = {},
+  errorCodes: readonly number[] = [],
+): Json {
   return {
     summary,
     ...(scope === undefined ? { security: [] } : { security: [{ bearer: [scope] }], 'x-scope': scope }),
     ...extra,
     responses: {
-      '200': { description: 'OK', ...(response === undefined ? {} : { content: { 'application/json': { schema: schema(response, 'output') } } }) },
+      '200': {
+        description: 'OK',
+        ...(response === undefined ? {} : { content: { 'application/json': { schema: schema(response, 'output') } } }),
+      },
       ...errors(scope === undefined ? errorCodes : [...AUTH_ERRORS, ...errorCodes]),
     },
   };
 }
 
-const body = (s: z.ZodType): Json => ({ requestBody: { required: true, content: { 'application/json': { schema: schema(s, 'input') } } } });
+const body = (s: z.ZodType): Json => ({
+  requestBody: { required: true, content: { 'application/json': { schema: schema(s, 'input') } } },
+});
 const parameters = (path: string): Json => {
   const names = pathParams(path);
-  return names.length === 0 ? {} : { parameters: names.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } })) };
+  return names.length === 0
+    ? {}
+    : { parameters: names.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } })) };
 };
 
 /** The OpenAPI operation of one route of the table. */
@@ -57,7 +73,12 @@ function operation(route: RouteSpec): Json {
   return {
     ...op(route.summary, route.scope, undefined, extra, errorCodes),
     responses: {
-      '200': { description: 'artifact bytes', content: { 'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } } },
+      '200': {
+        description: 'artifact bytes',
+        content: {
+          'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } },
+        },
+      },
       ...errors(route.scope === undefined ? errorCodes : [...AUTH_ERRORS, ...errorCodes]),
     },
   };
@@ -69,10 +90,15 @@ function operation(route: RouteSpec): Json {
  */
 export function openApiDocument(version: string): Json {
   const paths: Record<string, Json> = {};
-  for (const route of ROUTE_TABLE as readonly RouteSpec[]) paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: operation(route) };
+  for (const route of ROUTE_TABLE as readonly RouteSpec[])
+    paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: operation(route) };
   return {
     openapi: '3.1.0',
-    info: { title: 'dissonance HTTP API', version, description: 'Inference, feedback and admin for a dissonance engine. See docs/http-api.md.' },
+    info: {
+      title: 'dissonance HTTP API',
+      version,
+      description: 'Inference, feedback and admin for a dissonance engine. See docs/http-api.md.',
+    },
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
       schemas: { Error: schema(errorResponseSchema, 'output') },

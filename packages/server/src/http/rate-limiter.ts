@@ -48,8 +48,10 @@ export class RateLimiter {
     const perSecond = options.perSecond ?? 20;
     const byteBurst = options.byteBurst ?? DEFAULT_BYTE_BURST;
     const bytesPerSecond = options.bytesPerSecond ?? DEFAULT_BYTES_PER_SECOND;
-    if (!(burst >= 1) || !(perSecond > 0)) throw new DissonanceError('E_CONFIG', `rate limit: burst ≥ 1 and perSecond > 0 required`);
-    if (!(byteBurst >= 1) || !(bytesPerSecond > 0)) throw new DissonanceError('E_CONFIG', `rate limit: byteBurst ≥ 1 and bytesPerSecond > 0 required`);
+    if (!(burst >= 1) || !(perSecond > 0))
+      throw new DissonanceError('E_CONFIG', `rate limit: burst ≥ 1 and perSecond > 0 required`);
+    if (!(byteBurst >= 1) || !(bytesPerSecond > 0))
+      throw new DissonanceError('E_CONFIG', `rate limit: byteBurst ≥ 1 and bytesPerSecond > 0 required`);
     this.#burst = burst;
     this.#perMs = perSecond / 1000;
     this.#byteBurst = byteBurst;

@@ -43,7 +43,11 @@ export async function readJson<S extends z.ZodType>(
   const empty = request.body === null || declared === '0';
   if (!(empty && allowEmpty) && type !== 'application/json' && !type.endsWith('+json')) {
     await request.body?.cancel().catch(() => undefined);
-    throw new HttpError(415, 'E_UNSUPPORTED_MEDIA_TYPE', `content-type must be application/json, got ${JSON.stringify(type || 'none')}`);
+    throw new HttpError(
+      415,
+      'E_UNSUPPORTED_MEDIA_TYPE',
+      `content-type must be application/json, got ${JSON.stringify(type || 'none')}`,
+    );
   }
   if (declared !== null && Number(declared) > limits.maxBytes) {
     await request.body?.cancel().catch(() => undefined);
@@ -60,7 +64,9 @@ export async function readJson<S extends z.ZodType>(
   }
   let size = 0;
   try {
-    const text = empty ? '' : await readText(request, limits, length === undefined ? limits.charge : undefined, (bytes) => (size = bytes));
+    const text = empty
+      ? ''
+      : await readText(request, limits, length === undefined ? limits.charge : undefined, (bytes) => (size = bytes));
     let value: unknown;
     if (text.trim() === '' && allowEmpty) value = {};
     else {
@@ -92,7 +98,10 @@ async function readText(
   let size = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new HttpError(408, 'E_REQUEST_TIMEOUT', `request body not received within ${limits.timeoutMs} ms`)), limits.timeoutMs);
+    timer = setTimeout(
+      () => reject(new HttpError(408, 'E_REQUEST_TIMEOUT', `request body not received within ${limits.timeoutMs} ms`)),
+      limits.timeoutMs,
+    );
   });
   try {
     for (;;) {
@@ -126,7 +135,9 @@ async function readText(
 }
 
 function tooLarge(maxBytes: number): HttpError {
-  return new HttpError(413, 'E_PAYLOAD_TOO_LARGE', `request body is larger than ${maxBytes} bytes`, { connection: 'close' });
+  return new HttpError(413, 'E_PAYLOAD_TOO_LARGE', `request body is larger than ${maxBytes} bytes`, {
+    connection: 'close',
+  });
 }
 
 /** The first few issues of a zod error, with their paths. */

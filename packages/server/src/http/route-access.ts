@@ -38,7 +38,9 @@ export function routeAccess({ authenticate, limiter, tarpit, limits }: RouteAcce
       const wait = limiter?.take(principal.id) ?? 0;
       if (wait > 0) {
         await tarpit.hold(principal.id, wait * 1000);
-        throw new HttpError(429, 'E_RATE_LIMITED', `rate limit of principal "${principal.id}" reached`, { 'retry-after': String(wait) });
+        throw new HttpError(429, 'E_RATE_LIMITED', `rate limit of principal "${principal.id}" reached`, {
+          'retry-after': String(wait),
+        });
       }
       requireScope(principal, scope);
       return principal;
@@ -53,7 +55,12 @@ export function routeAccess({ authenticate, limiter, tarpit, limits }: RouteAcce
               const wait = limiter.takeBytes(principal.id, bytes);
               if (wait > 0) {
                 await tarpit.hold(principal.id, wait * 1000);
-                throw new HttpError(429, 'E_RATE_LIMITED', `request-body byte budget of principal "${principal.id}" spent`, { 'retry-after': String(wait), connection: 'close' });
+                throw new HttpError(
+                  429,
+                  'E_RATE_LIMITED',
+                  `request-body byte budget of principal "${principal.id}" spent`,
+                  { 'retry-after': String(wait), connection: 'close' },
+                );
               }
             },
             // A refused body was read and parsed for nothing: it costs its sender INVALID_BODY_PENALTY times its size more.

@@ -27,10 +27,18 @@ export const featureSchema = z
 export const finiteSchema = z.number({ error: 'expected a finite number' }).min(-FLOAT32_MAX).max(FLOAT32_MAX);
 
 /** Item ids: printable, 1–200 characters. */
-export const itemIdSchema = z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
+export const itemIdSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
 
 /** Model names and versions in paths. */
-export const nameSchema = z.string().min(1).max(200).regex(/^[A-Za-z0-9._-]+$/);
+export const nameSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[A-Za-z0-9._-]+$/);
 
 /** Body of `POST /v1/predict`. */
 export const predictRequestSchema = z.strictObject({
@@ -73,7 +81,10 @@ export const policyResponseSchema = z.object({ policy: z.record(z.string(), z.nu
 export const promoteRequestSchema = z.strictObject({ version: nameSchema, reason: z.string().max(500).optional() });
 
 /** Body of `POST /v1/models/{name}/rollback` (may be empty). */
-export const rollbackRequestSchema = z.strictObject({ to: nameSchema.optional(), reason: z.string().max(500).optional() });
+export const rollbackRequestSchema = z.strictObject({
+  to: nameSchema.optional(),
+  reason: z.string().max(500).optional(),
+});
 
 /** Response of promote and rollback. */
 export const aliasChangeResponseSchema = z.object({ name: z.string(), champion: z.string(), previous: z.string() });
@@ -108,7 +119,14 @@ export const modelResponseSchema = z.object({
 /** Response of `GET /v1/feedback/quarantine`. */
 export const quarantineResponseSchema = z.object({
   items: z.array(
-    z.object({ id: z.string(), principal: z.string(), label: z.number(), features: z.array(z.number()), reason: z.string(), at: z.number() }),
+    z.object({
+      id: z.string(),
+      principal: z.string(),
+      label: z.number(),
+      features: z.array(z.number()),
+      reason: z.string(),
+      at: z.number(),
+    }),
   ),
 });
 

@@ -48,7 +48,9 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
         {
           cert: toPem(tls.cert),
           key: toPem(tls.key),
-          ...(tls.ca === undefined ? {} : { ca: Array.isArray(tls.ca) ? tls.ca.map(toPem) : toPem(tls.ca as string | Uint8Array) }),
+          ...(tls.ca === undefined
+            ? {}
+            : { ca: Array.isArray(tls.ca) ? tls.ca.map(toPem) : toPem(tls.ca as string | Uint8Array) }),
           ...(tls.requireClientCert === true ? { requestCert: true, rejectUnauthorized: true } : {}),
           minVersion: 'TLSv1.2',
         },

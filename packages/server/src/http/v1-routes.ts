@@ -9,7 +9,11 @@ import type { VerifiedArtifacts } from './verified-artifacts.js';
 import { nameSchema } from './schemas.js';
 
 /** The parsed request body of route `R` (`never` for a route without one). */
-export type RouteBodyOf<R extends RouteEntry> = R extends { readonly body: { readonly schema: infer S extends z.ZodType } } ? z.infer<S> : never;
+export type RouteBodyOf<R extends RouteEntry> = R extends {
+  readonly body: { readonly schema: infer S extends z.ZodType };
+}
+  ? z.infer<S>
+  : never;
 
 /** What a route's handler is given, once the router has authorized the request for the route's scope. */
 export interface RouteContext<R extends RouteEntry> {
@@ -51,7 +55,8 @@ export function v1Routes(deps: RouteDeps): RouteHandlers {
   const { engine, champion, intake, published, artifacts } = deps;
   const width = async (): Promise<number> => (await champion.manifest()).inputWidth;
   const modelName = (segment: string): string => {
-    if (!nameSchema.safeParse(segment).success || segment !== engine.modelName) throw new HttpError(404, 'E_NOT_FOUND', `model ${JSON.stringify(segment.slice(0, 200))} is not served here`);
+    if (!nameSchema.safeParse(segment).success || segment !== engine.modelName)
+      throw new HttpError(404, 'E_NOT_FOUND', `model ${JSON.stringify(segment.slice(0, 200))} is not served here`);
     return segment;
   };
   /** The engine's model, or one of the published ones (read-only routes). */
@@ -69,7 +74,9 @@ export function v1Routes(deps: RouteDeps): RouteHandlers {
       const result = await engine.process({ x, rows: rows.length });
       const k = result.probabilities.length / rows.length;
       const probabilities = rows.map((_, r) => Array.from(result.probabilities.subarray(r * k, (r + 1) * k)));
-      const nonFinite = rows.flatMap((_, r) => (probabilities[r]!.every(Number.isFinite) && Number.isFinite(result.dissonance[r]) ? [] : [r]));
+      const nonFinite = rows.flatMap((_, r) =>
+        probabilities[r]!.every(Number.isFinite) && Number.isFinite(result.dissonance[r]) ? [] : [r],
+      );
       if (nonFinite.length > 0) {
         // JSON would turn NaN into null and break the documented type: the rows are named instead.
         throw new HttpError(
@@ -98,16 +105,23 @@ export function v1Routes(deps: RouteDeps): RouteHandlers {
     audit: async () => Response.json({ entries: await engine.store.audit() }),
     model: async ({ params }) => {
       const name = readableName(params['name']!);
-      const described = name === engine.modelName ? await champion.manifest() : await engine.registry.resolve(name, 'champion');
+      const described =
+        name === engine.modelName ? await champion.manifest() : await engine.registry.resolve(name, 'champion');
       // Described only when the champion's artifact passes the trust policy: its URL would be served otherwise.
-      const { manifest } = artifacts.enforcing ? await artifacts.fetch(name, described.version) : { manifest: described };
+      const { manifest } = artifacts.enforcing
+        ? await artifacts.fetch(name, described.version)
+        : { manifest: described };
       const path = `/v1/models/${encodeURIComponent(name)}/versions/${encodeURIComponent(manifest.version)}/model.onnx`;
-      return Response.json({ name, champion: { version: manifest.version, sha256: manifest.sha256, manifest, artifactUrl: path } });
+      return Response.json({
+        name,
+        champion: { version: manifest.version, sha256: manifest.sha256, manifest, artifactUrl: path },
+      });
     },
     artifact: async ({ params }) => {
       const name = readableName(params['name']!);
       const version = params['version']!;
-      if (!nameSchema.safeParse(version).success) throw new HttpError(404, 'E_NOT_FOUND', `version ${JSON.stringify(version.slice(0, 200))} not found`);
+      if (!nameSchema.safeParse(version).success)
+        throw new HttpError(404, 'E_NOT_FOUND', `version ${JSON.stringify(version.slice(0, 200))} not found`);
       const { manifest, artifact } = await artifacts.fetch(name, version);
       return new Response(Uint8Array.from(artifact.bytes), {
         headers: {
@@ -143,9 +157,18 @@ function checkWidths(value: unknown, list: string, field: string | undefined, wi
   if (!Array.isArray(entries)) return;
   for (let i = 0; i < entries.length; i++) {
     const entry: unknown = entries[i];
-    const row = field === undefined ? entry : typeof entry === 'object' && entry !== null ? (entry as Record<string, unknown>)[field] : undefined;
+    const row =
+      field === undefined
+        ? entry
+        : typeof entry === 'object' && entry !== null
+          ? (entry as Record<string, unknown>)[field]
+          : undefined;
     if (Array.isArray(row) && row.length !== width) {
-      throw new HttpError(400, 'E_INPUT', `${list}.${i}${field === undefined ? '' : `.${field}`}: expected ${width} values (the model's width), got ${row.length}`);
+      throw new HttpError(
+        400,
+        'E_INPUT',
+        `${list}.${i}${field === undefined ? '' : `.${field}`}: expected ${width} values (the model's width), got ${row.length}`,
+      );
     }
   }
 }

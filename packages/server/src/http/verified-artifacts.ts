@@ -49,7 +49,13 @@ export class VerifiedArtifacts {
     if (verifier === undefined) return fetched;
     const { manifest, artifact } = fetched;
     const tags = manifest.tags;
-    const key = JSON.stringify([name, version, manifest.sha256, artifact.format, Object.entries(tags).filter(([k]) => k.startsWith('dissonance.signature'))]);
+    const key = JSON.stringify([
+      name,
+      version,
+      manifest.sha256,
+      artifact.format,
+      Object.entries(tags).filter(([k]) => k.startsWith('dissonance.signature')),
+    ]);
     if (this.#verified.has(key)) return fetched;
     try {
       await verifier.verify(artifact, signatureFromTags(tags), `${name} version ${version}`);

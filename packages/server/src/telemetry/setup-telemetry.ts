@@ -61,13 +61,17 @@ export async function setupTelemetry(options: TelemetryOptions = {}): Promise<Te
     throw new DissonanceError('E_CONFIG', `otlpEndpoint must be an http(s) URL, got ${JSON.stringify(endpoint)}`);
   }
   // The SDK is loaded here, on use: importing @dissonance/node does not load it.
-  const [{ OTLPMetricExporter }, { OTLPTraceExporter }, { MeterProvider, PeriodicExportingMetricReader }, { BatchSpanProcessor, NodeTracerProvider }] =
-    await Promise.all([
-      import('@opentelemetry/exporter-metrics-otlp-http'),
-      import('@opentelemetry/exporter-trace-otlp-http'),
-      import('@opentelemetry/sdk-metrics'),
-      import('@opentelemetry/sdk-trace-node'),
-    ]);
+  const [
+    { OTLPMetricExporter },
+    { OTLPTraceExporter },
+    { MeterProvider, PeriodicExportingMetricReader },
+    { BatchSpanProcessor, NodeTracerProvider },
+  ] = await Promise.all([
+    import('@opentelemetry/exporter-metrics-otlp-http'),
+    import('@opentelemetry/exporter-trace-otlp-http'),
+    import('@opentelemetry/sdk-metrics'),
+    import('@opentelemetry/sdk-trace-node'),
+  ]);
   const resource = await telemetryResource(options.serviceName, options.resourceAttributes);
   const otlp = (signal: 'traces' | 'metrics'): { url?: string; headers?: Record<string, string> } | undefined => {
     const selected = env[signal === 'traces' ? 'OTEL_TRACES_EXPORTER' : 'OTEL_METRICS_EXPORTER'];
@@ -141,11 +145,18 @@ async function startPrometheus(config: {
   const host = config.host ?? env.OTEL_EXPORTER_PROMETHEUS_HOST;
   const endpoint = config.endpoint ?? '/metrics';
   const { PrometheusExporter } = await import('@opentelemetry/exporter-prometheus');
-  const exporter = new PrometheusExporter({ port, endpoint, preventServerStart: true, ...(host === undefined ? {} : { host }) });
+  const exporter = new PrometheusExporter({
+    port,
+    endpoint,
+    preventServerStart: true,
+    ...(host === undefined ? {} : { host }),
+  });
   try {
     await exporter.startServer();
   } catch (error) {
-    throw new DissonanceError('E_CONFIG', `cannot serve Prometheus metrics on port ${port}: ${String(error)}`, { cause: error });
+    throw new DissonanceError('E_CONFIG', `cannot serve Prometheus metrics on port ${port}: ${String(error)}`, {
+      cause: error,
+    });
   }
   return { exporter, url: `http://${host ?? 'localhost'}:${port}${endpoint}` };
 }

@@ -1,5 +1,13 @@
 import { generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
-import { createEngine, FunctionModel, MemoryRegistry, MemoryStore, type Engine, type LoadedModel, type ModelRuntime } from '@dissonance/core';
+import {
+  createEngine,
+  FunctionModel,
+  MemoryRegistry,
+  MemoryStore,
+  type Engine,
+  type LoadedModel,
+  type ModelRuntime,
+} from '@dissonance/core';
 import { serve, type RunningServer, type ServeOptions } from '../../src/http/index.js';
 
 export const ISSUER = 'https://issuer.test';
@@ -42,7 +50,10 @@ export const sumRuntime: ModelRuntime = {
 /** A key pair and a token signer for tests. */
 export interface Signer {
   readonly publicKey: CryptoKey;
-  sign(claims: JWTPayload & { scope?: string }, options?: { iss?: string; aud?: string; exp?: number | string; alg?: string; iat?: number }): Promise<string>;
+  sign(
+    claims: JWTPayload & { scope?: string },
+    options?: { iss?: string; aud?: string; exp?: number | string; alg?: string; iat?: number },
+  ): Promise<string>;
 }
 
 export async function createSigner(): Promise<Signer> {
@@ -82,7 +93,12 @@ export async function startTestServer(
   overrides: Partial<ServeOptions> = {},
 ): Promise<{ server: RunningServer; engine: Engine; close: () => Promise<void> }> {
   const engine = overrides.engine === undefined ? await createTestEngine() : (overrides.engine as Engine);
-  const server = await serve({ engine, auth: { issuer: ISSUER, audience: AUDIENCE, key: signer.publicKey }, port: 0, ...overrides });
+  const server = await serve({
+    engine,
+    auth: { issuer: ISSUER, audience: AUDIENCE, key: signer.publicKey },
+    port: 0,
+    ...overrides,
+  });
   return {
     server,
     engine,

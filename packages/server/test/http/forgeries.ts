@@ -41,7 +41,12 @@ export interface ForgeryShape {
 export const SUM_SHAPE: ForgeryShape = { artifact: (i) => sumArtifact(3 + i), inputWidth: WIDTH, classes: CLASSES };
 
 /** Registers {@link Forgeries} of `name` in `registry` (by default json sum-model artifacts). */
-export async function registerForgeries(registry: ModelRegistry, name: string, trusted: SigningKeyPair, shape: ForgeryShape = SUM_SHAPE): Promise<Forgeries> {
+export async function registerForgeries(
+  registry: ModelRegistry,
+  name: string,
+  trusted: SigningKeyPair,
+  shape: ForgeryShape = SUM_SHAPE,
+): Promise<Forgeries> {
   const stranger = await generateSigningKeyPair();
   const register = async (artifact: ModelArtifact, tags: Readonly<Record<string, string>>): Promise<string> =>
     (await registry.register({ name, artifact, inputWidth: shape.inputWidth, classes: shape.classes, tags })).version;
@@ -53,7 +58,10 @@ export async function registerForgeries(registry: ModelRegistry, name: string, t
   const strangerTags = signatureTags((await signArtifact(strangerArtifact, stranger.privateKey)).signature);
   const strangerVersion = await register(strangerArtifact, strangerTags);
   const forged = shape.artifact(3);
-  const forgedTags = { ...signatureTags((await signArtifact(forged, stranger.privateKey)).signature), [SIGNATURE_KEY_ID_TAG]: trusted.keyId };
+  const forgedTags = {
+    ...signatureTags((await signArtifact(forged, stranger.privateKey)).signature),
+    [SIGNATURE_KEY_ID_TAG]: trusted.keyId,
+  };
   const forgedKeyId = await register(forged, forgedTags);
   const tampered = await register(shape.artifact(4), goodTags);
   return { signed, unsigned, stranger: strangerVersion, forgedKeyId, tampered };

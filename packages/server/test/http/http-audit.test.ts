@@ -16,13 +16,21 @@ describe('admin actions over HTTP are audited with principal and before/after', 
   const call = (method: string, path: string, body?: unknown, token = admin): Promise<Response> =>
     fetch(`${ctx.server.url}${path}`, {
       method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
 
   it('promote, rollback and policy changes land in the audit log', async () => {
     const second = sumModel('toy', '0', 3);
-    const registered = await ctx.engine.registry.register({ name: 'toy', artifact: second.artifact, inputWidth: WIDTH, classes: CLASSES });
+    const registered = await ctx.engine.registry.register({
+      name: 'toy',
+      artifact: second.artifact,
+      inputWidth: WIDTH,
+      classes: CLASSES,
+    });
     const promoted = await call('POST', '/v1/models/toy/promote', { version: registered.version, reason: 'sharper' });
     expect(promoted.status).toBe(200);
     expect(await promoted.json()).toEqual({ name: 'toy', champion: registered.version, previous: '1' });
@@ -41,14 +49,22 @@ describe('admin actions over HTTP are audited with principal and before/after', 
     const refused = await call('PUT', '/v1/policy', { maxDissonance: -1 });
     expect(refused.status).toBe(400);
     expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('E_POLICY');
-    const forbidden = await call('PUT', '/v1/policy', { maxDissonance: 0.3 }, await signer.sign({ sub: 'user', scope: 'predict feedback' }));
+    const forbidden = await call(
+      'PUT',
+      '/v1/policy',
+      { maxDissonance: 0.3 },
+      await signer.sign({ sub: 'user', scope: 'predict feedback' }),
+    );
     expect(forbidden.status).toBe(403);
 
     const { entries } = (await (await call('GET', '/v1/audit')).json()) as {
       entries: { at: number; who: string; action: string; before?: unknown; after?: unknown; reason?: string }[];
     };
     const admin = entries.filter((e) => e.who === 'ops-admin');
-    for (const e of admin) console.log(`audit ${new Date(e.at).toISOString()} ${e.who} ${e.action} ${JSON.stringify(e.before)?.slice(0, 60)} → ${JSON.stringify(e.after)?.slice(0, 60)}`);
+    for (const e of admin)
+      console.log(
+        `audit ${new Date(e.at).toISOString()} ${e.who} ${e.action} ${JSON.stringify(e.before)?.slice(0, 60)} → ${JSON.stringify(e.after)?.slice(0, 60)}`,
+      );
     expect(admin.map((e) => e.action)).toEqual(['model.promote', 'model.rollback', 'policy.update']);
     expect(admin[0]).toMatchObject({ before: '1', after: registered.version, reason: 'sharper' });
     expect(admin[1]).toMatchObject({ before: registered.version, after: '1' });

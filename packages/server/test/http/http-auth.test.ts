@@ -21,9 +21,24 @@ describe('HTTP auth matrix over real HTTP', () => {
   const cases: readonly (readonly [string, number, string, () => Promise<string | undefined>])[] = [
     ['no token', 401, 'E_TOKEN_MISSING', async () => undefined],
     ['malformed', 401, 'E_TOKEN_MALFORMED', async () => 'Bearer not-a-jwt'],
-    ['expired', 401, 'E_TOKEN_EXPIRED', async () => `Bearer ${await signer.sign({ scope: 'predict' }, { exp: Math.floor(Date.now() / 1000) - 3600 })}`],
-    ['wrong issuer', 401, 'E_TOKEN_ISSUER', async () => `Bearer ${await signer.sign({ scope: 'predict' }, { iss: 'https://evil.test' })}`],
-    ['wrong audience', 401, 'E_TOKEN_AUDIENCE', async () => `Bearer ${await signer.sign({ scope: 'predict' }, { aud: 'someone-else' })}`],
+    [
+      'expired',
+      401,
+      'E_TOKEN_EXPIRED',
+      async () => `Bearer ${await signer.sign({ scope: 'predict' }, { exp: Math.floor(Date.now() / 1000) - 3600 })}`,
+    ],
+    [
+      'wrong issuer',
+      401,
+      'E_TOKEN_ISSUER',
+      async () => `Bearer ${await signer.sign({ scope: 'predict' }, { iss: 'https://evil.test' })}`,
+    ],
+    [
+      'wrong audience',
+      401,
+      'E_TOKEN_AUDIENCE',
+      async () => `Bearer ${await signer.sign({ scope: 'predict' }, { aud: 'someone-else' })}`,
+    ],
     [
       'alg: none',
       401,
@@ -55,7 +70,9 @@ describe('HTTP auth matrix over real HTTP', () => {
 
   it('a server cannot be configured to accept alg none', async () => {
     const { createJwtAuth } = await import('../../src/http/index.js');
-    expect(() => createJwtAuth({ issuer: ISSUER, audience: AUDIENCE, key: signer.publicKey, algorithms: ['none'] })).toThrow(/none/);
+    expect(() =>
+      createJwtAuth({ issuer: ISSUER, audience: AUDIENCE, key: signer.publicKey, algorithms: ['none'] }),
+    ).toThrow(/none/);
   });
 
   it('scopes also come from an scp array', async () => {

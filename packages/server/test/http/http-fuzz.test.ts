@@ -23,19 +23,49 @@ const ROUTES: readonly (readonly [method: string, path: string])[] = [
 
 /** Numbers that break naive parsers: huge, tiny, float32-overflowing, and non-finite ones spelled as strings. */
 const nasty = fc.oneof(
-  fc.constantFrom(1e308, -1e308, 3.5e38, -3.5e38, 5e-324, 0, -0, 2 ** 53 + 1, 'NaN', 'Infinity', '-Infinity', '1e999', null, true, ''),
+  fc.constantFrom(
+    1e308,
+    -1e308,
+    3.5e38,
+    -3.5e38,
+    5e-324,
+    0,
+    -0,
+    2 ** 53 + 1,
+    'NaN',
+    'Infinity',
+    '-Infinity',
+    '1e999',
+    null,
+    true,
+    '',
+  ),
   fc.double(),
   fc.integer(),
 );
 
 /** Deeply nested arrays / objects, as text (JSON.stringify of such depth would be slow to build as values). */
-const deep = fc.tuple(fc.integer({ min: 1, max: 20_000 }), fc.boolean()).map(([depth, obj]) => (obj ? '{"a":'.repeat(depth) + '1' + '}'.repeat(depth) : '['.repeat(depth) + ']'.repeat(depth)));
+const deep = fc
+  .tuple(fc.integer({ min: 1, max: 20_000 }), fc.boolean())
+  .map(([depth, obj]) =>
+    obj ? '{"a":'.repeat(depth) + '1' + '}'.repeat(depth) : '['.repeat(depth) + ']'.repeat(depth),
+  );
 
 /** Bodies shaped like the real ones, with nasty values in them. */
 const shaped = fc.oneof(
   fc.record({ rows: fc.array(fc.array(nasty, { maxLength: 6 }), { maxLength: 4 }) }),
-  fc.record({ rows: fc.array(fc.array(fc.double({ noNaN: true, noDefaultInfinity: true }), { minLength: WIDTH, maxLength: WIDTH }), { minLength: 1, maxLength: 3 }) }),
-  fc.record({ items: fc.array(fc.record({ id: fc.oneof(fc.string(), nasty), features: fc.array(nasty, { maxLength: 6 }), label: nasty }), { maxLength: 4 }) }),
+  fc.record({
+    rows: fc.array(
+      fc.array(fc.double({ noNaN: true, noDefaultInfinity: true }), { minLength: WIDTH, maxLength: WIDTH }),
+      { minLength: 1, maxLength: 3 },
+    ),
+  }),
+  fc.record({
+    items: fc.array(
+      fc.record({ id: fc.oneof(fc.string(), nasty), features: fc.array(nasty, { maxLength: 6 }), label: nasty }),
+      { maxLength: 4 },
+    ),
+  }),
   fc.record({ version: fc.oneof(fc.string(), nasty), to: fc.oneof(fc.string(), nasty) }, { requiredKeys: [] }),
   fc.dictionary(fc.constantFrom('maxDissonance', 'klEps', 'dTarget', 'bogus', '__proto__', 'constructor'), nasty),
 );
@@ -48,7 +78,15 @@ const body = fc.oneof(
   fc.uint8Array({ maxLength: 512 }).map((b) => Buffer.from(b).toString('latin1')),
 );
 
-const contentType = fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', '', 'application/vnd.api+json');
+const contentType = fc.constantFrom(
+  'application/json',
+  'application/json; charset=utf-8',
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=x',
+  '',
+  'application/vnd.api+json',
+);
 
 describe('fuzzing the HTTP surface and queue envelopes', () => {
   let signer: Signer;
@@ -87,26 +125,40 @@ describe('fuzzing the HTTP surface and queue envelopes', () => {
     const rssBefore = process.memoryUsage().rss;
     let peak = rssBefore;
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...ROUTES), body, contentType, fc.boolean(), async ([method, path], text, type, authed) => {
-        cases++;
-        const hasBody = method !== 'GET';
-        const response = await fetch(`${ctx.server.url}${path}`, {
-          method,
-          headers: { ...(type === '' ? {} : { 'content-type': type }), ...(authed ? { authorization: `Bearer ${token}` } : {}) },
-          ...(hasBody ? { body: text } : {}),
-        });
-        await check(response);
-        peak = Math.max(peak, process.memoryUsage().rss);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...ROUTES),
+        body,
+        contentType,
+        fc.boolean(),
+        async ([method, path], text, type, authed) => {
+          cases++;
+          const hasBody = method !== 'GET';
+          const response = await fetch(`${ctx.server.url}${path}`, {
+            method,
+            headers: {
+              ...(type === '' ? {} : { 'content-type': type }),
+              ...(authed ? { authorization: `Bearer ${token}` } : {}),
+            },
+            ...(hasBody ? { body: text } : {}),
+          });
+          await check(response);
+          peak = Math.max(peak, process.memoryUsage().rss);
+        },
+      ),
       { numRuns: 1500, seed: 20261126 },
     );
     const growth = (peak - rssBefore) / 1024 / 1024;
-    console.log(`fuzz routes: 1500 cases, rss growth ${growth.toFixed(1)} MB (peak ${(peak / 1024 / 1024).toFixed(0)} MB)`);
+    console.log(
+      `fuzz routes: 1500 cases, rss growth ${growth.toFixed(1)} MB (peak ${(peak / 1024 / 1024).toFixed(0)} MB)`,
+    );
     expect(growth).toBeLessThan(300);
   }, 300_000);
 
   it('random paths, escapes and methods: never a 5xx', async () => {
-    const segment = fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('%', '%E0%A4%A', '%ZZ', '..', '%2F', 'toy', 'model.onnx', 'versions', '1', '%00'));
+    const segment = fc.oneof(
+      fc.string({ maxLength: 12 }),
+      fc.constantFrom('%', '%E0%A4%A', '%ZZ', '..', '%2F', 'toy', 'model.onnx', 'versions', '1', '%00'),
+    );
     const path = fc.oneof(
       fc.array(segment, { maxLength: 6 }).map((parts) => `/v1/${parts.join('/')}`),
       fc.tuple(segment, segment).map(([name, version]) => `/v1/models/${name}/versions/${version}/model.onnx`),
@@ -114,21 +166,25 @@ describe('fuzzing the HTTP surface and queue envelopes', () => {
       fc.webPath(),
     );
     await fc.assert(
-      fc.asyncProperty(path, fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD'), async (p, method) => {
-        cases++;
-        let url: URL;
-        try {
-          url = new URL(`${ctx.server.url}${p.startsWith('/') ? '' : '/'}${p}`);
-        } catch {
-          return;
-        }
-        const response = await fetch(url, { method, headers: { authorization: `Bearer ${token}` } });
-        if (method === 'HEAD' || method === 'OPTIONS') {
-          expect(response.status).toBeLessThan(500);
-          return;
-        }
-        await check(response);
-      }),
+      fc.asyncProperty(
+        path,
+        fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD'),
+        async (p, method) => {
+          cases++;
+          let url: URL;
+          try {
+            url = new URL(`${ctx.server.url}${p.startsWith('/') ? '' : '/'}${p}`);
+          } catch {
+            return;
+          }
+          const response = await fetch(url, { method, headers: { authorization: `Bearer ${token}` } });
+          if (method === 'HEAD' || method === 'OPTIONS') {
+            expect(response.status).toBeLessThan(500);
+            return;
+          }
+          await check(response);
+        },
+      ),
       { numRuns: 800, seed: 20261126 },
     );
   }, 120_000);
@@ -166,21 +222,48 @@ describe('fuzzing the HTTP surface and queue envelopes', () => {
 
   it('queue envelopes: parseEnvelope and decodeBatch accept valid ones and throw only E_ENVELOPE on anything else', () => {
     const valid = createEnvelope('batch', encodeBatch({ x: new Float32Array([1, 2, 3, 4]), rows: 1 }, WIDTH));
-    const mutated = fc.record({ key: fc.constantFrom(...Object.keys(valid), 'extra'), value: fc.oneof(nasty, fc.jsonValue()) }).map(({ key, value }) => ({ ...valid, [key]: value }));
-    const payloads = fc.oneof(fc.jsonValue(), fc.record({ rows: nasty, width: nasty, x: fc.oneof(fc.base64String(), nasty) }));
-    const deepValue = fc.integer({ min: 1, max: 5000 }).map((d) => JSON.parse('['.repeat(d) + ']'.repeat(d)) as unknown);
+    const mutated = fc
+      .record({ key: fc.constantFrom(...Object.keys(valid), 'extra'), value: fc.oneof(nasty, fc.jsonValue()) })
+      .map(({ key, value }) => ({ ...valid, [key]: value }));
+    const payloads = fc.oneof(
+      fc.jsonValue(),
+      fc.record({ rows: nasty, width: nasty, x: fc.oneof(fc.base64String(), nasty) }),
+    );
+    const deepValue = fc
+      .integer({ min: 1, max: 5000 })
+      .map((d) => JSON.parse('['.repeat(d) + ']'.repeat(d)) as unknown);
     let runs = 0;
     fc.assert(
-      fc.property(fc.oneof(fc.anything(), fc.jsonValue(), mutated, deepValue, fc.string().map((s) => { try { return JSON.parse(s) as unknown; } catch { return s; } })), payloads, (value, payload) => {
-        runs++;
-        for (const fn of [() => parseEnvelope(value), () => decodeBatch(payload), () => decodeBatch((value as { payload?: unknown } | null)?.payload)]) {
-          try {
-            fn();
-          } catch (error) {
-            expect(isDissonanceError(error, 'E_ENVELOPE')).toBe(true);
+      fc.property(
+        fc.oneof(
+          fc.anything(),
+          fc.jsonValue(),
+          mutated,
+          deepValue,
+          fc.string().map((s) => {
+            try {
+              return JSON.parse(s) as unknown;
+            } catch {
+              return s;
+            }
+          }),
+        ),
+        payloads,
+        (value, payload) => {
+          runs++;
+          for (const fn of [
+            () => parseEnvelope(value),
+            () => decodeBatch(payload),
+            () => decodeBatch((value as { payload?: unknown } | null)?.payload),
+          ]) {
+            try {
+              fn();
+            } catch (error) {
+              expect(isDissonanceError(error, 'E_ENVELOPE')).toBe(true);
+            }
           }
-        }
-      }),
+        },
+      ),
       { numRuns: 5000, seed: 20261126 },
     );
     const viaJson = parseEnvelope(JSON.parse(envelopeToJson(valid)));

@@ -27,10 +27,35 @@ describe('createHttpHandler as a plain Fetch-API handler', () => {
   it('serves an OpenAPI 3.1 document generated from the zod schemas', async () => {
     const doc = (await (await handler(new Request('http://x/openapi.json'))).json()) as {
       openapi: string;
-      paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { properties?: Record<string, unknown>; additionalProperties?: unknown } }> }; security?: unknown[] }>>;
+      paths: Record<
+        string,
+        Record<
+          string,
+          {
+            requestBody?: {
+              content: Record<
+                string,
+                { schema: { properties?: Record<string, unknown>; additionalProperties?: unknown } }
+              >;
+            };
+            security?: unknown[];
+          }
+        >
+      >;
     };
     expect(doc.openapi).toBe('3.1.0');
-    for (const path of ['/v1/predict', '/v1/feedback', '/v1/policy', '/v1/models/{name}', '/v1/models/{name}/versions/{version}/model.onnx', '/v1/models/{name}/promote', '/v1/models/{name}/rollback', '/healthz', '/readyz', '/openapi.json']) {
+    for (const path of [
+      '/v1/predict',
+      '/v1/feedback',
+      '/v1/policy',
+      '/v1/models/{name}',
+      '/v1/models/{name}/versions/{version}/model.onnx',
+      '/v1/models/{name}/promote',
+      '/v1/models/{name}/rollback',
+      '/healthz',
+      '/readyz',
+      '/openapi.json',
+    ]) {
       expect(doc.paths[path], path).toBeDefined();
     }
     const predict = doc.paths['/v1/predict']!['post']!.requestBody!.content['application/json']!.schema;
@@ -54,8 +79,15 @@ describe('keys from a JWKS URL', () => {
       const jwksUrl = `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/jwks.json`;
       const handler = createHttpHandler({ engine, auth: { issuer: ISSUER, audience: AUDIENCE, jwksUrl } });
       const sign = (kid: string): Promise<string> =>
-        new SignJWT({ scope: 'admin' }).setProtectedHeader({ alg: 'EdDSA', kid }).setIssuer(ISSUER).setAudience(AUDIENCE).setSubject('ops').setExpirationTime('5m').sign(privateKey);
-      const get = async (token: string): Promise<Response> => handler(new Request('http://x/v1/policy', { headers: { authorization: `Bearer ${token}` } }));
+        new SignJWT({ scope: 'admin' })
+          .setProtectedHeader({ alg: 'EdDSA', kid })
+          .setIssuer(ISSUER)
+          .setAudience(AUDIENCE)
+          .setSubject('ops')
+          .setExpirationTime('5m')
+          .sign(privateKey);
+      const get = async (token: string): Promise<Response> =>
+        handler(new Request('http://x/v1/policy', { headers: { authorization: `Bearer ${token}` } }));
       expect((await get(await sign('k1'))).status).toBe(200);
       const unknown = await get(await sign('k2'));
       expect(unknown.status).toBe(401);

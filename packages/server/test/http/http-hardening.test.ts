@@ -1,6 +1,18 @@
 import { createEngine, FunctionModel, MemoryRegistry, MemoryStore, type Trainer } from '@dissonance/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AUDIENCE, CLASSES, createSigner, createTestEngine, ISSUER, noStack, startTestServer, sumModel, sumRuntime, WIDTH, type Signer } from './fixtures.js';
+import {
+  AUDIENCE,
+  CLASSES,
+  createSigner,
+  createTestEngine,
+  ISSUER,
+  noStack,
+  startTestServer,
+  sumModel,
+  sumRuntime,
+  WIDTH,
+  type Signer,
+} from './fixtures.js';
 import { deepBody, heavyRowsBody, rawRequest } from './raw-http.js';
 
 /** Reproductions of issue 20's HTTP findings (items 1, 2, 3 and 8), each answered by a typed 4xx. */
@@ -19,7 +31,11 @@ describe('HTTP hardening: the probe reproductions over real HTTP', () => {
 
   const auth = (): Record<string, string> => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
   const alive = async (): Promise<void> => {
-    const response = await fetch(`${ctx.server.url}/v1/predict`, { method: 'POST', headers: auth(), body: JSON.stringify({ rows: [[1, 1, 1, 1]] }) });
+    const response = await fetch(`${ctx.server.url}/v1/predict`, {
+      method: 'POST',
+      headers: auth(),
+      body: JSON.stringify({ rows: [[1, 1, 1, 1]] }),
+    });
     expect(response.status).toBe(200);
   };
 
@@ -34,7 +50,8 @@ describe('HTTP hardening: the probe reproductions over real HTTP', () => {
     body.write('{"rows":[[1,1,1,1]]}');
     const client = async (): Promise<number[]> => {
       const statuses: number[] = [];
-      for (let i = 0; i < 6; i++) statuses.push((await rawRequest(ctx.server.url, '/v1/predict', { headers: auth(), body })).status);
+      for (let i = 0; i < 6; i++)
+        statuses.push((await rawRequest(ctx.server.url, '/v1/predict', { headers: auth(), body })).status);
       return statuses;
     };
     const statuses = (await Promise.all([client(), client(), client(), client()])).flat();
@@ -48,7 +65,9 @@ describe('HTTP hardening: the probe reproductions over real HTTP', () => {
 
   it('item 1: the same body sent chunked (no content-length) is cut at the limit and the process keeps running', async () => {
     const body = Buffer.alloc(2 * 1024 * 1024, 0x20);
-    const results = await Promise.all([1, 2, 3].map(() => rawRequest(ctx.server.url, '/v1/predict', { headers: auth(), body, chunked: 64 * 1024 })));
+    const results = await Promise.all(
+      [1, 2, 3].map(() => rawRequest(ctx.server.url, '/v1/predict', { headers: auth(), body, chunked: 64 * 1024 })),
+    );
     for (const r of results) expect([413, 0]).toContain(r.status);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(crashes).toEqual([]);
@@ -57,10 +76,17 @@ describe('HTTP hardening: the probe reproductions over real HTTP', () => {
 
   it('item 3: a body nested 400 000 deep is refused with 400 E_JSON_TOO_DEEP before it is parsed', async () => {
     // Chunked, so no declared length lets the size limit refuse it first: the nesting limit does, in the first chunk.
-    const r = await rawRequest(ctx.server.url, '/v1/predict', { headers: auth(), body: deepBody(400_000), chunked: 64 * 1024 });
+    const r = await rawRequest(ctx.server.url, '/v1/predict', {
+      headers: auth(),
+      body: deepBody(400_000),
+      chunked: 64 * 1024,
+    });
     expect(r.status).toBe(400);
     expect(JSON.parse(r.body)).toMatchObject({ error: { code: 'E_JSON_TOO_DEEP' } });
-    const feedback = await rawRequest(ctx.server.url, '/v1/feedback', { headers: auth(), body: deepBody(200_000, 'items') });
+    const feedback = await rawRequest(ctx.server.url, '/v1/feedback', {
+      headers: auth(),
+      body: deepBody(200_000, 'items'),
+    });
     expect(feedback.status).toBe(400);
     expect(JSON.parse(feedback.body)).toMatchObject({ error: { code: 'E_JSON_TOO_DEEP' } });
     await alive();
@@ -70,25 +96,45 @@ describe('HTTP hardening: the probe reproductions over real HTTP', () => {
     // Width 4: predict may need 1024 + 4096 × (4 × 32 + 4) bytes, far less than the server-wide 1 MiB.
     const r = await rawRequest(ctx.server.url, '/v1/predict', { headers: auth(), body: heavyRowsBody(600_000) });
     expect(r.status).toBe(413);
-    expect(JSON.parse(r.body)).toMatchObject({ error: { code: 'E_PAYLOAD_TOO_LARGE', message: expect.stringContaining('541696') } });
+    expect(JSON.parse(r.body)).toMatchObject({
+      error: { code: 'E_PAYLOAD_TOO_LARGE', message: expect.stringContaining('541696') },
+    });
   });
 
   it('item 2: features of 3.4e38 (finite float32, overflowing inside the models) are a 400 naming the field', async () => {
-    const predict = await fetch(`${ctx.server.url}/v1/predict`, { method: 'POST', headers: auth(), body: JSON.stringify({ rows: [[1, 1, 1, 1], [3.4e38, 3.4e38, 3.4e38, 3.4e38]] }) });
+    const predict = await fetch(`${ctx.server.url}/v1/predict`, {
+      method: 'POST',
+      headers: auth(),
+      body: JSON.stringify({
+        rows: [
+          [1, 1, 1, 1],
+          [3.4e38, 3.4e38, 3.4e38, 3.4e38],
+        ],
+      }),
+    });
     expect(predict.status).toBe(400);
     const p = (await predict.json()) as { error: { code: string; message: string } };
     expect(p.error.code).toBe('E_INPUT');
     expect(p.error.message).toContain('rows.1.0');
     const before = await ctx.engine.store.countExamples();
     const items = [{ id: 'overflow-1', features: [3.4e38, 3.4e38, 3.4e38, 3.4e38], label: 1 }];
-    const feedback = await fetch(`${ctx.server.url}/v1/feedback`, { method: 'POST', headers: auth(), body: JSON.stringify({ items }) });
+    const feedback = await fetch(`${ctx.server.url}/v1/feedback`, {
+      method: 'POST',
+      headers: auth(),
+      body: JSON.stringify({ items }),
+    });
     expect(feedback.status).toBe(400);
     expect(((await feedback.json()) as { error: { message: string } }).error.message).toContain('items.0.features.0');
     expect(await ctx.engine.store.countExamples()).toBe(before);
   });
 
   it('item 2: values past float32 (1e39), JSON overflow to Infinity (1e400) and NaN are a 400', async () => {
-    for (const text of ['{"rows":[[1e39,0,0,0]]}', '{"rows":[[-1e400,0,0,0]]}', '{"rows":[[NaN,0,0,0]]}', '{"rows":[[Infinity,0,0,0]]}']) {
+    for (const text of [
+      '{"rows":[[1e39,0,0,0]]}',
+      '{"rows":[[-1e400,0,0,0]]}',
+      '{"rows":[[NaN,0,0,0]]}',
+      '{"rows":[[Infinity,0,0,0]]}',
+    ]) {
       const r = await rawRequest(ctx.server.url, '/v1/predict', { headers: auth(), body: text });
       expect(r.status, text).toBe(400);
       expect(['E_INPUT', 'E_BAD_JSON']).toContain((JSON.parse(r.body) as { error: { code: string } }).error.code);
@@ -142,7 +188,11 @@ describe('HTTP hardening: per-principal byte budget, charged before the body is 
 
   beforeAll(async () => {
     signer = await createSigner();
-    ctx = await startTestServer(signer, { retrainEvery: 0, maxBodyBytes: 300_000, rateLimit: { byteBurst: 300_000, bytesPerSecond: 1_000 } });
+    ctx = await startTestServer(signer, {
+      retrainEvery: 0,
+      maxBodyBytes: 300_000,
+      rateLimit: { byteBurst: 300_000, bytesPerSecond: 1_000 },
+    });
   });
   afterAll(async () => ctx.close());
 
@@ -155,7 +205,9 @@ describe('HTTP hardening: per-principal byte budget, charged before the body is 
     expect(first.status).toBe(400);
     const second = await rawRequest(ctx.server.url, '/v1/predict', { headers, body });
     expect(second.status).toBe(429);
-    expect(JSON.parse(second.body)).toMatchObject({ error: { code: 'E_RATE_LIMITED', message: expect.stringContaining('byte budget') } });
+    expect(JSON.parse(second.body)).toMatchObject({
+      error: { code: 'E_RATE_LIMITED', message: expect.stringContaining('byte budget') },
+    });
     expect(Number(second.headers['retry-after'])).toBeGreaterThan(0);
     const chunked = await rawRequest(ctx.server.url, '/v1/predict', { headers, body, chunked: 16 * 1024 });
     expect([429, 0]).toContain(chunked.status);
@@ -214,11 +266,17 @@ describe('HTTP hardening: non-finite model outputs and engine errors', () => {
   afterAll(async () => ctx.close());
 
   const post = (path: string, body: unknown): Promise<Response> =>
-    fetch(`${ctx.server.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    fetch(`${ctx.server.url}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
 
   it('item 2: a retrain that fails reaches the server log and fails /readyz (loop.retrain) instead of staying silent', async () => {
     const before = await fetch(`${ctx.server.url}/readyz`);
-    expect(((await before.json()) as { failing: { name: string }[] }).failing.map((f) => f.name)).not.toContain('loop.retrain');
+    expect(((await before.json()) as { failing: { name: string }[] }).failing.map((f) => f.name)).not.toContain(
+      'loop.retrain',
+    );
     const errored = new Promise<void>((resolve) => ctx.engine.once('error', () => resolve()));
     const response = await post('/v1/feedback', { items: [{ id: 'fb-1', features: [1, 2, 3, 4], label: 1 }] });
     expect(response.status).toBe(200);
@@ -233,24 +291,39 @@ describe('HTTP hardening: non-finite model outputs and engine errors', () => {
   it('item 2: /v1/predict never answers null: rows with non-finite outputs are a typed 4xx naming them', async () => {
     const ok = await post('/v1/predict', { rows: [[1, 1, 1, 1]] });
     expect(ok.status).toBe(200);
-    const response = await post('/v1/predict', { rows: [[1, 1, 1, 1], [7, 0, 0, 0], [2, 2, 2, 2], [7, 1, 1, 1]] });
+    const response = await post('/v1/predict', {
+      rows: [
+        [1, 1, 1, 1],
+        [7, 0, 0, 0],
+        [2, 2, 2, 2],
+        [7, 1, 1, 1],
+      ],
+    });
     const text = await response.text();
     expect(text).not.toContain('null');
     expect(response.status).toBeGreaterThanOrEqual(400);
     expect(response.status).toBeLessThan(500);
     expect((JSON.parse(text) as { error: { message: string } }).error.message).toMatch(/rows? 1, 3/);
   });
-
 });
 
 describe('HTTP hardening: auth options', () => {
   it('the token lifetime bound is configurable and validated', async () => {
     const { createJwtAuth } = await import('../../src/http/jwt-auth.js');
     const signer = await createSigner();
-    expect(() => createJwtAuth({ issuer: ISSUER, audience: AUDIENCE, key: signer.publicKey, maxTokenLifetimeSec: 0 })).toThrow(/maxTokenLifetimeSec/);
-    const auth = createJwtAuth({ issuer: ISSUER, audience: AUDIENCE, key: signer.publicKey, maxTokenLifetimeSec: 400 * 86_400 });
+    expect(() =>
+      createJwtAuth({ issuer: ISSUER, audience: AUDIENCE, key: signer.publicKey, maxTokenLifetimeSec: 0 }),
+    ).toThrow(/maxTokenLifetimeSec/);
+    const auth = createJwtAuth({
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      key: signer.publicKey,
+      maxTokenLifetimeSec: 400 * 86_400,
+    });
     const yearly = await signer.sign({ sub: 'svc', scope: 'predict' }, { exp: '365d' });
-    await expect(auth(new Request('http://x/', { headers: { authorization: `Bearer ${yearly}` } }))).resolves.toMatchObject({ id: 'svc' });
+    await expect(
+      auth(new Request('http://x/', { headers: { authorization: `Bearer ${yearly}` } })),
+    ).resolves.toMatchObject({ id: 'svc' });
     const engine = await createTestEngine();
     await engine.stop();
   });

@@ -63,7 +63,8 @@ describe('the Node bridge of serve()', () => {
   });
 
   it('a client that keeps uploading a refused body without reading still gets the answer, not a reset', async () => {
-    const head = 'POST /v1/predict HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n';
+    const head =
+      'POST /v1/predict HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n';
     const answer = await tcp(ctx.server.port, head, 300);
     expect(answer.status).toContain(' 401 ');
     expect(answer.body).toContain('"E_TOKEN_MISSING"');

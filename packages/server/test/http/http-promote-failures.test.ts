@@ -38,7 +38,14 @@ describe('promote over HTTP when the engine cannot switch', () => {
     const token = await signer.sign({ sub: 'ops-admin', scope: 'admin' });
     // Registered fine, but in a format no runtime of the engine loads.
     const bytes = sumModel('toy', '0', 3).artifact.bytes;
-    const version = (await registry.register({ name: 'toy', artifact: { format: 'unloadable', bytes }, inputWidth: WIDTH, classes: CLASSES })).version;
+    const version = (
+      await registry.register({
+        name: 'toy',
+        artifact: { format: 'unloadable', bytes },
+        inputWidth: WIDTH,
+        classes: CLASSES,
+      })
+    ).version;
     const promote = (): Promise<Response> =>
       fetch(`${ctx.server.url}/v1/models/toy/promote`, {
         method: 'POST',

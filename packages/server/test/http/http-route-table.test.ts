@@ -5,7 +5,13 @@ import { openApiDocument } from '../../src/http/openapi.js';
 import { ROUTE_TABLE, type RouteSpec } from '../../src/http/route-table.js';
 import { AUDIENCE, createSigner, createTestEngine, ISSUER, type Signer } from './fixtures.js';
 
-type Operation = { summary: string; security: unknown[]; 'x-scope'?: string; requestBody?: unknown; parameters?: { name: string }[] };
+type Operation = {
+  summary: string;
+  security: unknown[];
+  'x-scope'?: string;
+  requestBody?: unknown;
+  parameters?: { name: string }[];
+};
 type Doc = { paths: Record<string, Record<string, Operation>> };
 
 const ROUTES = ROUTE_TABLE as readonly RouteSpec[];
@@ -32,7 +38,11 @@ describe('the route table drives the router and the OpenAPI document', () => {
   beforeAll(async () => {
     engine = await createTestEngine();
     signer = await createSigner();
-    handler = createHttpHandler({ engine, auth: { issuer: ISSUER, audience: AUDIENCE, key: signer.publicKey }, rateLimit: false });
+    handler = createHttpHandler({
+      engine,
+      auth: { issuer: ISSUER, audience: AUDIENCE, key: signer.publicKey },
+      rateLimit: false,
+    });
     doc = (await (await handler(new Request('http://x/openapi.json'))).json()) as Doc;
   });
   afterAll(async () => {
@@ -53,9 +63,13 @@ describe('the route table drives the router and the OpenAPI document', () => {
       expect(operation!['x-scope']).toBe(route.scope);
       expect(operation!.security).toEqual(route.scope === undefined ? [] : [{ bearer: [route.scope] }]);
       expect(operation!.requestBody !== undefined, route.id).toBe(route.body !== undefined);
-      expect((operation!.parameters ?? []).map((p) => p.name)).toEqual([...route.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]));
+      expect((operation!.parameters ?? []).map((p) => p.name)).toEqual(
+        [...route.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]),
+      );
     }
-    const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`));
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`),
+    );
     expect(documented.sort()).toEqual(ROUTES.map((r) => `${r.method} ${r.path}`).sort());
   });
 
@@ -67,19 +81,26 @@ describe('the route table drives the router and the OpenAPI document', () => {
         const body = BODIES[route.id];
         return new Request(`http://x${concrete(route.path)}`, {
           method: route.method,
-          headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+          headers: {
+            authorization: `Bearer ${token}`,
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
           ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         });
       };
       const response = await handler(request(all));
       const [status, message] = HANDLER_ANSWERS[route.id] ?? [200, ''];
       expect(response.status, `${route.method} ${route.path}: ${await response.clone().text()}`).toBe(status);
-      if (status !== 200) expect(((await response.json()) as { error: { message: string } }).error.message).toContain(message);
+      if (status !== 200)
+        expect(((await response.json()) as { error: { message: string } }).error.message).toContain(message);
       if (route.scope !== undefined) {
         const denied = await handler(request(none));
         expect(denied.status, route.id).toBe(403);
         expect(((await denied.json()) as { error: { message: string } }).error.message).toContain(`"${route.scope}"`);
-        expect((await handler(new Request(`http://x${concrete(route.path)}`, { method: route.method }))).status, route.id).toBe(401);
+        expect(
+          (await handler(new Request(`http://x${concrete(route.path)}`, { method: route.method }))).status,
+          route.id,
+        ).toBe(401);
       }
     }
   });
@@ -92,7 +113,9 @@ describe('the route table drives the router and the OpenAPI document', () => {
         const response = await handler(new Request(`http://x${concrete(path)}`, { method }));
         expect(response.status, `${method} ${path}`).toBe(405);
         expect(response.headers.get('allow')).toBe(methods.join(', '));
-        expect(await response.json()).toEqual({ error: { code: 'E_METHOD', message: `${method} not allowed; use ${methods.join(' or ')}` } });
+        expect(await response.json()).toEqual({
+          error: { code: 'E_METHOD', message: `${method} not allowed; use ${methods.join(' or ')}` },
+        });
       }
     }
     expect((await handler(new Request('http://x/healthz', { method: 'HEAD' }))).status).toBe(200);
@@ -100,11 +123,21 @@ describe('the route table drives the router and the OpenAPI document', () => {
   });
 
   it('paths outside the table are a 404 E_ROUTE_NOT_FOUND', async () => {
-    for (const path of ['/v2/nothing', '/v1/predict/', '/v1', '/', '/v1/models', '/v1/models/toy/versions/1', '/openapi.json/x']) {
+    for (const path of [
+      '/v2/nothing',
+      '/v1/predict/',
+      '/v1',
+      '/',
+      '/v1/models',
+      '/v1/models/toy/versions/1',
+      '/openapi.json/x',
+    ]) {
       const response = await handler(new Request(`http://x${path}`, { method: 'POST' }));
       expect(response.status, path).toBe(404);
       expect(response.headers.get('cache-control')).toBe('no-store');
-      expect(await response.json()).toEqual({ error: { code: 'E_ROUTE_NOT_FOUND', message: `no route for POST ${path}` } });
+      expect(await response.json()).toEqual({
+        error: { code: 'E_ROUTE_NOT_FOUND', message: `no route for POST ${path}` },
+      });
     }
   });
 });

@@ -34,9 +34,24 @@ describe('HTTP routes over real HTTP', () => {
   const url = (path: string): string => `${ctx.server.url}${path}`;
 
   it('predict returns the model, probabilities and dissonance per row', async () => {
-    const response = await fetch(url('/v1/predict'), json({ rows: [[1, 1, 1, 1], [-1, -1, -1, -1]] }, user));
+    const response = await fetch(
+      url('/v1/predict'),
+      json(
+        {
+          rows: [
+            [1, 1, 1, 1],
+            [-1, -1, -1, -1],
+          ],
+        },
+        user,
+      ),
+    );
     expect(response.status).toBe(200);
-    const body = (await response.json()) as { model: { name: string; version: string }; probabilities: number[][]; dissonance: number[] };
+    const body = (await response.json()) as {
+      model: { name: string; version: string };
+      probabilities: number[][];
+      dissonance: number[];
+    };
     expect(body.model).toEqual({ name: 'toy', version: '1' });
     expect(body.probabilities).toHaveLength(2);
     expect(body.probabilities[0]![1]).toBeGreaterThan(0.9);
@@ -46,7 +61,13 @@ describe('HTTP routes over real HTTP', () => {
   });
 
   it('predict refuses ragged and wrong-width rows with 400', async () => {
-    for (const rows of [[[1, 1, 1, 1], [1, 1]], [[1, 2, 3]]]) {
+    for (const rows of [
+      [
+        [1, 1, 1, 1],
+        [1, 1],
+      ],
+      [[1, 2, 3]],
+    ]) {
       const response = await fetch(url('/v1/predict'), json({ rows }, user));
       expect(response.status).toBe(400);
       expect(((await response.json()) as { error: { code: string } }).error.code).toBe('E_INPUT');
@@ -66,14 +87,29 @@ describe('HTTP routes over real HTTP', () => {
     expect(again).toEqual({ accepted: 0, duplicates: 3, quarantined: 0 });
     const examples = await ctx.engine.store.examples();
     expect(examples.length - before).toBe(2);
-    expect(examples.filter((e) => e.provenance.origin === 'feedback').map((e) => e.provenance.itemId).sort()).toEqual(['a1', 'a2']);
+    expect(
+      examples
+        .filter((e) => e.provenance.origin === 'feedback')
+        .map((e) => e.provenance.itemId)
+        .sort(),
+    ).toEqual(['a1', 'a2']);
   });
 
   it('a label both models contradict with confidence is quarantined for untrusted principals, not for trusted ones', async () => {
     const item = { id: 'q1', features: [5, 5, 5, 5], label: 0 };
-    expect(await (await fetch(url('/v1/feedback'), json({ items: [item] }, user))).json()).toEqual({ accepted: 0, duplicates: 0, quarantined: 1 });
-    expect(await (await fetch(url('/v1/feedback'), json({ items: [item] }, trusted))).json()).toEqual({ accepted: 1, duplicates: 0, quarantined: 0 });
-    const review = (await (await fetch(url('/v1/feedback/quarantine'), { headers: { authorization: `Bearer ${admin}` } })).json()) as {
+    expect(await (await fetch(url('/v1/feedback'), json({ items: [item] }, user))).json()).toEqual({
+      accepted: 0,
+      duplicates: 0,
+      quarantined: 1,
+    });
+    expect(await (await fetch(url('/v1/feedback'), json({ items: [item] }, trusted))).json()).toEqual({
+      accepted: 1,
+      duplicates: 0,
+      quarantined: 0,
+    });
+    const review = (await (
+      await fetch(url('/v1/feedback/quarantine'), { headers: { authorization: `Bearer ${admin}` } })
+    ).json()) as {
       items: { id: string; principal: string; label: number }[];
     };
     expect(review.items).toEqual([expect.objectContaining({ id: 'q1', principal: 'browser-1', label: 0 })]);
@@ -84,7 +120,11 @@ describe('HTTP routes over real HTTP', () => {
 
   it('feedback with a label outside the classes or the wrong width is a 400 and stores nothing', async () => {
     const before = await ctx.engine.store.countExamples();
-    for (const items of [[{ id: 'x1', features: [0, 0, 0, 0], label: 2 }], [{ id: 'x2', features: [0, 0], label: 1 }], [{ id: 'x3', features: [0, 0, 0, 0], label: 0.5 }]]) {
+    for (const items of [
+      [{ id: 'x1', features: [0, 0, 0, 0], label: 2 }],
+      [{ id: 'x2', features: [0, 0], label: 1 }],
+      [{ id: 'x3', features: [0, 0, 0, 0], label: 0.5 }],
+    ]) {
       const response = await fetch(url('/v1/feedback'), json({ items }, user));
       expect(response.status).toBe(400);
     }
@@ -92,7 +132,9 @@ describe('HTTP routes over real HTTP', () => {
   });
 
   it('GET /v1/models/{name} and the artifact route serve the champion and its sha256', async () => {
-    const model = (await (await fetch(url('/v1/models/toy'), { headers: { authorization: `Bearer ${user}` } })).json()) as {
+    const model = (await (
+      await fetch(url('/v1/models/toy'), { headers: { authorization: `Bearer ${user}` } })
+    ).json()) as {
       name: string;
       champion: { version: string; sha256: string; artifactUrl: string; manifest: { version: string } };
     };
@@ -105,27 +147,45 @@ describe('HTTP routes over real HTTP', () => {
     const digest = Buffer.from(await crypto.subtle.digest('SHA-256', bytes)).toString('hex');
     expect(digest).toBe(model.champion.sha256);
     expect((await fetch(url('/v1/models/other'), { headers: { authorization: `Bearer ${user}` } })).status).toBe(404);
-    expect((await fetch(url('/v1/models/toy/versions/99/model.onnx'), { headers: { authorization: `Bearer ${user}` } })).status).toBe(404);
+    expect(
+      (await fetch(url('/v1/models/toy/versions/99/model.onnx'), { headers: { authorization: `Bearer ${user}` } }))
+        .status,
+    ).toBe(404);
   });
 
   it('CORS: an allowed origin gets a preflight answer and headers, another does not', async () => {
     const pre = await fetch(url('/v1/predict'), {
       method: 'OPTIONS',
-      headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' },
+      headers: {
+        origin: 'http://localhost:5173',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization',
+      },
     });
     expect(pre.status).toBe(204);
     expect(pre.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
     expect(pre.headers.get('access-control-allow-headers')).toContain('authorization');
     const actual = await fetch(url('/healthz'), { headers: { origin: 'http://localhost:5173' } });
     expect(actual.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
-    const other = await fetch(url('/v1/predict'), { method: 'OPTIONS', headers: { origin: 'https://evil.test', 'access-control-request-method': 'POST' } });
+    const other = await fetch(url('/v1/predict'), {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.test', 'access-control-request-method': 'POST' },
+    });
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
   });
 
   it('415 for a non-JSON content type, 400 for bad JSON, 404 and 405 for unknown routes and methods', async () => {
-    const form = await fetch(url('/v1/predict'), { method: 'POST', headers: { authorization: `Bearer ${user}`, 'content-type': 'text/plain' }, body: '{}' });
+    const form = await fetch(url('/v1/predict'), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${user}`, 'content-type': 'text/plain' },
+      body: '{}',
+    });
     expect(form.status).toBe(415);
-    const bad = await fetch(url('/v1/predict'), { method: 'POST', headers: { authorization: `Bearer ${user}`, 'content-type': 'application/json' }, body: '{"rows":' });
+    const bad = await fetch(url('/v1/predict'), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${user}`, 'content-type': 'application/json' },
+      body: '{"rows":',
+    });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('E_BAD_JSON');
     expect((await fetch(url('/v2/nothing'))).status).toBe(404);
@@ -148,7 +208,11 @@ describe('HTTP routes over real HTTP', () => {
     const { status, sent } = await new Promise<{ status: number; sent: number }>((resolve, reject) => {
       const req = httpRequest(url('/v1/predict'), {
         method: 'POST',
-        headers: { authorization: `Bearer ${user}`, 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+        headers: {
+          authorization: `Bearer ${user}`,
+          'content-type': 'application/json',
+          'transfer-encoding': 'chunked',
+        },
       });
       let sent = 0;
       let done = false;
@@ -180,7 +244,11 @@ describe('HTTP routes over real HTTP', () => {
   it('errors never carry a stack trace', async () => {
     for (const response of [
       await fetch(url('/v1/predict'), json({ rows: 'x' }, user)),
-      await fetch(url('/v1/policy'), { method: 'PUT', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: '{"nope":1}' }),
+      await fetch(url('/v1/policy'), {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+        body: '{"nope":1}',
+      }),
     ]) {
       expect(response.status).toBe(400);
       expect(noStack(await response.text())).toBe(true);
@@ -223,7 +291,11 @@ describe('HTTP limits', () => {
         return slow.run(x, rows);
       },
     });
-    const ctx = await startTestServer(signer, { engine: await createTestEngine(slowCritic), bodyTimeoutMs: 150, requestTimeoutMs: 200 });
+    const ctx = await startTestServer(signer, {
+      engine: await createTestEngine(slowCritic),
+      bodyTimeoutMs: 150,
+      requestTimeoutMs: 200,
+    });
     try {
       const token = await signer.sign({ scope: 'predict' });
       const stalled = await new Promise<number>((resolve, reject) => {

@@ -26,7 +26,12 @@ export interface RawRequestOptions {
  */
 export function rawRequest(base: string, path: string, options: RawRequestOptions = {}): Promise<RawResponse> {
   const url = new URL(path, base);
-  const body = typeof options.body === 'string' ? Buffer.from(options.body) : options.body === undefined ? undefined : Buffer.from(options.body);
+  const body =
+    typeof options.body === 'string'
+      ? Buffer.from(options.body)
+      : options.body === undefined
+        ? undefined
+        : Buffer.from(options.body);
   return new Promise((resolve) => {
     let status = 0;
     let headers: RawResponse['headers'] = {};
@@ -35,7 +40,12 @@ export function rawRequest(base: string, path: string, options: RawRequestOption
     const finish = (error?: string): void => {
       if (done) return;
       done = true;
-      resolve({ status, headers, body: Buffer.concat(chunks).toString('utf8'), ...(error === undefined ? {} : { error }) });
+      resolve({
+        status,
+        headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+        ...(error === undefined ? {} : { error }),
+      });
     };
     const req = httpRequest(
       {

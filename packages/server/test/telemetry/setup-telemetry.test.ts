@@ -7,7 +7,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger, setupTelemetry, type TelemetryHandle } from '../../src/index.js';
 
 /** A real OTLP/HTTP peer: records each POST's path, content type and body. */
-async function otlpReceiver(): Promise<{ url: string; posts: { path: string; type: string; body: Buffer }[]; close: () => Promise<void> }> {
+async function otlpReceiver(): Promise<{
+  url: string;
+  posts: { path: string; type: string; body: Buffer }[];
+  close: () => Promise<void>;
+}> {
   const posts: { path: string; type: string; body: Buffer }[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -19,7 +23,11 @@ async function otlpReceiver(): Promise<{ url: string; posts: { path: string; typ
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, posts, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    posts,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }
 
 async function freePort(): Promise<number> {
@@ -88,9 +96,11 @@ describe('setupTelemetry', () => {
     expect(traces.length).toBeGreaterThan(0);
     expect(metrics.length).toBeGreaterThan(0);
     const traceText = Buffer.concat(traces.map((p) => p.body)).toString('latin1');
-    for (const text of ['generate', 'detect', 'reconcile', 'obs-test-service', 'dissonance.batch.size']) expect(traceText).toContain(text);
+    for (const text of ['generate', 'detect', 'reconcile', 'obs-test-service', 'dissonance.batch.size'])
+      expect(traceText).toContain(text);
     const metricText = Buffer.concat(metrics.map((p) => p.body)).toString('latin1');
-    for (const text of ['dissonance.items', 'dissonance.item.dissonance', 'dissonance.stage.duration']) expect(metricText).toContain(text);
+    for (const text of ['dissonance.items', 'dissonance.item.dissonance', 'dissonance.stage.duration'])
+      expect(metricText).toContain(text);
     await engine.stop();
   });
 
@@ -119,8 +129,12 @@ describe('setupTelemetry', () => {
   });
 
   it('rejects a bad endpoint or port with E_CONFIG', async () => {
-    await expect(setupTelemetry({ otlpEndpoint: 'collector:4318', prometheus: false })).rejects.toMatchObject({ code: 'E_CONFIG' });
-    await expect(setupTelemetry({ otlpEndpoint: false, prometheus: { port: 70_000 } })).rejects.toMatchObject({ code: 'E_CONFIG' });
+    await expect(setupTelemetry({ otlpEndpoint: 'collector:4318', prometheus: false })).rejects.toMatchObject({
+      code: 'E_CONFIG',
+    });
+    await expect(setupTelemetry({ otlpEndpoint: false, prometheus: { port: 70_000 } })).rejects.toMatchObject({
+      code: 'E_CONFIG',
+    });
   });
 });
 
@@ -130,7 +144,8 @@ describe('createLogger', () => {
     const lines: Record<string, unknown>[] = [];
     const destination = new Writable({
       write(chunk: Buffer, _encoding, callback) {
-        for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
+        for (const line of chunk.toString('utf8').split('\n'))
+          if (line.trim() !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
         callback();
       },
     });
@@ -146,7 +161,13 @@ describe('createLogger', () => {
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatchObject({ level: 'info', name: 'test', outside: true, msg: 'no span' });
     expect(lines[0]).not.toHaveProperty('trace_id');
-    expect(lines[1]).toMatchObject({ level: 'warn', inside: true, trace_id: ids.traceId, span_id: ids.spanId, trace_flags: '01' });
+    expect(lines[1]).toMatchObject({
+      level: 'warn',
+      inside: true,
+      trace_id: ids.traceId,
+      span_id: ids.spanId,
+      trace_flags: '01',
+    });
     expect(typeof lines[1]?.time).toBe('string');
   });
 
@@ -154,7 +175,8 @@ describe('createLogger', () => {
     const lines: Record<string, unknown>[] = [];
     const destination = new Writable({
       write(chunk: Buffer, _encoding, callback) {
-        for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
+        for (const line of chunk.toString('utf8').split('\n'))
+          if (line.trim() !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
         callback();
       },
     });
@@ -168,7 +190,11 @@ describe('createLogger', () => {
         fits += 1;
         if (fits === 1) throw new Error('out of memory');
         const candidate = model(base.name, 0);
-        return { model: candidate, artifact: { format: 'json', bytes: new TextEncoder().encode('{}') }, report: { loss: [0.5], kl: 0 } };
+        return {
+          model: candidate,
+          artifact: { format: 'json', bytes: new TextEncoder().encode('{}') },
+          report: { loss: [0.5], kl: 0 },
+        };
       },
     };
     const engine = createEngine({

@@ -1,4 +1,10 @@
-import { agreementPseudoLabels, criticTrustLabels, PoisoningGuard, type LabelSource, type Trainer } from '@dissonance/core';
+import {
+  agreementPseudoLabels,
+  criticTrustLabels,
+  PoisoningGuard,
+  type LabelSource,
+  type Trainer,
+} from '@dissonance/core';
 import { createMlpTrainer, type MlpTrainerOptions } from '@dissonance/core/mlp';
 import type { OnnxNodeRuntime } from '@dissonance/node';
 import { threadedTrainer } from '@dissonance/node';
@@ -22,7 +28,10 @@ export function configLoop(config: ServeConfig, runtime: OnnxNodeRuntime): Confi
   const feedback = config.labels.feedback;
   const guard = feedback.guard ? new PoisoningGuard({ trusted: feedback.trusted }) : undefined;
   const labels = config.labels.sources.map((source): LabelSource => {
-    const options = { ...(source.minConfidence === undefined ? {} : { minConfidence: source.minConfidence }), ...(source.weight === undefined ? {} : { weight: source.weight }) };
+    const options = {
+      ...(source.minConfidence === undefined ? {} : { minConfidence: source.minConfidence }),
+      ...(source.weight === undefined ? {} : { weight: source.weight }),
+    };
     return source.kind === 'agreement' ? agreementPseudoLabels(options) : criticTrustLabels(options);
   });
   const spec = config.trainer;
@@ -36,6 +45,7 @@ export function configLoop(config: ServeConfig, runtime: OnnxNodeRuntime): Confi
     ...(spec.l2 === undefined ? {} : { l2: spec.l2 }),
     ...(spec.maxSeconds === undefined ? {} : { maxSeconds: spec.maxSeconds }),
   };
-  const trainer = spec.kind === 'threaded' ? threadedTrainer(createMlpTrainer(options), { runtime }) : createMlpTrainer(options);
+  const trainer =
+    spec.kind === 'threaded' ? threadedTrainer(createMlpTrainer(options), { runtime }) : createMlpTrainer(options);
   return { trainer: guard === undefined ? trainer : guard.wrapTrainer(trainer), labels, guard };
 }

@@ -30,26 +30,45 @@ export interface ConfigModels {
  * `champion` of `model.name`; each critic from its file, the seed or the registry; the golden set from
  * `golden.csv` (else the seed split's golden part).
  */
-export async function loadConfigModels(config: ServeConfig, runtime: OnnxNodeRuntime, registry: ModelRegistry): Promise<ConfigModels> {
+export async function loadConfigModels(
+  config: ServeConfig,
+  runtime: OnnxNodeRuntime,
+  registry: ModelRegistry,
+): Promise<ConfigModels> {
   const name = config.model.name;
   const seed = config.model.seed;
   const built =
     seed === undefined
       ? undefined
-      : buildServeModels(readCsv(seed.csv, seed.label), { name, seed: seed.seed, golden: seed.golden, seedSet: seed.seedSet });
+      : buildServeModels(readCsv(seed.csv, seed.label), {
+          name,
+          seed: seed.seed,
+          golden: seed.golden,
+          seedSet: seed.seedSet,
+        });
   let proposer: LoadedModel;
   if (built !== undefined) {
-    proposer = await runtime.loadBytes(built.proposer, { name, version: 'seed-set', inputWidth: built.width, classes: built.classes });
-  } else if (config.model.onnx !== undefined) proposer = await runtime.loadFile(config.model.onnx, { name, version: 'file' });
+    proposer = await runtime.loadBytes(built.proposer, {
+      name,
+      version: 'seed-set',
+      inputWidth: built.width,
+      classes: built.classes,
+    });
+  } else if (config.model.onnx !== undefined)
+    proposer = await runtime.loadFile(config.model.onnx, { name, version: 'file' });
   else proposer = await fromRegistry(registry, runtime, name, 'champion');
   const critics: ConfigCritic[] = [];
   for (const [i, critic] of config.critics.entries()) {
     if (critic.kind === 'seed') critics.push({ model: built!.critic, register: true });
     else if (critic.kind === 'onnx') {
-      critics.push({ model: await runtime.loadFile(critic.path, { name: critic.name ?? `${name}-critic-${i}`, version: 'file' }), register: true });
+      critics.push({
+        model: await runtime.loadFile(critic.path, { name: critic.name ?? `${name}-critic-${i}`, version: 'file' }),
+        register: true,
+      });
     } else critics.push({ model: await fromRegistry(registry, runtime, critic.name, critic.alias), register: false });
   }
-  const golden = config.golden === undefined ? built?.golden : goldenOf(readCsv(config.golden.csv, config.golden.label));
+  const golden =
+    config.golden === undefined ? built?.golden : goldenOf(readCsv(config.golden.csv, config.golden.label));
   return {
     proposer,
     critics,
@@ -64,11 +83,26 @@ function readCsv(path: string, labelColumn: string): Dataset {
 }
 
 function goldenOf(data: Dataset): GoldenSet {
-  return { x: data.x, rows: data.rows, labels: data.labels, ids: Array.from({ length: data.rows }, (_, r) => `golden-${r}`) };
+  return {
+    x: data.x,
+    rows: data.rows,
+    labels: data.labels,
+    ids: Array.from({ length: data.rows }, (_, r) => `golden-${r}`),
+  };
 }
 
-async function fromRegistry(registry: ModelRegistry, runtime: OnnxNodeRuntime, name: string, alias: string): Promise<LoadedModel> {
+async function fromRegistry(
+  registry: ModelRegistry,
+  runtime: OnnxNodeRuntime,
+  name: string,
+  alias: string,
+): Promise<LoadedModel> {
   const version = await registry.resolve(name, alias);
   const { manifest, artifact } = await registry.fetch(name, version.version);
-  return runtime.load(artifact, { name, version: manifest.version, inputWidth: manifest.inputWidth, classes: manifest.classes });
+  return runtime.load(artifact, {
+    name,
+    version: manifest.version,
+    inputWidth: manifest.inputWidth,
+    classes: manifest.classes,
+  });
 }

@@ -24,9 +24,13 @@ export function formatProblem(problem: ConfigProblem): string {
  */
 export function configProblemsError(file: string, problems: readonly ConfigProblem[]): DissonanceError {
   const lines = problems.map(formatProblem);
-  return new DissonanceError('E_CONFIG', `config file ${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n${lines.join('\n')}`, {
-    details: { file, problems: lines },
-  });
+  return new DissonanceError(
+    'E_CONFIG',
+    `config file ${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n${lines.join('\n')}`,
+    {
+      details: { file, problems: lines },
+    },
+  );
 }
 
 /** The problems of an `E_CONFIG` made by {@link configProblemsError}; undefined for any other error. */

@@ -17,7 +17,10 @@ export function serveConfigSchema(baseDir: string) {
     .string()
     .min(1, 'must be a non-empty path')
     .transform((p) => (isAbsolute(p) ? p : resolve(baseDir, p)));
-  const file = resolved.refine((p) => existsSync(p) && statSync(p).isFile(), 'file not found (relative paths start at the config file)');
+  const file = resolved.refine(
+    (p) => existsSync(p) && statSync(p).isFile(),
+    'file not found (relative paths start at the config file)',
+  );
   const url = z.string().refine((v) => isHttpUrl(v), 'must be an http(s) URL');
   const name = z.string().regex(REGISTRY_NAME, 'must be 1–200 letters, digits, ".", "_" or "-"');
   const csv = z.strictObject({
@@ -68,8 +71,16 @@ export function serveConfigSchema(baseDir: string) {
   ]);
 
   const labelSource = z.discriminatedUnion('kind', [
-    z.strictObject({ kind: z.literal('agreement'), minConfidence: z.number().min(0).max(1).optional(), weight: z.number().positive().optional() }),
-    z.strictObject({ kind: z.literal('critic-trust'), minConfidence: z.number().min(0).max(1).optional(), weight: z.number().positive().optional() }),
+    z.strictObject({
+      kind: z.literal('agreement'),
+      minConfidence: z.number().min(0).max(1).optional(),
+      weight: z.number().positive().optional(),
+    }),
+    z.strictObject({
+      kind: z.literal('critic-trust'),
+      minConfidence: z.number().min(0).max(1).optional(),
+      weight: z.number().positive().optional(),
+    }),
   ]);
 
   const mlpTrainer = {
@@ -87,13 +98,23 @@ export function serveConfigSchema(baseDir: string) {
     z.strictObject({ kind: z.literal('none') }),
     // Reserved for remoteTrainer (issue 17): accepted by the parser so that the message is specific.
     z.looseObject({ kind: z.literal('external') }).superRefine((_, ctx) => {
-      ctx.addIssue({ code: 'custom', path: ['kind'], message: 'the external trainer is not available yet (remoteTrainer, issue 17); use "threaded", "in-thread" or "none"' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['kind'],
+        message:
+          'the external trainer is not available yet (remoteTrainer, issue 17); use "threaded", "in-thread" or "none"',
+      });
     }),
   ]);
 
   const auth = z.discriminatedUnion('kind', [
     z.strictObject({ kind: z.literal('jwks'), url, issuer: z.string().min(1), audience: z.string().min(1) }),
-    z.strictObject({ kind: z.literal('public-key'), path: file, issuer: z.string().min(1), audience: z.string().min(1) }),
+    z.strictObject({
+      kind: z.literal('public-key'),
+      path: file,
+      issuer: z.string().min(1),
+      audience: z.string().min(1),
+    }),
     z.strictObject({ kind: z.literal('dev-token'), file: resolved }),
   ]);
 
@@ -103,7 +124,14 @@ export function serveConfigSchema(baseDir: string) {
     otlpHeaders: z.record(z.string(), z.string()).optional(),
     metricExportIntervalMs: z.int().positive().optional(),
     prometheus: z
-      .union([z.strictObject({ port: z.int().min(0).max(65_535).optional(), host: z.string().min(1).optional(), endpoint: z.string().startsWith('/').optional() }), z.literal(false)])
+      .union([
+        z.strictObject({
+          port: z.int().min(0).max(65_535).optional(),
+          host: z.string().min(1).optional(),
+          endpoint: z.string().startsWith('/').optional(),
+        }),
+        z.literal(false),
+      ])
       .optional(),
   });
 
@@ -116,7 +144,14 @@ export function serveConfigSchema(baseDir: string) {
           port: z.int().min(0).max(65_535).default(SERVE_CONFIG_DEFAULTS.port),
           host: z.string().min(1).default(SERVE_CONFIG_DEFAULTS.host),
           cors: z.array(url).default([]),
-          tls: z.strictObject({ cert: file, key: file, ca: z.array(file).optional(), requireClientCert: z.boolean().default(false) }).optional(),
+          tls: z
+            .strictObject({
+              cert: file,
+              key: file,
+              ca: z.array(file).optional(),
+              requireClientCert: z.boolean().default(false),
+            })
+            .optional(),
           runtime: z.enum(['auto', 'cpu', 'cuda', 'webgpu']).default('auto'),
         })
         .prefault({}),
@@ -174,11 +209,23 @@ export function serveConfigSchema(baseDir: string) {
       }
       config.critics.forEach((critic, i) => {
         if (critic.kind === 'seed' && config.model.seed === undefined) {
-          ctx.addIssue({ code: 'custom', path: ['critics', i, 'kind'], message: '"seed" critics need model.seed (the CSV they are trained on)' });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['critics', i, 'kind'],
+            message: '"seed" critics need model.seed (the CSV they are trained on)',
+          });
         }
       });
-      if ((config.trainer.kind === 'threaded' || config.trainer.kind === 'in-thread') && config.golden === undefined && config.model.seed === undefined) {
-        ctx.addIssue({ code: 'custom', path: ['golden'], message: `trainer "${config.trainer.kind}" needs a golden set to validate candidates (golden.csv, or model.seed), or use trainer "none"` });
+      if (
+        (config.trainer.kind === 'threaded' || config.trainer.kind === 'in-thread') &&
+        config.golden === undefined &&
+        config.model.seed === undefined
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['golden'],
+          message: `trainer "${config.trainer.kind}" needs a golden set to validate candidates (golden.csv, or model.seed), or use trainer "none"`,
+        });
       }
       if (config.model.seed !== undefined && config.model.seed.golden + config.model.seed.seedSet >= 1) {
         ctx.addIssue({ code: 'custom', path: ['model', 'seed'], message: 'golden + seedSet must be below 1' });

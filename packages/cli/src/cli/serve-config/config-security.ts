@@ -29,7 +29,9 @@ export async function configSecurity(config: ServeConfig, env: Env): Promise<Sec
   const security = config.security;
   const merged: Env = {
     ...env,
-    ...(security.requireSignatures === undefined ? {} : { DISSONANCE_TRUST_REQUIRE: String(security.requireSignatures) }),
+    ...(security.requireSignatures === undefined
+      ? {}
+      : { DISSONANCE_TRUST_REQUIRE: String(security.requireSignatures) }),
     ...(security.encryptionKeys === undefined ? {} : { [ENCRYPTION_KEYS_ENV]: security.encryptionKeys }),
   };
   try {
@@ -45,6 +47,11 @@ export async function configSecurity(config: ServeConfig, env: Env): Promise<Sec
     if (!isDissonanceError(error) || error.code !== 'E_CONFIG') throw error;
     const field = typeof error.details.field === 'string' ? error.details.field : '';
     const message = error.message.replace(/^E_CONFIG: /, '').replace(/^\S+ /, '');
-    return [{ path: FIELDS[field] ?? 'security', message: `${message}${field.startsWith('DISSONANCE_') ? ` (${field})` : ''}` }];
+    return [
+      {
+        path: FIELDS[field] ?? 'security',
+        message: `${message}${field.startsWith('DISSONANCE_') ? ` (${field})` : ''}`,
+      },
+    ];
   }
 }

@@ -36,7 +36,13 @@ export function substituteEnv(json: unknown, env: Env): Substituted {
   return { value: walk(json, []), problems, substituted };
 }
 
-function substituteString(text: string, env: Env, path: readonly PropertyKey[], problems: ConfigProblem[], substituted: Set<string>): string {
+function substituteString(
+  text: string,
+  env: Env,
+  path: readonly PropertyKey[],
+  problems: ConfigProblem[],
+  substituted: Set<string>,
+): string {
   if (!text.includes('${')) return text;
   const where = problemPath(path);
   let failed = false;
@@ -46,14 +52,20 @@ function substituteString(text: string, env: Env, path: readonly PropertyKey[], 
     const separator = body!.indexOf(':-');
     const name = separator < 0 ? body! : body!.slice(0, separator);
     if (!NAME.test(name)) {
-      problems.push({ path: where, message: `malformed reference \${${name}} (a variable name is letters, digits and _)` });
+      problems.push({
+        path: where,
+        message: `malformed reference \${${name}} (a variable name is letters, digits and _)`,
+      });
       failed = true;
       return '';
     }
     const set = env[name];
     if (separator >= 0) return set === undefined || set === '' ? body!.slice(separator + 2) : set;
     if (set === undefined) {
-      problems.push({ path: where, message: `environment variable ${name} is not set (give it a value, or a default: \${${name}:-default})` });
+      problems.push({
+        path: where,
+        message: `environment variable ${name} is not set (give it a value, or a default: \${${name}:-default})`,
+      });
       failed = true;
       return '';
     }

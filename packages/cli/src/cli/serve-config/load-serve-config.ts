@@ -28,7 +28,9 @@ export async function loadServeConfig(file: string, env: Env = process.env): Pro
     json = await loadConfigFile(path);
   } catch (error) {
     if (!isDissonanceError(error)) throw error;
-    throw configProblemsError(path, [{ path: '(file)', message: error.message.replace(/^E_CONFIG: config file \S+: /, '') }]);
+    throw configProblemsError(path, [
+      { path: '(file)', message: error.message.replace(/^E_CONFIG: config file \S+: /, '') },
+    ]);
   }
   return { file: path, config: parseServeConfig(json, dirname(path), env, path) };
 }
@@ -38,7 +40,12 @@ export async function loadServeConfig(file: string, env: Env = process.env): Pro
  *
  * @throws DissonanceError `E_CONFIG` listing every problem.
  */
-export function parseServeConfig(json: unknown, baseDir: string, env: Env = process.env, source = '(inline)'): ServeConfig {
+export function parseServeConfig(
+  json: unknown,
+  baseDir: string,
+  env: Env = process.env,
+  source = '(inline)',
+): ServeConfig {
   const substituted = substituteEnv(json, env);
   const problems: ConfigProblem[] = [...substituted.problems];
   const flagged = new Set(problems.map((p) => p.path));
@@ -50,7 +57,10 @@ export function parseServeConfig(json: unknown, baseDir: string, env: Env = proc
     }
   }
   if (problems.length > 0 || !parsed.success) throw configProblemsError(source, problems);
-  return { ...parsed.data, ...(parsed.data.policy === undefined ? {} : { policy: givenPolicy(parsed.data.policy, substituted.value) }) };
+  return {
+    ...parsed.data,
+    ...(parsed.data.policy === undefined ? {} : { policy: givenPolicy(parsed.data.policy, substituted.value) }),
+  };
 }
 
 // The policy is a patch: only the fields the file gives (the schema fills in every default).
@@ -72,7 +82,8 @@ function issueProblems(issues: readonly z.core.$ZodIssue[]): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   for (const issue of issues) {
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) problems.push({ path: problemPath([...issue.path, key]), message: 'unknown field' });
+      for (const key of issue.keys)
+        problems.push({ path: problemPath([...issue.path, key]), message: 'unknown field' });
     } else if (issue.code === 'invalid_union' && issue.errors.length > 0 && issue.errors.every((e) => e.length > 0)) {
       // Take the branch that got furthest: the one whose first issue has the longest path.
       const best = [...issue.errors].sort((a, b) => depth(b) - depth(a))[0]!;

@@ -13,9 +13,14 @@ export type ClosableRegistry = ModelRegistry & { close?(): void | Promise<void> 
  * `<state dir>/registry`), MLflow or S3 through their optional adapter packages, loaded on demand
  * (`E_CONFIG` naming the package when it is not installed).
  */
-export async function openRegistry(config: ServeConfig['registry'], stateDir: string, encryption: KeyProvider | undefined): Promise<ClosableRegistry> {
+export async function openRegistry(
+  config: ServeConfig['registry'],
+  stateDir: string,
+  encryption: KeyProvider | undefined,
+): Promise<ClosableRegistry> {
   const encrypted = encryption === undefined ? {} : { encryption };
-  if (config.kind === 'file') return new FileRegistry({ root: config.root ?? join(stateDir, 'registry'), ...encrypted });
+  if (config.kind === 'file')
+    return new FileRegistry({ root: config.root ?? join(stateDir, 'registry'), ...encrypted });
   if (config.kind === 'mlflow') {
     const adapter = await loadMlflowAdapter();
     return new adapter.MlflowRegistry({ url: config.uri, experimentName: config.experiment });

@@ -21,10 +21,16 @@ export function wantsConfig(argv: readonly string[]): boolean {
  * stop; 2 for a bad command line or a bad config (every problem printed as `path: message`, nothing started);
  * 1 when starting failed for another reason (a model that does not load, a port in use, a registry down).
  */
-export async function runServeConfigCommand(argv: readonly string[], io: ServeIo, env: Env = process.env): Promise<number> {
+export async function runServeConfigCommand(
+  argv: readonly string[],
+  io: ServeIo,
+  env: Env = process.env,
+): Promise<number> {
   const file = configFileOf(argv);
   if (file === undefined) {
-    io.err('dissonance serve: --config FILE is given alone (every other setting is in the file)\nRun "dissonance serve --help" for usage.\n');
+    io.err(
+      'dissonance serve: --config FILE is given alone (every other setting is in the file)\nRun "dissonance serve --help" for usage.\n',
+    );
     return 2;
   }
   let started: ConfigServe;
@@ -33,7 +39,9 @@ export async function runServeConfigCommand(argv: readonly string[], io: ServeIo
   } catch (error) {
     const problems = problemsOf(error);
     if (problems !== undefined) {
-      io.err(`dissonance serve: config ${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n${problems.map((p) => `${p}\n`).join('')}`);
+      io.err(
+        `dissonance serve: config ${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n${problems.map((p) => `${p}\n`).join('')}`,
+      );
       return 2;
     }
     io.err(`dissonance serve: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -22,17 +22,25 @@ export async function loadS3Adapter(specifier: string = S3_ADAPTER_PACKAGE): Pro
   } catch (error) {
     const code = (error as { code?: unknown } | null)?.code;
     if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-      throw new DissonanceError('E_CONFIG', `registry "s3" needs the optional package ${specifier}; install it next to @dissonance/cli (npm install ${specifier})`, {
-        cause: error,
-        details: { package: specifier, field: 'registry.kind' },
-      });
+      throw new DissonanceError(
+        'E_CONFIG',
+        `registry "s3" needs the optional package ${specifier}; install it next to @dissonance/cli (npm install ${specifier})`,
+        {
+          cause: error,
+          details: { package: specifier, field: 'registry.kind' },
+        },
+      );
     }
     throw error;
   }
   if (typeof loaded.S3Registry !== 'function') {
-    throw new DissonanceError('E_CONFIG', `${specifier} does not export S3Registry; install a version that matches @dissonance/cli`, {
-      details: { package: specifier, field: 'registry.kind' },
-    });
+    throw new DissonanceError(
+      'E_CONFIG',
+      `${specifier} does not export S3Registry; install a version that matches @dissonance/cli`,
+      {
+        details: { package: specifier, field: 'registry.kind' },
+      },
+    );
   }
   return loaded as S3Adapter;
 }

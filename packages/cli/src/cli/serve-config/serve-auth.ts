@@ -18,10 +18,15 @@ export interface ServeAuth {
 export async function serveAuth(config: ServeConfig['auth']): Promise<ServeAuth> {
   if (config.kind === 'dev-token') {
     const token = await createDevToken({ scope: 'predict feedback' });
-    return { auth: { issuer: token.issuer, audience: token.audience, jwks: token.jwks }, dev: { token, file: config.file } };
+    return {
+      auth: { issuer: token.issuer, audience: token.audience, jwks: token.jwks },
+      dev: { token, file: config.file },
+    };
   }
   if (config.kind === 'public-key') {
-    return { auth: { issuer: config.issuer, audience: config.audience, key: createPublicKey(readFileSync(config.path)) } };
+    return {
+      auth: { issuer: config.issuer, audience: config.audience, key: createPublicKey(readFileSync(config.path)) },
+    };
   }
   return { auth: { issuer: config.issuer, audience: config.audience, jwksUrl: config.url } };
 }

@@ -35,7 +35,11 @@ export interface ConfigServe {
  * checked first: a refusal is `E_CONFIG` listing the problems by config path, before anything starts.
  * Substituted values are never written to `io`.
  */
-export async function startServeConfig(loaded: LoadedServeConfig, io: ServeIo, env: Env = process.env): Promise<ConfigServe> {
+export async function startServeConfig(
+  loaded: LoadedServeConfig,
+  io: ServeIo,
+  env: Env = process.env,
+): Promise<ConfigServe> {
   const { config, file } = loaded;
   const security = await configSecurity(config, env);
   if (Array.isArray(security)) throw configProblemsError(file, security);
@@ -45,7 +49,8 @@ export async function startServeConfig(loaded: LoadedServeConfig, io: ServeIo, e
     for (const step of cleanup.reverse()) await step();
   };
   try {
-    const telemetry: TelemetryHandle | undefined = config.telemetry === false ? undefined : await setupTelemetry(config.telemetry);
+    const telemetry: TelemetryHandle | undefined =
+      config.telemetry === false ? undefined : await setupTelemetry(config.telemetry);
     if (telemetry !== undefined) cleanup.push(() => telemetry.shutdown());
     const { auth, dev } = await serveAuth(config.auth);
     const registry = await openRegistry(config.registry, dir, security.encryption);
@@ -55,9 +60,13 @@ export async function startServeConfig(loaded: LoadedServeConfig, io: ServeIo, e
     const runtime = new OnnxNodeRuntime({ executionProvider: config.server.runtime });
     io.err(`dissonance serve: loading model ${config.model.name} (config ${file}, state in ${dir})\n`);
     const models = await loadConfigModels(config, runtime, registry);
-    const store = await FileStore.open({ dir: join(dir, 'store'), ...(security.encryption === undefined ? {} : { encryption: security.encryption }) });
+    const store = await FileStore.open({
+      dir: join(dir, 'store'),
+      ...(security.encryption === undefined ? {} : { encryption: security.encryption }),
+    });
     cleanup.push(() => store.close());
-    if (models.seedExamples.length > 0 && (await store.countExamples()) === 0) await store.appendExamples(models.seedExamples);
+    if (models.seedExamples.length > 0 && (await store.countExamples()) === 0)
+      await store.appendExamples(models.seedExamples);
     const loop = configLoop(config, runtime);
     const critics = models.critics.map((c) => c.model);
     const engine = createEngine({
@@ -98,19 +107,35 @@ export async function startServeConfig(loaded: LoadedServeConfig, io: ServeIo, e
       port: config.server.port,
       host: config.server.host,
       ...(config.server.cors.length === 0 ? {} : { cors: { origins: config.server.cors } }),
-      ...(tls === undefined ? {} : { tls: { cert: readText(tls.cert), key: readText(tls.key), requireClientCert: tls.requireClientCert, ...(tls.ca === undefined ? {} : { ca: tls.ca.map(readText) }) } }),
+      ...(tls === undefined
+        ? {}
+        : {
+            tls: {
+              cert: readText(tls.cert),
+              key: readText(tls.key),
+              requireClientCert: tls.requireClientCert,
+              ...(tls.ca === undefined ? {} : { ca: tls.ca.map(readText) }),
+            },
+          }),
       onError: (error) => io.err(`dissonance serve: ${error instanceof Error ? error.message : String(error)}\n`),
     });
     cleanup.push(() => server.close());
-    if (security.trust === undefined) io.err('dissonance serve: no trust policy: model artifacts are served and promoted unsigned (development only)\n');
-    engine.on('retrained', (e) => io.err(`dissonance serve: candidate ${e.candidate.version} ${e.decision} (${e.reason})\n`));
+    if (security.trust === undefined)
+      io.err(
+        'dissonance serve: no trust policy: model artifacts are served and promoted unsigned (development only)\n',
+      );
+    engine.on('retrained', (e) =>
+      io.err(`dissonance serve: candidate ${e.candidate.version} ${e.decision} (${e.reason})\n`),
+    );
     if (dev !== undefined) {
       mkdirSync(dirname(dev.file), { recursive: true });
       writeTokenFile(dev.file, dev.token.token);
       io.err(`dissonance serve: development token (scopes "predict feedback", 1 h) written to ${dev.file}\n`);
     }
     if (telemetry?.prometheusUrl !== undefined) io.err(`dissonance serve: metrics at ${telemetry.prometheusUrl}\n`);
-    io.out(`dissonance serve: listening on ${server.url} (model ${engine.modelName}, champion version ${engine.championVersion})\n`);
+    io.out(
+      `dissonance serve: listening on ${server.url} (model ${engine.modelName}, champion version ${engine.championVersion})\n`,
+    );
     let stopped: Promise<void> | undefined;
     return { server, engine, guard: loop.guard, dir, stop: () => (stopped ??= undo()) };
   } catch (error) {

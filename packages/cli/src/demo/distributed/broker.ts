@@ -26,7 +26,9 @@ async function load<T>(name: string): Promise<T> {
   try {
     return (await import(name)) as T;
   } catch (error) {
-    throw new DissonanceError('E_CONFIG', `the ${name} package is needed for this broker: npm install ${name}`, { cause: error });
+    throw new DissonanceError('E_CONFIG', `the ${name} package is needed for this broker: npm install ${name}`, {
+      cause: error,
+    });
   }
 }
 
@@ -41,9 +43,17 @@ export async function connectBroker(kind: BrokerKind, prefix: string, url?: stri
       return (await load<AmqpModule>('@dissonance/adapter-amqp')).createAmqpTransport({ url: target, prefix });
     case 'nats':
       // Live handlers keep their messages fresh (in-progress acks); a killed worker's come back after 5 s.
-      return (await load<NatsModule>('@dissonance/adapter-nats')).createNatsTransport({ servers: target, prefix, ackWaitMs: 5_000 });
+      return (await load<NatsModule>('@dissonance/adapter-nats')).createNatsTransport({
+        servers: target,
+        prefix,
+        ackWaitMs: 5_000,
+      });
     case 'redis':
       // A restarted worker reclaims what its killed predecessor held after 2 s instead of 30.
-      return (await load<RedisModule>('@dissonance/adapter-redis')).createRedisTransport({ url: target, prefix, claimIdleMs: 2_000 });
+      return (await load<RedisModule>('@dissonance/adapter-redis')).createRedisTransport({
+        url: target,
+        prefix,
+        claimIdleMs: 2_000,
+      });
   }
 }

@@ -42,7 +42,8 @@ export async function runDistributedCommand(argv: readonly string[], io: CliIo):
       return 0;
     } else if (arg === '--broker') {
       const v = value();
-      if (!BROKER_KINDS.includes(v as BrokerKind)) return usage(io, `--broker must be one of ${BROKER_KINDS.join(', ')}, got ${v ?? 'nothing'}`);
+      if (!BROKER_KINDS.includes(v as BrokerKind))
+        return usage(io, `--broker must be one of ${BROKER_KINDS.join(', ')}, got ${v ?? 'nothing'}`);
       broker = v as BrokerKind;
     } else if (arg === '--url') url = value();
     else if (arg === '--dataset') dataset = value() ?? dataset;
@@ -79,7 +80,9 @@ export async function runDistributedCommand(argv: readonly string[], io: CliIo):
     }
     return result.inProcessFinal === undefined || result.inProcessFinal === result.final ? 0 : 1;
   } catch (error) {
-    io.err(`dissonance demo-distributed: ${isDissonanceError(error) ? `${error.code}: ` : ''}${error instanceof Error ? error.message : String(error)}\n`);
+    io.err(
+      `dissonance demo-distributed: ${isDissonanceError(error) ? `${error.code}: ` : ''}${error instanceof Error ? error.message : String(error)}\n`,
+    );
     return 1;
   }
 }
@@ -94,7 +97,9 @@ export async function runDemoStageCommand(argv: readonly string[], io: CliIo): P
     await runDemoStage(stage as Stage, JSON.parse(text) as StageJob);
     return 0;
   } catch (error) {
-    io.err(`dissonance demo-stage ${stage}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    io.err(
+      `dissonance demo-stage ${stage}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     return 1;
   }
 }

@@ -2,7 +2,14 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DissonanceError, goldenAccuracy, randomId, type Transport } from '@dissonance/core';
 import { createEnvelope } from '@dissonance/core/adapter-kit';
-import { OnnxNodeRuntime, STAGE_MESSAGE_TYPES, STAGE_TOPICS, decodeProgress, encodeItems, type ProgressMessage } from '@dissonance/node';
+import {
+  OnnxNodeRuntime,
+  STAGE_MESSAGE_TYPES,
+  STAGE_TOPICS,
+  decodeProgress,
+  encodeItems,
+  type ProgressMessage,
+} from '@dissonance/node';
 import { fitSeedProposer } from '../seed-proposer.js';
 import { runStrategy } from '../strategy-run.js';
 import { connectBroker, type BrokerKind } from './broker.js';
@@ -80,14 +87,21 @@ export async function runDistributedDemo(options: DistributedDemoOptions): Promi
   const proposerBytes = fitSeedProposer(data, settings, proposerName(job));
   await writeFile(join(job.dir, 'proposer.onnx'), proposerBytes);
   const runtime = new OnnxNodeRuntime({ executionProvider: 'cpu', intraOpNumThreads: 1, interOpNumThreads: 1 });
-  const seedModel = await runtime.loadBytes(proposerBytes, { name: proposerName(job), version: 'seed-set', inputWidth: data.width, classes: data.classes });
+  const seedModel = await runtime.loadBytes(proposerBytes, {
+    name: proposerName(job),
+    version: 'seed-set',
+    inputWidth: data.width,
+    classes: data.classes,
+  });
   const seedOnly = await goldenAccuracy(seedModel, data.golden);
   await seedModel.dispose?.();
 
   const transport = await connectBroker(job.broker, job.prefix, job.url);
   const env = { ...process.env, ...options.stageEnv };
   // Retrain first: it registers the seed proposer as champion, which the generate stage serves.
-  const stages = (['retrain', 'detect', 'generate'] as const).map((stage) => new StageProcess(stage, options.command, job, env));
+  const stages = (['retrain', 'detect', 'generate'] as const).map(
+    (stage) => new StageProcess(stage, options.command, job, env),
+  );
   const retrains: NonNullable<ProgressMessage['retrain']>[] = [];
   let wallMs = 0;
   let champion = '';
@@ -100,8 +114,16 @@ export async function runDistributedDemo(options: DistributedDemoOptions): Promi
       const start = b * settings.batch;
       const rows = Math.min(settings.batch, data.stream.rows - start);
       const round = (b + 1) % settings.retrainEveryBatches === 0 || b === parts.batches - 1;
-      const batch = { x: data.stream.x.subarray(start * data.width, (start + rows) * data.width), rows, ids: data.stream.ids.slice(start, start + rows) };
-      const envelope = createEnvelope(STAGE_MESSAGE_TYPES.items, encodeItems({ batch, meta: { seq: b, round } }, data.width), { id: `${job.prefix}-b${b}` });
+      const batch = {
+        x: data.stream.x.subarray(start * data.width, (start + rows) * data.width),
+        rows,
+        ids: data.stream.ids.slice(start, start + rows),
+      };
+      const envelope = createEnvelope(
+        STAGE_MESSAGE_TYPES.items,
+        encodeItems({ batch, meta: { seq: b, round } }, data.width),
+        { id: `${job.prefix}-b${b}` },
+      );
       await transport.publish(STAGE_TOPICS.items, envelope);
       const report = await progress.next(b);
       if (report.retrain !== undefined) retrains.push(report.retrain);
@@ -174,7 +196,8 @@ function progressWaiter(transport: Transport): {
       for (;;) {
         const report = reports.get(seq);
         if (report !== undefined) return report;
-        if (Date.now() > deadline) throw new DissonanceError('E_WORKER', `no progress report for batch ${seq} within ${timeoutMs} ms`);
+        if (Date.now() > deadline)
+          throw new DissonanceError('E_WORKER', `no progress report for batch ${seq} within ${timeoutMs} ms`);
         await new Promise<void>((resolve) => {
           wake = resolve;
           setTimeout(resolve, 200);

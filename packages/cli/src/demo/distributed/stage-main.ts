@@ -36,7 +36,11 @@ export async function runDemoStage(stage: Stage, job: StageJob): Promise<void> {
   if (stage === 'generate') {
     // refreshMs 0: the driver sends a batch only after the previous one's retrain, so the next batch must see
     // a promotion at once for the run to decide as the in-process one does.
-    worker = await runWorker({ stage, transport, proposer: { registry, name: proposerName(job), runtime, refreshMs: 0 } });
+    worker = await runWorker({
+      stage,
+      transport,
+      proposer: { registry, name: proposerName(job), runtime, refreshMs: 0 },
+    });
   } else if (stage === 'detect') {
     const { engine, afterBatch } = detectEngine(parts);
     closers.push(async () => void (await engine.stop()));
@@ -128,7 +132,12 @@ async function retrainEngine(job: StageJob, parts: StageParts, runtime: OnnxNode
   if ((await store.countExamples()) === 0) await store.appendExamples(parts.seedExamples);
   const critics = fittedCritics(parts);
   const bytes = new Uint8Array(readFileSync(join(job.dir, 'proposer.onnx')));
-  const proposer = await runtime.loadBytes(bytes, { name: proposerName(job), version: 'seed-set', inputWidth: data.width, classes: data.classes });
+  const proposer = await runtime.loadBytes(bytes, {
+    name: proposerName(job),
+    version: 'seed-set',
+    inputWidth: data.width,
+    classes: data.classes,
+  });
   const engine = createEngine({
     modelName: proposerName(job),
     proposer,

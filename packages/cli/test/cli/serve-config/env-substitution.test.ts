@@ -17,7 +17,10 @@ describe('substituteEnv', () => {
   });
 
   it('lists every missing variable and malformed reference by path, naming the variable and never a value', () => {
-    const { value, problems } = substituteEnv({ auth: { url: '${JWKS_URL}' }, keys: ['${SECRET} ${OTHER}', '${bad name}'], ok: '${SET}' }, { SET: 's3cr3t' });
+    const { value, problems } = substituteEnv(
+      { auth: { url: '${JWKS_URL}' }, keys: ['${SECRET} ${OTHER}', '${bad name}'], ok: '${SET}' },
+      { SET: 's3cr3t' },
+    );
     expect(problems.map((p) => p.path)).toEqual(['auth.url', 'keys.0', 'keys.0', 'keys.1']);
     expect(problems[0]!.message).toMatch(/JWKS_URL is not set/);
     expect(problems[3]!.message).toMatch(/malformed reference/);

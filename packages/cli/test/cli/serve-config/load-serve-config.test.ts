@@ -28,13 +28,24 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const minimal = { model: { name: 'm', onnx: 'model.onnx' }, critics: [{ kind: 'onnx', path: 'model.onnx' }], trainer: { kind: 'none' }, auth: { kind: 'dev-token', file: 'token' } };
+const minimal = {
+  model: { name: 'm', onnx: 'model.onnx' },
+  critics: [{ kind: 'onnx', path: 'model.onnx' }],
+  trainer: { kind: 'none' },
+  auth: { kind: 'dev-token', file: 'token' },
+};
 
 describe('loadServeConfig', () => {
   it('reads the digits example with every default filled in and paths resolved against its directory', async () => {
     const { config, file } = await loadServeConfig(EXAMPLE, {});
     expect(file).toBe(EXAMPLE);
-    expect(config.model.seed).toMatchObject({ csv: join(ROOT, 'packages/cli/data/digits.csv'), label: 'label', seed: 1, golden: 0.2, seedSet: 0.3 });
+    expect(config.model.seed).toMatchObject({
+      csv: join(ROOT, 'packages/cli/data/digits.csv'),
+      label: 'label',
+      seed: 1,
+      golden: 0.2,
+      seedSet: 0.3,
+    });
     expect(config.state.dir).toBe(join(ROOT, 'examples/serve/.tmp/digits-state'));
     expect(config.registry).toEqual({ kind: 'file' });
     expect(config.trainer).toMatchObject({ kind: 'threaded', hidden: [64], epochs: 10, warmStart: true });
@@ -53,7 +64,9 @@ describe('loadServeConfig', () => {
     const missing = await loadServeConfig(join(dir, 'nope.json')).catch((e: unknown) => e);
     expect(problemsOf(missing)).toEqual(['(file): file not found']);
     writeFileSync(join(dir, 'bad.json'), '{ "model": ');
-    expect(problemsOf(await loadServeConfig(join(dir, 'bad.json')).catch((e: unknown) => e))?.[0]).toMatch(/^\(file\): invalid JSON/);
+    expect(problemsOf(await loadServeConfig(join(dir, 'bad.json')).catch((e: unknown) => e))?.[0]).toMatch(
+      /^\(file\): invalid JSON/,
+    );
   });
 
   it('accepts a minimal config: defaults for the server, registry, detector, labels and telemetry', () => {
@@ -98,11 +111,16 @@ describe('loadServeConfig', () => {
       'critics.0.kind: "seed" critics need model.seed (the CSV they are trained on)',
       'golden: trainer "threaded" needs a golden set to validate candidates (golden.csv, or model.seed), or use trainer "none"',
     ]);
-    expect(() => parseServeConfig({ ...minimal, trainer: { kind: 'in-thread' }, golden: { csv: 'golden.csv' } }, dir, {})).not.toThrow();
+    expect(() =>
+      parseServeConfig({ ...minimal, trainer: { kind: 'in-thread' }, golden: { csv: 'golden.csv' } }, dir, {}),
+    ).not.toThrow();
   });
 
   it('never prints a substituted value', () => {
-    const found = problems({ ...minimal, server: { port: '${PORT}' }, security: { encryptionKeys: '${KEYS}', signingKey: '${KEY_FILE}' } }, { PORT: 'hunter2', KEYS: 'k1:c2VjcmV0', KEY_FILE: 'hunter2.pem' });
+    const found = problems(
+      { ...minimal, server: { port: '${PORT}' }, security: { encryptionKeys: '${KEYS}', signingKey: '${KEY_FILE}' } },
+      { PORT: 'hunter2', KEYS: 'k1:c2VjcmV0', KEY_FILE: 'hunter2.pem' },
+    );
     expect(found.map((p) => p.split(':')[0])).toEqual(['server.port', 'security.signingKey']);
     expect(found.join('\n')).not.toMatch(/hunter2|c2VjcmV0/);
   });

@@ -10,8 +10,13 @@ describe('loadS3Adapter', () => {
 
   it('rejects with E_CONFIG naming the package to install when it is missing', async () => {
     const error = await expectCode(loadS3Adapter('@dissonance/adapter-not-installed'), 'E_CONFIG');
-    expect(error.message).toMatch(/registry "s3" needs the optional package .*npm install @dissonance\/adapter-not-installed/);
-    expect((error as DissonanceError).details).toMatchObject({ package: '@dissonance/adapter-not-installed', field: 'registry.kind' });
+    expect(error.message).toMatch(
+      /registry "s3" needs the optional package .*npm install @dissonance\/adapter-not-installed/,
+    );
+    expect((error as DissonanceError).details).toMatchObject({
+      package: '@dissonance/adapter-not-installed',
+      field: 'registry.kind',
+    });
   });
 
   it('rejects with E_CONFIG a module without S3Registry', async () => {

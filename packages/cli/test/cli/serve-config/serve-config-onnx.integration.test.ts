@@ -8,11 +8,15 @@ const ROOT = resolve(import.meta.dirname, '../../../../..');
 
 /** Runs `dissonance serve ARGS` from source with tsx; resolves to the child and, once it listens, its URL. */
 function spawnServe(args: readonly string[], env: NodeJS.ProcessEnv = {}) {
-  const child = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'packages/cli/src/cli.ts'), 'serve', ...args], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NODE_ENV: 'development', ...env },
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', resolve(ROOT, 'packages/cli/src/cli.ts'), 'serve', ...args],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NODE_ENV: 'development', ...env },
+    },
+  );
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
@@ -32,7 +36,8 @@ describe('dissonance serve --config: a scikit-learn model exported to ONNX by a 
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'dissonance-serve-onnx-'));
-    const python = execFileSync('bash', ['scripts/python-env.sh'], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n').pop() ?? '';
+    const python =
+      execFileSync('bash', ['scripts/python-env.sh'], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n').pop() ?? '';
     execFileSync(python, ['scripts/python/onnx_fixtures.py', join(dir, 'models')], { cwd: ROOT, stdio: 'ignore' });
   }, 300_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -51,17 +56,30 @@ describe('dissonance serve --config: a scikit-learn model exported to ONNX by a 
       auth: { kind: 'dev-token', file: './token' },
     };
     writeFileSync(join(dir, 'serve.json'), JSON.stringify(config));
-    const serve = spawnServe(['--config', join(dir, 'serve.json')], { DIGITS_CSV: join(ROOT, 'packages/cli/data/digits.csv') });
+    const serve = spawnServe(['--config', join(dir, 'serve.json')], {
+      DIGITS_CSV: join(ROOT, 'packages/cli/data/digits.csv'),
+    });
     try {
       const url = await serve.url;
-      const fixture = JSON.parse(readFileSync(join(dir, 'models/sklearn_digits.json'), 'utf8')) as { inputs: number[][]; probabilities: number[][] };
+      const fixture = JSON.parse(readFileSync(join(dir, 'models/sklearn_digits.json'), 'utf8')) as {
+        inputs: number[][];
+        probabilities: number[][];
+      };
       const auth = { authorization: `Bearer ${readFileSync(join(dir, 'token'), 'utf8').trim()}` };
-      const response = await fetch(`${url}/v1/predict`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ rows: fixture.inputs }) });
+      const response = await fetch(`${url}/v1/predict`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ rows: fixture.inputs }),
+      });
       expect(response.status).toBe(200);
       const body = (await response.json()) as { model: { name: string; version: string }; probabilities: number[][] };
       expect(body.model).toEqual({ name: 'sk-digits', version: '1' });
-      body.probabilities.forEach((row, r) => row.forEach((p, k) => expect(p).toBeCloseTo(fixture.probabilities[r]![k]!, 4)));
-      const registered = JSON.parse(readFileSync(join(dir, 'state/registry/sk-digits/aliases.json'), 'utf8')) as unknown;
+      body.probabilities.forEach((row, r) =>
+        row.forEach((p, k) => expect(p).toBeCloseTo(fixture.probabilities[r]![k]!, 4)),
+      );
+      const registered = JSON.parse(
+        readFileSync(join(dir, 'state/registry/sk-digits/aliases.json'), 'utf8'),
+      ) as unknown;
       expect(registered).toMatchObject({ champion: '1' });
       const critic = await fetch(`${url}/v1/models/sk-digits-critic`, { headers: auth });
       expect(critic.status).toBe(200);
@@ -90,8 +108,22 @@ describe('dissonance serve --config: a scikit-learn model exported to ONNX by a 
     await serve.url.catch(() => undefined);
     const lines = serve.stderr().trim().split('\n');
     expect(lines[0]).toBe(`dissonance serve: config ${join(dir, 'bad.json')}: 8 problems`);
-    expect(lines.slice(1).map((l) => l.slice(0, l.indexOf(':'))).sort()).toEqual(
-      ['auth.url', 'critics.0.path', 'model.name', 'model.onnx', 'registry.kind', 'server.port', 'trainer.kind', 'transports'].sort(),
+    expect(
+      lines
+        .slice(1)
+        .map((l) => l.slice(0, l.indexOf(':')))
+        .sort(),
+    ).toEqual(
+      [
+        'auth.url',
+        'critics.0.path',
+        'model.name',
+        'model.onnx',
+        'registry.kind',
+        'server.port',
+        'trainer.kind',
+        'transports',
+      ].sort(),
     );
   }, 120_000);
 });

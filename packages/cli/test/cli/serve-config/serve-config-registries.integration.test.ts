@@ -21,7 +21,11 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Starts a config naming `registry`, predicts one row over HTTP and stops; resolves to the champion version. */
-async function serveOnce(name: string, registry: Record<string, unknown>, env: Record<string, string> = {}): Promise<string> {
+async function serveOnce(
+  name: string,
+  registry: Record<string, unknown>,
+  env: Record<string, string> = {},
+): Promise<string> {
   const config = parseServeConfig(
     {
       server: { port: 0 },
@@ -56,7 +60,14 @@ describe('dissonance serve --config: registries', () => {
   it('s3: registers the ONNX model as champion in a bucket (moto) and serves it; a restart keeps it', async () => {
     await ensureMoto();
     const prefix = `serve-config/${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-    const registry = { kind: 's3', bucket: MOTO.bucket, prefix, endpoint: MOTO.endpoint, forcePathStyle: true, region: '${AWS_REGION:-us-east-1}' };
+    const registry = {
+      kind: 's3',
+      bucket: MOTO.bucket,
+      prefix,
+      endpoint: MOTO.endpoint,
+      forcePathStyle: true,
+      region: '${AWS_REGION:-us-east-1}',
+    };
     const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
     process.env.AWS_ACCESS_KEY_ID = 'test';
     process.env.AWS_SECRET_ACCESS_KEY = 'test';
@@ -64,7 +75,10 @@ describe('dissonance serve --config: registries', () => {
       expect(await serveOnce('s3-model', registry)).toBe('1');
       expect(await serveOnce('s3-model', registry)).toBe('1');
     } finally {
-      for (const [key, value] of [['AWS_ACCESS_KEY_ID', saved.id], ['AWS_SECRET_ACCESS_KEY', saved.secret]] as const) {
+      for (const [key, value] of [
+        ['AWS_ACCESS_KEY_ID', saved.id],
+        ['AWS_SECRET_ACCESS_KEY', saved.secret],
+      ] as const) {
         if (value === undefined) delete process.env[key];
         else process.env[key] = value;
       }
@@ -78,7 +92,9 @@ describe('dissonance serve --config: registries', () => {
       const name = cleanup.model(testName('serve-config'));
       cleanup.model(`${name}-critic`);
       const experiment = cleanup.experiment(testName('serve-config-exp'));
-      expect(await serveOnce(name, { kind: 'mlflow', uri: '${MLFLOW_URI}', experiment }, { MLFLOW_URI: MLFLOW })).toBe('1');
+      expect(await serveOnce(name, { kind: 'mlflow', uri: '${MLFLOW_URI}', experiment }, { MLFLOW_URI: MLFLOW })).toBe(
+        '1',
+      );
     } finally {
       await cleanup.sweep();
       release();

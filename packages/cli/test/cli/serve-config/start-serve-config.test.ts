@@ -36,7 +36,11 @@ describe('startServeConfig: examples/serve/digits.config.json', () => {
     const lines = readFileSync(join(ROOT, 'packages/cli/data/digits.csv'), 'utf8').trim().split('\n').slice(1, 21);
     const rows = lines.map((line) => line.split(',').slice(0, 64).map(Number));
     const labels = lines.map((line) => Number(line.split(',')[64]));
-    const response = await fetch(`${started.server.url}/v1/predict`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ rows }) });
+    const response = await fetch(`${started.server.url}/v1/predict`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ rows }),
+    });
     expect(response.status).toBe(200);
     const { probabilities } = (await response.json()) as { probabilities: number[][] };
     const right = probabilities.filter((p, r) => p.indexOf(Math.max(...p)) === labels[r]).length;
@@ -55,7 +59,15 @@ describe('dissonance serve --config: refusals', () => {
 
   it('exits 2 with one "path: problem" line per problem and starts nothing', async () => {
     const file = join(dir, 'bad.json');
-    writeFileSync(file, JSON.stringify({ model: { name: 'm' }, critics: [], auth: { kind: 'jwks', url: 'ftp://x', issuer: 'i', audience: 'a' }, trainer: { kind: 'external' } }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        model: { name: 'm' },
+        critics: [],
+        auth: { kind: 'jwks', url: 'ftp://x', issuer: 'i', audience: 'a' },
+        trainer: { kind: 'external' },
+      }),
+    );
     let err = '';
     const code = await runServeCommand(['--config', file], { out: () => undefined, err: (t) => (err += t) });
     expect(code).toBe(2);
@@ -69,14 +81,22 @@ describe('dissonance serve --config: refusals', () => {
 
   it('exits 2 when --config comes with other options', async () => {
     let err = '';
-    expect(await runServeCommand(['--config', 'x.json', '--port', '1'], { out: () => undefined, err: (t) => (err += t) })).toBe(2);
+    expect(
+      await runServeCommand(['--config', 'x.json', '--port', '1'], { out: () => undefined, err: (t) => (err += t) }),
+    ).toBe(2);
     expect(err).toMatch(/--config FILE is given alone/);
   });
 
   it('refuses a development token and missing keys in production mode, by config path, before anything starts', async () => {
     const loaded = await loadServeConfig(EXAMPLE, { DISSONANCE_STATE_DIR: join(dir, 'never') });
-    const error = await startServeConfig(loaded, { out: () => undefined, err: () => undefined }, { DISSONANCE_MODE: 'production' }).catch((e: unknown) => e);
-    expect(problemsOf(error)?.[0]).toMatch(/^security\.trustedKeys: production mode needs at least one trusted public key file/);
+    const error = await startServeConfig(
+      loaded,
+      { out: () => undefined, err: () => undefined },
+      { DISSONANCE_MODE: 'production' },
+    ).catch((e: unknown) => e);
+    expect(problemsOf(error)?.[0]).toMatch(
+      /^security\.trustedKeys: production mode needs at least one trusted public key file/,
+    );
     expect(() => statSync(join(dir, 'never'))).toThrow();
   });
 });
@@ -91,15 +111,32 @@ describe('startServeConfig: a model and a critic already in the registry', () =>
 
   it('serves the champion of model.name and a registry critic when the config names no file', async () => {
     const quiet = { out: () => undefined, err: () => undefined };
-    const base = { server: { port: 0 }, state: { dir: './state' }, trainer: { kind: 'none' }, auth: { kind: 'dev-token', file: './token' } };
-    const first = parseServeConfig({ ...base, model: { name: 'm', onnx: 'model.onnx' }, critics: [{ kind: 'onnx', path: 'model.onnx', name: 'c' }] }, dir, {});
+    const base = {
+      server: { port: 0 },
+      state: { dir: './state' },
+      trainer: { kind: 'none' },
+      auth: { kind: 'dev-token', file: './token' },
+    };
+    const first = parseServeConfig(
+      { ...base, model: { name: 'm', onnx: 'model.onnx' }, critics: [{ kind: 'onnx', path: 'model.onnx', name: 'c' }] },
+      dir,
+      {},
+    );
     await (await startServeConfig({ file: join(dir, 'a.json'), config: first }, quiet, {})).stop();
-    const second = parseServeConfig({ ...base, model: { name: 'm' }, critics: [{ kind: 'registry', name: 'c' }], detector: 'vote-entropy' }, dir, {});
+    const second = parseServeConfig(
+      { ...base, model: { name: 'm' }, critics: [{ kind: 'registry', name: 'c' }], detector: 'vote-entropy' },
+      dir,
+      {},
+    );
     const started = await startServeConfig({ file: join(dir, 'b.json'), config: second }, quiet, {});
     try {
       expect(started.engine.championVersion).toBe('1');
       const auth = { authorization: `Bearer ${readFileSync(join(dir, 'token'), 'utf8').trim()}` };
-      const response = await fetch(`${started.server.url}/v1/predict`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ rows: [[1, 2, 3, 4]] }) });
+      const response = await fetch(`${started.server.url}/v1/predict`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ rows: [[1, 2, 3, 4]] }),
+      });
       expect(((await response.json()) as { probabilities: number[][] }).probabilities[0]).toHaveLength(3);
     } finally {
       await started.stop();
