@@ -124,6 +124,7 @@ describe.skipIf(!hasPython)('remoteTrainer against a real dissonance-trainer wor
   it.each([
     ['truncated', /does not load/],
     ['narrow', /3 → 3, the champion 4 → 3|does not load|fails to run|returned/],
+    ['nan', /non-finite/],
   ])('a bad candidate from the %s handler is refused with E_TRAINER; champion, registry and replay buffer unchanged', async (handler, message) => {
     const w = await worker(handler);
     const l = await engineWith({ http: { url: w.url }, timeoutMs: 60_000 });

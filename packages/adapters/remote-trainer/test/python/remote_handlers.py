@@ -30,3 +30,12 @@ def narrow(job: TrainingJob) -> TrainingResult:
     """A model fitted on all features but the last: its input is one feature narrower than the champion's."""
     model = LogisticRegression(max_iter=500).fit(job.snapshot.features[:, :-1], job.snapshot.hard_labels())
     return TrainingResult.of(job.job_id, export_sklearn(model, job.width - 1))
+
+
+def nan(job: TrainingJob) -> TrainingResult:
+    """A refit whose coefficients are NaN: a model that loads, has the right shape, and outputs NaN."""
+    import numpy as np
+
+    model = LogisticRegression(max_iter=500).fit(job.snapshot.features, job.snapshot.hard_labels())
+    model.coef_[:] = np.nan
+    return TrainingResult.of(job.job_id, export_sklearn(model, job.width))
