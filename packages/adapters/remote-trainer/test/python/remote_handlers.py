@@ -39,3 +39,19 @@ def nan(job: TrainingJob) -> TrainingResult:
     model = LogisticRegression(max_iter=500).fit(job.snapshot.features, job.snapshot.hard_labels())
     model.coef_[:] = np.nan
     return TrainingResult.of(job.job_id, export_sklearn(model, job.width))
+
+
+def torch_mlp(job: TrainingJob) -> TrainingResult:
+    """The reference PyTorch handler fine-tuning a small MLP (ADR loss on the job's critic probabilities, KL guard
+    against its reference probabilities); imported lazily so the scikit-learn handlers need no torch."""
+    import torch
+
+    from dissonance_trainer import torch_finetune_handler
+
+    torch.set_num_threads(1)
+    handler = torch_finetune_handler(
+        lambda: torch.nn.Sequential(torch.nn.Linear(job.width, 16), torch.nn.ReLU(), torch.nn.Linear(16, job.classes)),
+        epochs=40,
+        learning_rate=1e-2,
+    )
+    return handler(job)
