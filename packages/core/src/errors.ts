@@ -30,6 +30,11 @@ export const ERROR_CODES = [
    * names a version the engine does not serve. `details` name both versions.
    */
   'E_ALIAS_RESTORE',
+  /**
+   * A remote trainer did not answer a training job before its deadline (after its retries): the champion keeps
+   * serving and the retrain is tried again later. `details` name the job id and the model.
+   */
+  'E_TRAINER_TIMEOUT',
 ] as const;
 
 /** One of {@link ERROR_CODES}. */

@@ -1,0 +1,80 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../../../', import.meta.url));
+const python = `${root}.venv/bin/python`;
+
+/** True when the project's Python venv is there (scripts/python-env.sh). */
+export const hasPython = existsSync(python);
+
+/** Runs the project's Python with `python/src` and this package's test handlers on the path. */
+export function pythonEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    PYTHONPATH: [
+      `${root}python/src`,
+      fileURLToPath(new URL('./python', import.meta.url)),
+      process.env['PYTHONPATH'] ?? '',
+    ]
+      .filter(Boolean)
+      .join(':'),
+    OMP_NUM_THREADS: '1',
+    ...extra,
+  };
+}
+
+export { python, root };
+
+/** A real `dissonance-trainer --http` worker process. */
+export interface Worker {
+  readonly url: string;
+  readonly port: number;
+  readonly process: ChildProcess;
+  /** SIGKILLs it and resolves once it exited. */
+  kill(): Promise<void>;
+}
+
+/** Starts `python -m dissonance_trainer --handler remote_handlers:<handler> --http <port>` and waits until it listens. */
+export function startWorker(
+  handler: string,
+  options: { port?: number; env?: Record<string, string> } = {},
+): Promise<Worker> {
+  const child = spawn(
+    python,
+    ['-m', 'dissonance_trainer', '--handler', `remote_handlers:${handler}`, '--http', String(options.port ?? 0)],
+    {
+      env: pythonEnv(options.env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`worker did not start in 60 s: ${output}`));
+    }, 60_000);
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      const match = /listening on (http:\/\/[^\s:]+:(\d+))/.exec(output);
+      if (match === null) return;
+      clearTimeout(timer);
+      const exited = new Promise<void>((done) => child.once('exit', () => done()));
+      resolve({
+        url: match[1]!,
+        port: Number(match[2]),
+        process: child,
+        kill: async () => {
+          if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+          await exited;
+        },
+      });
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`worker exited with ${code}: ${output}`));
+    });
+  });
+}
