@@ -10,6 +10,7 @@ import { createDevToken, writeTokenFile } from './dev-token.js';
 import { createServeEngine, type ServeEngine } from './serve-engine.js';
 import { serveSecurity } from './serve-security.js';
 import { runServeConfigCommand, SERVE_CONFIG_HELP, wantsConfig } from './serve-config/run-serve-config.js';
+import { untilSignal } from './until-signal.js';
 
 /** Where the serve command writes. */
 export interface ServeIo {
@@ -272,15 +273,7 @@ export async function runServeCommand(argv: readonly string[], io: ServeIo): Pro
     io.err(`dissonance serve: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;
   }
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await untilSignal();
   io.err('dissonance serve: stopping\n');
   await started.stop();
   return 0;

@@ -1,8 +1,6 @@
 import { join } from 'node:path';
 import {
-  createArtifactSigner,
   createEngine,
-  isDissonanceError,
   PoisoningGuard,
   type Engine,
   type KeyProvider,
@@ -11,9 +9,10 @@ import {
   type PoisoningGuardOptions,
   type PolicyPatch,
 } from '@dissonance/core';
-import { createMlpTrainer, type MlpModel } from '@dissonance/core/mlp';
+import { createMlpTrainer } from '@dissonance/core/mlp';
 import { FileRegistry, FileStore, OnnxNodeRuntime, threadedTrainer } from '@dissonance/node';
 import { DEFAULT_SETTINGS } from '../demo/loop-settings.js';
+import { publishCritics } from './publish-critics.js';
 import { buildServeModels, seedExamples, type ServeModels } from './serve-models.js';
 import type { Dataset } from '@dissonance/core/mlp';
 
@@ -101,7 +100,7 @@ export async function createServeEngine(options: ServeEngineOptions): Promise<Se
   });
   try {
     await engine.ready();
-    await publishCritic(registry, models.critic, options.signing);
+    await publishCritics(registry, [models.critic], options.signing);
   } catch (error) {
     await store.close();
     throw error;
@@ -117,32 +116,4 @@ export async function createServeEngine(options: ServeEngineOptions): Promise<Se
       await registry.close?.();
     },
   };
-}
-
-/**
- * Registers the critic (as ONNX, under `<proposer>-critic`, alias `champion`) on first start, so the HTTP
- * surface can publish it for browsers that compute dissonance on the device; signed with `signing` when given.
- */
-async function publishCritic(
-  registry: FileRegistry,
-  critic: MlpModel,
-  signing: SigningConfig | undefined,
-): Promise<void> {
-  try {
-    await registry.resolve(critic.name, 'champion');
-    return;
-  } catch (error) {
-    if (!isDissonanceError(error) || (error.code !== 'E_NOT_FOUND' && error.code !== 'E_ALIAS_NOT_FOUND')) throw error;
-  }
-  const version = await registry.register({
-    name: critic.name,
-    artifact: critic.artifact,
-    inputWidth: critic.inputWidth,
-    classes: critic.classes,
-    tags: {
-      role: 'critic',
-      ...(signing === undefined ? {} : await createArtifactSigner(signing).tags(critic.artifact)),
-    },
-  });
-  await registry.setAlias(critic.name, 'champion', version.version, { expected: null });
 }

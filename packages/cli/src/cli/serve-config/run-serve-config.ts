@@ -3,6 +3,7 @@ import { problemsOf } from './config-problems.js';
 import type { Env } from './env-substitution.js';
 import { loadServeConfig } from './load-serve-config.js';
 import { startServeConfig, type ConfigServe } from './start-serve-config.js';
+import { untilSignal } from '../until-signal.js';
 
 /** The text of `dissonance serve --config --help`'s section of `dissonance serve --help`. */
 export const SERVE_CONFIG_HELP = `  --config FILE          serve your own model as FILE (JSON) describes it: model, registry, critics,
@@ -47,15 +48,7 @@ export async function runServeConfigCommand(
     io.err(`dissonance serve: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;
   }
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await untilSignal();
   io.err('dissonance serve: stopping\n');
   await started.stop();
   return 0;

@@ -15,7 +15,7 @@ import { configSecurity } from './config-security.js';
 import type { Env } from './env-substitution.js';
 import type { LoadedServeConfig } from './load-serve-config.js';
 import { openRegistry } from './open-registry.js';
-import { publishCritics } from './publish-critics.js';
+import { publishCritics } from '../publish-critics.js';
 import { serveAuth } from './serve-auth.js';
 
 /** A server started from a config file. */
