@@ -12,7 +12,7 @@ export interface FeedbackWatch {
 
 /**
  * Watches `POST /v1/feedback` on `server` with a 'request' listener placed before the handler's: body sizes
- * and item ids as they arrive, and lost answers on demand (the handler runs and stores what it accepted,
+ * and item ids as the handler reads them, and lost answers on demand (the handler runs and stores what it accepted,
  * but its answer never leaves: the socket is destroyed instead of written to). The handler itself is untouched.
  */
 export function watchFeedback(server: Server): FeedbackWatch {
@@ -21,9 +21,15 @@ export function watchFeedback(server: Server): FeedbackWatch {
   let drop = 0;
   server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
     if (req.method !== 'POST' || req.url !== '/v1/feedback') return;
+    // Seen through `emit`, not a 'data' listener: a listener would switch the stream to flowing mode and the
+    // chunks would be gone before the handler's bridge (@hono/node-server) starts reading the body.
     const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
+    const emit = req.emit.bind(req) as (event: string | symbol, ...args: unknown[]) => boolean;
+    req.emit = ((event: string | symbol, ...args: unknown[]): boolean => {
+      if (event === 'data') chunks.push(args[0] as Buffer);
+      return emit(event, ...args);
+    }) as IncomingMessage['emit'];
+    req.once('end', () => {
       const raw = Buffer.concat(chunks);
       bodies.push(raw.length);
       try {
