@@ -146,15 +146,24 @@ describe('OnnxWebRuntime (fake onnxruntime-web)', () => {
 
   it('feeds an [N, C, H, W] input from row-major rows by its declared shape (probe, benchmark, runs)', async () => {
     const fake = fakeOrt({ width: 4, inputShape: ['batch', 1, 2, 2] });
-    const runtime = new OnnxWebRuntime({ ort: fake.ort, probeWebGpu: swiftShader, select: 'benchmark', benchmarkRows: 3 });
+    const runtime = new OnnxWebRuntime({
+      ort: fake.ort,
+      probeWebGpu: swiftShader,
+      select: 'benchmark',
+      benchmarkRows: 3,
+    });
     const model = await runtime.loadBytes(new Uint8Array([1]));
     expect([model.inputWidth, model.inputShape]).toEqual([4, [1, 2, 2]]);
     fake.fed.length = 0;
     expect([...(await model.run(new Float32Array(8), 2))]).toEqual([0.25, 0.75, 0.25, 0.75]);
     expect(fake.fed).toEqual([[2, 1, 2, 2]]);
     const timed = fakeOrt({ width: 4, inputShape: ['batch', 1, 2, 2] });
-    await new OnnxWebRuntime({ ort: timed.ort, probeWebGpu: swiftShader, select: 'benchmark', benchmarkRows: 3 })
-      .loadBytes(new Uint8Array([1]));
+    await new OnnxWebRuntime({
+      ort: timed.ort,
+      probeWebGpu: swiftShader,
+      select: 'benchmark',
+      benchmarkRows: 3,
+    }).loadBytes(new Uint8Array([1]));
     expect(timed.fed).toContainEqual([3, 1, 2, 2]);
     expect(timed.fed.every((dims) => dims.length === 4)).toBe(true);
   });

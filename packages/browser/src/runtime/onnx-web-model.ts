@@ -89,7 +89,9 @@ export class OnnxWebModel implements LoadedModel {
     view: OnnxWebSessionView,
   ): Promise<OnnxWebModel> {
     const io = await resolveSessionIo(session, view, async (x, _rows, input, output, dims) => {
-      const result = await serializeRun(() => session.run({ [input]: new ort.Tensor('float32', x, [...dims]) }, [output]));
+      const result = await serializeRun(() =>
+        session.run({ [input]: new ort.Tensor('float32', x, [...dims]) }, [output]),
+      );
       return result[output]?.data;
     });
     return new OnnxWebModel(ort, session, view, io);

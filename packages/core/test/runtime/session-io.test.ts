@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { chooseInput, inputDims, resolveSessionIo, type OnnxSessionInfo, type OnnxValueInfo } from '../../src/runtime/index.js';
+import {
+  chooseInput,
+  inputDims,
+  resolveSessionIo,
+  type OnnxSessionInfo,
+  type OnnxValueInfo,
+} from '../../src/runtime/index.js';
 import { isDissonanceError } from '../../src/errors.js';
 
 function session(inputs: OnnxValueInfo[], classes: number | string = 10): OnnxSessionInfo {

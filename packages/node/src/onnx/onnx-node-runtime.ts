@@ -305,7 +305,8 @@ export class OnnxNodeRuntime implements ModelRuntime {
         timeRuns(run, { runs: this.#options.benchmarkRuns ?? 5, budgetMs: this.#options.benchmarkBudgetMs ?? 250 }));
     const timings: Array<{ provider: ExecutionProvider; msPerRun: number }> = [];
     for (const [provider, session] of sessions) {
-      const run = () => session.run({ [io.inputName]: new ort.Tensor('float32', x, inputDims(rows, io.inputShape)) }, fetches);
+      const run = () =>
+        session.run({ [io.inputName]: new ort.Tensor('float32', x, inputDims(rows, io.inputShape)) }, fetches);
       timings.push({ provider, msPerRun: await timer(provider, run, rows) });
     }
     return timings;
