@@ -145,7 +145,8 @@ describe('OnnxWebRuntime (fake onnxruntime-web)', () => {
   });
 
   it('feeds an [N, C, H, W] input from row-major rows by its declared shape (probe, benchmark, runs)', async () => {
-    const fake = fakeOrt({ width: 4, inputShape: ['batch', 1, 2, 2] });
+    // onnxruntime-web reports the dynamic batch axis as 4294967295 (-1 read as uint32).
+    const fake = fakeOrt({ width: 4, inputShape: [4294967295, 1, 2, 2] });
     const runtime = new OnnxWebRuntime({
       ort: fake.ort,
       probeWebGpu: swiftShader,

@@ -88,7 +88,7 @@ export function chooseInput(session: Session, label: string): ChosenInput {
   const axis = rest.findIndex((dim) => !isDeclared(dim));
   if (axis >= 0) {
     return refuse(
-      `axis ${axis + 1} is ${JSON.stringify(rest[axis])}, not a number; every dim but the batch axis must be declared to lay out a row`,
+      `axis ${axis + 1} is ${typeof rest[axis] === 'string' ? JSON.stringify(rest[axis]) : 'unknown'}, not a number; every dim but the batch axis must be declared to lay out a row`,
     );
   }
   const shape = rest as number[];
@@ -146,14 +146,17 @@ function isFloatMatrix(m: OnnxValueInfo): m is TensorInfo {
   return isFloatTensor(m) && (m.shape.length === 2 || m.shape.length === 0);
 }
 
-/** A positive number: a declared dim (onnxruntime reports unknown dims as `""` or a symbol, some builds as -1). */
+/**
+ * A declared dim: a positive integer below 2³¹. onnxruntime-node reports an unknown dim as `""` or its symbol;
+ * onnxruntime-web reports it as 4294967295 (-1 read as uint32), and other builds as -1.
+ */
 function isDeclared(dim: number | string | undefined): dim is number {
-  return typeof dim === 'number' && dim > 0;
+  return typeof dim === 'number' && Number.isInteger(dim) && dim > 0 && dim < 2 ** 31;
 }
 
 function secondDim(m: TensorInfo): number | undefined {
   const dim = m.shape[1];
-  return typeof dim === 'number' && dim > 0 ? dim : undefined;
+  return isDeclared(dim) ? dim : undefined;
 }
 
 function describe(m: OnnxValueInfo): string {

@@ -43,6 +43,9 @@ describe('chooseInput: what rows can feed', () => {
     });
     expect(chooseInput(session([tensor('x', 'float32', ['', 64])]), 'm@1').width).toBe(64);
     expect(chooseInput(session([tensor('x', 'float32', [-1, 64])]), 'm@1').width).toBe(64);
+    // onnxruntime-web reports an unknown dim as 4294967295 (-1 read as uint32).
+    expect(chooseInput(session([tensor('x', 'float32', [4294967295, 1, 8, 8])]), 'm@1').shape).toEqual([1, 8, 8]);
+    expect(chooseInput(session([tensor('x', 'float32', [4294967295, 4294967295])]), 'm@1').width).toBeUndefined();
     expect(chooseInput(session([tensor('x', 'float32', ['N', 'D'])]), 'm@1')).toEqual({
       name: 'x',
       width: undefined,
@@ -66,6 +69,7 @@ describe('chooseInput: what rows can feed', () => {
       [[tensor('image', 'float32', [2, 1, 8, 8])], /input "image" .*batch size is fixed at 2/],
       [[tensor('x', 'float32', [1, 64])], /input "x" .*batch size is fixed at 1/],
       [[tensor('image', 'float32', ['N', 1, 'H', 'W'])], /input "image" .*axis 2 is "H"/],
+      [[tensor('image', 'float32', [4294967295, 1, 4294967295, 8])], /input "image" .*axis 2 is unknown/],
       [[tensor('x', 'float32', [64])], /input "x" .*no batch axis/],
       [[{ name: 'seq', isTensor: false }], /input "seq" is not a tensor/],
     ];
