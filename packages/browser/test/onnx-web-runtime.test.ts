@@ -4,9 +4,20 @@ import { OnnxWebRuntime, type OrtWebModule, type WebGpuProbe } from '../src/inde
 
 /** A fake onnxruntime-web: sessions compute `outputs(x)` for a model of `width` inputs and `classes` outputs. */
 function fakeOrt(
-  options: { width?: number; classes?: number; failWebGpu?: string; failWebGpuRun?: string; logits?: boolean } = {},
+  options: {
+    width?: number;
+    classes?: number;
+    failWebGpu?: string;
+    failWebGpuRun?: string;
+    logits?: boolean;
+    /** The declared input shape (default `['N', width]`) and element type (default float32). */
+    inputShape?: (number | string)[];
+    inputType?: string;
+  } = {},
 ) {
   const width = options.width ?? 3;
+  /** The dims of every tensor fed, in order. */
+  const fed: number[][] = [];
   const classes = options.classes ?? 2;
   const created: string[] = [];
   const released: string[] = [];
@@ -26,11 +37,19 @@ function fakeOrt(
       return {
         inputNames: ['features'],
         outputNames: ['scores'],
-        inputMetadata: [{ name: 'features', isTensor: true, type: 'float32', shape: ['N', width] }],
+        inputMetadata: [
+          {
+            name: 'features',
+            isTensor: true,
+            type: options.inputType ?? 'float32',
+            shape: options.inputShape ?? ['N', width],
+          },
+        ],
         outputMetadata: [{ name: 'scores', isTensor: true, type: 'float32', shape: ['N', classes] }],
         async run(feeds: Record<string, Tensor>) {
           if (provider === 'webgpu' && options.failWebGpuRun !== undefined) throw new Error(options.failWebGpuRun);
           const x = feeds.features!;
+          fed.push([...x.dims]);
           const rows = x.dims[0]!;
           const out = new Float32Array(rows * classes);
           for (let r = 0; r < rows; r++) {
@@ -51,7 +70,7 @@ function fakeOrt(
       };
     },
   };
-  return { ort: { env, Tensor, InferenceSession } as unknown as OrtWebModule, created, released, env };
+  return { ort: { env, Tensor, InferenceSession } as unknown as OrtWebModule, created, released, env, fed };
 }
 
 const noGpu = async (): Promise<WebGpuProbe> => ({
@@ -123,6 +142,41 @@ describe('OnnxWebRuntime (fake onnxruntime-web)', () => {
     const runtime = new OnnxWebRuntime({ ort: fakeOrt().ort, probeWebGpu: noGpu, executionProvider: 'webgpu' });
     const error = await expectCode(runtime.loadBytes(new Uint8Array([1])), 'E_ACCELERATOR_UNAVAILABLE');
     expect(error.message).toContain('navigator.gpu is absent (test)');
+  });
+
+  it('feeds an [N, C, H, W] input from row-major rows by its declared shape (probe, benchmark, runs)', async () => {
+    // onnxruntime-web reports the dynamic batch axis as 4294967295 (-1 read as uint32).
+    const fake = fakeOrt({ width: 4, inputShape: [4294967295, 1, 2, 2] });
+    const runtime = new OnnxWebRuntime({
+      ort: fake.ort,
+      probeWebGpu: swiftShader,
+      select: 'benchmark',
+      benchmarkRows: 3,
+    });
+    const model = await runtime.loadBytes(new Uint8Array([1]));
+    expect([model.inputWidth, model.inputShape]).toEqual([4, [1, 2, 2]]);
+    fake.fed.length = 0;
+    expect([...(await model.run(new Float32Array(8), 2))]).toEqual([0.25, 0.75, 0.25, 0.75]);
+    expect(fake.fed).toEqual([[2, 1, 2, 2]]);
+    const timed = fakeOrt({ width: 4, inputShape: ['batch', 1, 2, 2] });
+    await new OnnxWebRuntime({
+      ort: timed.ort,
+      probeWebGpu: swiftShader,
+      select: 'benchmark',
+      benchmarkRows: 3,
+    }).loadBytes(new Uint8Array([1]));
+    expect(timed.fed).toContainEqual([3, 1, 2, 2]);
+    expect(timed.fed.every((dims) => dims.length === 4)).toBe(true);
+  });
+
+  it('refuses inputs rows cannot feed at load, with E_MODEL naming the input: int64, a fixed batch', async () => {
+    const tokens = new OnnxWebRuntime({ ort: fakeOrt({ inputType: 'int64' }).ort, probeWebGpu: noGpu });
+    const error = await expectCode(tokens.loadBytes(new Uint8Array([1])), 'E_MODEL');
+    expect(error.message).toMatch(/input "features" is int64 \[N, 3\]: rows are float32 and are never cast/);
+    const fixed = new OnnxWebRuntime({ ort: fakeOrt({ inputShape: [1, 3] }).ort, probeWebGpu: noGpu });
+    expect((await expectCode(fixed.loadBytes(new Uint8Array([1])), 'E_MODEL')).message).toMatch(
+      /input "features" is float32 \[1, 3\]: its batch size is fixed at 1/,
+    );
   });
 
   it('applies a softmax to logits found by the load-time probe', async () => {

@@ -72,13 +72,14 @@ describe('OnnxWebRuntime in Chromium', () => {
     expect(maxAbsDiff(webgpu.out, expected)).toBeLessThanOrEqual(1e-4);
   });
 
-  it("runs the Python exporters' models (skl2onnx, torch logits) like onnxruntime-node and Python onnxruntime", async () => {
+  it("runs the Python exporters' models (skl2onnx, torch logits, a CNN on [N, 1, 8, 8]) like onnxruntime-node and Python onnxruntime", async () => {
     const fixtures = await commands.pythonFixtures();
     expect(fixtures.map((f) => f.name)).toEqual([
       'sklearn_digits',
       'sklearn_breast_cancer',
       'torch_legacy',
       'torch_legacy_softmax',
+      'torch_cnn_digits',
     ]);
     const webGpuFailures: string[] = [];
     for (const fixture of fixtures) {

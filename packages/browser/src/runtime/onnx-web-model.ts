@@ -1,6 +1,7 @@
 import { DissonanceError, toDissonanceError, type LoadedModel, type ModelArtifact } from '@dissonance/core';
 import {
   checkRunInput,
+  inputDims,
   readProbabilities,
   resolveSessionIo,
   type OutputKind,
@@ -26,7 +27,8 @@ export interface OnnxWebSessionView extends SessionIoView {
 
 /**
  * An ONNX model in an onnxruntime-web session (WebGPU or wasm): a {@link LoadedModel}. `run(x, rows)` feeds
- * `x` as a `float32 [rows, inputWidth]` tensor, reads the chosen output (copied back to the CPU), and applies
+ * `x` as a float32 tensor of dims `[rows, ...inputShape]` (`[rows, C, H, W]` for an image input, rows
+ * row-major), reads the chosen output (copied back to the CPU), and applies
  * a row softmax when the output holds logits. Concurrent runs are queued (onnxruntime-web runs one session
  * at a time per page); `dispose()` waits for this model's queued runs, then releases the session. Create it with `OnnxWebRuntime`.
  */
@@ -38,6 +40,8 @@ export class OnnxWebModel implements LoadedModel {
   readonly artifact: ModelArtifact | undefined;
   /** Name of the graph input fed. */
   readonly inputName: string;
+  /** The input's declared non-batch dims (`[C, H, W]`, or `[inputWidth]`); their product is `inputWidth`. */
+  readonly inputShape: readonly number[];
   /** Name of the graph output read. */
   readonly outputName: string;
   /** Whether the output held probabilities or logits (then a softmax is applied). */
@@ -66,6 +70,7 @@ export class OnnxWebModel implements LoadedModel {
     this.inputName = io.inputName;
     this.outputName = io.outputName;
     this.inputWidth = io.inputWidth;
+    this.inputShape = io.inputShape;
     this.classes = io.classes;
     this.outputKind = io.outputKind;
     this.#fetches = [io.outputName];
@@ -83,9 +88,9 @@ export class OnnxWebModel implements LoadedModel {
     session: InferenceSession,
     view: OnnxWebSessionView,
   ): Promise<OnnxWebModel> {
-    const io = await resolveSessionIo(session, view, async (x, rows, input, output) => {
+    const io = await resolveSessionIo(session, view, async (x, _rows, input, output, dims) => {
       const result = await serializeRun(() =>
-        session.run({ [input]: new ort.Tensor('float32', x, [rows, x.length / rows]) }, [output]),
+        session.run({ [input]: new ort.Tensor('float32', x, [...dims]) }, [output]),
       );
       return result[output]?.data;
     });
@@ -114,7 +119,7 @@ export class OnnxWebModel implements LoadedModel {
   }
 
   async #runNow(x: Float32Array, rows: number): Promise<Float32Array> {
-    const feeds = { [this.inputName]: new this.#ort.Tensor('float32', x, [rows, this.inputWidth]) };
+    const feeds = { [this.inputName]: new this.#ort.Tensor('float32', x, inputDims(rows, this.inputShape)) };
     let result: InferenceSession.ReturnType;
     try {
       result = await this.#session.run(feeds, this.#fetches);

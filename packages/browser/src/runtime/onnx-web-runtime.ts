@@ -6,7 +6,7 @@ import {
   type ModelInfo,
   type ModelRuntime,
 } from '@dissonance/core';
-import { chooseInput, chooseOutput, errorText } from '@dissonance/core/adapter-kit';
+import { chooseInput, chooseOutput, errorText, inputDims } from '@dissonance/core/adapter-kit';
 import type { Env, InferenceSession } from 'onnxruntime-web';
 import { fetchModelBytes, type FetchFunction } from '../cache/fetch-model.js';
 import type { ModelCache } from '../cache/model-cache.js';
@@ -257,6 +257,7 @@ export class OnnxWebRuntime implements ModelRuntime {
       const width = input.width ?? info.inputWidth;
       if (width === undefined)
         throw new DissonanceError('E_MODEL', `${label}: the model does not declare its input width; pass inputWidth`);
+      const shape = input.shape ?? [width];
       const rows = this.#options.benchmarkRows ?? 64;
       const runs = this.#options.benchmarkRuns ?? 5;
       const x = new Float32Array(rows * width);
@@ -265,7 +266,7 @@ export class OnnxWebRuntime implements ModelRuntime {
         medianMs(
           () =>
             serializeRun(() =>
-              session.run({ [input.name]: new ort.Tensor('float32', x, [rows, width]) }, [output.name]),
+              session.run({ [input.name]: new ort.Tensor('float32', x, inputDims(rows, shape)) }, [output.name]),
             ),
           runs,
         );

@@ -24,6 +24,7 @@ import {
   FEEDBACK_MODEL,
   PUBLISHED_MODELS,
   PYTHON_FIXTURES,
+  SHAPE_FIXTURES,
   type EventView,
   type FeedbackLog,
   type PythonFixture,
@@ -159,6 +160,21 @@ export default async function setup(project: TestProject): Promise<() => Promise
             fromNode,
             version,
           });
+        }
+        // The CNN on [N, 1, 8, 8]: served from row-major rows of 64 values.
+        execFileSync(python, ['scripts/python/onnx_shape_fixtures.py', join(dir, 'shapes')], {
+          cwd: ROOT,
+          stdio: 'ignore',
+        });
+        const shapes = JSON.parse(readFileSync(join(dir, 'shapes', 'manifest.json'), 'utf8')) as {
+          cnn: { inputs: number[][]; probabilities: number[][] };
+        };
+        for (const name of SHAPE_FIXTURES) {
+          const bytes = Array.from(readFileSync(join(dir, 'shapes', `${name}.onnx`)));
+          const { version } = await control.publish(`fixture-${name}`, bytes);
+          const { inputs, probabilities } = shapes.cnn;
+          const fromNode = await control.onnxNode(bytes, inputs.flat(), inputs.length);
+          fixtures.push({ name, outputKind: 'logits', inputs, probabilities, fromNode, version });
         }
         return fixtures;
       } finally {

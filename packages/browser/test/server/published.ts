@@ -14,6 +14,9 @@ export const PYTHON_FIXTURES = [
   'torch_legacy_softmax',
 ] as const;
 
+/** The input-shape fixtures served too (`scripts/python/onnx_shape_fixtures.py`): a CNN on `[N, 1, 8, 8]`. */
+export const SHAPE_FIXTURES = ['torch_cnn_digits'] as const;
+
 /**
  * The other registry models `GET /v1/models/{name}` serves (the handler's `published` option, fixed when it is
  * created); the tests register their versions through the `publishModel` command.
@@ -23,7 +26,7 @@ export const PUBLISHED_MODELS: readonly string[] = [
   'cached',
   'pulled',
   'signed',
-  ...PYTHON_FIXTURES.map((name) => `fixture-${name}`),
+  ...[...PYTHON_FIXTURES, ...SHAPE_FIXTURES].map((name) => `fixture-${name}`),
 ];
 
 /** Where the tests find the server (`inject('dissonanceServer')`). */

@@ -59,6 +59,7 @@ export type { OnnxArtifactCheckOptions } from '../security/index.js';
 export {
   chooseInput,
   chooseOutput,
+  inputDims,
   PREFERRED_OUTPUT_NAMES,
   softmaxRows,
   looksLikeProbabilities,

@@ -2,7 +2,7 @@
 export { MicroBatcher } from './micro-batcher.js';
 export type { MicroBatcherOptions, MicroBatcherStats } from './micro-batcher.js';
 export { batchTimers } from './batch-timers.js';
-export { chooseInput, chooseOutput, PREFERRED_OUTPUT_NAMES } from './onnx-session-io.js';
+export { chooseInput, chooseOutput, inputDims, PREFERRED_OUTPUT_NAMES } from './onnx-session-io.js';
 export type { ChosenInput, ChosenOutput, OnnxSessionInfo, OnnxValueInfo } from './onnx-session-io.js';
 export { softmaxRows, looksLikeProbabilities } from './softmax-rows.js';
 export { resolveSessionIo, readProbabilities, checkRunInput, PROBE_ROWS } from './session-io.js';

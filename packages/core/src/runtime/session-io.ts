@@ -1,5 +1,5 @@
 import { DissonanceError, toDissonanceError } from '../errors.js';
-import { chooseInput, chooseOutput, type OnnxSessionInfo } from './onnx-session-io.js';
+import { chooseInput, chooseOutput, inputDims, type OnnxSessionInfo } from './onnx-session-io.js';
 import { looksLikeProbabilities, softmaxRows } from './softmax-rows.js';
 
 /** What a model's chosen output holds: probabilities are passed through, logits get a softmax. */
@@ -23,20 +23,37 @@ export interface SessionIoView {
 export interface ResolvedSessionIo {
   readonly inputName: string;
   readonly outputName: string;
+  /** Values per row: the product of {@link inputShape}. */
   readonly inputWidth: number;
+  /**
+   * The non-batch dims of the input as declared (`[C, H, W]` of `[N, C, H, W]`; `[inputWidth]` for a matrix):
+   * `rows` row-major rows of `inputWidth` values are fed as a tensor of dims `[rows, ...inputShape]`.
+   */
+  readonly inputShape: readonly number[];
   readonly classes: number;
   readonly outputKind: OutputKind;
 }
 
-/** Runs `rows` rows of `x` through the session, feeding `input` and returning output `output`'s raw data. */
-export type ProbeRun = (x: Float32Array, rows: number, input: string, output: string) => Promise<unknown>;
+/**
+ * Runs `rows` rows of `x` through the session, feeding `input` as a float32 tensor of dims `dims`
+ * (`[rows, ...inputShape]`), and returns output `output`'s raw data.
+ */
+export type ProbeRun = (
+  x: Float32Array,
+  rows: number,
+  input: string,
+  output: string,
+  dims: readonly number[],
+) => Promise<unknown>;
 
 /** Rows run at load time when a model's output kind or class count must be observed. */
 export const PROBE_ROWS = 4;
 
 /**
  * Finds a session's input and output from its metadata; the width comes from the model (or `view.inputWidth`
- * when the model leaves it symbolic), and they must agree when both are known. With `outputs: 'auto'` the
+ * when the model leaves it symbolic), and they must agree when both are known. An input `[N, C, H, W]` (any
+ * rank ≥ 2 with a dynamic batch axis and declared dims) is fed from row-major rows of `C × H × W` values;
+ * inputs that rows cannot feed are refused (see {@link chooseInput}). With `outputs: 'auto'` the
  * output kind is decided by a probe, not by reading the graph: {@link PROBE_ROWS} fixed rows (zeros, then
  * deterministic values in [-3, 3]) are run once, and the output is taken as probabilities when every value is
  * in [0, 1] and every row sums to 1 within 1e-4, else as logits. The same probe supplies the class count when
@@ -55,6 +72,7 @@ export async function resolveSessionIo(
   if (inputWidth === undefined) {
     throw new DissonanceError('E_MODEL', `${label}: the model does not declare its input width; pass inputWidth`);
   }
+  const inputShape = input.shape ?? [inputWidth];
   let classes = agree(label, 'class count', output.classes, view.classes);
   let outputKind = view.outputs === 'auto' || view.outputs === undefined ? undefined : view.outputs;
   if (outputKind === undefined || classes === undefined) {
@@ -62,7 +80,7 @@ export async function resolveSessionIo(
     for (let i = inputWidth; i < x.length; i++) x[i] = 3 * Math.sin(1.7 * i + 0.3);
     let data: unknown;
     try {
-      data = await probe(x, PROBE_ROWS, input.name, output.name);
+      data = await probe(x, PROBE_ROWS, input.name, output.name, inputDims(PROBE_ROWS, inputShape));
       if (!(data instanceof Float32Array)) throw new Error(`output "${output.name}" is not float32`);
     } catch (error) {
       throw toDissonanceError(error, 'E_MODEL', `${label}: probe run failed`);
@@ -79,7 +97,7 @@ export async function resolveSessionIo(
   }
   if (classes < 2)
     throw new DissonanceError('E_MODEL', `${label}: output "${output.name}" has ${classes} class(es), need ≥ 2`);
-  return { inputName: input.name, outputName: output.name, inputWidth, classes, outputKind };
+  return { inputName: input.name, outputName: output.name, inputWidth, inputShape, classes, outputKind };
 }
 
 /**

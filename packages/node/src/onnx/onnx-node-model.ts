@@ -1,6 +1,7 @@
 import { DissonanceError, toDissonanceError, type LoadedModel, type ModelArtifact } from '@dissonance/core';
 import {
   checkRunInput,
+  inputDims,
   readProbabilities,
   resolveSessionIo,
   type OutputKind,
@@ -27,7 +28,8 @@ export interface OnnxSessionView extends SessionIoView {
 
 /**
  * An ONNX model in an onnxruntime-node session: a {@link LoadedModel}. `run(x, rows)` feeds `x` as a
- * `float32 [rows, inputWidth]` tensor without copying it, reads the chosen output, and applies a row softmax
+ * float32 tensor of dims `[rows, ...inputShape]` without copying it (`[rows, inputWidth]` for a matrix input,
+ * `[rows, C, H, W]` for an image input: each row holds `C × H × W` values, row-major), reads the chosen output, and applies a row softmax
  * when the output holds logits. Concurrent runs are allowed (onnxruntime runs them one by one); `dispose()`
  * waits for runs in flight, then releases the session. Create it with {@link OnnxNodeRuntime}.
  */
@@ -39,6 +41,8 @@ export class OnnxNodeModel implements LoadedModel {
   readonly artifact: ModelArtifact | undefined;
   /** Name of the graph input fed. */
   readonly inputName: string;
+  /** The input's declared non-batch dims (`[C, H, W]`, or `[inputWidth]`); their product is `inputWidth`. */
+  readonly inputShape: readonly number[];
   /** Name of the graph output read. */
   readonly outputName: string;
   /** Whether the output held probabilities or logits (then a softmax is applied). */
@@ -68,6 +72,7 @@ export class OnnxNodeModel implements LoadedModel {
     this.inputName = io.inputName;
     this.outputName = io.outputName;
     this.inputWidth = io.inputWidth;
+    this.inputShape = io.inputShape;
     this.classes = io.classes;
     this.outputKind = io.outputKind;
     this.#fetches = [io.outputName];
@@ -106,7 +111,7 @@ export class OnnxNodeModel implements LoadedModel {
     this.#active++;
     try {
       // A fresh dims array per call: the tensor keeps it and the session reads it on a later tick.
-      const feeds = { [this.inputName]: new this.#ort.Tensor('float32', x, [rows, width]) };
+      const feeds = { [this.inputName]: new this.#ort.Tensor('float32', x, inputDims(rows, this.inputShape)) };
       let result: InferenceSession.ReturnType;
       try {
         result = await this.#session.run(feeds, this.#fetches);
@@ -140,8 +145,8 @@ export function resolveOnnxIo(
   session: InferenceSession,
   view: SessionIoView,
 ): Promise<ResolvedSessionIo> {
-  return resolveSessionIo(session, view, async (x, rows, input, output) => {
-    const result = await session.run({ [input]: new ort.Tensor('float32', x, [rows, x.length / rows]) }, [output]);
+  return resolveSessionIo(session, view, async (x, _rows, input, output, dims) => {
+    const result = await session.run({ [input]: new ort.Tensor('float32', x, [...dims]) }, [output]);
     return result[output]?.data;
   });
 }

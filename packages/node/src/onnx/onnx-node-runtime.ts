@@ -8,7 +8,7 @@ import {
   type ModelInfo,
   type ModelRuntime,
 } from '@dissonance/core';
-import { errorText, type ResolvedSessionIo } from '@dissonance/core/adapter-kit';
+import { errorText, inputDims, type ResolvedSessionIo } from '@dissonance/core/adapter-kit';
 import type { InferenceSession } from 'onnxruntime-node';
 import { noteCudaStarted, prepareCudaPrecision } from './cuda-exact.js';
 import {
@@ -305,7 +305,8 @@ export class OnnxNodeRuntime implements ModelRuntime {
         timeRuns(run, { runs: this.#options.benchmarkRuns ?? 5, budgetMs: this.#options.benchmarkBudgetMs ?? 250 }));
     const timings: Array<{ provider: ExecutionProvider; msPerRun: number }> = [];
     for (const [provider, session] of sessions) {
-      const run = () => session.run({ [io.inputName]: new ort.Tensor('float32', x, [rows, io.inputWidth]) }, fetches);
+      const run = () =>
+        session.run({ [io.inputName]: new ort.Tensor('float32', x, inputDims(rows, io.inputShape)) }, fetches);
       timings.push({ provider, msPerRun: await timer(provider, run, rows) });
     }
     return timings;
