@@ -4,7 +4,7 @@ import { createEnvelope } from '../schema/envelope.js';
 import { expectCode } from './expect-code.js';
 import { poisonMessageCases } from './transport-poison-cases.js';
 import { invalidOptionCases, type InvalidTransportOptions, subscribeOptionCases } from './transport-option-cases.js';
-import { groupName, item, topicName } from './transport-names.js';
+import { collectEnvelopes, groupName, item, topicName } from './transport-names.js';
 import { deferred, sleep, waitFor } from './wait.js';
 
 /** What a transport contract factory returns: a connected transport. */
@@ -87,15 +87,7 @@ export function transportContract(
       async () => {
         const topic = topicName();
         const seen: Envelope[] = [];
-        const dead: Envelope[] = [];
-        await transport.subscribe(
-          `${topic}.dlq`,
-          async (d) => {
-            dead.push(d.envelope);
-            await d.ack();
-          },
-          { group: groupName() },
-        );
+        const dead = await collectEnvelopes(transport, `${topic}.dlq`);
         await transport.subscribe(
           topic,
           async (d) => {
@@ -236,15 +228,7 @@ export function transportContract(
         const poison = item(0);
         const attempts: number[] = [];
         const good: string[] = [];
-        const dead: Envelope[] = [];
-        await transport.subscribe(
-          `${topic}.dlq`,
-          async (d) => {
-            dead.push(d.envelope);
-            await d.ack();
-          },
-          { group: groupName() },
-        );
+        const dead = await collectEnvelopes(transport, `${topic}.dlq`);
         await transport.subscribe(
           topic,
           async (d) => {
@@ -284,15 +268,7 @@ export function transportContract(
       async () => {
         const topic = topicName();
         const deadLetterTopic = topicName();
-        const dead: Envelope[] = [];
-        await transport.subscribe(
-          deadLetterTopic,
-          async (d) => {
-            dead.push(d.envelope);
-            await d.ack();
-          },
-          { group: groupName() },
-        );
+        const dead = await collectEnvelopes(transport, deadLetterTopic);
         await transport.subscribe(topic, (d) => d.nack({ error: 'unusable payload' }), {
           group: groupName(),
           maxAttempts: 1,

@@ -4,7 +4,7 @@ import { decodeBatch, encodeBatch } from '../schema/batch-payload.js';
 import { createEnvelope, envelopeToJson } from '../schema/envelope.js';
 import { encodeWireFrame } from '../schema/wire-frame.js';
 import type { TransportFixture } from './transport-contract.js';
-import { groupName, topicName } from './transport-names.js';
+import { collectEnvelopes, groupName, topicName } from './transport-names.js';
 import { sleep, waitFor } from './wait.js';
 
 /** Timing of the suite, from the contract's options. */
@@ -47,16 +47,8 @@ export function poisonMessageCases(fixture: () => TransportFixture, timing: Timi
         return;
       }
       const topic = topicName();
-      const dead: Envelope[] = [];
       const handled: Envelope[] = [];
-      await transport.subscribe(
-        `${topic}.dlq`,
-        async (d) => {
-          dead.push(d.envelope);
-          await d.ack();
-        },
-        { group: groupName() },
-      );
+      const dead = await collectEnvelopes(transport, `${topic}.dlq`);
       await transport.subscribe(
         topic,
         async (d) => {
