@@ -21,7 +21,7 @@ export interface SubscribeOptionRules {
    * (default: a non-empty string of at most 255 characters).
    */
   readonly checkName?: (name: unknown, field: string) => void;
-  /** Largest `prefetch` the broker accepts (default: any safe integer). */
+  /** Largest `prefetch` the broker accepts (default: no limit below `Number.MAX_SAFE_INTEGER`). */
   readonly maxPrefetch?: number;
 }
 
