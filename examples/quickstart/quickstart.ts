@@ -121,8 +121,8 @@ async function main(): Promise<void> {
     labels: oracleLabels(async (requests) => requests.map((r) => truth.get(r.itemId)), { budget: 300 }),
     trainer,
     golden: { x: golden.x, rows: 400, labels: golden.y },
-    // The POC's defaults budget 100 dissonant items an hour; this stream arrives in a second, so allow more.
-    policy: { maxDissonance: 1, klEps: 0.5, dBudgetPerHour: 100_000 },
+    // The hourly dissonance budget keeps its default (10⁶ items an hour): this stream arrives in a second.
+    policy: { maxDissonance: 1, klEps: 0.5 },
     retrain: { everyExamples: 60, mode: 'inline' },
     rollout: { canaryFraction: 0.3, canarySamples: 60 },
   });
