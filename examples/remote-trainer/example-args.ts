@@ -43,7 +43,8 @@ export function parseExampleArgs(argv: readonly string[]): ExampleArgs | string 
     else if (arg === '--help' || arg === '-h') help = true;
     else if (arg === '--via') {
       const v = value();
-      if (!(VIAS as readonly string[]).includes(v ?? '')) return `--via takes ${VIAS.join('|')}, got ${JSON.stringify(v ?? '')}`;
+      if (!(VIAS as readonly string[]).includes(v ?? ''))
+        return `--via takes ${VIAS.join('|')}, got ${JSON.stringify(v ?? '')}`;
       via = v as Via;
     } else if (arg === '--model') {
       const v = value();

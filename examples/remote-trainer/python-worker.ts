@@ -70,9 +70,7 @@ export function startPythonWorker(options: PythonWorkerOptions): Promise<PythonW
       child.stdout.off('data', onData);
       child.stderr.off('data', onData);
       void stop();
-      reject(
-        new DissonanceError('E_TRAINER', `the Python worker (${options.handler}) ${why}: ${output.slice(-2000)}`),
-      );
+      reject(new DissonanceError('E_TRAINER', `the Python worker (${options.handler}) ${why}: ${output.slice(-2000)}`));
     };
     const timer = setTimeout(
       () => fail(`printed no ready line in ${options.startTimeoutMs ?? 60_000} ms`),

@@ -54,7 +54,12 @@ export interface ExampleResult {
   readonly model: ExampleModel;
   readonly seeds: readonly number[];
   readonly budget: number;
-  readonly split: { readonly golden: number; readonly seedSet: number; readonly stream: number; readonly batch: number };
+  readonly split: {
+    readonly golden: number;
+    readonly seedSet: number;
+    readonly stream: number;
+    readonly batch: number;
+  };
   /** The proposer retrained by the Python worker through `remoteTrainer`. */
   readonly remote: PathRuns;
   /** The demo's default path: the built-in MLP trainer, on the same seeds, stream and label budget. */
