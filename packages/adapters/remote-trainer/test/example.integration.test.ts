@@ -20,7 +20,7 @@ describe('npm run example:remote-trainer', () => {
   it.skipIf(!hasPython)(
     '--via http --model cnn: the worker fits the seed-set CNN and retrains it, the engine validates and promotes its candidates, the built-in MLP runs beside it at equal labels',
     async () => {
-      // One seed, the first 224 stream rows (7 batches: one retrain), so it stays well under a minute.
+      // One seed, the first 448 stream rows (14 batches: two retrains), so it stays well under a minute.
       const { code, stdout, stderr } = await runExample([
         '--via',
         'http',
@@ -29,7 +29,7 @@ describe('npm run example:remote-trainer', () => {
         '--seeds',
         '1',
         '--stream-rows',
-        '224',
+        '448',
         '--json',
       ]);
       expect(code, stderr).toBe(0);
@@ -38,16 +38,16 @@ describe('npm run example:remote-trainer', () => {
         via: 'http',
         model: 'cnn',
         seeds: [1],
-        final: { accuracy: expect.any(Number), perSeed: [expect.any(Number)], labels: 34 },
-        builtin: { accuracy: expect.any(Number), perSeed: [expect.any(Number)], labels: 34 },
+        final: { accuracy: expect.any(Number), perSeed: [expect.any(Number)], labels: 67 },
+        builtin: { accuracy: expect.any(Number), perSeed: [expect.any(Number)], labels: 67 },
         promotions: expect.any(Number),
         rollbacks: 0,
-        // The seed-set model's job, then one retrain: both answered, nothing retried or timed out.
-        jobs: { sent: 2, completed: 2, retried: 0, timedOut: 0, refused: 0 },
+        // The seed-set model's job, then two retrains: all answered, nothing retried or timed out.
+        jobs: { sent: 3, completed: 3, retried: 0, timedOut: 0, refused: 0 },
       });
       const final = result['final'] as { accuracy: number; seedSet: number };
       const builtin = result['builtin'] as { accuracy: number };
-      expect(result['promotions']).toBe(1);
+      expect(result['promotions']).toBe(2);
       for (const accuracy of [final.accuracy, builtin.accuracy]) {
         expect(accuracy).toBeGreaterThan(0.5);
         expect(accuracy).toBeLessThanOrEqual(1);
