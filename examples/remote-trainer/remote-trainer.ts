@@ -30,9 +30,8 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   } catch (error) {
     const code = error instanceof DissonanceError ? error.code : undefined;
-    process.stderr.write(
-      `example:remote-trainer: ${code === undefined ? '' : `${code}: `}${error instanceof Error ? error.message : String(error)}\n`,
-    );
+    // A DissonanceError's message starts with its code.
+    process.stderr.write(`example:remote-trainer: ${error instanceof Error ? error.message : String(error)}\n`);
     return code === 'E_CONFIG' ? 2 : 1;
   }
 }
