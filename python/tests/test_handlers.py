@@ -108,3 +108,10 @@ def test_a_checkpoint_of_another_architecture_refuses_the_job(checkpoint_dir: Pa
     handler = torch_finetune_handler(lambda: torch.nn.Sequential(torch.nn.Linear(WIDTH, CLASSES)), epochs=1)
     with pytest.raises(JobError, match="does not fit the model's architecture"):
         handler(digits_job(base))
+
+
+def test_a_job_without_a_champion_starts_from_the_factory(checkpoint_dir: Path) -> None:
+    from dissonance_trainer import load_checkpoint
+
+    # The first model (no champion yet) has an empty base_sha256: no checkpoint to look up, no error.
+    assert load_checkpoint(mlp(), "", checkpoint_dir) is False

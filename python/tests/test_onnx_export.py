@@ -8,6 +8,7 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 import torch
+from sklearn.ensemble import GradientBoostingClassifier, RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
@@ -62,11 +63,12 @@ def test_export_torch_cnn_takes_nchw_input() -> None:
     [
         lambda: LogisticRegression(max_iter=300),
         lambda: make_pipeline(StandardScaler(), LogisticRegression(max_iter=300)),
-        # Tree ensembles do not convert with skl2onnx 1.19.1 + scikit-learn 1.7.2 (a bool in TreeEnsemble ints);
-        # a small neural net stands in for a third family.
         lambda: MLPClassifier(hidden_layer_sizes=(16,), max_iter=50, random_state=0),
+        # Tree ensembles: skl2onnx 1.19.1 writes booleans where onnx 1.19 wants ints; export_sklearn accepts them.
+        lambda: GradientBoostingClassifier(n_estimators=10, max_depth=2, random_state=0),
+        lambda: RandomForestClassifier(n_estimators=5, max_depth=4, random_state=0),
     ],
-    ids=["logistic", "pipeline", "mlp"],
+    ids=["logistic", "pipeline", "mlp", "gradient-boosting", "random-forest"],
 )
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_export_sklearn_probabilities_tensor(make) -> None:  # type: ignore[no-untyped-def]

@@ -43,11 +43,14 @@ def save_checkpoint(module: torch.nn.Module, sha256: str, directory: str | Path 
 
 
 def load_checkpoint(module: torch.nn.Module, sha256: str, directory: str | Path | None = None) -> bool:
-    """Loads the checkpoint of ``sha256`` into ``module``; False (module untouched) when there is none.
+    """Loads the checkpoint of ``sha256`` into ``module``; False (module untouched) when there is none, or when
+    ``sha256`` is empty (a job with no champion yet: the first model, fitted from the factory's initialization).
 
     :raises JobError: when the checkpoint does not fit ``module``'s architecture (the factory changed since the
         artifact was trained): a job refused with a clear reason, never a silent fresh start.
     """
+    if sha256 == "":
+        return False
     path = checkpoint_path(sha256, directory)
     if not path.is_file():
         return False

@@ -4,10 +4,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import warnings
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import torch
 
@@ -73,21 +74,48 @@ def export_torch(
     return data
 
 
+@contextlib.contextmanager
+def _boolean_ints_accepted() -> Iterator[None]:
+    """While converting, ``onnx.helper.make_attribute`` takes a list of booleans as the ints it stands for.
+
+    skl2onnx 1.19.1's tree converters (decision trees, random forests, gradient boosting) pass
+    ``nodes_missing_value_tracks_true`` as Python booleans, which onnx 1.19 refuses ("Expected an int, got a
+    boolean"). The values are 0/1 flags either way; the patch is undone on exit.
+    """
+    import numpy as np
+    import onnx.helper
+
+    original = onnx.helper.make_attribute
+
+    def make_attribute(key: str, value: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(value, (list, tuple)) and any(isinstance(v, (bool, np.bool_)) for v in value):
+            value = [int(v) for v in value]
+        return original(key, value, *args, **kwargs)
+
+    onnx.helper.make_attribute = make_attribute
+    try:
+        yield
+    finally:
+        onnx.helper.make_attribute = original
+
+
 def export_sklearn(estimator: Any, width: int, path: str | Path | None = None) -> bytes:
     """Exports a fitted scikit-learn classifier with skl2onnx: input ``input`` ``[N, width]`` float32, one output
-    ``probabilities`` ``[N, classes]`` float32 (``zipmap=False``; the label output is dropped).
+    ``probabilities`` ``[N, classes]`` float32 (``zipmap=False``; the label output is dropped). Tree ensembles
+    (gradient boosting, random forests) included.
     """
     import onnx
     from skl2onnx import to_onnx
     from skl2onnx.common.data_types import FloatTensorType
 
     options: dict[int, dict[str, bool]] = {id(estimator): {"zipmap": False}}
-    model = to_onnx(
-        estimator,
-        initial_types=[(INPUT_NAME, FloatTensorType([None, width]))],
-        options=options,
-        target_opset={"": OPSET, "ai.onnx.ml": 3},
-    )
+    with _boolean_ints_accepted():
+        model = to_onnx(
+            estimator,
+            initial_types=[(INPUT_NAME, FloatTensorType([None, width]))],
+            options=options,
+            target_opset={"": OPSET, "ai.onnx.ml": 3},
+        )
     graph = model.graph
     probs = next((o for o in graph.output if "prob" in o.name), None)
     if probs is None:

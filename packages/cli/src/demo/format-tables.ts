@@ -14,7 +14,7 @@ function table(header: readonly string[], rows: readonly (readonly string[])[], 
 }
 
 /** The per-version table of the first seed's default run. */
-export function versionsTable(result: DemoResult): string {
+export function versionsTable(result: Pick<DemoResult, 'versions'>): string {
   const rows = result.versions.map((v) => [
     v.version,
     String(v.round),
@@ -28,7 +28,7 @@ export function versionsTable(result: DemoResult): string {
 }
 
 /** The per-strategy table: final golden accuracy mean ± sd over seeds (points), labels used. */
-export function strategiesTable(result: DemoResult): string {
+export function strategiesTable(result: Pick<DemoResult, 'strategies'>): string {
   const rows = result.strategies.map((s) => [
     s.name,
     s.kind,

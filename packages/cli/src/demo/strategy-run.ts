@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { createEngine, goldenAccuracy, MemoryStore, type Store } from '@dissonance/core';
+import { createEngine, goldenAccuracy, MemoryStore, type Store, type Trainer } from '@dissonance/core';
 import { FileStore } from '@dissonance/node';
 import type { RegistryChoice } from '../registry-factory/index.js';
 import type { OnnxNodeRuntime } from '@dissonance/node';
@@ -37,6 +37,11 @@ export interface StrategyRunInput {
   readonly onBatch?: () => void;
   /** Registry of the run (default: file under `dir`, else memory); MLflow gets one model per seed × strategy. */
   readonly registry?: RegistryChoice;
+  /**
+   * The run's trainer (default: the built-in MLP trainer, {@link loopTrainer}); e.g. a `remoteTrainer` retraining
+   * the proposer in a Python worker. `regressionAt` applies to the default trainer only.
+   */
+  readonly trainer?: Trainer;
 }
 
 /** What one strategy did on one seed. */
@@ -93,7 +98,7 @@ export async function runStrategy(input: StrategyRunInput): Promise<StrategyRun>
     streamRow,
     onLabel: (ids) => oracleIds.push(...ids),
   });
-  const trainer = loopTrainer(settings, input.runtime, input.regressionAt);
+  const trainer = input.trainer ?? loopTrainer(settings, input.runtime, input.regressionAt);
   const proposer = await input.runtime.loadBytes(input.proposer, {
     name: modelName,
     version: 'seed-set',
