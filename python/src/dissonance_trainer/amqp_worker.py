@@ -82,7 +82,14 @@ def run_amqp(runner: JobRunner, settings: BrokerSettings, stop: threading.Event)
                 channel.basic_ack(method.delivery_tag)
                 continue
             try:
-                answer = run_beside(lambda: runner.answer(env), connection.sleep, 0.2)
+                # Services the connection (heartbeats) while the job runs; the job's end wakes it at once.
+                answer = run_beside(
+                    lambda: runner.answer(env),
+                    lambda: None,
+                    1.0,
+                    wait=lambda done, seconds: connection.process_data_events(time_limit=seconds),
+                    wake=lambda: connection.add_callback_threadsafe(lambda: None),
+                )
                 if answer is not None:
                     publish_to_topic(answer.topic, answer.envelope)
             except NotAJob as error:

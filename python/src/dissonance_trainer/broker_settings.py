@@ -39,21 +39,43 @@ class BrokerSettings:
         return self.dead_letter_topic or f"{self.jobs_topic}.dlq"
 
 
-def run_beside(work: Callable[[], T], beat: Callable[[float], None], interval: float) -> T:
-    """Runs ``work`` in a thread and calls ``beat(interval)`` (which waits about that long) until it is done."""
+def run_beside(
+    work: Callable[[], T],
+    heartbeat: Callable[[], None],
+    interval: float,
+    *,
+    wait: Callable[[threading.Event, float], None] | None = None,
+    wake: Callable[[], None] | None = None,
+) -> T:
+    """Runs ``work`` in a thread; every ``interval`` seconds until it is done, calls ``heartbeat``.
+
+    ``wait(done, seconds)`` waits for ``done`` or the interval (default ``done.wait``): a client that must keep
+    servicing its connection waits its own way, and ``wake`` (called from the thread once ``work`` returned)
+    cuts that wait short, so the answer goes out at once.
+    """
     box: dict[str, object] = {}
+    done = threading.Event()
 
     def target() -> None:
         try:
             box["value"] = work()
         except BaseException as error:  # noqa: BLE001 - re-raised in the caller's thread
             box["error"] = error
+        finally:
+            done.set()
+            if wake is not None:
+                wake()
 
     thread = threading.Thread(target=target, name="dissonance-trainer-job", daemon=True)
     thread.start()
-    while thread.is_alive():
-        beat(interval)
-        thread.join(0)
+    while not done.is_set():
+        if wait is None:
+            done.wait(interval)
+        else:
+            wait(done, interval)
+        if not done.is_set():
+            heartbeat()
+    thread.join()
     if "error" in box:
         raise box["error"]  # type: ignore[misc]
     return box["value"]  # type: ignore[return-value]

@@ -137,8 +137,7 @@ def run_redis(runner: JobRunner, settings: BrokerSettings, stop: threading.Event
                 dead_letter(key, entry_id, env, f"delivered {deliveries} times without being settled; attempt {attempt} exceeds maxAttempts {settings.max_attempts}")
                 continue
 
-            def beat(seconds: float, key: str = key, entry_id: bytes = entry_id) -> None:
-                time.sleep(seconds)
+            def beat(key: str = key, entry_id: bytes = entry_id) -> None:
                 client.xclaim(key, group, consumer, 0, [entry_id], justid=True)
 
             try:

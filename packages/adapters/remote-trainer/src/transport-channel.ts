@@ -57,6 +57,9 @@ export interface RefusedMessage {
   readonly error: string;
 }
 
+/** Publish errors that no retry can fix: the message is over the broker's size limit. */
+const TOO_LARGE = /max_payload|too large|exceeds? (the )?max/i;
+
 /** What waits for one job's answer. */
 interface Slot {
   answer: Attempt | undefined;
@@ -135,7 +138,11 @@ export function transportChannel(
         };
         await transport.publish(jobsTopic, createEnvelope(JOB_ENVELOPE_TYPE, message, { id: jobId }));
       } catch (error) {
-        return { kind: 'none', timedOut: false, reason: `${transport.name}: ${errorText(error)}` };
+        const reason = `${transport.name}: ${errorText(error)}`;
+        // A job the broker will never take (over NATS' max_payload, say) fails now rather than after every retry.
+        if (TOO_LARGE.test(reason))
+          return { kind: 'refused', status: 413, reason: `the broker refused the job: ${reason}` };
+        return { kind: 'none', timedOut: false, reason };
       }
       return wait(slot, Math.max(0, timeoutMs - (Date.now() - started)), signal, timeoutMs);
     },

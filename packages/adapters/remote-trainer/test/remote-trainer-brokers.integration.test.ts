@@ -251,6 +251,37 @@ describe.skipIf(!hasPython).each(BROKERS)(
   },
 );
 
+it('a job over NATS’ max_payload (1 MiB by default) fails at once with E_TRAINER 413, not after every retry', async () => {
+  const nats = BROKERS.find((b) => b.name === 'nats')!;
+  const prefix = `rt-${randomId()
+    .replace(/[^A-Za-z0-9]/g, '')
+    .slice(0, 12)}`;
+  cleanups.push(() => nats.cleanup(prefix));
+  const transport = await nats.open(prefix);
+  cleanups.push(() => transport.close());
+  const trainer = remoteTrainer({ runtime, transport: { transport }, timeoutMs: 5000, retries: 3, retryDelayMs: 10 });
+  cleanups.push(() => trainer.close());
+  const long = 'x'.repeat(300);
+  const examples = Array.from({ length: 4000 }, (_, i) => ({
+    id: `e${i}`,
+    x: Float32Array.from([i % 3 === 0 ? 2 : 0, i % 3 === 1 ? 2 : 0, i % 3 === 2 ? 2 : 0, 0]),
+    target: { kind: 'hard' as const, label: i % 3 },
+    weight: 1,
+    provenance: { itemId: `${long}${i}`, origin: 'oracle' as const, dissonance: 0.1, proposerVersion: '0', at: 0 },
+  }));
+  const fit = trainer.fit(randomModel('blobs', 1), examples, {
+    dTarget: 0.1,
+    lambdaMax: 1,
+    klEps: 1,
+    critics: [],
+    detector: { name: 'jensen-shannon' } as never,
+    reference: { x: new Float32Array(0), rows: 0 },
+    seed: 1,
+  });
+  await expect(fit).rejects.toMatchObject({ code: 'E_TRAINER', details: { status: 413 } });
+  expect(trainer.jobs).toMatchObject({ sent: 1, retried: 0, refused: 1, timedOut: 0 });
+});
+
 describe.skipIf(!hasPython)('bad candidates from a real worker over redis are refused', () => {
   const redis = BROKERS.find((b) => b.name === 'redis')!;
 
