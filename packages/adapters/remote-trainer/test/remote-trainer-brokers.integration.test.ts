@@ -16,7 +16,6 @@ import {
   encodeResult,
   remoteTrainer,
   type JobMessage,
-  type RemoteTrainer,
   type RemoteTrainerOptions,
   type TrainingResult,
 } from '../src/index.js';
