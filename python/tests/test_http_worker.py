@@ -95,6 +95,15 @@ def test_a_broker_url_of_another_scheme_is_refused_clearly() -> None:
     assert run.returncode == 2 and "expected amqp://, nats:// or redis://" in run.stderr
 
 
+def test_a_broker_setting_below_one_is_refused_clearly() -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "dissonance_trainer", "--handler", "worker_handlers:logistic", "--broker", "redis://127.0.0.1:1",
+         "--claim-idle-ms", "0"],
+        capture_output=True, text=True, env=worker_env(), timeout=60,
+    )
+    assert run.returncode == 2 and "--claim-idle-ms must be at least 1" in run.stderr
+
+
 def test_a_handler_in_the_working_directory_loads_as_from_the_console_script(tmp_path: Path) -> None:
     # A console script's sys.path[0] is its own directory, not the working directory: mimic it with a script file.
     script = tmp_path / "entry.py"

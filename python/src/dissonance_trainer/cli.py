@@ -46,6 +46,10 @@ def _run_broker(handler: Handler, args: argparse.Namespace) -> int:
     if scheme not in ("amqp", "amqps", "nats", "tls", "redis", "rediss"):
         print(f"dissonance-trainer: --broker {url}: expected amqp://, nats:// or redis://", file=sys.stderr)
         return 2
+    for flag, value in (("--max-attempts", args.max_attempts), ("--ack-wait-ms", args.ack_wait_ms), ("--claim-idle-ms", args.claim_idle_ms)):
+        if value < 1:
+            print(f"dissonance-trainer: {flag} must be at least 1, got {value}", file=sys.stderr)
+            return 2
     settings = BrokerSettings(
         url=url,
         jobs_topic=args.jobs_topic,
