@@ -87,12 +87,21 @@ def test_worker_serves_a_job_end_to_end(worker: str) -> None:
     assert health(worker)["jobs"] == 1
 
 
-def test_broker_is_refused_clearly() -> None:
+def test_a_broker_url_of_another_scheme_is_refused_clearly() -> None:
     run = subprocess.run(
-        [sys.executable, "-m", "dissonance_trainer", "--handler", "worker_handlers:logistic", "--broker", "amqp://localhost"],
+        [sys.executable, "-m", "dissonance_trainer", "--handler", "worker_handlers:logistic", "--broker", "ftp://localhost"],
         capture_output=True, text=True, env=worker_env(), timeout=60,
     )
-    assert run.returncode == 2 and "not yet supported in this release" in run.stderr
+    assert run.returncode == 2 and "expected amqp://, nats:// or redis://" in run.stderr
+
+
+def test_a_broker_setting_below_one_is_refused_clearly() -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "dissonance_trainer", "--handler", "worker_handlers:logistic", "--broker", "redis://127.0.0.1:1",
+         "--claim-idle-ms", "0"],
+        capture_output=True, text=True, env=worker_env(), timeout=60,
+    )
+    assert run.returncode == 2 and "--claim-idle-ms must be at least 1" in run.stderr
 
 
 def test_a_handler_in_the_working_directory_loads_as_from_the_console_script(tmp_path: Path) -> None:

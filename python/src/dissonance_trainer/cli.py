@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 from typing import Sequence
 
-from .handler import load_handler
+from .broker_jobs import DEFAULT_GROUP, DEFAULT_JOBS_TOPIC, DEFAULT_RESULTS_TOPIC, JobRunner
+from .broker_settings import BrokerSettings
+from .handler import Handler, load_handler
 from .http_worker import serve_http
 
 
@@ -19,20 +23,72 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--handler", required=True, help="module:function taking a TrainingJob, returning a TrainingResult")
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--http", type=int, metavar="PORT", help="serve POST /jobs and GET /healthz on this port (0: any free one)")
-    where.add_argument("--broker", metavar="URL", help="amqp://…, nats://… or redis://… (not yet supported in this release)")
+    where.add_argument("--broker", metavar="URL", help="consume jobs from amqp://…, nats://… or redis://…")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind with --http (default 127.0.0.1)")
+    broker = parser.add_argument_group("with --broker (names and defaults as the TypeScript transports')")
+    broker.add_argument("--jobs-topic", default=DEFAULT_JOBS_TOPIC, help=f"topic of the jobs (default {DEFAULT_JOBS_TOPIC})")
+    broker.add_argument(
+        "--results-topic",
+        default=DEFAULT_RESULTS_TOPIC,
+        help=f"topic of the answers when a job names none (default {DEFAULT_RESULTS_TOPIC}; jobs name theirs)",
+    )
+    broker.add_argument("--group", default=DEFAULT_GROUP, help=f"consumer group the workers share (default {DEFAULT_GROUP})")
+    broker.add_argument("--prefix", default="dissonance", help="the transports' prefix (default dissonance)")
+    broker.add_argument("--max-attempts", type=int, default=5, help="deliveries before a failing job is dead-lettered (default 5)")
+    broker.add_argument("--ack-wait-ms", type=int, default=30_000, help="NATS: the consumer's ack wait (default 30000)")
+    broker.add_argument("--claim-idle-ms", type=int, default=30_000, help="Redis: claim a dead worker's job after this idle time (default 30000)")
     return parser
+
+
+def _run_broker(handler: Handler, args: argparse.Namespace) -> int:
+    url: str = args.broker
+    scheme = url.split("://", 1)[0].lower()
+    if scheme not in ("amqp", "amqps", "nats", "tls", "redis", "rediss"):
+        print(f"dissonance-trainer: --broker {url}: expected amqp://, nats:// or redis://", file=sys.stderr)
+        return 2
+    for flag, value in (("--max-attempts", args.max_attempts), ("--ack-wait-ms", args.ack_wait_ms), ("--claim-idle-ms", args.claim_idle_ms)):
+        if value < 1:
+            print(f"dissonance-trainer: {flag} must be at least 1, got {value}", file=sys.stderr)
+            return 2
+    settings = BrokerSettings(
+        url=url,
+        jobs_topic=args.jobs_topic,
+        results_topic=args.results_topic,
+        group=args.group,
+        prefix=args.prefix,
+        max_attempts=args.max_attempts,
+        ack_wait_ms=args.ack_wait_ms,
+        claim_idle_ms=args.claim_idle_ms,
+        # The one line a supervisor (or a test) waits for.
+        on_ready=lambda where: print(f"dissonance-trainer: consuming {where}", flush=True),
+    )
+    runner = JobRunner(handler, args.results_topic)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        if scheme.startswith("amqp"):
+            from .amqp_worker import run_amqp
+
+            run_amqp(runner, settings, stop)
+        elif scheme.startswith("redis"):
+            from .redis_worker import run_redis
+
+            run_redis(runner, settings, stop)
+        else:
+            from .nats_worker import run_nats
+
+            run_nats(runner, settings, stop)
+    except KeyboardInterrupt:
+        pass
+    except ImportError as error:
+        print(f"dissonance-trainer: --broker {scheme}: {error} (pip install 'dissonance-trainer[brokers]')", file=sys.stderr)
+        return 2
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parses ``argv`` and runs the worker until interrupted; returns the exit status."""
     args = _parser().parse_args(argv)
-    if args.broker is not None:
-        print(
-            f"dissonance-trainer: --broker is not yet supported in this release ({args.broker}); use --http PORT",
-            file=sys.stderr,
-        )
-        return 2
     # As `python -m` does (and uvicorn, gunicorn): a handler module in the working directory is importable,
     # also from the installed console script, whose sys.path[0] is its bin directory.
     if os.getcwd() not in sys.path:
@@ -42,6 +98,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, ImportError, AttributeError) as error:
         print(f"dissonance-trainer: cannot load --handler {args.handler}: {error}", file=sys.stderr)
         return 2
+    if args.broker is not None:
+        return _run_broker(handler, args)
     server = serve_http(handler, args.http, host=args.host, name=args.handler)
     host, port = server.server_address[:2]
     # The one line a supervisor (or a test) waits for: the bound address.

@@ -3,3 +3,13 @@ export type { JobConstraints, JobDivergence, TrainingJob, TrainingResult } from 
 export { decodeResult, encodeJob, encodeResult, reportFromJson } from './codec.js';
 export { buildJob, remoteTrainer } from './remote-trainer.js';
 export type { RemoteTrainer, RemoteTrainerOptions } from './remote-trainer.js';
+export type { HttpChannelOptions } from './http-channel.js';
+export {
+  DEFAULT_JOBS_TOPIC,
+  DEFAULT_RESULTS_GROUP,
+  DEFAULT_RESULTS_TOPIC,
+  JOB_ENVELOPE_TYPE,
+  REFUSED_ENVELOPE_TYPE,
+  RESULT_ENVELOPE_TYPE,
+} from './transport-channel.js';
+export type { JobMessage, RefusedMessage, ResultMessage, TransportChannelOptions } from './transport-channel.js';

@@ -8,8 +8,11 @@ import {
   type TrainingExample,
 } from '@dissonance/core';
 import { sha256Hex } from '@dissonance/core/adapter-kit';
+import type { JobChannel } from './channel.js';
 import { decodeResult, encodeJob } from './codec.js';
-import { ARROW_STREAM, type JobDivergence, type TrainingJob, type TrainingResult } from './contract.js';
+import type { JobDivergence, TrainingJob, TrainingResult } from './contract.js';
+import { httpChannel, type HttpChannelOptions } from './http-channel.js';
+import { transportChannel, type TransportChannelOptions } from './transport-channel.js';
 
 const DIVERGENCES: readonly JobDivergence[] = [
   'jensen-shannon',
@@ -21,8 +24,18 @@ const DIVERGENCES: readonly JobDivergence[] = [
 
 /** Options of {@link remoteTrainer}. */
 export interface RemoteTrainerOptions {
-  /** The Python worker (`dissonance-trainer --handler … --http PORT`): its base URL; jobs go to `POST {url}/jobs`. */
-  readonly http: { readonly url: string; readonly headers?: Readonly<Record<string, string>> };
+  /**
+   * The Python worker over HTTP (`dissonance-trainer --handler … --http PORT`): its base URL; jobs go to
+   * `POST {url}/jobs`. Exactly one of `http` and `transport`.
+   */
+  readonly http?: HttpChannelOptions;
+  /**
+   * The Python workers behind a broker (`dissonance-trainer --handler … --broker amqp://…|nats://…|redis://…`):
+   * jobs are published on `jobsTopic` (default `train.jobs`), results heard on `resultsTopic` (default
+   * `train.results`) in consumer group `group` (default `remote-trainer`; one per engine). Exactly one of `http`
+   * and `transport`. See `docs/external-trainers.md` ("Over a broker").
+   */
+  readonly transport?: TransportChannelOptions;
   /** Loads each candidate's ONNX bytes (e.g. `new OnnxNodeRuntime()` of `@dissonance/node`). */
   readonly runtime: ModelRuntime;
   /** How long one attempt may take, in ms (default 600 000). */
@@ -41,7 +54,11 @@ export interface RemoteTrainerOptions {
 
 /** A trainer that sends each fit to a worker process: `Trainer` plus what it counted. */
 export interface RemoteTrainer extends Trainer {
-  /** Jobs sent, completed, retried (attempts after the first), timed out, refused (bad results, worker refusals). */
+  /**
+   * Jobs sent, completed, retried (attempts after the first), timed out, refused (bad results, worker refusals),
+   * superseded (by a newer fit of the same model), and results discarded because their job id is not a job in
+   * progress (late, superseded, duplicate, another engine's: broker channel only).
+   */
   readonly jobs: {
     sent: number;
     completed: number;
@@ -49,7 +66,10 @@ export interface RemoteTrainer extends Trainer {
     timedOut: number;
     refused: number;
     superseded: number;
+    discarded: number;
   };
+  /** Closes the result subscription of a `transport` channel (the transport stays open); a no-op over HTTP. */
+  close(): Promise<void>;
 }
 
 const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
@@ -155,72 +175,27 @@ export async function buildJob(
   };
 }
 
-/** Why an attempt got no answer (retried), or the answer (a response). */
-type Attempt =
-  | { readonly ok: true; readonly status: number; readonly body: Uint8Array; readonly text: string }
-  | { readonly ok: false; readonly timedOut: boolean; readonly reason: string };
-
-async function postJob(
-  url: string,
-  headers: Readonly<Record<string, string>>,
-  body: Uint8Array,
-  timeoutMs: number,
-  signal: AbortSignal,
-): Promise<Attempt> {
-  const attempt = new AbortController();
-  const timer = setTimeout(() => attempt.abort(new Error('timeout')), timeoutMs);
-  const onAbort = (): void => attempt.abort(signal.reason);
-  signal.addEventListener('abort', onAbort, { once: true });
-  try {
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': ARROW_STREAM, accept: ARROW_STREAM, ...headers },
-      body: body as Uint8Array<ArrayBuffer>,
-      signal: attempt.signal,
-    });
-    const bytes = new Uint8Array(await response.arrayBuffer());
-    if (response.status === 502 || response.status === 503 || response.status === 504)
-      return { ok: false, timedOut: false, reason: `HTTP ${response.status}` };
-    return {
-      ok: true,
-      status: response.status,
-      body: bytes,
-      text: response.status === 200 ? '' : new TextDecoder().decode(bytes).slice(0, 500),
-    };
-  } catch (error) {
-    if (signal.aborted) throw error;
-    const timedOut = attempt.signal.aborted;
-    const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
-    return {
-      ok: false,
-      timedOut,
-      reason: timedOut
-        ? `no answer in ${timeoutMs} ms`
-        : `${error instanceof Error ? error.message : String(error)}${cause}`,
-    };
-  } finally {
-    clearTimeout(timer);
-    signal.removeEventListener('abort', onAbort);
-  }
-}
-
 /**
  * A `Trainer` that retrains in a worker process — a PyTorch or scikit-learn model in Python's
- * `dissonance-trainer` — over HTTP. Each `fit` builds a job (the examples, the critics' probabilities on them,
- * the reference rows and the champion's probabilities on them, the constraints, a deadline), encodes it as
- * an Arrow IPC stream, POSTs it to `{http.url}/jobs`, checks the answer's job id and sha256, loads the ONNX
- * candidate with `runtime` and checks its shape and outputs on the reference rows. The engine then validates
- * it on the golden set and signs it as it does its own.
+ * `dissonance-trainer` — over HTTP or a broker. Each `fit` builds a job (the examples, the critics'
+ * probabilities on them, the reference rows and the champion's probabilities on them, the constraints, a
+ * deadline), encodes it as an Arrow IPC stream, sends it through its channel — `POST {http.url}/jobs`, or an
+ * envelope on `transport.jobsTopic` answered on `transport.resultsTopic` —, checks the answer's job id and
+ * sha256, loads the ONNX candidate with `runtime` and checks its shape and outputs on the reference rows. The
+ * engine then validates it on the golden set and signs it as it does its own.
  *
- * - An attempt without an answer (worker unreachable, connection lost, over `timeoutMs`, 502/503/504) is
- *   retried `retries` times with the same job id (the worker answers a repeated id from its cache); when the
- *   attempts run out the fit rejects with `E_TRAINER_TIMEOUT` — the champion keeps serving and the engine
- *   tries the retrain again later.
- * - A worker refusal (400, 422, 500) or a bad result (another job id, a wrong digest, bytes that do not
- *   load, another input width or class count, non-finite outputs) rejects with `E_TRAINER`, not retried.
+ * - An attempt without an answer (worker unreachable, connection lost, broker publish failed, over
+ *   `timeoutMs`, 502/503/504) is retried `retries` times with the same job id (the worker answers a repeated
+ *   id from its cache); when the attempts run out the fit rejects with `E_TRAINER_TIMEOUT` — the champion keeps
+ *   serving and the engine tries the retrain again later.
+ * - A worker refusal (HTTP 400, 422, 500, or a `dissonance.train.refused` envelope) or a bad result (another job
+ *   id, a wrong digest, bytes that do not load, another input width or class count, non-finite outputs) rejects
+ *   with `E_TRAINER`, not retried.
  * - One job in flight per model: a new fit for a model supersedes the one in flight, which rejects
- *   (`E_TRAINER`, `details.cancelled`); a result that arrives for a superseded job is discarded.
- * - `constraints.signal` aborts the request.
+ *   (`E_TRAINER`, `details.cancelled`); a result that arrives for a superseded, finished or unknown job is
+ *   discarded (counted in `jobs.discarded` on a broker).
+ * - `constraints.signal` aborts the wait.
+ * - `E_CONFIG` unless exactly one of `http` and `transport` is given, or on bad numbers, URL or topic names.
  */
 export function remoteTrainer(options: RemoteTrainerOptions): RemoteTrainer {
   const timeoutMs = options.timeoutMs ?? 600_000;
@@ -232,16 +207,10 @@ export function remoteTrainer(options: RemoteTrainerOptions): RemoteTrainer {
       `remoteTrainer: timeoutMs (${timeoutMs}) must be > 0, retries (${retries}) an integer ≥ 0, retryDelayMs (${retryDelayMs}) ≥ 0`,
     );
   }
-  let endpoint: string;
-  try {
-    endpoint = new URL('jobs', options.http.url.endsWith('/') ? options.http.url : `${options.http.url}/`).href;
-  } catch {
-    throw new DissonanceError('E_CONFIG', `remoteTrainer: http.url ${JSON.stringify(options.http.url)} is not a URL`);
-  }
-  const headers = options.http.headers ?? {};
   const newId = options.jobId ?? (() => globalThis.crypto.randomUUID());
   const inFlight = new Map<string, { readonly jobId: string; readonly controller: AbortController }>();
-  const jobs = { sent: 0, completed: 0, retried: 0, timedOut: 0, refused: 0, superseded: 0 };
+  const jobs = { sent: 0, completed: 0, retried: 0, timedOut: 0, refused: 0, superseded: 0, discarded: 0 };
+  const channel = openChannel(options, () => jobs.discarded++);
 
   async function exchange(job: TrainingJob, body: Uint8Array, signal: AbortSignal): Promise<Uint8Array> {
     let last = '';
@@ -253,15 +222,14 @@ export function remoteTrainer(options: RemoteTrainerOptions): RemoteTrainer {
       }
       if (signal.aborted)
         throw cancelled(job.jobId, String(signal.reason instanceof Error ? signal.reason.message : signal.reason));
-      const answer = await postJob(endpoint, headers, body, timeoutMs, signal).catch((error: unknown) => {
+      const header = { jobId: job.jobId, model: job.model, deadlineMs: job.deadlineMs };
+      const answer = await channel.attempt(header, body, timeoutMs, signal).catch((error: unknown) => {
         throw cancelled(job.jobId, error instanceof Error ? error.message : String(error));
       });
-      if (answer.ok) {
-        if (answer.status === 200) return answer.body;
+      if (answer.kind === 'answer') return answer.body;
+      if (answer.kind === 'refused') {
         jobs.refused++;
-        throw refused(job.jobId, `the worker answered HTTP ${answer.status}: ${answer.text}`, {
-          status: answer.status,
-        });
+        throw refused(job.jobId, answer.reason, { status: answer.status });
       }
       anyTimeout ||= answer.timedOut;
       last = answer.reason;
@@ -328,6 +296,7 @@ export function remoteTrainer(options: RemoteTrainerOptions): RemoteTrainer {
   return {
     name: options.name ?? 'remote',
     jobs,
+    close: () => channel.close(),
     async fit(
       base: LoadedModel,
       examples: readonly TrainingExample[],
@@ -378,8 +347,22 @@ export function remoteTrainer(options: RemoteTrainerOptions): RemoteTrainer {
         };
       } finally {
         outer?.removeEventListener('abort', onAbort);
+        channel.finish(jobId);
         if (inFlight.get(base.name) === mine) inFlight.delete(base.name);
       }
     },
   };
+}
+
+/** The channel `options` name: exactly one of `http` and `transport`, else `E_CONFIG`. */
+function openChannel(options: RemoteTrainerOptions, onDiscard: () => void): JobChannel {
+  const { http, transport } = options;
+  if ((http === undefined) === (transport === undefined)) {
+    throw new DissonanceError(
+      'E_CONFIG',
+      `remoteTrainer: give exactly one of http and transport (got ${http === undefined ? 'neither' : 'both'})`,
+      { details: { field: 'http' } },
+    );
+  }
+  return http !== undefined ? httpChannel(http) : transportChannel(transport!, onDiscard);
 }

@@ -78,3 +78,77 @@ export function startWorker(
     });
   });
 }
+
+/** Options of {@link startBrokerWorker}: the transports' names and the redelivery settings of the test. */
+export interface BrokerWorkerOptions {
+  readonly prefix: string;
+  /** NATS: the consumer's ack wait (a killed worker's job comes back after it). */
+  readonly ackWaitMs?: number;
+  /** Redis: idle time after which a dead worker's job is claimed. */
+  readonly claimIdleMs?: number;
+  readonly env?: Record<string, string>;
+}
+
+/** A real `dissonance-trainer --broker` worker process, and what it printed so far. */
+export interface BrokerWorker {
+  readonly process: ChildProcess;
+  output(): string;
+  /** Resolves once the worker printed a line matching `pattern` (a handler's progress line). */
+  printed(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  /** SIGKILLs it and resolves once it exited. */
+  kill(): Promise<void>;
+}
+
+/** Starts `python -m dissonance_trainer --handler remote_handlers:<handler> --broker <url> …` and waits until it consumes. */
+export function startBrokerWorker(handler: string, url: string, options: BrokerWorkerOptions): Promise<BrokerWorker> {
+  const args = ['-m', 'dissonance_trainer', '--handler', `remote_handlers:${handler}`, '--broker', url];
+  args.push('--prefix', options.prefix);
+  args.push('--ack-wait-ms', String(options.ackWaitMs ?? 2000), '--claim-idle-ms', String(options.claimIdleMs ?? 2000));
+  const child = spawn(python, args, { env: pythonEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const listeners = new Set<() => void>();
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  const worker: BrokerWorker = {
+    process: child,
+    output: () => output,
+    printed: (pattern, timeoutMs = 60_000) =>
+      new Promise((resolve, reject) => {
+        const check = (): void => {
+          if (!pattern.test(output)) return;
+          listeners.delete(check);
+          clearTimeout(timer);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          listeners.delete(check);
+          reject(new Error(`worker did not print ${String(pattern)} in ${timeoutMs} ms: ${output}`));
+        }, timeoutMs);
+        listeners.add(check);
+        check();
+      }),
+    kill: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+  const onData = (chunk: Buffer): void => {
+    output += chunk.toString();
+    for (const listener of [...listeners]) listener();
+  };
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
+  return new Promise((resolve, reject) => {
+    const failed = (): void => reject(new Error(`broker worker exited: ${output}`));
+    child.once('exit', failed);
+    worker.printed(/consuming /).then(
+      () => {
+        child.off('exit', failed);
+        resolve(worker);
+      },
+      (error: unknown) => {
+        child.kill('SIGKILL');
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}

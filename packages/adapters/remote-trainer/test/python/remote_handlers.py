@@ -15,6 +15,7 @@ refit = sklearn_refit_handler(lambda: LogisticRegression(max_iter=500))
 
 def slow(job: TrainingJob) -> TrainingResult:
     """Sleeps ``$SLOW_SECONDS`` (default 30) before refitting: a worker to kill or outwait mid-job."""
+    print(f"slow: started job {job.job_id}", flush=True)
     time.sleep(float(os.environ.get("SLOW_SECONDS", "30")))
     return refit(job)
 
@@ -55,3 +56,18 @@ def torch_mlp(job: TrainingJob) -> TrainingResult:
         learning_rate=1e-2,
     )
     return handler(job)
+
+
+def two_classes(job: TrainingJob) -> TrainingResult:
+    """A model with one class fewer than the champion: its output shape differs."""
+    import numpy as np
+
+    labels = np.minimum(job.snapshot.hard_labels(), job.classes - 2)
+    model = LogisticRegression(max_iter=500).fit(job.snapshot.features, labels)
+    return TrainingResult.of(job.job_id, export_sklearn(model, job.width))
+
+
+def flipped(job: TrainingJob) -> TrainingResult:
+    """A well-formed model trained on shifted labels: it loads and runs, and fails the golden guard."""
+    model = LogisticRegression(max_iter=500).fit(job.snapshot.features, (job.snapshot.hard_labels() + 1) % job.classes)
+    return TrainingResult.of(job.job_id, export_sklearn(model, job.width))
