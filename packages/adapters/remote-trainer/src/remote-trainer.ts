@@ -8,8 +8,11 @@ import {
   type TrainingExample,
 } from '@dissonance/core';
 import { sha256Hex } from '@dissonance/core/adapter-kit';
-import { decodeResult, encodeJob } from './codec.js';
+import { decodeResult } from './codec.js';
 import { ARROW_STREAM, type JobDivergence, type TrainingJob, type TrainingResult } from './contract.js';
+import { inputShapeOf } from './input-shape.js';
+import { jobStaging } from './job-staging.js';
+import type { SnapshotOptions } from './object-store.js';
 
 const DIVERGENCES: readonly JobDivergence[] = [
   'jensen-shannon',
@@ -23,6 +26,12 @@ const DIVERGENCES: readonly JobDivergence[] = [
 export interface RemoteTrainerOptions {
   /** The Python worker (`dissonance-trainer --handler … --http PORT`): its base URL; jobs go to `POST {url}/jobs`. */
   readonly http: { readonly url: string; readonly headers?: Readonly<Record<string, string>> };
+  /**
+   * Jobs over `overBytes` (default 8 MiB) travel through this object store, only their URI, sha256 and size
+   * in the request; results the worker uploads (a `uri` and no bytes) are fetched from it. Without it a
+   * result carrying only a URI is refused.
+   */
+  readonly snapshots?: SnapshotOptions;
   /** Loads each candidate's ONNX bytes (e.g. `new OnnxNodeRuntime()` of `@dissonance/node`). */
   readonly runtime: ModelRuntime;
   /** How long one attempt may take, in ms (default 600 000). */
@@ -134,6 +143,7 @@ export async function buildJob(
     baseSha256: base.artifact === undefined ? '' : await sha256Hex(base.artifact.bytes),
     width,
     classes,
+    ...inputShapeOf(base),
     ids: examples.map((e) => e.id),
     x,
     labels,
@@ -242,6 +252,7 @@ export function remoteTrainer(options: RemoteTrainerOptions): RemoteTrainer {
   const newId = options.jobId ?? (() => globalThis.crypto.randomUUID());
   const inFlight = new Map<string, { readonly jobId: string; readonly controller: AbortController }>();
   const jobs = { sent: 0, completed: 0, retried: 0, timedOut: 0, refused: 0, superseded: 0 };
+  const staging = jobStaging(options.snapshots);
 
   async function exchange(job: TrainingJob, body: Uint8Array, signal: AbortSignal): Promise<Uint8Array> {
     let last = '';
@@ -349,14 +360,14 @@ export function remoteTrainer(options: RemoteTrainerOptions): RemoteTrainer {
       try {
         const deadlineMs = Date.now() + (retries + 1) * timeoutMs + retries * retryDelayMs;
         const job = await buildJob(base, examples, constraints, jobId, deadlineMs);
-        const body = encodeJob(job);
+        const body = await staging.encode(job);
         jobs.sent++;
         const bytes = await exchange(job, body, controller.signal);
         if (controller.signal.aborted || inFlight.get(base.name) !== mine)
           throw cancelled(jobId, 'superseded; its late result is discarded');
         let result: TrainingResult;
         try {
-          result = decodeResult(bytes);
+          result = await staging.resolve(job, decodeResult(bytes));
         } catch (error) {
           jobs.refused++;
           throw error;
@@ -379,6 +390,7 @@ export function remoteTrainer(options: RemoteTrainerOptions): RemoteTrainer {
       } finally {
         outer?.removeEventListener('abort', onAbort);
         if (inFlight.get(base.name) === mine) inFlight.delete(base.name);
+        await staging.cleanup(jobId);
       }
     },
   };
