@@ -1,14 +1,4 @@
-import {
-  Field,
-  makeData,
-  RecordBatch,
-  Schema,
-  Struct,
-  Table,
-  tableFromIPC,
-  tableToIPC,
-  Utf8,
-} from 'apache-arrow';
+import { Field, makeData, RecordBatch, Schema, Struct, Table, tableFromIPC, tableToIPC, Utf8 } from 'apache-arrow';
 import { DissonanceError } from '@dissonance/core';
 import { JOB_FORMAT, JOB_POINTER_FORMAT } from './contract.js';
 

@@ -69,7 +69,10 @@ export function jobStaging(options: SnapshotOptions | undefined): JobStaging {
   const overBytes = options.overBytes ?? DEFAULT_SNAPSHOT_OVER_BYTES;
   const prefix = options.prefix ?? DEFAULT_SNAPSHOT_PREFIX;
   if (!(Number.isSafeInteger(overBytes) && overBytes >= 0))
-    throw new DissonanceError('E_CONFIG', `remoteTrainer: snapshots.overBytes must be an integer ≥ 0, got ${overBytes}`);
+    throw new DissonanceError(
+      'E_CONFIG',
+      `remoteTrainer: snapshots.overBytes must be an integer ≥ 0, got ${overBytes}`,
+    );
   if (typeof prefix !== 'string')
     throw new DissonanceError('E_CONFIG', 'remoteTrainer: snapshots.prefix must be a string');
   for (const method of ['put', 'get', 'delete', 'uriOf'] as const) {

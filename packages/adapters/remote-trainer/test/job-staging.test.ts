@@ -54,7 +54,10 @@ describe('jobStaging', () => {
     expect(metaOf(body).has('dissonance.result_uri')).toBe(false);
     await expect(
       staging.resolve(job, { jobId: 'j-1', sha256: 'ab', uri: 's3://b/k', report: { loss: [] } }),
-    ).rejects.toMatchObject({ code: 'E_TRAINER', message: expect.stringMatching(/only a URI \(s3:\/\/b\/k\).*snapshots\.store/) });
+    ).rejects.toMatchObject({
+      code: 'E_TRAINER',
+      message: expect.stringMatching(/only a URI \(s3:\/\/b\/k\).*snapshots\.store/),
+    });
   });
 
   it('under overBytes: the job inline, naming its result URI; nothing put', async () => {
@@ -93,7 +96,9 @@ describe('jobStaging', () => {
     const sha256 = await sha256Hex(onnx);
     const report = { loss: [] };
     expect((await staging.resolve(job, { jobId: 'j-1', sha256, uri: 'mem://r', report })).onnx).toEqual(onnx);
-    await expect(staging.resolve(job, { jobId: 'j-1', sha256: '0'.repeat(64), uri: 'mem://r', report })).rejects.toMatchObject({
+    await expect(
+      staging.resolve(job, { jobId: 'j-1', sha256: '0'.repeat(64), uri: 'mem://r', report }),
+    ).rejects.toMatchObject({
       code: 'E_TRAINER',
       details: { uri: 'mem://r', sha256, declared: '0'.repeat(64) },
     });
@@ -123,7 +128,14 @@ describe('jobStaging', () => {
 
 describe('inputShapeOf', () => {
   const model = (inputWidth: number, inputShape?: unknown) =>
-    ({ name: 'm', version: '1', inputWidth, classes: 2, run: () => Promise.resolve(new Float32Array(0)), inputShape }) as never;
+    ({
+      name: 'm',
+      version: '1',
+      inputWidth,
+      classes: 2,
+      run: () => Promise.resolve(new Float32Array(0)),
+      inputShape,
+    }) as never;
   it('carries a declared multi-axis shape whose product is the width, and nothing otherwise', () => {
     expect(inputShapeOf(model(64, [1, 8, 8]))).toEqual({ inputShape: [1, 8, 8] });
     expect(inputShapeOf(model(64, [64]))).toEqual({});

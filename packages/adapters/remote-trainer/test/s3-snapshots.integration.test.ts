@@ -140,7 +140,9 @@ describe.skipIf(!hasPython)('remoteTrainer: snapshots and results through S3 (mo
     const before = await state(l);
     await l.engine.retrainNow();
     expect(l.errors.map((e) => e.code)).toEqual(['E_TRAINER']);
-    expect(l.errors[0]!.message).toMatch(/sha256 of the object s3:\/\/.+\/result\.onnx is [0-9a-f]{64}, the result declares 0{64}/);
+    expect(l.errors[0]!.message).toMatch(
+      /sha256 of the object s3:\/\/.+\/result\.onnx is [0-9a-f]{64}, the result declares 0{64}/,
+    );
     expect(await state(l)).toEqual(before);
     expect(l.trainer.jobs).toMatchObject({ sent: 1, completed: 0, refused: 1 });
     expect(await keys()).toEqual([]);

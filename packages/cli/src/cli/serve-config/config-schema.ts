@@ -104,9 +104,7 @@ export function serveConfigSchema(baseDir: string) {
         /** Jobs over a broker: reserved in the schema, refused until the broker transport lands. */
         broker: z
           .strictObject({
-            url: z
-              .string()
-              .regex(/^(amqps?|nats|rediss?):\/\//, 'must be an amqp://, nats:// or redis:// URL'),
+            url: z.string().regex(/^(amqps?|nats|rediss?):\/\//, 'must be an amqp://, nats:// or redis:// URL'),
             jobsTopic: z.string().min(1).optional(),
             resultsTopic: z.string().min(1).optional(),
           })
@@ -134,7 +132,8 @@ export function serveConfigSchema(baseDir: string) {
           ctx.addIssue({
             code: 'custom',
             path: ['broker'],
-            message: 'jobs over a broker are not available yet for the external trainer; use "http" (a dissonance-trainer --http worker)',
+            message:
+              'jobs over a broker are not available yet for the external trainer; use "http" (a dissonance-trainer --http worker)',
           });
         } else if (spec.http === undefined) {
           ctx.addIssue({ code: 'custom', path: ['http'], message: 'is required: the worker\'s { "url": … }' });
@@ -251,11 +250,7 @@ export function serveConfigSchema(baseDir: string) {
           });
         }
       });
-      if (
-        config.trainer.kind !== 'none' &&
-        config.golden === undefined &&
-        config.model.seed === undefined
-      ) {
+      if (config.trainer.kind !== 'none' && config.golden === undefined && config.model.seed === undefined) {
         ctx.addIssue({
           code: 'custom',
           path: ['golden'],

@@ -42,10 +42,14 @@ export async function externalTrainer(
   let snapshots: SnapshotOptions | undefined;
   let close = (): void => undefined;
   if (spec.snapshots !== undefined) {
-    const s3 = await (loaders.s3 ?? (() => loadS3Adapter(undefined, {
-      what: 'trainer.snapshots.s3',
-      field: 'trainer.snapshots.s3',
-    })))();
+    const s3 = await (
+      loaders.s3 ??
+      (() =>
+        loadS3Adapter(undefined, {
+          what: 'trainer.snapshots.s3',
+          field: 'trainer.snapshots.s3',
+        }))
+    )();
     if (typeof s3.S3ObjectStore !== 'function')
       throw new DissonanceError(
         'E_CONFIG',
