@@ -97,3 +97,45 @@ def test_result_uri_round_trips_in_the_job_stream() -> None:
 def test_uris_that_are_not_s3_objects_are_refused(uri: str) -> None:
     with pytest.raises(JobError, match="not s3://bucket/key"):
         parse_s3_uri(uri)
+
+
+def test_the_http_worker_follows_a_pointer_uploads_the_candidate_and_answers_503_when_s3_fails(s3: object) -> None:
+    """In-process worker (moto's mock patches boto3 in this process): pointer in, URI-only result out."""
+    import threading
+    import urllib.error
+    import urllib.request
+
+    from dissonance_trainer.http_worker import serve_http
+
+    job = make_job()
+    uri = f"s3://{BUCKET}/p/{job.job_id}/job.arrow"
+    result_uri = f"s3://{BUCKET}/p/{job.job_id}/result.onnx"
+    data = write_job(replace(job, result_uri=result_uri))
+    object_store.put_object(uri, data)
+    onnx = b"candidate" * 50
+    server = serve_http(lambda j: TrainingResult.of(j.job_id, onnx), 0, upload_over=0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+
+    def post(body: bytes) -> tuple[int, bytes]:
+        url = f"http://127.0.0.1:{server.server_address[1]}/jobs"
+        request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": "application/vnd.apache.arrow.stream"})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read()
+
+    try:
+        status, body = post(write_job_pointer(job.job_id, uri, data))
+        assert status == 200
+        result = read_result(body)
+        assert (result.onnx, result.uri, result.sha256) == (None, result_uri, TrainingResult.of(job.job_id, onnx).sha256)
+        assert fetch_object(result_uri) == onnx
+        status, body = post(write_job_pointer(job.job_id, f"s3://{BUCKET}/p/gone/job.arrow", data))
+        assert status == 400 and b"is missing" in body
+        status, body = post(write_job_pointer(job.job_id, "s3://no-such-bucket/p/job.arrow", data))
+        assert status == 503 and b"GetObject" in body
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -292,10 +292,7 @@ export function remoteTrainer(options: RemoteTrainerOptions): RemoteTrainer {
     if (result.jobId !== job.jobId)
       throw refused(job.jobId, `the result answers job ${result.jobId}`, { resultJobId: result.jobId });
     if (result.onnx === undefined)
-      throw refused(
-        job.jobId,
-        `the result carries only a URI (${result.uri ?? 'none'}); object-store results are not supported yet`,
-      );
+      throw refused(job.jobId, `the result carries no ONNX bytes (URI ${result.uri ?? 'none'} not fetched)`);
     const digest = await sha256Hex(result.onnx);
     if (digest !== result.sha256)
       throw refused(job.jobId, `sha256 of the ONNX bytes is ${digest}, the result declares ${result.sha256}`);
