@@ -2,7 +2,7 @@ import { defineConfig } from 'tsup';
 
 /**
  * Never bundled: onnxruntime-node is a native addon (loaded by @dissonance/node), and the adapters are optional
- * peers, imported only for the command that needs them (`--registry mlflow`, a serve config's `mlflow` or `s3` registry, `demo-distributed --broker …`).
+ * peers, imported only for the command that needs them (`--registry mlflow`, a serve config's `mlflow` or `s3` registry or `external` trainer, `demo-distributed --broker …`).
  */
 const external = [
   'onnxruntime-node',
@@ -10,6 +10,7 @@ const external = [
   '@dissonance/adapter-mlflow',
   '@dissonance/adapter-nats',
   '@dissonance/adapter-redis',
+  '@dissonance/adapter-remote-trainer',
   '@dissonance/adapter-s3',
 ];
 

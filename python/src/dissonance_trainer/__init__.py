@@ -12,7 +12,8 @@ from typing import Any
 
 from .job import Constraints, JobError, Snapshot, TrainingJob, TrainingResult, TrainReport, sha256_hex
 from .result_codec import read_result, write_result
-from .snapshot import read_job, write_job
+from .object_store import StoreUnavailable, stage_result
+from .snapshot import read_job, write_job, write_job_pointer
 
 __version__ = "0.1.0"
 
@@ -50,6 +51,9 @@ __all__ = [
     "TrainingResult",
     "read_job",
     "read_result",
+    "stage_result",
+    "StoreUnavailable",
+    "write_job_pointer",
     "sha256_hex",
     "write_job",
     "write_result",

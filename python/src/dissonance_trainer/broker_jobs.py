@@ -20,6 +20,7 @@ from typing import Any
 
 from .handler import Handler
 from .job import JobError
+from .object_store import DEFAULT_UPLOAD_OVER_BYTES, stage_result
 from .result_codec import write_result
 from .snapshot import read_job
 from .wire import envelope, trace_of
@@ -52,9 +53,11 @@ class Answer:
 class JobRunner:
     """Runs ``handler`` on job envelopes, one at a time, with a cache of recent results by job id."""
 
-    def __init__(self, handler: Handler, results_topic: str = DEFAULT_RESULTS_TOPIC) -> None:
+    def __init__(self, handler: Handler, results_topic: str = DEFAULT_RESULTS_TOPIC, upload_over: int = DEFAULT_UPLOAD_OVER_BYTES) -> None:
         self.handler = handler
         self.results_topic = results_topic
+        # Candidates over this many bytes go to the job's result_uri (jobs from an engine with an object store).
+        self.upload_over = upload_over
         self.cache: OrderedDict[str, bytes] = OrderedDict()
         self.lock = threading.Lock()
         self.jobs_done = 0
@@ -62,7 +65,13 @@ class JobRunner:
         self.expired = 0
 
     def answer(self, env: dict[str, Any]) -> Answer | None:
-        """The answer to ``env``, or None for an expired job. :raises NotAJob: on what is not a job."""
+        """
+        The answer to ``env``, or None for an expired job.
+
+        :raises NotAJob: on what is not a job.
+        :raises StoreUnavailable: when the object store cannot be reached (a snapshot to fetch, a candidate to
+            upload): the worker settles the delivery as failed, so the broker delivers it again.
+        """
         if env.get("type") != JOB_TYPE:
             raise NotAJob(f"envelope type {env.get('type')!r} is not {JOB_TYPE}")
         payload = env.get("payload")
@@ -106,6 +115,7 @@ class JobRunner:
                     return refused(500, f"{type(error).__name__}: {error}")
                 if result.job_id != job_id:
                     return refused(500, f"handler answered job {result.job_id!r} for {job_id!r}")
+                result = stage_result(job, result, over_bytes=self.upload_over)
                 cached = write_result(result)
                 self.cache[job_id] = cached
                 while len(self.cache) > RESULT_CACHE_SIZE:

@@ -13,6 +13,7 @@ from .broker_jobs import DEFAULT_GROUP, DEFAULT_JOBS_TOPIC, DEFAULT_RESULTS_TOPI
 from .broker_settings import BrokerSettings
 from .handler import Handler, load_handler
 from .http_worker import serve_http
+from .object_store import DEFAULT_UPLOAD_OVER_BYTES, configure
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -37,10 +38,25 @@ def _parser() -> argparse.ArgumentParser:
     broker.add_argument("--max-attempts", type=int, default=5, help="deliveries before a failing job is dead-lettered (default 5)")
     broker.add_argument("--ack-wait-ms", type=int, default=30_000, help="NATS: the consumer's ack wait (default 30000)")
     broker.add_argument("--claim-idle-ms", type=int, default=30_000, help="Redis: claim a dead worker's job after this idle time (default 30000)")
+    parser.add_argument(
+        "--s3-endpoint",
+        metavar="URL",
+        help="S3 endpoint for snapshots and uploads (default $AWS_ENDPOINT_URL, else AWS), e.g. http://127.0.0.1:5055 for moto",
+    )
+    upload = parser.add_mutually_exclusive_group()
+    upload.add_argument(
+        "--upload-over",
+        type=int,
+        metavar="BYTES",
+        default=DEFAULT_UPLOAD_OVER_BYTES,
+        help=f"upload a candidate larger than this to the job's result_uri (default {DEFAULT_UPLOAD_OVER_BYTES}); "
+        "jobs from an engine without an object store are always answered inline",
+    )
+    upload.add_argument("--upload-always", action="store_true", help="upload every candidate to the job's result_uri")
     return parser
 
 
-def _run_broker(handler: Handler, args: argparse.Namespace) -> int:
+def _run_broker(handler: Handler, args: argparse.Namespace, upload_over: int) -> int:
     url: str = args.broker
     scheme = url.split("://", 1)[0].lower()
     if scheme not in ("amqp", "amqps", "nats", "tls", "redis", "rediss"):
@@ -62,7 +78,7 @@ def _run_broker(handler: Handler, args: argparse.Namespace) -> int:
         # The one line a supervisor (or a test) waits for.
         on_ready=lambda where: print(f"dissonance-trainer: consuming {where}", flush=True),
     )
-    runner = JobRunner(handler, args.results_topic)
+    runner = JobRunner(handler, args.results_topic, upload_over=upload_over)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
@@ -98,9 +114,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, ImportError, AttributeError) as error:
         print(f"dissonance-trainer: cannot load --handler {args.handler}: {error}", file=sys.stderr)
         return 2
+    if args.upload_over < 0:
+        print("dissonance-trainer: --upload-over must be ≥ 0", file=sys.stderr)
+        return 2
+    if args.s3_endpoint is not None:
+        configure(endpoint=args.s3_endpoint)
+    upload_over = 0 if args.upload_always else args.upload_over
     if args.broker is not None:
-        return _run_broker(handler, args)
-    server = serve_http(handler, args.http, host=args.host, name=args.handler)
+        return _run_broker(handler, args, upload_over)
+    server = serve_http(handler, args.http, host=args.host, name=args.handler, upload_over=upload_over)
     host, port = server.server_address[:2]
     # The one line a supervisor (or a test) waits for: the bound address.
     print(f"dissonance-trainer: listening on http://{host}:{port}", flush=True)

@@ -2,7 +2,11 @@
 
 - ``POST /jobs`` (``Content-Type: application/vnd.apache.arrow.stream``): 200 with the result stream;
   400 when the body is not a job (JSON ``{"error": …}``); 422 when the handler refused it
-  (:class:`JobError`); 500 when the handler failed; 413 over ``max_body`` bytes.
+  (:class:`JobError`); 500 when the handler failed; 413 over ``max_body`` bytes; 503 when the object
+  store failed (a pointer job's snapshot or an upload: the engine retries). A pointer job's snapshot that
+  is missing or whose sha256 differs is a 400.
+- A job naming a ``result_uri`` gets its candidate uploaded there when the ONNX is over ``upload_over``
+  bytes (:func:`dissonance_trainer.object_store.stage_result`); the answer then carries only the URI.
 - ``GET /healthz``: 200 ``{"ok": true, "handler": …, "jobs": …}``.
 
 Jobs run one at a time (a lock), and a retried job id is answered from a small cache of recent results, so
@@ -19,6 +23,7 @@ from typing import Any
 
 from .handler import Handler
 from .job import JobError
+from .object_store import DEFAULT_UPLOAD_OVER_BYTES, StoreUnavailable, stage_result
 from .result_codec import write_result
 from .snapshot import read_job
 
@@ -35,8 +40,17 @@ class TrainerServer(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], handler: Handler, *, name: str = "handler", max_body: int = DEFAULT_MAX_BODY) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        handler: Handler,
+        *,
+        name: str = "handler",
+        max_body: int = DEFAULT_MAX_BODY,
+        upload_over: int = DEFAULT_UPLOAD_OVER_BYTES,
+    ) -> None:
         super().__init__(address, _RequestHandler)
+        self.upload_over = upload_over
         self.handler = handler
         self.handler_name = name
         self.max_body = max_body
@@ -88,6 +102,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
         except JobError as error:
             self._json(400, {"error": str(error)})
             return
+        except StoreUnavailable as error:
+            self._json(503, {"error": str(error)})
+            return
         server = self.server
         with server.lock:
             cached = server.results.get(job.job_id)
@@ -103,6 +120,11 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 if result.job_id != job.job_id:
                     self._json(500, {"error": f"handler answered job {result.job_id!r} for {job.job_id!r}"})
                     return
+                try:
+                    result = stage_result(job, result, over_bytes=server.upload_over)
+                except StoreUnavailable as error:
+                    self._json(503, {"error": str(error), "job_id": job.job_id})
+                    return
                 cached = write_result(result)
                 server.results[job.job_id] = cached
                 while len(server.results) > RESULT_CACHE_SIZE:
@@ -111,6 +133,13 @@ class _RequestHandler(BaseHTTPRequestHandler):
         self._send(200, cached, ARROW_STREAM)
 
 
-def serve_http(handler: Handler, port: int, *, host: str = "127.0.0.1", name: str = "handler") -> TrainerServer:
+def serve_http(
+    handler: Handler,
+    port: int,
+    *,
+    host: str = "127.0.0.1",
+    name: str = "handler",
+    upload_over: int = DEFAULT_UPLOAD_OVER_BYTES,
+) -> TrainerServer:
     """Binds a :class:`TrainerServer` (port 0: a free one; read ``server.server_address``); call ``serve_forever``."""
-    return TrainerServer((host, port), handler, name=name)
+    return TrainerServer((host, port), handler, name=name, upload_over=upload_over)

@@ -108,6 +108,9 @@ class TrainingJob:
     deadline_ms: int
     #: The model's input shape without the batch axis (``(width,)``, or ``(C, H, W)`` for a CNN).
     input_shape: tuple[int, ...] = ()
+    #: Where the candidate's ONNX may be uploaded instead of answered inline (``s3://bucket/key``; ``None`` when
+    #: the engine has no object store). :func:`dissonance_trainer.object_store.stage_result` uses it.
+    result_uri: str | None = None
 
     def seconds_left(self, now: float | None = None) -> float:
         """Seconds until :attr:`deadline_ms` (negative once it passed)."""

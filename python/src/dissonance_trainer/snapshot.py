@@ -16,9 +16,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .job import DIVERGENCE_NAMES, Constraints, JobError, Snapshot, TrainingJob
+from .object_store import Fetch, fetch_verified
 
 #: Value of :data:`META_FORMAT` for this version of the format.
 JOB_FORMAT = "dissonance-training-job/1"
+#: Value of :data:`META_FORMAT` of a pointer job: the job's stream is an object at :data:`META_URI`.
+JOB_POINTER_FORMAT = "dissonance-training-job-pointer/1"
 
 COL_ID = "id"
 COL_ROLE = "role"
@@ -49,6 +52,11 @@ META_KL_EPS = "dissonance.kl_eps"
 META_SEED = "dissonance.seed"
 META_DIVERGENCE = "dissonance.divergence"
 META_DEADLINE_MS = "dissonance.deadline_ms"
+META_RESULT_URI = "dissonance.result_uri"
+#: Pointer jobs: the object's URI, sha256 (hex) and size in bytes.
+META_URI = "dissonance.uri"
+META_SHA256 = "dissonance.sha256"
+META_SIZE = "dissonance.size"
 
 
 def job_schema(width: int, classes: int, critics: int, metadata: dict[str, str] | None = None) -> pa.Schema:
@@ -114,6 +122,8 @@ def write_job(job: TrainingJob) -> bytes:
         META_DIVERGENCE: job.constraints.divergence,
         META_DEADLINE_MS: str(int(job.deadline_ms)),
     }
+    if job.result_uri is not None:
+        metadata[META_RESULT_URI] = job.result_uri
     schema = job_schema(job.width, c, k, metadata)
     columns = [
         pa.array(list(snap.ids) + [f"ref:{i}" for i in range(r)], type=pa.utf8()),
@@ -172,11 +182,37 @@ def _matrix(table: pa.Table, name: str, size: int) -> npt.NDArray[np.float32]:
     return column.flatten().to_numpy(zero_copy_only=False).astype(np.float32, copy=False).reshape(len(column), size)
 
 
-def read_job(data: bytes) -> TrainingJob:
+def write_job_pointer(job_id: str, uri: str, data: bytes) -> bytes:
+    """A pointer job to ``data`` stored at ``uri`` (as the engine writes it; for tests and symmetry)."""
+    from .job import sha256_hex
+
+    metadata = {
+        META_FORMAT: JOB_POINTER_FORMAT,
+        META_JOB_ID: job_id,
+        META_URI: uri,
+        META_SHA256: sha256_hex(data),
+        META_SIZE: str(len(data)),
+        "dissonance.job_format": JOB_FORMAT,
+    }
+    schema = pa.schema([pa.field("uri", pa.utf8(), nullable=False)], metadata=metadata)
+    table = pa.Table.from_arrays([pa.array([uri], type=pa.utf8())], schema=schema)
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def read_job(data: bytes, *, fetch: Fetch | None = None) -> TrainingJob:
     """Decodes an Arrow IPC stream written by the engine (or :func:`write_job`).
 
+    A pointer job (``dissonance-training-job-pointer/1``) is followed: the object it names is read with
+    ``fetch`` (default :func:`dissonance_trainer.object_store.fetch_object`, boto3), checked against the
+    pointer's size and sha256, and decoded.
+
     :raises JobError: when the stream is not a job of this format, a column or metadata key is missing or of
-        the wrong type, or a required value is null.
+        the wrong type, or a required value is null; for a pointer, when its object is missing or its size
+        or sha256 differs.
+    :raises StoreUnavailable: when the object store fails otherwise (the worker answers 503: retry).
     """
     try:
         table = pa.ipc.open_stream(pa.py_buffer(data)).read_all()
@@ -184,6 +220,13 @@ def read_job(data: bytes) -> TrainingJob:
         raise JobError(f"job: not an Arrow IPC stream ({error})") from None
     metadata = table.schema.metadata or {}
     fmt = metadata.get(META_FORMAT.encode(), b"").decode()
+    if fmt == JOB_POINTER_FORMAT:
+        size = _int_meta(metadata, META_SIZE, 0)
+        stored = fetch_verified(_meta(metadata, META_URI), _meta(metadata, META_SHA256), size, fetch)
+        job = read_job(stored, fetch=_no_nested_pointer)
+        if job.job_id != _meta(metadata, META_JOB_ID):
+            raise JobError(f"job: the snapshot object holds job {job.job_id!r}, the pointer names {_meta(metadata, META_JOB_ID)!r}")
+        return job
     if fmt != JOB_FORMAT:
         raise JobError(f"job: {META_FORMAT} is {fmt!r}, expected {JOB_FORMAT!r}")
     width = _int_meta(metadata, META_WIDTH, 1)
@@ -245,4 +288,9 @@ def read_job(data: bytes) -> TrainingJob:
         constraints=constraints,
         deadline_ms=_int_meta(metadata, META_DEADLINE_MS, 0),
         input_shape=input_shape,
+        result_uri=metadata[META_RESULT_URI.encode()].decode() if META_RESULT_URI.encode() in metadata else None,
     )
+
+
+def _no_nested_pointer(uri: str) -> bytes:
+    raise JobError(f"job: a pointer job's object is itself a pointer (to {uri})")

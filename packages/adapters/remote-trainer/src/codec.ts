@@ -184,6 +184,7 @@ export function encodeJob(job: TrainingJob): Uint8Array {
     ['dissonance.divergence', c.divergence],
     ['dissonance.deadline_ms', String(Math.trunc(job.deadlineMs))],
   ]);
+  if (job.resultUri !== undefined) metadata.set('dissonance.result_uri', job.resultUri);
   const schema = new Schema(fields, metadata);
   const struct = makeData({ type: new Struct(fields), length: total, nullCount: 0, children: columns });
   const table = new Table(schema, [new RecordBatch(schema, struct)]);

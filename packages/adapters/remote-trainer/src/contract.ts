@@ -51,6 +51,11 @@ export interface TrainingJob {
   readonly constraints: JobConstraints;
   /** Unix epoch milliseconds after which the engine stops waiting. */
   readonly deadlineMs: number;
+  /**
+   * Where the worker may upload the candidate's ONNX instead of answering it inline (an object-store URI,
+   * `s3://bucket/key`); set by `remoteTrainer` when its `snapshots` option names a store.
+   */
+  readonly resultUri?: string;
 }
 
 /** A trained candidate as the worker answers it: ONNX bytes (or an object-store URI) with their sha256, and the report. */
@@ -68,5 +73,7 @@ export interface TrainingResult {
 export const ARROW_STREAM = 'application/vnd.apache.arrow.stream';
 /** `dissonance.format` of a job stream. */
 export const JOB_FORMAT = 'dissonance-training-job/1';
+/** `dissonance.format` of a pointer job: the job's stream is in an object store ({@link TrainingJob} by URI). */
+export const JOB_POINTER_FORMAT = 'dissonance-training-job-pointer/1';
 /** `dissonance.format` of a result stream. */
 export const RESULT_FORMAT = 'dissonance-training-result/1';

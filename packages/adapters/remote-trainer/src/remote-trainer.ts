@@ -12,6 +12,9 @@ import type { JobChannel } from './channel.js';
 import { decodeResult, encodeJob } from './codec.js';
 import type { JobDivergence, TrainingJob, TrainingResult } from './contract.js';
 import { httpChannel, type HttpChannelOptions } from './http-channel.js';
+import { inputShapeOf } from './input-shape.js';
+import { jobStaging } from './job-staging.js';
+import type { SnapshotOptions } from './object-store.js';
 import { transportChannel, type TransportChannelOptions } from './transport-channel.js';
 
 const DIVERGENCES: readonly JobDivergence[] = [
@@ -36,6 +39,12 @@ export interface RemoteTrainerOptions {
    * and `transport`. See `docs/external-trainers.md` ("Over a broker").
    */
   readonly transport?: TransportChannelOptions;
+  /**
+   * Jobs over `overBytes` (default 8 MiB) travel through this object store, only their URI, sha256 and size
+   * in the message; results the worker uploads (a `uri` and no bytes) are fetched from it. Without it a
+   * result carrying only a URI is refused.
+   */
+  readonly snapshots?: SnapshotOptions;
   /** Loads each candidate's ONNX bytes (e.g. `new OnnxNodeRuntime()` of `@dissonance/node`). */
   readonly runtime: ModelRuntime;
   /** How long one attempt may take, in ms (default 600 000). */
@@ -154,6 +163,7 @@ export async function buildJob(
     baseSha256: base.artifact === undefined ? '' : await sha256Hex(base.artifact.bytes),
     width,
     classes,
+    ...inputShapeOf(base),
     ids: examples.map((e) => e.id),
     x,
     labels,
@@ -211,6 +221,7 @@ export function remoteTrainer(options: RemoteTrainerOptions): RemoteTrainer {
   const inFlight = new Map<string, { readonly jobId: string; readonly controller: AbortController }>();
   const jobs = { sent: 0, completed: 0, retried: 0, timedOut: 0, refused: 0, superseded: 0, discarded: 0 };
   const channel = openChannel(options, () => jobs.discarded++);
+  const staging = jobStaging(options.snapshots);
 
   async function exchange(job: TrainingJob, body: Uint8Array, signal: AbortSignal): Promise<Uint8Array> {
     let last = '';
@@ -249,10 +260,7 @@ export function remoteTrainer(options: RemoteTrainerOptions): RemoteTrainer {
     if (result.jobId !== job.jobId)
       throw refused(job.jobId, `the result answers job ${result.jobId}`, { resultJobId: result.jobId });
     if (result.onnx === undefined)
-      throw refused(
-        job.jobId,
-        `the result carries only a URI (${result.uri ?? 'none'}); object-store results are not supported yet`,
-      );
+      throw refused(job.jobId, `the result carries no ONNX bytes (URI ${result.uri ?? 'none'} not fetched)`);
     const digest = await sha256Hex(result.onnx);
     if (digest !== result.sha256)
       throw refused(job.jobId, `sha256 of the ONNX bytes is ${digest}, the result declares ${result.sha256}`);
@@ -318,14 +326,14 @@ export function remoteTrainer(options: RemoteTrainerOptions): RemoteTrainer {
       try {
         const deadlineMs = Date.now() + (retries + 1) * timeoutMs + retries * retryDelayMs;
         const job = await buildJob(base, examples, constraints, jobId, deadlineMs);
-        const body = encodeJob(job);
+        const body = await staging.encode(job);
         jobs.sent++;
         const bytes = await exchange(job, body, controller.signal);
         if (controller.signal.aborted || inFlight.get(base.name) !== mine)
           throw cancelled(jobId, 'superseded; its late result is discarded');
         let result: TrainingResult;
         try {
-          result = decodeResult(bytes);
+          result = await staging.resolve(job, decodeResult(bytes));
         } catch (error) {
           jobs.refused++;
           throw error;
@@ -349,6 +357,7 @@ export function remoteTrainer(options: RemoteTrainerOptions): RemoteTrainer {
         outer?.removeEventListener('abort', onAbort);
         channel.finish(jobId);
         if (inFlight.get(base.name) === mine) inFlight.delete(base.name);
+        await staging.cleanup(jobId);
       }
     },
   };

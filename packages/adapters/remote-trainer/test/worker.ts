@@ -35,14 +35,22 @@ export interface Worker {
   kill(): Promise<void>;
 }
 
-/** Starts `python -m dissonance_trainer --handler remote_handlers:<handler> --http <port>` and waits until it listens. */
+/** Starts `python -m dissonance_trainer --handler remote_handlers:<handler> --http <port> [args…]` and waits until it listens. */
 export function startWorker(
   handler: string,
-  options: { port?: number; env?: Record<string, string> } = {},
+  options: { port?: number; env?: Record<string, string>; args?: readonly string[] } = {},
 ): Promise<Worker> {
   const child = spawn(
     python,
-    ['-m', 'dissonance_trainer', '--handler', `remote_handlers:${handler}`, '--http', String(options.port ?? 0)],
+    [
+      '-m',
+      'dissonance_trainer',
+      '--handler',
+      `remote_handlers:${handler}`,
+      '--http',
+      String(options.port ?? 0),
+      ...(options.args ?? []),
+    ],
     {
       env: pythonEnv(options.env),
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -4,3 +4,5 @@
  */
 export { S3Registry } from './s3-registry.js';
 export type { S3RegistryOptions } from './options.js';
+export { S3ObjectStore } from './s3-object-store.js';
+export type { S3ObjectStoreOptions } from './s3-object-store.js';

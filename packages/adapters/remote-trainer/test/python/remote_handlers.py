@@ -71,3 +71,45 @@ def flipped(job: TrainingJob) -> TrainingResult:
     """A well-formed model trained on shifted labels: it loads and runs, and fails the golden guard."""
     model = LogisticRegression(max_iter=500).fit(job.snapshot.features, (job.snapshot.hard_labels() + 1) % job.classes)
     return TrainingResult.of(job.job_id, export_sklearn(model, job.width))
+
+
+def uploaded_bad_sha(job: TrainingJob) -> TrainingResult:
+    """A refit uploaded to the job's ``result_uri`` whose answer declares another sha256."""
+    from dataclasses import replace
+
+    from dissonance_trainer.object_store import put_object
+
+    result = refit(job)
+    assert result.onnx is not None and job.result_uri is not None
+    put_object(job.result_uri, result.onnx)
+    return replace(result, onnx=None, uri=job.result_uri, sha256="0" * 64)
+
+
+def uploaded_missing(job: TrainingJob) -> TrainingResult:
+    """A refit answered as the job's ``result_uri`` without uploading anything there."""
+    from dataclasses import replace
+
+    result = refit(job)
+    assert job.result_uri is not None
+    return replace(result, onnx=None, uri=job.result_uri)
+
+
+def cnn_shape(job: TrainingJob) -> TrainingResult:
+    """Refuses the job unless it declares the CNN's ``(1, 8, 8)``, then fine-tunes a small CNN reshaped to it."""
+    import torch
+
+    from dissonance_trainer import JobError, torch_finetune_handler
+
+    if job.input_shape != (1, 8, 8):
+        raise JobError(f"expected input_shape (1, 8, 8), got {job.input_shape}")
+    torch.set_num_threads(1)
+    handler = torch_finetune_handler(
+        lambda: torch.nn.Sequential(
+            torch.nn.Conv2d(1, 4, 3, padding=1),
+            torch.nn.ReLU(),
+            torch.nn.Flatten(),
+            torch.nn.Linear(4 * 64, job.classes),
+        ),
+        epochs=5,
+    )
+    return handler(job)

@@ -9,6 +9,7 @@ import { createMlpTrainer, type MlpTrainerOptions } from '@dissonance/core/mlp';
 import type { OnnxNodeRuntime } from '@dissonance/node';
 import { threadedTrainer } from '@dissonance/node';
 import type { ServeConfig } from './config-schema.js';
+import { externalTrainer, type ExternalTrainerLoaders } from './external-trainer.js';
 
 /** The trainer, label sources and poisoning guard a serve config names. */
 export interface ConfigLoop {
@@ -17,14 +18,20 @@ export interface ConfigLoop {
   readonly labels: readonly LabelSource[];
   /** Undefined with `labels.feedback.guard: false`. */
   readonly guard: PoisoningGuard | undefined;
+  /** Releases what the trainer holds (the external trainer's S3 client); call when serve stops. */
+  close(): void;
 }
 
 /**
  * Builds the trainer (the built-in MLP trainer on a worker thread, `threaded`, or on the serving thread,
- * `in-thread`), wrapped by the feedback poisoning guard when it is on, and the label sources tried in order
- * after HTTP feedback.
+ * `in-thread`, or `remoteTrainer` of the optional `@dissonance/adapter-remote-trainer`, `external`), wrapped
+ * by the feedback poisoning guard when it is on, and the label sources tried in order after HTTP feedback.
  */
-export function configLoop(config: ServeConfig, runtime: OnnxNodeRuntime): ConfigLoop {
+export async function configLoop(
+  config: ServeConfig,
+  runtime: OnnxNodeRuntime,
+  loaders: ExternalTrainerLoaders = {},
+): Promise<ConfigLoop> {
   const feedback = config.labels.feedback;
   const guard = feedback.guard ? new PoisoningGuard({ trusted: feedback.trusted }) : undefined;
   const labels = config.labels.sources.map((source): LabelSource => {
@@ -35,7 +42,12 @@ export function configLoop(config: ServeConfig, runtime: OnnxNodeRuntime): Confi
     return source.kind === 'agreement' ? agreementPseudoLabels(options) : criticTrustLabels(options);
   });
   const spec = config.trainer;
-  if (spec.kind === 'none' || spec.kind === 'external') return { trainer: undefined, labels, guard };
+  const wrap = (trainer: Trainer): Trainer => (guard === undefined ? trainer : guard.wrapTrainer(trainer));
+  if (spec.kind === 'none') return { trainer: undefined, labels, guard, close: () => undefined };
+  if (spec.kind === 'external') {
+    const external = await externalTrainer(spec, runtime, loaders);
+    return { trainer: wrap(external.trainer), labels, guard, close: external.close };
+  }
   const options: MlpTrainerOptions = {
     hidden: spec.hidden,
     epochs: spec.epochs,
@@ -47,5 +59,5 @@ export function configLoop(config: ServeConfig, runtime: OnnxNodeRuntime): Confi
   };
   const trainer =
     spec.kind === 'threaded' ? threadedTrainer(createMlpTrainer(options), { runtime }) : createMlpTrainer(options);
-  return { trainer: guard === undefined ? trainer : guard.wrapTrainer(trainer), labels, guard };
+  return { trainer: wrap(trainer), labels, guard, close: () => undefined };
 }

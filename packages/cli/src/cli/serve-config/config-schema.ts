@@ -96,15 +96,49 @@ export function serveConfigSchema(baseDir: string) {
     z.strictObject({ kind: z.literal('threaded'), ...mlpTrainer }),
     z.strictObject({ kind: z.literal('in-thread'), ...mlpTrainer }),
     z.strictObject({ kind: z.literal('none') }),
-    // Reserved for remoteTrainer (issue 17): accepted by the parser so that the message is specific.
-    z.looseObject({ kind: z.literal('external') }).superRefine((_, ctx) => {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['kind'],
-        message:
-          'the external trainer is not available yet (remoteTrainer, issue 17); use "threaded", "in-thread" or "none"',
-      });
-    }),
+    z
+      .strictObject({
+        kind: z.literal('external'),
+        /** The Python worker (`dissonance-trainer --http PORT`): jobs go to `POST {url}/jobs`. */
+        http: z.strictObject({ url, headers: z.record(z.string(), z.string()).optional() }).optional(),
+        /** Jobs over a broker: reserved in the schema, refused until the broker transport lands. */
+        broker: z
+          .strictObject({
+            url: z.string().regex(/^(amqps?|nats|rediss?):\/\//, 'must be an amqp://, nats:// or redis:// URL'),
+            jobsTopic: z.string().min(1).optional(),
+            resultsTopic: z.string().min(1).optional(),
+          })
+          .optional(),
+        timeoutMs: z.int().positive().optional(),
+        retries: z.int().min(0).optional(),
+        retryDelayMs: z.int().min(0).optional(),
+        /** Jobs over `overBytes` (and uploaded candidates) go through an S3 bucket. */
+        snapshots: z
+          .strictObject({
+            s3: z.strictObject({
+              bucket: z.string().min(1),
+              endpoint: url.optional(),
+              region: z.string().min(1).optional(),
+              forcePathStyle: z.boolean().optional(),
+              sse: z.enum(['AES256', 'aws:kms']).optional(),
+            }),
+            overBytes: z.int().min(0).optional(),
+            prefix: z.string().optional(),
+          })
+          .optional(),
+      })
+      .superRefine((spec, ctx) => {
+        if (spec.broker !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['broker'],
+            message:
+              'jobs over a broker are not available yet for the external trainer; use "http" (a dissonance-trainer --http worker)',
+          });
+        } else if (spec.http === undefined) {
+          ctx.addIssue({ code: 'custom', path: ['http'], message: 'is required: the worker\'s { "url": … }' });
+        }
+      }),
   ]);
 
   const auth = z.discriminatedUnion('kind', [
@@ -216,11 +250,7 @@ export function serveConfigSchema(baseDir: string) {
           });
         }
       });
-      if (
-        (config.trainer.kind === 'threaded' || config.trainer.kind === 'in-thread') &&
-        config.golden === undefined &&
-        config.model.seed === undefined
-      ) {
+      if (config.trainer.kind !== 'none' && config.golden === undefined && config.model.seed === undefined) {
         ctx.addIssue({
           code: 'custom',
           path: ['golden'],

@@ -67,7 +67,8 @@ export async function startServeConfig(
     cleanup.push(() => store.close());
     if (models.seedExamples.length > 0 && (await store.countExamples()) === 0)
       await store.appendExamples(models.seedExamples);
-    const loop = configLoop(config, runtime);
+    const loop = await configLoop(config, runtime);
+    cleanup.push(() => loop.close());
     const critics = models.critics.map((c) => c.model);
     const engine = createEngine({
       modelName: config.model.name,

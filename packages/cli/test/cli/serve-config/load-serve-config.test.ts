@@ -97,13 +97,14 @@ describe('loadServeConfig', () => {
         'critics.0.kind: must be one of "onnx", "seed", "registry"',
         'critics.1.path: is required',
         'registry.bucket: is required',
-        expect.stringMatching(/^trainer\.kind: the external trainer is not available yet/),
+        'trainer.url: unknown field',
+        `trainer.http: is required: the worker's { "url": … }`,
         expect.stringMatching(/^policy\.klEps: /),
         'auth.audience: is required',
         'transports: unknown field',
       ]),
     );
-    expect(found).toHaveLength(10);
+    expect(found).toHaveLength(11);
   });
 
   it('checks what needs another section: seed critics need model.seed, a trainer needs a golden set', () => {

@@ -107,7 +107,7 @@ describe('dissonance serve --config: a scikit-learn model exported to ONNX by a 
     expect(await serve.exited).toBe(2);
     await serve.url.catch(() => undefined);
     const lines = serve.stderr().trim().split('\n');
-    expect(lines[0]).toBe(`dissonance serve: config ${join(dir, 'bad.json')}: 8 problems`);
+    expect(lines[0]).toBe(`dissonance serve: config ${join(dir, 'bad.json')}: 9 problems`);
     expect(
       lines
         .slice(1)
@@ -121,7 +121,8 @@ describe('dissonance serve --config: a scikit-learn model exported to ONNX by a 
         'model.onnx',
         'registry.kind',
         'server.port',
-        'trainer.kind',
+        'trainer.http',
+        'trainer.url',
         'transports',
       ].sort(),
     );

@@ -65,17 +65,18 @@ describe('dissonance serve --config: refusals', () => {
         model: { name: 'm' },
         critics: [],
         auth: { kind: 'jwks', url: 'ftp://x', issuer: 'i', audience: 'a' },
-        trainer: { kind: 'external' },
+        trainer: { kind: 'external', broker: { url: 'amqp://127.0.0.1:5672' } },
       }),
     );
     let err = '';
     const code = await runServeCommand(['--config', file], { out: () => undefined, err: (t) => (err += t) });
     expect(code).toBe(2);
     expect(err.split('\n').filter((l) => l !== '')).toEqual([
-      `dissonance serve: config ${file}: 3 problems`,
+      `dissonance serve: config ${file}: 4 problems`,
       'critics: needs at least one critic',
-      'trainer.kind: the external trainer is not available yet (remoteTrainer, issue 17); use "threaded", "in-thread" or "none"',
+      'trainer.broker: jobs over a broker are not available yet for the external trainer; use "http" (a dissonance-trainer --http worker)',
       'auth.url: must be an http(s) URL',
+      'golden: trainer "external" needs a golden set to validate candidates (golden.csv, or model.seed), or use trainer "none"',
     ]);
   });
 
