@@ -16,7 +16,8 @@ export const EXAMPLE_HELP = `npm run example:remote-trainer -- [--via http|amqp|
 
 Runs digits under the demo's protocol with the proposer retrained by a Python worker (dissonance-trainer,
 started here) through remoteTrainer, and the built-in MLP beside it on the same seeds at equal labels.
-  --via          how jobs travel to the worker (default http; amqp, nats and redis are not wired yet)
+  --via          how jobs travel to the worker: http (default), or the local RabbitMQ, NATS or Redis
+                 (AMQP_URL, NATS_URL, REDIS_URL override their addresses)
   --model        cnn: a PyTorch CNN on [N, 1, 8, 8]; sklearn: scikit-learn gradient boosting (default cnn)
   --seeds N      seeds 1..N (default 3)
   --stream-rows N  stream only the first N rows of each seed's stream (quick runs; default all)

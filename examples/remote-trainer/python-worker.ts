@@ -37,7 +37,8 @@ export interface PythonWorkerOptions {
 /**
  * Starts the worker as a child process, with `python/src` (the `dissonance-trainer` package, when it is not
  * installed), `python/examples` (the documented CNN handler) and this folder (`example_handlers.py`) on
- * `PYTHONPATH`, and resolves once it printed `dissonance-trainer: listening on …`.
+ * `PYTHONPATH`, and resolves once it printed its ready line (`dissonance-trainer: listening on …` over HTTP,
+ * `dissonance-trainer: consuming …` over a broker).
  * @throws DissonanceError `E_TRAINER` when it exits or stays silent first.
  */
 export function startPythonWorker(options: PythonWorkerOptions): Promise<PythonWorker> {
@@ -84,7 +85,7 @@ export function startPythonWorker(options: PythonWorkerOptions): Promise<PythonW
       // Its output is drained for as long as it runs (a full pipe would block a chatty handler); the tail is kept.
       output = (output + chunk.toString()).slice(-8000);
       if (ready) return;
-      const line = /dissonance-trainer: listening on (\S+)/.exec(output);
+      const line = /dissonance-trainer: (?:listening on|consuming) (\S+)/.exec(output);
       if (line === null) return;
       ready = true;
       clearTimeout(timer);

@@ -1,7 +1,7 @@
 /**
  * `npm run example:remote-trainer -- --via http --model cnn|sklearn [--seeds N] [--json]`: digits under the
  * demo's protocol with the proposer retrained by a Python worker through `remoteTrainer`, beside the built-in
- * MLP at equal labels. Exit 0 on success, 2 on bad arguments or a channel not wired yet, 1 when a run fails.
+ * MLP at equal labels. Exit 0 on success, 2 on bad arguments, 1 when a run fails.
  */
 import { DissonanceError } from '@dissonance/core';
 import { EXAMPLE_HELP, parseExampleArgs } from './example-args.js';

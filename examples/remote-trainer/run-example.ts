@@ -12,7 +12,7 @@ import { STRATEGIES } from '../../packages/cli/src/demo/strategies.js';
 import { runStrategy, type StrategyRun } from '../../packages/cli/src/demo/strategy-run.js';
 import { startPythonWorker } from './python-worker.js';
 import { seedModelFromWorker } from './seed-model.js';
-import { trainerForVia, workerArgsForVia, type Via } from './trainer-for-via.js';
+import { trainerForVia, workerArgsForVia, type Via, type ViaTrainer } from './trainer-for-via.js';
 
 /** The proposer the worker retrains. */
 export type ExampleModel = 'cnn' | 'sklearn';
@@ -86,8 +86,8 @@ export function countDecisions(runs: readonly StrategyRun[], decision: VersionRe
  * per seed: with the proposer retrained by a Python worker it starts itself (through `remoteTrainer`, over
  * `via`), and with the built-in MLP trainer — the same split, critics, oracle and label budget. Every
  * candidate of both paths is validated on the golden set by the engine, as usual.
- * @throws DissonanceError `E_CONFIG` for a channel not wired yet (before anything starts), `E_TRAINER` when the
- * worker does not start, and whatever a run throws (an engine `error` event fails the run).
+ * @throws DissonanceError `E_TRAINER` when the worker does not start, the transport's error when the broker
+ * cannot be reached, and whatever a run throws (an engine `error` event fails the run).
  */
 export async function runExample(options: ExampleOptions): Promise<ExampleResult> {
   const started = Date.now();
@@ -107,13 +107,15 @@ export async function runExample(options: ExampleOptions): Promise<ExampleResult
     channelArgs,
     env: { DISSONANCE_TRAINER_CHECKPOINTS: checkpoints },
   });
+  let channel: ViaTrainer | undefined;
   try {
-    const trainer = trainerForVia(options.via, worker, {
+    channel = await trainerForVia(options.via, worker, {
       runtime,
       timeoutMs: options.timeoutMs ?? 300_000,
       retries: options.retries ?? 2,
       retryDelayMs: 1000,
     });
+    const trainer = channel.trainer;
     const remote: StrategyRun[] = [];
     const builtin: StrategyRun[] = [];
     let split = { golden: 0, seedSet: 0, stream: 0, batch: settings.batch };
@@ -158,6 +160,7 @@ export async function runExample(options: ExampleOptions): Promise<ExampleResult
       seconds: (Date.now() - started) / 1000,
     };
   } finally {
+    await channel?.close();
     await worker.stop();
     rmSync(checkpoints, { recursive: true, force: true });
   }

@@ -1,5 +1,8 @@
-import { DissonanceError, type ModelRuntime } from '@dissonance/core';
+import { createAmqpTransport } from '@dissonance/adapter-amqp';
+import { createNatsTransport } from '@dissonance/adapter-nats';
+import { createRedisTransport } from '@dissonance/adapter-redis';
 import { remoteTrainer, type RemoteTrainer } from '@dissonance/adapter-remote-trainer';
+import { DissonanceError, type ModelRuntime, type Transport } from '@dissonance/core';
 
 /** How jobs travel between the engine and the Python worker. */
 export type Via = 'http' | 'amqp' | 'nats' | 'redis';
@@ -21,36 +24,72 @@ export interface JobSettings {
   readonly retryDelayMs: number;
 }
 
-function notWired(via: Via): DissonanceError {
-  return new DissonanceError(
-    'E_CONFIG',
-    `--via ${via}: not wired yet — remoteTrainer's broker transports and the worker's --broker mode are not in this branch; use --via http`,
-    { details: { via } },
-  );
+/** A trainer with what it opened: close it when done (its result subscription, then its broker connection). */
+export interface ViaTrainer {
+  readonly trainer: RemoteTrainer;
+  close(): Promise<void>;
 }
+
+/** The local brokers (the project's services; `AMQP_URL`, `NATS_URL`, `REDIS_URL` override them). */
+function brokerUrl(via: Exclude<Via, 'http'>): string {
+  if (via === 'amqp') return process.env['AMQP_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
+  if (via === 'nats') return process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222';
+  return process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+}
+
+/**
+ * The example's own topics (under the transports' default `dissonance` prefix), so its jobs never meet a
+ * deployment's. Fixed names: a crashed run's leftover jobs are past their deadline and the worker drops them.
+ */
+const JOBS_TOPIC = 'example.train.jobs';
+const RESULTS_TOPIC = 'example.train.results';
+const GROUP = 'remote-trainer-example';
 
 /**
  * The worker's command-line arguments that choose its channel: `--http 0` (a free port, printed once bound)
- * for HTTP. The one place, with {@link trainerForVia}, where the channel is chosen.
- * @throws DissonanceError `E_CONFIG` for a channel not wired yet.
+ * for HTTP, `--broker URL` with the example's topics otherwise. The one place, with {@link trainerForVia},
+ * where the channel is chosen.
  */
 export function workerArgsForVia(via: Via): readonly string[] {
   if (via === 'http') return ['--http', '0'];
-  throw notWired(via);
+  return ['--broker', brokerUrl(via), '--jobs-topic', JOBS_TOPIC, '--results-topic', RESULTS_TOPIC];
+}
+
+async function openTransport(via: Exclude<Via, 'http'>): Promise<Transport> {
+  const url = brokerUrl(via);
+  if (via === 'amqp') return createAmqpTransport({ url });
+  if (via === 'nats') return createNatsTransport({ servers: url.replace(/^nats:\/\//, '') });
+  return createRedisTransport({ url });
 }
 
 /**
- * The `remoteTrainer` that sends jobs to the worker over `via`.
- * @throws DissonanceError `E_CONFIG` for a channel not wired yet, or when the worker gave no URL for HTTP.
+ * The `remoteTrainer` that sends jobs to the worker over `via` (start the worker first: RabbitMQ and Redis keep
+ * a job only once the workers' queue or group exists).
+ * @throws DissonanceError `E_CONFIG` when the worker gave no URL for HTTP; the transport's error when the broker
+ * cannot be reached.
  */
-export function trainerForVia(via: Via, worker: WorkerEndpoint, settings: JobSettings): RemoteTrainer {
-  if (via !== 'http') throw notWired(via);
-  if (worker.url === undefined) throw new DissonanceError('E_CONFIG', '--via http: the worker printed no URL');
-  return remoteTrainer({
-    http: { url: worker.url },
+export async function trainerForVia(via: Via, worker: WorkerEndpoint, settings: JobSettings): Promise<ViaTrainer> {
+  const common = {
     runtime: settings.runtime,
     timeoutMs: settings.timeoutMs,
     retries: settings.retries,
     retryDelayMs: settings.retryDelayMs,
+  };
+  if (via === 'http') {
+    if (worker.url === undefined) throw new DissonanceError('E_CONFIG', '--via http: the worker printed no URL');
+    const trainer = remoteTrainer({ http: { url: worker.url }, ...common });
+    return { trainer, close: () => trainer.close() };
+  }
+  const transport = await openTransport(via);
+  const trainer = remoteTrainer({
+    transport: { transport, jobsTopic: JOBS_TOPIC, resultsTopic: RESULTS_TOPIC, group: GROUP },
+    ...common,
   });
+  return {
+    trainer,
+    close: async () => {
+      await trainer.close();
+      await transport.close();
+    },
+  };
 }

@@ -9,7 +9,7 @@ import {
 } from '@dissonance/core';
 import { sha256Hex } from '@dissonance/core/adapter-kit';
 import type { JobChannel } from './channel.js';
-import { decodeResult, encodeJob } from './codec.js';
+import { decodeResult } from './codec.js';
 import type { JobDivergence, TrainingJob, TrainingResult } from './contract.js';
 import { httpChannel, type HttpChannelOptions } from './http-channel.js';
 import { inputShapeOf } from './input-shape.js';
