@@ -95,6 +95,9 @@ export interface BrokerWorkerOptions {
   /** Redis: idle time after which a dead worker's job is claimed. */
   readonly claimIdleMs?: number;
   readonly env?: Record<string, string>;
+  /** `--jobs-topic` / `--results-topic` (default the worker's: `train.jobs`, `train.results`). */
+  readonly jobsTopic?: string;
+  readonly resultsTopic?: string;
 }
 
 /** A real `dissonance-trainer --broker` worker process, and what it printed so far. */
@@ -111,6 +114,8 @@ export interface BrokerWorker {
 export function startBrokerWorker(handler: string, url: string, options: BrokerWorkerOptions): Promise<BrokerWorker> {
   const args = ['-m', 'dissonance_trainer', '--handler', `remote_handlers:${handler}`, '--broker', url];
   args.push('--prefix', options.prefix);
+  if (options.jobsTopic !== undefined) args.push('--jobs-topic', options.jobsTopic);
+  if (options.resultsTopic !== undefined) args.push('--results-topic', options.resultsTopic);
   args.push('--ack-wait-ms', String(options.ackWaitMs ?? 2000), '--claim-idle-ms', String(options.claimIdleMs ?? 2000));
   const child = spawn(python, args, { env: pythonEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';

@@ -18,8 +18,8 @@ export interface ConfigLoop {
   readonly labels: readonly LabelSource[];
   /** Undefined with `labels.feedback.guard: false`. */
   readonly guard: PoisoningGuard | undefined;
-  /** Releases what the trainer holds (the external trainer's S3 client); call when serve stops. */
-  close(): void;
+  /** Releases what the trainer holds (the external trainer's result subscription, broker connection, S3 client). */
+  close(): Promise<void> | void;
 }
 
 /**

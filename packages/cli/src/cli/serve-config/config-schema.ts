@@ -101,7 +101,10 @@ export function serveConfigSchema(baseDir: string) {
         kind: z.literal('external'),
         /** The Python worker (`dissonance-trainer --http PORT`): jobs go to `POST {url}/jobs`. */
         http: z.strictObject({ url, headers: z.record(z.string(), z.string()).optional() }).optional(),
-        /** Jobs over a broker: reserved in the schema, refused until the broker transport lands. */
+        /**
+         * Jobs over a broker (`dissonance-trainer --broker URL` workers): RabbitMQ, NATS JetStream or Redis Streams,
+         * the transports' default `dissonance` prefix; topics default to `train.jobs` / `train.results`.
+         */
         broker: z
           .strictObject({
             url: z.string().regex(/^(amqps?|nats|rediss?):\/\//, 'must be an amqp://, nats:// or redis:// URL'),
@@ -128,15 +131,14 @@ export function serveConfigSchema(baseDir: string) {
           .optional(),
       })
       .superRefine((spec, ctx) => {
-        if (spec.broker !== undefined) {
+        if (spec.broker !== undefined && spec.http !== undefined) {
+          ctx.addIssue({ code: 'custom', path: ['broker'], message: 'give either "http" or "broker", not both' });
+        } else if (spec.broker === undefined && spec.http === undefined) {
           ctx.addIssue({
             code: 'custom',
-            path: ['broker'],
-            message:
-              'jobs over a broker are not available yet for the external trainer; use "http" (a dissonance-trainer --http worker)',
+            path: ['http'],
+            message: 'is required unless "broker" is given: the worker\'s { "url": … }',
           });
-        } else if (spec.http === undefined) {
-          ctx.addIssue({ code: 'custom', path: ['http'], message: 'is required: the worker\'s { "url": … }' });
         }
       }),
   ]);

@@ -1,5 +1,6 @@
 import { DissonanceError, type ModelRuntime } from '@dissonance/core';
 import type { RemoteTrainer, SnapshotOptions } from '@dissonance/adapter-remote-trainer';
+import { connectBroker, type BrokerKind } from '../../demo/distributed/broker.js';
 import type { ServeConfig } from './config-schema.js';
 import { loadRemoteTrainerAdapter, type RemoteTrainerAdapter } from './remote-trainer-adapter.js';
 import { loadS3Adapter, type S3Adapter } from './s3-adapter.js';
@@ -10,8 +11,8 @@ export type ExternalTrainerSpec = Extract<ServeConfig['trainer'], { kind: 'exter
 /** An external trainer built from a serve config, and what to close when serve stops. */
 export interface ConfigExternalTrainer {
   readonly trainer: RemoteTrainer;
-  /** Closes the S3 client of the snapshot store, when there is one. */
-  close(): void;
+  /** Closes the trainer's result subscription and broker connection, and the S3 client of the snapshot store. */
+  close(): Promise<void>;
 }
 
 /** Where the adapters come from (tests pass specifiers of stand-ins). */
@@ -24,23 +25,20 @@ export interface ExternalTrainerLoaders {
  * Builds `remoteTrainer` of `@dissonance/adapter-remote-trainer` (loaded on demand) from `trainer.kind:
  * "external"`: its `http` worker, `timeoutMs`, `retries`, `retryDelayMs`, and with `snapshots.s3` an
  * `S3ObjectStore` of `@dissonance/adapter-s3` (also loaded on demand) through which jobs over
- * `snapshots.overBytes` and uploaded candidates travel.
+ * `snapshots.overBytes` and uploaded candidates travel. With `broker` instead of `http`, jobs go over RabbitMQ,
+ * NATS JetStream or Redis Streams (`@dissonance/adapter-amqp`, `-nats` or `-redis`, loaded on demand).
  *
- * @throws DissonanceError `E_CONFIG` when a package is missing, or the config names a broker (not yet available).
+ * @throws DissonanceError `E_CONFIG` when a package is missing; the transport's error when the broker cannot be
+ * reached.
  */
 export async function externalTrainer(
   spec: ExternalTrainerSpec,
   runtime: ModelRuntime,
   loaders: ExternalTrainerLoaders = {},
 ): Promise<ConfigExternalTrainer> {
-  if (spec.http === undefined) {
-    throw new DissonanceError('E_CONFIG', 'trainer "external": only "http" workers are available in this version', {
-      details: { field: 'trainer.broker' },
-    });
-  }
   const adapter = await (loaders.remoteTrainer ?? loadRemoteTrainerAdapter)();
   let snapshots: SnapshotOptions | undefined;
-  let close = (): void => undefined;
+  let closeStore = (): void => undefined;
   if (spec.snapshots !== undefined) {
     const s3 = await (
       loaders.s3 ??
@@ -57,15 +55,29 @@ export async function externalTrainer(
         { details: { field: 'trainer.snapshots.s3' } },
       );
     const store = new s3.S3ObjectStore(spec.snapshots.s3);
-    close = () => store.close();
+    closeStore = () => store.close();
     snapshots = {
       store,
       ...(spec.snapshots.overBytes === undefined ? {} : { overBytes: spec.snapshots.overBytes }),
       ...(spec.snapshots.prefix === undefined ? {} : { prefix: spec.snapshots.prefix }),
     };
   }
+  const transport =
+    spec.broker === undefined
+      ? undefined
+      : await connectBroker(brokerKind(spec.broker.url), 'dissonance', spec.broker.url);
+  const channel =
+    spec.broker === undefined || transport === undefined
+      ? { http: { url: spec.http!.url, ...(spec.http!.headers === undefined ? {} : { headers: spec.http!.headers }) } }
+      : {
+          transport: {
+            transport,
+            ...(spec.broker.jobsTopic === undefined ? {} : { jobsTopic: spec.broker.jobsTopic }),
+            ...(spec.broker.resultsTopic === undefined ? {} : { resultsTopic: spec.broker.resultsTopic }),
+          },
+        };
   const trainer = adapter.remoteTrainer({
-    http: { url: spec.http.url, ...(spec.http.headers === undefined ? {} : { headers: spec.http.headers }) },
+    ...channel,
     runtime,
     name: 'external',
     ...(spec.timeoutMs === undefined ? {} : { timeoutMs: spec.timeoutMs }),
@@ -73,5 +85,19 @@ export async function externalTrainer(
     ...(spec.retryDelayMs === undefined ? {} : { retryDelayMs: spec.retryDelayMs }),
     ...(snapshots === undefined ? {} : { snapshots }),
   });
-  return { trainer, close };
+  return {
+    trainer,
+    close: async () => {
+      await trainer.close();
+      await transport?.close();
+      closeStore();
+    },
+  };
+}
+
+/** The transport adapter a broker URL names (the schema admits amqp(s)://, nats:// and redis(s):// only). */
+function brokerKind(url: string): BrokerKind {
+  if (url.startsWith('amqp')) return 'amqp';
+  if (url.startsWith('nats')) return 'nats';
+  return 'redis';
 }

@@ -66,13 +66,28 @@ describe('externalTrainer', () => {
     expect(calls[0]!.snapshots).toBeUndefined();
   });
 
-  it('refuses a spec without an http worker (the broker is not available yet)', async () => {
-    const { http: _http, ...broker } = spec;
-    await expectCode(
-      externalTrainer({ ...broker, broker: { url: 'amqp://127.0.0.1' } }, runtime, {
-        remoteTrainer: () => Promise.resolve(remote),
-      }),
-      'E_CONFIG',
+  it('with a broker, sends jobs over its transport (the adapter loaded on demand) and closes it with the trainer', async () => {
+    const { http: _http, ...rest } = spec;
+    const calls: remote.RemoteTrainerOptions[] = [];
+    const built = await externalTrainer(
+      { ...rest, broker: { url: process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379', jobsTopic: 'unit.jobs' } },
+      runtime,
+      {
+        remoteTrainer: () =>
+          Promise.resolve({
+            remoteTrainer: (options: remote.RemoteTrainerOptions) => (
+              calls.push(options),
+              remote.remoteTrainer(options)
+            ),
+          }),
+      },
     );
+    try {
+      expect(calls[0]!.http).toBeUndefined();
+      expect(calls[0]!.transport).toMatchObject({ jobsTopic: 'unit.jobs' });
+      expect(calls[0]!.transport!.transport.name).toMatch(/redis/);
+    } finally {
+      await built.close();
+    }
   });
 });

@@ -98,7 +98,7 @@ describe('loadServeConfig', () => {
         'critics.1.path: is required',
         'registry.bucket: is required',
         'trainer.url: unknown field',
-        `trainer.http: is required: the worker's { "url": … }`,
+        `trainer.http: is required unless "broker" is given: the worker's { "url": … }`,
         expect.stringMatching(/^policy\.klEps: /),
         'auth.audience: is required',
         'transports: unknown field',

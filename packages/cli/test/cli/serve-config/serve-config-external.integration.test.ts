@@ -5,7 +5,12 @@ import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { DissonanceError, RetrainedEvent } from '@dissonance/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureMoto, MOTO, motoClient } from '../../../../adapters/s3/test/moto.js';
-import { hasPython, startWorker, type Worker } from '../../../../adapters/remote-trainer/test/worker.js';
+import {
+  hasPython,
+  startBrokerWorker,
+  startWorker,
+  type Worker,
+} from '../../../../adapters/remote-trainer/test/worker.js';
 import { parseServeConfig } from '../../../src/cli/serve-config/load-serve-config.js';
 import { startServeConfig } from '../../../src/cli/serve-config/start-serve-config.js';
 
@@ -93,6 +98,53 @@ describe.skipIf(!hasPython)('serve --config with trainer.kind "external"', () =>
       }
     } finally {
       await started.stop();
+    }
+  }, 120_000);
+
+  it('with "broker" instead of "http", the retrain goes to a worker over Redis Streams', async () => {
+    const topic = `serve-external-${globalThis.crypto.randomUUID()}`;
+    const url = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+    const brokerWorker = await startBrokerWorker('refit', url, {
+      prefix: 'dissonance',
+      jobsTopic: `${topic}.jobs`,
+      resultsTopic: `${topic}.results`,
+    });
+    const config = parseServeConfig(
+      {
+        server: { port: 0 },
+        state: { dir: './state-broker' },
+        model: { name: 'digits', seed: { csv: join(ROOT, 'packages/cli/data/digits.csv'), label: 'label', seed: 1 } },
+        critics: [{ kind: 'seed' }],
+        policy: { klEps: 5, maxGoldenDrop: 0.5 },
+        trainer: {
+          kind: 'external',
+          broker: { url, jobsTopic: `${topic}.jobs`, resultsTopic: `${topic}.results` },
+          timeoutMs: 60_000,
+          retries: 0,
+        },
+        auth: { kind: 'dev-token', file: './token-broker' },
+      },
+      dir,
+      {},
+    );
+    const started = await startServeConfig(
+      { file: join(dir, 'serve.json'), config },
+      { out: () => undefined, err: () => undefined },
+      {},
+    );
+    try {
+      const retrained: RetrainedEvent[] = [];
+      const errors: DissonanceError[] = [];
+      started.engine.on('retrained', (e) => retrained.push(e));
+      started.engine.on('error', (e) => errors.push(e.error));
+      await started.engine.retrainNow();
+      expect(errors).toEqual([]);
+      expect(retrained).toHaveLength(1);
+      expect(retrained[0]!.goldenAccuracy).toBeGreaterThan(0.85);
+      expect(retrained[0]!.report.params).toMatchObject({ trainer: 'sklearn-refit', jobId: expect.any(String) });
+    } finally {
+      await started.stop();
+      await brokerWorker.kill();
     }
   }, 120_000);
 });

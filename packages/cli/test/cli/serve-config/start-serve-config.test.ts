@@ -65,7 +65,7 @@ describe('dissonance serve --config: refusals', () => {
         model: { name: 'm' },
         critics: [],
         auth: { kind: 'jwks', url: 'ftp://x', issuer: 'i', audience: 'a' },
-        trainer: { kind: 'external', broker: { url: 'amqp://127.0.0.1:5672' } },
+        trainer: { kind: 'external', http: { url: 'http://127.0.0.1:8765' }, broker: { url: 'amqp://127.0.0.1:5672' } },
       }),
     );
     let err = '';
@@ -74,7 +74,7 @@ describe('dissonance serve --config: refusals', () => {
     expect(err.split('\n').filter((l) => l !== '')).toEqual([
       `dissonance serve: config ${file}: 4 problems`,
       'critics: needs at least one critic',
-      'trainer.broker: jobs over a broker are not available yet for the external trainer; use "http" (a dissonance-trainer --http worker)',
+      'trainer.broker: give either "http" or "broker", not both',
       'auth.url: must be an http(s) URL',
       'golden: trainer "external" needs a golden set to validate candidates (golden.csv, or model.seed), or use trainer "none"',
     ]);
