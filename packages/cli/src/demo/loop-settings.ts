@@ -13,6 +13,9 @@ export interface LoopSettings {
   readonly retrainEpochs: number;
   readonly retrainLearningRate: number;
   readonly retrainBatchSize: number;
+  /** PILOT */
+  readonly retrainWarmStart?: boolean;
+  readonly retrainL2?: number;
   /** Retrain (and refit the critics) after this many batches, and after the last. */
   readonly retrainEveryBatches: number;
   /** Policy of the loop (printed and recorded). */
