@@ -74,7 +74,11 @@ export function strategyOracle(
   });
 }
 
-/** The demo's trainer: the built-in MLP trainer warm-started from the champion, candidates served by onnxruntime-node. */
+/**
+ * The demo's trainer: the built-in MLP trainer with its defaults for `refitBelow` and `minSteps` (a refit from
+ * fresh weights while the buffer is small, else a warm start from the champion), candidates served by
+ * onnxruntime-node.
+ */
 export function loopTrainer(
   settings: LoopSettings,
   runtime: OnnxNodeRuntime,
@@ -86,8 +90,7 @@ export function loopTrainer(
       epochs: settings.retrainEpochs,
       batchSize: settings.retrainBatchSize,
       learningRate: settings.retrainLearningRate,
-      warmStart: settings.retrainWarmStart ?? true,
-      ...(settings.retrainL2 === undefined ? {} : { l2: settings.retrainL2 }),
+      warmStart: true,
     }),
     runtime,
     ...(regressionAt === undefined ? {} : { regressionAt }),

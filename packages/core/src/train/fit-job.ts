@@ -219,8 +219,7 @@ export async function prepareFitJob(
   const found = baseWeights(base);
   const wantWarm = (trainer.warmStart ?? true) && found.ok;
   const championHidden = found.ok ? freshHiddenOf(found.weights) : undefined;
-  const refit =
-    wantWarm && championHidden !== undefined && packed.rows < (trainer.refitBelow ?? DEFAULT_REFIT_BELOW);
+  const refit = wantWarm && championHidden !== undefined && packed.rows < (trainer.refitBelow ?? DEFAULT_REFIT_BELOW);
   const warm = wantWarm && !refit;
   const hidden = refit && championHidden !== undefined ? championHidden : (trainer.hidden ?? DEFAULT_HIDDEN);
   const initial =
@@ -236,9 +235,7 @@ export async function prepareFitJob(
   const batchSize = trainer.batchSize ?? 32;
   const fresh = !warm;
   const minSteps = trainer.minSteps ?? DEFAULT_MIN_STEPS;
-  const epochs = fresh
-    ? Math.max(warmEpochs, Math.ceil(minSteps / Math.ceil(packed.rows / batchSize)))
-    : warmEpochs;
+  const epochs = fresh ? Math.max(warmEpochs, Math.ceil(minSteps / Math.ceil(packed.rows / batchSize))) : warmEpochs;
   const learningRate = trainer.learningRate ?? 1e-3;
   const l2 = trainer.l2 ?? 0;
   const precision = trainer.precision ?? 'float32';
@@ -380,7 +377,9 @@ export async function runFitJob(job: FitJob, options: RunFitJobOptions = {}): Pr
     run: async () => old,
   };
   const klOf = (weights: MlpWeights): number =>
-    reference.rows === 0 ? 0 : meanKl(old, mlpForward(weights, reference.x, reference.rows), reference.rows, job.classes);
+    reference.rows === 0
+      ? 0
+      : meanKl(old, mlpForward(weights, reference.x, reference.rows), reference.rows, job.classes);
   let fit = await train(initial, job.epochs);
   let trained = fit.weights();
   let guard;

@@ -51,7 +51,13 @@ describe('createMlpTrainer: refit from fresh weights on a small buffer', () => {
     const epochs = Math.ceil(DEFAULT_MIN_STEPS / BATCHES);
     expect(candidate.report.params?.init).toBe(`fresh (refit: ${ROWS} examples < refitBelow)`);
     expect(candidate.report.params).toMatchObject({ hidden: '8', epochs });
-    expect(candidate.report.extra).toMatchObject({ refit: 1, refitFallback: 0, warmStart: 0, klGuard: 1, backtrack: 1 });
+    expect(candidate.report.extra).toMatchObject({
+      refit: 1,
+      refitFallback: 0,
+      warmStart: 0,
+      klGuard: 1,
+      backtrack: 1,
+    });
     expect(candidate.report.epochs).toBe(epochs);
     expect(candidate.report.extra?.steps).toBe(epochs * BATCHES);
     expect(candidate.report.kl).toBe(candidate.report.extra?.refitKl);
@@ -109,11 +115,7 @@ describe('createMlpTrainer: refit from fresh weights on a small buffer', () => {
 
   it('minSteps raises the epochs of any fit from fresh weights; 0 turns it off', async () => {
     const fresh = (minSteps: number) =>
-      createMlpTrainer({ epochs: 1, warmStart: false, hidden: [4], minSteps }).fit(
-        champion(),
-        examples,
-        constraints(),
-      );
+      createMlpTrainer({ epochs: 1, warmStart: false, hidden: [4], minSteps }).fit(champion(), examples, constraints());
     expect((await fresh(3 * BATCHES)).report.epochs).toBe(3);
     expect((await fresh(3 * BATCHES + 1)).report.epochs).toBe(4);
     expect((await fresh(0)).report.epochs).toBe(1);

@@ -75,7 +75,11 @@ describe('createMlpTrainer', () => {
       run: (input, rows) => mlpForward(weights, input, rows),
       artifact: { format: 'onnx', bytes: writeOnnxMlp(weights) },
     });
-    const candidate = await createMlpTrainer({ epochs: 0, hidden: [64], refitBelow: 0 }).fit(base, examples, constraints());
+    const candidate = await createMlpTrainer({ epochs: 0, hidden: [64], refitBelow: 0 }).fit(
+      base,
+      examples,
+      constraints(),
+    );
     expect(await candidate.model.run(x, 240)).toEqual(await base.run(x, 240));
     expect(candidate.report.params?.init).toBe('warm (onnx)');
     expect(candidate.report.params?.hidden).toBe('5,3');
