@@ -43,6 +43,8 @@ export function configLoop(config: ServeConfig, runtime: OnnxNodeRuntime): Confi
     learningRate: spec.learningRate,
     warmStart: spec.warmStart,
     ...(spec.l2 === undefined ? {} : { l2: spec.l2 }),
+    ...(spec.refitBelow === undefined ? {} : { refitBelow: spec.refitBelow }),
+    ...(spec.minSteps === undefined ? {} : { minSteps: spec.minSteps }),
     ...(spec.maxSeconds === undefined ? {} : { maxSeconds: spec.maxSeconds }),
   };
   const trainer =
