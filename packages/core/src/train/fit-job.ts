@@ -56,6 +56,8 @@ export interface FitJob {
   readonly refit: boolean;
   /** Epochs of the warm-started fit a refit falls back to when its KL is above `klEps`. */
   readonly warmEpochs: number;
+  /** The candidate learns from the examples only (a fresh start, or a champion that did): see {@link BUFFER_ONLY_METADATA_KEY}. */
+  readonly bufferOnly: boolean;
   readonly batchSize: number;
   readonly learningRate: number;
   readonly l2: number;
@@ -117,6 +119,15 @@ export interface PrepareFitJobOptions {
   /** Awaited between chunks (e.g. a macrotask). */
   readonly between?: () => Promise<void>;
 }
+
+/**
+ * ONNX metadata key (value `true`) of a model that learned from nothing but the replay buffer: the built-in
+ * trainer writes it into a candidate fitted from fresh weights, or warm-started from a champion that carries
+ * it. Only such a champion is refitted (`refitBelow`): a model brought from elsewhere (a scikit-learn or PyTorch
+ * MLP, a seed model fitted on rows the buffer does not hold) and every model fine-tuned from it keep what they
+ * learned there, so they are always warm-started.
+ */
+export const BUFFER_ONLY_METADATA_KEY = 'dissonance.buffer_only';
 
 /**
  * The hidden widths of `weights` when {@link initMlp} makes that architecture (ReLU hidden layers, a linear
@@ -218,7 +229,8 @@ export async function prepareFitJob(
   const lambda = Math.min(trainer.lambda ?? constraints.lambdaMax, constraints.lambdaMax);
   const found = baseWeights(base);
   const wantWarm = (trainer.warmStart ?? true) && found.ok;
-  const championHidden = found.ok ? freshHiddenOf(found.weights) : undefined;
+  const championBufferOnly = found.ok && found.metadata[BUFFER_ONLY_METADATA_KEY] === 'true';
+  const championHidden = found.ok && championBufferOnly ? freshHiddenOf(found.weights) : undefined;
   const refit = wantWarm && championHidden !== undefined && packed.rows < (trainer.refitBelow ?? DEFAULT_REFIT_BELOW);
   const warm = wantWarm && !refit;
   const hidden = refit && championHidden !== undefined ? championHidden : (trainer.hidden ?? DEFAULT_HIDDEN);
@@ -254,6 +266,7 @@ export async function prepareFitJob(
     epochs,
     refit,
     warmEpochs,
+    bufferOnly: fresh || championBufferOnly,
     batchSize,
     learningRate,
     l2,
@@ -413,6 +426,7 @@ export async function runFitJob(job: FitJob, options: RunFitJobOptions = {}): Pr
     version: 'candidate',
     metadata: {
       'dissonance.trainer': 'mlp',
+      ...(job.bufferOnly ? { [BUFFER_ONLY_METADATA_KEY]: 'true' } : {}),
       'dissonance.parent_version': job.parentVersion,
       'dissonance.seed': String(job.seed),
     },

@@ -4,7 +4,9 @@ import type { TrainConstraints } from '../../src/ports/trainer.js';
 import { modelKl } from '../../src/rollout/kl-divergence.js';
 import { expectCode } from '../../src/testing/expect-code.js';
 import { initMlp } from '../../src/train/mlp-init.js';
+import { BUFFER_ONLY_METADATA_KEY } from '../../src/train/fit-job.js';
 import { MlpModel } from '../../src/train/mlp-model.js';
+import { readOnnxMlp } from '../../src/onnx/index.js';
 import { DEFAULT_MIN_STEPS, DEFAULT_REFIT_BELOW } from '../../src/train/mlp-trainer-options.js';
 import { createMlpTrainer } from '../../src/train/mlp-trainer.js';
 import { accuracy, blobs, hardExamples } from './fixtures.js';
@@ -31,13 +33,19 @@ function constraints(overrides: Partial<TrainConstraints> = {}): TrainConstraint
   };
 }
 
-/** A champion of 8 hidden ReLU units whose random weights are far from the blobs' labels. */
-function champion(): MlpModel {
+/**
+ * A champion of 8 hidden ReLU units whose random weights are far from the blobs' labels, marked as learnt from
+ * the replay buffer only (as the built-in trainer marks its fresh fits), unless `foreign`.
+ */
+function champion(foreign = false): MlpModel {
   return new MlpModel(initMlp({ inputWidth: WIDTH, hidden: [8], classes: CLASSES, seed: 2 }), {
     name: 'blobs',
     version: '3',
+    ...(foreign ? {} : { metadata: { [BUFFER_ONLY_METADATA_KEY]: 'true' } }),
   });
 }
+
+const bufferOnly = (bytes: Uint8Array): string | undefined => readOnnxMlp(bytes).metadata[BUFFER_ONLY_METADATA_KEY];
 
 describe('createMlpTrainer: refit from fresh weights on a small buffer', () => {
   it('defaults: refit below 2,000 examples, at least 600 steps', () => {
@@ -62,6 +70,17 @@ describe('createMlpTrainer: refit from fresh weights on a small buffer', () => {
     expect(candidate.report.extra?.steps).toBe(epochs * BATCHES);
     expect(candidate.report.kl).toBe(candidate.report.extra?.refitKl);
     expect(accuracy(await candidate.model.run(x, ROWS), labels, CLASSES)).toBeGreaterThan(0.95);
+    expect(bufferOnly(candidate.artifact.bytes)).toBe('true');
+  });
+
+  it('warm-starts a model brought from elsewhere (not marked buffer-only), and so every model tuned from it', async () => {
+    const tuned = await createMlpTrainer({ epochs: 2 }).fit(champion(true), examples, constraints());
+    expect(tuned.report.params?.init).toBe('warm (mlp-model)');
+    expect(tuned.report.epochs).toBe(2);
+    expect(bufferOnly(tuned.artifact.bytes)).toBeUndefined();
+    const next = await createMlpTrainer({ epochs: 2 }).fit(tuned.model, examples, constraints());
+    expect(next.report.params?.init).toMatch(/^warm /);
+    expect(bufferOnly(next.artifact.bytes)).toBeUndefined();
   });
 
   it('is deterministic: the same seed gives bit-identical bytes, another seed other ones', async () => {
@@ -105,7 +124,7 @@ describe('createMlpTrainer: refit from fresh weights on a small buffer', () => {
       layers: weights.layers.map((layer, l) => (l === 0 ? { ...layer, activation: 'none' as const } : layer)),
     };
     const candidate = await createMlpTrainer({ epochs: 1 }).fit(
-      new MlpModel(linear, { name: 'blobs', version: '3' }),
+      new MlpModel(linear, { name: 'blobs', version: '3', metadata: { [BUFFER_ONLY_METADATA_KEY]: 'true' } }),
       examples,
       constraints(),
     );
