@@ -69,12 +69,21 @@ def probs(members, x, classes):
     return out
 
 
-def run(x, y, seed, strategy):
-    classes = int(y.max()) + 1
+def split(y, seed, splits):
+    """Golden, seed set and stream (in streaming order): the SDK's when given, else scikit-learn's own."""
+    if splits is not None:
+        s = splits[str(seed)]
+        return np.array(s["golden"]), np.array(s["seedSet"]), np.array(s["stream"])
     idx = np.arange(len(y))
     rest, golden = train_test_split(idx, test_size=0.2, stratify=y, random_state=seed)
     stream, seedset = train_test_split(rest, test_size=0.05 / 0.8, stratify=y[rest], random_state=seed)
-    stream = np.random.default_rng(seed).permutation(stream)
+    return golden, seedset, np.random.default_rng(seed).permutation(stream)
+
+
+def run(x, y, seed, strategy, splits=None):
+    classes = int(y.max()) + 1
+    golden, seedset, stream = split(y, seed, splits)
+    rest = np.concatenate([seedset, stream])
     scaler = StandardScaler().fit(x[rest])
     xs = scaler.transform(x)
     labelled = list(seedset)
@@ -112,10 +121,14 @@ def run(x, y, seed, strategy):
 def main():
     path = sys.argv[1]
     seeds = int(sys.argv[2]) if len(sys.argv) > 2 else 10
+    splits = None
+    if len(sys.argv) > 3:
+        with open(sys.argv[3]) as f:
+            splits = json.load(f)
     x, y = load(path)
     out = {}
     for strategy in ["random", "entropy", "margin", "committee"]:
-        out[strategy] = [run(x, y, seed, strategy) for seed in range(1, seeds + 1)]
+        out[strategy] = [run(x, y, seed, strategy, splits) for seed in range(1, seeds + 1)]
     print(json.dumps(out))
 
 

@@ -6,7 +6,15 @@
  */
 
 // The built-in trainer and its worker-thread pool
-export { createMlpTrainer, mlpTrainerOptionsOf, pooledTrainer, handleFitRequest } from './train/index.js';
+export {
+  createMlpTrainer,
+  mlpTrainerOptionsOf,
+  pooledTrainer,
+  handleFitRequest,
+  BUFFER_ONLY_METADATA_KEY,
+  DEFAULT_MIN_STEPS,
+  DEFAULT_REFIT_BELOW,
+} from './train/index.js';
 export type {
   MlpTrainerOptions,
   FitJob,

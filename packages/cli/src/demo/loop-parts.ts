@@ -74,7 +74,11 @@ export function strategyOracle(
   });
 }
 
-/** The demo's trainer: the built-in MLP trainer warm-started from the champion, candidates served by onnxruntime-node. */
+/**
+ * The demo's trainer: the built-in MLP trainer with its defaults for `refitBelow` and `minSteps` (a refit from
+ * fresh weights while the buffer is small, else a warm start from the champion), candidates served by
+ * onnxruntime-node.
+ */
 export function loopTrainer(
   settings: LoopSettings,
   runtime: OnnxNodeRuntime,

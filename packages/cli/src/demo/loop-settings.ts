@@ -9,7 +9,11 @@ export interface LoopSettings {
   /** Fit of the first proposer on the seed set. */
   readonly seedEpochs: number;
   readonly seedLearningRate: number;
-  /** Fits of the built-in trainer (warm start from the champion). */
+  /**
+   * Fits of the built-in trainer: `createMlpTrainer`'s defaults refit from fresh weights for at least 600 steps
+   * while the replay buffer holds fewer than 2,000 examples (every run of the suite), else warm-start from the
+   * champion for `retrainEpochs`.
+   */
   readonly retrainEpochs: number;
   readonly retrainLearningRate: number;
   readonly retrainBatchSize: number;
@@ -20,7 +24,8 @@ export interface LoopSettings {
 }
 
 /**
- * Defaults: a 64-unit MLP proposer; a retrain every 7 batches (6 per stream on digits);
+ * Defaults: a 64-unit MLP proposer; a retrain every 7 batches (6 per stream on digits), by the built-in
+ * trainer's defaults (a refit from fresh weights to at least 600 steps while the buffer is under 2,000 examples);
  * `klEps` 0.25 (the POC's 0.02 lets a warm-started model move too little per round to learn from ~30 new
  * labels). Every other policy value is the engine's default: items above `maxDissonance` go to the oracle
  * first, the hourly bucket (10⁶) does not defer this stream, and the label budget is paced by the label

@@ -1,9 +1,13 @@
-import { deriveSeed, fitMlp, initMlp, writeOnnxMlp } from '@dissonance/core/mlp';
+import { BUFFER_ONLY_METADATA_KEY, deriveSeed, fitMlp, initMlp, writeOnnxMlp } from '@dissonance/core/mlp';
 import { LabelledRows } from './labelled-rows.js';
 import type { LoopSettings } from './loop-settings.js';
 import type { SeedData } from './seed-data.js';
 
-/** Fits the first proposer on the seed set (same for every strategy of a seed) and returns its ONNX bytes. */
+/**
+ * Fits the first proposer on the seed set (same for every strategy of a seed) and returns its ONNX bytes. The
+ * seed set is the replay buffer's first examples, so the proposer is marked as learnt from the buffer only
+ * (`BUFFER_ONLY_METADATA_KEY`): the built-in trainer may refit it from fresh weights.
+ */
 export function fitSeedProposer(data: SeedData, settings: LoopSettings, name: string): Uint8Array {
   const rows = new LabelledRows(data.width, data.classes);
   for (let r = 0; r < data.seedSet.rows; r++)
@@ -17,5 +21,8 @@ export function fitSeedProposer(data: SeedData, settings: LoopSettings, name: st
     l2: 1e-4,
     seed: deriveSeed(seed, 1),
   });
-  return writeOnnxMlp(weights, { graphName: name, metadata: { 'dissonance.trained_on': 'seed-set' } });
+  return writeOnnxMlp(weights, {
+    graphName: name,
+    metadata: { 'dissonance.trained_on': 'seed-set', [BUFFER_ONLY_METADATA_KEY]: 'true' },
+  });
 }

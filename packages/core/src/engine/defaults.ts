@@ -15,6 +15,13 @@ function deepFreeze<T extends object>(value: T): T {
 export const ENGINE_DEFAULTS = deepFreeze({
   /** Policy values (the proof of concept's). */
   policy: { ...DEFAULT_POLICY } as Policy,
+  /**
+   * Retrain triggers and limits. What a fit does is the trainer's: the built-in one (`createMlpTrainer`) refits
+   * from fresh weights, for at least 600 steps, while a fit has fewer than 2,000 examples and the champion
+   * learnt from the replay buffer alone, else warm-starts from the champion (its `refitBelow` and `minSteps`,
+   * `DEFAULT_REFIT_BELOW` and `DEFAULT_MIN_STEPS` in `@dissonance/core/mlp`); either way the candidate meets
+   * `policy.klEps` before validation.
+   */
   retrain: {
     /** Retrain after this many new examples; 0 disables the count trigger. */
     everyExamples: 100,

@@ -13,7 +13,13 @@ import { mlpForward } from './mlp-forward.js';
 import { initMlp } from './mlp-init.js';
 import { flattenMlp, layoutOf, unflattenMlp } from './mlp-layout.js';
 import { MlpModel } from './mlp-model.js';
-import { checkConstraints, DEFAULT_HIDDEN, type MlpTrainerOptions } from './mlp-trainer-options.js';
+import {
+  checkConstraints,
+  DEFAULT_HIDDEN,
+  DEFAULT_MIN_STEPS,
+  DEFAULT_REFIT_BELOW,
+  type MlpTrainerOptions,
+} from './mlp-trainer-options.js';
 import type { Activation, MlpWeights } from './mlp-weights.js';
 import { deriveSeed } from './prng.js';
 import { packExamples } from './training-data.js';
@@ -41,7 +47,17 @@ export interface FitJob {
   readonly parentVersion: string;
   /** The constraints' seed. */
   readonly seed: number;
+  /** Epochs of the fit (raised to reach {@link minSteps} steps on a fresh refit). */
   readonly epochs: number;
+  /**
+   * True when the fit starts from fresh weights although the champion's are known (fewer examples than
+   * `refitBelow`): the champion's weights are then in {@link champion} for the fallback.
+   */
+  readonly refit: boolean;
+  /** Epochs of the warm-started fit a refit falls back to when its KL is above `klEps`. */
+  readonly warmEpochs: number;
+  /** The candidate learns from the examples only (a fresh start, or a champion that did): see {@link BUFFER_ONLY_METADATA_KEY}. */
+  readonly bufferOnly: boolean;
   readonly batchSize: number;
   readonly learningRate: number;
   readonly l2: number;
@@ -102,6 +118,26 @@ export interface PrepareFitJobOptions {
   readonly chunkRows?: number;
   /** Awaited between chunks (e.g. a macrotask). */
   readonly between?: () => Promise<void>;
+}
+
+/**
+ * ONNX metadata key (value `true`) of a model that learned from nothing but the replay buffer: the built-in
+ * trainer writes it into a candidate fitted from fresh weights, or warm-started from a champion that carries
+ * it. Only such a champion is refitted (`refitBelow`): a model brought from elsewhere (a scikit-learn or PyTorch
+ * MLP, a seed model fitted on rows the buffer does not hold) and every model fine-tuned from it keep what they
+ * learned there, so they are always warm-started.
+ */
+export const BUFFER_ONLY_METADATA_KEY = 'dissonance.buffer_only';
+
+/**
+ * The hidden widths of `weights` when {@link initMlp} makes that architecture (ReLU hidden layers, a linear
+ * output), so a fresh refit has the champion's shape; else undefined (such a champion is always warm-started).
+ */
+function freshHiddenOf(weights: MlpWeights): number[] | undefined {
+  const layers = weights.layers;
+  const last = layers.length - 1;
+  const initLike = layers.every((layer, l) => layer.activation === (l === last ? 'none' : 'relu'));
+  return initLike ? layers.slice(0, -1).map((layer) => layer.outputs) : undefined;
 }
 
 function flat(weights: MlpWeights): FlatMlp {
@@ -192,8 +228,12 @@ export async function prepareFitJob(
   const choice = divergenceFor(constraints.detector.name);
   const lambda = Math.min(trainer.lambda ?? constraints.lambdaMax, constraints.lambdaMax);
   const found = baseWeights(base);
-  const warm = (trainer.warmStart ?? true) && found.ok;
-  const hidden = trainer.hidden ?? DEFAULT_HIDDEN;
+  const wantWarm = (trainer.warmStart ?? true) && found.ok;
+  const championBufferOnly = found.ok && found.metadata[BUFFER_ONLY_METADATA_KEY] === 'true';
+  const championHidden = found.ok && championBufferOnly ? freshHiddenOf(found.weights) : undefined;
+  const refit = wantWarm && championHidden !== undefined && packed.rows < (trainer.refitBelow ?? DEFAULT_REFIT_BELOW);
+  const warm = wantWarm && !refit;
+  const hidden = refit && championHidden !== undefined ? championHidden : (trainer.hidden ?? DEFAULT_HIDDEN);
   const initial =
     warm && found.ok ? found.weights : initMlp({ inputWidth, classes, hidden, seed: deriveSeed(constraints.seed, 1) });
   const reference = constraints.reference;
@@ -203,18 +243,30 @@ export async function prepareFitJob(
       : base instanceof MlpModel && found.ok
         ? undefined
         : (await runChunked(base, reference.x, reference.rows, inputWidth, options)).slice();
-  const epochs = trainer.epochs ?? 20;
+  const warmEpochs = trainer.epochs ?? 20;
   const batchSize = trainer.batchSize ?? 32;
+  const fresh = !warm;
+  const minSteps = trainer.minSteps ?? DEFAULT_MIN_STEPS;
+  const epochs = fresh ? Math.max(warmEpochs, Math.ceil(minSteps / Math.ceil(packed.rows / batchSize))) : warmEpochs;
   const learningRate = trainer.learningRate ?? 1e-3;
   const l2 = trainer.l2 ?? 0;
   const precision = trainer.precision ?? 'float32';
   const widths = initial.layers.slice(0, -1).map((layer) => layer.outputs);
-  const init = found.ok ? (warm ? `warm (${found.source})` : 'fresh (warmStart off)') : `fresh (${found.reason})`;
+  const init = found.ok
+    ? warm
+      ? `warm (${found.source})`
+      : refit
+        ? `fresh (refit: ${packed.rows} examples < refitBelow)`
+        : 'fresh (warmStart off)'
+    : `fresh (${found.reason})`;
   return {
     name: base.name,
     parentVersion: base.version,
     seed: constraints.seed,
     epochs,
+    refit,
+    warmEpochs,
+    bufferOnly: fresh || championBufferOnly,
     batchSize,
     learningRate,
     l2,
@@ -305,23 +357,25 @@ export async function runFitJob(job: FitJob, options: RunFitJobOptions = {}): Pr
     weights: job.weights,
     critics,
   };
-  const fit = new MlpFit(initial, data, {
-    epochs: job.epochs,
-    batchSize: job.batchSize,
-    learningRate: job.learningRate,
-    l2: job.l2,
-    precision: job.precision,
-    seed: deriveSeed(job.seed, 2),
-    dissonance: { lambda: job.lambda, dTarget: job.dTarget, divergence: job.divergence },
-    ...(job.maxSeconds === undefined ? {} : { maxSeconds: job.maxSeconds }),
-  });
-  while (!fit.done) {
+  const train = async (from: MlpWeights, epochs: number): Promise<MlpFit> => {
+    const fit = new MlpFit(from, data, {
+      epochs,
+      batchSize: job.batchSize,
+      learningRate: job.learningRate,
+      l2: job.l2,
+      precision: job.precision,
+      seed: deriveSeed(job.seed, 2),
+      dissonance: { lambda: job.lambda, dTarget: job.dTarget, divergence: job.divergence },
+      ...(job.maxSeconds === undefined ? {} : { maxSeconds: job.maxSeconds }),
+    });
+    while (!fit.done) {
+      if (options.signal?.aborted === true) throw fitCancelled(options.signal.reason);
+      fit.runEpoch();
+      await options.betweenEpochs?.();
+    }
     if (options.signal?.aborted === true) throw fitCancelled(options.signal.reason);
-    fit.runEpoch();
-    await options.betweenEpochs?.();
-  }
-  if (options.signal?.aborted === true) throw fitCancelled(options.signal.reason);
-  const trained = fit.weights();
+    return fit;
+  };
   const champion = job.champion === 'initial' ? initial : job.champion === undefined ? undefined : unflat(job.champion);
   // The champion's reference outputs come with the job, or (an MlpModel champion) are computed here.
   const old =
@@ -335,16 +389,36 @@ export async function runFitJob(job: FitJob, options: RunFitJobOptions = {}): Pr
     classes: job.classes,
     run: async () => old,
   };
+  const klOf = (weights: MlpWeights): number =>
+    reference.rows === 0
+      ? 0
+      : meanKl(old, mlpForward(weights, reference.x, reference.rows), reference.rows, job.classes);
+  let fit = await train(initial, job.epochs);
+  let trained = fit.weights();
   let guard;
   let guarded = false;
-  if (champion !== undefined && sameArchitecture(champion, trained)) {
+  let refitted = job.refit ? 1 : 0;
+  let fallback = 0;
+  let refitKl = Number.NaN;
+  if (job.refit && champion !== undefined) {
+    // A refit from fresh weights is promoted whole or not at all: interpolating between two unrelated
+    // networks means nothing. Over klEps, the fit falls back to the warm start from the champion, guarded.
+    refitKl = klOf(trained);
+    if (refitKl <= job.klEps) {
+      guard = { weights: trained, t: 1, kl: refitKl, klFull: refitKl, halvings: 0 };
+      guarded = true;
+    } else {
+      fallback = 1;
+      refitted = 0;
+      fit = await train(champion, job.warmEpochs);
+      trained = fit.weights();
+    }
+  }
+  if (guard === undefined && champion !== undefined && sameArchitecture(champion, trained)) {
     guard = await klGuard(oldModel, champion, trained, reference, { klEps: job.klEps });
     guarded = true;
-  } else {
-    const kl =
-      reference.rows === 0
-        ? 0
-        : meanKl(old, mlpForward(trained, reference.x, reference.rows), reference.rows, trained.classes);
+  } else if (guard === undefined) {
+    const kl = klOf(trained);
     guard = { weights: trained, t: 1, kl, klFull: kl, halvings: 0 };
   }
   const model = new MlpModel(guard.weights, {
@@ -352,6 +426,7 @@ export async function runFitJob(job: FitJob, options: RunFitJobOptions = {}): Pr
     version: 'candidate',
     metadata: {
       'dissonance.trainer': 'mlp',
+      ...(job.bufferOnly ? { [BUFFER_ONLY_METADATA_KEY]: 'true' } : {}),
       'dissonance.parent_version': job.parentVersion,
       'dissonance.seed': String(job.seed),
     },
@@ -370,7 +445,10 @@ export async function runFitJob(job: FitJob, options: RunFitJobOptions = {}): Pr
       klGuard: guarded ? 1 : 0,
       lambda: job.lambda,
       dTarget: job.dTarget,
-      warmStart: job.champion === 'initial' ? 1 : 0,
+      warmStart: job.champion === 'initial' || fallback === 1 ? 1 : 0,
+      refit: refitted,
+      refitFallback: fallback,
+      ...(Number.isNaN(refitKl) ? {} : { refitKl }),
       steps: fit.steps,
       timedOut: fit.timedOut ? 1 : 0,
     },

@@ -8,6 +8,7 @@ export {
   fitJobTransfer,
   fitJobResultTransfer,
   fitCancelled,
+  BUFFER_ONLY_METADATA_KEY,
   type FitJob,
   type FitJobResult,
   type FitJobSummary,
@@ -29,6 +30,8 @@ export {
 } from './fit-threads.js';
 export {
   DEFAULT_HIDDEN,
+  DEFAULT_MIN_STEPS,
+  DEFAULT_REFIT_BELOW,
   checkTrainerOptions,
   checkConstraints,
   type MlpTrainerOptions,

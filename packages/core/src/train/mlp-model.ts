@@ -49,6 +49,11 @@ export class MlpModel implements LoadedModel {
     return this.#weights;
   }
 
+  /** The metadata given at construction (what `mlpModelFromOnnx` read from the file's `metadata_props`). */
+  get metadata(): Readonly<Record<string, string>> {
+    return this.#metadata;
+  }
+
   /** ONNX bytes of this model (written once, then cached). */
   get artifact(): ModelArtifact {
     this.#artifact ??= {
@@ -91,8 +96,9 @@ export function mlpModelFromOnnx(
   info: Pick<ModelInfo, 'name'> & Partial<Pick<ModelInfo, 'version' | 'inputWidth' | 'classes'>>,
 ): MlpModel {
   let weights: MlpWeights;
+  let metadata: Readonly<Record<string, string>>;
   try {
-    weights = readOnnxMlp(bytes).weights;
+    ({ weights, metadata } = readOnnxMlp(bytes));
   } catch (error) {
     if (error instanceof DissonanceError && error.code === 'E_MODEL') throw error;
     throw new DissonanceError(
@@ -118,6 +124,7 @@ export function mlpModelFromOnnx(
   return new MlpModel(weights, {
     name: info.name,
     ...(info.version === undefined ? {} : { version: info.version }),
+    metadata,
     artifact: { format: 'onnx', bytes },
   });
 }

@@ -5,6 +5,15 @@ import type { Precision } from './mlp-fit.js';
 /** Hidden layers of a model trained from scratch when {@link MlpTrainerOptions.hidden} is absent. */
 export const DEFAULT_HIDDEN: readonly number[] = [32];
 
+/**
+ * Default of {@link MlpTrainerOptions.refitBelow}: a fit on fewer examples starts from fresh weights rather
+ * than the champion's.
+ */
+export const DEFAULT_REFIT_BELOW = 2_000;
+
+/** Default of {@link MlpTrainerOptions.minSteps}: optimizer steps a fit from fresh weights takes at least. */
+export const DEFAULT_MIN_STEPS = 600;
+
 /** Options of `createMlpTrainer`. */
 export interface MlpTrainerOptions {
   /** Hidden layer widths of a model trained from scratch (default {@link DEFAULT_HIDDEN}; `[]`: logistic regression). */
@@ -21,6 +30,26 @@ export interface MlpTrainerOptions {
   readonly lambda?: number;
   /** Start from the champion's weights when it has readable MLP weights (default true). */
   readonly warmStart?: boolean;
+  /**
+   * Refit from fresh weights (the champion's architecture, a seed derived from `constraints.seed`) instead of
+   * warm-starting from the champion while a fit has fewer than this many examples (default
+   * {@link DEFAULT_REFIT_BELOW}; 0: always warm-start). A network warm-started round after round on a small,
+   * growing buffer generalises worse than one refitted on all of it (Ash & Adams, "On warm-starting neural
+   * network training", 2020); on bench/learning the refit gained 1–3 points where the buffer holds a few
+   * hundred rows (docs/benchmarks.md). A refit is kept whole or not at all: when its `KL(old‖new)` over the
+   * reference rows is above `klEps`, the fit falls back to the warm start from the champion under the usual
+   * backtracking guard (`extra.refitFallback = 1`), so the KL bound holds for every candidate either way.
+   * Only with `warmStart` on, and only for a champion of the architecture `initMlp` makes (ReLU hidden
+   * layers); others are always warm-started.
+   */
+  readonly refitBelow?: number;
+  /**
+   * Optimizer steps a fit from fresh weights (a refit, `warmStart: false`, or a base without MLP weights)
+   * takes at least (default {@link DEFAULT_MIN_STEPS}): its epochs are raised to
+   * `⌈minSteps / ⌈examples / batchSize⌉⌉` when `epochs` gives fewer, so a small buffer is fitted to
+   * convergence rather than for `epochs` passes of a few mini-batches. A warm start keeps `epochs`. 0: off.
+   */
+  readonly minSteps?: number;
   /** Parameter arithmetic between steps (default `float32`); see `FitMlpOptions.precision`. */
   readonly precision?: Precision;
   /** Stop training after this many seconds (default: no limit); the KL guard still runs. */
@@ -50,6 +79,8 @@ export function checkTrainerOptions(options: MlpTrainerOptions): void {
     throw configError(`hidden widths must be positive integers, got [${options.hidden.join(', ')}]`);
   }
   count('epochs', options.epochs, 0);
+  count('refitBelow', options.refitBelow, 0);
+  count('minSteps', options.minSteps, 0);
   count('batchSize', options.batchSize, 1);
   positive('learningRate', options.learningRate, false);
   positive('l2', options.l2, true);

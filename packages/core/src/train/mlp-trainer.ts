@@ -34,14 +34,19 @@ export function mlpTrainerOptionsOf(trainer: Trainer): MlpTrainerOptions | undef
  * The built-in trainer (`name: 'mlp'`), pure TypeScript. `fit(base, examples, constraints)`:
  *
  * 1. starts from the champion's MLP weights ({@link baseWeights}) unless `warmStart` is false or it has
- *    none, else from {@link initMlp} with `hidden` and a seed derived from `constraints.seed`;
+ *    none, else from {@link initMlp} with `hidden` and a seed derived from `constraints.seed`; with fewer
+ *    than `refitBelow` examples (default 2,000) and a champion learnt from the replay buffer alone
+ *    (`BUFFER_ONLY_METADATA_KEY`), from fresh weights of the champion's shape instead (a refit); a fit
+ *    from fresh weights runs at least `minSteps` optimizer steps (default 600);
  * 2. runs every critic once on the examples, then Adam on shuffled mini-batches of the loss
  *    `Σ wᵢ·CEᵢ / Σ wᵢ + λ·max(0, D − D_target)²` (`lossAndGradient`), `λ = min(lambda, lambdaMax)`,
  *    `D` the detector's differentiable form ({@link divergenceFor}: committee detectors fall back to
  *    Jensen–Shannon, reported as `params.divergenceFallback`);
  * 3. backtracks toward the champion until `KL(old‖new)` over `constraints.reference` ≤ `klEps`
  *    ({@link klGuard}) — when the champion's weights are known and have the same architecture; otherwise
- *    the KL is measured and reported only (`extra.klGuard = 0`).
+ *    the KL is measured and reported only (`extra.klGuard = 0`). A refit is kept whole when its KL is within
+ *    `klEps`, else the fit falls back to the warm start from the champion and backtracks as above
+ *    (`extra.refit`, `extra.refitFallback`, `extra.refitKl`).
  *
  * The report holds the loss per epoch, the KL and the dissonance (the constraints' detector, model vs
  * critics, over the examples) of the returned model, `extra` (`backtrack` = t, `halvings`, `klUnguarded`,

@@ -5,7 +5,13 @@ import type { MlpWeights } from './mlp-weights.js';
 
 /** The weights of a base model, or why there are none. */
 export type BaseWeights =
-  | { readonly ok: true; readonly weights: MlpWeights; readonly source: 'mlp-model' | 'onnx' }
+  | {
+      readonly ok: true;
+      readonly weights: MlpWeights;
+      readonly source: 'mlp-model' | 'onnx';
+      /** The model's ONNX metadata (`metadata_props`; an `MlpModel`'s own). */
+      readonly metadata: Readonly<Record<string, string>>;
+    }
   | { readonly ok: false; readonly reason: string };
 
 /**
@@ -15,13 +21,15 @@ export type BaseWeights =
  */
 export function baseWeights(base: LoadedModel): BaseWeights {
   let weights: MlpWeights;
+  let metadata: Readonly<Record<string, string>>;
   let source: 'mlp-model' | 'onnx';
   if (base instanceof MlpModel) {
     weights = base.weights;
+    metadata = base.metadata;
     source = 'mlp-model';
   } else if (base.artifact?.format === 'onnx') {
     try {
-      weights = readOnnxMlp(base.artifact.bytes).weights;
+      ({ weights, metadata } = readOnnxMlp(base.artifact.bytes));
     } catch (error) {
       return {
         ok: false,
@@ -38,5 +46,5 @@ export function baseWeights(base: LoadedModel): BaseWeights {
       reason: `the weights are ${weights.inputWidth} × ${weights.classes}, the base ${base.inputWidth} × ${base.classes}`,
     };
   }
-  return { ok: true, weights, source };
+  return { ok: true, weights, source, metadata };
 }

@@ -31,7 +31,7 @@ describe('the mlp trainer in the engine loop', () => {
       labels: oracleLabels(async (requests) => requests.map((r) => stream.labels[ids.get(r.itemId) ?? -1]), {
         budget: 400,
       }),
-      trainer: createMlpTrainer({ epochs: 30, learningRate: 0.05 }),
+      trainer: createMlpTrainer({ epochs: 30, learningRate: 0.05, refitBelow: 0 }),
       registry,
       golden,
       policy: { klEps, dissonanceThreshold: 0, dBudgetPerHour: 1e6, maxDissonance: 1 },

@@ -59,7 +59,7 @@ describe('createMlpTrainer', () => {
 
   it('warm-starts from an MlpModel champion: 0 epochs → identical outputs', async () => {
     const base = champion();
-    const candidate = await createMlpTrainer({ epochs: 0 }).fit(base, examples, constraints());
+    const candidate = await createMlpTrainer({ epochs: 0, refitBelow: 0 }).fit(base, examples, constraints());
     expect(await candidate.model.run(x, 240)).toEqual(await base.run(x, 240));
     expect(candidate.report.extra?.warmStart).toBe(1);
     expect(candidate.report.params?.init).toBe('warm (mlp-model)');
@@ -75,7 +75,11 @@ describe('createMlpTrainer', () => {
       run: (input, rows) => mlpForward(weights, input, rows),
       artifact: { format: 'onnx', bytes: writeOnnxMlp(weights) },
     });
-    const candidate = await createMlpTrainer({ epochs: 0, hidden: [64] }).fit(base, examples, constraints());
+    const candidate = await createMlpTrainer({ epochs: 0, hidden: [64], refitBelow: 0 }).fit(
+      base,
+      examples,
+      constraints(),
+    );
     expect(await candidate.model.run(x, 240)).toEqual(await base.run(x, 240));
     expect(candidate.report.params?.init).toBe('warm (onnx)');
     expect(candidate.report.params?.hidden).toBe('5,3');
@@ -88,7 +92,7 @@ describe('createMlpTrainer', () => {
       classes: CLASSES,
       run: (_x, rows) => new Float32Array(rows * CLASSES).fill(1 / CLASSES),
     });
-    const candidate = await createMlpTrainer({ hidden: [16], learningRate: 1e-2, epochs: 25 }).fit(
+    const candidate = await createMlpTrainer({ hidden: [16], learningRate: 1e-2, epochs: 25, minSteps: 0 }).fit(
       base,
       examples,
       constraints(),
@@ -127,14 +131,14 @@ describe('createMlpTrainer', () => {
   it('backtracks so that KL(old‖new) ≤ klEps, as modelKl measures it', async () => {
     const base = champion();
     const klEps = 1e-3;
-    const free = await createMlpTrainer({ epochs: 10, learningRate: 0.05 }).fit(
+    const free = await createMlpTrainer({ epochs: 10, learningRate: 0.05, refitBelow: 0 }).fit(
       base,
       examples,
       constraints({ klEps: 100 }),
     );
     const freeKl = await modelKl(base, free.model, reference);
     expect(freeKl).toBeGreaterThan(klEps);
-    const candidate = await createMlpTrainer({ epochs: 10, learningRate: 0.05 }).fit(
+    const candidate = await createMlpTrainer({ epochs: 10, learningRate: 0.05, refitBelow: 0 }).fit(
       base,
       examples,
       constraints({ klEps }),
@@ -183,7 +187,7 @@ describe('createMlpTrainer', () => {
   });
 
   it('returns an ONNX artifact of the returned weights', async () => {
-    const candidate = await createMlpTrainer({ epochs: 1 }).fit(champion(), examples, constraints());
+    const candidate = await createMlpTrainer({ epochs: 1, refitBelow: 0 }).fit(champion(), examples, constraints());
     expect(candidate.artifact.format).toBe('onnx');
     expect(candidate.artifact).toBe(candidate.model.artifact);
     expect(candidate.report.params).toMatchObject({

@@ -73,7 +73,7 @@ describe('fine-tuning a skl2onnx MLPClassifier: read, fine-tune, write, run', ()
       seed: 7,
     };
     // Zero epochs: the warm start reproduces the sklearn model exactly.
-    const same = await createMlpTrainer({ epochs: 0 }).fit(base, examples, constraints);
+    const same = await createMlpTrainer({ epochs: 0, refitBelow: 0 }).fit(base, examples, constraints);
     const sameServed = await runtime.load(same.artifact, {
       name: 'digits',
       version: 'same',
@@ -84,7 +84,11 @@ describe('fine-tuning a skl2onnx MLPClassifier: read, fine-tune, write, run', ()
     const startDiff = Math.max(...pBase.map((v, i) => Math.abs(v - (pSame[i] ?? 0))));
     expect(startDiff).toBeLessThanOrEqual(1e-5);
 
-    const tuned = await createMlpTrainer({ epochs: 30, learningRate: 3e-3 }).fit(base, examples, constraints);
+    const tuned = await createMlpTrainer({ epochs: 30, learningRate: 3e-3, refitBelow: 0 }).fit(
+      base,
+      examples,
+      constraints,
+    );
     expect(tuned.artifact.format).toBe('onnx');
     const served = await runtime.load(tuned.artifact, {
       name: 'digits',

@@ -55,6 +55,8 @@ export async function configLoop(
     learningRate: spec.learningRate,
     warmStart: spec.warmStart,
     ...(spec.l2 === undefined ? {} : { l2: spec.l2 }),
+    ...(spec.refitBelow === undefined ? {} : { refitBelow: spec.refitBelow }),
+    ...(spec.minSteps === undefined ? {} : { minSteps: spec.minSteps }),
     ...(spec.maxSeconds === undefined ? {} : { maxSeconds: spec.maxSeconds }),
   };
   const trainer =

@@ -90,6 +90,8 @@ export function serveConfigSchema(baseDir: string) {
     learningRate: z.number().positive().default(1e-3),
     l2: z.number().min(0).optional(),
     warmStart: z.boolean().default(true),
+    refitBelow: z.int().min(0).optional(),
+    minSteps: z.int().min(0).optional(),
     maxSeconds: z.number().positive().optional(),
   };
   const trainer = z.discriminatedUnion('kind', [

@@ -107,6 +107,23 @@ describe('loadServeConfig', () => {
     expect(found).toHaveLength(11);
   });
 
+  it('takes the trainer’s refitBelow and minSteps (whole numbers ≥ 0), left to the trainer’s defaults when absent', () => {
+    const withGolden = { ...minimal, golden: { csv: 'golden.csv' } };
+    const config = parseServeConfig(
+      { ...withGolden, trainer: { kind: 'threaded', refitBelow: 0, minSteps: 300 } },
+      dir,
+      {},
+    );
+    expect(config.trainer).toMatchObject({ kind: 'threaded', refitBelow: 0, minSteps: 300 });
+    expect(parseServeConfig({ ...withGolden, trainer: { kind: 'threaded' } }, dir, {}).trainer).not.toHaveProperty(
+      'refitBelow',
+    );
+    expect(problems({ ...withGolden, trainer: { kind: 'in-thread', refitBelow: -1, minSteps: 1.5 } })).toEqual([
+      expect.stringMatching(/^trainer\.refitBelow: /),
+      expect.stringMatching(/^trainer\.minSteps: /),
+    ]);
+  });
+
   it('checks what needs another section: seed critics need model.seed, a trainer needs a golden set', () => {
     expect(problems({ ...minimal, critics: [{ kind: 'seed' }], trainer: { kind: 'threaded' } })).toEqual([
       'critics.0.kind: "seed" critics need model.seed (the CSV they are trained on)',
