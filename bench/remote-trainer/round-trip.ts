@@ -3,7 +3,7 @@
  * Streams).
  *
  *   npx tsx bench/remote-trainer/round-trip.ts [--channels http,amqp,nats,redis] [--jobs 10] [--rows 2000]
- *                                             [--width 64] [--classes 10] [--json]
+ *                                             [--width 64] [--classes 10] [--snapshots-over BYTES] [--json]
  *
  * Each job is `rows × width` float32 examples of `classes` classes, two critics' probabilities on them and 200
  * reference rows (2,000 × 64: about 0.75 MB of Arrow IPC). For each channel a real `dissonance-trainer` worker
@@ -12,7 +12,10 @@
  * encode the job, send, the worker decodes, trains, encodes, answers, the candidate is loaded and probed), and
  * `transport = total − handler` is everything but the training: what a remote trainer costs over calling the
  * handler in process. Medians; target: transport ≤ 1000 ms. Every broker name has a fresh prefix, deleted
- * afterwards. `--json` prints one JSON document on stdout (progress goes to stderr).
+ * afterwards. `--snapshots-over BYTES`: jobs over that size go through moto's S3 (`snapshots: { store:
+ * S3ObjectStore }`, the worker with `--s3-endpoint`), only a pointer on the channel — how a job over NATS' 1 MiB
+ * `max_payload` travels; the S3 put and get then count as transport. `--json` prints one JSON document on stdout
+ * (progress goes to stderr).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +34,8 @@ import { OnnxNodeRuntime } from '../../packages/node/src/index.js';
 import { purgePrefix } from '../../packages/adapters/amqp/test/broker.js';
 import { deleteStreams } from '../../packages/adapters/nats/test/nats-fixture.js';
 import { adminClient, deletePrefix } from '../../packages/adapters/redis/test/redis-env.js';
+import { S3ObjectStore } from '../../packages/adapters/s3/src/index.js';
+import { ensureMoto, MOTO, motoClient } from '../../packages/adapters/s3/test/moto.js';
 
 type Channel = 'http' | 'amqp' | 'nats' | 'redis';
 const CHANNELS: readonly Channel[] = ['http', 'amqp', 'nats', 'redis'];
@@ -47,6 +52,8 @@ const jobs = Number(option('jobs', '10'));
 const rows = Number(option('rows', '2000'));
 const width = Number(option('width', '64'));
 const classes = Number(option('classes', '10'));
+const snapshotsOver = process.argv.includes('--snapshots-over') ? Number(option('snapshots-over', '0')) : undefined;
+const AWS_TEST = { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_DEFAULT_REGION: 'us-east-1' };
 for (const c of channels) if (!CHANNELS.includes(c)) throw new Error(`--channels: unknown ${c}`);
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
@@ -60,10 +67,18 @@ const URLS: Record<Exclude<Channel, 'http'>, string> = {
 function startWorker(args: readonly string[]): Promise<{ child: ChildProcess; line: string }> {
   const child = spawn(
     `${root}.venv/bin/python`,
-    ['-m', 'dissonance_trainer', '--handler', 'round_trip_handlers:timed_refit', ...args],
+    [
+      '-m',
+      'dissonance_trainer',
+      '--handler',
+      'round_trip_handlers:timed_refit',
+      ...args,
+      ...(snapshotsOver === undefined ? [] : ['--s3-endpoint', MOTO.endpoint]),
+    ],
     {
       env: {
         ...process.env,
+        ...(snapshotsOver === undefined ? {} : AWS_TEST),
         PYTHONPATH: [`${root}python/src`, fileURLToPath(new URL('.', import.meta.url))].join(':'),
         OMP_NUM_THREADS: '1',
       },
@@ -161,7 +176,21 @@ async function measure(channel: Channel): Promise<ChannelResult> {
       transport = await openTransport(channel, prefix);
       options = { transport: { transport } };
     }
-    const trainer = remoteTrainer({ runtime, timeoutMs: 120_000, retries: 0, ...options });
+    const snapshots =
+      snapshotsOver === undefined
+        ? undefined
+        : {
+            store: new S3ObjectStore({ client: motoClient(), bucket: MOTO.bucket }),
+            overBytes: snapshotsOver,
+            prefix: `${prefix}/`,
+          };
+    const trainer = remoteTrainer({
+      runtime,
+      timeoutMs: 120_000,
+      retries: 0,
+      ...options,
+      ...(snapshots === undefined ? {} : { snapshots }),
+    });
     const { base, examples, constraints } = workload();
     const totals: number[] = [];
     const handlers: number[] = [];
@@ -195,6 +224,7 @@ async function measure(channel: Channel): Promise<ChannelResult> {
   }
 }
 
+if (snapshotsOver !== undefined) await ensureMoto();
 const results: ChannelResult[] = [];
 for (const channel of channels) {
   try {
@@ -219,6 +249,7 @@ const jobBytes = encodeJob(await buildJob(sample.base, sample.examples, sample.c
 const document = {
   bench: 'remote-trainer-round-trip',
   job: { rows, width, classes, critics: 2, referenceRows: 200, bytes: jobBytes },
+  snapshotsOverBytes: snapshotsOver ?? null,
   targetMs: TARGET_MS,
   results,
 };
