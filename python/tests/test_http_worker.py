@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -45,13 +46,33 @@ def worker() -> Iterator[str]:
         process.wait(timeout=10)
 
 
-def post(url: str, body: bytes) -> tuple[int, bytes, str]:
-    request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": "application/vnd.apache.arrow.stream"})
+def post(url: str, body: bytes, headers: dict[str, str] | None = None) -> tuple[int, bytes, str]:
+    request = urllib.request.Request(
+        url, data=body, method="POST", headers={"Content-Type": "application/vnd.apache.arrow.stream", **(headers or {})}
+    )
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             return response.status, response.read(), response.headers["Content-Type"]
     except urllib.error.HTTPError as error:
         return error.code, error.read(), error.headers["Content-Type"]
+
+
+def get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def poll(url: str) -> tuple[int, bytes]:
+    """GETs ``url`` until it answers something other than 202 (30 s at most)."""
+    deadline = time.monotonic() + 30
+    while True:
+        status, body = get(url)
+        if status != 202 or time.monotonic() > deadline:
+            return status, body
+        time.sleep(0.05)
 
 
 def health(url: str) -> dict[str, object]:
@@ -85,6 +106,33 @@ def test_worker_serves_a_job_end_to_end(worker: str) -> None:
     status, body, _ = post(f"{worker}/jobs", write_job(partial))
     assert status == 422 and "class" in json.loads(body)["error"]
     assert health(worker)["jobs"] == 1
+
+
+def test_an_async_post_answers_202_and_the_result_is_polled(worker: str) -> None:
+    d = digits()
+    base = export_sklearn(LogisticRegression(max_iter=300).fit(d.base_x, d.base_y), WIDTH)
+    job = digits_job(base, job_id="async 1")
+    status, body, _ = post(f"{worker}/jobs", write_job(job), {"Prefer": "respond-async"})
+    assert status == 202 and json.loads(body) == {"job_id": "async 1", "status": "running"}
+    # Posting the same id again while it runs or once done trains nothing twice.
+    assert post(f"{worker}/jobs", write_job(job), {"Prefer": "respond-async"})[0] in (200, 202)
+    status, result = poll(f"{worker}/jobs/async%201")
+    assert status == 200 and read_result(result).job_id == "async 1"
+    assert health(worker)["jobs"] == 1
+    # An unknown id: 404; a job the handler refuses is polled as its 422.
+    assert get(f"{worker}/jobs/nobody")[0] == 404
+    keep = job.snapshot.targets != 9
+    snap = job.snapshot
+    partial = replace(
+        job, job_id="async-2", critic_probs=job.critic_probs[:, keep],
+        snapshot=Snapshot(ids=list(np.array(snap.ids)[keep]), features=snap.features[keep], targets=snap.targets[keep],
+                          weights=snap.weights[keep], provenance=list(np.array(snap.provenance)[keep])),
+    )
+    assert post(f"{worker}/jobs", write_job(partial), {"Prefer": "respond-async"})[0] == 202
+    status, body = poll(f"{worker}/jobs/async-2")
+    assert status == 422 and "class" in json.loads(body)["error"]
+    # Not a job: 400 at once, nothing started.
+    assert post(f"{worker}/jobs", b"garbage", {"Prefer": "respond-async"})[0] == 400
 
 
 def test_a_broker_url_of_another_scheme_is_refused_clearly() -> None:

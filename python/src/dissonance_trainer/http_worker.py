@@ -7,6 +7,13 @@
   is missing or whose sha256 differs is a 400.
 - A job naming a ``result_uri`` gets its candidate uploaded there when the ONNX is over ``upload_over``
   bytes (:func:`dissonance_trainer.object_store.stage_result`); the answer then carries only the URI.
+- ``POST /jobs`` with ``Prefer: respond-async`` (polling, for fits that outlive a proxy's idle timeout):
+  202 ``{"job_id": …, "status": "running"}`` with ``Location: /jobs/{job_id}`` once the body decodes as a job
+  (a 400 as above otherwise); the job runs on a thread. Posting the same job id again neither starts a second
+  run nor loses the first.
+- ``GET /jobs/{job_id}``: 202 while it runs (``Retry-After: 1``), 200 with the result stream once done, the
+  same 422/500/503 as above when it failed (a 503 is forgotten once read, so a retry runs it again), 404 for
+  a job id this worker does not know.
 - ``GET /healthz``: 200 ``{"ok": true, "handler": …, "jobs": …}``.
 
 Jobs run one at a time (a lock), and a retried job id is answered from a small cache of recent results, so
@@ -20,9 +27,10 @@ import threading
 from collections import OrderedDict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import quote, unquote
 
 from .handler import Handler
-from .job import JobError
+from .job import JobError, TrainingJob
 from .object_store import DEFAULT_UPLOAD_OVER_BYTES, StoreUnavailable, stage_result
 from .result_codec import write_result
 from .snapshot import read_job
@@ -57,6 +65,54 @@ class TrainerServer(ThreadingHTTPServer):
         self.jobs_done = 0
         self.lock = threading.Lock()
         self.results: OrderedDict[str, bytes] = OrderedDict()
+        # Polling: jobs started by an asynchronous POST and not finished, and those that failed (status, body).
+        self.state_lock = threading.Lock()
+        self.running: set[str] = set()
+        self.failures: OrderedDict[str, tuple[int, dict[str, Any]]] = OrderedDict()
+
+    def run_job(self, job: TrainingJob) -> tuple[int, bytes | dict[str, Any]]:
+        """Runs ``job`` (one at a time; a cached result for a repeated id): 200 and the result stream, or a failure."""
+        with self.lock:
+            cached = self.results.get(job.job_id)
+            if cached is not None:
+                return 200, cached
+            try:
+                result = self.handler(job)
+            except JobError as error:
+                return 422, {"error": str(error), "job_id": job.job_id}
+            except Exception as error:  # noqa: BLE001 - any handler failure is a failed job
+                return 500, {"error": f"{type(error).__name__}: {error}", "job_id": job.job_id}
+            if result.job_id != job.job_id:
+                return 500, {"error": f"handler answered job {result.job_id!r} for {job.job_id!r}"}
+            try:
+                result = stage_result(job, result, over_bytes=self.upload_over)
+            except StoreUnavailable as error:
+                return 503, {"error": str(error), "job_id": job.job_id}
+            cached = write_result(result)
+            self.results[job.job_id] = cached
+            while len(self.results) > RESULT_CACHE_SIZE:
+                self.results.popitem(last=False)
+            self.jobs_done += 1
+            return 200, cached
+
+    def start_job(self, job: TrainingJob) -> None:
+        """Runs ``job`` on a thread unless it runs already or is done; its outcome is read by ``GET /jobs/{id}``."""
+        with self.state_lock:
+            if job.job_id in self.running or job.job_id in self.results:
+                return
+            self.failures.pop(job.job_id, None)
+            self.running.add(job.job_id)
+
+        def run() -> None:
+            status, body = self.run_job(job)
+            with self.state_lock:
+                self.running.discard(job.job_id)
+                if status != 200 and isinstance(body, dict):
+                    self.failures[job.job_id] = (status, body)
+                    while len(self.failures) > RESULT_CACHE_SIZE:
+                        self.failures.popitem(last=False)
+
+        threading.Thread(target=run, name=f"job-{job.job_id}", daemon=True).start()
 
 
 class _RequestHandler(BaseHTTPRequestHandler):
@@ -79,8 +135,34 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 - http.server's name
         if self.path == "/healthz":
             self._json(200, {"ok": True, "handler": self.server.handler_name, "jobs": self.server.jobs_done})
+        elif self.path.startswith("/jobs/") and len(self.path) > len("/jobs/"):
+            self._poll(unquote(self.path[len("/jobs/") :]))
         else:
             self._json(404, {"error": f"no route GET {self.path}"})
+
+    def _poll(self, job_id: str) -> None:
+        server = self.server
+        with server.state_lock:
+            cached = server.results.get(job_id)
+            running = job_id in server.running
+            failure = server.failures.get(job_id)
+            # A store outage is worth another run: forget it once reported, so a retried POST starts the job again.
+            if failure is not None and failure[0] == 503:
+                server.failures.pop(job_id, None)
+        if cached is not None:
+            self._send(200, cached, ARROW_STREAM)
+        elif running:
+            self.send_response(202)
+            body = json.dumps({"job_id": job_id, "status": "running"}).encode()
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Retry-After", "1")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        elif failure is not None:
+            self._json(failure[0], failure[1])
+        else:
+            self._json(404, {"error": f"no job {job_id!r} here", "job_id": job_id})
 
     def do_POST(self) -> None:  # noqa: N802 - http.server's name
         if self.path != "/jobs":
@@ -105,32 +187,21 @@ class _RequestHandler(BaseHTTPRequestHandler):
         except StoreUnavailable as error:
             self._json(503, {"error": str(error)})
             return
-        server = self.server
-        with server.lock:
-            cached = server.results.get(job.job_id)
-            if cached is None:
-                try:
-                    result = server.handler(job)
-                except JobError as error:
-                    self._json(422, {"error": str(error), "job_id": job.job_id})
-                    return
-                except Exception as error:  # noqa: BLE001 - any handler failure is a failed job
-                    self._json(500, {"error": f"{type(error).__name__}: {error}", "job_id": job.job_id})
-                    return
-                if result.job_id != job.job_id:
-                    self._json(500, {"error": f"handler answered job {result.job_id!r} for {job.job_id!r}"})
-                    return
-                try:
-                    result = stage_result(job, result, over_bytes=server.upload_over)
-                except StoreUnavailable as error:
-                    self._json(503, {"error": str(error), "job_id": job.job_id})
-                    return
-                cached = write_result(result)
-                server.results[job.job_id] = cached
-                while len(server.results) > RESULT_CACHE_SIZE:
-                    server.results.popitem(last=False)
-                server.jobs_done += 1
-        self._send(200, cached, ARROW_STREAM)
+        if "respond-async" in self.headers.get("Prefer", ""):
+            self.server.start_job(job)
+            self.send_response(202)
+            body = json.dumps({"job_id": job.job_id, "status": "running"}).encode()
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Location", f"/jobs/{quote(job.job_id, safe='')}")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        status, answer = self.server.run_job(job)
+        if isinstance(answer, bytes):
+            self._send(status, answer, ARROW_STREAM)
+        else:
+            self._json(status, answer)
 
 
 def serve_http(

@@ -47,30 +47,33 @@ async function snapshot(l: Loop) {
 }
 
 describe.skipIf(!hasPython)('remoteTrainer against a real dissonance-trainer worker', () => {
-  it('an engine retrains through the scikit-learn refit handler and promotes the candidate, validated on its golden set', async () => {
-    const w = await worker('refit');
-    const l = await engineWith({ http: { url: w.url }, timeoutMs: 60_000 });
-    const before = await goldenAccuracy(randomModel('blobs', 1), { x: golden.x, rows: 150, labels: golden.labels });
-    const accuracies: (number | undefined)[] = [];
-    l.engine.on('retrained', (event) => accuracies.push(event.goldenAccuracy));
-    const parent = l.engine.championVersion;
-    await l.feed(150);
-    await l.engine.retrainNow();
-    expect(l.errors).toEqual([]);
-    expect(l.promoted).toHaveLength(1);
-    expect(l.engine.championVersion).not.toBe(parent);
-    expect(accuracies).toHaveLength(1);
-    expect(accuracies[0]).toBeGreaterThan(Math.max(0.9, before));
-    const champion = await l.registry.fetch('blobs', l.engine.championVersion);
-    // The registry holds the worker's ONNX bytes, recorded with the handler's parameters and the job id.
-    expect(champion.manifest.params).toMatchObject({
-      trainer: 'sklearn-refit',
-      estimator: 'LogisticRegression',
-      jobId: expect.any(String),
-    });
-    expect(champion.manifest.lineage).toMatchObject({ parent, examples: 150 });
-    expect(l.trainer.jobs).toMatchObject({ sent: 1, completed: 1, retried: 0, timedOut: 0, refused: 0 });
-  });
+  it.each(['poll', 'wait'] as const)(
+    'an engine retrains through the scikit-learn refit handler and promotes the candidate, validated on its golden set (http.mode %s)',
+    async (mode) => {
+      const w = await worker('refit');
+      const l = await engineWith({ http: { url: w.url, mode }, timeoutMs: 60_000 });
+      const before = await goldenAccuracy(randomModel('blobs', 1), { x: golden.x, rows: 150, labels: golden.labels });
+      const accuracies: (number | undefined)[] = [];
+      l.engine.on('retrained', (event) => accuracies.push(event.goldenAccuracy));
+      const parent = l.engine.championVersion;
+      await l.feed(150);
+      await l.engine.retrainNow();
+      expect(l.errors).toEqual([]);
+      expect(l.promoted).toHaveLength(1);
+      expect(l.engine.championVersion).not.toBe(parent);
+      expect(accuracies).toHaveLength(1);
+      expect(accuracies[0]).toBeGreaterThan(Math.max(0.9, before));
+      const champion = await l.registry.fetch('blobs', l.engine.championVersion);
+      // The registry holds the worker's ONNX bytes, recorded with the handler's parameters and the job id.
+      expect(champion.manifest.params).toMatchObject({
+        trainer: 'sklearn-refit',
+        estimator: 'LogisticRegression',
+        jobId: expect.any(String),
+      });
+      expect(champion.manifest.lineage).toMatchObject({ parent, examples: 150 });
+      expect(l.trainer.jobs).toMatchObject({ sent: 1, completed: 1, retried: 0, timedOut: 0, refused: 0 });
+    },
+  );
 
   it('an engine retrains through the PyTorch fine-tune handler (ADR loss on the critics, KL guard on the reference rows) and promotes', async () => {
     const checkpoints = mkdtempSync(join(tmpdir(), 'remote-checkpoints-'));
