@@ -11,6 +11,8 @@ import {
   startWorker,
   type Worker,
 } from '../../../../adapters/remote-trainer/test/worker.js';
+import { MlflowCleanup, testName } from '../../../../adapters/mlflow/test/mlflow-cleanup.js';
+import { lockMlflowServer } from '../../../../adapters/mlflow/test/mlflow-server-lock.js';
 import { parseServeConfig } from '../../../src/cli/serve-config/load-serve-config.js';
 import { startServeConfig } from '../../../src/cli/serve-config/start-serve-config.js';
 
@@ -147,4 +149,53 @@ describe.skipIf(!hasPython)('serve --config with trainer.kind "external"', () =>
       await brokerWorker.kill();
     }
   }, 120_000);
+
+  it('beside MLflow: the worker trains, the engine validates and registers the candidate on the tracking server as champion', async () => {
+    const mlflow = 'http://127.0.0.1:5001';
+    const release = await lockMlflowServer('');
+    const cleanup = new MlflowCleanup(mlflow);
+    try {
+      const name = cleanup.model(testName('external-trainer'));
+      const experiment = cleanup.experiment(testName('external-trainer-exp'));
+      const config = parseServeConfig(
+        {
+          server: { port: 0 },
+          state: { dir: './state-mlflow' },
+          model: { name, seed: { csv: join(ROOT, 'packages/cli/data/digits.csv'), label: 'label', seed: 1 } },
+          registry: { kind: 'mlflow', uri: mlflow, experiment },
+          critics: [{ kind: 'seed' }],
+          policy: { klEps: 5, maxGoldenDrop: 0.5 },
+          trainer: { kind: 'external', http: { url: worker.url }, timeoutMs: 60_000, retries: 0 },
+          auth: { kind: 'dev-token', file: './token-mlflow' },
+        },
+        dir,
+        {},
+      );
+      const started = await startServeConfig(
+        { file: join(dir, 'serve.json'), config },
+        { out: () => undefined, err: () => undefined },
+        {},
+      );
+      try {
+        const errors: DissonanceError[] = [];
+        started.engine.on('error', (e) => errors.push(e.error));
+        const before = started.engine.championVersion;
+        await started.engine.retrainNow();
+        expect(errors).toEqual([]);
+        expect(started.engine.championVersion).not.toBe(before);
+        // The tracking server holds the candidate as a new version of the model, its `champion` alias on it.
+        const response = await fetch(
+          `${mlflow}/api/2.0/mlflow/registered-models/alias?name=${encodeURIComponent(name)}&alias=champion`,
+        );
+        expect(response.status).toBe(200);
+        const body = (await response.json()) as { model_version: { version: string } };
+        expect(body.model_version.version).toBe(started.engine.championVersion);
+      } finally {
+        await started.stop();
+      }
+    } finally {
+      await cleanup.sweep();
+      release();
+    }
+  }, 180_000);
 });
