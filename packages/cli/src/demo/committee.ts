@@ -50,6 +50,19 @@ export class LearningCritic implements LoadedModel {
     return `fit-${this.#fits}`;
   }
 
+  /** Fits so far: the next fit's seed is derived from it. */
+  get fits(): number {
+    return this.#fits;
+  }
+
+  /**
+   * Continues the fit count a previous process reached (a restarted stage), so the next fit draws the same seed as
+   * in a process that never stopped. The current weights stay until that fit.
+   */
+  restoreFits(fits: number): void {
+    if (Number.isSafeInteger(fits) && fits > this.#fits) this.#fits = fits;
+  }
+
   /** Fits from scratch on `rows` (a bootstrap resample of them when the spec says so); deterministic per seed and fit. */
   refit(rows: LabelledRows): void {
     const seed = deriveSeed(this.#seed, this.#fits);

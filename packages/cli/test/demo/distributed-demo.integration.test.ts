@@ -107,6 +107,8 @@ describe('a stage worker killed with SIGKILL mid-run', () => {
       expect(new Set(ids).size).toBe(count);
       const clean = await storedIds(join(dir, 'in-process'));
       expect(new Set(ids)).toEqual(new Set(clean.ids));
+      // The restarted stage trains the same candidates (its critics' fit count restored from the store).
+      expect(result.retrains.map((r) => r.goldenAccuracy)).toEqual(result.inProcessRetrainAccuracy);
       expect(result.final).toBe(result.inProcessFinal);
     },
   );

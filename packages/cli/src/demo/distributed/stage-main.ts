@@ -15,6 +15,8 @@ const ORACLE_KEY = 'distributed.oracle-order';
 /** Printed on stdout once the stage is subscribed: the driver waits for it. */
 export const READY_LINE = 'stage-ready';
 
+/** Store key of the critics' fit count, so a restarted retrain stage seeds their next fit as one that never stopped. */
+const CRITIC_FITS_KEY = 'demo.critic_fits';
 /** Env var of the fault tests: the retrain stage kills itself (SIGKILL) after storing this batch, once. */
 export const CRASH_AFTER_STORE_ENV = 'DISSONANCE_STAGE_CRASH_AFTER_STORE';
 
@@ -161,6 +163,9 @@ async function retrainEngine(job: StageJob, parts: StageParts, runtime: OnnxNode
     labelled.add(example.x, example.target.label);
   };
   for (const id of oracleOrder) addRow(held.get(id));
+  // The critics' fit count (each fit's seed derives from it) goes on where the stopped stage left it.
+  const fits = await store.getValue(CRITIC_FITS_KEY);
+  if (typeof fits === 'number') critics.forEach((c) => c.restoreFits(fits));
   return {
     engine,
     addOracle: async (meta: StageMeta, examples: readonly TrainingExample[]) => {
@@ -173,7 +178,10 @@ async function retrainEngine(job: StageJob, parts: StageParts, runtime: OnnxNode
         await store.setValue(ORACLE_KEY, oracleOrder);
       }
     },
-    refitCritics: () => critics.forEach((c) => c.refit(labelled)),
+    refitCritics: async () => {
+      critics.forEach((c) => c.refit(labelled));
+      await store.setValue(CRITIC_FITS_KEY, critics[0]?.fits ?? 0);
+    },
     close: async () => {
       await engine.stop();
       await store.close();
