@@ -59,7 +59,7 @@ function inline(): JobStaging {
 /**
  * The staging of a `remoteTrainer`: inline without `options`; with them, jobs over `overBytes` go through
  * `options.store` under `{prefix}{jobId}/job.arrow`, every job names `{prefix}{jobId}/result.onnx` as its
- * `resultUri`, and a URI-only result is fetched from the store and checked against its sha256.
+ * `resultUri`, and a URI-only result is fetched from the store (from that URI only) and checked against its sha256.
  *
  * @throws DissonanceError `E_CONFIG` for a bad `overBytes` or `prefix`, or a store without the port's methods.
  */
@@ -105,6 +105,13 @@ export function jobStaging(options: SnapshotOptions | undefined): JobStaging {
       if (result.onnx !== undefined) return result;
       const uri = result.uri;
       if (uri === undefined) throw refused(job.jobId, 'the result carries neither ONNX bytes nor a URI');
+      // Only the object this job was told to upload to is read: a worker cannot make the engine fetch others.
+      const assigned = store.uriOf(`${root}${job.jobId}/result.onnx`);
+      if (uri !== assigned)
+        throw refused(job.jobId, `the result's URI ${uri} is not the one the job assigned (${assigned})`, {
+          uri,
+          assigned,
+        });
       let bytes: Uint8Array | undefined;
       try {
         bytes = await store.get(uri);

@@ -47,6 +47,18 @@ function memoryStore(): ObjectStore & { readonly objects: Map<string, Uint8Array
 const metaOf = (bytes: Uint8Array) => tableFromIPC(bytes).schema.metadata;
 
 describe('jobStaging', () => {
+  it("a URI-only result naming another object than the job's result URI is refused, nothing read", async () => {
+    const store = memoryStore();
+    const staging = jobStaging({ store, prefix: 'p' });
+    await staging.encode(job);
+    store.objects.set('mem://p/other/secret', Uint8Array.from([1, 2, 3]));
+    const sha256 = await sha256Hex(Uint8Array.from([1, 2, 3]));
+    await expect(
+      staging.resolve(job, { jobId: 'j-1', sha256, uri: 'mem://p/other/secret', report: { loss: [] } }),
+    ).rejects.toMatchObject({ code: 'E_TRAINER', message: expect.stringMatching(/not the one the job assigned/) });
+    expect(staging.objects.fetched).toBe(0);
+  });
+
   it('without a store: the job inline, a URI-only result refused naming the option to set', async () => {
     const staging = jobStaging(undefined);
     const body = await staging.encode(job);
@@ -92,19 +104,19 @@ describe('jobStaging', () => {
     const store = memoryStore();
     const staging = jobStaging({ store });
     const onnx = new Uint8Array([1, 2, 3]);
-    store.objects.set('mem://r', onnx);
+    const uri = 'mem://dissonance-jobs/j-1/result.onnx';
+    store.objects.set(uri, onnx);
     const sha256 = await sha256Hex(onnx);
     const report = { loss: [] };
-    expect((await staging.resolve(job, { jobId: 'j-1', sha256, uri: 'mem://r', report })).onnx).toEqual(onnx);
-    await expect(
-      staging.resolve(job, { jobId: 'j-1', sha256: '0'.repeat(64), uri: 'mem://r', report }),
-    ).rejects.toMatchObject({
+    expect((await staging.resolve(job, { jobId: 'j-1', sha256, uri, report })).onnx).toEqual(onnx);
+    await expect(staging.resolve(job, { jobId: 'j-1', sha256: '0'.repeat(64), uri, report })).rejects.toMatchObject({
       code: 'E_TRAINER',
-      details: { uri: 'mem://r', sha256, declared: '0'.repeat(64) },
+      details: { uri, sha256, declared: '0'.repeat(64) },
     });
-    await expect(staging.resolve(job, { jobId: 'j-1', sha256, uri: 'mem://gone', report })).rejects.toMatchObject({
+    store.objects.delete(uri);
+    await expect(staging.resolve(job, { jobId: 'j-1', sha256, uri, report })).rejects.toMatchObject({
       code: 'E_TRAINER',
-      message: expect.stringContaining('mem://gone is missing'),
+      message: expect.stringContaining(`${uri} is missing`),
     });
   });
 
