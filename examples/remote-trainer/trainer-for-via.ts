@@ -1,8 +1,6 @@
-import { createAmqpTransport } from '@dissonance/adapter-amqp';
-import { createNatsTransport } from '@dissonance/adapter-nats';
-import { createRedisTransport } from '@dissonance/adapter-redis';
 import { remoteTrainer, type RemoteTrainer } from '@dissonance/adapter-remote-trainer';
-import { DissonanceError, type ModelRuntime, type Transport } from '@dissonance/core';
+import { DissonanceError, type ModelRuntime } from '@dissonance/core';
+import { connectBroker, DEFAULT_BROKER_URLS } from '../../packages/cli/src/demo/distributed/broker.js';
 
 /** How jobs travel between the engine and the Python worker. */
 export type Via = 'http' | 'amqp' | 'nats' | 'redis';
@@ -32,9 +30,9 @@ export interface ViaTrainer {
 
 /** The local brokers (the project's services; `AMQP_URL`, `NATS_URL`, `REDIS_URL` override them). */
 function brokerUrl(via: Exclude<Via, 'http'>): string {
-  if (via === 'amqp') return process.env['AMQP_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
-  if (via === 'nats') return process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222';
-  return process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+  const url = process.env[`${via.toUpperCase()}_URL`] ?? DEFAULT_BROKER_URLS[via];
+  // The worker's --broker needs the scheme; the NATS default is a bare host:port.
+  return url.includes('://') ? url : `${via}://${url}`;
 }
 
 /**
@@ -55,13 +53,6 @@ export function workerArgsForVia(via: Via): readonly string[] {
   return ['--broker', brokerUrl(via), '--jobs-topic', JOBS_TOPIC, '--results-topic', RESULTS_TOPIC];
 }
 
-async function openTransport(via: Exclude<Via, 'http'>): Promise<Transport> {
-  const url = brokerUrl(via);
-  if (via === 'amqp') return createAmqpTransport({ url });
-  if (via === 'nats') return createNatsTransport({ servers: url.replace(/^nats:\/\//, '') });
-  return createRedisTransport({ url });
-}
-
 /**
  * The `remoteTrainer` that sends jobs to the worker over `via` (start the worker first: RabbitMQ and Redis keep
  * a job only once the workers' queue or group exists).
@@ -80,7 +71,8 @@ export async function trainerForVia(via: Via, worker: WorkerEndpoint, settings: 
     const trainer = remoteTrainer({ http: { url: worker.url }, ...common });
     return { trainer, close: () => trainer.close() };
   }
-  const transport = await openTransport(via);
+  // The transports' default `dissonance` prefix, as the worker's `--prefix` default.
+  const transport = await connectBroker(via, 'dissonance', brokerUrl(via));
   const trainer = remoteTrainer({
     transport: { transport, jobsTopic: JOBS_TOPIC, resultsTopic: RESULTS_TOPIC, group: GROUP },
     ...common,

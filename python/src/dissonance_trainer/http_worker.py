@@ -122,15 +122,21 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - BaseHTTPRequestHandler's name
         pass
 
-    def _send(self, status: int, body: bytes, content_type: str) -> None:
+    def _send(self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(body)
 
-    def _json(self, status: int, body: dict[str, Any]) -> None:
-        self._send(status, json.dumps(body).encode(), "application/json")
+    def _json(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+        self._send(status, json.dumps(body).encode(), "application/json", headers)
+
+    def _running(self, job_id: str, headers: dict[str, str]) -> None:
+        """202: job ``job_id`` runs; poll ``GET /jobs/{job_id}``."""
+        self._json(202, {"job_id": job_id, "status": "running"}, headers)
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's name
         if self.path == "/healthz":
@@ -152,13 +158,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if cached is not None:
             self._send(200, cached, ARROW_STREAM)
         elif running:
-            self.send_response(202)
-            body = json.dumps({"job_id": job_id, "status": "running"}).encode()
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Retry-After", "1")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            self._running(job_id, {"Retry-After": "1"})
         elif failure is not None:
             self._json(failure[0], failure[1])
         else:
@@ -189,13 +189,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             return
         if "respond-async" in self.headers.get("Prefer", ""):
             self.server.start_job(job)
-            self.send_response(202)
-            body = json.dumps({"job_id": job.job_id, "status": "running"}).encode()
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Location", f"/jobs/{quote(job.job_id, safe='')}")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            self._running(job.job_id, {"Location": f"/jobs/{quote(job.job_id, safe='')}"})
             return
         status, answer = self.server.run_job(job)
         if isinstance(answer, bytes):

@@ -49,32 +49,34 @@ describe.skipIf(!hasPython)('serve --config with trainer.kind "external"', () =>
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('a retrain goes through the Python worker and S3, and the candidate is validated and registered', async () => {
-    const prefix = `serve-external-${globalThis.crypto.randomUUID()}/`;
-    const config = parseServeConfig(
+  /** A serve config of the bundled digits retrained by `trainer`; `extra` adds or replaces sections. */
+  function digitsConfig(
+    tag: string,
+    trainer: Record<string, unknown>,
+    extra: Record<string, unknown> = {},
+    env: Record<string, string> = {},
+  ) {
+    return parseServeConfig(
       {
         server: { port: 0 },
-        state: { dir: './state' },
+        state: { dir: `./state-${tag}` },
         model: { name: 'digits', seed: { csv: join(ROOT, 'packages/cli/data/digits.csv'), label: 'label', seed: 1 } },
         critics: [{ kind: 'seed' }],
         policy: { klEps: 5, maxGoldenDrop: 0.5 },
-        trainer: {
-          kind: 'external',
-          http: { url: worker.url, headers: { 'x-trainer-token': '${TRAINER_TOKEN}' } },
-          timeoutMs: 60_000,
-          retries: 0,
-          snapshots: {
-            s3: { bucket: MOTO.bucket, endpoint: MOTO.endpoint, forcePathStyle: true, region: 'us-east-1' },
-            overBytes: 0,
-            prefix,
-          },
-        },
-        auth: { kind: 'dev-token', file: './token' },
+        trainer: { kind: 'external', timeoutMs: 60_000, retries: 0, ...trainer },
+        auth: { kind: 'dev-token', file: `./token-${tag}` },
+        ...extra,
       },
       dir,
-      { TRAINER_TOKEN: 'secret' },
+      env,
     );
-    expect(config.trainer).toMatchObject({ kind: 'external', http: { headers: { 'x-trainer-token': 'secret' } } });
+  }
+
+  /** Starts `config`, runs one retrain with no `error` event, hands its `retrained` events to `check`, stops. */
+  async function retrainOnce(
+    config: ReturnType<typeof parseServeConfig>,
+    check: (retrained: RetrainedEvent[], started: Awaited<ReturnType<typeof startServeConfig>>) => Promise<void> | void,
+  ): Promise<void> {
     const started = await startServeConfig(
       { file: join(dir, 'serve.json'), config },
       { out: () => undefined, err: () => undefined },
@@ -87,9 +89,37 @@ describe.skipIf(!hasPython)('serve --config with trainer.kind "external"', () =>
       started.engine.on('error', (e) => errors.push(e.error));
       await started.engine.retrainNow();
       expect(errors).toEqual([]);
-      expect(retrained).toHaveLength(1);
-      expect(retrained[0]!.goldenAccuracy).toBeGreaterThan(0.85);
-      expect(retrained[0]!.report.params).toMatchObject({ trainer: 'sklearn-refit', jobId: expect.any(String) });
+      await check(retrained, started);
+    } finally {
+      await started.stop();
+    }
+  }
+
+  /** The refit worker's one candidate: validated above 85 % on the golden set, with its job id. */
+  function expectRefitCandidate(retrained: readonly RetrainedEvent[]): void {
+    expect(retrained).toHaveLength(1);
+    expect(retrained[0]!.goldenAccuracy).toBeGreaterThan(0.85);
+    expect(retrained[0]!.report.params).toMatchObject({ trainer: 'sklearn-refit', jobId: expect.any(String) });
+  }
+
+  it('a retrain goes through the Python worker and S3, and the candidate is validated and registered', async () => {
+    const prefix = `serve-external-${globalThis.crypto.randomUUID()}/`;
+    const config = digitsConfig(
+      's3',
+      {
+        http: { url: worker.url, headers: { 'x-trainer-token': '${TRAINER_TOKEN}' } },
+        snapshots: {
+          s3: { bucket: MOTO.bucket, endpoint: MOTO.endpoint, forcePathStyle: true, region: 'us-east-1' },
+          overBytes: 0,
+          prefix,
+        },
+      },
+      {},
+      { TRAINER_TOKEN: 'secret' },
+    );
+    expect(config.trainer).toMatchObject({ kind: 'external', http: { headers: { 'x-trainer-token': 'secret' } } });
+    await retrainOnce(config, async (retrained) => {
+      expectRefitCandidate(retrained);
       // The job object and the uploaded candidate were deleted once the job completed.
       const client = motoClient();
       try {
@@ -98,54 +128,17 @@ describe.skipIf(!hasPython)('serve --config with trainer.kind "external"', () =>
       } finally {
         client.destroy();
       }
-    } finally {
-      await started.stop();
-    }
+    });
   }, 120_000);
 
   it('with "broker" instead of "http", the retrain goes to a worker over Redis Streams', async () => {
     const topic = `serve-external-${globalThis.crypto.randomUUID()}`;
     const url = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
-    const brokerWorker = await startBrokerWorker('refit', url, {
-      prefix: 'dissonance',
-      jobsTopic: `${topic}.jobs`,
-      resultsTopic: `${topic}.results`,
-    });
-    const config = parseServeConfig(
-      {
-        server: { port: 0 },
-        state: { dir: './state-broker' },
-        model: { name: 'digits', seed: { csv: join(ROOT, 'packages/cli/data/digits.csv'), label: 'label', seed: 1 } },
-        critics: [{ kind: 'seed' }],
-        policy: { klEps: 5, maxGoldenDrop: 0.5 },
-        trainer: {
-          kind: 'external',
-          broker: { url, jobsTopic: `${topic}.jobs`, resultsTopic: `${topic}.results` },
-          timeoutMs: 60_000,
-          retries: 0,
-        },
-        auth: { kind: 'dev-token', file: './token-broker' },
-      },
-      dir,
-      {},
-    );
-    const started = await startServeConfig(
-      { file: join(dir, 'serve.json'), config },
-      { out: () => undefined, err: () => undefined },
-      {},
-    );
+    const topics = { jobsTopic: `${topic}.jobs`, resultsTopic: `${topic}.results` };
+    const brokerWorker = await startBrokerWorker('refit', url, { prefix: 'dissonance', ...topics });
     try {
-      const retrained: RetrainedEvent[] = [];
-      const errors: DissonanceError[] = [];
-      started.engine.on('retrained', (e) => retrained.push(e));
-      started.engine.on('error', (e) => errors.push(e.error));
-      await started.engine.retrainNow();
-      expect(errors).toEqual([]);
-      expect(retrained).toHaveLength(1);
-      expect(retrained[0]!.goldenAccuracy).toBeGreaterThan(0.85);
-      expect(retrained[0]!.report.params).toMatchObject({ trainer: 'sklearn-refit', jobId: expect.any(String) });
+      await retrainOnce(digitsConfig('broker', { broker: { url, ...topics } }), expectRefitCandidate);
     } finally {
-      await started.stop();
       await brokerWorker.kill();
     }
   }, 120_000);
@@ -157,32 +150,17 @@ describe.skipIf(!hasPython)('serve --config with trainer.kind "external"', () =>
     try {
       const name = cleanup.model(testName('external-trainer'));
       const experiment = cleanup.experiment(testName('external-trainer-exp'));
-      const config = parseServeConfig(
+      const config = digitsConfig(
+        'mlflow',
+        { http: { url: worker.url } },
         {
-          server: { port: 0 },
-          state: { dir: './state-mlflow' },
           model: { name, seed: { csv: join(ROOT, 'packages/cli/data/digits.csv'), label: 'label', seed: 1 } },
           registry: { kind: 'mlflow', uri: mlflow, experiment },
-          critics: [{ kind: 'seed' }],
-          policy: { klEps: 5, maxGoldenDrop: 0.5 },
-          trainer: { kind: 'external', http: { url: worker.url }, timeoutMs: 60_000, retries: 0 },
-          auth: { kind: 'dev-token', file: './token-mlflow' },
         },
-        dir,
-        {},
       );
-      const started = await startServeConfig(
-        { file: join(dir, 'serve.json'), config },
-        { out: () => undefined, err: () => undefined },
-        {},
-      );
-      try {
-        const errors: DissonanceError[] = [];
-        started.engine.on('error', (e) => errors.push(e.error));
-        const before = started.engine.championVersion;
-        await started.engine.retrainNow();
-        expect(errors).toEqual([]);
-        expect(started.engine.championVersion).not.toBe(before);
+      await retrainOnce(config, async (retrained, started) => {
+        expect(retrained).toHaveLength(1);
+        expect(started.engine.championVersion).not.toBe(retrained[0]!.parent);
         // The tracking server holds the candidate as a new version of the model, its `champion` alias on it.
         const response = await fetch(
           `${mlflow}/api/2.0/mlflow/registered-models/alias?name=${encodeURIComponent(name)}&alias=champion`,
@@ -190,9 +168,7 @@ describe.skipIf(!hasPython)('serve --config with trainer.kind "external"', () =>
         expect(response.status).toBe(200);
         const body = (await response.json()) as { model_version: { version: string } };
         expect(body.model_version.version).toBe(started.engine.championVersion);
-      } finally {
-        await started.stop();
-      }
+      });
     } finally {
       await cleanup.sweep();
       release();
