@@ -64,7 +64,8 @@ const engine = createEngine({
   critics: [q],
   maxBatchRows: 4096,
   concurrency: 1,
-  policy: { dBudgetPerHour: 1e15, maxDissonance: 1 },
+  // 10⁹ tokens an hour: never spent in a run (what `evaluate` reports as a disabled budget).
+  policy: { dBudgetPerHour: 1e9, maxDissonance: 1 },
 });
 await engine.ready();
 const rows: { batch: number; modelsDetectorCpuUs: number; engineCpuUs: number; overheadCpuUs: number }[] = [];

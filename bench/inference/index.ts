@@ -119,7 +119,8 @@ const engine = createEngine({
   maxBatchRows: Math.max(...args.batches),
   concurrency: 1,
   // Never defer or quarantine: every row is reconciled as unlabelled, the steady-state serving path.
-  policy: { dBudgetPerHour: 1e15, maxDissonance: 1 },
+  // 10⁹ tokens an hour: never spent in a run (what `evaluate` reports as a disabled budget).
+  policy: { dBudgetPerHour: 1e9, maxDissonance: 1 },
 });
 await engine.ready();
 
@@ -177,7 +178,8 @@ const engineOff = createEngine({
   critics: [critic],
   maxBatchRows: Math.max(...args.batches),
   concurrency: 1,
-  policy: { dBudgetPerHour: 1e15, maxDissonance: 1 },
+  // 10⁹ tokens an hour: never spent in a run (what `evaluate` reports as a disabled budget).
+  policy: { dBudgetPerHour: 1e9, maxDissonance: 1 },
   tracer: tracingOff,
 });
 await engineOff.ready();

@@ -8,7 +8,7 @@ import { checkCommittee } from './check-input.js';
  */
 export function proposerVsCritics(detector: Detector): CommitteeDetector {
   const name = detector.name;
-  return {
+  const committee: CommitteeDetector = {
     kind: 'committee',
     name,
     upperBound: detector.upperBound,
@@ -28,4 +28,16 @@ export function proposerVsCritics(detector: Detector): CommitteeDetector {
       return result;
     },
   };
+  pairwise.set(committee, detector);
+  return committee;
+}
+
+const pairwise = new WeakMap<CommitteeDetector, Detector>();
+
+/**
+ * The pairwise detector a committee detector made by {@link proposerVsCritics} applies, else undefined: lets the
+ * engine run a fused kernel for a known detector. Not part of the public API.
+ */
+export function pairwiseDetectorOf(committee: CommitteeDetector): Detector | undefined {
+  return pairwise.get(committee);
 }

@@ -1,6 +1,6 @@
+import PQueue from 'p-queue';
 import { context, type Tracer } from '@opentelemetry/api';
 import { EventEmitter } from 'eventemitter3';
-import PQueue from 'p-queue';
 import type { Clock } from '../clock/clock.js';
 import { DissonanceError, toDissonanceError } from '../errors.js';
 import { chainLabels, quarantineRouting, type QuarantineRouting } from '../labels/index.js';
@@ -21,6 +21,9 @@ import {
 } from '../reconcile/index.js';
 import { resolveGates } from './gates.js';
 import { isNonFinite, screenRows } from '../reconcile/gate-rows.js';
+import { measureAndScreenTotalVariation } from '../reconcile/screen-total-variation.js';
+import { pairwiseDetectorOf } from '../detect/proposer-vs-critics.js';
+import { totalVariation } from '../detect/total-variation.js';
 import { policySchema, type Policy, type PolicyPatch } from '../schema/policy.js';
 import { reportLifecycle } from '../telemetry/engine-listeners.js';
 import { createInstrumentation, stageSpan, type Instrumentation } from '../telemetry/instrumentation.js';
@@ -37,6 +40,7 @@ import { CHAMPION, Lifecycle, RETRAIN_COUNT_KEY } from './lifecycle.js';
 import { reconcileItems, reconcileRows, type ReconcileOutcome } from './reconcile-items.js';
 import { BatchRows, RowIds, sanitizeNonFinite } from './batch-rows.js';
 import { Float32Pool } from './buffer-pool.js';
+import { BatchQueue } from './batch-queue.js';
 import type { PendingItem } from './pending-item.js';
 import { LabelWatch } from './label-watch.js';
 import type { StopOptions } from './stop-options.js';
@@ -107,12 +111,14 @@ export class Engine {
   readonly #telemetry: Instrumentation;
   #unobserve: (() => void) | undefined;
   readonly #detector: CommitteeDetector;
+  /** The detector is total variation, proposer vs critics (the default): detect runs a fused kernel. */
+  readonly #detectsTotalVariation: boolean;
   readonly #labels: LabelSource | undefined;
   /** Issue 16: items above maxDissonance go to the label sources; only oracle/feedback answers are kept. */
   readonly #routing: QuarantineRouting | undefined;
   readonly #watch: LabelWatch;
   readonly #gates: readonly Gate[];
-  readonly #queue: PQueue;
+  readonly #queue: BatchQueue;
   readonly #retrainQueue = new PQueue({ concurrency: 1 });
   readonly #counters = newCounters();
   readonly #deferred = new DeferredQueue();
@@ -171,6 +177,7 @@ export class Engine {
     reportLifecycle(this.#events, this.#telemetry);
     this.#policy = config.policy;
     this.#detector = config.detector;
+    this.#detectsTotalVariation = pairwiseDetectorOf(config.detector) === totalVariation;
     const sources = config.labels;
     const chained = sources.length === 0 ? undefined : sources.length === 1 ? sources[0] : chainLabels(...sources);
     this.#routing = chained === undefined ? undefined : quarantineRouting(chained, () => this.#policy.maxDissonance);
@@ -195,7 +202,7 @@ export class Engine {
     };
     this.#gates = resolveGates(gateContext, config.gates);
     this.#inline = config.retrain.mode === 'inline';
-    this.#queue = new PQueue({ concurrency: config.concurrency });
+    this.#queue = new BatchQueue(config.concurrency);
     this.#feedback = new FeedbackIntake({
       store: this.store,
       now: () => this.#clock.now(),
@@ -412,9 +419,8 @@ export class Engine {
     let release!: () => void;
     const previous = this.#reconcileTail;
     this.#reconcileTail = new Promise<void>((resolve) => (release = resolve));
-    // Bound to the caller's context: p-queue may start the batch from another batch's completion.
-    const result = this.#queue.add(
-      context.bind(context.active(), async () => {
+    return this.#queue.add(
+      async () => {
         try {
           const result = await this.#runBatch(batchId, x, batch.rows, ids, previous, proposed);
           // Reconciled: nothing holds a view of the copy any more. (After a failure a model may still be reading it.)
@@ -423,9 +429,10 @@ export class Engine {
         } finally {
           release();
         }
-      }),
+      },
+      // A batch that waits starts from another batch's completion: bound to the caller's context.
+      (task) => context.bind(context.active(), task),
     );
-    return result as Promise<BatchResult>;
   }
 
   async #runBatch(
@@ -495,9 +502,21 @@ export class Engine {
               );
             }
           }
-          const values = this.#detector.measure([probs, ...critics], rows, k);
-          // One pass flags rows for the `finite` and `validate` gates; callers never see NaN dissonance.
-          nonFinite = screenRows(probs, critics, values, rows, k, OUTPUT_TOLERANCE);
+          let values: Float32Array;
+          if (critics.length === 1 && this.#detectsTotalVariation) {
+            // The default: total variation and the screen in one pass over both arrays.
+            ({ values, flags: nonFinite } = measureAndScreenTotalVariation(
+              probs,
+              critics[0]!,
+              rows,
+              k,
+              OUTPUT_TOLERANCE,
+            ));
+          } else {
+            values = this.#detector.measure([probs, ...critics], rows, k);
+            // One pass flags rows for the `finite` and `validate` gates; callers never see NaN dissonance.
+            nonFinite = screenRows(probs, critics, values, rows, k, OUTPUT_TOLERANCE);
+          }
           if (span.isRecording()) {
             const { mean, max } = meanMax(values, nonFinite);
             span.setAttributes({ 'dissonance.mean': mean, 'dissonance.max': max });

@@ -57,6 +57,16 @@ export class TokenBucket {
    */
   tryTakeMany(count: number, now: number = this.#clock.now()): number {
     this.#refill(now);
+    const fill = this.#fill;
+    if (Number.isSafeInteger(fill)) {
+      // Integers below 2⁵³: each of the loop's subtractions would be exact, so one multiplication gives the
+      // same fill and count (the division only estimates the count; the two loops settle it exactly).
+      let taken = Math.max(0, Math.min(count, Math.floor(fill / HOUR_MS)));
+      while (taken > 0 && fill - taken * HOUR_MS < 0) taken--;
+      while (taken < count && fill - taken * HOUR_MS >= HOUR_MS) taken++;
+      this.#fill = fill - taken * HOUR_MS;
+      return taken;
+    }
     let taken = 0;
     while (taken < count && this.#fill >= HOUR_MS) {
       this.#fill -= HOUR_MS;

@@ -1,3 +1,4 @@
+import { anyNonFinite } from '../simd/non-finite.js';
 import { DissonanceError } from '../errors.js';
 import type { Batch } from '../ports/batch.js';
 
@@ -77,24 +78,12 @@ export function validateBatchShape(batch: Batch, opts: BatchLimits): void {
 
 /**
  * Throws `E_INPUT` naming the first NaN or ±Infinity of `x` (`details.row`, `details.column`, 0-based, with the
- * row's id when `ids` are given). One branch-free pass (`v * 0` is 0 for every finite `v`, NaN otherwise) with
- * four accumulators; only a batch that holds a bad value is scanned again to find it.
+ * row's id when `ids` are given). One branch-free pass ({@link anyNonFinite}: WebAssembly SIMD for large batches);
+ * only a batch that holds a bad value is scanned again to find it.
  */
 export function checkFiniteFeatures(x: Float32Array, width: number, ids?: readonly string[]): void {
+  if (!anyNonFinite(x)) return;
   const n = x.length;
-  let a0 = 0;
-  let a1 = 0;
-  let a2 = 0;
-  let a3 = 0;
-  let i = 0;
-  for (; i + 3 < n; i += 4) {
-    a0 += x[i]! * 0;
-    a1 += x[i + 1]! * 0;
-    a2 += x[i + 2]! * 0;
-    a3 += x[i + 3]! * 0;
-  }
-  for (; i < n; i++) a0 += x[i]! * 0;
-  if (a0 + a1 + a2 + a3 === 0) return;
   for (let j = 0; j < n; j++) {
     const v = x[j]!;
     // v − v is 0 for every finite v and NaN for NaN and ±Infinity.

@@ -100,3 +100,41 @@ describe('TokenBucket', () => {
     );
   });
 });
+
+describe('TokenBucket.tryTakeMany', () => {
+  it('takes what as many tryTake calls at the same time would, and leaves the same fill', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.integer({ min: 1, max: 2_000_000_000 }), fc.double({ min: 0.01, max: 1e9, noNaN: true })),
+        fc.array(fc.tuple(fc.nat({ max: 5000 }), fc.nat({ max: 120_000 })), { minLength: 1, maxLength: 20 }),
+        (perHour, steps) => {
+          const clockA = new ManualClock(0);
+          const clockB = new ManualClock(0);
+          const many = new TokenBucket(perHour, clockA);
+          const one = new TokenBucket(perHour, clockB);
+          for (const [count, advance] of steps) {
+            clockA.advance(advance);
+            clockB.advance(advance);
+            let taken = 0;
+            for (let i = 0; i < count; i++) if (one.tryTake()) taken++;
+            expect(many.tryTakeMany(count)).toBe(taken);
+            expect(many.available()).toBe(one.available());
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('takes a whole bucket at once and nothing from an empty one', () => {
+    const clock = new ManualClock(0);
+    const bucket = new TokenBucket(1_000_000_000, clock);
+    expect(bucket.tryTakeMany(1024)).toBe(1024);
+    expect(bucket.available()).toBe(1_000_000_000 - 1024);
+    const small = new TokenBucket(3, clock);
+    expect(small.tryTakeMany(10)).toBe(3);
+    expect(small.tryTakeMany(10)).toBe(0);
+    clock.advance(HOUR / 3);
+    expect(small.tryTakeMany(10)).toBe(1);
+  });
+});
