@@ -31,7 +31,7 @@ async function slice(workload: Workload, seconds: number): Promise<{ calls: numb
 }
 
 /**
- * Warms every workload up (a quarter of `seconds` each), then runs `trials` trials. Within a trial the
+ * Warms every workload up (`warmupSeconds` each, default a quarter of `seconds`), then runs `trials` trials. Within a trial the
  * workloads take turns in short slices (`sliceSeconds`, rotating who goes first) until each has run for
  * `seconds`, so load from elsewhere on the machine (this bench runs on shared 2-core boxes) and turbo drift hit
  * all of them alike. Reports each workload's median items/s over the trials.
@@ -41,8 +41,9 @@ export async function compare(
   seconds: number,
   trials = 3,
   sliceSeconds = 0.05,
+  warmupSeconds = seconds / 4,
 ): Promise<Throughput[]> {
-  for (const w of workloads) await slice(w, seconds / 4);
+  for (const w of workloads) await slice(w, warmupSeconds);
   const results = workloads.map(() => [] as number[]);
   for (let t = 0; t < trials; t++) {
     const calls = workloads.map(() => 0);

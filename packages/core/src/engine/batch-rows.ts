@@ -68,7 +68,8 @@ export class BatchRows implements ReconcileRows {
     readonly nonFinite: Uint8Array | undefined,
     readonly screenedTolerance: number | undefined,
     readonly ids: RowIds,
-    readonly versions: readonly string[],
+    /** The version that served each row; undefined: `fallbackVersion` served them all. */
+    readonly versions: readonly string[] | undefined,
     readonly fallbackVersion: string,
     readonly challengerRows: Uint8Array | undefined,
   ) {}
@@ -90,7 +91,7 @@ export class BatchRows implements ReconcileRows {
   }
 
   proposerVersion(row: number): string {
-    return this.versions[row] ?? this.fallbackVersion;
+    return this.versions?.[row] ?? this.fallbackVersion;
   }
 
   challenger(row: number): boolean | undefined {

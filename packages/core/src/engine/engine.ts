@@ -44,7 +44,7 @@ import { BatchQueue } from './batch-queue.js';
 import type { PendingItem } from './pending-item.js';
 import { LabelWatch } from './label-watch.js';
 import type { StopOptions } from './stop-options.js';
-import { serveBatch, type Served } from './serve.js';
+import { serveBatch, servedVersions, type Served } from './serve.js';
 import { ModelLeases } from './model-leases.js';
 import { startSource, type Source, type SourceHandle } from './source.js';
 import { LoopTurns } from './loop-turns.js';
@@ -552,7 +552,12 @@ export class Engine {
     const nonFiniteRows = sanitizeNonFinite(nonFinite, dissonance);
     // Event payloads are built only for listeners.
     if (this.#events.listenerCount('proposed') > 0)
-      this.#events.emit('proposed', { batchId, ids: ids.all(), probabilities: probs, versions: served.versions });
+      this.#events.emit('proposed', {
+        batchId,
+        ids: ids.all(),
+        probabilities: probs,
+        versions: servedVersions(served, rows),
+      });
     const metrics = this.#telemetry.metrics;
     if (metrics.recording) {
       for (let r = 0; r < rows; r++)
@@ -585,7 +590,7 @@ export class Engine {
       OUTPUT_TOLERANCE,
       ids,
       served.versions,
-      life.serving.champion.version,
+      served.version,
       served.challengerRows,
     );
     const outcome = await this.#reconcile(batchId, batch, false);
@@ -1099,6 +1104,6 @@ function checkProposed(proposed: NonNullable<ProcessOptions['proposed']>, rows: 
   }
   return {
     probabilities: probabilities.slice(),
-    versions: versions === undefined ? new Array<string>(rows).fill('external') : [...versions],
+    ...(versions === undefined ? { version: 'external' } : { versions: [...versions], version: 'external' }),
   };
 }

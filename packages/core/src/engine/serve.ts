@@ -4,7 +4,10 @@ import type { CanaryTracker } from '../rollout/canary.js';
 /** What served a batch: probabilities per row and which version produced each row. */
 export interface Served {
   readonly probabilities: Float32Array;
-  readonly versions: readonly string[];
+  /** The version that produced row `r`; undefined when {@link Served.version} produced every row. */
+  readonly versions?: readonly string[];
+  /** The version that produced every row, when {@link Served.versions} is undefined. */
+  readonly version: string;
   /** 1 where the challenger served the row (present only during a canary). */
   readonly challengerRows?: Uint8Array;
 }
@@ -22,7 +25,7 @@ export async function serveBatch(
 ): Promise<Served> {
   if (canary === undefined) {
     const probabilities = await champion.run(x, rows);
-    return { probabilities, versions: new Array<string>(rows).fill(champion.version) };
+    return { probabilities, version: champion.version };
   }
   const width = champion.inputWidth;
   const k = champion.classes;
@@ -37,7 +40,7 @@ export async function serveBatch(
   if (nChallenger === 0 || nChallenger === rows) {
     const model = nChallenger === 0 ? champion : canary.model;
     const probabilities = await model.run(x, rows);
-    return { probabilities, versions: new Array<string>(rows).fill(model.version), challengerRows };
+    return { probabilities, version: model.version, challengerRows };
   }
   const split = (flag: number, n: number): Float32Array => {
     const sub = new Float32Array(n * width);
@@ -67,5 +70,10 @@ export async function serveBatch(
       a++;
     }
   }
-  return { probabilities, versions, challengerRows };
+  return { probabilities, versions, version: champion.version, challengerRows };
+}
+
+/** One version per row of a batch that `served` produced. */
+export function servedVersions(served: Served, rows: number): readonly string[] {
+  return served.versions ?? new Array<string>(rows).fill(served.version);
 }
