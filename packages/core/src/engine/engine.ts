@@ -135,6 +135,8 @@ export class Engine {
   #policy: Policy;
   #lifecycle: Lifecycle | undefined;
   #ready: Promise<void>;
+  /** `#ready` resolved: `process()` need not wait a tick on it. */
+  #isReady = false;
   #reconcileTail: Promise<void> = Promise.resolve();
   #batchSeq = 0;
   #examplesSinceRetrain = 0;
@@ -217,7 +219,10 @@ export class Engine {
     this.#lastProgressAt = this.#clock.now();
     this.#ready = this.#init();
     // Surface init failures through ready()/process(); avoid an unhandled rejection before anyone awaits.
-    this.#ready.catch(() => undefined);
+    this.#ready.then(
+      () => (this.#isReady = true),
+      () => undefined,
+    );
   }
 
   /** Resolves once the engine has registered or loaded its champion and restored persisted state. */
@@ -390,7 +395,7 @@ export class Engine {
    */
   async process(batch: Batch, options: ProcessOptions = {}): Promise<BatchResult> {
     if (this.#stopping) throw new DissonanceError('E_STOPPED', 'engine is stopping or stopped; process() refused');
-    await this.#ready;
+    if (!this.#isReady) await this.#ready;
     const width = this.#config.proposer.inputWidth;
     validateBatchShape(batch, { width, maxRows: this.#config.maxBatchRows });
     // Copy (the caller may reuse its buffer once process() returns control), then one scan over the copy.
@@ -452,7 +457,9 @@ export class Engine {
     try {
       return await this.#generateAndReconcile(batchId, x, rows, ids, previous, champion, canary, k, proposed);
     } finally {
-      await this.#leases.release(champion);
+      // A release disposes (and returns a promise) only for a retired model's last batch.
+      const released = this.#leases.release(champion);
+      if (released !== undefined) await released;
       if (canary !== undefined) await this.#leases.release(canary.model);
     }
   }

@@ -13,15 +13,19 @@ export class ModelLeases {
     this.#inUse.set(model, (this.#inUse.get(model) ?? 0) + 1);
   }
 
-  /** A batch on `model` finished; disposes it if it was retired and this was its last batch. */
-  async release(model: LoadedModel): Promise<void> {
+  /**
+   * A batch on `model` finished; disposes it if it was retired and this was its last batch, and then returns the
+   * disposal's promise (else undefined: the common case costs no promise).
+   */
+  release(model: LoadedModel): Promise<void> | undefined {
     const left = (this.#inUse.get(model) ?? 1) - 1;
     if (left > 0) {
       this.#inUse.set(model, left);
-      return;
+      return undefined;
     }
     this.#inUse.delete(model);
-    if (this.#retired.delete(model)) await model.dispose?.();
+    if (!this.#retired.delete(model)) return undefined;
+    return Promise.resolve(model.dispose?.());
   }
 
   /** `model` no longer serves new batches: dispose now if idle, else after its last batch. */
