@@ -1,4 +1,5 @@
 import { DissonanceError } from '../errors.js';
+import { anyNonFinite } from '../simd/non-finite.js';
 import type { MlpWeights } from '../train/mlp-weights.js';
 
 /**
@@ -28,8 +29,8 @@ export function checkMlpWeights(weights: MlpWeights, code: 'E_INPUT' | 'E_MODEL'
       throw fail(`${at} bias must be a Float32Array of ${outputs} values`);
     if (activation !== 'relu' && activation !== 'none')
       throw fail(`${at} activation must be 'relu' or 'none', got ${String(activation)}`);
-    if (!allFinite(weight)) throw fail(`${at} weight holds a non-finite value`);
-    if (!allFinite(bias)) throw fail(`${at} bias holds a non-finite value`);
+    if (anyNonFinite(weight)) throw fail(`${at} weight holds a non-finite value`);
+    if (anyNonFinite(bias)) throw fail(`${at} bias holds a non-finite value`);
     width = outputs;
   });
   if (width !== classes) throw fail(`the last layer has ${width} outputs, expected ${classes} classes`);
@@ -37,9 +38,4 @@ export function checkMlpWeights(weights: MlpWeights, code: 'E_INPUT' | 'E_MODEL'
 
 function isSize(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
-}
-
-function allFinite(values: Float32Array): boolean {
-  for (const value of values) if (!Number.isFinite(value)) return false;
-  return true;
 }

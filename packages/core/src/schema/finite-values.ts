@@ -1,24 +1,17 @@
 import { DissonanceError, type ErrorCode } from '../errors.js';
+import { anyNonFinite } from '../simd/non-finite.js';
 
 /** The largest finite float32; a float64 beyond it becomes ±Infinity when stored in a `Float32Array`. */
 export const FLOAT32_MAX = 3.4028234663852886e38;
 
 /**
  * Throws `code` naming the first NaN or ±Infinity of `x` by row and column (0-based, `details.row`,
- * `details.column`, `details.value`), `where` prefixing the message. One branch-free pass over the values; only
- * a batch that holds one is scanned again to find it.
+ * `details.column`, `details.value`), `where` prefixing the message. One pass ({@link anyNonFinite}); only a batch
+ * that holds one is scanned again to find it.
  */
 export function checkFiniteRows(x: Float32Array, width: number, code: ErrorCode, where: string): void {
+  if (!anyNonFinite(x)) return;
   const n = x.length;
-  let a0 = 0;
-  let a1 = 0;
-  let i = 0;
-  for (; i + 1 < n; i += 2) {
-    a0 += x[i]! * 0;
-    a1 += x[i + 1]! * 0;
-  }
-  if (i < n) a0 += x[i]! * 0;
-  if (a0 + a1 === 0) return;
   for (let j = 0; j < n; j++) {
     const v = x[j]!;
     if (v - v !== 0) {
