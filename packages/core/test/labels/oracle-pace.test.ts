@@ -83,6 +83,32 @@ describe('oracleLabels pace', () => {
     expect(savings).toBeLessThan(1);
   });
 
+  it('the control arm is all that controlFraction changes: without it the seed draws nothing, with it the rest is the top-ranked', async () => {
+    const run = async (controlFraction: number, seed: number): Promise<{ calls: number[][]; control: number }> => {
+      const calls: number[][] = [];
+      const source = oracleLabels(
+        (r) => {
+          calls.push(r.map((x) => Number(x.itemId.split('-')[1]) % 32));
+          return Promise.resolve(r.map(() => 0));
+        },
+        { budget: 160, pace: { items: 40 * 32 }, select: 'entropy', controlFraction, seed },
+      );
+      for (let b = 0; b < 40; b++) await source.label(batch(b * 32, 32));
+      return { calls, control: source.savings.control.labels };
+    };
+    // Without a control arm the seed is never drawn on: the same items as the plain ranking, whatever the seed.
+    const plain = await run(0, 1);
+    expect(await run(0, 99)).toEqual(plain);
+    for (const call of plain.calls) expect(call).toEqual([0, 1, 2, 3]); // 4 a batch: the least sure
+    // With 10 %: a tenth of the labels (credited across calls) on random items, the rest the call's best-ranked.
+    const armed = await run(0.1, 3);
+    expect(armed.calls.map((c) => c.length)).toEqual(plain.calls.map((c) => c.length));
+    expect(armed.control).toBe(16); // 0.4 a batch, credited: 16 of 160
+    // The control picks are drawn first; the call's other labels go to its best-ranked remaining items.
+    for (const call of armed.calls) expect(call.filter((index) => index >= 4).length).toBeLessThanOrEqual(1);
+    expect(armed.calls.filter((call) => call.some((index) => index >= 4)).length).toBeGreaterThan(8);
+  });
+
   it('rejects a bad pace, score, diversity or control fraction', () => {
     const cb = () => Promise.resolve([]);
     expect(thrown(() => oracleLabels(cb, { budget: 5, pace: { rate: 0 } })).code).toBe('E_CONFIG');
