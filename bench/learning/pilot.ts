@@ -29,7 +29,11 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const flag = (name: string): string | undefined => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 
 const uncertainty = STRATEGIES.find((s) => s.name === 'uncertainty')!;
-const VARIANTS: Strategy[] = [{ ...uncertainty, name: 'default-cf0', kind: 'ablation', controlFraction: 0 }];
+const dissonance = STRATEGIES.find((s) => s.name === 'dissonance')!;
+const VARIANTS: Strategy[] = [
+  { ...uncertainty, name: 'default-cf0', kind: 'ablation', controlFraction: 0 },
+  { ...dissonance, name: 'dissonance-control', kind: 'ablation', controlFraction: 0.1 },
+];
 const byName = new Map([...STRATEGIES, ...VARIANTS].map((s) => [s.name, s]));
 
 const sets = (flag('sets') ?? 'clusters').split(',');
