@@ -1,6 +1,6 @@
-import PQueue from 'p-queue';
 import { context, type Tracer } from '@opentelemetry/api';
 import { EventEmitter } from 'eventemitter3';
+import PQueue from 'p-queue';
 import type { Clock } from '../clock/clock.js';
 import { DissonanceError, toDissonanceError } from '../errors.js';
 import { chainLabels, quarantineRouting, type QuarantineRouting } from '../labels/index.js';
@@ -1111,6 +1111,7 @@ function checkProposed(proposed: NonNullable<ProcessOptions['proposed']>, rows: 
   }
   return {
     probabilities: probabilities.slice(),
-    ...(versions === undefined ? { version: 'external' } : { versions: [...versions], version: 'external' }),
+    version: 'external',
+    ...(versions === undefined ? {} : { versions: [...versions] }),
   };
 }

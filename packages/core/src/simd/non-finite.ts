@@ -35,7 +35,7 @@ function loadKernels(): Kernels | null {
 
 /**
  * True when any value of `x` is NaN or ±Infinity. Large arrays go through a WebAssembly SIMD kernel in chunks of
- * 16,384 values (about 4× the JavaScript loop's speed, copy included); small ones, or every one where WebAssembly
+ * 16,384 values (about 3× the JavaScript loop's speed, copy included); small ones, or every one where WebAssembly
  * SIMD is unavailable, through a branch-free JavaScript loop. Both give the same answer for every input.
  */
 export function anyNonFinite(x: Float32Array): boolean {
