@@ -458,7 +458,7 @@ export class Engine {
       return await this.#generateAndReconcile(batchId, x, rows, ids, previous, champion, canary, k, proposed);
     } finally {
       // A release disposes (and returns a promise) only for a retired model's last batch.
-      const released = this.#leases.release(champion);
+      const released = this.#leases.releaseNow(champion);
       if (released !== undefined) await released;
       if (canary !== undefined) await this.#leases.release(canary.model);
     }

@@ -13,11 +13,16 @@ export class ModelLeases {
     this.#inUse.set(model, (this.#inUse.get(model) ?? 0) + 1);
   }
 
+  /** A batch on `model` finished; disposes it if it was retired and this was its last batch. */
+  async release(model: LoadedModel): Promise<void> {
+    await this.releaseNow(model);
+  }
+
   /**
-   * A batch on `model` finished; disposes it if it was retired and this was its last batch, and then returns the
-   * disposal's promise (else undefined: the common case costs no promise).
+   * {@link ModelLeases.release} for a hot path: returns the disposal's promise when it disposes `model`, else
+   * undefined (the common case then costs no promise and no tick).
    */
-  release(model: LoadedModel): Promise<void> | undefined {
+  releaseNow(model: LoadedModel): Promise<void> | undefined {
     const left = (this.#inUse.get(model) ?? 1) - 1;
     if (left > 0) {
       this.#inUse.set(model, left);
