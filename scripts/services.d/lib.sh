@@ -27,9 +27,31 @@ service_down() {
   fi
 }
 
+# A server started from a checkout that was deleted since (a CI clone removed while its server ran) still
+# answers /health, but its venv is gone: the first request that imports a module it had not loaded yet fails or
+# hangs. When this script's pid file names such a server (its working directory is deleted), stop it so that
+# `up` starts one from this checkout. Only where /proc tells; elsewhere nothing changes.
+service_stop_if_orphaned() {
+  [[ -f $PIDFILE ]] || return 0
+  local pid cwd i
+  pid=$(cat "$PIDFILE")
+  [[ -d /proc/$pid ]] || return 0
+  cwd=$(readlink "/proc/$pid/cwd" 2>/dev/null) || return 0
+  [[ $cwd == *' (deleted)' || ! -d $cwd ]] || return 0
+  echo "services: $NAME ($pid) runs from a deleted checkout ($cwd): restarting it" >&2
+  service_down
+  for ((i = 0; i < 40; i++)); do
+    healthy || return 0
+    sleep 0.5
+  done
+}
+
 service_main() {
   case "${1:-status}" in
-    up) up ;;
+    up)
+      service_stop_if_orphaned
+      up
+      ;;
     status) service_status ;;
     down) service_down ;;
     *) echo "usage: scripts/services.d/$NAME.sh up|status|down" >&2; exit 2 ;;
