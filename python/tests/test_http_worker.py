@@ -18,7 +18,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from digits import WIDTH, digits, digits_job, golden_accuracy
-from dissonance_trainer import Snapshot, export_sklearn, read_result, write_job
+from dissonance_trainer import Snapshot, TrainingJob, export_sklearn, read_result, write_job
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -75,6 +75,17 @@ def poll(url: str) -> tuple[int, bytes]:
         time.sleep(0.05)
 
 
+def without_class(job: TrainingJob, label: int, job_id: str) -> TrainingJob:
+    """``job`` renamed ``job_id`` with every example of class ``label`` left out (a job the handler refuses)."""
+    keep = job.snapshot.targets != label
+    snap = job.snapshot
+    return replace(
+        job, job_id=job_id, critic_probs=job.critic_probs[:, keep],
+        snapshot=Snapshot(ids=list(np.array(snap.ids)[keep]), features=snap.features[keep], targets=snap.targets[keep],
+                          weights=snap.weights[keep], provenance=list(np.array(snap.provenance)[keep])),
+    )
+
+
 def health(url: str) -> dict[str, object]:
     with urllib.request.urlopen(f"{url}/healthz", timeout=10) as response:
         return json.loads(response.read())
@@ -96,13 +107,7 @@ def test_worker_serves_a_job_end_to_end(worker: str) -> None:
     # Not a job: 400; a job the handler refuses (a class missing from the snapshot): 422, the worker still up.
     status, body, _ = post(f"{worker}/jobs", b"garbage")
     assert status == 400 and "Arrow" in json.loads(body)["error"]
-    keep = job.snapshot.targets != 9
-    snap = job.snapshot
-    partial = replace(
-        job, job_id="http-2", critic_probs=job.critic_probs[:, keep],
-        snapshot=Snapshot(ids=list(np.array(snap.ids)[keep]), features=snap.features[keep], targets=snap.targets[keep],
-                          weights=snap.weights[keep], provenance=list(np.array(snap.provenance)[keep])),
-    )
+    partial = without_class(job, 9, "http-2")
     status, body, _ = post(f"{worker}/jobs", write_job(partial))
     assert status == 422 and "class" in json.loads(body)["error"]
     assert health(worker)["jobs"] == 1
@@ -121,13 +126,7 @@ def test_an_async_post_answers_202_and_the_result_is_polled(worker: str) -> None
     assert health(worker)["jobs"] == 1
     # An unknown id: 404; a job the handler refuses is polled as its 422.
     assert get(f"{worker}/jobs/nobody")[0] == 404
-    keep = job.snapshot.targets != 9
-    snap = job.snapshot
-    partial = replace(
-        job, job_id="async-2", critic_probs=job.critic_probs[:, keep],
-        snapshot=Snapshot(ids=list(np.array(snap.ids)[keep]), features=snap.features[keep], targets=snap.targets[keep],
-                          weights=snap.weights[keep], provenance=list(np.array(snap.provenance)[keep])),
-    )
+    partial = without_class(job, 9, "async-2")
     assert post(f"{worker}/jobs", write_job(partial), {"Prefer": "respond-async"})[0] == 202
     status, body = poll(f"{worker}/jobs/async-2")
     assert status == 422 and "class" in json.loads(body)["error"]
