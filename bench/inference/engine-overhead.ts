@@ -8,7 +8,7 @@
  *   npx tsx bench/inference/engine-overhead.ts [--seconds 2] [--json]
  */
 import { createEngine, FunctionModel, totalVariation } from '../../packages/core/src/index.js';
-import { benchRows, CLASSES, INPUT_WIDTH } from './models.js';
+import { benchRows, CLASSES, INPUT_WIDTH, NEVER_GATED } from './models.js';
 
 const argv = process.argv.slice(2);
 const seconds = Number(argv[argv.indexOf('--seconds') + 1] ?? 2) || 2;
@@ -64,8 +64,7 @@ const engine = createEngine({
   critics: [q],
   maxBatchRows: 4096,
   concurrency: 1,
-  // 10⁹ tokens an hour: never spent in a run (what `evaluate` reports as a disabled budget).
-  policy: { dBudgetPerHour: 1e9, maxDissonance: 1 },
+  policy: NEVER_GATED,
 });
 await engine.ready();
 const rows: { batch: number; modelsDetectorCpuUs: number; engineCpuUs: number; overheadCpuUs: number }[] = [];

@@ -44,7 +44,7 @@ import { compare, pairedRatio, type Throughput, type Workload } from './measure.
 import { instrumentationNsPerBatch, tracingOff } from './tracing-off.js';
 import { engineProcessTargetLine, engineProcessTargets } from './engine-targets.js';
 import { microBatcherBench, microBatcherLines } from './micro-batcher.js';
-import { benchModelBytes, benchRows, CLASSES, INPUT_WIDTH, rawSessionOptions } from './models.js';
+import { benchModelBytes, benchRows, CLASSES, INPUT_WIDTH, NEVER_GATED, rawSessionOptions } from './models.js';
 import { runProviderTable } from './providers.js';
 
 const CONCURRENT_CALLS = 1000;
@@ -120,9 +120,7 @@ const engine = createEngine({
   critics: [critic],
   maxBatchRows: Math.max(...args.batches),
   concurrency: 1,
-  // Never defer or quarantine: every row is reconciled as unlabelled, the steady-state serving path.
-  // 10⁹ tokens an hour: never spent in a run (what `evaluate` reports as a disabled budget).
-  policy: { dBudgetPerHour: 1e9, maxDissonance: 1 },
+  policy: NEVER_GATED,
 });
 await engine.ready();
 
@@ -182,8 +180,7 @@ const engineOff = createEngine({
   critics: [critic],
   maxBatchRows: Math.max(...args.batches),
   concurrency: 1,
-  // 10⁹ tokens an hour: never spent in a run (what `evaluate` reports as a disabled budget).
-  policy: { dBudgetPerHour: 1e9, maxDissonance: 1 },
+  policy: NEVER_GATED,
   tracer: tracingOff,
 });
 await engineOff.ready();

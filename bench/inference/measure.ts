@@ -31,10 +31,10 @@ async function slice(workload: Workload, seconds: number): Promise<{ calls: numb
 }
 
 /**
- * Warms every workload up (`warmupSeconds` each, default a quarter of `seconds`), then runs `trials` trials. Within a trial the
- * workloads take turns in short slices (`sliceSeconds`, rotating who goes first) until each has run for
- * `seconds`, so load from elsewhere on the machine (this bench runs on shared 2-core boxes) and turbo drift hit
- * all of them alike. Reports each workload's median items/s over the trials.
+ * Warms every workload up (`warmupSeconds` each, default a quarter of `seconds`), then runs `trials` trials.
+ * Within a trial the workloads take turns in short slices (`sliceSeconds`, rotating who goes first) until each
+ * has run for `seconds`, so load from elsewhere on the machine (this bench runs on shared 2-core boxes) and turbo
+ * drift hit all of them alike. Reports each workload's median items/s over the trials.
  */
 export async function compare(
   workloads: readonly Workload[],

@@ -11,6 +11,13 @@ export const CLASSES = 10;
 /** Hidden layer widths of the bench models. */
 export const HIDDEN: readonly number[] = [128];
 
+/**
+ * The bench engines' policy: nothing deferred or quarantined, every row reconciled as unlabelled (the
+ * steady-state serving path). 10⁹ tokens an hour are never spent in a run (what `evaluate` reports as a disabled
+ * budget), and total variation never exceeds 1.
+ */
+export const NEVER_GATED = { dBudgetPerHour: 1e9, maxDissonance: 1 } as const;
+
 /** ONNX bytes of a seeded 64-128-10 MLP (random weights and biases) written by `writeOnnxMlp`. */
 export function benchModelBytes(seed: number): Uint8Array {
   const weights = initMlp({ inputWidth: INPUT_WIDTH, hidden: HIDDEN, classes: CLASSES, seed });
