@@ -1,4 +1,4 @@
-import { anyNonFinite } from '../simd/non-finite.js';
+import { firstNonFinite } from '../simd/non-finite.js';
 import { DissonanceError } from '../errors.js';
 import type { Batch } from '../ports/batch.js';
 
@@ -78,28 +78,18 @@ export function validateBatchShape(batch: Batch, opts: BatchLimits): void {
 
 /**
  * Throws `E_INPUT` naming the first NaN or ±Infinity of `x` (`details.row`, `details.column`, 0-based, with the
- * row's id when `ids` are given). One branch-free pass ({@link anyNonFinite}: WebAssembly SIMD for large batches);
- * only a batch that holds a bad value is scanned again to find it.
+ * row's id when `ids` are given). One branch-free pass ({@link firstNonFinite}: WebAssembly SIMD for large
+ * batches); only a batch that holds a bad value is scanned again to find it.
  */
 export function checkFiniteFeatures(x: Float32Array, width: number, ids?: readonly string[]): void {
-  if (!anyNonFinite(x)) return;
-  const n = x.length;
-  for (let j = 0; j < n; j++) {
-    const v = x[j]!;
-    // v − v is 0 for every finite v and NaN for NaN and ±Infinity.
-    if (v - v !== 0) {
-      const row = Math.floor(j / width);
-      const column = j - row * width;
-      const id = ids?.[row];
-      const where = id === undefined ? `row ${row}` : `row ${row} (id ${JSON.stringify(id)})`;
-      throw inputError(`non-finite feature: ${where}, column ${column} is ${String(v)}`, {
-        argument: 'x',
-        row,
-        column,
-        value: String(v),
-      });
-    }
-  }
+  const j = firstNonFinite(x);
+  if (j < 0) return;
+  const row = Math.floor(j / width);
+  const column = j - row * width;
+  const id = ids?.[row];
+  const where = id === undefined ? `row ${row}` : `row ${row} (id ${JSON.stringify(id)})`;
+  const value = String(x[j]);
+  throw inputError(`non-finite feature: ${where}, column ${column} is ${value}`, { argument: 'x', row, column, value });
 }
 
 /** Checks `ids`: an array of `rows` distinct non-empty strings. */

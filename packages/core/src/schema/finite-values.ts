@@ -1,27 +1,22 @@
 import { DissonanceError, type ErrorCode } from '../errors.js';
-import { anyNonFinite } from '../simd/non-finite.js';
+import { firstNonFinite } from '../simd/non-finite.js';
 
 /** The largest finite float32; a float64 beyond it becomes ±Infinity when stored in a `Float32Array`. */
 export const FLOAT32_MAX = 3.4028234663852886e38;
 
 /**
  * Throws `code` naming the first NaN or ±Infinity of `x` by row and column (0-based, `details.row`,
- * `details.column`, `details.value`), `where` prefixing the message. One pass ({@link anyNonFinite}); only a batch
+ * `details.column`, `details.value`), `where` prefixing the message. One pass ({@link firstNonFinite}); only a batch
  * that holds one is scanned again to find it.
  */
 export function checkFiniteRows(x: Float32Array, width: number, code: ErrorCode, where: string): void {
-  if (!anyNonFinite(x)) return;
-  const n = x.length;
-  for (let j = 0; j < n; j++) {
-    const v = x[j]!;
-    if (v - v !== 0) {
-      const row = Math.floor(j / width);
-      const column = j - row * width;
-      throw new DissonanceError(code, `${where}: non-finite feature: row ${row}, column ${column} is ${String(v)}`, {
-        details: { field: 'x', row, column, value: String(v) },
-      });
-    }
-  }
+  const j = firstNonFinite(x);
+  if (j < 0) return;
+  const row = Math.floor(j / width);
+  const column = j - row * width;
+  throw new DissonanceError(code, `${where}: non-finite feature: row ${row}, column ${column} is ${String(x[j])}`, {
+    details: { field: 'x', row, column, value: String(x[j]) },
+  });
 }
 
 /**

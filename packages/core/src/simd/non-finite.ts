@@ -50,6 +50,17 @@ export function anyNonFinite(x: Float32Array): boolean {
   return false;
 }
 
+/**
+ * The index of the first NaN or ±Infinity in `x`, or -1: one {@link anyNonFinite} pass, and a second, stopping at
+ * the value, only when there is one (what an input check needs to name the row and column).
+ */
+export function firstNonFinite(x: Float32Array): number {
+  if (!anyNonFinite(x)) return -1;
+  // v − v is 0 for every finite v and NaN for NaN and ±Infinity.
+  for (let i = 0; i < x.length; i++) if (x[i]! - x[i]! !== 0) return i;
+  return -1;
+}
+
 /** {@link anyNonFinite} in plain JavaScript: `v * 0` is 0 for finite `v` and NaN otherwise, summed in four lanes. */
 export function anyNonFiniteJs(x: Float32Array): boolean {
   const n = x.length;

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { anyNonFinite, anyNonFiniteJs, simdKernelsAvailable } from '../../src/simd/non-finite.js';
+import { anyNonFinite, anyNonFiniteJs, firstNonFinite, simdKernelsAvailable } from '../../src/simd/non-finite.js';
 
 const naive = (x: Float32Array): boolean => x.some((v) => !Number.isFinite(v));
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -39,6 +39,15 @@ describe('anyNonFinite (WebAssembly SIMD kernel)', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('firstNonFinite gives the index of the first NaN or ±Infinity, or -1', () => {
+    const x = new Float32Array(40000);
+    expect(firstNonFinite(x)).toBe(-1);
+    x[30000] = Number.POSITIVE_INFINITY;
+    x[20001] = Number.NaN;
+    expect(firstNonFinite(x)).toBe(20001);
+    expect(firstNonFinite(x.subarray(20002))).toBe(30000 - 20002);
   });
 
   it('finds extreme finite values finite (largest float32, subnormals, −0)', () => {
