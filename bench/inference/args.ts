@@ -11,6 +11,8 @@ export interface BenchArgs {
   readonly batches: readonly number[];
   /** onnxruntime intra-op threads for every session (default: onnxruntime's). */
   readonly threads: number | undefined;
+  /** onnxruntime's spinning worker threads for every session, SDK and raw (default off, the SDK's default). */
+  readonly allowSpinning: boolean;
   /** Batch sizes of the provider table (default 1, 64, 1024, 8192). */
   readonly tableBatches: readonly number[];
   /** Models of the provider table (default small, large). */
@@ -23,7 +25,7 @@ export interface BenchArgs {
 
 const USAGE =
   'usage: tsx bench/inference/index.ts [--provider cpu|cuda|webgpu|auto] [--json] [--seconds S] [--batches 1,64,1024] [--threads N]\n' +
-  '       [--table-batches 1,64,1024,8192] [--models small,large] [--cell-limit S] [--only providers]';
+  '       [--table-batches 1,64,1024,8192] [--models small,large] [--cell-limit S] [--only providers] [--allow-spinning]';
 
 /** Parses `argv` (without node and the script); exits with the usage line on a bad flag. */
 export function parseArgs(argv: readonly string[]): BenchArgs {
@@ -36,6 +38,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
   let models: TableModelName[] = ['small', 'large'];
   let cellLimit = 10;
   let only: 'all' | 'providers' = 'all';
+  let allowSpinning = false;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = (): string => {
@@ -44,6 +47,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
       return v;
     };
     if (flag === '--json') json = true;
+    else if (flag === '--allow-spinning') allowSpinning = true;
     else if (flag === '--provider') {
       const v = value();
       if (v !== 'cpu' && v !== 'cuda' && v !== 'webgpu' && v !== 'auto')
@@ -71,7 +75,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     } else if (flag === '--help' || flag === '-h') fail('');
     else fail(`unknown flag ${flag}`);
   }
-  return { provider, json, seconds, batches, threads, tableBatches, models, cellLimit, only };
+  return { provider, json, seconds, batches, threads, allowSpinning, tableBatches, models, cellLimit, only };
 }
 
 function positive(text: string, flag: string | undefined): number {

@@ -69,6 +69,7 @@ const providerTable = await runProviderTable(
     seconds: args.seconds,
     cellLimitSeconds: args.cellLimit,
     threads: args.threads,
+    allowSpinning: args.allowSpinning,
   },
   log,
 );
@@ -87,6 +88,7 @@ let runtime: OnnxNodeRuntime;
 try {
   runtime = new OnnxNodeRuntime({
     executionProvider: args.provider,
+    allowSpinning: args.allowSpinning,
     ...(args.threads === undefined ? {} : { intraOpNumThreads: args.threads }),
   });
 } catch (error) {
@@ -98,7 +100,7 @@ const criticBytes = benchModelBytes(2);
 const proposer = await runtime.loadBytes(proposerBytes, { name: 'proposer', version: '1' });
 const critic = await runtime.loadBytes(criticBytes, { name: 'critic', version: '1' });
 const provider = proposer.provider;
-const options = rawSessionOptions(provider, args.threads);
+const options = rawSessionOptions(provider, args.threads, args.allowSpinning);
 const rawProposer = await ort.InferenceSession.create(proposerBytes, options);
 const rawCritic = await ort.InferenceSession.create(criticBytes, options);
 

@@ -3,6 +3,7 @@ import { writeOnnxMlp } from '../../packages/core/src/onnx/index.js';
 import { initMlp } from '../../packages/core/src/train/mlp-init.js';
 import { createPrng } from '../../packages/core/src/train/prng.js';
 import type { ExecutionProvider } from '../../packages/node/src/onnx/index.js';
+import { spinningEntry } from '../../packages/node/src/onnx/onnx-node-runtime.js';
 
 /** Features per row of the bench models. */
 export const INPUT_WIDTH = 64;
@@ -32,12 +33,18 @@ export function benchRows(rows: number, seed: number): Float32Array {
   return Float32Array.from({ length: rows * INPUT_WIDTH }, () => prng.normal());
 }
 
-/** The session options the SDK uses, for raw sessions on the same provider. */
+/**
+ * The session options the SDK uses, for raw sessions on the same provider: the same threads and the same
+ * spinning setting (`OnnxNodeRuntimeOptions.allowSpinning`, off unless `allowSpinning`), so SDK/raw ratios
+ * measure the SDK's own work, not a difference in onnxruntime's settings.
+ */
 export function rawSessionOptions(
   provider: ExecutionProvider,
   threads: number | undefined,
+  allowSpinning = false,
 ): InferenceSession.SessionOptions {
   return {
+    extra: spinningEntry(allowSpinning),
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',
     executionProviders:

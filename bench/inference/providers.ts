@@ -26,6 +26,8 @@ export interface ProviderTableOptions {
   /** Skip a cell when one call takes longer than this many seconds. */
   readonly cellLimitSeconds: number;
   readonly threads: number | undefined;
+  /** onnxruntime's spinning worker threads for every session (`--allow-spinning`; the SDK's default is off). */
+  readonly allowSpinning?: boolean;
 }
 
 const fmt = (n: number | null): string => (n === null ? '—' : Math.round(n).toLocaleString('en-US'));
@@ -53,7 +55,10 @@ export async function runProviderTable(
   for (const name of options.models) {
     const model = TABLE_MODELS[name];
     const bytes = tableModelBytes(model);
-    const cpu = await ort.InferenceSession.create(bytes, rawSessionOptions('cpu', options.threads));
+    const cpu = await ort.InferenceSession.create(
+      bytes,
+      rawSessionOptions('cpu', options.threads, options.allowSpinning),
+    );
     let sdk: OnnxNodeModel | undefined;
     let raw: ort.InferenceSession | undefined;
     /** Set once a batch of this model was too slow: larger batches are not timed (a call only gets longer). */
@@ -72,7 +77,10 @@ export async function runProviderTable(
         await Promise.all([sdk?.dispose(), raw?.release()]);
         sdk = await runtime.loadBytes(bytes, { name, version: '1' });
         const loadMs = performance.now() - started;
-        raw = await ort.InferenceSession.create(bytes, rawSessionOptions(sdk.provider, options.threads));
+        raw = await ort.InferenceSession.create(
+          bytes,
+          rawSessionOptions(sdk.provider, options.threads, options.allowSpinning),
+        );
         if (fixed === undefined) {
           providerReason = runtime.providerReason;
           autoChoices.push({
@@ -118,6 +126,7 @@ export async function runProviderTable(
 function runtimeOptions(options: ProviderTableOptions, provider: ExecutionProviderOption) {
   return {
     executionProvider: provider,
+    allowSpinning: options.allowSpinning ?? false,
     ...(options.threads === undefined ? {} : { intraOpNumThreads: options.threads }),
   };
 }

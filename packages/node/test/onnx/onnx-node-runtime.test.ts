@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as ort from 'onnxruntime-node';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { OnnxNodeRuntime } from '../../src/onnx/index.js';
 import {
   mlpForward,
@@ -168,7 +169,36 @@ describe('OnnxNodeRuntime', () => {
     expect(error.message).toMatch(/disposed/);
   });
 
+  it("turns onnxruntime's spinning worker threads off unless allowSpinning is set", async () => {
+    const create = vi.spyOn(ort.InferenceSession, 'create');
+    try {
+      const spinningOf = async (options: ConstructorParameters<typeof OnnxNodeRuntime>[0]): Promise<unknown> => {
+        create.mockClear();
+        const model = await new OnnxNodeRuntime({ executionProvider: 'cpu', ...options }).loadBytes(bytes);
+        // The session still runs with the setting (onnxruntime accepts the config entry).
+        expect(await model.run(randomRows(2, 6, 5), 2)).toHaveLength(6);
+        await model.dispose();
+        const options_ = create.mock.calls.map((call) => call[1] as ort.InferenceSession.SessionOptions | undefined);
+        expect(options_.length).toBeGreaterThan(0);
+        const values = options_.map(
+          (o) =>
+            (o?.extra as { session?: { intra_op?: { allow_spinning?: string } } })?.session?.intra_op?.allow_spinning,
+        );
+        expect(new Set(values).size).toBe(1);
+        return values[0];
+      };
+      expect(await spinningOf({})).toBe('0');
+      expect(await spinningOf({ allowSpinning: false })).toBe('0');
+      expect(await spinningOf({ allowSpinning: true })).toBe('1');
+    } finally {
+      create.mockRestore();
+    }
+  });
+
   it('rejects bad options with E_CONFIG', () => {
+    expect(() => new OnnxNodeRuntime({ allowSpinning: 'yes' as unknown as boolean })).toThrow(
+      /E_CONFIG.*allowSpinning/,
+    );
     expect(() => new OnnxNodeRuntime({ intraOpNumThreads: -1 })).toThrow(/E_CONFIG.*intraOpNumThreads/);
     expect(() => new OnnxNodeRuntime({ executionProvider: 'tpu' as 'cpu' })).toThrow(/E_CONFIG.*executionProvider/);
     expect(() => new OnnxNodeRuntime({ outputs: 'maybe' as 'auto' })).toThrow(/E_CONFIG.*outputs/);
