@@ -60,7 +60,7 @@ export interface OnnxNodeRuntimeOptions {
    * session after another on the same thread, with its own JavaScript between runs; every session has its own
    * worker pool, so one session's spinning workers compete for the cores with the next session's workers and with
    * that JavaScript (measured on 2 cores: `engine.process` 1.5–1.7× faster at 1,024 rows with spinning off, the
-   * raw two-session call 1.1–1.7× faster; `bench/inference/engine-stages.ts --allow-spinning` compares). Turn
+   * raw two-session call 1.1–1.5× faster; `bench/inference/engine-stages.ts --allow-spinning` compares). Turn
    * it on for one model served back to back on otherwise idle cores.
    */
   readonly allowSpinning?: boolean;
