@@ -1,6 +1,7 @@
 """The scikit-learn reference loop of bench/learning: the demo's protocol with a plain scikit-learn model.
 
-Run: .venv/bin/python bench/learning/sklearn_reference.py FILE.csv [SEEDS] > result.json
+Run: .venv/bin/python bench/learning/sklearn_reference.py FILE.csv [SEEDS] [SPLITS.json] [--first-seed=N] > result.json
+(seeds N … N + SEEDS − 1, default 1 … SEEDS; SPLITS.json: the SDK's splits from export-splits.ts, else scikit-learn's own)
 Per seed: stratified split (golden 20 % never trained on, seed set 5 %, the rest streamed in a seeded order
 in batches of 32), standardization fitted on the non-golden rows, an oracle budget of 15 % of the stream
 paced evenly per batch (unspent allowance carried forward), the top-k of each batch by the strategy's score,
@@ -119,16 +120,23 @@ def run(x, y, seed, strategy, splits=None):
 
 
 def main():
-    path = sys.argv[1]
-    seeds = int(sys.argv[2]) if len(sys.argv) > 2 else 10
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    first = 1
+    for flag in sys.argv[1:]:
+        if flag.startswith("--first-seed="):
+            first = int(flag.split("=", 1)[1])
+        elif flag.startswith("--"):
+            sys.exit(f"unknown flag {flag}")
+    path = args[0]
+    seeds = int(args[1]) if len(args) > 1 else 10
     splits = None
-    if len(sys.argv) > 3:
-        with open(sys.argv[3]) as f:
+    if len(args) > 2:
+        with open(args[2]) as f:
             splits = json.load(f)
     x, y = load(path)
     out = {}
     for strategy in ["random", "entropy", "margin", "committee"]:
-        out[strategy] = [run(x, y, seed, strategy, splits) for seed in range(1, seeds + 1)]
+        out[strategy] = [run(x, y, seed, strategy, splits) for seed in range(first, first + seeds)]
     print(json.dumps(out))
 
 
