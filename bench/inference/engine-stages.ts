@@ -19,16 +19,12 @@
  */
 import * as ort from 'onnxruntime-node';
 import { createEngine } from '../../packages/core/src/index.js';
+import { OUTPUT_TOLERANCE } from '../../packages/core/src/reconcile/gate-rows.js';
 import { measureAndScreenTotalVariation } from '../../packages/core/src/reconcile/screen-total-variation.js';
 import { anyNonFinite } from '../../packages/core/src/simd/non-finite.js';
 import { OnnxNodeRuntime } from '../../packages/node/src/onnx/index.js';
-import { compare, type Workload } from './measure.js';
+import { compare, ENGINE_WARMUP_SECONDS, type Workload } from './measure.js';
 import { benchModelBytes, benchRows, CLASSES, INPUT_WIDTH, NEVER_GATED, rawSessionOptions } from './models.js';
-
-/** The engine's output screen tolerance (engine.ts `OUTPUT_TOLERANCE`). */
-const OUTPUT_TOLERANCE = 1e-3;
-/** Seconds each workload warms up: engine.process needs about 2 s of calls to reach its steady rate. */
-const WARMUP_SECONDS = 2;
 
 const argv = process.argv.slice(2);
 function option(name: string): string | undefined {
@@ -124,7 +120,7 @@ for (const batch of batches) {
     },
     { label: 'engine.process', items: batch, call: () => engine.process({ x, rows: batch }) },
   ];
-  const timed = await compare(workloads, seconds, 3, 0.05, WARMUP_SECONDS);
+  const timed = await compare(workloads, seconds, 3, 0.05, ENGINE_WARMUP_SECONDS);
   const raw = timed[0]!.itemsPerSecond;
   const stages = workloads.map((w, i): StageRow => {
     const micros = (batch / timed[i]!.itemsPerSecond) * 1e6;

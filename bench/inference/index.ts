@@ -40,7 +40,7 @@ import { createEngine, totalVariation } from '../../packages/core/src/index.js';
 import { OnnxNodeRuntime } from '../../packages/node/src/onnx/index.js';
 import { parseArgs } from './args.js';
 import { machineInfo } from './machine.js';
-import { compare, pairedRatio, type Throughput, type Workload } from './measure.js';
+import { compare, ENGINE_WARMUP_SECONDS, pairedRatio, type Throughput, type Workload } from './measure.js';
 import { instrumentationNsPerBatch, tracingOff } from './tracing-off.js';
 import { engineProcessTargetLine, engineProcessTargets } from './engine-targets.js';
 import { microBatcherBench, microBatcherLines } from './micro-batcher.js';
@@ -48,8 +48,6 @@ import { benchModelBytes, benchRows, CLASSES, INPUT_WIDTH, NEVER_GATED, rawSessi
 import { runProviderTable } from './providers.js';
 
 const CONCURRENT_CALLS = 1000;
-/** Warm-up per workload of the batch table (seconds). */
-const WARMUP_SECONDS = 2;
 /** Sequential calls per caller in the closed-loop measurement. */
 const CLOSED_LOOP_CALLS = 10;
 
@@ -154,13 +152,13 @@ for (const batch of args.batches) {
     },
     { label: 'engine.process', items: batch, call: () => engine.process({ x, rows: batch }) },
   ];
-  // engine.process runs a few dozen functions through V8's tiers: measured, it needs about 2 s of calls to
-  // reach its steady rate (the raw calls about 0.5 s), so every workload warms up that long first.
-  const [raw, modelsDetector, engineProcess] = (await compare(workloads, args.seconds, 3, 0.05, WARMUP_SECONDS)) as [
-    Throughput,
-    Throughput,
-    Throughput,
-  ];
+  const [raw, modelsDetector, engineProcess] = (await compare(
+    workloads,
+    args.seconds,
+    3,
+    0.05,
+    ENGINE_WARMUP_SECONDS,
+  )) as [Throughput, Throughput, Throughput];
   const row: BatchResultRow = {
     batch,
     raw,

@@ -13,6 +13,12 @@ export interface Workload {
   readonly call: () => Promise<unknown>;
 }
 
+/**
+ * Warm-up per workload of the `engine.process` comparisons (seconds): measured, `engine.process` runs a few dozen
+ * functions through V8's tiers and needs about 2 s of calls to reach its steady rate (raw calls about 0.5 s).
+ */
+export const ENGINE_WARMUP_SECONDS = 2;
+
 const now = (): number => Number(process.hrtime.bigint()) / 1e9;
 
 /** Calls `workload` until `seconds` have passed (at least once); returns the calls made and the seconds taken. */

@@ -20,7 +20,7 @@ import {
   validateBatchShape,
 } from '../reconcile/index.js';
 import { resolveGates } from './gates.js';
-import { isNonFinite, screenRows } from '../reconcile/gate-rows.js';
+import { isNonFinite, OUTPUT_TOLERANCE, screenRows } from '../reconcile/gate-rows.js';
 import { measureAndScreenTotalVariation } from '../reconcile/screen-total-variation.js';
 import { pairwiseDetectorOf } from '../detect/proposer-vs-critics.js';
 import { totalVariation } from '../detect/total-variation.js';
@@ -51,8 +51,6 @@ import { LoopTurns } from './loop-turns.js';
 import type { EngineHealth, PortHealth } from './health.js';
 
 const DEFERRED_KEY = 'engine.deferred';
-/** The validate gate's tolerance on `|Σ p − 1|`, also what the detect stage screens rows with. */
-const OUTPUT_TOLERANCE = 1e-3;
 const POLICY_KEY = 'engine.policy';
 
 /** What `process` resolves with for one batch. */

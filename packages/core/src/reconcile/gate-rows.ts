@@ -34,6 +34,9 @@ export interface GateRows {
   item(row: number): ReconcileItem;
 }
 
+/** The engine's validate-gate tolerance on `|Σ p − 1|`, also what its detect stage screens rows with. */
+export const OUTPUT_TOLERANCE = 1e-3;
+
 /** {@link GateRows.nonFinite}: a proposer or critic probability of the row is NaN or ±Infinity. */
 export const NON_FINITE_OUTPUT = 1;
 /** {@link GateRows.nonFinite}: the outputs are finite but the row's dissonance is NaN. */
