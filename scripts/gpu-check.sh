@@ -26,10 +26,19 @@
 #  11 bench webgpu / 12 bench auto   --provider webgpu and --provider auto, provider table only (--only providers);
 #                            a machine without a Vulkan driver Dawn accepts reports webgpu unavailable and goes on
 #
+# On a machine with no Node, no npm and no network (the project's lent GPU machines), GPU_PAYLOAD=/dir runs the same
+# steps from what scripts/device/prepare.sh packed here (scripts/device/README.md): a node binary, a minimal
+# onnxruntime-node, esbuild bundles of the smoke test and the bench (bundles/*.mjs), and the CUDA provider
+# libraries of the matching onnxruntime-gpu wheel (cuda/, with the wheel's version in cuda/VERSION). Steps 3–5
+# then only check that version; step 7 takes the CUDA and cuDNN libraries from $PYTHON's site-packages
+# (nvidia/*/lib, as PyTorch's CUDA 13 wheels install them). GPU_CHECK_REHEARSAL=1 runs only what needs no GPU
+# (steps 2, 10, 11, 12: the payload's node and onnxruntime, the cpu, webgpu and auto provider tables), to try a
+# payload on a machine without one.
+#
 # Unattended, bounded by GPU_CHECK_BUDGET_S (default 480 s = 8 min) over all steps. When $OUT is set, everything
 # printed is also written to $OUT/gpu-check.log, and the bench runs' JSON to $OUT/bench-{cuda,cpu,webgpu,auto}.json.
 # Env: GPU_VENV, GPU_WHEELHOUSE, PYTHON (default python3), BENCH_SECONDS (default 0.5 s per trial: the four
-# bench runs take about 5 min then), GPU_CHECK_BUDGET_S.
+# bench runs take about 5 min then), BENCH_ARGS (more bench options, e.g. "--models small"), GPU_CHECK_BUDGET_S.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -43,6 +52,18 @@ BUDGET=${GPU_CHECK_BUDGET_S:-480}
 VENV=${GPU_VENV:-.tmp/gpu-venv}
 PYTHON=${PYTHON:-python3}
 BENCH_SECONDS=${BENCH_SECONDS:-0.5}
+BENCH_ARGS=${BENCH_ARGS:-}
+PAYLOAD=${GPU_PAYLOAD:-}
+REHEARSAL=${GPU_CHECK_REHEARSAL:-}
+if [[ -n "$PAYLOAD" ]]; then
+  PAYLOAD=$(cd "$PAYLOAD" && pwd)
+  NODE_BIN="$PAYLOAD/node"
+  ORT_ROOT="$PAYLOAD/node_modules/onnxruntime-node"
+else
+  NODE_BIN=node
+  ORT_ROOT="$PWD/node_modules/onnxruntime-node"
+fi
+[[ -z "$REHEARSAL" || -n "$PAYLOAD" ]] || { echo "gpu-check: GPU_CHECK_REHEARSAL needs GPU_PAYLOAD" >&2; exit 2; }
 STEP="start"
 STEP_NO=0
 STEPS=12
@@ -81,24 +102,56 @@ bounded() {
   timeout --kill-after=10 "$left" "$@"
 }
 
+# Runs one of the repository's TypeScript entry points: with tsx here, or its bundle from the payload.
+run_ts() {
+  local file=$1
+  shift
+  if [[ -n "$PAYLOAD" ]]; then
+    bounded "$NODE_BIN" "$PAYLOAD/bundles/$(basename "$file" .ts).mjs" "$@"
+  else
+    bounded npx tsx "$file" "$@"
+  fi
+}
+
+# True when step $1 is skipped by a rehearsal (it needs the GPU).
+rehearsed() {
+  [[ -n "$REHEARSAL" ]] || return 1
+  echo "skipped: GPU_CHECK_REHEARSAL"
+}
+
 step "nvidia-smi"
+if ! rehearsed; then
 command -v nvidia-smi >/dev/null 2>&1 || fail "nvidia-smi not found: this machine has no NVIDIA driver (or no GPU)"
 bounded nvidia-smi || fail "nvidia-smi failed: the NVIDIA driver is not loaded or sees no GPU"
 DRIVER_CUDA=$(nvidia-smi | sed -n 's/.*CUDA Version: *\([0-9][0-9.]*\).*/\1/p' | head -n1)
 [[ -n "$DRIVER_CUDA" ]] || fail "could not read 'CUDA Version' from nvidia-smi"
 echo "driver supports CUDA up to $DRIVER_CUDA"
+fi
 
 step "onnxruntime-node"
-command -v node >/dev/null 2>&1 || fail "node not found"
-[[ -f node_modules/onnxruntime-node/package.json ]] ||
-  fail "node_modules/onnxruntime-node missing: run 'ONNXRUNTIME_NODE_INSTALL=skip npm ci' first"
-BIN_DIR=$(ls -d node_modules/onnxruntime-node/bin/napi-v*/linux/x64 2>/dev/null | head -n1 || true)
+command -v "$NODE_BIN" >/dev/null 2>&1 || fail "$NODE_BIN not found"
+[[ -f "$ORT_ROOT/package.json" ]] ||
+  fail "$ORT_ROOT missing: run 'ONNXRUNTIME_NODE_INSTALL=skip npm ci' first (or scripts/device/prepare.sh)"
+BIN_DIR=$(ls -d "$ORT_ROOT"/bin/napi-v*/linux/x64 2>/dev/null | head -n1 || true)
 [[ -n "$BIN_DIR" && -f "$BIN_DIR/onnxruntime_binding.node" ]] || fail "onnxruntime-node has no linux/x64 binding"
 BIN_DIR=$(cd "$BIN_DIR" && pwd)
-NODE_ORT=$(bounded node -e "process.stdout.write(require('onnxruntime-node').env.versions.node)") ||
+NODE_ORT=$(bounded "$NODE_BIN" -e "process.stdout.write(require('$ORT_ROOT').env.versions.node)") ||
   fail "onnxruntime-node does not load in node"
-echo "node $(node --version), onnxruntime-node $NODE_ORT, binding folder $BIN_DIR"
+echo "node $("$NODE_BIN" --version), onnxruntime-node $NODE_ORT, binding folder $BIN_DIR"
 
+if [[ -n "$PAYLOAD" ]]; then
+  step "python venv"
+  echo "skipped: the provider libraries come from the payload (cuda/)"
+  step "onnxruntime-gpu from the payload"
+  PY_ORT=$(cat "$PAYLOAD/cuda/VERSION" 2>/dev/null) || fail "$PAYLOAD/cuda/VERSION missing: not a prepare.sh payload"
+  CAPI="$PAYLOAD/cuda"
+  echo "onnxruntime-gpu $PY_ORT's provider libraries in $CAPI"
+  step "same onnxruntime build"
+  [[ "$PY_ORT" == "$NODE_ORT" ]] ||
+    fail "the payload's provider libraries are onnxruntime-gpu $PY_ORT's but onnxruntime-node is $NODE_ORT"
+  echo "onnxruntime $PY_ORT in both"
+  PY="$PYTHON"
+else
 step "python venv"
 command -v "$PYTHON" >/dev/null 2>&1 || fail "$PYTHON not found (set PYTHON=/path/to/python3.11+)"
 "$PYTHON" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' ||
@@ -124,16 +177,20 @@ PY_ORT=$(bounded "$PY" -c 'import onnxruntime; print(onnxruntime.__version__)') 
 [[ "$PY_ORT" == "$NODE_ORT" ]] ||
   fail "onnxruntime-gpu (Python) is $PY_ORT but onnxruntime-node is $NODE_ORT: provider libraries are not interchangeable"
 echo "onnxruntime $PY_ORT in both"
+CAPI=$("$PY" -c 'import onnxruntime, os; print(os.path.join(os.path.dirname(onnxruntime.__file__), "capi"))')
+fi
 
 step "copy CUDA provider libraries next to the binding"
-CAPI=$("$PY" -c 'import onnxruntime, os; print(os.path.join(os.path.dirname(onnxruntime.__file__), "capi"))')
+if ! rehearsed; then
 for lib in libonnxruntime_providers_cuda.so libonnxruntime_providers_shared.so; do
   [[ -f "$CAPI/$lib" ]] || fail "$lib not in the onnxruntime-gpu wheel ($CAPI)"
   cp -f "$CAPI/$lib" "$BIN_DIR/$lib" || fail "could not copy $lib into $BIN_DIR"
   echo "copied $lib ($(du -h "$BIN_DIR/$lib" | cut -f1))"
 done
+fi
 
 step "CUDA libraries resolve"
+if ! rehearsed; then
 SITE=$("$PY" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 LIB_DIRS=""
 if [[ -d "$SITE/nvidia" ]]; then
@@ -154,48 +211,28 @@ MISSING=$(grep 'not found' <<<"$LDD" || true)
 [[ -z "$MISSING" ]] || fail "libonnxruntime_providers_cuda.so cannot resolve: $(echo "$MISSING" | awk '{print $1}' | paste -sd' ' -)"
 ldconfig -p 2>/dev/null | grep -q 'libcuda\.so\.1' || ls /usr/lib/x86_64-linux-gnu/libcuda.so.1 >/dev/null 2>&1 ||
   echo "warning: libcuda.so.1 not in the ldconfig cache; the smoke test will tell"
+fi
 
 step "smoke test: a model on CUDA"
-mkdir -p .tmp
-SMOKE=.tmp/gpu-smoke.ts
-cat >"$SMOKE" <<'EOF'
-import { writeOnnxMlp } from '../packages/core/src/onnx/index.js';
-import { initMlp } from '../packages/core/src/train/mlp-init.js';
-import { mlpForward } from '../packages/core/src/train/mlp-forward.js';
-import { OnnxNodeRuntime, probeCuda } from '../packages/node/src/onnx/index.js';
-
-const exact = process.argv[2] === 'exact';
-console.log('probeCuda:', JSON.stringify(probeCuda()));
-const runtime = new OnnxNodeRuntime({ executionProvider: 'cuda', exact });
-const weights = initMlp({ inputWidth: 20, hidden: [32, 16], classes: 5, seed: 3 });
-const model = await runtime.loadBytes(writeOnnxMlp(weights), { name: 'smoke' });
-const rows = 1000;
-const x = Float32Array.from({ length: rows * 20 }, (_, i) => Math.sin(i * 0.37) * 2);
-const got = await model.run(x, rows);
-const want = mlpForward(weights, x, rows);
-let maxAbs = 0;
-for (let i = 0; i < want.length; i++) maxAbs = Math.max(maxAbs, Math.abs(got[i]! - want[i]!));
-const bound = exact ? 1e-5 : 1e-3;
-console.log(`${exact ? 'exact: ' : ''}${runtime.name} (${runtime.providerReason}); model provider ${model.provider}; max |cuda − mlpForward| = ${maxAbs.toExponential(2)} (bound ${bound})`);
-await model.dispose();
-// CUDA uses TF32 for Gemm by default: allow 1e-3; with exact (TF32 off) the CPU's 1e-5.
-if (model.provider !== 'cuda' || !(maxAbs <= bound)) process.exit(1);
-EOF
-bounded npx tsx "$SMOKE" || fail "the CUDA smoke test failed (see above)"
-bounded npx tsx "$SMOKE" exact || fail "the CUDA smoke test with exact: true (TF32 off) failed (see above)"
+if ! rehearsed; then
+run_ts bench/inference/gpu-smoke.ts || fail "the CUDA smoke test failed (see above)"
+run_ts bench/inference/gpu-smoke.ts exact || fail "the CUDA smoke test with exact: true (TF32 off) failed (see above)"
+fi
 
 run_bench() {
   local provider=$1
   shift
   if [[ -n "${OUT:-}" ]]; then
-    bounded npx tsx bench/inference/index.ts --provider "$provider" --seconds "$BENCH_SECONDS" "$@" --json >"$OUT/bench-$provider.json"
+    run_ts bench/inference/index.ts --provider "$provider" --seconds "$BENCH_SECONDS" "$@" $BENCH_ARGS --json >"$OUT/bench-$provider.json"
   else
-    bounded npx tsx bench/inference/index.ts --provider "$provider" --seconds "$BENCH_SECONDS" "$@"
+    run_ts bench/inference/index.ts --provider "$provider" --seconds "$BENCH_SECONDS" "$@" $BENCH_ARGS
   fi
 }
 
 step "bench --provider cuda"
+if ! rehearsed; then
 run_bench cuda || fail "bench --provider cuda failed"
+fi
 
 step "bench --provider cpu (provider table)"
 run_bench cpu --only providers || fail "bench --provider cpu failed"
