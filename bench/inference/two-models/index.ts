@@ -90,7 +90,6 @@ async function offload(bytes: Uint8Array | undefined): Promise<Offloaded> {
 /** µs per round trip of an empty message answered over `postMessage` events (no doorbell). */
 async function postMessageRoundTrip(calls: number): Promise<number> {
   const { port1, port2 } = new MessageChannel();
-  port2.on('message', (m) => port2.postMessage(m));
   const worker = new Worker(
     `const { workerData } = require('node:worker_threads'); workerData.port.on('message', (m) => workerData.port.postMessage(m));`,
     { eval: true, workerData: { port: port2 }, transferList: [port2] },
