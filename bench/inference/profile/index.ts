@@ -56,8 +56,12 @@ for (const mode of ['engine', 'models']) {
       { encoding: 'utf8' },
     );
     const { calls } = JSON.parse(out.trim().split('\n').at(-1)!) as { calls: number };
-    const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))!;
-    const times = selfTimes(JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile);
+    // One profile per thread (tsx's loader runs on one of its own): the main thread's has the most samples.
+    const profiles = readdirSync(dir)
+      .filter((f) => f.endsWith('.cpuprofile'))
+      .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as CpuProfile);
+    const main = profiles.reduce((a, b) => (b.samples.length > a.samples.length ? b : a));
+    const times = selfTimes(main);
     perCall[mode] = new Map([...times].map(([k, t]) => [k, t / calls]));
     console.log(`${mode}: ${calls} calls of ${batch} rows in ${seconds} s`);
   } finally {
