@@ -113,7 +113,7 @@ run_ts() {
   fi
 }
 
-# True when step $1 is skipped by a rehearsal (it needs the GPU).
+# True (after saying so) when a rehearsal skips the current step, which needs the GPU.
 rehearsed() {
   [[ -n "$REHEARSAL" ]] || return 1
   echo "skipped: GPU_CHECK_REHEARSAL"
@@ -121,11 +121,11 @@ rehearsed() {
 
 step "nvidia-smi"
 if ! rehearsed; then
-command -v nvidia-smi >/dev/null 2>&1 || fail "nvidia-smi not found: this machine has no NVIDIA driver (or no GPU)"
-bounded nvidia-smi || fail "nvidia-smi failed: the NVIDIA driver is not loaded or sees no GPU"
-DRIVER_CUDA=$(nvidia-smi | sed -n 's/.*CUDA Version: *\([0-9][0-9.]*\).*/\1/p' | head -n1)
-[[ -n "$DRIVER_CUDA" ]] || fail "could not read 'CUDA Version' from nvidia-smi"
-echo "driver supports CUDA up to $DRIVER_CUDA"
+  command -v nvidia-smi >/dev/null 2>&1 || fail "nvidia-smi not found: this machine has no NVIDIA driver (or no GPU)"
+  bounded nvidia-smi || fail "nvidia-smi failed: the NVIDIA driver is not loaded or sees no GPU"
+  DRIVER_CUDA=$(nvidia-smi | sed -n 's/.*CUDA Version: *\([0-9][0-9.]*\).*/\1/p' | head -n1)
+  [[ -n "$DRIVER_CUDA" ]] || fail "could not read 'CUDA Version' from nvidia-smi"
+  echo "driver supports CUDA up to $DRIVER_CUDA"
 fi
 
 step "onnxruntime-node"
@@ -152,71 +152,71 @@ if [[ -n "$PAYLOAD" ]]; then
   echo "onnxruntime $PY_ORT in both"
   PY="$PYTHON"
 else
-step "python venv"
-command -v "$PYTHON" >/dev/null 2>&1 || fail "$PYTHON not found (set PYTHON=/path/to/python3.11+)"
-"$PYTHON" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' ||
-  fail "onnxruntime-gpu $NODE_ORT needs Python ≥ 3.11, $PYTHON is $("$PYTHON" --version 2>&1)"
-if [[ ! -x "$VENV/bin/python" ]]; then
-  bounded "$PYTHON" -m venv "$VENV" || fail "could not create the venv $VENV"
-fi
-PY="$VENV/bin/python"
-echo "venv $VENV ($("$PY" --version 2>&1))"
+  step "python venv"
+  command -v "$PYTHON" >/dev/null 2>&1 || fail "$PYTHON not found (set PYTHON=/path/to/python3.11+)"
+  "$PYTHON" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' ||
+    fail "onnxruntime-gpu $NODE_ORT needs Python ≥ 3.11, $PYTHON is $("$PYTHON" --version 2>&1)"
+  if [[ ! -x "$VENV/bin/python" ]]; then
+    bounded "$PYTHON" -m venv "$VENV" || fail "could not create the venv $VENV"
+  fi
+  PY="$VENV/bin/python"
+  echo "venv $VENV ($("$PY" --version 2>&1))"
 
-step "pip install onnxruntime-gpu[cuda,cudnn]==$NODE_ORT"
-PIP_ARGS=(--disable-pip-version-check --quiet --timeout 60)
-if [[ -n "${GPU_WHEELHOUSE:-}" ]]; then
-  [[ -d "$GPU_WHEELHOUSE" ]] || fail "GPU_WHEELHOUSE=$GPU_WHEELHOUSE is not a folder"
-  PIP_ARGS+=(--no-index --find-links "$GPU_WHEELHOUSE")
-fi
-bounded "$PY" -m pip install "${PIP_ARGS[@]}" "onnxruntime-gpu[cuda,cudnn]==$NODE_ORT" ||
-  fail "pip could not install onnxruntime-gpu[cuda,cudnn]==$NODE_ORT (no network? set GPU_WHEELHOUSE to a folder of wheels)"
-"$PY" -m pip list --disable-pip-version-check 2>/dev/null | grep -Ei '^(onnxruntime|nvidia)' || true
+  step "pip install onnxruntime-gpu[cuda,cudnn]==$NODE_ORT"
+  PIP_ARGS=(--disable-pip-version-check --quiet --timeout 60)
+  if [[ -n "${GPU_WHEELHOUSE:-}" ]]; then
+    [[ -d "$GPU_WHEELHOUSE" ]] || fail "GPU_WHEELHOUSE=$GPU_WHEELHOUSE is not a folder"
+    PIP_ARGS+=(--no-index --find-links "$GPU_WHEELHOUSE")
+  fi
+  bounded "$PY" -m pip install "${PIP_ARGS[@]}" "onnxruntime-gpu[cuda,cudnn]==$NODE_ORT" ||
+    fail "pip could not install onnxruntime-gpu[cuda,cudnn]==$NODE_ORT (no network? set GPU_WHEELHOUSE to a folder of wheels)"
+  "$PY" -m pip list --disable-pip-version-check 2>/dev/null | grep -Ei '^(onnxruntime|nvidia)' || true
 
-step "same onnxruntime build"
-PY_ORT=$(bounded "$PY" -c 'import onnxruntime; print(onnxruntime.__version__)') || fail "python cannot import onnxruntime"
-[[ "$PY_ORT" == "$NODE_ORT" ]] ||
-  fail "onnxruntime-gpu (Python) is $PY_ORT but onnxruntime-node is $NODE_ORT: provider libraries are not interchangeable"
-echo "onnxruntime $PY_ORT in both"
-CAPI=$("$PY" -c 'import onnxruntime, os; print(os.path.join(os.path.dirname(onnxruntime.__file__), "capi"))')
+  step "same onnxruntime build"
+  PY_ORT=$(bounded "$PY" -c 'import onnxruntime; print(onnxruntime.__version__)') || fail "python cannot import onnxruntime"
+  [[ "$PY_ORT" == "$NODE_ORT" ]] ||
+    fail "onnxruntime-gpu (Python) is $PY_ORT but onnxruntime-node is $NODE_ORT: provider libraries are not interchangeable"
+  echo "onnxruntime $PY_ORT in both"
+  CAPI=$("$PY" -c 'import onnxruntime, os; print(os.path.join(os.path.dirname(onnxruntime.__file__), "capi"))')
 fi
 
 step "copy CUDA provider libraries next to the binding"
 if ! rehearsed; then
-for lib in libonnxruntime_providers_cuda.so libonnxruntime_providers_shared.so; do
-  [[ -f "$CAPI/$lib" ]] || fail "$lib not in the onnxruntime-gpu wheel ($CAPI)"
-  cp -f "$CAPI/$lib" "$BIN_DIR/$lib" || fail "could not copy $lib into $BIN_DIR"
-  echo "copied $lib ($(du -h "$BIN_DIR/$lib" | cut -f1))"
-done
+  for lib in libonnxruntime_providers_cuda.so libonnxruntime_providers_shared.so; do
+    [[ -f "$CAPI/$lib" ]] || fail "$lib not in the onnxruntime-gpu wheel ($CAPI)"
+    cp -f "$CAPI/$lib" "$BIN_DIR/$lib" || fail "could not copy $lib into $BIN_DIR"
+    echo "copied $lib ($(du -h "$BIN_DIR/$lib" | cut -f1))"
+  done
 fi
 
 step "CUDA libraries resolve"
 if ! rehearsed; then
-SITE=$("$PY" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
-LIB_DIRS=""
-if [[ -d "$SITE/nvidia" ]]; then
-  LIB_DIRS=$(find "$SITE/nvidia" -name 'lib*.so*' -printf '%h\n' | sort -u | paste -sd: -)
-fi
-[[ -n "$LIB_DIRS" ]] || fail "no CUDA libraries under $SITE/nvidia (the [cuda,cudnn] extras did not install?)"
-export LD_LIBRARY_PATH="$LIB_DIRS:$BIN_DIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-echo "LD_LIBRARY_PATH=$LD_LIBRARY_PATH"
-LDD=$(ldd "$BIN_DIR/libonnxruntime_providers_cuda.so") || fail "ldd failed on libonnxruntime_providers_cuda.so"
-echo "$LDD"
-NEED_CUDA=$(grep -o 'libcudart\.so\.[0-9]*' <<<"$LDD" | head -n1 | sed 's/.*\.//' || true)
-if [[ -n "$NEED_CUDA" && "${DRIVER_CUDA%%.*}" -lt "$NEED_CUDA" ]]; then
-  fail "the driver supports CUDA $DRIVER_CUDA but onnxruntime-gpu $PY_ORT's provider needs CUDA $NEED_CUDA (update the driver; CUDA 13 needs ≥ 580)"
-fi
-find "$SITE/nvidia" -name 'libcudnn.so.9*' | grep -q . ||
-  fail "libcudnn.so.9 not under $SITE/nvidia (the CUDA provider opens cuDNN 9 at run time)"
-MISSING=$(grep 'not found' <<<"$LDD" || true)
-[[ -z "$MISSING" ]] || fail "libonnxruntime_providers_cuda.so cannot resolve: $(echo "$MISSING" | awk '{print $1}' | paste -sd' ' -)"
-ldconfig -p 2>/dev/null | grep -q 'libcuda\.so\.1' || ls /usr/lib/x86_64-linux-gnu/libcuda.so.1 >/dev/null 2>&1 ||
-  echo "warning: libcuda.so.1 not in the ldconfig cache; the smoke test will tell"
+  SITE=$("$PY" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+  LIB_DIRS=""
+  if [[ -d "$SITE/nvidia" ]]; then
+    LIB_DIRS=$(find "$SITE/nvidia" -name 'lib*.so*' -printf '%h\n' | sort -u | paste -sd: -)
+  fi
+  [[ -n "$LIB_DIRS" ]] || fail "no CUDA libraries under $SITE/nvidia (the [cuda,cudnn] extras did not install?)"
+  export LD_LIBRARY_PATH="$LIB_DIRS:$BIN_DIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  echo "LD_LIBRARY_PATH=$LD_LIBRARY_PATH"
+  LDD=$(ldd "$BIN_DIR/libonnxruntime_providers_cuda.so") || fail "ldd failed on libonnxruntime_providers_cuda.so"
+  echo "$LDD"
+  NEED_CUDA=$(grep -o 'libcudart\.so\.[0-9]*' <<<"$LDD" | head -n1 | sed 's/.*\.//' || true)
+  if [[ -n "$NEED_CUDA" && "${DRIVER_CUDA%%.*}" -lt "$NEED_CUDA" ]]; then
+    fail "the driver supports CUDA $DRIVER_CUDA but onnxruntime-gpu $PY_ORT's provider needs CUDA $NEED_CUDA (update the driver; CUDA 13 needs ≥ 580)"
+  fi
+  find "$SITE/nvidia" -name 'libcudnn.so.9*' | grep -q . ||
+    fail "libcudnn.so.9 not under $SITE/nvidia (the CUDA provider opens cuDNN 9 at run time)"
+  MISSING=$(grep 'not found' <<<"$LDD" || true)
+  [[ -z "$MISSING" ]] || fail "libonnxruntime_providers_cuda.so cannot resolve: $(echo "$MISSING" | awk '{print $1}' | paste -sd' ' -)"
+  ldconfig -p 2>/dev/null | grep -q 'libcuda\.so\.1' || ls /usr/lib/x86_64-linux-gnu/libcuda.so.1 >/dev/null 2>&1 ||
+    echo "warning: libcuda.so.1 not in the ldconfig cache; the smoke test will tell"
 fi
 
 step "smoke test: a model on CUDA"
 if ! rehearsed; then
-run_ts bench/inference/gpu-smoke.ts || fail "the CUDA smoke test failed (see above)"
-run_ts bench/inference/gpu-smoke.ts exact || fail "the CUDA smoke test with exact: true (TF32 off) failed (see above)"
+  run_ts bench/inference/gpu-smoke.ts || fail "the CUDA smoke test failed (see above)"
+  run_ts bench/inference/gpu-smoke.ts exact || fail "the CUDA smoke test with exact: true (TF32 off) failed (see above)"
 fi
 
 run_bench() {
@@ -231,7 +231,7 @@ run_bench() {
 
 step "bench --provider cuda"
 if ! rehearsed; then
-run_bench cuda || fail "bench --provider cuda failed"
+  run_bench cuda || fail "bench --provider cuda failed"
 fi
 
 step "bench --provider cpu (provider table)"

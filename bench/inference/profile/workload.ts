@@ -1,7 +1,7 @@
 /**
  * Child of bench/inference/profile/index.ts: calls `engine.process` (`engine`) or the SDK's two models
- * (`models`, `Promise.all` of both `OnnxNodeModel.run`) on one batch for `seconds`, after a 2 s warm-up, and
- * prints `{ calls }` as JSON. Run under `node --cpu-prof`, the profile then holds the timed calls and the warm-up.
+ * (`models`, `Promise.all` of both `OnnxNodeModel.run`) on one batch for `seconds` and prints `{ calls }` as
+ * JSON (index.ts divides the profile's self times by it; V8's warm-up is among those calls).
  *
  *   node --import tsx bench/inference/profile/workload.ts engine|models BATCH SECONDS
  */

@@ -15,8 +15,8 @@ for (;;) {
   Atomics.wait(doorbell, 0, seen);
   for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
     seen++;
-    let answer = m.message;
-    if (session !== undefined) {
+    if (session === undefined) port.postMessage(m.message);
+    else {
       let { x } = m.message;
       const { rows, width } = m.message;
       if (x.buffer instanceof SharedArrayBuffer) {
@@ -26,9 +26,8 @@ for (;;) {
       }
       const out = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', x, [rows, width]) });
       const data = out[session.outputNames[0]].data;
-      answer = { data };
-      port.postMessage(answer, [data.buffer]);
-    } else port.postMessage(answer);
+      port.postMessage({ data }, [data.buffer]);
+    }
     Atomics.add(doorbell, 1, 1);
     Atomics.notify(doorbell, 1);
   }
