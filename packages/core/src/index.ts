@@ -11,7 +11,7 @@ export { ERROR_CODES, DissonanceError, isDissonanceError, toDissonanceError } fr
 export type { ErrorCode, ErrorDetails } from './errors.js';
 
 // Ports
-export type { ModelInfo, LoadedModel, ModelArtifact, ModelRuntime } from './ports/model.js';
+export type { ModelInfo, LoadedModel, ModelArtifact, ModelRuntime, PairedModels } from './ports/model.js';
 export type { Batch, LabelOrigin, Target, Provenance, TrainingExample, GoldenSet } from './ports/batch.js';
 export type { Detector, CommitteeDetector } from './ports/detector.js';
 export type { LabelRequest, LabelAnswer, LabelSource } from './ports/label-source.js';

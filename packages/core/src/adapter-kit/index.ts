@@ -67,6 +67,9 @@ export {
 export type { ChosenInput, ChosenOutput, OnnxSessionInfo, OnnxValueInfo } from '../runtime/index.js';
 export { resolveSessionIo, readProbabilities, checkRunInput } from '../runtime/index.js';
 export type { OutputKind, SessionIoView, ResolvedSessionIo, ProbeRun } from '../runtime/index.js';
+/** For runtimes that run a proposer and its critic as one model (`LoadedModel.pairWith`). */
+export { pairOnnxGraphs } from '../onnx/pair-graphs.js';
+export type { PairedOnnxGraphs } from '../onnx/pair-graphs.js';
 /** For runtimes that hot-swap models: dispose a replaced model only after the runs that started on it. */
 export { ModelLeases } from '../engine/model-leases.js';
 export { argmaxRow } from '../rollout/golden-accuracy.js';

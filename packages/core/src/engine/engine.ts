@@ -10,7 +10,7 @@ import type { Batch } from '../ports/batch.js';
 import type { CommitteeDetector } from '../ports/detector.js';
 import type { Gate } from '../ports/gate.js';
 import type { LabelSource } from '../ports/label-source.js';
-import type { LoadedModel } from '../ports/model.js';
+import type { LoadedModel, PairedModels } from '../ports/model.js';
 import type { ModelRegistry } from '../ports/registry.js';
 import type { Store } from '../ports/store.js';
 import {
@@ -46,6 +46,7 @@ import { LabelWatch } from './label-watch.js';
 import type { StopOptions } from './stop-options.js';
 import { serveBatch, servedVersions, type Served } from './serve.js';
 import { ModelLeases } from './model-leases.js';
+import { ModelPairs } from './model-pairs.js';
 import { startSource, type Source, type SourceHandle } from './source.js';
 import { LoopTurns } from './loop-turns.js';
 import type { EngineHealth, PortHealth } from './health.js';
@@ -121,6 +122,7 @@ export class Engine {
   readonly #counters = newCounters();
   readonly #deferred = new DeferredQueue();
   readonly #leases = new ModelLeases();
+  readonly #pairs: ModelPairs;
   /** Feature copies of batches, reused once a batch is reconciled. */
   readonly #copies = new Float32Pool();
   /** Ids of replay examples already reported as left out of retrains. */
@@ -174,6 +176,7 @@ export class Engine {
       verifier: this.#verifier,
     };
     this.#telemetry = createInstrumentation({ tracer: this.#tracer, meter: config.meter, logger: config.logger });
+    this.#pairs = new ModelPairs(config.critics, this.#telemetry.logger);
     reportLifecycle(this.#events, this.#telemetry);
     this.#policy = config.policy;
     this.#detector = config.detector;
@@ -313,7 +316,9 @@ export class Engine {
           dissonanceTolerance: config.rollout.dissonanceTolerance,
         },
         seed: config.retrain.seed,
-        retire: (model) => this.#leases.retire(model),
+        retire: async (model) => {
+          await Promise.all([this.#pairs.retire(model), this.#leases.retire(model)]);
+        },
         signer: this.#signer,
       },
       champion,
@@ -473,26 +478,30 @@ export class Engine {
     k: number,
     proposed?: Served,
   ): Promise<BatchResult> {
-    let served;
+    let served: Served;
     let critics: Float32Array[];
     let dissonance: Float32Array;
     let nonFinite: Uint8Array | undefined;
+    // The champion and its one critic as one model, once the runtime paired them (onnxruntime: one session).
+    const pair = proposed === undefined && canary === undefined ? this.#pairs.ready(champion) : undefined;
     try {
-      [served, critics] = await Promise.all([
-        // Outputs a proposer elsewhere produced (a detect stage worker) stand in for the champion's.
-        proposed ??
-          stageSpan(
-            this.#telemetry,
-            'generate',
-            {
-              'dissonance.model.name': this.modelName,
-              'dissonance.batch.size': rows,
-              'dissonance.model.version': champion.version,
-            },
-            () => serveBatch(x, rows, canary === undefined ? NO_IDS : ids.all(), champion, canary),
-          ),
-        Promise.all(this.#config.critics.map((c) => c.run(x, rows))),
-      ]);
+      [served, critics] = await (pair !== undefined
+        ? this.#runPair(pair, champion, x, rows)
+        : Promise.all([
+            // Outputs a proposer elsewhere produced (a detect stage worker) stand in for the champion's.
+            proposed ??
+              stageSpan(
+                this.#telemetry,
+                'generate',
+                {
+                  'dissonance.model.name': this.modelName,
+                  'dissonance.batch.size': rows,
+                  'dissonance.model.version': champion.version,
+                },
+                () => serveBatch(x, rows, canary === undefined ? NO_IDS : ids.all(), champion, canary),
+              ),
+            Promise.all(this.#config.critics.map((c) => c.run(x, rows))),
+          ]));
       const probs = served.probabilities;
       dissonance = await stageSpan(
         this.#telemetry,
@@ -540,6 +549,31 @@ export class Engine {
     }
     await previous;
     return this.#reconcileBatch(batchId, x, rows, ids, served, critics, dissonance, nonFinite);
+  }
+
+  /** Generate through the champion's pair with the critic: the served outputs and the critic's. */
+  async #runPair(
+    pair: PairedModels,
+    champion: LoadedModel,
+    x: Float32Array,
+    rows: number,
+  ): Promise<[Served, Float32Array[]]> {
+    try {
+      const [probabilities, critic] = await stageSpan(
+        this.#telemetry,
+        'generate',
+        {
+          'dissonance.model.name': this.modelName,
+          'dissonance.batch.size': rows,
+          'dissonance.model.version': champion.version,
+        },
+        () => pair.run(x, rows),
+      );
+      return [{ probabilities, version: champion.version }, [critic]];
+    } catch (error) {
+      this.#pairs.drop(champion, pair);
+      throw error;
+    }
   }
 
   async #reconcileBatch(
@@ -1006,6 +1040,7 @@ export class Engine {
     }
     this.#timers.close();
     this.#unobserve?.();
+    await this.#pairs.close();
     if (this.#deferred.size > 0) await this.store.setValue(DEFERRED_KEY, this.#deferred.toJson());
     this.#stopped = true;
     return this.counters;

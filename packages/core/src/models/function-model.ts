@@ -73,5 +73,8 @@ export function withVersion(model: LoadedModel, version: string): LoadedModel {
     ...(model.artifact === undefined ? {} : { artifact: model.artifact }),
     run: (x, rows) => model.run(x, rows),
     ...(model.dispose === undefined ? {} : { dispose: () => model.dispose?.() ?? Promise.resolve() }),
+    ...(model.pairWith === undefined
+      ? {}
+      : { pairWith: (other: LoadedModel) => model.pairWith?.(other) ?? Promise.resolve(undefined) }),
   };
 }

@@ -21,6 +21,22 @@ export interface LoadedModel extends ModelInfo {
   readonly artifact?: ModelArtifact;
   /** Frees native resources. Safe to call twice. */
   dispose?(): Promise<void>;
+  /**
+   * Optional: one call that runs this model and `other` on the same rows, for runtimes where that is cheaper
+   * than two runs (onnxruntime-node: one session holding both graphs). Resolves `undefined` when this model
+   * cannot pair with that one (another runtime, provider or input shape); rejects with `E_MODEL` naming the
+   * reason when it tried and failed. The engine asks once per champion for its one critic and, once the pair
+   * is ready, runs generate and detect through it; the pair's outputs must equal the two models' own.
+   */
+  pairWith?(other: LoadedModel): Promise<PairedModels | undefined>;
+}
+
+/** Two models run as one: what {@link LoadedModel.pairWith} resolves with. */
+export interface PairedModels {
+  /** Runs both models on `rows` rows of `x`; resolves to the first's and the second's probabilities. */
+  run(x: Float32Array, rows: number): Promise<readonly [Float32Array, Float32Array]>;
+  /** Waits for runs in flight, then frees the pair's resources (not the two models'). Safe to call twice. */
+  dispose(): Promise<void>;
 }
 
 /** The bytes of a model and the format they are in. */

@@ -1,7 +1,14 @@
-import { DissonanceError, toDissonanceError, type LoadedModel, type ModelArtifact } from '@dissonance/core';
+import {
+  DissonanceError,
+  toDissonanceError,
+  type LoadedModel,
+  type ModelArtifact,
+  type PairedModels,
+} from '@dissonance/core';
 import {
   checkRunInput,
   inputDims,
+  pairOnnxGraphs,
   readProbabilities,
   resolveSessionIo,
   type OutputKind,
@@ -10,6 +17,7 @@ import {
 } from '@dissonance/core/adapter-kit';
 import type { InferenceSession } from 'onnxruntime-node';
 import type { ExecutionProvider } from './execution-provider.js';
+import { OnnxPairedRun } from './onnx-paired-run.js';
 import type { OrtModule } from './ort-module.js';
 import type { ProviderBenchmark } from './provider-choice.js';
 
@@ -24,7 +32,20 @@ export interface OnnxSessionView extends SessionIoView {
   readonly providerReason?: string;
   /** What an `auto` load measured to choose the provider. */
   readonly benchmark?: ProviderBenchmark;
+  /** How to open a session for this model paired with another (no pairing without it). */
+  readonly pairing?: OnnxPairing;
 }
+
+/** How a runtime opens one session for two of its models' graphs (see {@link OnnxNodeModel.pairWith}). */
+export interface OnnxPairing {
+  /** Largest combined size, in bytes, of two ONNX files that are paired (larger models gain nothing from it). */
+  readonly maxBytes: number;
+  /** Opens a session on `provider` with the runtime's session options. */
+  open(bytes: Uint8Array, provider: ExecutionProvider): Promise<InferenceSession>;
+}
+
+/** Rows run through a new pair and through its two models, whose outputs must agree before the pair is used. */
+const PAIR_PROBE_ROWS = 8;
 
 /**
  * An ONNX model in an onnxruntime-node session: a {@link LoadedModel}. `run(x, rows)` feeds `x` as a
@@ -56,6 +77,9 @@ export class OnnxNodeModel implements LoadedModel {
   readonly #ort: OrtModule;
   readonly #session: InferenceSession;
   readonly #fetches: readonly string[];
+  readonly #io: ResolvedSessionIo;
+  readonly #pairing: OnnxPairing | undefined;
+  readonly #pairs = new Set<OnnxPairedRun>();
   #active = 0;
   #idle: (() => void) | undefined;
   #disposed: Promise<void> | undefined;
@@ -76,6 +100,8 @@ export class OnnxNodeModel implements LoadedModel {
     this.classes = io.classes;
     this.outputKind = io.outputKind;
     this.#fetches = [io.outputName];
+    this.#io = io;
+    this.#pairing = view.pairing;
   }
 
   /**
@@ -124,10 +150,70 @@ export class OnnxNodeModel implements LoadedModel {
     }
   }
 
-  /** Waits for runs in flight, then releases the session. Later runs reject with `E_MODEL`. Safe twice. */
+  /**
+   * This model and `other` in one onnxruntime session: both graphs side by side, reading one input
+   * ({@link pairOnnxGraphs}), so one `run` pays onnxruntime's per-call cost once (measured on 2 cores: 1.04–1.22×
+   * two sessions' rate at 64 to 1,024 rows; docs/benchmarks.md). The engine uses it for its champion and its one
+   * critic. Resolves `undefined` unless `other` is an `OnnxNodeModel` of the same runtime, on the same provider,
+   * with the same input shape, both loaded from bytes whose combined size is within the runtime's
+   * `pairMaxBytes`. Rejects with `E_MODEL` when the graphs cannot be merged, or when the pair's outputs differ
+   * from the two models' on a few probe rows. The pair is disposed with this model, or earlier by its own
+   * `dispose()`.
+   */
+  async pairWith(other: LoadedModel): Promise<PairedModels | undefined> {
+    const pairing = this.#pairing;
+    if (
+      !(other instanceof OnnxNodeModel) ||
+      other === this ||
+      pairing === undefined ||
+      other.#pairing !== pairing ||
+      other.provider !== this.provider ||
+      this.#disposed !== undefined ||
+      other.#disposed !== undefined ||
+      this.artifact?.format !== 'onnx' ||
+      other.artifact?.format !== 'onnx' ||
+      this.artifact.bytes.length + other.artifact.bytes.length > pairing.maxBytes ||
+      this.inputShape.length !== other.inputShape.length ||
+      this.inputShape.some((d, i) => d !== other.inputShape[i])
+    ) {
+      return undefined;
+    }
+    const merged = pairOnnxGraphs(this.artifact.bytes, other.artifact.bytes);
+    const label = `${this.name}@${this.version} + ${other.name}@${other.version}`;
+    let session: InferenceSession;
+    try {
+      session = await pairing.open(merged.bytes, this.provider);
+    } catch (error) {
+      throw toDissonanceError(error, 'E_MODEL', `cannot open a session for ${label}`);
+    }
+    const pair = new OnnxPairedRun(
+      this.#ort,
+      session,
+      { name: merged.input, shape: this.inputShape, width: this.inputWidth },
+      [
+        { label: `${this.name}@${this.version}`, output: this.outputName, io: this.#io },
+        { label: `${other.name}@${other.version}`, output: merged.secondName(other.outputName), io: other.#io },
+      ],
+    );
+    try {
+      await checkPair(pair, this, other, this.provider === 'cpu' ? 1e-6 : 1e-4);
+    } catch (error) {
+      await pair.dispose().catch(() => undefined);
+      throw toDissonanceError(error, 'E_MODEL', `${label}: the paired session fails its probe`);
+    }
+    if (this.#disposed !== undefined) {
+      await pair.dispose();
+      return undefined;
+    }
+    this.#pairs.add(pair);
+    return pair;
+  }
+
+  /** Waits for runs in flight, then releases the session and its pairs. Later runs reject with `E_MODEL`. Safe twice. */
   dispose(): Promise<void> {
     this.#disposed ??= (async () => {
       if (this.#active > 0) await new Promise<void>((resolve) => (this.#idle = resolve));
+      await Promise.all([...this.#pairs].map((pair) => pair.dispose()));
       await this.#session.release();
     })();
     return this.#disposed;
@@ -136,6 +222,34 @@ export class OnnxNodeModel implements LoadedModel {
   #read(result: InferenceSession.ReturnType, rows: number): Float32Array {
     const out = result[this.outputName];
     return readProbabilities(out?.data, rows, this, `${this.name}@${this.version}`, out?.type);
+  }
+}
+
+/** Rejects unless the pair's outputs are within `tolerance` of the two models' own on a few fixed rows. */
+async function checkPair(
+  pair: PairedModels,
+  first: LoadedModel,
+  second: LoadedModel,
+  tolerance: number,
+): Promise<void> {
+  const rows = PAIR_PROBE_ROWS;
+  const x = new Float32Array(rows * first.inputWidth);
+  for (let i = 0; i < x.length; i++) x[i] = 3 * Math.sin(0.61 * i + 0.3);
+  const [paired, alone] = await Promise.all([
+    pair.run(x, rows),
+    Promise.all([first.run(x, rows), second.run(x, rows)]),
+  ]);
+  for (let side = 0; side < 2; side++) {
+    const a = paired[side]!;
+    const b = alone[side]!;
+    for (let i = 0; i < a.length; i++) {
+      if (!(Math.abs(a[i]! - b[i]!) <= tolerance)) {
+        throw new DissonanceError(
+          'E_MODEL',
+          `output ${side === 0 ? 'one' : 'two'} differs by ${Math.abs(a[i]! - b[i]!)} at value ${i}`,
+        );
+      }
+    }
   }
 }
 

@@ -17,7 +17,13 @@ import {
   type ExecutionProvider,
   type ExecutionProviderOption,
 } from './execution-provider.js';
-import { OnnxNodeModel, resolveOnnxIo, type OnnxSessionView, type OutputKind } from './onnx-node-model.js';
+import {
+  OnnxNodeModel,
+  resolveOnnxIo,
+  type OnnxPairing,
+  type OnnxSessionView,
+  type OutputKind,
+} from './onnx-node-model.js';
 import { loadOrt, type OrtModule } from './ort-module.js';
 import { chooseProvider, timeRuns, type ProviderChoice, type ProviderTimer } from './provider-choice.js';
 import {
@@ -66,6 +72,13 @@ export interface OnnxNodeRuntimeOptions {
   readonly allowSpinning?: boolean;
   /** CUDA device ordinal (default 0). */
   readonly cudaDeviceId?: number;
+  /**
+   * Largest combined size in bytes of two models this runtime loads into one session when an engine runs them
+   * as its proposer and its one critic (`OnnxNodeModel.pairWith`; default 16 MiB, 0 turns pairing off). One
+   * session pays onnxruntime's per-call cost once; it also holds a second copy of both models' weights, which
+   * large models, whose runs dwarf that cost, would not repay.
+   */
+  readonly pairMaxBytes?: number;
   /** What the output holds; `auto` (default) probes each model once (see {@link OnnxNodeModel.fromSession}). */
   readonly outputs?: OutputKind | 'auto';
   /** Output to read, overriding the choice by name (`probabilities`, `output_probability`, else the first float [N, k]). */
@@ -84,6 +97,9 @@ export type PartialModelInfo = Partial<ModelInfo>;
 type Accelerator = Exclude<ExecutionProvider, 'cpu'>;
 
 const PROVIDERS: readonly ExecutionProviderOption[] = ['auto', 'cpu', 'cuda', 'webgpu'];
+
+/** Default {@link OnnxNodeRuntimeOptions.pairMaxBytes}: 16 MiB. */
+export const DEFAULT_PAIR_MAX_BYTES = 16 * 1024 * 1024;
 
 /**
  * Loads ONNX models into onnxruntime-node sessions (graph optimization `all`, sequential execution) on the
@@ -106,6 +122,8 @@ export class OnnxNodeRuntime implements ModelRuntime {
   readonly #choices = new Map<string, ProviderChoice>();
   #provider: ExecutionProvider;
   #reason: string;
+  /** What every model of this runtime gets to pair with another of its models (one object: pairs stay in one runtime). */
+  readonly #pairing: OnnxPairing | undefined;
 
   constructor(options: OnnxNodeRuntimeOptions = {}) {
     checkOptions(options);
@@ -136,6 +154,17 @@ export class OnnxNodeRuntime implements ModelRuntime {
       } else this.#absent.set('webgpu', `webgpu: ${probe.reason}`);
     }
     this.#webGpuIcds = icds;
+    const maxBytes = options.pairMaxBytes ?? DEFAULT_PAIR_MAX_BYTES;
+    this.#pairing =
+      maxBytes === 0
+        ? undefined
+        : {
+            maxBytes,
+            open: async (bytes, provider) =>
+              provider === 'cpu'
+                ? this.#cpuSession(await loadOrt(), bytes, 'paired models')
+                : this.#tryAccelerator(await loadOrt(), bytes, provider),
+          };
     const first = this.#accelerators.entries().next().value;
     if (this.#requested === 'cpu') {
       this.#provider = 'cpu';
@@ -222,6 +251,7 @@ export class OnnxNodeRuntime implements ModelRuntime {
       outputs: this.#options.outputs,
       artifact,
       provider: 'cpu',
+      ...(this.#pairing === undefined ? {} : { pairing: this.#pairing }),
     };
     const bytes = artifact.bytes;
     if (this.#requested === 'cuda' || this.#requested === 'webgpu') {
@@ -453,7 +483,7 @@ function checkOptions(options: OnnxNodeRuntimeOptions): void {
       `executionProvider must be one of ${PROVIDERS.join(', ')}, got "${String(provider)}"`,
     );
   }
-  for (const key of ['intraOpNumThreads', 'interOpNumThreads', 'cudaDeviceId'] as const) {
+  for (const key of ['intraOpNumThreads', 'interOpNumThreads', 'cudaDeviceId', 'pairMaxBytes'] as const) {
     const value = options[key];
     if (value !== undefined && (!Number.isInteger(value) || value < 0)) {
       throw new DissonanceError('E_CONFIG', `${key} must be a non-negative integer, got ${value}`);
