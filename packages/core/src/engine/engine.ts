@@ -39,7 +39,7 @@ import type { EngineEvents, ErrorEvent } from './events.js';
 import { CHAMPION, Lifecycle, RETRAIN_COUNT_KEY } from './lifecycle.js';
 import { reconcileItems, reconcileRows, type ReconcileOutcome } from './reconcile-items.js';
 import { BatchRows, RowIds, sanitizeNonFinite } from './batch-rows.js';
-import { Float32Pool } from './buffer-pool.js';
+import { ScannedCopies } from '../simd/scanned-copies.js';
 import { BatchQueue } from './batch-queue.js';
 import type { PendingItem } from './pending-item.js';
 import { LabelWatch } from './label-watch.js';
@@ -124,7 +124,7 @@ export class Engine {
   readonly #leases = new ModelLeases();
   readonly #pairs: ModelPairs;
   /** Feature copies of batches, reused once a batch is reconciled. */
-  readonly #copies = new Float32Pool();
+  readonly #copies = new ScannedCopies();
   /** Ids of replay examples already reported as left out of retrains. */
   readonly #quarantinedIds = new Set<string>();
   readonly #inline: boolean;
@@ -401,10 +401,12 @@ export class Engine {
     if (!this.#isReady) await this.#ready;
     const width = this.#config.proposer.inputWidth;
     validateBatchShape(batch, { width, maxRows: this.#config.maxBatchRows });
-    // Copy (the caller may reuse its buffer once process() returns control), then one scan over the copy.
-    const x = this.#copies.take(batch.x.length);
-    x.set(batch.x);
-    checkFiniteFeatures(x, width, batch.ids);
+    // Copy (the caller may reuse its buffer once process() returns control), scanned as it is made.
+    const { copy: x, nonFinite } = this.#copies.copy(batch.x);
+    if (nonFinite) {
+      this.#copies.give(x);
+      checkFiniteFeatures(batch.x, width, batch.ids);
+    }
     const proposed =
       options.proposed === undefined
         ? undefined

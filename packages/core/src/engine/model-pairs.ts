@@ -56,11 +56,11 @@ export class ModelPairs {
     void pair.dispose().catch(() => undefined);
   }
 
-  /** `champion` serves no more batches: its pair is disposed (after the runs in flight). */
+  /** `champion` serves no more batches: its pair is disposed (after the runs in flight; errors are ignored). */
   async retire(champion: LoadedModel): Promise<void> {
     const state = this.#states.get(champion);
     this.#states.delete(champion);
-    await state?.pair?.dispose();
+    await state?.pair?.dispose().catch(() => undefined);
   }
 
   /** Disposes every pair; none is asked for after this. */
@@ -68,6 +68,6 @@ export class ModelPairs {
     this.#closed = true;
     const pairs = [...this.#states.values()].map((s) => s.pair);
     this.#states.clear();
-    await Promise.all(pairs.map((pair) => pair?.dispose()));
+    await Promise.all(pairs.map((pair) => pair?.dispose().catch(() => undefined)));
   }
 }

@@ -12,16 +12,30 @@ interface Kernels {
 }
 
 let kernels: Kernels | null | undefined;
+let compiled: WebAssembly.Module | null | undefined;
 
 /**
- * The WebAssembly SIMD kernels, compiled on first use; null where WebAssembly or its SIMD is unavailable (an old
- * engine, or a page whose Content-Security-Policy forbids WebAssembly): callers then use plain JavaScript.
+ * The WebAssembly SIMD kernels' module, compiled on first use; null where WebAssembly or its SIMD is unavailable
+ * (an old engine, or a page whose Content-Security-Policy forbids WebAssembly): callers then use plain JavaScript.
  */
+export function kernelsModule(): WebAssembly.Module | null {
+  if (compiled !== undefined) return compiled;
+  compiled = null;
+  try {
+    compiled = new WebAssembly.Module(decodeBase64(KERNELS_WASM_BASE64) as Uint8Array<ArrayBuffer>);
+  } catch {
+    // No WebAssembly SIMD here: callers use plain JavaScript.
+  }
+  return compiled;
+}
+
+/** The kernels' shared instance (its memory is the chunked scan's scratch), or null as {@link kernelsModule}. */
 function loadKernels(): Kernels | null {
   if (kernels !== undefined) return kernels;
   kernels = null;
+  const module = kernelsModule();
+  if (module === null) return kernels;
   try {
-    const module = new WebAssembly.Module(decodeBase64(KERNELS_WASM_BASE64) as Uint8Array<ArrayBuffer>);
     const exports = new WebAssembly.Instance(module, {}).exports as {
       readonly memory: WebAssembly.Memory;
       readonly nonFinite: (byteOffset: number, count: number) => number;
