@@ -42,6 +42,7 @@ export class ScannedCopies {
     const bytes = n * 4;
     if (slot.memory.buffer.byteLength < bytes) {
       // The slot is free, so nothing holds its old view: growing may detach it.
+      this.#slots.delete(slot.memory.buffer);
       slot.memory.grow(Math.ceil((bytes - slot.memory.buffer.byteLength) / PAGE_BYTES));
       slot.view = new Float32Array(slot.memory.buffer);
       this.#slots.set(slot.memory.buffer, slot);
