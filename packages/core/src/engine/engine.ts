@@ -1076,6 +1076,7 @@ export class Engine {
       ports,
       champion: life?.serving.champion.version,
       challenger: life?.serving.challenger?.model.version,
+      pairedWithCritic: life !== undefined && this.#pairs.isPaired(life.serving.champion),
       loop: {
         ...this.counters,
         queued: this.#queue.size,

@@ -15,6 +15,8 @@ export interface EngineHealth {
   readonly ports: Readonly<Record<string, PortHealth>>;
   readonly champion: string | undefined;
   readonly challenger: string | undefined;
+  /** Whether the champion and the one critic run as one model (`LoadedModel.pairWith`). */
+  readonly pairedWithCritic: boolean;
   readonly loop: Readonly<LoopCounters> & {
     readonly queued: number;
     readonly inFlight: number;

@@ -48,6 +48,11 @@ export class ModelPairs {
     return undefined;
   }
 
+  /** Whether batches on `champion` run through its pair now. */
+  isPaired(champion: LoadedModel): boolean {
+    return this.#states.get(champion)?.pair !== undefined;
+  }
+
   /** `pair` failed a batch: the champion runs apart from now on, and the pair is disposed. */
   drop(champion: LoadedModel, pair: PairedModels): void {
     const state = this.#states.get(champion);

@@ -119,6 +119,7 @@ describe('the champion and its one critic as one model (LoadedModel.pairWith)', 
     expect(ledger.asked).toEqual(['p@1']);
     expect(ledger.criticRuns).toBe(1);
     await settle();
+    expect((await engine.health()).pairedWithCritic).toBe(true);
     const paired = await engine.process(batch(1));
     expect(ledger.pairRuns).toBe(1);
     expect(ledger.criticRuns).toBe(1);
@@ -145,6 +146,7 @@ describe('the champion and its one critic as one model (LoadedModel.pairWith)', 
     ledger.failNext = true;
     await expect(engine.process(batch(1))).rejects.toMatchObject({ code: 'E_MODEL' });
     expect(ledger.disposedPairs).toEqual(['p@1']);
+    expect((await engine.health()).pairedWithCritic).toBe(false);
     const runs = ledger.criticRuns;
     await engine.process(batch(2));
     expect(ledger.criticRuns).toBe(runs + 1);

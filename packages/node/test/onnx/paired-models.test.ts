@@ -109,6 +109,8 @@ describe('OnnxNodeModel.pairWith: two models in one onnxruntime session', () => 
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     expect(lines).toContain('champion and critic run as one model');
+    expect((await engines[0]!.health()).pairedWithCritic).toBe(true);
+    expect((await engines[1]!.health()).pairedWithCritic).toBe(false);
     const [one, two] = await Promise.all(engines.map((e) => e.process({ x, rows: 50 })));
     expect(same(one!.probabilities, two!.probabilities)).toBe(0);
     expect(same(one!.dissonance, two!.dissonance)).toBe(0);
