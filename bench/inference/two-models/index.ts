@@ -3,8 +3,8 @@
  * against exactly that (the raw two-model rate of issue 18's `engine.process` target), in one interleaved run.
  * onnxruntime-node's `run` is synchronous native code on the calling thread, so the two models run one after the
  * other there; a worker thread could run the critic while the main thread runs the proposer, and one session
- * holding both models would pay onnxruntime's per-call cost once. Measured, not adopted by the SDK
- * (docs/benchmarks.md, session 12):
+ * holding both models would pay onnxruntime's per-call cost once. Measured in session 12 (docs/benchmarks.md); the
+ * SDK adopted the one graph in session 13 (`pairOnnxGraphs`, `OnnxNodeModel.pairWith`), the rest not:
  *
  *   round trip     an empty job to a worker and back: `postMessage` both ways, and an `Atomics` doorbell
  *                  (`Atomics.wait` in the worker, `Atomics.waitAsync` on the main thread) with the payload read
@@ -14,7 +14,7 @@
  *                  input as a plain array (cloned) and as a SharedArrayBuffer view (copied in the worker)
  *   two workers    both models on workers, shared input
  *   one graph      both models' graphs side by side in one session, sharing the input (the critic's names
- *                  prefixed), both outputs fetched: what merging the two ONNX files would give
+ *                  prefixed), both outputs fetched: `pairOnnxGraphs`, what the engine runs once paired
  *   one MLP        a 64-256-20 MLP: the two hidden layers as one wider layer, the output layer dense where the
  *                  pair's is block-diagonal (as much arithmetic as the pair, or more, in fewer, larger kernels)
  *
@@ -22,9 +22,8 @@
  */
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
-import { decodeOnnxModel, writeOnnxMlp } from '../../../packages/core/src/onnx/index.js';
-import { encodeOnnxModel } from '../../../packages/core/src/onnx/encode-model.js';
-import type { GraphProto, ModelProto } from '../../../packages/core/src/onnx/onnx-messages.js';
+import { writeOnnxMlp } from '../../../packages/core/src/onnx/index.js';
+import { pairOnnxGraphs } from '../../../packages/core/src/onnx/pair-graphs.js';
 import { initMlp } from '../../../packages/core/src/train/mlp-init.js';
 import { compare, type Workload } from '../measure.js';
 import { benchModelBytes, benchRows, CLASSES, HIDDEN, INPUT_WIDTH, rawSessionOptions } from '../models.js';
@@ -132,29 +131,9 @@ const proposerBytes = benchModelBytes(1);
 const criticBytes = benchModelBytes(2);
 const rawProposer = await ort.InferenceSession.create(proposerBytes, rawSessionOptions('cpu', undefined));
 const rawCritic = await ort.InferenceSession.create(criticBytes, rawSessionOptions('cpu', undefined));
-/** One model whose graph holds both models' graphs, reading the same input; the second's names get `critic/`. */
-function sideBySide(first: Uint8Array, second: Uint8Array): Uint8Array {
-  const a = decodeOnnxModel(first);
-  const b = decodeOnnxModel(second);
-  const ga = a.graph!;
-  const gb = b.graph!;
-  const input = ga.input[0]!.name;
-  const rename = (name: string): string => (name === gb.input[0]!.name ? input : name === '' ? '' : `critic/${name}`);
-  const graph: GraphProto = {
-    ...ga,
-    node: [
-      ...ga.node,
-      ...gb.node.map((n) => ({ ...n, name: rename(n.name), input: n.input.map(rename), output: n.output.map(rename) })),
-    ],
-    initializer: [...ga.initializer, ...gb.initializer.map((t) => ({ ...t, name: rename(t.name) }))],
-    output: [...ga.output, ...gb.output.map((o) => ({ ...o, name: rename(o.name) }))],
-    valueInfo: [...ga.valueInfo, ...gb.valueInfo.map((v) => ({ ...v, name: rename(v.name) }))],
-  };
-  const model: ModelProto = { ...a, graph };
-  return encodeOnnxModel(model);
-}
+// Both models' graphs in one, reading the same input (the critic's names prefixed): what the engine now runs.
 const rawPair = await ort.InferenceSession.create(
-  sideBySide(proposerBytes, criticBytes),
+  pairOnnxGraphs(proposerBytes, criticBytes).bytes,
   rawSessionOptions('cpu', undefined),
 );
 /** Largest |Δ| between the side-by-side graph's two outputs and the two sessions' (the merge is exact). */

@@ -33,7 +33,9 @@ export class ModelPairs {
     const asked: PairState = {};
     this.#states.set(champion, asked);
     const names = { champion: `${champion.name}@${champion.version}`, critic: `${critic.name}@${critic.version}` };
-    champion.pairWith(critic).then(
+    const pairWith = champion.pairWith.bind(champion);
+    // A pairWith that throws instead of rejecting is a refusal like any other.
+    new Promise<PairedModels | undefined>((resolve) => resolve(pairWith(critic))).then(
       (pair) => {
         if (pair === undefined) return;
         if (this.#closed || this.#states.get(champion) !== asked) {

@@ -1,5 +1,6 @@
 import { DissonanceError } from '../errors.js';
 import { ProtoReader } from './protobuf-reader.js';
+import { ProtoWriter } from './protobuf-writer.js';
 
 /** Two ONNX models as one: what {@link pairOnnxGraphs} returns. */
 export interface PairedOnnxGraphs {
@@ -39,8 +40,6 @@ const VALUE_INFO_NAME = 1;
 const OPSET_DOMAIN = 1;
 const OPSET_VERSION = 2;
 
-const utf8 = /* @__PURE__ */ new TextEncoder();
-
 /**
  * Puts two ONNX models into one, side by side: the second graph's nodes, initializers and outputs are appended
  * to the first's under prefixed names, and the second's data input is wired to the first's, so one session
@@ -76,12 +75,12 @@ export function pairOnnxGraphs(first: Uint8Array, second: Uint8Array): PairedOnn
   const prefix = prefixOf(n);
   const rename = (name: string): string => (name === bGraph.input ? aGraph.input : name === '' ? '' : prefix + name);
 
-  const graph = new Chunks();
-  graph.push(first.subarray(a.graph.start, a.graph.end));
+  const graph = new ProtoWriter();
+  graph.raw(first.subarray(a.graph.start, a.graph.end));
   appendRenamedGraph(second, b.graph, bGraph.input, rename, graph);
 
-  const model = new Chunks();
-  model.varintField(MODEL_IR_VERSION, Math.max(a.irVersion, b.irVersion));
+  const model = new ProtoWriter();
+  model.uint(MODEL_IR_VERSION, Math.max(a.irVersion, b.irVersion));
   const r = new ProtoReader(first);
   while (!r.done) {
     const start = r.pos;
@@ -89,10 +88,10 @@ export function pairOnnxGraphs(first: Uint8Array, second: Uint8Array): PairedOnn
     r.skip(wire);
     if (field === MODEL_IR_VERSION) continue;
     if (field === MODEL_GRAPH) model.message(MODEL_GRAPH, graph);
-    else model.push(first.subarray(start, r.pos));
+    else model.raw(first.subarray(start, r.pos));
   }
-  for (const opset of extraOpsets) model.lengthDelimited(MODEL_OPSET_IMPORT, opset);
-  return { bytes: model.concat(), input: aGraph.input, secondName: (name) => prefix + name };
+  for (const opset of extraOpsets) model.bytes(MODEL_OPSET_IMPORT, opset);
+  return { bytes: model.finish(), input: aGraph.input, secondName: (name) => prefix + name };
 }
 
 const prefixOf = (n: number): string => (n === 0 ? 'dissonance.second/' : `dissonance.second${n}/`);
@@ -194,7 +193,7 @@ function appendRenamedGraph(
   region: Region,
   dataInput: string,
   rename: (name: string) => string,
-  out: Chunks,
+  out: ProtoWriter,
 ): void {
   const r = new ProtoReader(bytes, region.start, region.end);
   while (!r.done) {
@@ -202,7 +201,7 @@ function appendRenamedGraph(
     const { field, wire } = r.tag();
     if (wire !== 2) {
       r.skip(wire);
-      out.push(bytes.subarray(start, r.pos));
+      out.raw(bytes.subarray(start, r.pos));
       continue;
     }
     const m = r.message();
@@ -214,13 +213,14 @@ function appendRenamedGraph(
       case GRAPH_INITIALIZER:
         out.message(field, renamed(bytes, m, [TENSOR_NAME], rename, checkTensorField));
         break;
-      case GRAPH_INPUT: {
+      case GRAPH_INPUT:
+      case GRAPH_VALUE_INFO: {
+        // The data input is the first graph's now: its declaration (and any shape note on it) is the first's.
         const [name] = stringFields(new ProtoReader(bytes, m.pos, m.end), [VALUE_INFO_NAME]);
         if (name !== dataInput) out.message(field, renamed(bytes, m, [VALUE_INFO_NAME], rename));
         break;
       }
       case GRAPH_OUTPUT:
-      case GRAPH_VALUE_INFO:
         out.message(field, renamed(bytes, m, [VALUE_INFO_NAME], rename));
         break;
       case GRAPH_SPARSE_INITIALIZER:
@@ -231,7 +231,7 @@ function appendRenamedGraph(
       case GRAPH_METADATA_PROPS:
         break;
       default:
-        out.push(bytes.subarray(start, r.pos));
+        out.raw(bytes.subarray(start, r.pos));
     }
   }
 }
@@ -243,13 +243,13 @@ function renamed(
   fields: readonly number[],
   rename: (name: string) => string,
   check?: (field: number, wire: number, value: ProtoReader) => void,
-): Chunks {
-  const out = new Chunks();
+): ProtoWriter {
+  const out = new ProtoWriter();
   while (!m.done) {
     const start = m.pos;
     const { field, wire } = m.tag();
     if (wire === 2 && fields.includes(field)) {
-      out.lengthDelimited(field, utf8.encode(rename(m.string())));
+      out.string(field, rename(m.string()));
       continue;
     }
     if (check !== undefined) {
@@ -257,7 +257,7 @@ function renamed(
       m.skip(wire);
       check(field, wire, new ProtoReader(bytes, valueStart, m.pos));
     } else m.skip(wire);
-    out.push(bytes.subarray(start, m.pos));
+    out.raw(bytes.subarray(start, m.pos));
   }
   return out;
 }
@@ -278,54 +278,4 @@ function checkTensorField(field: number, wire: number, value: ProtoReader): void
   if (field === TENSOR_EXTERNAL_DATA || (field === TENSOR_DATA_LOCATION && wire === 0 && value.uint() === 1)) {
     throw refuse('the second model keeps weights outside the file');
   }
-}
-
-/** Protobuf bytes as a list of parts (views on the inputs are not copied until {@link Chunks.concat}). */
-class Chunks {
-  readonly parts: Uint8Array[] = [];
-  length = 0;
-
-  push(part: Uint8Array): void {
-    this.parts.push(part);
-    this.length += part.length;
-  }
-
-  varintField(field: number, value: number): void {
-    this.push(varint(field * 8));
-    this.push(varint(value));
-  }
-
-  lengthDelimited(field: number, value: Uint8Array): void {
-    this.push(varint(field * 8 + 2));
-    this.push(varint(value.length));
-    this.push(value);
-  }
-
-  message(field: number, child: Chunks): void {
-    this.push(varint(field * 8 + 2));
-    this.push(varint(child.length));
-    for (const part of child.parts) this.push(part);
-  }
-
-  concat(): Uint8Array {
-    const out = new Uint8Array(this.length);
-    let at = 0;
-    for (const part of this.parts) {
-      out.set(part, at);
-      at += part.length;
-    }
-    return out;
-  }
-}
-
-/** A non-negative safe integer as a protobuf varint. */
-function varint(value: number): Uint8Array {
-  const out: number[] = [];
-  let v = value;
-  while (v >= 0x80) {
-    out.push((v % 0x80) | 0x80);
-    v = Math.floor(v / 0x80);
-  }
-  out.push(v);
-  return Uint8Array.from(out);
 }

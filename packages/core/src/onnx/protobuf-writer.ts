@@ -89,6 +89,12 @@ export class ProtoWriter {
     return this.message(field, run);
   }
 
+  /** Appends bytes that already hold encoded fields, verbatim (large runs are kept by reference until {@link finish}). */
+  raw(bytes: Uint8Array): this {
+    this.append(bytes);
+    return this;
+  }
+
   /** The encoded bytes, copied once into one array. */
   finish(): Uint8Array {
     this.flush();

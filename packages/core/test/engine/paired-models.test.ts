@@ -36,10 +36,11 @@ function pairing(model: LoadedModel, ledger: Ledger, refuse = false): LoadedMode
       ledger.apartRuns++;
       return model.run(x, rows);
     },
-    async pairWith(other): Promise<PairedModels | undefined> {
+    // Not async: a refusal thrown synchronously must be taken like a rejection.
+    pairWith(other): Promise<PairedModels | undefined> {
       ledger.asked.push(label);
       if (refuse) throw new DissonanceError('E_MODEL', 'cannot pair these ONNX models: test refusal');
-      return {
+      return Promise.resolve({
         async run(x, rows) {
           ledger.pairRuns++;
           if (ledger.failNext) {
@@ -52,7 +53,7 @@ function pairing(model: LoadedModel, ledger: Ledger, refuse = false): LoadedMode
         async dispose() {
           ledger.disposedPairs.push(label);
         },
-      };
+      });
     },
   };
 }

@@ -152,7 +152,7 @@ export class OnnxNodeModel implements LoadedModel {
 
   /**
    * This model and `other` in one onnxruntime session: both graphs side by side, reading one input
-   * ({@link pairOnnxGraphs}), so one `run` pays onnxruntime's per-call cost once (measured on 2 cores: 1.04–1.22×
+   * ({@link pairOnnxGraphs}), so one `run` pays onnxruntime's per-call cost once (measured on 2 cores: 1.04–1.28×
    * two sessions' rate at 64 to 1,024 rows; docs/benchmarks.md). The engine uses it for its champion and its one
    * critic. Resolves `undefined` unless `other` is an `OnnxNodeModel` of the same runtime, on the same provider,
    * with the same input shape, both loaded from bytes whose combined size is within the runtime's
