@@ -1,30 +1,39 @@
-import { anyNonFiniteJs, kernelsModule } from './non-finite.js';
+import { anyNonFinite, anyNonFiniteJs, kernelsModule } from './non-finite.js';
 
 /** Below this many values a copy is scanned in JavaScript (as fast as the kernel's call). */
 const KERNEL_FROM = 512;
 const PAGE_BYTES = 65536;
+/** Copies that can live in the kernel's memory at once; more at a time take the plain path. */
+const REGIONS = 4;
 
-/** One kernel instance whose own memory holds one copy. */
-interface Slot {
+/** This pool's instance of the kernel: one memory of {@link REGIONS} regions of `capacity` values each. */
+interface Kernel {
   readonly memory: WebAssembly.Memory;
   readonly nonFinite: (byteOffset: number, count: number) => number;
+  /** Values per region. */
+  capacity: number;
   view: Float32Array;
+  /** Regions not in use. */
+  readonly free: number[];
 }
 
 /**
- * Copies of batches' features, each checked for NaN and ±Infinity as it is made. A large copy lives in the memory
- * of its own instance of the WebAssembly SIMD kernel, so the kernel scans it where it lies: one copy and one
- * pass, where copying and then scanning in chunks through the kernel's scratch copies everything twice. Copies
- * go back with {@link ScannedCopies.give} once nothing reads them (a copy never given back is collected). Where
- * WebAssembly SIMD is missing, and for small copies, plain arrays and a JavaScript scan answer alike.
+ * Copies of batches' features, each checked for NaN and ±Infinity as it is made. A large copy goes into a region
+ * of the memory of this pool's own instance of the WebAssembly SIMD kernel, so the kernel scans it where it lies:
+ * one copy and one pass, where copying and then scanning in chunks through a scratch memory copies everything
+ * twice. Up to four copies live there at once; the memory grows only while none is in use (growing detaches
+ * every view of it). Small copies, copies beyond those four or larger than the regions while one is in use, and
+ * every copy where WebAssembly SIMD is missing or its memory cannot be had, take the plain path: an array from a
+ * small pool, scanned afterwards. Both paths give the same answer. Copies go back with {@link ScannedCopies.give}
+ * once nothing reads them (a copy never given back keeps its region until the pool is dropped).
  */
 export class ScannedCopies {
-  readonly #free: Slot[] = [];
-  readonly #slots = new WeakMap<ArrayBufferLike, Slot>();
-  readonly #small: Float32Array[] = [];
+  /** Undefined until the first large copy; null when the kernel's memory is unavailable. */
+  #kernel: Kernel | null | undefined;
+  readonly #plain: Float32Array[] = [];
   readonly #max: number;
 
-  /** @param max most copies of each kind kept for reuse. */
+  /** @param max most plain arrays kept for reuse. */
   constructor(max = 4) {
     this.#max = max;
   }
@@ -32,53 +41,75 @@ export class ScannedCopies {
   /** A copy of `source` and whether any of its values is NaN or ±Infinity. */
   copy(source: Float32Array): { readonly copy: Float32Array; readonly nonFinite: boolean } {
     const n = source.length;
-    const module = n >= KERNEL_FROM ? kernelsModule() : null;
-    if (module === null) {
-      const copy = this.#takeSmall(n);
+    const kernel = n >= KERNEL_FROM ? this.#loadKernel() : null;
+    const region = kernel === null ? undefined : this.#region(kernel, n);
+    if (kernel === null || region === undefined) {
+      const copy = this.#takePlain(n);
       copy.set(source);
-      return { copy, nonFinite: anyNonFiniteJs(copy) };
+      return { copy, nonFinite: n >= KERNEL_FROM ? anyNonFinite(copy) : anyNonFiniteJs(copy) };
     }
-    const slot = this.#free.pop() ?? this.#slot(module);
-    const bytes = n * 4;
-    if (slot.memory.buffer.byteLength < bytes) {
-      // The slot is free, so nothing holds its old view: growing may detach it.
-      this.#slots.delete(slot.memory.buffer);
-      slot.memory.grow(Math.ceil((bytes - slot.memory.buffer.byteLength) / PAGE_BYTES));
-      slot.view = new Float32Array(slot.memory.buffer);
-      this.#slots.set(slot.memory.buffer, slot);
-    }
-    const copy = n === slot.view.length ? slot.view : slot.view.subarray(0, n);
+    const start = region * kernel.capacity;
+    const copy = kernel.view.subarray(start, start + n);
     copy.set(source);
-    return { copy, nonFinite: slot.nonFinite(0, n) !== 0 };
+    return { copy, nonFinite: kernel.nonFinite(start * 4, n) !== 0 };
   }
 
   /** Gives back a copy made by {@link copy}: its contents may be overwritten from now on. */
   give(copy: Float32Array): void {
-    const slot = this.#slots.get(copy.buffer);
-    if (slot !== undefined) {
-      if (this.#free.length < this.#max && !this.#free.includes(slot)) this.#free.push(slot);
+    const kernel = this.#kernel;
+    if (kernel !== undefined && kernel !== null && copy.buffer === kernel.memory.buffer) {
+      const region = Math.floor(copy.byteOffset / 4 / kernel.capacity);
+      if (!kernel.free.includes(region)) kernel.free.push(region);
       return;
     }
-    if (this.#small.length >= this.#max) this.#small.shift();
-    this.#small.push(copy);
+    if (copy.buffer instanceof ArrayBuffer && copy.byteOffset === 0 && copy.length * 4 === copy.buffer.byteLength) {
+      if (this.#plain.length >= this.#max) this.#plain.shift();
+      this.#plain.push(copy);
+    }
   }
 
-  #slot(module: WebAssembly.Module): Slot {
-    const exports = new WebAssembly.Instance(module, {}).exports as {
-      readonly memory: WebAssembly.Memory;
-      readonly nonFinite: (byteOffset: number, count: number) => number;
-    };
-    const slot: Slot = {
-      memory: exports.memory,
-      nonFinite: exports.nonFinite,
-      view: new Float32Array(exports.memory.buffer),
-    };
-    this.#slots.set(exports.memory.buffer, slot);
-    return slot;
+  /** A free region for `n` values (growing the memory when none is in use), else undefined. */
+  #region(kernel: Kernel, n: number): number | undefined {
+    if (n > kernel.capacity) {
+      if (kernel.free.length < REGIONS) return undefined;
+      const bytes = REGIONS * n * 4;
+      try {
+        kernel.memory.grow(Math.ceil((bytes - kernel.memory.buffer.byteLength) / PAGE_BYTES));
+      } catch {
+        return undefined;
+      }
+      kernel.view = new Float32Array(kernel.memory.buffer);
+      kernel.capacity = Math.floor(kernel.view.length / REGIONS);
+    }
+    return kernel.free.pop();
   }
 
-  #takeSmall(length: number): Float32Array {
-    const free = this.#small;
+  #loadKernel(): Kernel | null {
+    if (this.#kernel !== undefined) return this.#kernel;
+    this.#kernel = null;
+    const module = kernelsModule();
+    if (module === null) return null;
+    try {
+      const exports = new WebAssembly.Instance(module, {}).exports as {
+        readonly memory: WebAssembly.Memory;
+        readonly nonFinite: (byteOffset: number, count: number) => number;
+      };
+      const view = new Float32Array(exports.memory.buffer);
+      this.#kernel = {
+        memory: exports.memory,
+        nonFinite: exports.nonFinite,
+        capacity: Math.floor(view.length / REGIONS),
+        view,
+        free: Array.from({ length: REGIONS }, (_, i) => REGIONS - 1 - i),
+      };
+    } catch {
+      // No memory for another instance: the plain path answers alike.
+    }
+    return this.#kernel;
+  }
+
+  #takePlain(length: number): Float32Array {
+    const free = this.#plain;
     for (let i = free.length - 1; i >= 0; i--) {
       const array = free[i]!;
       if (array.length !== length) continue;

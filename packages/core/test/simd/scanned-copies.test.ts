@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ScannedCopies } from '../../src/simd/scanned-copies.js';
 
+const filled = (length: number, value: number): Float32Array => new Float32Array(length).fill(value);
+
 describe('ScannedCopies: copies of batches, scanned for NaN and ±Infinity as they are made', () => {
   it('copies exactly and flags a non-finite value anywhere, small copies and kernel copies alike', () => {
     const copies = new ScannedCopies();
@@ -24,26 +26,51 @@ describe('ScannedCopies: copies of batches, scanned for NaN and ±Infinity as th
     }
   });
 
-  it('reuses a copy given back, grows one for a larger batch, and never hands out a copy still in use', () => {
-    const copies = new ScannedCopies(2);
-    const a = copies.copy(new Float32Array(1000).fill(1)).copy;
-    const b = copies.copy(new Float32Array(1000).fill(2)).copy;
-    expect(a.buffer).not.toBe(b.buffer);
-    expect(a[0]).toBe(1);
-    copies.give(a);
-    const c = copies.copy(new Float32Array(1000).fill(3)).copy;
-    expect(c.buffer).toBe(a.buffer);
-    expect(b[0]).toBe(2);
-    copies.give(c);
-    // 200,000 values need more than the slot's 64 KiB: it grows while free, and the copy is whole.
+  it('keeps up to four copies in the kernel’s memory, each in its own region; more take the plain path', () => {
+    const copies = new ScannedCopies();
+    const held = [1, 2, 3, 4, 5].map((v) => copies.copy(filled(1000, v)));
+    const [a, b, c, d, e] = held.map((h) => h.copy) as [
+      Float32Array,
+      Float32Array,
+      Float32Array,
+      Float32Array,
+      Float32Array,
+    ];
+    expect(new Set([a, b, c, d].map((x) => x.buffer)).size).toBe(1);
+    expect(new Set([a, b, c, d].map((x) => x.byteOffset)).size).toBe(4);
+    // The fifth has an array of its own.
+    expect(e.buffer).not.toBe(a.buffer);
+    expect(held.map((h) => h.copy[999])).toEqual([1, 2, 3, 4, 5]);
+    expect(held.every((h) => !h.nonFinite)).toBe(true);
+    copies.give(b);
+    const again = copies.copy(filled(1000, 9)).copy;
+    expect(again.buffer).toBe(a.buffer);
+    expect(again.byteOffset).toBe(b.byteOffset);
+    expect([a[0], c[0], d[0], again[0]]).toEqual([1, 3, 4, 9]);
+  });
+
+  it('grows the memory for a larger batch only while no copy is in use', () => {
+    const copies = new ScannedCopies();
+    const small = copies.copy(filled(1000, 1)).copy;
     const big = Float32Array.from({ length: 200_000 }, (_, i) => i);
+    // A copy is in use: growing would detach it, so the large batch takes the plain path.
+    const plain = copies.copy(big);
+    expect(plain.copy.buffer).not.toBe(small.buffer);
+    expect(plain.copy).toEqual(big);
+    expect(small[0]).toBe(1);
+    copies.give(plain.copy);
+    copies.give(small);
     const grown = copies.copy(big);
     expect(grown.copy).toEqual(big);
-    expect(grown.copy.buffer.byteLength).toBeGreaterThanOrEqual(800_000);
+    expect(grown.copy.buffer.byteLength).toBeGreaterThanOrEqual(4 * 200_000 * 4);
+    big[123] = Number.NaN;
+    const flagged = copies.copy(big);
+    expect(flagged.nonFinite).toBe(true);
+    expect(flagged.copy.buffer).toBe(grown.copy.buffer);
     copies.give(grown.copy);
     copies.give(grown.copy);
-    const one = copies.copy(new Float32Array(600)).copy;
-    const two = copies.copy(new Float32Array(600)).copy;
-    expect(one.buffer).not.toBe(two.buffer);
+    copies.give(flagged.copy);
+    const regions = [1, 2, 3, 4].map(() => copies.copy(filled(1000, 0)).copy);
+    expect(new Set(regions.map((x) => x.byteOffset)).size).toBe(4);
   });
 });
