@@ -89,3 +89,32 @@ function fail(message: string): never {
   console.error(USAGE);
   process.exit(message === '' ? 0 : 2);
 }
+
+/** What {@link sideBenchArgs} parses. */
+export interface SideBenchArgs {
+  /** `--batches` (default 64,1024). */
+  readonly batches: readonly number[];
+  /** `--seconds` per trial. */
+  readonly seconds: number;
+  readonly json: boolean;
+  /** The value after another flag, if given. */
+  option(name: string): string | undefined;
+}
+
+/**
+ * The flags the side benches (two-models, fresh-rows, engine-stages) share: `--batches`, `--seconds`, `--json`.
+ * Exits 2 with `usage` when a batch size is not a positive integer or the seconds are not positive.
+ */
+export function sideBenchArgs(argv: readonly string[], defaultSeconds: number, usage: string): SideBenchArgs {
+  const option = (name: string): string | undefined => {
+    const i = argv.indexOf(name);
+    return i < 0 ? undefined : argv[i + 1];
+  };
+  const batches = (option('--batches') ?? '64,1024').split(',').map(Number);
+  const seconds = Number(option('--seconds') ?? defaultSeconds);
+  if (batches.some((b) => !Number.isInteger(b) || b < 1) || !(seconds > 0)) {
+    console.error(usage);
+    process.exit(2);
+  }
+  return { batches, seconds, json: argv.includes('--json'), option };
+}

@@ -5,9 +5,11 @@
  *
  *   raw            two raw `InferenceSession.run` calls (`Promise.all`, one reused feeds object)
  *   sdk models     the SDK's `OnnxNodeModel.run` for both (a fresh input `Tensor`, output checks)
- *   + copy, scan   the engine's input copy into a reused buffer and its NaN/±Infinity scan, then the models
+ *   + copy, scan   the engine's input copy and its NaN/±Infinity scan (`ScannedCopies`), then the models
  *   + detect       then total variation and the output screen in one pass (the engine's default detector)
- *   engine.process the whole loop (validation, queue, gates, reconcile, accounting) with the never-gated policy
+ *   engine.process the whole loop (validation, queue, gates, reconcile, accounting) with the never-gated policy;
+ *                  once its first batch has paired the two models, it runs them as one session
+ *                  (`OnnxNodeModel.pairWith`), where the stages above run them apart
  *
  * Each stage's µs per call minus the previous one's is what it costs next to real models (its code and data
  * compete with onnxruntime's for the caches, so it costs more than alone: compare engine-overhead.ts).
@@ -18,56 +20,30 @@
  *   npx tsx bench/inference/engine-stages.ts [--batches 64,1024] [--threads 1] [--seconds 2] [--allow-spinning] [--json]
  */
 import * as ort from 'onnxruntime-node';
-import { createEngine } from '../../packages/core/src/index.js';
 import { OUTPUT_TOLERANCE } from '../../packages/core/src/reconcile/gate-rows.js';
 import { measureAndScreenTotalVariation } from '../../packages/core/src/reconcile/screen-total-variation.js';
-import { anyNonFinite } from '../../packages/core/src/simd/non-finite.js';
-import { OnnxNodeRuntime } from '../../packages/node/src/onnx/index.js';
+import { ScannedCopies } from '../../packages/core/src/simd/scanned-copies.js';
 import { compare, ENGINE_WARMUP_SECONDS, type Workload } from './measure.js';
-import { benchModelBytes, benchRows, CLASSES, INPUT_WIDTH, NEVER_GATED, rawSessionOptions } from './models.js';
+import { sideBenchArgs } from './args.js';
+import { openBenchPair } from './bench-pair.js';
+import { benchRows, CLASSES, INPUT_WIDTH } from './models.js';
 
-const argv = process.argv.slice(2);
-function option(name: string): string | undefined {
-  const i = argv.indexOf(name);
-  return i < 0 ? undefined : argv[i + 1];
-}
-const batches = (option('--batches') ?? '64,1024').split(',').map(Number);
+const usage =
+  'usage: tsx bench/inference/engine-stages.ts [--batches 64,1024] [--threads N] [--seconds S] [--allow-spinning] [--json]';
+const { batches, seconds, json, option } = sideBenchArgs(process.argv.slice(2), 2, usage);
 const threadsOption = option('--threads');
 const threads = threadsOption === undefined ? undefined : Number(threadsOption);
-const seconds = Number(option('--seconds') ?? 2);
-const json = argv.includes('--json');
-const allowSpinning = argv.includes('--allow-spinning');
-if (
-  batches.some((b) => !Number.isInteger(b) || b < 1) ||
-  !(seconds > 0) ||
-  (threads !== undefined && !(threads >= 1))
-) {
-  console.error(
-    'usage: tsx bench/inference/engine-stages.ts [--batches 64,1024] [--threads N] [--seconds S] [--allow-spinning] [--json]',
-  );
+const allowSpinning = process.argv.includes('--allow-spinning');
+if (threads !== undefined && !(threads >= 1)) {
+  console.error(usage);
   process.exit(2);
 }
 
-const runtime = new OnnxNodeRuntime({
-  executionProvider: 'cpu',
-  allowSpinning,
-  ...(threads === undefined ? {} : { intraOpNumThreads: threads }),
-});
-const proposerBytes = benchModelBytes(1);
-const criticBytes = benchModelBytes(2);
-const proposer = await runtime.loadBytes(proposerBytes, { name: 'proposer', version: '1' });
-const critic = await runtime.loadBytes(criticBytes, { name: 'critic', version: '1' });
-const rawOptions = rawSessionOptions('cpu', threads, allowSpinning);
-const rawProposer = await ort.InferenceSession.create(proposerBytes, rawOptions);
-const rawCritic = await ort.InferenceSession.create(criticBytes, rawOptions);
-const engine = createEngine({
-  proposer,
-  critics: [critic],
+const { proposer, critic, rawProposer, rawCritic, engine, close } = await openBenchPair({
   maxBatchRows: Math.max(...batches),
-  concurrency: 1,
-  policy: NEVER_GATED,
+  threads,
+  allowSpinning,
 });
-await engine.ready();
 
 /** One stage's figures at one batch size. */
 interface StageRow {
@@ -88,15 +64,20 @@ if (!json) {
     `onnxruntime intra-op threads: ${threads ?? "onnxruntime's default"}, spinning ${allowSpinning ? 'on' : 'off'}; ${seconds} s per trial`,
   );
 }
+const copies = new ScannedCopies();
 for (const batch of batches) {
   const x = benchRows(batch, batch);
   const feeds = { features: new ort.Tensor('float32', x, [batch, INPUT_WIDTH]) };
-  const copy = new Float32Array(x.length);
   const dissonance = new Float32Array(batch);
-  const copyAndScan = (): Float32Array => {
-    copy.set(x);
-    if (anyNonFinite(copy)) throw new Error('bench rows are finite');
-    return copy;
+  /** `work` on the engine's scanned copy of `x`, given back after it (as `engine.process` does). */
+  const onCopy = async <T>(work: (input: Float32Array) => Promise<T>): Promise<T> => {
+    const { copy, nonFinite } = copies.copy(x);
+    if (nonFinite) throw new Error('bench rows are finite');
+    try {
+      return await work(copy);
+    } finally {
+      copies.give(copy);
+    }
   };
   const workloads: Workload[] = [
     { label: 'raw', items: batch, call: () => Promise.all([rawProposer.run(feeds), rawCritic.run(feeds)]) },
@@ -104,19 +85,16 @@ for (const batch of batches) {
     {
       label: '+ copy, scan',
       items: batch,
-      call: () => {
-        const input = copyAndScan();
-        return Promise.all([proposer.run(input, batch), critic.run(input, batch)]);
-      },
+      call: () => onCopy((input) => Promise.all([proposer.run(input, batch), critic.run(input, batch)])),
     },
     {
       label: '+ detect',
       items: batch,
-      call: async () => {
-        const input = copyAndScan();
-        const [p, q] = await Promise.all([proposer.run(input, batch), critic.run(input, batch)]);
-        return measureAndScreenTotalVariation(p, q, batch, CLASSES, OUTPUT_TOLERANCE, dissonance);
-      },
+      call: () =>
+        onCopy(async (input) => {
+          const [p, q] = await Promise.all([proposer.run(input, batch), critic.run(input, batch)]);
+          return measureAndScreenTotalVariation(p, q, batch, CLASSES, OUTPUT_TOLERANCE, dissonance);
+        }),
     },
     { label: 'engine.process', items: batch, call: () => engine.process({ x, rows: batch }) },
   ];
@@ -145,5 +123,4 @@ for (const batch of batches) {
   }
 }
 if (json) console.log(JSON.stringify({ threads: threads ?? null, allowSpinning, seconds, results }, null, 2));
-await engine.stop();
-await Promise.all([proposer.dispose(), critic.dispose(), rawProposer.release(), rawCritic.release()]);
+await close();

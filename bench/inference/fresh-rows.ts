@@ -10,41 +10,19 @@
  *   npx tsx bench/inference/fresh-rows.ts [--batches 64,1024] [--seconds 1.5] [--json]
  */
 import * as ort from 'onnxruntime-node';
-import { createEngine } from '../../packages/core/src/index.js';
-import { OnnxNodeRuntime } from '../../packages/node/src/onnx/index.js';
+import { sideBenchArgs } from './args.js';
+import { openBenchPair } from './bench-pair.js';
 import { compare } from './measure.js';
-import { benchModelBytes, benchRows, INPUT_WIDTH, NEVER_GATED, rawSessionOptions } from './models.js';
+import { benchRows, INPUT_WIDTH } from './models.js';
 
-const argv = process.argv.slice(2);
-const option = (name: string): string | undefined => {
-  const i = argv.indexOf(name);
-  return i < 0 ? undefined : argv[i + 1];
-};
-const batches = (option('--batches') ?? '64,1024').split(',').map(Number);
-const seconds = Number(option('--seconds') ?? 1.5);
-const json = argv.includes('--json');
-if (batches.some((b) => !Number.isInteger(b) || b < 1) || !(seconds > 0)) {
-  console.error('usage: tsx bench/inference/fresh-rows.ts [--batches 64,1024] [--seconds S] [--json]');
-  process.exit(2);
-}
+const { batches, seconds, json } = sideBenchArgs(
+  process.argv.slice(2),
+  1.5,
+  'usage: tsx bench/inference/fresh-rows.ts [--batches 64,1024] [--seconds S] [--json]',
+);
 const DISTINCT = 16;
 
-const runtime = new OnnxNodeRuntime({ executionProvider: 'cpu' });
-const proposerBytes = benchModelBytes(1);
-const criticBytes = benchModelBytes(2);
-const proposer = await runtime.loadBytes(proposerBytes, { name: 'proposer', version: '1' });
-const critic = await runtime.loadBytes(criticBytes, { name: 'critic', version: '1' });
-const options = rawSessionOptions('cpu', undefined);
-const rawProposer = await ort.InferenceSession.create(proposerBytes, options);
-const rawCritic = await ort.InferenceSession.create(criticBytes, options);
-const engine = createEngine({
-  proposer,
-  critics: [critic],
-  maxBatchRows: Math.max(...batches),
-  concurrency: 1,
-  policy: NEVER_GATED,
-});
-await engine.ready();
+const { rawProposer, rawCritic, engine, close } = await openBenchPair({ maxBatchRows: Math.max(...batches) });
 
 const rows: { batch: number; fixed: number; fresh: number }[] = [];
 for (const batch of batches) {
@@ -95,5 +73,4 @@ for (const batch of batches) {
   }
 }
 if (json) console.log(JSON.stringify({ seconds, distinctBatches: DISTINCT, rows }, null, 2));
-await engine.stop();
-await Promise.all([proposer.dispose(), critic.dispose(), rawProposer.release(), rawCritic.release()]);
+await close();

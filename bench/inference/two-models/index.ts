@@ -25,21 +25,15 @@ import * as ort from 'onnxruntime-node';
 import { writeOnnxMlp } from '../../../packages/core/src/onnx/index.js';
 import { pairOnnxGraphs } from '../../../packages/core/src/onnx/pair-graphs.js';
 import { initMlp } from '../../../packages/core/src/train/mlp-init.js';
+import { sideBenchArgs } from '../args.js';
 import { compare, type Workload } from '../measure.js';
 import { benchModelBytes, benchRows, CLASSES, HIDDEN, INPUT_WIDTH, rawSessionOptions } from '../models.js';
 
-const argv = process.argv.slice(2);
-const option = (name: string): string | undefined => {
-  const i = argv.indexOf(name);
-  return i < 0 ? undefined : argv[i + 1];
-};
-const batches = (option('--batches') ?? '64,1024').split(',').map(Number);
-const seconds = Number(option('--seconds') ?? 1.5);
-const json = argv.includes('--json');
-if (batches.some((b) => !Number.isInteger(b) || b < 1) || !(seconds > 0)) {
-  console.error('usage: tsx bench/inference/two-models/index.ts [--batches 64,1024] [--seconds S] [--json]');
-  process.exit(2);
-}
+const { batches, seconds, json } = sideBenchArgs(
+  process.argv.slice(2),
+  1.5,
+  'usage: tsx bench/inference/two-models/index.ts [--batches 64,1024] [--seconds S] [--json]',
+);
 
 /** `Atomics.waitAsync` (Node 16+, V8), missing from the TypeScript lib this repository targets. */
 const waitAsync = (

@@ -492,15 +492,8 @@ export class Engine {
         : Promise.all([
             // Outputs a proposer elsewhere produced (a detect stage worker) stand in for the champion's.
             proposed ??
-              stageSpan(
-                this.#telemetry,
-                'generate',
-                {
-                  'dissonance.model.name': this.modelName,
-                  'dissonance.batch.size': rows,
-                  'dissonance.model.version': champion.version,
-                },
-                () => serveBatch(x, rows, canary === undefined ? NO_IDS : ids.all(), champion, canary),
+              this.#generateSpan(champion, rows, () =>
+                serveBatch(x, rows, canary === undefined ? NO_IDS : ids.all(), champion, canary),
               ),
             Promise.all(this.#config.critics.map((c) => c.run(x, rows))),
           ]));
@@ -553,6 +546,16 @@ export class Engine {
     return this.#reconcileBatch(batchId, x, rows, ids, served, critics, dissonance, nonFinite);
   }
 
+  /** `work` in the `generate` stage's span. */
+  #generateSpan<T>(champion: LoadedModel, rows: number, work: () => Promise<T>): Promise<T> {
+    const attributes = {
+      'dissonance.model.name': this.modelName,
+      'dissonance.batch.size': rows,
+      'dissonance.model.version': champion.version,
+    };
+    return stageSpan(this.#telemetry, 'generate', attributes, work);
+  }
+
   /** Generate through the champion's pair with the critic: the served outputs and the critic's. */
   async #runPair(
     pair: PairedModels,
@@ -561,16 +564,7 @@ export class Engine {
     rows: number,
   ): Promise<[Served, Float32Array[]]> {
     try {
-      const [probabilities, critic] = await stageSpan(
-        this.#telemetry,
-        'generate',
-        {
-          'dissonance.model.name': this.modelName,
-          'dissonance.batch.size': rows,
-          'dissonance.model.version': champion.version,
-        },
-        () => pair.run(x, rows),
-      );
+      const [probabilities, critic] = await this.#generateSpan(champion, rows, () => pair.run(x, rows));
       return [{ probabilities, version: champion.version }, [critic]];
     } catch (error) {
       this.#pairs.drop(champion, pair);

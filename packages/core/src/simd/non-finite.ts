@@ -4,7 +4,14 @@ import { KERNELS_WASM_BASE64 } from './kernels-wasm.js';
 /** Values per call into the kernel: its memory is one 64 KiB page, never grown (no view is ever detached). */
 const CHUNK = 16384;
 /** Below this many values the JavaScript loop is as fast as copying into the kernel's memory. */
-const KERNEL_FROM = 512;
+export const KERNEL_FROM = 512;
+
+/** One instance of the kernels: its own memory (one 64 KiB page to start) and the scan over it. */
+export interface KernelInstance {
+  readonly memory: WebAssembly.Memory;
+  /** 1 when any of the `count` float32 at `byteOffset` of {@link memory} is NaN or ±Infinity, else 0. */
+  readonly nonFinite: (byteOffset: number, count: number) => number;
+}
 
 interface Kernels {
   readonly scratch: Float32Array;
@@ -15,35 +22,35 @@ let kernels: Kernels | null | undefined;
 let compiled: WebAssembly.Module | null | undefined;
 
 /**
- * The WebAssembly SIMD kernels' module, compiled on first use; null where WebAssembly or its SIMD is unavailable
- * (an old engine, or a page whose Content-Security-Policy forbids WebAssembly): callers then use plain JavaScript.
+ * A new instance of the WebAssembly SIMD kernels (the module is compiled on first use); null where WebAssembly or
+ * its SIMD is unavailable (an old engine, or a page whose Content-Security-Policy forbids WebAssembly), or where
+ * no memory can be had for another instance: callers then use plain JavaScript.
  */
-export function kernelsModule(): WebAssembly.Module | null {
-  if (compiled !== undefined) return compiled;
-  compiled = null;
-  try {
-    compiled = new WebAssembly.Module(decodeBase64(KERNELS_WASM_BASE64) as Uint8Array<ArrayBuffer>);
-  } catch {
-    // No WebAssembly SIMD here: callers use plain JavaScript.
+export function newKernelInstance(): KernelInstance | null {
+  if (compiled === undefined) {
+    compiled = null;
+    try {
+      compiled = new WebAssembly.Module(decodeBase64(KERNELS_WASM_BASE64) as Uint8Array<ArrayBuffer>);
+    } catch {
+      // No WebAssembly SIMD here.
+    }
   }
-  return compiled;
+  if (compiled === null) return null;
+  try {
+    return new WebAssembly.Instance(compiled, {}).exports as unknown as KernelInstance;
+  } catch {
+    return null;
+  }
 }
 
-/** The kernels' shared instance (its memory is the chunked scan's scratch), or null as {@link kernelsModule}. */
+/** The kernels' shared instance (its memory is the chunked scan's scratch), or null as {@link newKernelInstance}. */
 function loadKernels(): Kernels | null {
   if (kernels !== undefined) return kernels;
-  kernels = null;
-  const module = kernelsModule();
-  if (module === null) return kernels;
-  try {
-    const exports = new WebAssembly.Instance(module, {}).exports as {
-      readonly memory: WebAssembly.Memory;
-      readonly nonFinite: (byteOffset: number, count: number) => number;
-    };
-    kernels = { scratch: new Float32Array(exports.memory.buffer, 0, CHUNK), nonFinite: exports.nonFinite };
-  } catch {
-    // No WebAssembly SIMD here: the JavaScript loop below answers alike.
-  }
+  const instance = newKernelInstance();
+  kernels =
+    instance === null
+      ? null
+      : { scratch: new Float32Array(instance.memory.buffer, 0, CHUNK), nonFinite: instance.nonFinite };
   return kernels;
 }
 

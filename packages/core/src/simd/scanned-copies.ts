@@ -1,15 +1,11 @@
-import { anyNonFinite, anyNonFiniteJs, kernelsModule } from './non-finite.js';
+import { anyNonFinite, anyNonFiniteJs, KERNEL_FROM, newKernelInstance, type KernelInstance } from './non-finite.js';
 
-/** Below this many values a copy is scanned in JavaScript (as fast as the kernel's call). */
-const KERNEL_FROM = 512;
 const PAGE_BYTES = 65536;
 /** Copies that can live in the kernel's memory at once; more at a time take the plain path. */
 const REGIONS = 4;
 
 /** This pool's instance of the kernel: one memory of {@link REGIONS} regions of `capacity` values each. */
-interface Kernel {
-  readonly memory: WebAssembly.Memory;
-  readonly nonFinite: (byteOffset: number, count: number) => number;
+interface Kernel extends KernelInstance {
   /** Values per region. */
   capacity: number;
   view: Float32Array;
@@ -86,25 +82,16 @@ export class ScannedCopies {
 
   #loadKernel(): Kernel | null {
     if (this.#kernel !== undefined) return this.#kernel;
-    this.#kernel = null;
-    const module = kernelsModule();
-    if (module === null) return null;
-    try {
-      const exports = new WebAssembly.Instance(module, {}).exports as {
-        readonly memory: WebAssembly.Memory;
-        readonly nonFinite: (byteOffset: number, count: number) => number;
-      };
-      const view = new Float32Array(exports.memory.buffer);
-      this.#kernel = {
-        memory: exports.memory,
-        nonFinite: exports.nonFinite,
-        capacity: Math.floor(view.length / REGIONS),
-        view,
-        free: Array.from({ length: REGIONS }, (_, i) => REGIONS - 1 - i),
-      };
-    } catch {
-      // No memory for another instance: the plain path answers alike.
-    }
+    const instance = newKernelInstance();
+    if (instance === null) return (this.#kernel = null);
+    const view = new Float32Array(instance.memory.buffer);
+    this.#kernel = {
+      memory: instance.memory,
+      nonFinite: instance.nonFinite,
+      capacity: Math.floor(view.length / REGIONS),
+      view,
+      free: Array.from({ length: REGIONS }, (_, i) => REGIONS - 1 - i),
+    };
     return this.#kernel;
   }
 

@@ -3,6 +3,7 @@ import {
   createEngine,
   DissonanceError,
   MemoryRegistry,
+  type Engine,
   type LoadedModel,
   type Logger,
   type ModelArtifact,
@@ -104,18 +105,26 @@ function capturingLogger(): { logger: Logger; lines: string[] } {
   return { logger: { debug: log, info: log, warn: log, error: log }, lines };
 }
 
+/** A ready engine whose proposer pairs (or refuses to), with `critics` counting critics, all on `ledger`. */
+async function pairingEngine(
+  ledger: Ledger,
+  options: { critics?: number; refuse?: boolean; logger?: Logger } = {},
+): Promise<Engine> {
+  const engine = createEngine({
+    proposer: pairing(linearModel('p', WEAK_WEIGHTS, '1'), ledger, options.refuse),
+    critics: Array.from({ length: options.critics ?? 1 }, () => countingCritic(ledger)),
+    policy: { maxDissonance: 1 },
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+  });
+  await engine.ready();
+  return engine;
+}
+
 describe('the champion and its one critic as one model (LoadedModel.pairWith)', () => {
   it('runs batches through the pair once it is ready, with the same results as two runs', async () => {
     const ledger = newLedger();
     const { logger, lines } = capturingLogger();
-    const critic = countingCritic(ledger);
-    const engine = createEngine({
-      proposer: pairing(linearModel('p', WEAK_WEIGHTS, '1'), ledger),
-      critics: [critic],
-      policy: { maxDissonance: 1 },
-      logger,
-    });
-    await engine.ready();
+    const engine = await pairingEngine(ledger, { logger });
     const apart = await engine.process(batch(1));
     expect(ledger.asked).toEqual(['p@1']);
     expect(ledger.criticRuns).toBe(1);
@@ -136,12 +145,7 @@ describe('the champion and its one critic as one model (LoadedModel.pairWith)', 
 
   it('fails the batch a pair fails, then runs the two models apart', async () => {
     const ledger = newLedger();
-    const engine = createEngine({
-      proposer: pairing(linearModel('p', WEAK_WEIGHTS, '1'), ledger),
-      critics: [countingCritic(ledger)],
-      policy: { maxDissonance: 1 },
-    });
-    await engine.ready();
+    const engine = await pairingEngine(ledger);
     await engine.process(batch(0));
     await settle();
     ledger.failNext = true;
@@ -160,13 +164,7 @@ describe('the champion and its one critic as one model (LoadedModel.pairWith)', 
   it('logs a refusal and runs apart; no pair without exactly one critic or with proposed outputs', async () => {
     const ledger = newLedger();
     const { logger, lines } = capturingLogger();
-    const refusing = createEngine({
-      proposer: pairing(linearModel('p', WEAK_WEIGHTS, '1'), ledger, true),
-      critics: [countingCritic(ledger)],
-      policy: { maxDissonance: 1 },
-      logger,
-    });
-    await refusing.ready();
+    const refusing = await pairingEngine(ledger, { refuse: true, logger });
     for (let i = 0; i < 3; i++) {
       await refusing.process(batch(i));
       await settle();
@@ -177,12 +175,7 @@ describe('the champion and its one critic as one model (LoadedModel.pairWith)', 
     await refusing.stop();
 
     const two = newLedger();
-    const twoCritics = createEngine({
-      proposer: pairing(linearModel('p', WEAK_WEIGHTS, '1'), two),
-      critics: [countingCritic(two), countingCritic(two)],
-      policy: { maxDissonance: 1 },
-    });
-    await twoCritics.ready();
+    const twoCritics = await pairingEngine(two, { critics: 2 });
     await twoCritics.process(batch(0));
     await settle();
     await twoCritics.process(batch(1));
@@ -190,12 +183,7 @@ describe('the champion and its one critic as one model (LoadedModel.pairWith)', 
     await twoCritics.stop();
 
     const given = newLedger();
-    const engine = createEngine({
-      proposer: pairing(linearModel('p', WEAK_WEIGHTS, '1'), given),
-      critics: [countingCritic(given)],
-      policy: { maxDissonance: 1 },
-    });
-    await engine.ready();
+    const engine = await pairingEngine(given);
     await engine.process(batch(0));
     await settle();
     const probabilities = new Float32Array(6).fill(1 / 3);

@@ -18,6 +18,7 @@ import {
 import type { InferenceSession } from 'onnxruntime-node';
 import type { ExecutionProvider } from './execution-provider.js';
 import { OnnxPairedRun } from './onnx-paired-run.js';
+import { SessionRuns } from './session-runs.js';
 import type { OrtModule } from './ort-module.js';
 import type { ProviderBenchmark } from './provider-choice.js';
 
@@ -80,9 +81,7 @@ export class OnnxNodeModel implements LoadedModel {
   readonly #io: ResolvedSessionIo;
   readonly #pairing: OnnxPairing | undefined;
   readonly #pairs = new Set<OnnxPairedRun>();
-  #active = 0;
-  #idle: (() => void) | undefined;
-  #disposed: Promise<void> | undefined;
+  readonly #runs = new SessionRuns();
 
   private constructor(ort: OrtModule, session: InferenceSession, view: OnnxSessionView, io: ResolvedSessionIo) {
     this.#ort = ort;
@@ -129,12 +128,11 @@ export class OnnxNodeModel implements LoadedModel {
 
   /** Runs `rows` rows of `x` (exactly `rows × inputWidth` values, else `E_INPUT`); session errors → `E_MODEL`. */
   async run(x: Float32Array, rows: number): Promise<Float32Array> {
-    if (this.#disposed !== undefined)
-      throw new DissonanceError('E_MODEL', `model ${this.name}@${this.version} is disposed`);
+    if (this.#runs.closed) throw new DissonanceError('E_MODEL', `model ${this.name}@${this.version} is disposed`);
     const width = this.inputWidth;
     checkRunInput(x, rows, width, this.name);
     if (rows === 0) return new Float32Array(0);
-    this.#active++;
+    this.#runs.enter();
     try {
       // A fresh dims array per call: the tensor keeps it and the session reads it on a later tick.
       const feeds = { [this.inputName]: new this.#ort.Tensor('float32', x, inputDims(rows, this.inputShape)) };
@@ -146,7 +144,7 @@ export class OnnxNodeModel implements LoadedModel {
       }
       return this.#read(result, rows);
     } finally {
-      if (--this.#active === 0) this.#idle?.();
+      this.#runs.exit();
     }
   }
 
@@ -168,8 +166,8 @@ export class OnnxNodeModel implements LoadedModel {
       pairing === undefined ||
       other.#pairing !== pairing ||
       other.provider !== this.provider ||
-      this.#disposed !== undefined ||
-      other.#disposed !== undefined ||
+      this.#runs.closed ||
+      other.#runs.closed ||
       this.artifact?.format !== 'onnx' ||
       other.artifact?.format !== 'onnx' ||
       this.artifact.bytes.length + other.artifact.bytes.length > pairing.maxBytes ||
@@ -201,7 +199,7 @@ export class OnnxNodeModel implements LoadedModel {
       await pair.dispose().catch(() => undefined);
       throw toDissonanceError(error, 'E_MODEL', `${label}: the paired session fails its probe`);
     }
-    if (this.#disposed !== undefined) {
+    if (this.#runs.closed) {
       await pair.dispose();
       return undefined;
     }
@@ -211,12 +209,10 @@ export class OnnxNodeModel implements LoadedModel {
 
   /** Waits for runs in flight, then releases the session and its pairs. Later runs reject with `E_MODEL`. Safe twice. */
   dispose(): Promise<void> {
-    this.#disposed ??= (async () => {
-      if (this.#active > 0) await new Promise<void>((resolve) => (this.#idle = resolve));
+    return this.#runs.close(async () => {
       await Promise.all([...this.#pairs].map((pair) => pair.dispose()));
       await this.#session.release();
-    })();
-    return this.#disposed;
+    });
   }
 
   #read(result: InferenceSession.ReturnType, rows: number): Float32Array {

@@ -2,6 +2,7 @@ import { DissonanceError, toDissonanceError, type PairedModels } from '@dissonan
 import { checkRunInput, inputDims, readProbabilities, type ResolvedSessionIo } from '@dissonance/core/adapter-kit';
 import type { InferenceSession } from 'onnxruntime-node';
 import type { OrtModule } from './ort-module.js';
+import { SessionRuns } from './session-runs.js';
 
 /** One side of a pair: how to read its output from the paired session. */
 export interface PairSide {
@@ -26,9 +27,7 @@ export class OnnxPairedRun implements PairedModels {
   readonly #sides: readonly [PairSide, PairSide];
   readonly #fetches: readonly string[];
   readonly #label: string;
-  #active = 0;
-  #idle: (() => void) | undefined;
-  #disposed: Promise<void> | undefined;
+  readonly #runs = new SessionRuns();
 
   constructor(
     ort: OrtModule,
@@ -48,10 +47,10 @@ export class OnnxPairedRun implements PairedModels {
 
   /** Runs both graphs on `rows` rows of `x` (exactly `rows × width` values, else `E_INPUT`); errors → `E_MODEL`. */
   async run(x: Float32Array, rows: number): Promise<readonly [Float32Array, Float32Array]> {
-    if (this.#disposed !== undefined) throw new DissonanceError('E_MODEL', `paired models ${this.#label} are disposed`);
+    if (this.#runs.closed) throw new DissonanceError('E_MODEL', `paired models ${this.#label} are disposed`);
     checkRunInput(x, rows, this.#width, this.#label);
     if (rows === 0) return [new Float32Array(0), new Float32Array(0)];
-    this.#active++;
+    this.#runs.enter();
     try {
       const feeds = { [this.#input]: new this.#ort.Tensor('float32', x, inputDims(rows, this.#inputShape)) };
       let result: InferenceSession.ReturnType;
@@ -68,16 +67,12 @@ export class OnnxPairedRun implements PairedModels {
         readProbabilities(outB?.data, rows, b.io, b.label, outB?.type),
       ];
     } finally {
-      if (--this.#active === 0) this.#idle?.();
+      this.#runs.exit();
     }
   }
 
   /** Waits for runs in flight, then releases the paired session. Later runs reject with `E_MODEL`. Safe twice. */
   dispose(): Promise<void> {
-    this.#disposed ??= (async () => {
-      if (this.#active > 0) await new Promise<void>((resolve) => (this.#idle = resolve));
-      await this.#session.release();
-    })();
-    return this.#disposed;
+    return this.#runs.close(() => this.#session.release());
   }
 }
