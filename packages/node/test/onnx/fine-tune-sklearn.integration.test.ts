@@ -1,12 +1,11 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jensenShannon, proposerVsCritics, type LoadedModel, type TrainingExample } from '@dissonance/core';
 import { createMlpTrainer, readOnnxMlp } from '@dissonance/core/mlp';
 import { argmaxRow } from '@dissonance/core/adapter-kit';
 import { OnnxNodeRuntime } from '@dissonance/node';
+import { pythonOnnxFixtures } from './fixtures.js';
 
 const ROOT = resolve(import.meta.dirname, '../../../..');
 
@@ -33,10 +32,7 @@ function accuracy(probs: Float32Array, labels: readonly number[], k: number): nu
 describe('fine-tuning a skl2onnx MLPClassifier: read, fine-tune, write, run', () => {
   let dir = '';
   beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'dissonance-sklearn-'));
-    const python =
-      execFileSync('bash', ['scripts/python-env.sh'], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n').pop() ?? '';
-    execFileSync(python, ['scripts/python/onnx_fixtures.py', dir], { cwd: ROOT, stdio: 'ignore' });
+    dir = pythonOnnxFixtures('dissonance-sklearn-');
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -1,6 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 // Core's ONNX writer and MLP helpers.
 import { createPrng, decodeOnnxModel, initMlp, writeOnnxMlp, type MlpWeights } from '@dissonance/core/mlp';
 // Test-only: re-encode a decoded graph after editing it (not part of the public API).
@@ -57,4 +60,17 @@ export function writeSymbolicMlp(weights: MlpWeights): Uint8Array {
 export async function tempDir(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'dissonance-onnx-'));
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * A fresh temp folder holding what scripts/python/onnx_fixtures.py writes (skl2onnx and torch.onnx.export models,
+ * `<name>.onnx` and `<name>.json`), made with the project's venv (scripts/python-env.sh sets it up).
+ */
+export function pythonOnnxFixtures(prefix: string): string {
+  const root = fileURLToPath(new URL('../../../../', import.meta.url));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const python =
+    execFileSync('bash', ['scripts/python-env.sh'], { cwd: root, encoding: 'utf8' }).trim().split('\n').pop() ?? '';
+  execFileSync(python, ['scripts/python/onnx_fixtures.py', dir], { cwd: root, stdio: 'ignore' });
+  return dir;
 }

@@ -1,12 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OnnxNodeRuntime, type OnnxNodeModel } from '@dissonance/node';
-import { randomMlp, randomRows, writeOnnxMlp } from './fixtures.js';
-
-const ROOT = resolve(import.meta.dirname, '../../../..');
+import { pythonOnnxFixtures, randomMlp, randomRows, writeOnnxMlp } from './fixtures.js';
 
 describe('pairing skl2onnx and torch.onnx.export models in one session', () => {
   let dir = '';
@@ -15,10 +11,7 @@ describe('pairing skl2onnx and torch.onnx.export models in one session', () => {
     runtime.loadBytes(new Uint8Array(readFileSync(join(dir, `${name}.onnx`))), { name, version });
 
   beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'dissonance-paired-'));
-    const python =
-      execFileSync('bash', ['scripts/python-env.sh'], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n').pop() ?? '';
-    execFileSync(python, ['scripts/python/onnx_fixtures.py', dir], { cwd: ROOT, stdio: 'ignore' });
+    dir = pythonOnnxFixtures('dissonance-paired-');
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
