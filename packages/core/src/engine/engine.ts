@@ -394,33 +394,49 @@ export class Engine {
   /**
    * Runs one batch through the loop and resolves once it is reconciled. Rejects with `E_INPUT` (nothing
    * accepted), `E_OVERLOADED` (queue full with `overload: 'reject'`), `E_STOPPED`, or the model's error
-   * (the batch's rows are counted as failed).
+   * (the batch's rows are counted as failed). `batch.x` is copied before `process()` returns control, so the
+   * caller may refill it at once, even before {@link ready} resolves.
    */
   async process(batch: Batch, options: ProcessOptions = {}): Promise<BatchResult> {
     if (this.#stopping) throw new DissonanceError('E_STOPPED', 'engine is stopping or stopped; process() refused');
-    if (!this.#isReady) await this.#ready;
     const width = this.#config.proposer.inputWidth;
     validateBatchShape(batch, { width, maxRows: this.#config.maxBatchRows });
-    // Copy (the caller may reuse its buffer once process() returns control), scanned as it is made.
+    // Copy before anything waits (the caller may reuse its buffer once process() returns control, even while
+    // the engine is starting or the queue is full), scanned as it is made.
     const { copy: x, nonFinite } = this.#copies.copy(batch.x);
-    if (nonFinite) {
+    // Until the batch is queued, every refusal gives the copy back: no model has seen it.
+    let proposed: Served | undefined;
+    try {
+      if (nonFinite) checkFiniteFeatures(batch.x, width, batch.ids);
+      if (options.proposed !== undefined)
+        proposed = checkProposed(options.proposed, batch.rows, this.#config.proposer.classes);
+      if (!this.#isReady) await this.#ready;
+      // A batch that finds room starts in the caller's turn: no await then.
+      const room = this.#waitForRoom();
+      if (room !== undefined) await room;
+    } catch (error) {
       this.#copies.give(x);
-      checkFiniteFeatures(batch.x, width, batch.ids);
+      throw error;
     }
-    const proposed =
-      options.proposed === undefined
-        ? undefined
-        : checkProposed(options.proposed, batch.rows, this.#config.proposer.classes);
+    return this.#enqueue(batch, x, proposed);
+  }
+
+  /** Resolves once the queue has room (or throws `E_OVERLOADED` / `E_STOPPED`); no tick when it has room. */
+  #waitForRoom(): Promise<void> | undefined {
     const maxQueue = this.#config.maxQueue;
-    if (this.#queue.size >= maxQueue) {
-      if (this.#config.overload === 'reject') {
-        throw new DissonanceError('E_OVERLOADED', `${this.#queue.size} batches waiting (maxQueue ${maxQueue})`, {
-          details: { queued: this.#queue.size, maxQueue },
-        });
-      }
-      await this.#queue.onSizeLessThan(maxQueue);
-      if (this.#stopping) throw new DissonanceError('E_STOPPED', 'engine stopped while the batch waited for room');
+    if (this.#queue.size < maxQueue) return undefined;
+    if (this.#config.overload === 'reject') {
+      throw new DissonanceError('E_OVERLOADED', `${this.#queue.size} batches waiting (maxQueue ${maxQueue})`, {
+        details: { queued: this.#queue.size, maxQueue },
+      });
     }
+    return this.#queue.onSizeLessThan(maxQueue).then(() => {
+      if (this.#stopping) throw new DissonanceError('E_STOPPED', 'engine stopped while the batch waited for room');
+    });
+  }
+
+  /** Accepts a checked batch whose features are already copied into `x`: queues it and counts it. */
+  #enqueue(batch: Batch, x: Float32Array, proposed: Served | undefined): Promise<BatchResult> {
     const seq = ++this.#batchSeq;
     const batchId = `b${seq}`;
     // Default ids (`b7:0`, `b7:1`, …) are made only when something reads them.
