@@ -394,8 +394,8 @@ export class Engine {
   /**
    * Runs one batch through the loop and resolves once it is reconciled. Rejects with `E_INPUT` (nothing
    * accepted), `E_OVERLOADED` (queue full with `overload: 'reject'`), `E_STOPPED`, or the model's error
-   * (the batch's rows are counted as failed). `batch.x` is copied before `process()` returns control, so the
-   * caller may refill it at once, even before {@link ready} resolves.
+   * (the batch's rows are counted as failed). `batch.x` and `batch.ids` are copied before `process()` returns
+   * control, so the caller may refill them at once, even before {@link ready} resolves.
    */
   async process(batch: Batch, options: ProcessOptions = {}): Promise<BatchResult> {
     if (this.#stopping) throw new DissonanceError('E_STOPPED', 'engine is stopping or stopped; process() refused');
@@ -404,6 +404,8 @@ export class Engine {
     // Copy before anything waits (the caller may reuse its buffer once process() returns control, even while
     // the engine is starting or the queue is full), scanned as it is made.
     const { copy: x, nonFinite } = this.#copies.copy(batch.x);
+    // The ids too: they are read when labels, events and examples need them, long after this call returns.
+    const ids = batch.ids?.slice();
     // Until the batch is queued, every refusal gives the copy back: no model has seen it.
     let proposed: Served | undefined;
     try {
@@ -418,7 +420,7 @@ export class Engine {
       this.#copies.give(x);
       throw error;
     }
-    return this.#enqueue(batch, x, proposed);
+    return this.#enqueue(batch.rows, x, ids, proposed);
   }
 
   /** Resolves once the queue has room (or throws `E_OVERLOADED` / `E_STOPPED`); no tick when it has room. */
@@ -435,20 +437,25 @@ export class Engine {
     });
   }
 
-  /** Accepts a checked batch whose features are already copied into `x`: queues it and counts it. */
-  #enqueue(batch: Batch, x: Float32Array, proposed: Served | undefined): Promise<BatchResult> {
+  /** Accepts a checked batch of `rows` whose features and ids are copies the engine owns: queues it, counts it. */
+  #enqueue(
+    rows: number,
+    x: Float32Array,
+    givenIds: readonly string[] | undefined,
+    proposed: Served | undefined,
+  ): Promise<BatchResult> {
     const seq = ++this.#batchSeq;
     const batchId = `b${seq}`;
     // Default ids (`b7:0`, `b7:1`, …) are made only when something reads them.
-    const ids = new RowIds(batchId, batch.rows, batch.ids);
-    this.#counters.accepted += batch.rows;
+    const ids = new RowIds(batchId, rows, givenIds);
+    this.#counters.accepted += rows;
     let release!: () => void;
     const previous = this.#reconcileTail;
     this.#reconcileTail = new Promise<void>((resolve) => (release = resolve));
     return this.#queue.add(
       async () => {
         try {
-          const result = await this.#runBatch(batchId, x, batch.rows, ids, previous, proposed);
+          const result = await this.#runBatch(batchId, x, rows, ids, previous, proposed);
           // Reconciled: nothing holds a view of the copy any more. (After a failure a model may still be reading it.)
           this.#copies.give(x);
           return result;

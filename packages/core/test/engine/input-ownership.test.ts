@@ -1,5 +1,12 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createEngine, FunctionModel, MemoryStore, type EngineConfig, type JsonValue } from '../../src/index.js';
+import {
+  createEngine,
+  FunctionModel,
+  MemoryStore,
+  oracleLabels,
+  type EngineConfig,
+  type JsonValue,
+} from '../../src/index.js';
 import { ScannedCopies } from '../../src/simd/scanned-copies.js';
 import { rejectionOf as rejection } from '../../src/testing/index.js';
 import { blobs, GOOD_WEIGHTS, linearModel, WEAK_WEIGHTS } from './fixtures.js';
@@ -50,6 +57,21 @@ describe('the caller may reuse its features buffer once process() returns contro
     x.fill(Number.NaN);
     const result = await pending;
     expect(result.probabilities).toEqual(await expected(original));
+    await engine.stop();
+  });
+
+  it('and its ids array: labels, examples and the result keep the ids the batch was given', async () => {
+    const engine = createEngine({ ...config(), labels: oracleLabels(async (requests) => requests.map(() => 0)) });
+    await engine.ready();
+    const { x } = blobs(7, ROWS);
+    const ids = Array.from({ length: ROWS }, (_, r) => `item-${r}`);
+    const given = [...ids];
+    const pending = engine.process({ x, rows: ROWS, ids });
+    ids.fill('reused');
+    const result = await pending;
+    expect(result.ids).toEqual(given);
+    const stored = await engine.store.examples();
+    expect(stored.map((e) => e.id).sort()).toEqual([...given].sort());
     await engine.stop();
   });
 
