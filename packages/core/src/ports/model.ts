@@ -15,7 +15,11 @@ export interface ModelInfo {
  * `rows × classes` probabilities row-major. One item is a batch of one.
  */
 export interface LoadedModel extends ModelInfo {
-  /** Runs the model on `rows` rows of `x`; resolves to `rows × classes` probabilities. */
+  /**
+   * Runs the model on `rows` rows of `x`; resolves to `rows × classes` probabilities. The model may read `x` until
+   * the promise settles (onnxruntime reads it on a later turn), so the caller must not change it before then; the
+   * engine passes its own copy.
+   */
   run(x: Float32Array, rows: number): Promise<Float32Array>;
   /** Serialized form of this model, when it has one (ONNX bytes, JSON weights…), for the registry. */
   readonly artifact?: ModelArtifact;
@@ -33,7 +37,10 @@ export interface LoadedModel extends ModelInfo {
 
 /** Two models run as one: what {@link LoadedModel.pairWith} resolves with. */
 export interface PairedModels {
-  /** Runs both models on `rows` rows of `x`; resolves to the first's and the second's probabilities. */
+  /**
+   * Runs both models on `rows` rows of `x`; resolves to the first's and the second's probabilities. As with
+   * {@link LoadedModel.run}, `x` must not change until the promise settles.
+   */
   run(x: Float32Array, rows: number): Promise<readonly [Float32Array, Float32Array]>;
   /** Waits for runs in flight, then frees the pair's resources (not the two models'). Safe to call twice. */
   dispose(): Promise<void>;

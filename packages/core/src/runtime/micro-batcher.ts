@@ -139,7 +139,10 @@ export class MicroBatcher implements LoadedModel {
     return this.#pendingRows;
   }
 
-  /** Queues `rows` rows for the next batch; resolves to exactly those rows' `rows × classes` outputs. */
+  /**
+   * Queues `rows` rows for the next batch; resolves to exactly those rows' `rows × classes` outputs. `x` is read
+   * when the batch is assembled (up to `maxDelayMs` later), so it must not change until the promise settles.
+   */
   run(x: Float32Array, rows: number): Promise<Float32Array> {
     if (this.#closed) {
       return Promise.reject(
