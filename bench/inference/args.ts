@@ -9,8 +9,11 @@ export interface BenchArgs {
   readonly seconds: number;
   /** Batch sizes to time (default 1, 64, 1024). */
   readonly batches: readonly number[];
-  /** onnxruntime intra-op threads for every session (default: onnxruntime's). */
-  readonly threads: number | undefined;
+  /**
+   * onnxruntime intra-op threads for every session (default: onnxruntime's); `auto`: the SDK's models choose by
+   * measurement (`intraOpNumThreads: 'auto'`) and the raw sessions use what the proposer chose.
+   */
+  readonly threads: number | 'auto' | undefined;
   /** onnxruntime's spinning worker threads for every session, SDK and raw (default off, the SDK's default). */
   readonly allowSpinning: boolean;
   /** Batch sizes of the provider table (default 1, 64, 1024, 8192). */
@@ -24,7 +27,7 @@ export interface BenchArgs {
 }
 
 const USAGE =
-  'usage: tsx bench/inference/index.ts [--provider cpu|cuda|webgpu|auto] [--json] [--seconds S] [--batches 1,64,1024] [--threads N]\n' +
+  'usage: tsx bench/inference/index.ts [--provider cpu|cuda|webgpu|auto] [--json] [--seconds S] [--batches 1,64,1024] [--threads N|auto]\n' +
   '       [--table-batches 1,64,1024,8192] [--models small,large] [--cell-limit S] [--only providers] [--allow-spinning]';
 
 /** Parses `argv` (without node and the script); exits with the usage line on a bad flag. */
@@ -33,7 +36,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
   let json = false;
   let seconds = 1;
   let batches: number[] = [1, 64, 1024];
-  let threads: number | undefined;
+  let threads: number | 'auto' | undefined;
   let tableBatches: number[] = [1, 64, 1024, 8192];
   let models: TableModelName[] = ['small', 'large'];
   let cellLimit = 10;
@@ -54,8 +57,10 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
         fail(`--provider must be cpu, cuda, webgpu or auto, got ${v}`);
       provider = v;
     } else if (flag === '--seconds') seconds = positive(value(), flag);
-    else if (flag === '--threads') threads = positive(value(), flag);
-    else if (flag === '--batches')
+    else if (flag === '--threads') {
+      const v = value();
+      threads = v === 'auto' ? 'auto' : positive(v, flag);
+    } else if (flag === '--batches')
       batches = value()
         .split(',')
         .map((b) => positive(b, flag));

@@ -2,7 +2,7 @@
  * Inference bench: how much the SDK's model path costs over raw onnxruntime-node, and what the MicroBatcher
  * buys for many concurrent single-row calls.
  *
- *   npx tsx bench/inference/index.ts [--provider cpu|cuda|webgpu|auto] [--json] [--seconds 1] [--batches 1,64,1024] [--threads N]
+ *   npx tsx bench/inference/index.ts [--provider cpu|cuda|webgpu|auto] [--json] [--seconds 1] [--batches 1,64,1024] [--threads N|auto]
  *                                    [--table-batches 1,64,1024,8192] [--models small,large] [--cell-limit 10] [--only providers]
  *
  * First the provider table (providers.ts, JSON `providers`): a 64-128-10 and a 512-4096-4096-1000 MLP on the
@@ -98,7 +98,9 @@ const criticBytes = benchModelBytes(2);
 const proposer = await runtime.loadBytes(proposerBytes, { name: 'proposer', version: '1' });
 const critic = await runtime.loadBytes(criticBytes, { name: 'critic', version: '1' });
 const provider = proposer.provider;
-const options = rawSessionOptions(provider, args.threads, args.allowSpinning);
+// With --threads auto the raw sessions use the count the SDK chose for the proposer: the ratios compare like with like.
+const rawThreads = args.threads === 'auto' ? proposer.intraOpNumThreads : args.threads;
+const options = rawSessionOptions(provider, rawThreads, args.allowSpinning);
 const rawProposer = await ort.InferenceSession.create(proposerBytes, options);
 const rawCritic = await ort.InferenceSession.create(criticBytes, options);
 
@@ -111,6 +113,10 @@ log(
   `machine: ${machine.cpuModel}, nproc ${machine.nproc}, ${machine.memoryGiB} GiB, node ${machine.node}, ${machine.platform}`,
 );
 log(`onnxruntime-node ${machine.onnxruntime}, execution provider ${provider} (${machine.providerReason})`);
+if (args.threads === 'auto') {
+  log(`intra-op threads by measurement: proposer ${proposer.providerReason}; critic ${critic.providerReason}`);
+  log(`raw sessions: intra-op threads ${rawThreads ?? "onnxruntime's default"}`);
+}
 log(
   `models: proposer + critic, ${INPUT_WIDTH}-128-${CLASSES} MLPs (writeOnnxMlp); ${args.seconds} s per trial, median of 3`,
 );

@@ -25,7 +25,7 @@ export interface ProviderTableOptions {
   readonly seconds: number;
   /** Skip a cell when one call takes longer than this many seconds. */
   readonly cellLimitSeconds: number;
-  readonly threads: number | undefined;
+  readonly threads: number | 'auto' | undefined;
   /** onnxruntime's spinning worker threads for every session (`--allow-spinning`; the SDK's default is off). */
   readonly allowSpinning?: boolean;
 }
@@ -57,7 +57,7 @@ export async function runProviderTable(
     const bytes = tableModelBytes(model);
     const cpu = await ort.InferenceSession.create(
       bytes,
-      rawSessionOptions('cpu', options.threads, options.allowSpinning),
+      rawSessionOptions('cpu', options.threads === 'auto' ? undefined : options.threads, options.allowSpinning),
     );
     let sdk: OnnxNodeModel | undefined;
     let raw: ort.InferenceSession | undefined;
@@ -79,7 +79,11 @@ export async function runProviderTable(
         const loadMs = performance.now() - started;
         raw = await ort.InferenceSession.create(
           bytes,
-          rawSessionOptions(sdk.provider, options.threads, options.allowSpinning),
+          rawSessionOptions(
+            sdk.provider,
+            options.threads === 'auto' ? sdk.intraOpNumThreads : options.threads,
+            options.allowSpinning,
+          ),
         );
         if (fixed === undefined) {
           providerReason = runtime.providerReason;

@@ -10,7 +10,7 @@ export { loadConfigFile } from './config-file.js';
 export { FileRegistry, FileStore, writeFileAtomic, syncDirectory } from './files/index.js';
 export type { FileRegistryOptions, FileStoreOptions } from './files/index.js';
 export { unlockLockFile, type UnlockOutcome } from './files/lock-recovery.js';
-export { OnnxNodeRuntime, OnnxNodeModel, probeCuda, probeWebGpu, chooseProvider } from './onnx/index.js';
+export { OnnxNodeRuntime, OnnxNodeModel, probeCuda, probeWebGpu, chooseProvider, chooseThreads } from './onnx/index.js';
 export type {
   OnnxNodeRuntimeOptions,
   PartialModelInfo,
@@ -25,6 +25,8 @@ export type {
   ProviderChoice,
   ProviderTiming,
   ProviderTimer,
+  ThreadChoice,
+  ThreadTiming,
 } from './onnx/index.js';
 export * from './worker/index.js';
 export { threadedTrainer, threadBudget, type ThreadedTrainerOptions, type ThreadBudget } from './train/index.js';

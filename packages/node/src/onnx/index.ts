@@ -22,5 +22,7 @@ export type {
   ProviderTimer,
   TimeRunsOptions,
 } from './provider-choice.js';
+export { chooseThreads, timeInTurns } from './thread-choice.js';
+export type { ThreadChoice, ThreadTiming, TimeInTurnsOptions } from './thread-choice.js';
 export { TF32_OVERRIDE_VARIABLE } from './cuda-exact.js';
 export { softmaxRows, looksLikeProbabilities, PREFERRED_OUTPUT_NAMES } from '@dissonance/core/adapter-kit';

@@ -33,6 +33,8 @@ export interface OnnxSessionView extends SessionIoView {
   readonly providerReason?: string;
   /** What an `auto` load measured to choose the provider. */
   readonly benchmark?: ProviderBenchmark;
+  /** Intra-op threads of the session (undefined: onnxruntime's default). */
+  readonly intraOpNumThreads?: number | undefined;
   /** How to open a session for this model paired with another (no pairing without it). */
   readonly pairing?: OnnxPairing;
 }
@@ -41,8 +43,8 @@ export interface OnnxSessionView extends SessionIoView {
 export interface OnnxPairing {
   /** Largest combined size, in bytes, of two ONNX files that are paired (larger models gain nothing from it). */
   readonly maxBytes: number;
-  /** Opens a session on `provider` with the runtime's session options. */
-  open(bytes: Uint8Array, provider: ExecutionProvider): Promise<InferenceSession>;
+  /** Opens a session on `provider` with the runtime's session options, on the CPU with `threads` intra-op threads. */
+  open(bytes: Uint8Array, provider: ExecutionProvider, threads: number | undefined): Promise<InferenceSession>;
 }
 
 /** Rows run through a new pair and through its two models, whose outputs must agree before the pair is used. */
@@ -75,6 +77,11 @@ export class OnnxNodeModel implements LoadedModel {
   readonly providerReason: string;
   /** With `auto` and more than one provider present: the timings that chose {@link provider}. */
   readonly benchmark: ProviderBenchmark | undefined;
+  /**
+   * Intra-op threads of the session: the runtime's `intraOpNumThreads`, or on the CPU with `'auto'` the count
+   * chosen by measurement (its figures are in {@link providerReason}); undefined: onnxruntime's default.
+   */
+  readonly intraOpNumThreads: number | undefined;
   readonly #ort: OrtModule;
   readonly #session: InferenceSession;
   readonly #fetches: readonly string[];
@@ -92,6 +99,7 @@ export class OnnxNodeModel implements LoadedModel {
     this.provider = view.provider;
     this.providerReason = view.providerReason ?? view.provider;
     this.benchmark = view.benchmark;
+    this.intraOpNumThreads = view.intraOpNumThreads;
     this.inputName = io.inputName;
     this.outputName = io.outputName;
     this.inputWidth = io.inputWidth;
@@ -180,7 +188,7 @@ export class OnnxNodeModel implements LoadedModel {
     const label = `${this.name}@${this.version} + ${other.name}@${other.version}`;
     let session: InferenceSession;
     try {
-      session = await pairing.open(merged.bytes, this.provider);
+      session = await pairing.open(merged.bytes, this.provider, this.intraOpNumThreads);
     } catch (error) {
       throw toDissonanceError(error, 'E_MODEL', `cannot open a session for ${label}`);
     }
