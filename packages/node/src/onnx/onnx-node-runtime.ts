@@ -386,7 +386,7 @@ export class OnnxNodeRuntime implements ModelRuntime {
     let choice: ThreadChoice;
     let kept = one;
     if (availableParallelism() <= 1) {
-      choice = { threads: 1, reason: 'intra-op threads 1: one core available', rows: 0, timings: [] };
+      choice = { threads: 1, reason: 'intra-op threads 1: one core available', rows: this.#expectedBatch, timings: [] };
     } else {
       let other: InferenceSession;
       try {
