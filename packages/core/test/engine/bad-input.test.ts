@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createEngine, FunctionModel, oracleLabels, type EngineConfig } from '../../src/index.js';
-import { GOOD_WEIGHTS, linearModel } from './fixtures.js';
+import { GOOD_WEIGHTS, linearModel, slowModel } from './fixtures.js';
 import { rejectionOf as rejection } from '../../src/testing/index.js';
 
 const base = (): EngineConfig => ({
@@ -90,16 +90,7 @@ describe('bad input gets a typed error and loses nothing already accepted', () =
 });
 
 describe('backpressure', () => {
-  const slow = (delayMs: number) =>
-    new FunctionModel({
-      name: 'slow',
-      inputWidth: 1,
-      classes: 2,
-      run: async (_x, rows) => {
-        await new Promise((resolve) => setTimeout(resolve, delayMs));
-        return new Float32Array(rows * 2).fill(0.5);
-      },
-    });
+  const slow = (delayMs: number): FunctionModel => slowModel(delayMs);
 
   it("overload 'reject' refuses with E_OVERLOADED when the queue is full, and keeps what it accepted", async () => {
     const engine = createEngine({

@@ -155,3 +155,16 @@ export function* batches(
     };
   }
 }
+
+/** A two-class model that answers 0.5 for every class after `delayMs` (for queue and backpressure tests). */
+export function slowModel(delayMs: number, inputWidth = 1): FunctionModel {
+  return new FunctionModel({
+    name: 'slow',
+    inputWidth,
+    classes: 2,
+    run: async (_x, rows) => {
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      return new Float32Array(rows * 2).fill(0.5);
+    },
+  });
+}

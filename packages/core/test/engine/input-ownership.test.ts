@@ -1,15 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import {
-  createEngine,
-  FunctionModel,
-  MemoryStore,
-  oracleLabels,
-  type EngineConfig,
-  type JsonValue,
-} from '../../src/index.js';
+import { createEngine, MemoryStore, oracleLabels, type EngineConfig, type JsonValue } from '../../src/index.js';
 import { ScannedCopies } from '../../src/simd/scanned-copies.js';
 import { rejectionOf as rejection } from '../../src/testing/index.js';
-import { blobs, GOOD_WEIGHTS, linearModel, WEAK_WEIGHTS } from './fixtures.js';
+import { blobs, GOOD_WEIGHTS, linearModel, slowModel, WEAK_WEIGHTS } from './fixtures.js';
 
 // 300 rows × 2 features: 600 values, enough for the copy to take a region of the SIMD kernel's memory.
 const ROWS = 300;
@@ -34,18 +27,6 @@ class DownStore extends MemoryStore {
     return Promise.reject(new Error('store is down'));
   }
 }
-
-/** A two-class model of width 2 that answers after `delayMs`. */
-const slow = (delayMs: number): FunctionModel =>
-  new FunctionModel({
-    name: 'slow',
-    inputWidth: 2,
-    classes: 2,
-    run: async (_x, rows) => {
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
-      return new Float32Array(rows * 2).fill(0.5);
-    },
-  });
 
 describe('the caller may reuse its features buffer once process() returns control', () => {
   it('while the engine is still starting (process() before ready())', async () => {
@@ -116,8 +97,8 @@ describe('every copy of a batch the engine refuses goes back to its pool', () =>
     const { x } = blobs(6, ROWS);
 
     const rejecting = createEngine({
-      proposer: slow(20),
-      critics: [slow(20)],
+      proposer: slowModel(20, 2),
+      critics: [slowModel(20, 2)],
       concurrency: 1,
       maxQueue: 1,
       overload: 'reject',
@@ -133,8 +114,8 @@ describe('every copy of a batch the engine refuses goes back to its pool', () =>
     await rejecting.stop();
 
     const waiting = createEngine({
-      proposer: slow(20),
-      critics: [slow(20)],
+      proposer: slowModel(20, 2),
+      critics: [slowModel(20, 2)],
       concurrency: 1,
       maxQueue: 1,
       maxBatchRows: ROWS,
