@@ -44,7 +44,7 @@ export interface OnnxPairing {
   /** Largest combined size, in bytes, of two ONNX files that are paired (larger models gain nothing from it). */
   readonly maxBytes: number;
   /** Opens a session on `provider` with the runtime's session options, on the CPU with `threads` intra-op threads. */
-  open(bytes: Uint8Array, provider: ExecutionProvider, threads: number | undefined): Promise<InferenceSession>;
+  open(bytes: Uint8Array, provider: ExecutionProvider, threads?: number): Promise<InferenceSession>;
 }
 
 /** Rows run through a new pair and through its two models, whose outputs must agree before the pair is used. */
