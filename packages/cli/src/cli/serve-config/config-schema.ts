@@ -191,6 +191,8 @@ export function serveConfigSchema(baseDir: string) {
             })
             .optional(),
           runtime: z.enum(['auto', 'cpu', 'cuda', 'webgpu']).default('auto'),
+          /** onnxruntime intra-op threads per session: a count, or `auto` (per model, by measurement). */
+          threads: z.union([z.literal('auto'), z.int().min(1)]).optional(),
         })
         .prefault({}),
       /** Directory of the store (and of the default file registry); default: a new temporary directory. */

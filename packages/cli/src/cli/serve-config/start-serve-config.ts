@@ -57,7 +57,11 @@ export async function startServeConfig(
     cleanup.push(async () => {
       await registry.close?.();
     });
-    const runtime = new OnnxNodeRuntime({ executionProvider: config.server.runtime });
+    const threads = config.server.threads;
+    const runtime = new OnnxNodeRuntime({
+      executionProvider: config.server.runtime,
+      ...(threads === undefined ? {} : { intraOpNumThreads: threads }),
+    });
     io.err(`dissonance serve: loading model ${config.model.name} (config ${file}, state in ${dir})\n`);
     const models = await loadConfigModels(config, runtime, registry);
     const store = await FileStore.open({

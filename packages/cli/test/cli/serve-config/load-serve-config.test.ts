@@ -79,6 +79,15 @@ describe('loadServeConfig', () => {
     expect(config.policy).toBeUndefined();
   });
 
+  it('takes server.threads as a count or auto, and names anything else', () => {
+    expect(parseServeConfig({ ...minimal, server: { threads: 'auto' } }, dir, {}).server.threads).toBe('auto');
+    expect(parseServeConfig({ ...minimal, server: { threads: 2 } }, dir, {}).server.threads).toBe(2);
+    expect(problems({ ...minimal, server: { threads: 0 } })).toEqual([expect.stringMatching(/^server\.threads: /)]);
+    expect(problems({ ...minimal, server: { threads: 'fast' } })).toEqual([
+      expect.stringMatching(/^server\.threads: /),
+    ]);
+  });
+
   it('lists every problem by path, not only the first', () => {
     const found = problems({
       model: { name: 'bad name', onnx: 'missing.onnx' },

@@ -44,7 +44,8 @@ describe('dissonance serve --config: a scikit-learn model exported to ONNX by a 
 
   it('serves /v1/predict from the ONNX file through a file registry, as onnxruntime in Python computes it', async () => {
     const config = {
-      server: { port: 0 },
+      // Threads by measurement: the session kept must answer as Python's does.
+      server: { port: 0, threads: 'auto' },
       state: { dir: './state' },
       model: { name: 'sk-digits', onnx: './models/sklearn_digits.onnx' },
       registry: { kind: 'file' },
