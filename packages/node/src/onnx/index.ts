@@ -14,7 +14,7 @@ export {
 export type { CudaProbe, ProbeCudaOptions, ExecutionProvider, ExecutionProviderOption } from './execution-provider.js';
 export { probeWebGpu, VULKAN_LOADER_LIBRARY, SWIFTSHADER_ICD } from './webgpu-probe.js';
 export type { WebGpuProbe, ProbeWebGpuOptions } from './webgpu-probe.js';
-export { chooseProvider, timeRuns } from './provider-choice.js';
+export { chooseProvider, timeInTurns, timeRuns } from './provider-choice.js';
 export type {
   ProviderBenchmark,
   ProviderChoice,
@@ -22,7 +22,7 @@ export type {
   ProviderTimer,
   TimeRunsOptions,
 } from './provider-choice.js';
-export { chooseThreads, timeInTurns } from './thread-choice.js';
-export type { ThreadChoice, ThreadTiming, TimeInTurnsOptions } from './thread-choice.js';
+export { chooseThreads } from './thread-choice.js';
+export type { ThreadChoice, ThreadTiming } from './thread-choice.js';
 export { TF32_OVERRIDE_VARIABLE } from './cuda-exact.js';
 export { softmaxRows, looksLikeProbabilities, PREFERRED_OUTPUT_NAMES } from '@dissonance/core/adapter-kit';

@@ -26,8 +26,8 @@ import {
   type OutputKind,
 } from './onnx-node-model.js';
 import { loadOrt, type OrtModule } from './ort-module.js';
-import { chooseProvider, timeRuns, type ProviderChoice, type ProviderTimer } from './provider-choice.js';
-import { chooseThreads, timeInTurns, type ThreadChoice } from './thread-choice.js';
+import { chooseProvider, timeInTurns, timeRuns, type ProviderChoice, type ProviderTimer } from './provider-choice.js';
+import { chooseThreads, type ThreadChoice } from './thread-choice.js';
 import {
   isWebGpuContextError,
   probeWebGpu,
@@ -287,7 +287,7 @@ export class OnnxNodeRuntime implements ModelRuntime {
 
   /** `auto` with accelerators present: the cached choice for these bytes, else a benchmark of every provider. */
   async #auto(ort: OrtModule, bytes: Uint8Array, label: string, view: OnnxSessionView): Promise<OnnxNodeModel> {
-    const digest = createHash('sha256').update(bytes).digest('hex');
+    const digest = sha256(bytes);
     const cached = this.#choices.get(digest);
     if (cached !== undefined && (cached.provider === 'cpu' || this.#accelerators.has(cached.provider))) {
       const reason = `${cached.reason} (cached for sha256 ${digest.slice(0, 12)})`;
@@ -299,7 +299,7 @@ export class OnnxNodeRuntime implements ModelRuntime {
         intraOpNumThreads: this.#fixedThreads,
       };
       if (cached.provider === 'cpu') {
-        const contender = await this.#cpuContender(ort, bytes, label, view);
+        const contender = await this.#cpuContender(ort, bytes, label, view, digest);
         this.#set('cpu', reason);
         return contender.model(cachedView);
       }
@@ -310,7 +310,7 @@ export class OnnxNodeRuntime implements ModelRuntime {
       }
     }
     // The CPU session first: it tells a bad model (E_MODEL) from a provider that cannot run it.
-    const contender = await this.#cpuContender(ort, bytes, label, view);
+    const contender = await this.#cpuContender(ort, bytes, label, view, digest);
     const { session: cpu, io } = contender;
     const sessions = new Map<ExecutionProvider, InferenceSession>([['cpu', cpu]]);
     for (const provider of [...this.#accelerators.keys()]) {
@@ -351,7 +351,13 @@ export class OnnxNodeRuntime implements ModelRuntime {
    * count, or with `intraOpNumThreads: 'auto'` the faster of one thread and onnxruntime's default (cached by
    * digest). The model's `providerReason` gains the thread choice's reason.
    */
-  async #cpuContender(ort: OrtModule, bytes: Uint8Array, label: string, view: OnnxSessionView): Promise<CpuContender> {
+  async #cpuContender(
+    ort: OrtModule,
+    bytes: Uint8Array,
+    label: string,
+    view: OnnxSessionView,
+    digest?: string,
+  ): Promise<CpuContender> {
     const contender = (session: InferenceSession, io: ResolvedSessionIo, choice?: ThreadChoice): CpuContender => ({
       session,
       io,
@@ -371,14 +377,14 @@ export class OnnxNodeRuntime implements ModelRuntime {
       const session = await this.#cpuSession(ort, bytes, label, this.#fixedThreads);
       return contender(session, await resolveOrRelease(ort, session, view));
     }
-    const digest = createHash('sha256').update(bytes).digest('hex');
-    const cached = this.#threadChoices.get(digest);
+    const key = digest ?? sha256(bytes);
+    const cached = this.#threadChoices.get(key);
     if (cached !== undefined) {
       const session = await this.#cpuSession(ort, bytes, label, cached.threads);
       const io = await resolveOrRelease(ort, session, view);
       return contender(session, io, {
         ...cached,
-        reason: `${cached.reason} (cached for sha256 ${digest.slice(0, 12)})`,
+        reason: `${cached.reason} (cached for sha256 ${key.slice(0, 12)})`,
       });
     }
     const one = await this.#cpuSession(ort, bytes, label, 1);
@@ -406,7 +412,7 @@ export class OnnxNodeRuntime implements ModelRuntime {
       kept = choice.threads === 1 ? one : other;
       await (kept === one ? other : one).release().catch(() => undefined);
     }
-    this.#threadChoices.set(digest, choice);
+    this.#threadChoices.set(key, choice);
     return contender(kept, io, choice);
   }
 
@@ -416,19 +422,29 @@ export class OnnxNodeRuntime implements ModelRuntime {
     [one, other]: readonly [InferenceSession, InferenceSession],
     io: ResolvedSessionIo,
   ): Promise<Array<{ threads: number | undefined; msPerRun: number }>> {
-    const rows = this.#expectedBatch;
-    const x = new Float32Array(rows * io.inputWidth);
-    for (let i = 0; i < x.length; i++) x[i] = 3 * Math.sin(0.37 * i);
-    const feeds = { [io.inputName]: new ort.Tensor('float32', x, inputDims(rows, io.inputShape)) };
-    const fetches = [io.outputName];
-    const [msOne, msOther] = await timeInTurns([() => one.run(feeds, fetches), () => other.run(feeds, fetches)], {
-      runs: this.#options.benchmarkRuns ?? 5,
-      budgetMs: this.#options.benchmarkBudgetMs ?? 250,
-    });
+    const { feeds, fetches } = this.#probe(ort, io);
+    const [msOne, msOther] = await timeInTurns(
+      [() => one.run(feeds, fetches), () => other.run(feeds, fetches)],
+      this.#timing,
+    );
     return [
       { threads: 1, msPerRun: msOne! },
       { threads: undefined, msPerRun: msOther! },
     ];
+  }
+
+  /** What the benchmarks feed: `expectedBatch` fixed, deterministic rows, and the one output to fetch. */
+  #probe(
+    ort: OrtModule,
+    io: ResolvedSessionIo,
+  ): { feeds: Record<string, InstanceType<OrtModule['Tensor']>>; fetches: string[] } {
+    const rows = this.#expectedBatch;
+    const x = new Float32Array(rows * io.inputWidth);
+    for (let i = 0; i < x.length; i++) x[i] = 3 * Math.sin(0.37 * i);
+    return {
+      feeds: { [io.inputName]: new ort.Tensor('float32', x, inputDims(rows, io.inputShape)) },
+      fetches: [io.outputName],
+    };
   }
 
   /** Milliseconds per run of `expectedBatch` rows on each session (fixed, deterministic rows). */
@@ -437,21 +453,21 @@ export class OnnxNodeRuntime implements ModelRuntime {
     sessions: ReadonlyMap<ExecutionProvider, InferenceSession>,
     io: ResolvedSessionIo,
   ): Promise<Array<{ provider: ExecutionProvider; msPerRun: number }>> {
-    const rows = this.#expectedBatch;
-    const x = new Float32Array(rows * io.inputWidth);
-    for (let i = 0; i < x.length; i++) x[i] = 3 * Math.sin(0.37 * i);
-    const fetches = [io.outputName];
-    const timer: ProviderTimer =
-      this.#options.timeProvider ??
-      ((_provider, run) =>
-        timeRuns(run, { runs: this.#options.benchmarkRuns ?? 5, budgetMs: this.#options.benchmarkBudgetMs ?? 250 }));
+    const { feeds, fetches } = this.#probe(ort, io);
+    const timer: ProviderTimer = this.#options.timeProvider ?? ((_provider, run) => timeRuns(run, this.#timing));
     const timings: Array<{ provider: ExecutionProvider; msPerRun: number }> = [];
     for (const [provider, session] of sessions) {
-      const run = () =>
-        session.run({ [io.inputName]: new ort.Tensor('float32', x, inputDims(rows, io.inputShape)) }, fetches);
-      timings.push({ provider, msPerRun: await timer(provider, run, rows) });
+      timings.push({
+        provider,
+        msPerRun: await timer(provider, () => session.run(feeds, fetches), this.#expectedBatch),
+      });
     }
     return timings;
+  }
+
+  /** The benchmarks' limits: `benchmarkRuns` and `benchmarkBudgetMs`. */
+  get #timing(): { runs: number; budgetMs: number } {
+    return { runs: this.#options.benchmarkRuns ?? 5, budgetMs: this.#options.benchmarkBudgetMs ?? 250 };
   }
 
   /** Why the accelerators are not used: CUDA's reason, then WebGPU's. */
@@ -576,6 +592,11 @@ interface CpuContender {
   readonly session: InferenceSession;
   readonly io: ResolvedSessionIo;
   model(view: OnnxSessionView): OnnxNodeModel;
+}
+
+/** The hex SHA-256 of a model's bytes: the key of the runtime's cached choices. */
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }
 
 /** Resolves a session's input and output, releasing it when that fails. */

@@ -65,7 +65,7 @@ export function chooseProvider(
   return { provider: best.provider, reason, benchmark: { rows, timings } };
 }
 
-/** Limits of {@link timeRuns}. */
+/** Limits of {@link timeRuns} and {@link timeInTurns}. */
 export interface TimeRunsOptions {
   /** Untimed runs first (shader compilation, allocator warm-up), stopping after one slower than `budgetMs`. Default 2. */
   readonly warmups?: number;
@@ -82,23 +82,41 @@ export interface TimeRunsOptions {
  * At most `warmups + runs` runs; a provider whose runs each take longer than `budgetMs` costs two runs.
  */
 export async function timeRuns(run: () => Promise<unknown>, options: TimeRunsOptions = {}): Promise<number> {
+  const [ms] = await timeInTurns([run], options);
+  return ms!;
+}
+
+/**
+ * Median milliseconds per call of each of `calls`, timed in turns (one call of each per round, so a machine that
+ * slows down or speeds up during the benchmark affects all alike): `warmups` untimed rounds, then up to `runs`
+ * timed rounds within `budgetMs` per call. A warm-up round slower than the budget of all its calls ends the
+ * warm-up, so a slow model costs about two rounds. {@link timeRuns} is this with one call.
+ */
+export async function timeInTurns(
+  calls: readonly (() => Promise<unknown>)[],
+  options: TimeRunsOptions = {},
+): Promise<number[]> {
   const now = options.now ?? (() => performance.now());
   const runs = options.runs ?? 5;
-  const budgetMs = options.budgetMs ?? 250;
+  const budgetMs = (options.budgetMs ?? 250) * calls.length;
   for (let i = 0; i < (options.warmups ?? 2); i++) {
     const t0 = now();
-    await run();
-    // A run slower than the whole budget: one warm-up is enough (a slow provider must not stretch the load).
+    for (const call of calls) await call();
+    // Slower than the whole budget: one warm-up is enough (a slow model must not stretch the load).
     if (now() - t0 > budgetMs) break;
   }
-  const times: number[] = [];
+  const times = calls.map(() => [] as number[]);
   const start = now();
   do {
-    const t0 = now();
-    await run();
-    times.push(now() - t0);
-  } while (times.length < runs && now() - start < budgetMs);
-  times.sort((a, b) => a - b);
-  const mid = times.length >> 1;
-  return times.length % 2 === 1 ? times[mid]! : (times[mid - 1]! + times[mid]!) / 2;
+    for (const [j, call] of calls.entries()) {
+      const t0 = now();
+      await call();
+      times[j]!.push(now() - t0);
+    }
+  } while (times[0]!.length < runs && now() - start < budgetMs);
+  return times.map((list) => {
+    const sorted = list.sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  });
 }
