@@ -11,6 +11,21 @@ export interface KernelInstance {
   readonly memory: WebAssembly.Memory;
   /** 1 when any of the `count` float32 at `byteOffset` of {@link memory} is NaN or ±Infinity, else 0. */
   readonly nonFinite: (byteOffset: number, count: number) => number;
+  /**
+   * Total variation of `rows` pairs of probability rows of `classes` float32 at byte offsets `p` and `q` of
+   * {@link memory}: writes each row's `min(1, ½ Σ |pᵢ − qᵢ|)` as float32 at `out`, and a byte at `flags` (1: a
+   * negative value, a sum off 1 by more than `tolerance`, or a NaN distance; else 0). Returns the rows flagged.
+   * Sums in float64, even and odd classes apart, added at the end (as `total-variation.ts` sums).
+   */
+  readonly totalVariation: (
+    p: number,
+    q: number,
+    rows: number,
+    classes: number,
+    tolerance: number,
+    out: number,
+    flags: number,
+  ) => number;
 }
 
 interface Kernels {

@@ -5,7 +5,7 @@ const PAGE_BYTES = 65536;
 const REGIONS = 4;
 
 /** This pool's instance of the kernel: one memory of {@link REGIONS} regions of `capacity` values each. */
-interface Kernel extends KernelInstance {
+interface Kernel extends Pick<KernelInstance, 'memory' | 'nonFinite'> {
   /** Values per region. */
   capacity: number;
   view: Float32Array;

@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { totalVariation } from '../../src/detect/total-variation.js';
-import { screenRows } from '../../src/reconcile/gate-rows.js';
-import { measureAndScreenTotalVariation } from '../../src/reconcile/screen-total-variation.js';
+import { NON_FINITE_OUTPUT, screenRows, SUSPECT } from '../../src/reconcile/gate-rows.js';
+import { measureAndScreenTotalVariation, screenTotalVariationJs } from '../../src/reconcile/screen-total-variation.js';
+import { TOTAL_VARIATION_SIMD_FROM, totalVariationSimd } from '../../src/simd/total-variation-simd.js';
 
 const CLASSES = 4;
 const TOLERANCE = 1e-3;
@@ -54,4 +55,81 @@ describe('measureAndScreenTotalVariation', () => {
     expect(out[0]).toBeCloseTo(0.5, 6);
     expect(() => measureAndScreenTotalVariation(p, q, 2, CLASSES, TOLERANCE)).toThrow(/expected at least/);
   });
+
+  it('writes the same bits and flags through the WebAssembly SIMD kernel as through the JavaScript loop', () => {
+    // Enough rows for the kernel, any class count (odd ones end on a lone class), a few broken rows.
+    const batch = fc.record({
+      classes: fc.integer({ min: 1, max: 13 }),
+      rows: fc.integer({ min: 1, max: 700 }),
+      seed: fc.integer(),
+      broken: fc.array(fc.tuple(fc.nat(), fc.constantFrom(Number.NaN, Infinity, -1e-30, 0.3, 2)), { maxLength: 6 }),
+    });
+    fc.assert(
+      fc.property(batch, ({ classes, rows: wanted, seed, broken }) => {
+        const rows = Math.max(wanted, Math.ceil(TOTAL_VARIATION_SIMD_FROM / classes));
+        const p = randomRows(rows, classes, seed);
+        const q = randomRows(rows, classes, seed + 1);
+        for (const [at, value] of broken) (at % 2 === 0 ? p : q)[at % p.length] = value;
+        const { values, flags } = measureAndScreenTotalVariation(p, q, rows, classes, TOLERANCE);
+        const jsValues = new Float32Array(rows);
+        const jsFlags = screenTotalVariationJs(p, q, rows, classes, TOLERANCE - classes * 2 ** -50, jsValues);
+        expect(Array.from(values)).toEqual(Array.from(jsValues));
+        expect(Array.from(values)).toEqual(Array.from(totalVariation.measure(p, q, rows, classes)));
+        expect(flags === undefined ? undefined : Array.from(flags)).toEqual(
+          jsFlags === undefined ? undefined : Array.from(jsFlags),
+        );
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('flags each kind of broken row through the kernel, across its chunks of rows', () => {
+    const classes = 10;
+    const rows = 7000; // more than one 256 KiB chunk of the kernel's memory
+    const p = randomRows(rows, classes, 1);
+    const q = randomRows(rows, classes, 2);
+    const expected = new Map<number, number>([
+      [0, NON_FINITE_OUTPUT],
+      [3083, SUSPECT],
+      [3084, NON_FINITE_OUTPUT],
+      [6999, SUSPECT],
+    ]);
+    p[0] = Number.NaN;
+    q[3083 * classes + 9] = -1e-30;
+    q[3084 * classes] = Infinity;
+    p[6999 * classes + 4] = p[6999 * classes + 4]! + 0.01;
+    const { values, flags } = measureAndScreenTotalVariation(p, q, rows, classes, TOLERANCE);
+    expect(totalVariationSimd(p, q, rows, classes, TOLERANCE, new Float32Array(rows))).not.toBeNull();
+    const flagged = new Map([...flags!.entries()].filter(([, flag]) => flag !== 0));
+    expect(flagged).toEqual(expected);
+    expect(values[0]).toBeNaN();
+    expect(values[3084]).toBe(1);
+    expect(Array.from(values.subarray(1, 3083)).every((v) => v >= 0 && v <= 1)).toBe(true);
+  });
+
+  it('flags every row screenRows flags (and within classes · 2⁻⁵¹ of the tolerance, a suspect row more)', () => {
+    const classes = 4;
+    const p = Float32Array.from([0.25, 0.25, 0.25, 0.251, 0.25, 0.25, 0.25, 0.25]);
+    const q = Float32Array.from([0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25]);
+    // Row 0 sums to exactly 1 + the tolerance as float64: inside screenRows' tolerance, inside the band here.
+    const tolerance = p[0]! + p[1]! + p[2]! + p[3]! - 1;
+    expect(screenRows(p, [q], totalVariation.measure(p, q, 2, classes), 2, classes, tolerance)).toBeUndefined();
+    expect(Array.from(measureAndScreenTotalVariation(p, q, 2, classes, tolerance).flags!)).toEqual([SUSPECT, 0]);
+  });
 });
+
+/** `rows` seeded probability rows of `classes` values. */
+function randomRows(rows: number, classes: number, seed: number): Float32Array {
+  const out = new Float32Array(rows * classes);
+  let s = (Math.abs(seed) % 2147483646) + 1;
+  for (let r = 0; r < rows; r++) {
+    let sum = 0;
+    for (let c = 0; c < classes; c++) {
+      s = (s * 16807) % 2147483647;
+      out[r * classes + c] = (s / 2147483647) ** 3;
+      sum += out[r * classes + c]!;
+    }
+    for (let c = 0; c < classes; c++) out[r * classes + c]! /= sum;
+  }
+  return out;
+}

@@ -1,0 +1,59 @@
+import { newKernelInstance, type KernelInstance } from './non-finite.js';
+
+const PAGE_BYTES = 65536;
+/** The kernel's memory (256 KiB, never more): larger batches go through it in chunks of rows. */
+const MEMORY_BYTES = 4 * PAGE_BYTES;
+
+/** From this many values per array (rows × classes) the kernel is faster than JavaScript, its copies included. */
+export const TOTAL_VARIATION_SIMD_FROM = 512;
+
+/** Undefined until first use; null where WebAssembly SIMD or its memory is unavailable. */
+let instance: KernelInstance | null | undefined;
+
+function load(): KernelInstance | null {
+  if (instance !== undefined) return instance;
+  instance = newKernelInstance();
+  if (instance !== null) {
+    try {
+      instance.memory.grow(MEMORY_BYTES / PAGE_BYTES - instance.memory.buffer.byteLength / PAGE_BYTES);
+    } catch {
+      instance = null;
+    }
+  }
+  return instance;
+}
+
+/**
+ * Total variation over `rows` pairs of probability rows through the WebAssembly SIMD kernel (`totalVariation` in
+ * kernels.wat): writes each row's `min(1, ½ Σ |pᵢ − qᵢ|)` into `values`, bit for bit what the JavaScript loops of
+ * total-variation.ts and screen-total-variation.ts write. Returns, per row, 1 where the row is not the common one
+ * (a negative value, `|Σ p − 1|` or `|Σ q − 1|` above `tolerance`, or a NaN distance), or undefined when no row is
+ * flagged; null (nothing written) where the kernel is unavailable or one row does not fit its memory. The
+ * arguments are not checked: callers check them first. Not part of the public API.
+ */
+export function totalVariationSimd(
+  p: Float32Array,
+  q: Float32Array,
+  rows: number,
+  classes: number,
+  tolerance: number,
+  values: Float32Array,
+): Uint8Array | undefined | null {
+  const kernel = load();
+  const chunkRows = Math.floor(MEMORY_BYTES / (8 * classes + 5));
+  if (kernel === null || chunkRows === 0) return null;
+  let marks: Uint8Array | undefined;
+  const buffer = kernel.memory.buffer;
+  for (let start = 0; start < rows; start += chunkRows) {
+    const count = Math.min(chunkRows, rows - start);
+    const n = count * classes;
+    const from = start * classes;
+    new Float32Array(buffer, 0, n).set(p.subarray(from, from + n));
+    new Float32Array(buffer, n * 4, n).set(q.subarray(from, from + n));
+    const flagsAt = n * 8 + count * 4;
+    const flagged = kernel.totalVariation(0, n * 4, count, classes, tolerance, n * 8, flagsAt);
+    values.set(new Float32Array(buffer, n * 8, count), start);
+    if (flagged > 0) (marks ??= new Uint8Array(rows)).set(new Uint8Array(buffer, flagsAt, count), start);
+  }
+  return marks;
+}
