@@ -8,18 +8,16 @@
  *   npx tsx bench/inference/threads.ts [--seconds 1] [--json]
  */
 import * as ort from 'onnxruntime-node';
+import { sideBenchArgs } from './args.js';
 import { compare, type Workload } from './measure.js';
 import { shapeOf, TABLE_MODELS, tableModelBytes, tableRows, type TableModelName } from './large-model.js';
 import { rawSessionOptions } from './models.js';
 
-const argv = process.argv.slice(2);
-const json = argv.includes('--json');
-const secondsAt = argv.indexOf('--seconds');
-const seconds = secondsAt < 0 ? 1 : Number(argv[secondsAt + 1]);
-if (!(seconds > 0)) {
-  console.error('usage: tsx bench/inference/threads.ts [--seconds S] [--json]');
-  process.exit(2);
-}
+const { seconds, json } = sideBenchArgs(
+  process.argv.slice(2),
+  1,
+  'usage: tsx bench/inference/threads.ts [--seconds S] [--json]',
+);
 const BATCHES: Readonly<Record<TableModelName, readonly number[]>> = {
   small: [1, 64, 1024, 8192],
   large: [1, 64, 256],

@@ -1,5 +1,5 @@
 import type { Detector } from '../ports/detector.js';
-import { TOTAL_VARIATION_SIMD_FROM, totalVariationSimd } from '../simd/total-variation-simd.js';
+import { totalVariationSimd } from '../simd/total-variation-simd.js';
 import { checkPair } from './check-input.js';
 
 /**
@@ -14,12 +14,7 @@ export const totalVariation: Detector = {
   measure(p, q, rows, classes, out) {
     const result = checkPair('total-variation', p, q, rows, classes, out);
     // The kernel writes the same bits as the loop (its row screen is not needed here: no tolerance).
-    if (
-      rows * classes >= TOTAL_VARIATION_SIMD_FROM &&
-      totalVariationSimd(p, q, rows, classes, Infinity, result) !== null
-    ) {
-      return result;
-    }
+    if (totalVariationSimd(p, q, rows, classes, Infinity, result) !== null) return result;
     return measureTotalVariation(p, q, rows, classes, result);
   },
 };

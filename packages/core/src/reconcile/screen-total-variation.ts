@@ -1,5 +1,5 @@
 import { checkPair } from '../detect/check-input.js';
-import { TOTAL_VARIATION_SIMD_FROM, totalVariationSimd } from '../simd/total-variation-simd.js';
+import { totalVariationSimd } from '../simd/total-variation-simd.js';
 import { NAN_DISSONANCE, NON_FINITE_OUTPUT, SUSPECT } from './gate-rows.js';
 
 /**
@@ -7,13 +7,14 @@ import { NAN_DISSONANCE, NON_FINITE_OUTPUT, SUSPECT } from './gate-rows.js';
  * two probability arrays: writes each row's `½ Σ |pᵢ − qᵢ|` (clamped to 1, exactly what `totalVariation.measure`
  * writes) into `out` and returns the flags that `screenRows(p, [q], out, rows, classes, tolerance)` (gate-rows.ts)
  * returns. Reading each value once instead of twice halves the engine's detect stage at large batches; from
- * {@link TOTAL_VARIATION_SIMD_FROM} values a WebAssembly SIMD kernel halves it again (the JavaScript loop where
+ * 512 values per array a WebAssembly SIMD kernel halves it again (the JavaScript loop where
  * WebAssembly SIMD is missing; both write the same bits).
  *
- * The row sums here add a row's even and odd classes apart, where `screenRows` adds them in order. Both are exact
- * to within `classes · 2⁻⁵¹` of each other, so a row passes unflagged here only when its sums are that much
- * inside the tolerance: a row within that band of it is flagged `SUSPECT` (the validate gate then decides on it
- * exactly) where `screenRows` may pass it. Not part of the public API.
+ * The row sums here add a row's even and odd classes apart, where `screenRows` adds them in order; the two differ
+ * by at most `classes · 2⁻⁵¹`. So a row passes unflagged here only when its sums are inside
+ * {@link screenTolerance} (the tolerance less twice that): a row within that band of the tolerance is flagged
+ * `SUSPECT` (the validate gate then decides on it exactly) where `screenRows` may pass it. Not part of the public
+ * API.
  */
 export function measureAndScreenTotalVariation(
   p: Float32Array,
@@ -24,9 +25,8 @@ export function measureAndScreenTotalVariation(
   out?: Float32Array,
 ): { readonly values: Float32Array; readonly flags: Uint8Array | undefined } {
   const values = checkPair('total-variation', p, q, rows, classes, out);
-  const inside = tolerance - classes * 2 ** -50;
-  const marks =
-    rows * classes >= TOTAL_VARIATION_SIMD_FROM ? totalVariationSimd(p, q, rows, classes, inside, values) : null;
+  const inside = screenTolerance(tolerance, classes);
+  const marks = totalVariationSimd(p, q, rows, classes, inside, values);
   if (marks === null) return { values, flags: screenTotalVariationJs(p, q, rows, classes, inside, values) };
   if (marks === undefined) return { values, flags: undefined };
   const flags = new Uint8Array(rows);
@@ -34,8 +34,13 @@ export function measureAndScreenTotalVariation(
   return { values, flags };
 }
 
+/** The tolerance a row's two-lane sums must be inside to pass the screen unflagged: `tolerance − classes · 2⁻⁵⁰`. */
+export function screenTolerance(tolerance: number, classes: number): number {
+  return tolerance - classes * 2 ** -50;
+}
+
 /**
- * The JavaScript loop of {@link measureAndScreenTotalVariation} (`inside`: the tolerance less the band), apart from
+ * The JavaScript loop of {@link measureAndScreenTotalVariation} (`inside`: {@link screenTolerance}), apart from
  * the argument checks: V8 compiles a loop in a function of its own about twice as fast. Exported for tests.
  */
 export function screenTotalVariationJs(

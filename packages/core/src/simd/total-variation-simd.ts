@@ -28,7 +28,8 @@ function load(): KernelInstance | null {
  * kernels.wat): writes each row's `min(1, ½ Σ |pᵢ − qᵢ|)` into `values`, bit for bit what the JavaScript loops of
  * total-variation.ts and screen-total-variation.ts write. Returns, per row, 1 where the row is not the common one
  * (a negative value, `|Σ p − 1|` or `|Σ q − 1|` above `tolerance`, or a NaN distance), or undefined when no row is
- * flagged; null (nothing written) where the kernel is unavailable or one row does not fit its memory. The
+ * flagged; null (nothing written) below {@link TOTAL_VARIATION_SIMD_FROM} values per array, where the kernel is
+ * unavailable, or where one row does not fit its memory: the caller then runs its JavaScript loop. The
  * arguments are not checked: callers check them first. Not part of the public API.
  */
 export function totalVariationSimd(
@@ -39,6 +40,7 @@ export function totalVariationSimd(
   tolerance: number,
   values: Float32Array,
 ): Uint8Array | undefined | null {
+  if (rows * classes < TOTAL_VARIATION_SIMD_FROM) return null;
   const kernel = load();
   const chunkRows = Math.floor(MEMORY_BYTES / (8 * classes + 5));
   if (kernel === null || chunkRows === 0) return null;

@@ -2,7 +2,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { totalVariation } from '../../src/detect/total-variation.js';
 import { NON_FINITE_OUTPUT, screenRows, SUSPECT } from '../../src/reconcile/gate-rows.js';
-import { measureAndScreenTotalVariation, screenTotalVariationJs } from '../../src/reconcile/screen-total-variation.js';
+import {
+  measureAndScreenTotalVariation,
+  screenTolerance,
+  screenTotalVariationJs,
+} from '../../src/reconcile/screen-total-variation.js';
 import { TOTAL_VARIATION_SIMD_FROM, totalVariationSimd } from '../../src/simd/total-variation-simd.js';
 
 const CLASSES = 4;
@@ -72,7 +76,7 @@ describe('measureAndScreenTotalVariation', () => {
         for (const [at, value] of broken) (at % 2 === 0 ? p : q)[at % p.length] = value;
         const { values, flags } = measureAndScreenTotalVariation(p, q, rows, classes, TOLERANCE);
         const jsValues = new Float32Array(rows);
-        const jsFlags = screenTotalVariationJs(p, q, rows, classes, TOLERANCE - classes * 2 ** -50, jsValues);
+        const jsFlags = screenTotalVariationJs(p, q, rows, classes, screenTolerance(TOLERANCE, classes), jsValues);
         expect(Array.from(values)).toEqual(Array.from(jsValues));
         expect(Array.from(values)).toEqual(Array.from(totalVariation.measure(p, q, rows, classes)));
         expect(flags === undefined ? undefined : Array.from(flags)).toEqual(

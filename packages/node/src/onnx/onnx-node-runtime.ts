@@ -631,15 +631,6 @@ export function spinningEntry(allowSpinning: boolean): { session: { intra_op: { 
   return { session: { intra_op: { allow_spinning: allowSpinning ? '1' : '0' } } };
 }
 
-function checkThreads(value: unknown): void {
-  if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < 0)) {
-    throw new DissonanceError(
-      'E_CONFIG',
-      `intraOpNumThreads must be a non-negative integer or "auto", got ${JSON.stringify(value)}`,
-    );
-  }
-}
-
 function checkOptions(options: OnnxNodeRuntimeOptions): void {
   const provider = options.executionProvider;
   if (provider !== undefined && !PROVIDERS.includes(provider)) {
@@ -648,11 +639,13 @@ function checkOptions(options: OnnxNodeRuntimeOptions): void {
       `executionProvider must be one of ${PROVIDERS.join(', ')}, got "${String(provider)}"`,
     );
   }
-  if (options.intraOpNumThreads !== 'auto') checkThreads(options.intraOpNumThreads);
-  for (const key of ['interOpNumThreads', 'cudaDeviceId', 'pairMaxBytes'] as const) {
-    const value = options[key];
-    if (value !== undefined && (!Number.isInteger(value) || value < 0)) {
-      throw new DissonanceError('E_CONFIG', `${key} must be a non-negative integer, got ${value}`);
+  for (const key of ['intraOpNumThreads', 'interOpNumThreads', 'cudaDeviceId', 'pairMaxBytes'] as const) {
+    const value: unknown = options[key];
+    if (key === 'intraOpNumThreads' && value === 'auto') continue;
+    if (value !== undefined && (!Number.isInteger(value) || (value as number) < 0)) {
+      const allowed = key === 'intraOpNumThreads' ? 'a non-negative integer or "auto"' : 'a non-negative integer';
+      const got = typeof value === 'string' ? JSON.stringify(value) : String(value);
+      throw new DissonanceError('E_CONFIG', `${key} must be ${allowed}, got ${got}`);
     }
   }
   for (const key of ['expectedBatch', 'benchmarkRuns'] as const) {
