@@ -72,6 +72,9 @@ export class BatchRows implements ReconcileRows {
     readonly versions: readonly string[] | undefined,
     readonly fallbackVersion: string,
     readonly challengerRows: Uint8Array | undefined,
+    /** The smallest and the largest of `dissonance` (NaN: unknown). */
+    readonly dissonanceMin = NaN,
+    readonly dissonanceMax = NaN,
   ) {}
 
   itemId(row: number): string {

@@ -507,6 +507,9 @@ export class Engine {
     let critics: Float32Array[];
     let dissonance: Float32Array;
     let nonFinite: Uint8Array | undefined;
+    // The batch's dissonance range when the detect stage knows it (no row flagged); NaN: unknown.
+    let low = NaN;
+    let high = NaN;
     // The champion and its one critic as one model, once the runtime paired them (onnxruntime: one session).
     const pair = proposed === undefined && canary === undefined ? this.#pairs.ready(champion) : undefined;
     try {
@@ -537,13 +540,12 @@ export class Engine {
           let values: Float32Array;
           if (critics.length === 1 && this.#detectsTotalVariation) {
             // The default: total variation and the screen in one pass over both arrays.
-            ({ values, flags: nonFinite } = measureAndScreenTotalVariation(
-              probs,
-              critics[0]!,
-              rows,
-              k,
-              OUTPUT_TOLERANCE,
-            ));
+            const screened = measureAndScreenTotalVariation(probs, critics[0]!, rows, k, OUTPUT_TOLERANCE);
+            ({ values, flags: nonFinite } = screened);
+            if (nonFinite === undefined) {
+              low = screened.min;
+              high = screened.max;
+            }
           } else {
             values = this.#detector.measure([probs, ...critics], rows, k);
             // One pass flags rows for the `finite` and `validate` gates; callers never see NaN dissonance.
@@ -566,7 +568,7 @@ export class Engine {
       throw wrapped;
     }
     await previous;
-    return this.#reconcileBatch(batchId, x, rows, ids, served, critics, dissonance, nonFinite);
+    return this.#reconcileBatch(batchId, x, rows, ids, served, critics, dissonance, nonFinite, low, high);
   }
 
   /** `work` in the `generate` stage's span. */
@@ -604,6 +606,8 @@ export class Engine {
     critics: readonly Float32Array[],
     dissonance: Float32Array,
     nonFinite: Uint8Array | undefined,
+    low: number,
+    high: number,
   ): Promise<BatchResult> {
     const life = this.#life();
     const probs = served.probabilities;
@@ -650,6 +654,8 @@ export class Engine {
       served.versions,
       served.version,
       served.challengerRows,
+      low,
+      high,
     );
     const outcome = await this.#reconcile(batchId, batch, false);
     return {

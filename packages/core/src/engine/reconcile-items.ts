@@ -116,7 +116,8 @@ export async function reconcileRows(
 ): Promise<ReconcileOutcome> {
   const { rows: batch, gates, now, events } = input;
   const rows = batch.rows;
-  const outcome = new Uint8Array(rows);
+  // Read only until the first await below: taken from a scratch array and given back before it.
+  const outcome = takeOutcome(rows);
   // The deciding gate and its decision, for the few rows that do not pass.
   let stopped: ({ gate: string; decision: Exclude<GateDecision, { outcome: 'pass' }> } | undefined)[] | undefined;
   let notPassed = 0;
@@ -136,7 +137,7 @@ export async function reconcileRows(
   for (let g = 0; g < gates.length && notPassed < rows; g++) {
     const gate = gates[g]!;
     gateName = gate.name;
-    rowsCheckOf(gate)(batch, outcome, now, decide);
+    rowsCheckOf(gate)(batch, outcome, now, decide, rows - notPassed);
   }
   const blocked: GatedItem[] = [];
   const deferred: (GatedItem & { retryAt: number })[] = [];
@@ -187,7 +188,22 @@ export async function reconcileRows(
     let i = 0;
     for (let r = 0; r < rows; r++) if (outcome[r] === PASSED) passed[i++] = pendingRow(batch, r);
   }
+  spareOutcome = outcome;
   return finish(input, passed, passedCount, blocked, blockedCount, nonFinite, deferred, deferredItems);
+}
+
+/** An outcome array not in use, kept for the next {@link reconcileRows} (undefined while one is in use). */
+let spareOutcome: Uint8Array | undefined;
+
+/**
+ * {@link reconcileRows}' outcome array: `rows` zeros at the start of the spare array, or a new one when there is
+ * none or it is too short (a call that throws never gives its array back).
+ */
+function takeOutcome(rows: number): Uint8Array {
+  const spare = spareOutcome;
+  spareOutcome = undefined;
+  if (spare === undefined || spare.length < rows) return new Uint8Array(rows);
+  return spare.fill(PASSED, 0, rows);
 }
 
 /** Row `r` of a batch as a pending item of views. */

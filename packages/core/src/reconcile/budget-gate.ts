@@ -40,24 +40,19 @@ export function budgetGate(getPolicy: () => Policy, clock: Clock): BudgetGate {
       };
     },
   };
-  return withRowsCheck(gate, (rows, open, now, decide) => {
+  return withRowsCheck(gate, (rows, open, now, decide, openRows) => {
+    if (openRows === 0) return;
     const policy = getPolicy();
     const threshold = policy.dissonanceThreshold;
     const dissonance = rows.dissonance;
-    let open0 = 0;
-    let dissonant = 0;
-    for (let r = 0; r < rows.rows; r++) {
-      if (open[r] !== 0) continue;
-      open0++;
-      if (!(dissonance[r]! < threshold)) dissonant++;
-    }
-    if (open0 === 0) return;
+    const n = rows.rows;
     // What check() does first on every item, done once: the policy cannot change within this call.
     if (policy.dBudgetPerHour !== bucket.perHour) bucket.setRate(policy.dBudgetPerHour, now);
+    const dissonant = countDissonant(dissonance, n, open, openRows, threshold, rows.dissonanceMin, rows.dissonanceMax);
     // The dissonant rows take tokens in row order, as one check() each would: the first `taken` get one.
     let tokens = dissonant === 0 ? 0 : bucket.tryTakeMany(dissonant, now);
     if (tokens === dissonant) return;
-    for (let r = 0; r < rows.rows; r++) {
+    for (let r = 0; r < n; r++) {
       if (open[r] !== 0 || dissonance[r]! < threshold) continue;
       if (tokens > 0) {
         tokens--;
@@ -67,4 +62,29 @@ export function budgetGate(getPolicy: () => Policy, clock: Clock): BudgetGate {
       decide(r, gate.check(rows.item(r), now));
     }
   });
+}
+
+/**
+ * How many of the `openRows` open rows (`open[r] === 0`) have a dissonance of at least `threshold` (NaN counts, as
+ * in `check()`). Without a loop when the batch's range (`min`, `max`; undefined or NaN: unknown) puts every row on
+ * one side of the threshold.
+ */
+function countDissonant(
+  dissonance: Float32Array,
+  rows: number,
+  open: Uint8Array,
+  openRows: number,
+  threshold: number,
+  min: number | undefined,
+  max: number | undefined,
+): number {
+  if ((max ?? NaN) < threshold) return 0;
+  if ((min ?? NaN) >= threshold) return openRows;
+  let dissonant = 0;
+  if (openRows === rows) {
+    for (let r = 0; r < rows; r++) if (!(dissonance[r]! < threshold)) dissonant++;
+    return dissonant;
+  }
+  for (let r = 0; r < rows; r++) if (open[r] === 0 && !(dissonance[r]! < threshold)) dissonant++;
+  return dissonant;
 }

@@ -28,6 +28,13 @@ export interface GateRows {
    * known to be a valid distribution with dissonance ≥ 0 under that tolerance. Undefined: not screened.
    */
   readonly screenedTolerance: number | undefined;
+  /**
+   * The smallest and the largest of `dissonance`, when the detect stage knows them (undefined or NaN: unknown, as
+   * when a row was flagged). Lets a gate that compares dissonance with a policy value skip its loop when no row
+   * can be on the other side.
+   */
+  readonly dissonanceMin?: number;
+  readonly dissonanceMax?: number;
   /** The id of row `r`. */
   itemId(row: number): string;
   /** Row `r` as an item of views, for a gate's exact per-item check (the rare path). */
@@ -51,12 +58,14 @@ export const SUSPECT = 4;
  * Runs a gate over every row `r` with `open[r] === 0` (no earlier gate stopped it), in row order, and calls
  * `decide(r, decision)` for each row it does not pass. Equivalent to calling `gate.check(rows.item(r), now)` on
  * those rows in order, side effects (a budget token) included, but without building the item when it passes.
+ * `openRows` counts the rows with `open[r] === 0` (at most `rows.rows`; `open` may be longer than the batch).
  */
 export type RowsCheck = (
   rows: GateRows,
   open: Uint8Array,
   now: number,
   decide: (row: number, decision: GateDecision) => void,
+  openRows: number,
 ) => void;
 
 const rowsChecks = new WeakMap<Gate, RowsCheck>();

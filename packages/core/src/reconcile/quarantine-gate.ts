@@ -24,9 +24,12 @@ export function quarantineGate(getPolicy: () => Policy): Gate {
   };
   return withRowsCheck(gate, (rows, open, now, decide) => {
     const max = getPolicy().maxDissonance;
+    // No row above the policy's bound (an unknown range compares false): nothing to block.
+    if ((rows.dissonanceMax ?? NaN) <= max) return;
     const dissonance = rows.dissonance;
-    for (let r = 0; r < rows.rows; r++) {
-      if (open[r] === 0 && !(dissonance[r]! <= max)) decide(r, gate.check(rows.item(r), now));
+    const n = rows.rows;
+    for (let r = 0; r < n; r++) {
+      if (!(dissonance[r]! <= max) && open[r] === 0) decide(r, gate.check(rows.item(r), now));
     }
   });
 }

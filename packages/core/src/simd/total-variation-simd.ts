@@ -9,6 +9,8 @@ export const TOTAL_VARIATION_SIMD_FROM = 512;
 
 /** Undefined until first use; null where WebAssembly SIMD or its memory is unavailable. */
 let instance: KernelInstance | null | undefined;
+/** The kernel's whole memory as float32 (it never grows once loaded). */
+let kernelFloats: Float32Array | undefined;
 
 function load(): KernelInstance | null {
   if (instance !== undefined) return instance;
@@ -16,6 +18,7 @@ function load(): KernelInstance | null {
   if (instance !== null) {
     try {
       instance.memory.grow(MEMORY_BYTES / PAGE_BYTES - instance.memory.buffer.byteLength / PAGE_BYTES);
+      kernelFloats = new Float32Array(instance.memory.buffer);
     } catch {
       instance = null;
     }
@@ -29,8 +32,10 @@ function load(): KernelInstance | null {
  * total-variation.ts and screen-total-variation.ts write. Returns, per row, 1 where the row is not the common one
  * (a negative value, `|Σ p − 1|` or `|Σ q − 1|` above `tolerance`, or a NaN distance), or undefined when no row is
  * flagged; null (nothing written) below {@link TOTAL_VARIATION_SIMD_FROM} values per array, where the kernel is
- * unavailable, or where one row does not fit its memory: the caller then runs its JavaScript loop. The
- * arguments are not checked: callers check them first. Not part of the public API.
+ * unavailable, or where one row does not fit its memory: the caller then runs its JavaScript loop. When it
+ * returns non-null and `range` is given, `range[0]` and `range[1]` hold the smallest and the largest value written
+ * when no row is flagged, else NaN. The arguments are not checked: callers check them first. Not part of the
+ * public API.
  */
 export function totalVariationSimd(
   p: Float32Array,
@@ -39,12 +44,16 @@ export function totalVariationSimd(
   classes: number,
   tolerance: number,
   values: Float32Array,
+  range?: Float64Array,
 ): Uint8Array | undefined | null {
   if (rows * classes < TOTAL_VARIATION_SIMD_FROM) return null;
   const kernel = load();
-  const chunkRows = Math.floor(MEMORY_BYTES / (8 * classes + 5));
+  // Per row: two probability rows in, a value and a flag byte out; then the chunk's smallest and largest value.
+  const chunkRows = Math.floor((MEMORY_BYTES - 12) / (8 * classes + 5));
   if (kernel === null || chunkRows === 0) return null;
   let marks: Uint8Array | undefined;
+  let min = Infinity;
+  let max = -Infinity;
   const buffer = kernel.memory.buffer;
   for (let start = 0; start < rows; start += chunkRows) {
     const count = Math.min(chunkRows, rows - start);
@@ -56,6 +65,15 @@ export function totalVariationSimd(
     const flagged = kernel.totalVariation(0, n * 4, count, classes, tolerance, n * 8, flagsAt);
     values.set(new Float32Array(buffer, n * 8, count), start);
     if (flagged > 0) (marks ??= new Uint8Array(rows)).set(new Uint8Array(buffer, flagsAt, count), start);
+    if (range !== undefined) {
+      const at = (flagsAt + count + 3) >> 2;
+      min = Math.min(min, kernelFloats![at]!);
+      max = Math.max(max, kernelFloats![at + 1]!);
+    }
+  }
+  if (range !== undefined) {
+    range[0] = marks === undefined ? min : NaN;
+    range[1] = marks === undefined ? max : NaN;
   }
   return marks;
 }

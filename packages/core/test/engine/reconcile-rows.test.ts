@@ -53,6 +53,8 @@ const batchArb = fc.integer({ min: 1, max: 12 }).chain((rows) =>
     labelled: fc.boolean(),
     withIds: fc.boolean(),
     screened: fc.boolean(),
+    // The detect stage's range of the dissonance (what lets the budget and quarantine gates skip their loops).
+    ranged: fc.boolean(),
   }),
 );
 
@@ -122,6 +124,8 @@ describe('reconcileRows (the engine batch path) decides exactly as reconcileItem
               [],
               'v1',
               undefined,
+              b.ranged ? Math.min(...dissonance) : Number.NaN,
+              b.ranged ? Math.max(...dissonance) : Number.NaN,
             );
             outcome = await reconcileRows({ ...context, rows: batch });
           } else {

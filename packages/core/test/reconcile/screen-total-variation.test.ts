@@ -66,7 +66,7 @@ describe('measureAndScreenTotalVariation', () => {
       classes: fc.integer({ min: 1, max: 13 }),
       rows: fc.integer({ min: 1, max: 700 }),
       seed: fc.integer(),
-      broken: fc.array(fc.tuple(fc.nat(), fc.constantFrom(Number.NaN, Infinity, -1e-30, 0.3, 2)), { maxLength: 6 }),
+      broken: fc.array(fc.tuple(fc.nat(), fc.constantFrom(Number.NaN, Infinity, -1e-30, 0.3, 2, -0)), { maxLength: 6 }),
     });
     fc.assert(
       fc.property(batch, ({ classes, rows: wanted, seed, broken }) => {
@@ -111,7 +111,7 @@ describe('measureAndScreenTotalVariation', () => {
     expect(Array.from(values.subarray(1, 3083)).every((v) => v >= 0 && v <= 1)).toBe(true);
   });
 
-  it('flags every row screenRows flags (and within classes · 2⁻⁵¹ of the tolerance, a suspect row more)', () => {
+  it('flags every row screenRows flags (and within screenTolerance of the tolerance, a suspect row more)', () => {
     const classes = 4;
     const p = Float32Array.from([0.25, 0.25, 0.25, 0.251, 0.25, 0.25, 0.25, 0.25]);
     const q = Float32Array.from([0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25]);
@@ -119,6 +119,54 @@ describe('measureAndScreenTotalVariation', () => {
     const tolerance = p[0]! + p[1]! + p[2]! + p[3]! - 1;
     expect(screenRows(p, [q], totalVariation.measure(p, q, 2, classes), 2, classes, tolerance)).toBeUndefined();
     expect(Array.from(measureAndScreenTotalVariation(p, q, 2, classes, tolerance).flags!)).toEqual([SUSPECT, 0]);
+  });
+});
+
+describe('the screen at the edge of the tolerance', () => {
+  it('never passes a row that the validate screen (in-order float64 sums) flags, kernel or loop', () => {
+    // Rows whose sum lies within a few float32 steps of 1 ± tolerance, any class count, enough rows for the kernel.
+    const batch = fc.record({
+      classes: fc.integer({ min: 1, max: 33 }),
+      seed: fc.integer(),
+      tolerance: fc.constantFrom(1e-3, 1e-2, 0.25),
+      steps: fc.array(fc.integer({ min: -64, max: 64 }), { minLength: 1, maxLength: 64 }),
+    });
+    fc.assert(
+      fc.property(batch, ({ classes, seed, tolerance, steps }) => {
+        const rows = Math.max(steps.length, Math.ceil(TOTAL_VARIATION_SIMD_FROM / classes));
+        const p = randomRows(rows, classes, seed);
+        const q = randomRows(rows, classes, seed + 1);
+        steps.forEach((step, r) => {
+          // Scale row r of p so its sum is 1 ± tolerance, give or take `step` float32 steps.
+          const target = 1 + (step % 2 === 0 ? tolerance : -tolerance) + step * 2 ** -23;
+          for (let c = 0; c < classes; c++) p[r * classes + c]! *= target;
+        });
+        const values = totalVariation.measure(p, q, rows, classes);
+        const exact = screenRows(p, [q], values, rows, classes, tolerance);
+        const kernel = measureAndScreenTotalVariation(p, q, rows, classes, tolerance);
+        const loop = screenTotalVariationJs(p, q, rows, classes, screenTolerance(tolerance, classes), values);
+        for (let r = 0; r < rows; r++) {
+          if ((exact?.[r] ?? 0) === 0) continue;
+          expect(kernel.flags?.[r] ?? 0).not.toBe(0);
+          expect(loop?.[r] ?? 0).not.toBe(0);
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('reports the range of the values it wrote, NaN when one is NaN, kernel or loop', () => {
+    for (const rows of [3, 2000]) {
+      const p = randomRows(rows, 10, 5);
+      const q = randomRows(rows, 10, 6);
+      const { values, min, max } = measureAndScreenTotalVariation(p, q, rows, 10, TOLERANCE);
+      expect(min).toBe(Math.min(...values));
+      expect(max).toBe(Math.max(...values));
+      p[7] = Number.NaN;
+      const broken = measureAndScreenTotalVariation(p, q, rows, 10, TOLERANCE);
+      expect(broken.min).toBeNaN();
+      expect(broken.max).toBeNaN();
+    }
   });
 });
 
