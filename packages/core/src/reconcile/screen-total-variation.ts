@@ -7,7 +7,7 @@ import { NAN_DISSONANCE, NON_FINITE_OUTPUT, SUSPECT } from './gate-rows.js';
  * two probability arrays: writes each row's `½ Σ |pᵢ − qᵢ|` (clamped to 1, exactly what `totalVariation.measure`
  * writes) into `out` and returns the flags that `screenRows(p, [q], out, rows, classes, tolerance)` (gate-rows.ts)
  * returns. Reading each value once instead of twice halves the engine's detect stage at large batches; from
- * 512 values per array a WebAssembly SIMD kernel halves it again (the JavaScript loop where
+ * 32 values per array a WebAssembly SIMD kernel halves it again (the JavaScript loop where
  * WebAssembly SIMD is missing; both write the same bits).
  *
  * The row sums here are float32 in four lanes (the order of the kernel in kernels.wat), where
@@ -81,30 +81,31 @@ export function screenTotalVariationJs(
   let min = Infinity;
   let max = -Infinity;
   for (let r = 0, o = 0; r < rows; r++, o += classes) {
-    let p0 = 0,
-      p1 = 0,
-      p2 = 0,
-      p3 = 0;
-    let q0 = 0,
-      q1 = 0,
-      q2 = 0,
-      q3 = 0;
-    let d0 = 0,
-      d1 = 0,
-      d2 = 0,
-      d3 = 0;
+    // Lane j of the sums of p, of q and of |p − q|.
+    let p0 = 0;
+    let p1 = 0;
+    let p2 = 0;
+    let p3 = 0;
+    let q0 = 0;
+    let q1 = 0;
+    let q2 = 0;
+    let q3 = 0;
+    let d0 = 0;
+    let d1 = 0;
+    let d2 = 0;
+    let d3 = 0;
     let negative = false;
     const end = o + classes;
     let i = o;
     for (; i + 4 <= end; i += 4) {
-      const a0 = p[i]!,
-        a1 = p[i + 1]!,
-        a2 = p[i + 2]!,
-        a3 = p[i + 3]!;
-      const b0 = q[i]!,
-        b1 = q[i + 1]!,
-        b2 = q[i + 2]!,
-        b3 = q[i + 3]!;
+      const a0 = p[i]!;
+      const a1 = p[i + 1]!;
+      const a2 = p[i + 2]!;
+      const a3 = p[i + 3]!;
+      const b0 = q[i]!;
+      const b1 = q[i + 1]!;
+      const b2 = q[i + 2]!;
+      const b3 = q[i + 3]!;
       p0 = f(p0 + a0);
       p1 = f(p1 + a1);
       p2 = f(p2 + a2);

@@ -4,8 +4,11 @@ const PAGE_BYTES = 65536;
 /** The kernel's memory (256 KiB, never more): larger batches go through it in chunks of rows. */
 const MEMORY_BYTES = 4 * PAGE_BYTES;
 
-/** From this many values per array (rows × classes) the kernel is faster than JavaScript, its copies included. */
-export const TOTAL_VARIATION_SIMD_FROM = 512;
+/**
+ * From this many values per array (rows × classes) the kernel is faster than JavaScript, its copies included
+ * (measured with 10 classes: 0.15 against 0.22 µs at 4 rows, 0.13 against 0.09 µs at one row).
+ */
+export const TOTAL_VARIATION_SIMD_FROM = 32;
 
 /** Undefined until first use; null where WebAssembly SIMD or its memory is unavailable. */
 let instance: KernelInstance | null | undefined;
@@ -30,7 +33,7 @@ function load(): KernelInstance | null {
  * Total variation over `rows` pairs of probability rows through the WebAssembly SIMD kernel (`totalVariation` in
  * kernels.wat): writes each row's `min(1, ½ Σ |pᵢ − qᵢ|)` into `values`, bit for bit what the JavaScript loops of
  * total-variation.ts and screen-total-variation.ts write. Returns, per row, 1 where the row is not the common one
- * (a negative value, `|Σ p − 1|` or `|Σ q − 1|` above `tolerance`, or a NaN distance), or undefined when no row is
+ * (a value with its sign bit set, `|Σ p − 1|` or `|Σ q − 1|` above `tolerance`, or a NaN distance), or undefined when no row is
  * flagged; null (nothing written) below {@link TOTAL_VARIATION_SIMD_FROM} values per array, where the kernel is
  * unavailable, or where one row does not fit its memory: the caller then runs its JavaScript loop. When it
  * returns non-null and `range` is given, `range[0]` and `range[1]` hold the smallest and the largest value written
@@ -54,21 +57,22 @@ export function totalVariationSimd(
   let marks: Uint8Array | undefined;
   let min = Infinity;
   let max = -Infinity;
-  const buffer = kernel.memory.buffer;
+  const floats = kernelFloats!;
   for (let start = 0; start < rows; start += chunkRows) {
     const count = Math.min(chunkRows, rows - start);
     const n = count * classes;
     const from = start * classes;
-    new Float32Array(buffer, 0, n).set(p.subarray(from, from + n));
-    new Float32Array(buffer, n * 4, n).set(q.subarray(from, from + n));
+    // The common batch is one chunk of whole arrays: no views to make then.
+    floats.set(from === 0 && n === p.length ? p : p.subarray(from, from + n), 0);
+    floats.set(from === 0 && n === q.length ? q : q.subarray(from, from + n), n);
     const flagsAt = n * 8 + count * 4;
     const flagged = kernel.totalVariation(0, n * 4, count, classes, tolerance, n * 8, flagsAt);
-    values.set(new Float32Array(buffer, n * 8, count), start);
-    if (flagged > 0) (marks ??= new Uint8Array(rows)).set(new Uint8Array(buffer, flagsAt, count), start);
+    values.set(floats.subarray(2 * n, 2 * n + count), start);
+    if (flagged > 0) (marks ??= new Uint8Array(rows)).set(new Uint8Array(kernel.memory.buffer, flagsAt, count), start);
     if (range !== undefined) {
       const at = (flagsAt + count + 3) >> 2;
-      min = Math.min(min, kernelFloats![at]!);
-      max = Math.max(max, kernelFloats![at + 1]!);
+      min = Math.min(min, floats[at]!);
+      max = Math.max(max, floats[at + 1]!);
     }
   }
   if (range !== undefined) {
