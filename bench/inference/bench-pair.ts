@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node';
-import { createEngine, type Engine } from '../../packages/core/src/index.js';
+import { createEngine, type Engine, type EngineConfig } from '../../packages/core/src/index.js';
 import { OnnxNodeRuntime, type OnnxNodeModel } from '../../packages/node/src/onnx/index.js';
 import { benchModelBytes, NEVER_GATED, rawSessionOptions } from './models.js';
 
@@ -21,8 +21,10 @@ export async function openBenchPair(options: {
   readonly maxBatchRows: number;
   readonly threads?: number;
   readonly allowSpinning?: boolean;
+  /** Makes the engine (default: this tree's `createEngine`; compare-commits.ts passes another checkout's). */
+  readonly create?: (config: EngineConfig) => Engine;
 }): Promise<BenchPair> {
-  const { maxBatchRows, threads, allowSpinning = false } = options;
+  const { maxBatchRows, threads, allowSpinning = false, create = createEngine } = options;
   const runtime = new OnnxNodeRuntime({
     executionProvider: 'cpu',
     allowSpinning,
@@ -35,7 +37,7 @@ export async function openBenchPair(options: {
   const rawOptions = rawSessionOptions('cpu', threads, allowSpinning);
   const rawProposer = await ort.InferenceSession.create(proposerBytes, rawOptions);
   const rawCritic = await ort.InferenceSession.create(criticBytes, rawOptions);
-  const engine = createEngine({ proposer, critics: [critic], maxBatchRows, concurrency: 1, policy: NEVER_GATED });
+  const engine = create({ proposer, critics: [critic], maxBatchRows, concurrency: 1, policy: NEVER_GATED });
   await engine.ready();
   return {
     proposer,

@@ -2,7 +2,7 @@
  * `engine.process` of this working tree against another checkout of the repository (a base commit), each as a ratio
  * to the raw two-model rate of the same run: what a change to the engine's hot path gains, measured where the two
  * share the machine's state. Three workloads in one interleaved `compare` (median of 3 trials): raw (two sessions,
- * as index.ts), the base's engine and this tree's engine, each on its own runtime and sessions.
+ * as index.ts), the base's engine and this tree's engine, each opened by `openBenchPair` on its own runtime.
  *
  * Which engine is listed second or third moves its ratio by up to 0.03 on a 2-core machine (what runs before a
  * slice warms or cools the caches for it; measured with the same code on both sides), so the two swap places every
@@ -14,11 +14,11 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as ort from 'onnxruntime-node';
-import { createEngine, type Engine, type EngineConfig } from '../../packages/core/src/index.js';
-import { OnnxNodeRuntime } from '../../packages/node/src/onnx/index.js';
+import type { createEngine, Engine } from '../../packages/core/src/index.js';
 import { sideBenchArgs } from './args.js';
+import { openBenchPair } from './bench-pair.js';
 import { compare, ENGINE_WARMUP_SECONDS, type Workload } from './measure.js';
-import { benchModelBytes, benchRows, INPUT_WIDTH, NEVER_GATED, rawSessionOptions } from './models.js';
+import { benchRows, INPUT_WIDTH } from './models.js';
 
 const usage =
   'usage: tsx bench/inference/compare-commits.ts --base DIR [--batches 64,1024] [--reps N] [--seconds S] [--json]';
@@ -34,20 +34,11 @@ const baseCore = (await import(pathToFileURL(resolve(baseDir, 'packages/core/src
 };
 
 const maxBatchRows = Math.max(...batches);
-/** An engine on its own runtime and sessions, as bench-pair.ts opens it. */
-async function open(create: (config: EngineConfig) => Engine): Promise<Engine> {
-  const runtime = new OnnxNodeRuntime({ executionProvider: 'cpu' });
-  const proposer = await runtime.loadBytes(benchModelBytes(1), { name: 'proposer', version: '1' });
-  const critic = await runtime.loadBytes(benchModelBytes(2), { name: 'critic', version: '1' });
-  const engine = create({ proposer, critics: [critic], maxBatchRows, concurrency: 1, policy: NEVER_GATED });
-  await engine.ready();
-  return engine;
-}
-const base = await open(baseCore.createEngine);
-const head = await open(createEngine);
-const options = rawSessionOptions('cpu', undefined, false);
-const rawProposer = await ort.InferenceSession.create(benchModelBytes(1), options);
-const rawCritic = await ort.InferenceSession.create(benchModelBytes(2), options);
+// Each engine on its own runtime and sessions; the raw sessions of the first serve as the baseline.
+const basePair = await openBenchPair({ maxBatchRows, create: baseCore.createEngine });
+const headPair = await openBenchPair({ maxBatchRows });
+const { rawProposer, rawCritic, engine: base } = basePair;
+const head = headPair.engine;
 
 const rows: { batch: number; base: number[]; head: number[] }[] = [];
 if (!json) console.log(`base ${baseDir}; ${reps} repetitions, the engines swapping places each time`);
@@ -93,4 +84,4 @@ for (const batch of batches) {
   }
 }
 if (json) console.log(JSON.stringify({ base: baseDir, reps, seconds, rows }, null, 2));
-await Promise.all([base.stop(), head.stop(), rawProposer.release(), rawCritic.release()]);
+await Promise.all([basePair.close(), headPair.close()]);

@@ -507,7 +507,7 @@ export class Engine {
     let critics: Float32Array[];
     let dissonance: Float32Array;
     let nonFinite: Uint8Array | undefined;
-    // The batch's dissonance range when the detect stage knows it (no row flagged); NaN: unknown.
+    // The batch's dissonance range, when the detect stage knows it (its screen flagged no row); NaN: unknown.
     let low = NaN;
     let high = NaN;
     // The champion and its one critic as one model, once the runtime paired them (onnxruntime: one session).
@@ -540,12 +540,12 @@ export class Engine {
           let values: Float32Array;
           if (critics.length === 1 && this.#detectsTotalVariation) {
             // The default: total variation and the screen in one pass over both arrays.
-            const screened = measureAndScreenTotalVariation(probs, critics[0]!, rows, k, OUTPUT_TOLERANCE);
-            ({ values, flags: nonFinite } = screened);
-            if (nonFinite === undefined) {
-              low = screened.min;
-              high = screened.max;
-            }
+            ({
+              values,
+              flags: nonFinite,
+              min: low,
+              max: high,
+            } = measureAndScreenTotalVariation(probs, critics[0]!, rows, k, OUTPUT_TOLERANCE));
           } else {
             values = this.#detector.measure([probs, ...critics], rows, k);
             // One pass flags rows for the `finite` and `validate` gates; callers never see NaN dissonance.

@@ -37,7 +37,7 @@
   ;; meant for calls that flag no row). Returns how many rows it flagged.
   ;; Arithmetic is float32 in four lanes: lane j takes the classes 4m + j of a row's groups of four, a last pair
   ;; goes to lanes 0 and 1 and a last single class to lane 0; the lanes are then added as (0 + 2) + (1 + 3).
-  ;; screen-total-variation.ts and total-variation.ts sum in this order, so all three write the same bits.
+  ;; totalVariationJs (total-variation-simd.ts) adds in this order, so the two write the same bits.
   (func (export "totalVariation") (param $p i32) (param $q i32) (param $rows i32) (param $classes i32) (param $tol f32)
         (param $out i32) (param $flags i32) (result i32)
     (local $r i32) (local $i i32) (local $flagged i32) (local $rowBytes i32) (local $bad i32)

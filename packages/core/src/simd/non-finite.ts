@@ -14,8 +14,9 @@ export interface KernelInstance {
   /**
    * Total variation of `rows` pairs of probability rows of `classes` float32 at byte offsets `p` and `q` of
    * {@link memory}: writes each row's `min(1, ½ Σ |pᵢ − qᵢ|)` as float32 at `out`, and a byte at `flags` (1: a
-   * negative value, a sum off 1 by more than `tolerance`, or a NaN distance; else 0). Returns the rows flagged.
-   * Sums in float64, even and odd classes apart, added at the end (as `total-variation.ts` sums).
+   * value with its sign bit set, a sum off 1 by more than `tolerance`, or a NaN distance; else 0), then the
+   * smallest and the largest value written at the next multiple of 4. Returns the rows flagged. Float32 in four
+   * lanes, in the order `totalVariationJs` (total-variation-simd.ts) follows.
    */
   readonly totalVariation: (
     p: number,
