@@ -59,7 +59,17 @@ export class BatchQueue {
     } catch (error) {
       promise = Promise.reject(error as Error);
     }
-    return promise.finally(() => this.#finished());
+    // One reaction for either outcome (`finally` would add a promise and two ticks per batch).
+    return promise.then(
+      (value) => {
+        this.#finished();
+        return value;
+      },
+      (error: unknown) => {
+        this.#finished();
+        throw error;
+      },
+    );
   }
 
   #finished(): void {

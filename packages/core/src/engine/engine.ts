@@ -26,7 +26,7 @@ import { pairwiseDetectorOf } from '../detect/proposer-vs-critics.js';
 import { totalVariation } from '../detect/total-variation.js';
 import { policySchema, type Policy, type PolicyPatch } from '../schema/policy.js';
 import { reportLifecycle } from '../telemetry/engine-listeners.js';
-import { createInstrumentation, stageSpan, type Instrumentation } from '../telemetry/instrumentation.js';
+import { createInstrumentation, stageSpan, stageSpanSync, type Instrumentation } from '../telemetry/instrumentation.js';
 import { describeIssues } from './config-schema.js';
 import type { EngineConfig } from './config.js';
 import { resolveEngineConfig, type ResolvedEngineConfig } from './resolve-config.js';
@@ -137,7 +137,11 @@ export class Engine {
   #ready: Promise<void>;
   /** `#ready` resolved: `process()` need not wait a tick on it. */
   #isReady = false;
-  #reconcileTail: Promise<void> = Promise.resolve();
+  /**
+   * Settles once every accepted batch so far is reconciled (batches reconcile in order); undefined when none is in
+   * flight, so that a batch need not wait a tick on a settled promise.
+   */
+  #reconcileTail: Promise<void> | undefined;
   #batchSeq = 0;
   #examplesSinceRetrain = 0;
   #retrainPending = false;
@@ -451,7 +455,8 @@ export class Engine {
     this.#counters.accepted += rows;
     let release!: () => void;
     const previous = this.#reconcileTail;
-    this.#reconcileTail = new Promise<void>((resolve) => (release = resolve));
+    const tail = new Promise<void>((resolve) => (release = resolve));
+    this.#reconcileTail = tail;
     return this.#queue.add(
       async () => {
         try {
@@ -461,6 +466,7 @@ export class Engine {
           return result;
         } finally {
           release();
+          if (this.#reconcileTail === tail) this.#reconcileTail = undefined;
         }
       },
       // A batch that waits starts from another batch's completion: bound to the caller's context.
@@ -473,7 +479,7 @@ export class Engine {
     x: Float32Array,
     rows: number,
     ids: RowIds,
-    previous: Promise<void>,
+    previous: Promise<void> | undefined,
     proposed?: Served,
   ): Promise<BatchResult> {
     const life = this.#life();
@@ -497,7 +503,7 @@ export class Engine {
     x: Float32Array,
     rows: number,
     ids: RowIds,
-    previous: Promise<void>,
+    previous: Promise<void> | undefined,
     champion: LoadedModel,
     canary: Lifecycle['serving']['challenger'],
     k: number,
@@ -524,11 +530,11 @@ export class Engine {
             Promise.all(this.#config.critics.map((c) => c.run(x, rows))),
           ]));
       const probs = served.probabilities;
-      dissonance = await stageSpan(
+      dissonance = stageSpanSync(
         this.#telemetry,
         'detect',
         { 'dissonance.detector': this.#detector.name, 'dissonance.batch.size': rows },
-        async (span) => {
+        (span) => {
           for (const [j, q] of critics.entries()) {
             if (q.length !== rows * k) {
               throw new DissonanceError(
@@ -559,7 +565,7 @@ export class Engine {
         },
       );
     } catch (error) {
-      await previous;
+      if (previous !== undefined) await previous;
       this.#counters.failed += rows;
       this.#telemetry.metrics.items.add(rows, { 'dissonance.outcome': 'failed' });
       const wrapped = toDissonanceError(error, 'E_MODEL', `batch ${batchId} failed in generate/detect`);
@@ -567,7 +573,7 @@ export class Engine {
       this.#emitError('generate', wrapped, batchId);
       throw wrapped;
     }
-    await previous;
+    if (previous !== undefined) await previous;
     return this.#reconcileBatch(batchId, x, rows, ids, served, critics, dissonance, nonFinite, low, high);
   }
 
@@ -877,8 +883,7 @@ export class Engine {
 
   /** Re-gates deferred items in order, behind any batch already accepted. */
   #retryDeferred(): Promise<void> {
-    const previous = this.#reconcileTail;
-    const run = previous.then(async () => {
+    const run = (this.#reconcileTail ?? Promise.resolve()).then(async () => {
       const items = this.#deferred.takeAll();
       if (items.length === 0) return;
       await this.#guard('deferred', async () => {

@@ -1,7 +1,7 @@
 import type { Attributes, Link, Meter, Span, Tracer } from '@opentelemetry/api';
 import { silentLogger, type Logger } from '../logging/logger.js';
 import { EngineMetrics } from './engine-metrics.js';
-import { defaultTracer, inSpan } from './tracer.js';
+import { defaultTracer, inSpan, inSpanSync } from './tracer.js';
 
 /** The tracer, instruments and logger an engine reports through. */
 export interface Instrumentation {
@@ -54,6 +54,25 @@ export function stageSpan<T>(
 ): Promise<T> {
   if (!telemetry.metrics.recording) return inSpan(telemetry.tracer, stage, attributes, fn, options);
   return timedStage(telemetry, stage, attributes, fn, options);
+}
+
+/**
+ * {@link stageSpan} for a synchronous stage: `fn`'s value is returned as it is (no promise, no tick); the span and
+ * the duration are recorded before this returns, also when `fn` throws.
+ */
+export function stageSpanSync<T>(
+  telemetry: Instrumentation,
+  stage: string,
+  attributes: Attributes,
+  fn: (span: Span) => T,
+): T {
+  if (!telemetry.metrics.recording) return inSpanSync(telemetry.tracer, stage, attributes, fn);
+  const started = monotonicMs();
+  try {
+    return inSpanSync(telemetry.tracer, stage, attributes, fn);
+  } finally {
+    telemetry.metrics.stageDuration.record((monotonicMs() - started) / 1000, { 'dissonance.stage': stage });
+  }
 }
 
 async function timedStage<T>(
