@@ -33,6 +33,8 @@ export async function runEvaluateCommand(argv: readonly string[], io: EvaluateIo
     io.out(EVALUATE_HELP);
     return 0;
   }
+  if (parsed.report !== undefined && existsSync(parsed.report) && !statSync(parsed.report).isDirectory())
+    return bad(`--report ${parsed.report}: exists and is not a directory`);
   const path = resolve(parsed.data);
   if (!existsSync(path) || !statSync(path).isFile()) return bad(`${parsed.data}: no such file`);
   if (statSync(path).size > MAX_CSV_BYTES)
@@ -80,17 +82,18 @@ export async function runEvaluateCommand(argv: readonly string[], io: EvaluateIo
       ...seedWorkerOptions(),
     });
     const evaluation = evaluationOf(result);
+    // The results first: a report that cannot be written then loses nothing the run measured.
+    io.out(
+      parsed.json
+        ? `${JSON.stringify(evaluation, null, 2)}\n`
+        : `${summaryText(result, 'evaluate')}\nagainst random (paired per seed; "significant" = over 2 standard errors):\n${evaluationTable(evaluation)}`,
+    );
     if (parsed.report !== undefined) {
       mkdirSync(parsed.report, { recursive: true });
       writeFileSync(join(parsed.report, 'report.html'), renderReport(result));
       writeFileSync(join(parsed.report, 'result.json'), `${JSON.stringify(evaluation, null, 2)}\n`);
       if (io.isTty === true) io.err(`evaluate: wrote ${join(parsed.report, 'report.html')} and result.json\n`);
     }
-    io.out(
-      parsed.json
-        ? `${JSON.stringify(evaluation, null, 2)}\n`
-        : `${summaryText(result)}\nagainst random (paired per seed; "significant" = over 2 standard errors):\n${evaluationTable(evaluation)}`,
-    );
     return 0;
   } catch (error) {
     io.err(commandErrorLine('evaluate', error));

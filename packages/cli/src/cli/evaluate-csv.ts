@@ -121,7 +121,11 @@ export function readEvaluationCsv(text: string, options: CsvReadOptions): CsvDat
     );
   const idAt = options.id === undefined ? -1 : header.indexOf(options.id);
   if (options.id !== undefined && idAt < 0) fail(`no id column "${options.id}" in the header`);
-  for (const d of options.drop ?? []) if (!header.includes(d)) fail(`--drop: no column "${d}" in the header`);
+  for (const d of options.drop ?? []) {
+    if (!header.includes(d)) fail(`--drop: no column "${d}" in the header`);
+    if (d === options.label || d === options.id)
+      fail(`--drop: "${d}" is the ${d === options.label ? 'label' : 'id'} column, which is never a feature`);
+  }
   const data = rows.slice(1);
   if (data.length === 0) fail('no data rows after the header');
   for (const r of data) {

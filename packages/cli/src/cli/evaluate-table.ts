@@ -1,6 +1,15 @@
 import type { Evaluation } from '../demo/evaluation.js';
+import { verdictOf } from '../demo/mean-sd.js';
 
 const pts = (v: number): string => (v * 100).toFixed(2);
+const verdictWord = (v: -1 | 0 | 1): string => (v === 1 ? 'better' : v === -1 ? 'worse' : 'no');
+
+/** What a `null` savings cell means: no random run, random gained nothing, or the curve never got there. */
+function savingsGap(evaluation: Evaluation): string {
+  const random = evaluation.strategies.find((s) => s.name === 'random');
+  if (random === undefined) return 'no random';
+  return random.final.mean > random.start.mean ? 'not reached' : 'random gained 0';
+}
 
 /**
  * The per-strategy table of an {@link Evaluation}: final accuracy (mean ± sd over seeds), the paired
@@ -16,12 +25,10 @@ export function evaluationTable(evaluation: Evaluation): string {
       : `${s.vsRandom.mean >= 0 ? '+' : ''}${pts(s.vsRandom.mean)} ± ${pts(s.vsRandom.sd)}`,
     s.vsRandom === undefined || s.name === 'random'
       ? ''
-      : Math.abs(s.vsRandom.z) > 2
-        ? s.vsRandom.mean > 0
-          ? 'better'
-          : 'worse'
-        : 'no',
-    s.savings === null ? 'not reached' : `${(s.savings * 100).toFixed(0)} %`,
+      : s.vsRandom.z === null
+        ? 'n/a'
+        : verdictWord(verdictOf(s.vsRandom)),
+    s.savings !== null ? `${(s.savings * 100).toFixed(0)} %` : savingsGap(evaluation),
     s.labels.toFixed(0),
   ]);
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));

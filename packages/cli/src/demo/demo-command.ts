@@ -24,7 +24,14 @@ Options:
   --dataset NAME        ${DEMO_DATASETS.join(' | ')} (default digits)
   --budget FRACTION     oracle labels as a share of the stream (default 0.15)
   --seeds N             seeds 1…N (default 5)
-  --strategies A,B      strategies to run besides the default (${STRATEGIES.map((s) => s.name).join(', ')})
+  --strategies A,B      strategies to run besides the default; without it: ${STRATEGIES.filter(
+    (s) => s.kind !== 'default' && s.optIn !== true,
+  )
+    .map((s) => s.name)
+    .join(', ')}
+                        also: ${STRATEGIES.filter((s) => s.optIn === true)
+                          .map((s) => s.name)
+                          .join(', ')}
   --inject-regression   train one candidate on flipped labels; the validator must roll it back
   --json                print the result as JSON on stdout
   --report DIR          write DIR/report.html and DIR/result.json

@@ -2,8 +2,9 @@ import { DissonanceError } from '@dissonance/core';
 import type { Dataset } from '@dissonance/core/mlp';
 import type { DemoResult, StrategyResult } from './demo-result.js';
 import { DEFAULT_SETTINGS } from './loop-settings.js';
-import { meanSd } from './mean-sd.js';
+import { pairedDifference } from './mean-sd.js';
 import { runDemo, type DemoOptions } from './run-demo.js';
+import { STRATEGIES } from './strategies.js';
 
 /** Mean and sample standard deviation, as fractions. */
 export interface EvaluationMeanSd {
@@ -18,6 +19,8 @@ export interface EvaluationStrategy {
   /** How it chooses items, in words. */
   readonly label: string;
   readonly kind: 'default' | 'baseline' | 'ablation';
+  /** Golden accuracy of the first proposer, before any label of the stream (the same for every strategy). */
+  readonly start: EvaluationMeanSd;
   /** Final golden accuracy over seeds, a fraction in [0, 1]. */
   readonly final: EvaluationMeanSd;
   /** Final golden accuracy per seed, in seed order. */
@@ -27,14 +30,16 @@ export interface EvaluationStrategy {
   /**
    * Fraction of random's labels saved to reach random's final accuracy, read off the mean accuracy-vs-labels
    * curve (linear between retrain points): `1 − labels needed / random's labels`. `null` when the curve never
-   * reaches random's final accuracy (and for `random` itself: 0).
+   * reaches random's final accuracy, when random was not run, or when random ended no higher than it started
+   * (nothing to save); 0 for `random` itself.
    */
   readonly savings: number | null;
-  /** Paired per-seed difference of the final accuracy against random's (fractions); absent without random. */
-  readonly vsRandom?: EvaluationMeanSd & {
-    /** Mean over its standard error (`sd / √seeds`); a winner is called only above 2. */
-    readonly z: number;
-  };
+  /**
+   * Paired per-seed difference of the final accuracy against random's (fractions), with `z`, the mean over its
+   * standard error (`sd / √seeds`; `null` when there is none: one seed, or the same nonzero difference on every
+   * seed). A winner is called only when `z` is above 2. Absent without random.
+   */
+  readonly vsRandom?: EvaluationMeanSd & { readonly z: number | null };
 }
 
 /** What `dissonance evaluate --json` prints and {@link evaluate} resolves to (stable, documented). */
@@ -85,22 +90,16 @@ export function evaluationOf(
       savings =
         s.name === 'random'
           ? 0
-          : needed === undefined || random.labelsUsed === 0
+          : needed === undefined || random.labelsUsed === 0 || !(random.final.mean > random.seedOnly.mean)
             ? null
             : 1 - needed / random.labelsUsed;
-      const diffs = s.perSeed.map((v, i) => v - random.perSeed[i]!);
-      const d = meanSd(diffs);
-      const se = d.sd / Math.sqrt(Math.max(1, diffs.length));
-      vsRandom = {
-        mean: d.mean,
-        sd: d.sd,
-        z: se === 0 ? (d.mean === 0 ? 0 : Math.sign(d.mean) * Infinity) : d.mean / se,
-      };
+      vsRandom = pairedDifference(s.perSeed.map((v, i) => v - random.perSeed[i]!));
     }
     return {
       name: s.name,
       label: s.label,
       kind: s.kind,
+      start: { mean: s.seedOnly.mean, sd: s.seedOnly.sd },
       final: { mean: s.final.mean, sd: s.final.sd },
       finals: s.perSeed,
       labels: s.labelsUsed,
@@ -157,7 +156,7 @@ export interface EvaluateInput {
  * strategy, and the {@link Evaluation} of the runs (final accuracies, paired differences against random,
  * label savings).
  *
- * @throws DissonanceError `E_INPUT` on inconsistent shapes or labels.
+ * @throws DissonanceError `E_INPUT` on inconsistent shapes or labels, or an unknown strategy name.
  */
 export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   const { x, rows, width } = input;
@@ -192,6 +191,12 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
         `evaluate: x[${i}] (row ${Math.floor(i / width)}, column ${i % width}) is not finite`,
       );
   }
+  const unknown = input.strategies?.find((name) => !STRATEGIES.some((s) => s.name === name));
+  if (unknown !== undefined)
+    throw new DissonanceError(
+      'E_INPUT',
+      `evaluate: unknown strategy "${unknown}" (${STRATEGIES.map((s) => s.name).join(', ')})`,
+    );
   const data: Dataset = {
     features: input.features ?? Array.from({ length: width }, (_, i) => `f${i}`),
     x,

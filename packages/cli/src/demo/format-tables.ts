@@ -45,10 +45,10 @@ export function strategiesTable(result: Pick<DemoResult, 'strategies'>): string 
 }
 
 /** Everything printed after a run (without `--json`). */
-export function summaryText(result: DemoResult): string {
+export function summaryText(result: DemoResult, command: 'demo' | 'evaluate' = 'demo'): string {
   const p = result.policy;
   const lines = [
-    `dissonance demo — ${result.dataset}: ${result.rows} rows × ${result.features} features, ${result.classes} classes; seeds ${result.seeds.join(', ')}`,
+    `dissonance ${command} — ${result.dataset}: ${result.rows} rows × ${result.features} features, ${result.classes} classes; seeds ${result.seeds.join(', ')}`,
     `split per seed: golden ${result.split.golden} (never trained on), seed set ${result.split.seedSet}, stream ${result.split.stream} in batches of ${result.split.batch}; oracle budget ${(result.budget * 100).toFixed(0)}% of the stream`,
     `proposer: ${result.proposer}`,
     `critics: ${result.critics.join(', ')}; detector: ${result.detector}`,

@@ -1,5 +1,6 @@
 /** The report's tables: run set-up, policy in force, strategies and versions. All text is escaped. */
 import type { DemoResult, StrategyResult, VersionRecord } from './demo-result.js';
+import { pairedDifference, verdictOf, type PairedDifference } from './mean-sd.js';
 import { attr, escapeHtml, formatNumber, formatPercent, formatPoints, jsonAttr } from './report-html.js';
 
 /** What each policy field means, for the policy table. Unknown fields are still listed, without a note. */
@@ -59,17 +60,10 @@ function policyNumber(value: number): string {
 }
 
 /** The paired per-seed difference of `s` against `random` (mean, sd, mean / standard error). */
-export function pairedVsRandom(
-  s: StrategyResult,
-  random: StrategyResult | undefined,
-): { mean: number; sd: number; z: number } | undefined {
+export function pairedVsRandom(s: StrategyResult, random: StrategyResult | undefined): PairedDifference | undefined {
   if (random === undefined || s === random || random.perSeed.length !== s.perSeed.length || s.perSeed.length === 0)
     return undefined;
-  const d = s.perSeed.map((v, i) => v - random.perSeed[i]!);
-  const mean = d.reduce((a, v) => a + v, 0) / d.length;
-  const sd = d.length < 2 ? 0 : Math.sqrt(d.reduce((a, v) => a + (v - mean) ** 2, 0) / (d.length - 1));
-  const se = sd / Math.sqrt(d.length);
-  return { mean, sd, z: se === 0 ? (mean === 0 ? 0 : Math.sign(mean) * Infinity) : mean / se };
+  return pairedDifference(s.perSeed.map((v, i) => v - random.perSeed[i]!));
 }
 
 /**
@@ -80,7 +74,7 @@ export function renderStrategyTable(strategies: readonly StrategyResult[], seeds
   const random = strategies.find((s) => s.name === 'random');
   const rows = strategies.map((s) => {
     const vs = pairedVsRandom(s, random);
-    const wins = vs !== undefined && vs.mean > 0 && vs.z > 2;
+    const wins = vs !== undefined && verdictOf(vs) === 1;
     const vsText =
       vs === undefined ? '–' : `${vs.mean >= 0 ? '+' : ''}${formatPoints(vs.mean)} ± ${formatPoints(vs.sd)}`;
     return (

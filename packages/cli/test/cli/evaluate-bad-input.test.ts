@@ -3,6 +3,7 @@ import {
   existsSync,
   mkdtempSync,
   openSync,
+  readFileSync,
   readdirSync,
   rmSync,
   writeFileSync,
@@ -164,5 +165,21 @@ describe('dissonance evaluate: bad input exits 2, one line, nothing written', ()
     );
     await expectRefused(join(dir, 'missing.csv'), /missing\.csv: no such file/);
     await expectRefused(file('ok2.csv', `a,b,y\n${rows(100)}`), /--drop: no column "zz"/, '--drop', 'zz');
+    await expectRefused(file('ok3.csv', `a,b,y\n${rows(100)}`), /--drop: "y" is the label column/, '--drop', 'y');
+  });
+
+  it('a --report path that is a file, before anything runs (the file is left as it was)', async () => {
+    const data = file('ok4.csv', `a,b,y\n${rows(100)}`);
+    const taken = file('taken', 'mine');
+    let out = '';
+    let err = '';
+    const code = await runCliAsync(['evaluate', '--data', data, '--label', 'y', '--seeds', '1', '--report', taken], {
+      out: (t) => (out += t),
+      err: (t) => (err += t),
+    });
+    expect(code).toBe(2);
+    expect(out).toBe('');
+    expect(err).toMatch(/^dissonance evaluate: --report .*taken: exists and is not a directory\n$/);
+    expect(readFileSync(taken, 'utf8')).toBe('mine');
   });
 });

@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { createPrng, fitMlp, initMlp, writeOnnxMlp } from '@dissonance/core/mlp';
 import { readEvaluationCsv } from '../../src/cli/evaluate-csv.js';
 import { evaluate, labelsToReach, type Evaluation } from '../../src/demo/evaluation.js';
+import { evaluationTable } from '../../src/cli/evaluate-table.js';
+import { pairedDifference, verdictOf } from '../../src/demo/mean-sd.js';
 import { runCliAsync } from '../../src/run-cli.js';
 
 describe('dissonance evaluate --json', () => {
@@ -117,6 +119,10 @@ describe('evaluate() API', () => {
     expect(result.strategies.map((s) => s.name)).toEqual(['default', 'random']);
     expect(result.strategies[0]!.final.mean).toBeGreaterThan(0.75);
     await expect(evaluate({ x, rows, width: 3, labels })).rejects.toMatchObject({ code: 'E_INPUT' });
+    await expect(evaluate({ x, rows, width, labels, strategies: ['Random'] })).rejects.toMatchObject({
+      code: 'E_INPUT',
+      message: expect.stringContaining('unknown strategy "Random"'),
+    });
   }, 120_000);
 
   it('reads savings off the curve by linear interpolation', () => {
@@ -128,5 +134,68 @@ describe('evaluate() API', () => {
     expect(labelsToReach(curve, 0.85)).toBeCloseTo(50);
     expect(labelsToReach(curve, 0.95)).toBeCloseTo(200);
     expect(labelsToReach(curve, 0.96)).toBeUndefined();
+  });
+});
+
+describe('the verdict against random', () => {
+  it('has no z, and calls no winner, without a standard error', () => {
+    expect(pairedDifference([0.05])).toEqual({ mean: 0.05, sd: 0, z: null });
+    expect(pairedDifference([0.05, 0.05, 0.05]).z).toBe(null);
+    expect(pairedDifference([0, 0]).z).toBe(0);
+    expect(verdictOf(pairedDifference([0.05]))).toBe(0);
+    expect(verdictOf(pairedDifference([0.05, 0.06, 0.04]))).toBe(1);
+    expect(verdictOf(pairedDifference([-0.05, -0.06, -0.04]))).toBe(-1);
+    expect(verdictOf(pairedDifference([0.05, -0.04, 0.01]))).toBe(0);
+  });
+
+  it('says so in the table, and says why a savings cell is empty', () => {
+    const strategy = (name: string, start: number, final: number, finals: number[], z: number | null) => ({
+      name,
+      label: name,
+      kind: 'baseline' as const,
+      start: { mean: start, sd: 0 },
+      final: { mean: final, sd: 0 },
+      finals,
+      labels: 10,
+      savings: null,
+      vsRandom: { mean: final - 0.8, sd: 0, z },
+    });
+    const evaluation = (random: boolean, randomFinal: number): Evaluation => ({
+      dataset: { name: 'd', rows: 10, width: 1, classes: 2 },
+      protocol: {
+        golden: 2,
+        seedSet: 1,
+        stream: 7,
+        batch: 32,
+        budget: 0.15,
+        budgetLabels: 1,
+        seeds: [1],
+        retrainEveryBatches: 7,
+      },
+      strategies: [
+        strategy('default', 0.7, 0.85, [0.85], null),
+        ...(random ? [strategy('random', 0.7, randomFinal, [randomFinal], 0)] : []),
+      ],
+      seconds: 1,
+    });
+    const cells = (e: Evaluation): string[] =>
+      evaluationTable(e)
+        .split('\n')[2]!
+        .trim()
+        .split(/\s{2,}/);
+    expect(cells(evaluation(true, 0.8))).toEqual([
+      'default',
+      '85.00 ± 0.00',
+      '+5.00 ± 0.00',
+      'n/a',
+      'not reached',
+      '10',
+    ]);
+    expect(cells(evaluation(true, 0.7))[4]).toBe('random gained 0');
+    const alone = {
+      ...evaluation(false, 0),
+      strategies: [{ ...evaluation(false, 0).strategies[0]!, vsRandom: undefined }],
+    };
+    expect(cells(alone)).toEqual(['default', '85.00 ± 0.00', '—', 'no random', '10']);
   });
 });

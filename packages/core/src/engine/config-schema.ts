@@ -39,7 +39,12 @@ export const engineConfigSchema = z
       .regex(/^[A-Za-z0-9._-]{1,128}$/, 'letters, digits, dot, underscore and dash, at most 128')
       .optional(),
     proposer: model,
-    critics: z.array(model).min(1, 'at least one critic is needed to measure dissonance'),
+    critics: z
+      .array(model, {
+        error: (issue) =>
+          issue.input === undefined ? 'missing: at least one critic is needed to measure dissonance' : undefined,
+      })
+      .min(1, 'at least one critic is needed to measure dissonance'),
     detector: z
       .union([z.string(), z.custom<unknown>(hasFunction('measure'), { message: 'expected a detector' })])
       .optional(),
@@ -119,6 +124,15 @@ export function validateEngineConfig(config: EngineConfig): void {
     }
     if (golden.labels.length !== golden.rows) {
       throw new DissonanceError('E_CONFIG', `golden set: ${golden.labels.length} labels for ${golden.rows} rows`);
+    }
+    for (let r = 0; r < golden.rows; r++) {
+      const label = golden.labels[r]!;
+      if (!Number.isInteger(label) || label < 0 || label >= proposer.classes) {
+        throw new DissonanceError(
+          'E_CONFIG',
+          `golden set: label of row ${r} is ${label}, expected a class in 0…${proposer.classes - 1}`,
+        );
+      }
     }
   }
 }

@@ -44,6 +44,20 @@ describe('bad input gets a typed error and loses nothing already accepted', () =
     const critic = new FunctionModel({ name: 'q3', inputWidth: 3, classes: 3, run: () => new Float32Array(3) });
     expect(() => createEngine({ ...base(), critics: [critic] })).toThrow(/critic q3 is 3→3 but the proposer is 2→3/);
     expect(() => createEngine({ ...base(), critics: [] })).toThrow(/at least one critic/);
+    const { critics: _, ...noCritics } = base();
+    expect(() => createEngine(noCritics as EngineConfig)).toThrow(
+      /critics: missing: at least one critic is needed to measure dissonance/,
+    );
+  });
+
+  it('golden labels must be classes of the proposer', () => {
+    const x = Float32Array.of(1, 2, 3, 4);
+    expect(() => createEngine({ ...base(), golden: { x, rows: 2, labels: [0, 3] } })).toThrow(
+      /E_CONFIG: golden set: label of row 1 is 3, expected a class in 0…2/,
+    );
+    expect(() => createEngine({ ...base(), golden: { x, rows: 2, labels: [-1, 0] } })).toThrow(/row 0 is -1/);
+    expect(() => createEngine({ ...base(), golden: { x, rows: 2, labels: [0.5, 0] } })).toThrow(/row 0 is 0.5/);
+    expect(() => createEngine({ ...base(), golden: { x, rows: 2, labels: Int32Array.of(2, 1) } })).not.toThrow();
   });
 
   it('a model that returns the wrong shape fails its batch with E_MODEL; rows are counted as failed', async () => {
