@@ -9,6 +9,7 @@ export { VERSION } from './version.js';
 export {
   createHttpHandler,
   serve,
+  DEFAULT_CLOSE_GRACE_MS,
   toNodeListener,
   createJwtAuth,
   requireScope,
@@ -23,6 +24,7 @@ export type {
   HttpHandlerOptions,
   ServeOptions,
   RunningServer,
+  CloseOptions,
   TlsOptions,
   FetchHandler,
   NodeListenerOptions,
@@ -45,6 +47,7 @@ export {
   routeByteLimits,
   MAX_ABS_FEATURE,
   MAX_PREDICT_ROWS,
+  MAX_PREDICT_OUTPUTS,
   MAX_FEEDBACK_ITEMS,
   DEFAULT_MAX_JSON_DEPTH,
   DEFAULT_BYTE_BURST,

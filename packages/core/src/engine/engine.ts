@@ -983,7 +983,8 @@ export class Engine {
    * Takes labelled items as training examples (origin `feedback`), exactly once per `who` and item id: a
    * re-sent id is counted as a duplicate and changes nothing; calls are serialized. Items are checked first
    * (`E_INPUT` names the item: width, finite features, label in range; nothing stored then). With a
-   * `guard`: per-`who` item rate (`E_RATE_LIMITED`, `details.retryAfterMs`), labels both models contradict
+   * `guard`: per-`who` item rate (`E_RATE_LIMITED`, `details.retryAfterMs`; more new items than the rate allows
+   * in one call: `E_INPUT`), labels both models contradict
    * quarantined for review (see `QUARANTINE_KEY`), untrusted examples marked for the retrain share cap. Every
    * `retrainEvery` accepted items start a retrain (`retrainNow`). Resolves with what was accepted.
    */

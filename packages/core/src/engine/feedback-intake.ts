@@ -120,6 +120,15 @@ export class FeedbackIntake {
     const duplicates = items.length - fresh.length;
     if (fresh.length === 0) return { accepted: 0, duplicates, quarantined: 0 };
     const wait = guard?.take(principal, fresh.length) ?? 0;
+    if (wait === Number.POSITIVE_INFINITY) {
+      // No wait would let it through: a bad request, not a rate to wait out.
+      const most = guard!.capacity(principal);
+      throw new DissonanceError(
+        'E_INPUT',
+        `feedback of ${fresh.length} new items is more than principal "${principal}" may send at once (${most}): send at most ${most} per call`,
+        { details: { principal, items: fresh.length, capacity: most } },
+      );
+    }
     if (wait > 0) {
       throw new DissonanceError('E_RATE_LIMITED', `feedback rate limit of principal "${principal}" reached`, {
         details: { principal, retryAfterMs: Number.isFinite(wait) ? wait : null },

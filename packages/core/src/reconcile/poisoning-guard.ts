@@ -103,6 +103,12 @@ export class PoisoningGuard {
     return example.provenance.origin === 'feedback' && example.id.startsWith(UNTRUSTED_PREFIX);
   }
 
+  /** Most items `principal` may send in one call: its bucket's size (its hourly rate, at least 1; Infinity: no cap). */
+  capacity(principal: string): number {
+    const rate = this.isTrusted(principal) ? this.#rates.trusted : this.#rates.untrusted;
+    return rate === Number.POSITIVE_INFINITY ? rate : Math.max(rate, 1);
+  }
+
   /**
    * Takes `items` tokens from the principal's bucket. Returns 0 when it did, else the milliseconds until
    * they will be there (nothing is taken then). More items than the bucket holds are never allowed.

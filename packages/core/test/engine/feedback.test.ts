@@ -96,6 +96,15 @@ describe('engine.feedback', () => {
       code: 'E_RATE_LIMITED',
       details: { principal: 'mallory', retryAfterMs: expect.any(Number) },
     });
+    // More new items than the bucket ever holds: no wait lets them through, so it is bad input, not a rate.
+    const three = [0, 1, 2].map((i) => ({ id: `big${i}`, features: [0, 5], label: 0 }));
+    await expect(engine.feedback(three, { who: 'trudy', guard })).rejects.toMatchObject({
+      code: 'E_INPUT',
+      message: expect.stringContaining('send at most 2 per call'),
+      details: { principal: 'trudy', items: 3, capacity: 2 },
+    });
+    expect(guard.capacity('trudy')).toBe(2);
+    expect(guard.capacity('operator')).toBe(Number.POSITIVE_INFINITY);
     await engine.stop();
   });
 

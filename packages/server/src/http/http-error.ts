@@ -75,7 +75,9 @@ export function toErrorResponse(error: unknown): Response {
   if (isDissonanceError(error)) {
     const status = STATUS[error.code] ?? 500;
     if (status === 500) return errorResponse(500, 'E_INTERNAL', `internal error (${error.code})`);
-    return errorResponse(status, error.code, error.message, status === 503 ? { 'retry-after': '1' } : {});
+    // The code is its own field: the SDK's `E_…: ` prefix is not repeated in the message.
+    const message = error.message.replace(/^E_[A-Z_]+: /, '');
+    return errorResponse(status, error.code, message, status === 503 ? { 'retry-after': '1' } : {});
   }
   return errorResponse(500, 'E_INTERNAL', 'internal error');
 }

@@ -14,6 +14,13 @@ export const MAX_ABS_FEATURE = 1e15;
 /** Most rows of one `POST /v1/predict`. */
 export const MAX_PREDICT_ROWS = 4096;
 
+/**
+ * Most output values (rows × classes) one `POST /v1/predict` may ask for. The request's size grows with the width,
+ * the reply's and the work's with rows × classes: without this bound a request of 40 KB to a model of 1,000
+ * classes was answered with 90 MB of JSON. 131,072 is 4,096 rows of 32 classes (about 3 MB of JSON).
+ */
+export const MAX_PREDICT_OUTPUTS = 131_072;
+
 /** Most items of one `POST /v1/feedback`. */
 export const MAX_FEEDBACK_ITEMS = 1000;
 

@@ -31,9 +31,23 @@ export interface RunningServer {
   readonly port: number;
   readonly server: Server;
   readonly handler: HttpHandler;
-  /** Stops accepting, closes open connections and frees the handler. The engine is left running. */
-  close(): Promise<void>;
+  /**
+   * Stops accepting connections, closes idle ones, lets requests in flight finish (their replies are sent, then
+   * their connections closed) for up to `graceMs` (default {@link DEFAULT_CLOSE_GRACE_MS}; 0: none), then closes
+   * what is still open and frees the handler. The engine is left running: stop it after this resolves, so that
+   * no request that was answered loses its effect and none is cut after its effect is committed.
+   */
+  close(options?: CloseOptions): Promise<void>;
 }
+
+/** Options of {@link RunningServer.close}. */
+export interface CloseOptions {
+  /** Milliseconds requests in flight get to finish before their connections are closed. */
+  readonly graceMs?: number;
+}
+
+/** Default {@link CloseOptions.graceMs}. */
+export const DEFAULT_CLOSE_GRACE_MS = 5_000;
 
 /**
  * Serves {@link createHttpHandler}'s routes on `node:http`, or `node:https` when `tls` is given (with
@@ -60,6 +74,9 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const requestTimeout = (options.requestTimeoutMs ?? 30_000) + (options.bodyTimeoutMs ?? 10_000) + 5_000;
   server.requestTimeout = requestTimeout;
   server.headersTimeout = Math.min(60_000, requestTimeout);
+  // A connection that moves no byte either way for as long (a client that stops reading a reply) is closed, so
+  // its reply's buffers are freed; longer than any answer may take to start.
+  server.timeout = requestTimeout;
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -75,10 +92,19 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     port,
     server,
     handler,
-    async close() {
+    async close(closeOptions: CloseOptions = {}) {
+      const graceMs = closeOptions.graceMs ?? DEFAULT_CLOSE_GRACE_MS;
       await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
+        // Stops accepting; idle keep-alive connections close now, busy ones as soon as their reply is sent.
+        const idle = setInterval(() => server.closeIdleConnections(), 25).unref();
+        const cut = setTimeout(() => server.closeAllConnections(), Math.max(0, graceMs)).unref();
+        server.close(() => {
+          clearInterval(idle);
+          clearTimeout(cut);
+          resolve();
+        });
+        server.closeIdleConnections();
+        if (graceMs <= 0) server.closeAllConnections();
       });
       await handler.close();
     },

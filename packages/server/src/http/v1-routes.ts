@@ -6,7 +6,8 @@ import { HttpError } from './http-error.js';
 import type { Principal, Scope } from './jwt-auth.js';
 import type { RouteEntry, RouteId } from './route-table.js';
 import type { VerifiedArtifacts } from './verified-artifacts.js';
-import { nameSchema } from './schemas.js';
+import { MAX_PREDICT_OUTPUTS, nameSchema } from './schemas.js';
+import { matchesEtag, streamOf } from './artifact-body.js';
 
 /** The parsed request body of route `R` (`never` for a route without one). */
 export type RouteBodyOf<R extends RouteEntry> = R extends {
@@ -67,8 +68,17 @@ export function v1Routes(deps: RouteDeps): RouteHandlers {
 
   return {
     predict: async ({ body }) => {
-      const w = await width();
+      const { inputWidth: w, classes } = await champion.manifest();
       const { rows } = await body(w, (value) => checkWidths(value, 'rows', undefined, w));
+      if (rows.length * classes > MAX_PREDICT_OUTPUTS) {
+        const most = Math.floor(MAX_PREDICT_OUTPUTS / classes);
+        throw new HttpError(
+          413,
+          'E_PAYLOAD_TOO_LARGE',
+          `${rows.length} rows × ${classes} classes is over ${MAX_PREDICT_OUTPUTS} output values per request: send at most ${most} rows`,
+          { 'x-dissonance-max-rows': String(most) },
+        );
+      }
       const x = new Float32Array(rows.length * w);
       rows.forEach((row, r) => x.set(row, r * w));
       const result = await engine.process({ x, rows: rows.length });
@@ -117,18 +127,24 @@ export function v1Routes(deps: RouteDeps): RouteHandlers {
         champion: { version: manifest.version, sha256: manifest.sha256, manifest, artifactUrl: path },
       });
     },
-    artifact: async ({ params }) => {
+    artifact: async ({ request, params }) => {
       const name = readableName(params['name']!);
       const version = params['version']!;
       if (!nameSchema.safeParse(version).success)
         throw new HttpError(404, 'E_NOT_FOUND', `version ${JSON.stringify(version.slice(0, 200))} not found`);
       const { manifest, artifact } = await artifacts.fetch(name, version);
-      return new Response(Uint8Array.from(artifact.bytes), {
+      const etag = `"${manifest.sha256}"`;
+      const headers = {
+        'x-dissonance-sha256': manifest.sha256,
+        etag,
+        'cache-control': 'private, max-age=31536000, immutable',
+      };
+      if (matchesEtag(request.headers.get('if-none-match'), etag)) return new Response(null, { status: 304, headers });
+      return new Response(streamOf(artifact.bytes), {
         headers: {
+          ...headers,
           'content-type': 'application/octet-stream',
-          'x-dissonance-sha256': manifest.sha256,
-          etag: `"${manifest.sha256}"`,
-          'cache-control': 'private, max-age=31536000, immutable',
+          'content-length': String(artifact.bytes.byteLength),
         },
       });
     },

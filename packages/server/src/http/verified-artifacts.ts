@@ -14,6 +14,12 @@ import { HttpError, type HttpErrorCode } from './http-error.js';
 const MAX_REMEMBERED = 256;
 
 /**
+ * Default bytes of artifacts kept in memory once read and checked against their digest (the most recently used
+ * first; a larger artifact is read for each download instead).
+ */
+export const DEFAULT_ARTIFACT_CACHE_BYTES = 256 * 1024 * 1024;
+
+/**
  * Fetches model versions for the routes that return or load one (the artifact download, the model
  * description, promotion). `registry.fetch` checks the bytes against the manifest's digest; with a trust
  * policy, the artifact must also pass it (signature by a trusted key, format, size, ONNX checks) before a
@@ -21,14 +27,28 @@ const MAX_REMEMBERED = 256;
  * `E_ARTIFACT_DIGEST`, `E_MODEL`, `E_DECRYPT`) and its reason, never a 200.
  */
 export class VerifiedArtifacts {
-  readonly #registry: Pick<ModelRegistry, 'fetch'>;
+  readonly #registry: Pick<ModelRegistry, 'fetch' | 'get'>;
   readonly #verifier: ArtifactVerifier | undefined;
   readonly #verified = new Set<string>();
+  /** Artifacts read and checked against their digest, by name, version and digest; least recently used first. */
+  readonly #bytes = new Map<string, ModelArtifact>();
+  readonly #maxBytes: number;
+  #heldBytes = 0;
 
-  /** @throws DissonanceError `E_CONFIG` for a malformed trust policy. */
-  constructor(registry: Pick<ModelRegistry, 'fetch'>, trust: TrustPolicy | undefined) {
+  /**
+   * @param cacheBytes most artifact bytes kept in memory between downloads (default
+   *   {@link DEFAULT_ARTIFACT_CACHE_BYTES}; 0: none). Versions are immutable, so a kept artifact is served as read
+   *   once: each download costs no read, digest or copy of its own.
+   * @throws DissonanceError `E_CONFIG` for a malformed trust policy.
+   */
+  constructor(
+    registry: Pick<ModelRegistry, 'fetch' | 'get'>,
+    trust: TrustPolicy | undefined,
+    cacheBytes = DEFAULT_ARTIFACT_CACHE_BYTES,
+  ) {
     this.#registry = registry;
     this.#verifier = trust === undefined ? undefined : createArtifactVerifier(trust);
+    this.#maxBytes = cacheBytes;
   }
 
   /** Whether a trust policy is in force. */
@@ -40,7 +60,7 @@ export class VerifiedArtifacts {
   async fetch(name: string, version: string): Promise<{ manifest: ModelVersion; artifact: ModelArtifact }> {
     let fetched: { manifest: ModelVersion; artifact: ModelArtifact };
     try {
-      fetched = await this.#registry.fetch(name, version);
+      fetched = await this.#read(name, version);
     } catch (error) {
       // The registry's message names its files: the client gets the code and what was refused, not paths.
       throw refusal(error, `the stored artifact of ${name} version ${version} does not match its manifest`);
@@ -64,6 +84,31 @@ export class VerifiedArtifacts {
     }
     this.#verified.add(key);
     if (this.#verified.size > MAX_REMEMBERED) this.#verified.delete(this.#verified.values().next().value!);
+    return fetched;
+  }
+
+  /** The manifest as the registry has it now, and the artifact: kept bytes when its digest is the manifest's. */
+  async #read(name: string, version: string): Promise<{ manifest: ModelVersion; artifact: ModelArtifact }> {
+    if (this.#maxBytes <= 0) return this.#registry.fetch(name, version);
+    const manifest = await this.#registry.get(name, version);
+    const key = JSON.stringify([name, version, manifest.sha256]);
+    const kept = this.#bytes.get(key);
+    if (kept !== undefined) {
+      this.#bytes.delete(key);
+      this.#bytes.set(key, kept);
+      return { manifest, artifact: kept };
+    }
+    const fetched = await this.#registry.fetch(name, version);
+    const size = fetched.artifact.bytes.byteLength;
+    if (fetched.manifest.sha256 === manifest.sha256 && size <= this.#maxBytes) {
+      this.#bytes.set(key, fetched.artifact);
+      this.#heldBytes += size;
+      for (const [old, artifact] of this.#bytes) {
+        if (this.#heldBytes <= this.#maxBytes) break;
+        this.#bytes.delete(old);
+        this.#heldBytes -= artifact.bytes.byteLength;
+      }
+    }
     return fetched;
   }
 }
