@@ -109,7 +109,11 @@ export function v1Routes(deps: RouteDeps): RouteHandlers {
     quarantine: async () => Response.json({ items: await quarantined(engine.store) }),
     getPolicy: async () => Response.json({ policy: engine.policy }),
     putPolicy: async ({ principal, body }) => {
-      const patch = await body();
+      // JSON.parse keeps a `__proto__` key as an own property, which the record schema drops without a word.
+      const patch = await body(undefined, (value) => {
+        if (value !== null && typeof value === 'object' && Object.hasOwn(value, '__proto__'))
+          throw new HttpError(400, 'E_POLICY', 'unknown policy key "__proto__"');
+      });
       return Response.json({ policy: await updatePolicy(engine, principal, patch) });
     },
     audit: async () => Response.json({ entries: await engine.store.audit() }),

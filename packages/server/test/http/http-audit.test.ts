@@ -49,6 +49,16 @@ describe('admin actions over HTTP are audited with principal and before/after', 
     const refused = await call('PUT', '/v1/policy', { maxDissonance: -1 });
     expect(refused.status).toBe(400);
     expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('E_POLICY');
+    // A `__proto__` key (an own property after JSON.parse) is refused, not dropped and audited as a no-op.
+    const proto = await fetch(`${ctx.server.url}/v1/policy`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      body: '{"__proto__": {"maxDissonance": 0.1}}',
+    });
+    expect(proto.status).toBe(400);
+    expect(await proto.json()).toMatchObject({
+      error: { code: 'E_POLICY', message: 'unknown policy key "__proto__"' },
+    });
     const forbidden = await call(
       'PUT',
       '/v1/policy',
@@ -60,17 +70,17 @@ describe('admin actions over HTTP are audited with principal and before/after', 
     const { entries } = (await (await call('GET', '/v1/audit')).json()) as {
       entries: { at: number; who: string; action: string; before?: unknown; after?: unknown; reason?: string }[];
     };
-    const admin = entries.filter((e) => e.who === 'ops-admin');
-    for (const e of admin)
+    const audited = entries.filter((e) => e.who === 'ops-admin');
+    for (const e of audited)
       console.log(
         `audit ${new Date(e.at).toISOString()} ${e.who} ${e.action} ${JSON.stringify(e.before)?.slice(0, 60)} → ${JSON.stringify(e.after)?.slice(0, 60)}`,
       );
-    expect(admin.map((e) => e.action)).toEqual(['model.promote', 'model.rollback', 'policy.update']);
-    expect(admin[0]).toMatchObject({ before: '1', after: registered.version, reason: 'sharper' });
-    expect(admin[1]).toMatchObject({ before: registered.version, after: '1' });
-    expect(admin[2]!.before).toEqual(before.policy);
-    expect(admin[2]!.after).toEqual({ ...before.policy, maxDissonance: 0.4 });
-    for (const e of admin) expect(Math.abs(e.at - Date.now())).toBeLessThan(60_000);
+    expect(audited.map((e) => e.action)).toEqual(['model.promote', 'model.rollback', 'policy.update']);
+    expect(audited[0]).toMatchObject({ before: '1', after: registered.version, reason: 'sharper' });
+    expect(audited[1]).toMatchObject({ before: registered.version, after: '1' });
+    expect(audited[2]!.before).toEqual(before.policy);
+    expect(audited[2]!.after).toEqual({ ...before.policy, maxDissonance: 0.4 });
+    for (const e of audited) expect(Math.abs(e.at - Date.now())).toBeLessThan(60_000);
     expect(entries.some((e) => e.who === 'user')).toBe(false);
   });
 
