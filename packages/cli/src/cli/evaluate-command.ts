@@ -1,5 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
+import { isDissonanceError } from '@dissonance/core';
+import { OnnxNodeRuntime } from '@dissonance/node';
 import { evaluationOf } from '../demo/evaluation.js';
 import { summaryText } from '../demo/format-tables.js';
 import { renderReport } from '../demo/render-report.js';
@@ -59,6 +61,10 @@ export async function runEvaluateCommand(argv: readonly string[], io: EvaluateIo
     if (error instanceof CsvInputError) return bad(error.message);
     throw error;
   }
+  if (proposer !== undefined) {
+    const problem = await proposerProblem(proposer, data.features.length, data.classes);
+    if (problem !== undefined) return bad(`--proposer ${parsed.proposer}: ${problem}`);
+  }
   const onProgress = (done: number, total: number, what: string): void => {
     if (io.isTty !== true) return;
     const width = 30;
@@ -98,5 +104,21 @@ export async function runEvaluateCommand(argv: readonly string[], io: EvaluateIo
   } catch (error) {
     io.err(commandErrorLine('evaluate', error));
     return 1;
+  }
+}
+
+/**
+ * Why the ONNX bytes cannot be the first proposer for `width` features and `classes` classes (loaded as the run
+ * would load them), or undefined when they can.
+ */
+async function proposerProblem(bytes: Uint8Array, width: number, classes: number): Promise<string | undefined> {
+  const runtime = new OnnxNodeRuntime({ executionProvider: 'cpu', intraOpNumThreads: 1, interOpNumThreads: 1 });
+  try {
+    const model = await runtime.loadBytes(bytes, { name: 'proposer', version: 'check', inputWidth: width, classes });
+    await model.dispose?.();
+    return undefined;
+  } catch (error) {
+    if (!isDissonanceError(error)) throw error;
+    return error.message.replace(/^E_[A-Z_]+: /, '');
   }
 }

@@ -93,7 +93,7 @@ export async function runSeedsInChildren(
             if (code === 0) resolve();
             else
               reject(
-                new DissonanceError('E_CONFIG', `demo worker for ${list.length} runs exited ${code}: ${stderr.trim()}`),
+                new DissonanceError('E_WORKER', `demo worker for ${list.length} runs exited ${code}: ${stderr.trim()}`),
               );
           });
         }),

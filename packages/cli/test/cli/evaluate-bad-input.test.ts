@@ -168,6 +168,11 @@ describe('dissonance evaluate: bad input exits 2, one line, nothing written', ()
     await expectRefused(file('ok3.csv', `a,b,y\n${rows(100)}`), /--drop: "y" is the label column/, '--drop', 'y');
   });
 
+  it("a --proposer that is not an ONNX classifier of the data's width, before anything runs", async () => {
+    const data = file('ok5.csv', `a,b,y\n${rows(100)}`);
+    await expectRefused(data, /--proposer .*not-onnx\.onnx: /, '--proposer', file('not-onnx.onnx', 'hello'));
+  });
+
   it('a --report path that is a file, before anything runs (the file is left as it was)', async () => {
     const data = file('ok4.csv', `a,b,y\n${rows(100)}`);
     const taken = file('taken', 'mine');
