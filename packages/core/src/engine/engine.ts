@@ -787,23 +787,30 @@ export class Engine {
    * `minExamples`. Asked while one runs, it runs one follow-up when that one ends, however often it was asked.
    */
   async #triggerRetrain(force = false): Promise<void> {
-    if (this.#config.trainer === undefined || (this.#stopping && this.#abandonRetrain)) return;
+    // retrainNow() says why it did not retrain (an automatic trigger would say it at every batch).
+    const skip = (why: string): void => {
+      if (force) this.#telemetry.logger.info({ event: 'retrain.skipped', reason: why }, `retrainNow: ${why}`);
+    };
+    if (this.#config.trainer === undefined) return skip('no trainer configured');
+    if (this.#stopping && this.#abandonRetrain) return;
     if (this.#retrainPending) {
       // Inline mode keeps its batch-for-batch order: no follow-up the stream would not wait for.
       if (!this.#inline) this.#followUp = true;
       return;
     }
     // One candidate at a time: no retrain while a challenger is in its canary.
-    if (this.challengerVersion !== undefined) return;
+    if (this.challengerVersion !== undefined)
+      return skip(`challenger ${this.challengerVersion} is still in its canary`);
     const wait = this.#lastRetrainEnd + this.#config.retrain.minIntervalMs - this.#clock.now();
     if (!force && wait > 0) {
       this.#scheduleCooldown(wait);
       return;
     }
     this.#retrainPending = true;
-    if ((await this.store.countExamples()) < this.#config.retrain.minExamples) {
+    const examples = await this.store.countExamples();
+    if (examples < this.#config.retrain.minExamples) {
       this.#retrainPending = false;
-      return;
+      return skip(`${examples} examples, fewer than retrain.minExamples (${this.#config.retrain.minExamples})`);
     }
     this.#examplesSinceRetrain = 0;
     const controller = new AbortController();
@@ -852,7 +859,11 @@ export class Engine {
     });
   }
 
-  /** Retrains now (when a trainer and enough examples are present); resolves when the candidate is settled. */
+  /**
+   * Retrains now (when a trainer and enough examples are present); resolves when the candidate is settled. When
+   * it does not retrain (no trainer, too few examples, a challenger still in its canary), it logs why at `info`
+   * (`event: 'retrain.skipped'`).
+   */
   async retrainNow(): Promise<void> {
     await this.#ready;
     await this.#triggerRetrain(true);
