@@ -35,6 +35,11 @@ export const ERROR_CODES = [
    * serving and the retrain is tried again later. `details` name the job id and the model.
    */
   'E_TRAINER_TIMEOUT',
+  /**
+   * The caller's `AbortSignal` aborted while its work waited to be accepted (`engine.process` waiting for the
+   * engine to start or for room in its queue): nothing was accepted. `details.reason` is the signal's reason.
+   */
+  'E_ABORTED',
 ] as const;
 
 /** One of {@link ERROR_CODES}. */

@@ -87,6 +87,13 @@ export interface ProcessOptions {
    * only the critics, the detector and reconcile; its own champion is not run.
    */
   readonly proposed?: { readonly probabilities: Float32Array; readonly versions?: readonly string[] };
+  /**
+   * Gives up on the batch while it waits to be accepted (for the engine to start, or for room in a full queue
+   * with `overload: 'wait'`): `process()` then rejects with `E_ABORTED` and nothing is accepted. A batch once
+   * accepted is always run and reconciled; aborting then changes nothing. An HTTP server passes the request's
+   * signal, so a client that gave up does not spend model time.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** What `stop` resolves with: the final counters. */
@@ -416,10 +423,12 @@ export class Engine {
       if (nonFinite) checkFiniteFeatures(batch.x, width, batch.ids);
       if (options.proposed !== undefined)
         proposed = checkProposed(options.proposed, batch.rows, this.#config.proposer.classes);
-      if (!this.#isReady) await this.#ready;
+      const signal = options.signal;
+      if (signal?.aborted === true) throw abortedError(signal);
+      if (!this.#isReady) await untilAborted(this.#ready, signal);
       // A batch that finds room starts in the caller's turn: no await then.
       const room = this.#waitForRoom();
-      if (room !== undefined) await room;
+      if (room !== undefined) await untilAborted(room, signal);
     } catch (error) {
       this.#copies.give(x);
       throw error;
@@ -1190,4 +1199,32 @@ function checkProposed(proposed: NonNullable<ProcessOptions['proposed']>, rows: 
     version: 'external',
     ...(versions === undefined ? {} : { versions: [...versions] }),
   };
+}
+
+/** `E_ABORTED` for a batch whose caller's signal aborted before it was accepted. */
+function abortedError(signal: AbortSignal): DissonanceError {
+  const reason: unknown = signal.reason;
+  const text = reason instanceof Error ? reason.message : String(reason);
+  return new DissonanceError('E_ABORTED', `the caller aborted before the batch was accepted: ${text}`, {
+    details: { reason: text },
+  });
+}
+
+/** `wait`, or `E_ABORTED` as soon as `signal` aborts (the wait itself goes on; its outcome is then ignored). */
+function untilAborted(wait: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (signal === undefined) return wait;
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = (): void => reject(abortedError(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    wait.then(
+      () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
 }

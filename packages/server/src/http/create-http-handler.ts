@@ -153,20 +153,18 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
 
   const handler = async (request: Request): Promise<Response> => {
     let timer: ReturnType<typeof setTimeout> | undefined;
+    // Aborted with the 503, so that a route still waiting (a batch waiting for room) gives up.
+    const answered = new AbortController();
     const timeout = new Promise<Response>((resolve) => {
-      timer = setTimeout(
-        () =>
-          resolve(
-            errorResponse(503, 'E_TIMEOUT', `request not answered within ${requestTimeoutMs} ms`, {
-              'retry-after': '1',
-            }),
-          ),
-        requestTimeoutMs,
-      );
+      timer = setTimeout(() => {
+        const message = `request not answered within ${requestTimeoutMs} ms`;
+        answered.abort(new Error(message));
+        resolve(errorResponse(503, 'E_TIMEOUT', message, { 'retry-after': '1' }));
+      }, requestTimeoutMs);
     });
     let response: Response;
     try {
-      response = await Promise.race([route(request).catch(fail), timeout]);
+      response = await Promise.race([route(request, answered.signal).catch(fail), timeout]);
     } finally {
       clearTimeout(timer);
     }

@@ -61,6 +61,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   E_DECRYPT: 409,
   E_OVERLOADED: 503,
   E_STOPPED: 503,
+  E_ABORTED: 503,
   E_REGISTRY_UNAVAILABLE: 503,
   E_STORE: 503,
 };

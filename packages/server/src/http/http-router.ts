@@ -23,6 +23,9 @@ export interface RouterOptions {
 /** Methods refused on every path, before routing: `Request` cannot represent them (`TRACE` echoes requests back). */
 const UNSERVED_METHODS: ReadonlySet<string> = new Set(['CONNECT', 'TRACE', 'TRACK']);
 
+/** The signal of a request routed without one. */
+const NEVER_ABORTED = new AbortController().signal;
+
 /** `{param}` (OpenAPI) → `:param` (Hono). */
 export const honoPath = (path: string): string => path.replace(/\{([^}]+)\}/g, ':$1');
 
@@ -38,7 +41,7 @@ export function createRouter({
   access,
   cors,
   onError,
-}: RouterOptions): (request: Request) => Promise<Response> {
+}: RouterOptions): (request: Request, signal?: AbortSignal) => Promise<Response> {
   const app = new Hono();
   app.use('*', async (c, next) => {
     const method = c.req.raw.method.toUpperCase();
@@ -60,6 +63,7 @@ export function createRouter({
       const principal = route.scope === undefined ? undefined : await access.authorize(request, route.scope);
       const context = {
         request,
+        signal: (c.env as { signal?: AbortSignal } | undefined)?.signal ?? NEVER_ABORTED,
         params: c.req.param(),
         principal,
         body: bodyReader(route, request, principal, access),
@@ -83,7 +87,7 @@ export function createRouter({
     ),
   );
   app.onError((error) => onError(error));
-  return async (request) => app.fetch(request);
+  return async (request, signal) => app.fetch(request, { signal });
 }
 
 /** Reads the body of `route` with its schema, its byte limit for a model of `width` features, billed to `principal`. */

@@ -19,6 +19,8 @@ export type RouteBodyOf<R extends RouteEntry> = R extends {
 /** What a route's handler is given, once the router has authorized the request for the route's scope. */
 export interface RouteContext<R extends RouteEntry> {
   readonly request: Request;
+  /** Aborts when the request is answered with 503 `E_TIMEOUT` (`requestTimeoutMs`) before its route finished. */
+  readonly signal: AbortSignal;
   /** The path's `{param}` segments, percent-decoded. */
   readonly params: Readonly<Record<string, string>>;
   /** The caller (`undefined` on public routes). */
@@ -67,7 +69,7 @@ export function v1Routes(deps: RouteDeps): RouteHandlers {
   };
 
   return {
-    predict: async ({ body }) => {
+    predict: async ({ body, request, signal }) => {
       const { inputWidth: w, classes } = await champion.manifest();
       const { rows } = await body(w, (value) => checkWidths(value, 'rows', undefined, w));
       if (rows.length * classes > MAX_PREDICT_OUTPUTS) {
@@ -81,7 +83,11 @@ export function v1Routes(deps: RouteDeps): RouteHandlers {
       }
       const x = new Float32Array(rows.length * w);
       rows.forEach((row, r) => x.set(row, r * w));
-      const result = await engine.process({ x, rows: rows.length });
+      // A client that timed out or went away while its batch waited for room spends no model time.
+      const result = await engine.process(
+        { x, rows: rows.length },
+        { signal: AbortSignal.any([signal, request.signal]) },
+      );
       const k = result.probabilities.length / rows.length;
       const probabilities = rows.map((_, r) => Array.from(result.probabilities.subarray(r * k, (r + 1) * k)));
       const nonFinite = rows.flatMap((_, r) =>

@@ -204,6 +204,30 @@ describe('close() lets requests in flight finish', () => {
     await ctx.engine.stop();
   });
 
+  it('a request answered 503 E_TIMEOUT while its batch waits for room spends no model time', async () => {
+    const signer = await createSigner();
+    const engine = createEngine({
+      modelName: 'slow',
+      proposer: slow('slow', 300),
+      critics: [slow('critic', 300)],
+      registry: new MemoryRegistry(),
+      store: new MemoryStore(),
+      concurrency: 1,
+      maxQueue: 1,
+      overload: 'wait',
+    });
+    await engine.ready();
+    const ctx = await startTestServer(signer, { engine, requestTimeoutMs: 150 });
+    const token = await signer.sign({ sub: 'client', scope: 'predict' });
+    const statuses = await Promise.all([0, 1, 2].map(() => predict(ctx, token)));
+    expect(statuses).toEqual([503, 503, 503]);
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    // The first ran and the second was queued (accepted: each runs and is reconciled); the third gave up.
+    expect(engine.counters.accepted).toBe(2);
+    expect(engine.counters.processed).toBe(2);
+    await ctx.close();
+  });
+
   it('with graceMs 0, cuts it', async () => {
     const { ctx, token } = await start();
     const inFlight = predict(ctx, token);
