@@ -60,6 +60,11 @@ export interface HttpHandlerOptions {
   readonly bodyTimeoutMs?: number;
   /** Time to answer a request (default 30 s; 503 after). */
   readonly requestTimeoutMs?: number;
+  /**
+   * Bytes of model artifacts kept in memory once read and checked against their digest, for the download route
+   * (default `DEFAULT_ARTIFACT_CACHE_BYTES`, 256 MiB, least recently used first; 0: read each download).
+   */
+  readonly artifactCacheBytes?: number;
   /** Quarantined feedback kept for review (default: `ENGINE_DEFAULTS.feedback.maxQuarantine`). */
   readonly maxQuarantine?: number;
   /** Called with unexpected errors (answered as a bare 500) and failed background retrains, for logging. */
@@ -111,7 +116,7 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
   };
   const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
   const onError = options.onError ?? (() => undefined);
-  const artifacts = new VerifiedArtifacts(engine.registry, options.trust);
+  const artifacts = new VerifiedArtifacts(engine.registry, options.trust, options.artifactCacheBytes);
   const engineErrors =
     options.reportEngineErrors !== false && engine.on !== undefined && engine.off !== undefined
       ? new EngineErrors(engine as EngineEventSource, onError)

@@ -27,3 +27,4 @@ export type { EngineView } from './champion-models.js';
 export { MAX_ABS_FEATURE, MAX_PREDICT_ROWS, MAX_PREDICT_OUTPUTS, MAX_FEEDBACK_ITEMS } from './schemas.js';
 export { routeByteLimits, type RouteByteLimits } from './route-limits.js';
 export { DEFAULT_MAX_JSON_DEPTH } from './read-json.js';
+export { DEFAULT_ARTIFACT_CACHE_BYTES } from './verified-artifacts.js';
