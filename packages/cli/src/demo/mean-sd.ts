@@ -13,7 +13,8 @@ export function meanSd(values: readonly number[]): MeanSd {
 export interface PairedDifference extends MeanSd {
   /**
    * `mean / (sd / √n)`; `null` when there is no standard error to divide by (one seed, or a nonzero difference
-   * that is the same on every seed), 0 when every difference is 0. A winner is called only when it is above 2.
+   * that is the same on every seed), 0 when every one of two or more differences is 0. A winner is called only
+   * when it is above 2.
    */
   readonly z: number | null;
 }
@@ -23,7 +24,7 @@ export function pairedDifference(diffs: readonly number[]): PairedDifference {
   const { mean, sd } = meanSd(diffs);
   const se = sd / Math.sqrt(diffs.length);
   // Below 1e-12 the spread is rounding (the same difference on every seed, summed in another order).
-  const z = se > 1e-12 ? mean / se : Math.abs(mean) <= 1e-12 ? 0 : null;
+  const z = diffs.length < 2 ? null : se > 1e-12 ? mean / se : Math.abs(mean) <= 1e-12 ? 0 : null;
   return { mean, sd, z };
 }
 

@@ -142,6 +142,7 @@ describe('the verdict against random', () => {
     expect(pairedDifference([0.05])).toEqual({ mean: 0.05, sd: 0, z: null });
     expect(pairedDifference([0.05, 0.05, 0.05]).z).toBe(null);
     expect(pairedDifference([0, 0]).z).toBe(0);
+    expect(pairedDifference([0]).z).toBe(null);
     expect(verdictOf(pairedDifference([0.05]))).toBe(0);
     expect(verdictOf(pairedDifference([0.05, 0.06, 0.04]))).toBe(1);
     expect(verdictOf(pairedDifference([-0.05, -0.06, -0.04]))).toBe(-1);

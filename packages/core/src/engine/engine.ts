@@ -224,7 +224,7 @@ export class Engine {
       classes: config.proposer.classes,
       championVersion: () => this.championVersion,
       outputs: (x, rows) => this.#championAndCritics(x, rows),
-      retrain: () => this.retrainNow(),
+      retrain: () => this.#retrainAndSettle(false),
       onRetrainError: (error) =>
         this.#emitError('retrain', toDissonanceError(error, 'E_TRAINER', 'retrain started by feedback failed')),
     });
@@ -404,7 +404,8 @@ export class Engine {
 
   /**
    * Runs one batch through the loop and resolves once it is reconciled. Rejects with `E_INPUT` (nothing
-   * accepted), `E_OVERLOADED` (queue full with `overload: 'reject'`), `E_STOPPED`, or the model's error
+   * accepted), `E_OVERLOADED` (queue full with `overload: 'reject'`), `E_ABORTED` (`options.signal` aborted
+   * before the batch was accepted), `E_STOPPED`, or the model's error
    * (the batch's rows are counted as failed). `batch.x` and `batch.ids` are copied before `process()` returns
    * control, so the caller may refill them at once, even before {@link ready} resolves.
    */
@@ -795,10 +796,11 @@ export class Engine {
    * (`retrain.minIntervalMs` since the last one ended; `force` skips it) is over and the replay buffer holds
    * `minExamples`. Asked while one runs, it runs one follow-up when that one ends, however often it was asked.
    */
-  async #triggerRetrain(force = false): Promise<void> {
-    // retrainNow() says why it did not retrain (an automatic trigger would say it at every batch).
+  async #triggerRetrain(force = false, reportSkip = false): Promise<void> {
+    // The public retrainNow() says why it did not retrain; automatic triggers (batches, feedback, a rollback's
+    // refit) stay silent, or a service without a trainer would log it at every batch.
     const skip = (why: string): void => {
-      if (force) this.#telemetry.logger.info({ event: 'retrain.skipped', reason: why }, `retrainNow: ${why}`);
+      if (reportSkip) this.#telemetry.logger.info({ event: 'retrain.skipped', reason: why }, `retrainNow: ${why}`);
     };
     if (this.#config.trainer === undefined) return skip('no trainer configured');
     if (this.#stopping && this.#abandonRetrain) return;
@@ -873,9 +875,13 @@ export class Engine {
    * it does not retrain (no trainer, too few examples, a challenger still in its canary), it logs why at `info`
    * (`event: 'retrain.skipped'`).
    */
-  async retrainNow(): Promise<void> {
+  retrainNow(): Promise<void> {
+    return this.#retrainAndSettle(true);
+  }
+
+  async #retrainAndSettle(reportSkip: boolean): Promise<void> {
     await this.#ready;
-    await this.#triggerRetrain(true);
+    await this.#triggerRetrain(true, reportSkip);
     await this.#retrainQueue.onIdle();
   }
 
@@ -903,13 +909,17 @@ export class Engine {
 
   /** Re-gates deferred items in order, behind any batch already accepted. */
   #retryDeferred(): Promise<void> {
-    const run = (this.#reconcileTail ?? Promise.resolve()).then(async () => {
-      const items = this.#deferred.takeAll();
-      if (items.length === 0) return;
-      await this.#guard('deferred', async () => {
-        await this.#reconcile(`deferred-${this.#clock.now()}`, items, true);
+    const run: Promise<void> = (this.#reconcileTail ?? Promise.resolve())
+      .then(async () => {
+        const items = this.#deferred.takeAll();
+        if (items.length === 0) return;
+        await this.#guard('deferred', async () => {
+          await this.#reconcile(`deferred-${this.#clock.now()}`, items, true);
+        });
+      })
+      .finally(() => {
+        if (this.#reconcileTail === run) this.#reconcileTail = undefined;
       });
-    });
     this.#reconcileTail = run;
     return run;
   }
@@ -1213,6 +1223,7 @@ function abortedError(signal: AbortSignal): DissonanceError {
 /** `wait`, or `E_ABORTED` as soon as `signal` aborts (the wait itself goes on; its outcome is then ignored). */
 function untilAborted(wait: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
   if (signal === undefined) return wait;
+  if (signal.aborted) return Promise.reject(abortedError(signal));
   return new Promise<void>((resolve, reject) => {
     const onAbort = (): void => reject(abortedError(signal));
     signal.addEventListener('abort', onAbort, { once: true });

@@ -106,7 +106,7 @@ export class PoisoningGuard {
   /** Most items `principal` may send in one call: its bucket's size (its hourly rate, at least 1; Infinity: no cap). */
   capacity(principal: string): number {
     const rate = this.isTrusted(principal) ? this.#rates.trusted : this.#rates.untrusted;
-    return rate === Number.POSITIVE_INFINITY ? rate : Math.max(rate, 1);
+    return rate === Number.POSITIVE_INFINITY ? rate : Math.max(Math.floor(rate), 1);
   }
 
   /**

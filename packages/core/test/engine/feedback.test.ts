@@ -104,6 +104,7 @@ describe('engine.feedback', () => {
       details: { principal: 'trudy', items: 3, capacity: 2 },
     });
     expect(guard.capacity('trudy')).toBe(2);
+    expect(new PoisoningGuard({ untrustedItemsPerHour: 2.5 }).capacity('anyone')).toBe(2);
     expect(guard.capacity('operator')).toBe(Number.POSITIVE_INFINITY);
     await engine.stop();
   });

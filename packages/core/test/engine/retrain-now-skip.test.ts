@@ -22,6 +22,10 @@ describe('retrainNow() that does not retrain says why', () => {
       critics: [linearModel('q', GOOD_WEIGHTS)],
       logger,
     });
+    // Automatic triggers stay silent: feedback that would start a retrain every item logs nothing.
+    await engine.feedback([{ id: 'f1', features: [1, 0], label: 1 }], { who: 'alice', retrainEvery: 1 });
+    await engine.settled();
+    expect(logger.infos).toEqual([]);
     await engine.retrainNow();
     expect(logger.infos).toEqual([
       {

@@ -72,13 +72,17 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
  * about the internals.
  */
 export function toErrorResponse(error: unknown): Response {
-  if (error instanceof HttpError) return errorResponse(error.status, error.code, error.message, error.headers);
+  if (error instanceof HttpError)
+    return errorResponse(error.status, error.code, withoutCode(error.message), error.headers);
   if (isDissonanceError(error)) {
     const status = STATUS[error.code] ?? 500;
     if (status === 500) return errorResponse(500, 'E_INTERNAL', `internal error (${error.code})`);
-    // The code is its own field: the SDK's `E_…: ` prefix is not repeated in the message.
-    const message = error.message.replace(/^E_[A-Z_]+: /, '');
-    return errorResponse(status, error.code, message, status === 503 ? { 'retry-after': '1' } : {});
+    return errorResponse(status, error.code, withoutCode(error.message), status === 503 ? { 'retry-after': '1' } : {});
   }
   return errorResponse(500, 'E_INTERNAL', 'internal error');
+}
+
+/** `message` without the SDK's leading `E_…: ` (the code is its own field of the error body). */
+function withoutCode(message: string): string {
+  return message.replace(/^E_[A-Z_]+: /, '');
 }

@@ -42,7 +42,7 @@ export interface RunningServer {
 
 /** Options of {@link RunningServer.close}. */
 export interface CloseOptions {
-  /** Milliseconds requests in flight get to finish before their connections are closed. */
+  /** Milliseconds requests in flight get to finish before their connections are closed (`Infinity`: no limit). */
   readonly graceMs?: number;
 }
 
@@ -97,7 +97,10 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       await new Promise<void>((resolve) => {
         // Stops accepting; idle keep-alive connections close now, busy ones as soon as their reply is sent.
         const idle = setInterval(() => server.closeIdleConnections(), 25).unref();
-        const cut = setTimeout(() => server.closeAllConnections(), Math.max(0, graceMs)).unref();
+        // Infinity (or NaN): wait as long as it takes. Timers take at most 2³¹ − 1 ms (more fires at once).
+        const cut = Number.isFinite(graceMs)
+          ? setTimeout(() => server.closeAllConnections(), Math.min(Math.max(0, graceMs), 2 ** 31 - 1)).unref()
+          : undefined;
         server.close(() => {
           clearInterval(idle);
           clearTimeout(cut);

@@ -77,7 +77,9 @@ export function v1Routes(deps: RouteDeps): RouteHandlers {
         throw new HttpError(
           413,
           'E_PAYLOAD_TOO_LARGE',
-          `${rows.length} rows × ${classes} classes is over ${MAX_PREDICT_OUTPUTS} output values per request: send at most ${most} rows`,
+          most === 0
+            ? `the model's ${classes} classes are more than ${MAX_PREDICT_OUTPUTS} output values per request: it cannot be served over this route`
+            : `${rows.length} rows × ${classes} classes is over ${MAX_PREDICT_OUTPUTS} output values per request: send at most ${most} rows`,
           { 'x-dissonance-max-rows': String(most) },
         );
       }

@@ -32,6 +32,8 @@ export class VerifiedArtifacts {
   readonly #verified = new Set<string>();
   /** Artifacts read and checked against their digest, by name, version and digest; least recently used first. */
   readonly #bytes = new Map<string, ModelArtifact>();
+  /** Reads in progress, by the same key: downloads that miss together share one read and one copy. */
+  readonly #reading = new Map<string, Promise<{ manifest: ModelVersion; artifact: ModelArtifact }>>();
   readonly #maxBytes: number;
   #heldBytes = 0;
 
@@ -98,18 +100,28 @@ export class VerifiedArtifacts {
       this.#bytes.set(key, kept);
       return { manifest, artifact: kept };
     }
-    const fetched = await this.#registry.fetch(name, version);
-    const size = fetched.artifact.bytes.byteLength;
-    if (fetched.manifest.sha256 === manifest.sha256 && size <= this.#maxBytes) {
-      this.#bytes.set(key, fetched.artifact);
-      this.#heldBytes += size;
-      for (const [old, artifact] of this.#bytes) {
-        if (this.#heldBytes <= this.#maxBytes) break;
-        this.#bytes.delete(old);
-        this.#heldBytes -= artifact.bytes.byteLength;
-      }
+    let reading = this.#reading.get(key);
+    if (reading === undefined) {
+      reading = this.#registry.fetch(name, version).finally(() => this.#reading.delete(key));
+      this.#reading.set(key, reading);
+      const fetched = await reading;
+      if (fetched.manifest.sha256 === manifest.sha256) this.#keep(key, fetched.artifact);
+      return fetched;
     }
-    return fetched;
+    return { manifest, artifact: (await reading).artifact };
+  }
+
+  /** Keeps `artifact` under `key` (once), then drops the least recently used beyond the byte budget. */
+  #keep(key: string, artifact: ModelArtifact): void {
+    const size = artifact.bytes.byteLength;
+    if (size > this.#maxBytes || this.#bytes.has(key)) return;
+    this.#bytes.set(key, artifact);
+    this.#heldBytes += size;
+    for (const [old, kept] of this.#bytes) {
+      if (this.#heldBytes <= this.#maxBytes) break;
+      this.#bytes.delete(old);
+      this.#heldBytes -= kept.bytes.byteLength;
+    }
   }
 }
 

@@ -48,7 +48,9 @@ describe('admin actions over HTTP are audited with principal and before/after', 
 
     const refused = await call('PUT', '/v1/policy', { maxDissonance: -1 });
     expect(refused.status).toBe(400);
-    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('E_POLICY');
+    const refusedBody = (await refused.json()) as { error: { code: string; message: string } };
+    expect(refusedBody.error.code).toBe('E_POLICY');
+    expect(refusedBody.error.message).toMatch(/^invalid policy update: maxDissonance/);
     // A `__proto__` key (an own property after JSON.parse) is refused, not dropped and audited as a no-op.
     const proto = await fetch(`${ctx.server.url}/v1/policy`, {
       method: 'PUT',

@@ -150,10 +150,27 @@ describe('VerifiedArtifacts keeps at most its byte budget of artifacts', () => {
     expect(fetchSpy).toHaveBeenCalledTimes(3);
     await artifacts.fetch('m', '2');
     expect(fetchSpy).toHaveBeenCalledTimes(4);
+    // Downloads that miss together share one read, and the count of kept bytes stays right.
+    const slow = {
+      get: registry.get.bind(registry),
+      fetch: async (name: string, version: string) => {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        return registry.fetch(name, version);
+      },
+    };
+    const slowFetch = vi.spyOn(slow, 'fetch');
+    const shared = new VerifiedArtifacts(slow, undefined, 250);
+    const copies = await Promise.all(Array.from({ length: 16 }, () => shared.fetch('m', '1')));
+    expect(slowFetch).toHaveBeenCalledTimes(1);
+    for (const { artifact } of copies) expect(artifact.bytes).toEqual(new Uint8Array(100).fill(1));
+    await shared.fetch('m', '2');
+    await shared.fetch('m', '2');
+    await shared.fetch('m', '1');
+    expect(slowFetch).toHaveBeenCalledTimes(2);
     const none = new VerifiedArtifacts(registry, undefined, 0);
     await none.fetch('m', '1');
     await none.fetch('m', '1');
-    expect(fetchSpy).toHaveBeenCalledTimes(6);
+    expect(fetchSpy).toHaveBeenCalledTimes(8); // 4 above, 2 through the slow registry, 2 here
   });
 });
 
@@ -234,6 +251,15 @@ describe('close() lets requests in flight finish', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     await ctx.server.close({ graceMs: 0 });
     expect(await inFlight).toBe(0);
+    await ctx.engine.stop();
+  });
+
+  it('with graceMs Infinity, waits as long as it takes (a timer would fire at once)', async () => {
+    const { ctx, token } = await start();
+    const inFlight = predict(ctx, token);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await ctx.server.close({ graceMs: Number.POSITIVE_INFINITY });
+    expect(await inFlight).toBe(200);
     await ctx.engine.stop();
   });
 });
