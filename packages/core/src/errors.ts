@@ -40,6 +40,12 @@ export const ERROR_CODES = [
    * engine to start or for room in its queue): nothing was accepted. `details.reason` is the signal's reason.
    */
   'E_ABORTED',
+  /**
+   * A label source failed, or answered out of its contract (another number of answers, a label outside the
+   * classes), while a batch was reconciled: the batch's rows are counted as failed (deferred items go back to
+   * their queue) and nothing of them is stored. The cause is attached.
+   */
+  'E_LABELS',
 ] as const;
 
 /** One of {@link ERROR_CODES}. */

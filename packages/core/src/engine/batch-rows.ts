@@ -12,28 +12,29 @@ export const NON_FINITE_DISSONANCE = 3.4028234663852886e38;
 /** No rows: shared by every batch whose outputs are all finite. */
 const NO_ROWS: readonly number[] = Object.freeze([]);
 
-/** A batch's ids: the caller's, or `${batchId}:${row}` made on first read (most batches never read them). */
+/** A batch's ids: the caller's, or `${prefix}:${row}` made on first read (most batches never read them). */
 export class RowIds {
-  readonly #batchId: string;
+  /** What default ids start with: `<run>:<batchId>`. */
+  readonly #prefix: string;
   readonly #rows: number;
   #ids: readonly string[] | undefined;
 
-  constructor(batchId: string, rows: number, given: readonly string[] | undefined) {
-    this.#batchId = batchId;
+  constructor(prefix: string, rows: number, given: readonly string[] | undefined) {
+    this.#prefix = prefix;
     this.#rows = rows;
     this.#ids = given;
   }
 
   /** The id of row `r`. */
   get(r: number): string {
-    return this.#ids?.[r] ?? `${this.#batchId}:${r}`;
+    return this.#ids?.[r] ?? `${this.#prefix}:${r}`;
   }
 
   /** Every id, made once. */
   all(): readonly string[] {
     if (this.#ids === undefined) {
       const ids = new Array<string>(this.#rows);
-      for (let r = 0; r < this.#rows; r++) ids[r] = `${this.#batchId}:${r}`;
+      for (let r = 0; r < this.#rows; r++) ids[r] = `${this.#prefix}:${r}`;
       this.#ids = ids;
     }
     return this.#ids;

@@ -7,7 +7,7 @@ import { goldenAccuracy } from '../rollout/golden-accuracy.js';
 import type { ArtifactSigner } from '../security/artifact-signer.js';
 import { fetchVerified, type ArtifactVerifier } from '../security/trust-policy.js';
 import { sha256Hex } from '../util/sha256.js';
-import { CHAMPION } from './lifecycle.js';
+import { CHALLENGER, CHAMPION } from './lifecycle.js';
 
 /** What champion bootstrap and refresh need from the engine. Not part of the public API. */
 export interface ChampionDeps {
@@ -34,6 +34,7 @@ export async function bootstrapChampion(deps: ChampionDeps): Promise<LoadedModel
   } catch (error) {
     if (!(error instanceof DissonanceError) || (error.code !== 'E_ALIAS_NOT_FOUND' && error.code !== 'E_NOT_FOUND'))
       throw error;
+    if (error.code === 'E_NOT_FOUND') await refuseDanglingChampion(registry, modelName);
   }
   if (current === undefined) {
     const artifact = proposer.artifact ?? {
@@ -87,6 +88,34 @@ export async function movedChampion(deps: ChampionDeps, serving: string): Promis
   return loadChampion(deps, runtime, current);
 }
 
+/**
+ * The registry's `challenger` (left by an engine stopped with `{ canary: 'leave' }`), loaded after the same checks
+ * as a champion, to resume its canary; undefined when there is none or it is the champion. `E_CONFIG` when no
+ * runtime loads its format.
+ */
+export async function leftChallenger(
+  deps: ChampionDeps,
+  champion: string,
+): Promise<{ readonly model: LoadedModel; readonly version: ModelVersion } | undefined> {
+  let version: ModelVersion;
+  try {
+    version = await deps.registry.resolve(deps.modelName, CHALLENGER);
+  } catch (error) {
+    if (error instanceof DissonanceError && (error.code === 'E_ALIAS_NOT_FOUND' || error.code === 'E_NOT_FOUND'))
+      return undefined;
+    throw error;
+  }
+  if (version.version === champion) return undefined;
+  const runtime = deps.runtime;
+  if (runtime === undefined || !runtime.supports(version.format)) {
+    throw new DissonanceError(
+      'E_CONFIG',
+      `challenger ${version.version} was left in its canary but no runtime that loads "${version.format}" is configured`,
+    );
+  }
+  return { model: await loadChampion(deps, runtime, version), version };
+}
+
 /** Checks the version's shape, fetches its artifact verified against the trust policy and loads it. */
 async function loadChampion(deps: ChampionDeps, runtime: ModelRuntime, current: ModelVersion): Promise<LoadedModel> {
   checkChampionShape(current, deps.proposer);
@@ -118,4 +147,25 @@ function checkChampionShape(
       },
     );
   }
+}
+
+/**
+ * Throws `E_NOT_FOUND` when the model's `champion` alias exists but names a version the registry does not hold
+ * (registering the proposer then would add a stray version and fail on the alias). An unknown model passes.
+ */
+async function refuseDanglingChampion(registry: ChampionDeps['registry'], modelName: string): Promise<void> {
+  let aliases: Readonly<Record<string, string>>;
+  try {
+    aliases = await registry.aliases(modelName);
+  } catch (error) {
+    if (error instanceof DissonanceError && error.code === 'E_NOT_FOUND') return;
+    throw error;
+  }
+  const version = aliases[CHAMPION];
+  if (version === undefined) return;
+  throw new DissonanceError(
+    'E_NOT_FOUND',
+    `alias ${CHAMPION} of ${modelName} points at version ${version}, which the registry does not hold: point it at an existing version (or delete it) before starting`,
+    { details: { name: modelName, alias: CHAMPION, version } },
+  );
 }

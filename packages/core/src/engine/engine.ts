@@ -31,7 +31,7 @@ import { describeIssues } from './config-schema.js';
 import type { EngineConfig } from './config.js';
 import { resolveEngineConfig, type ResolvedEngineConfig } from './resolve-config.js';
 import { Scheduler } from './scheduler.js';
-import { bootstrapChampion, movedChampion, type ChampionDeps } from './champion.js';
+import { bootstrapChampion, leftChallenger, movedChampion, type ChampionDeps } from './champion.js';
 import { FeedbackIntake, type FeedbackItem, type FeedbackOptions, type FeedbackOutcome } from './feedback-intake.js';
 import { newCounters, type LoopCounters } from './counters.js';
 import { DeferredQueue } from './deferred-queue.js';
@@ -150,6 +150,8 @@ export class Engine {
    */
   #reconcileTail: Promise<void> | undefined;
   #batchSeq = 0;
+  /** Prefix of default item ids: batch numbers restart with every engine, stored examples must not collide. */
+  readonly #runId = runId();
   #examplesSinceRetrain = 0;
   #retrainPending = false;
   /** The running (or queued) fit's controller: aborted when superseded or abandoned by `stop()`. */
@@ -335,6 +337,15 @@ export class Engine {
       champion,
     );
     this.#lifecycle.restoreRetrainCount(await this.store.getValue(RETRAIN_COUNT_KEY));
+    // A canary a previous engine left (`stop({ canary: 'leave' })`) goes on here. One that cannot be loaded is
+    // reported and left in the registry; the champion serves.
+    const lifecycle = this.#lifecycle;
+    // (Not with `canaryFraction: 0`, where no canary could gather evidence: the next retrain replaces it.)
+    if (config.rollout.canaryFraction > 0)
+      await this.#guard('refresh', async () => {
+        const left = await leftChallenger(this.#champions, champion.version);
+        if (left !== undefined) await lifecycle.resumeCanary(left.model, left.version);
+      });
     const restored = DeferredQueue.fromJson(await this.store.getValue(DEFERRED_KEY));
     if (restored.length > 0) {
       for (const item of restored) this.#deferred.add(item);
@@ -460,8 +471,8 @@ export class Engine {
   ): Promise<BatchResult> {
     const seq = ++this.#batchSeq;
     const batchId = `b${seq}`;
-    // Default ids (`b7:0`, `b7:1`, …) are made only when something reads them.
-    const ids = new RowIds(batchId, rows, givenIds);
+    // Default ids (`<run>:b7:0`, `<run>:b7:1`, …) are made only when something reads them.
+    const ids = new RowIds(`${this.#runId}:${batchId}`, rows, givenIds);
     this.#counters.accepted += rows;
     let release!: () => void;
     const previous = this.#reconcileTail;
@@ -545,11 +556,20 @@ export class Engine {
         'detect',
         { 'dissonance.detector': this.#detector.name, 'dissonance.batch.size': rows },
         (span) => {
+          const expected = rows * k;
+          const got = (out: unknown): string =>
+            out instanceof Float32Array ? `${out.length} values` : 'something other than a Float32Array';
+          if (!(probs instanceof Float32Array) || probs.length !== expected) {
+            throw new DissonanceError(
+              'E_MODEL',
+              `proposer ${champion.name}@${served.version} returned ${got(probs)}, expected ${expected}`,
+            );
+          }
           for (const [j, q] of critics.entries()) {
-            if (q.length !== rows * k) {
+            if (!(q instanceof Float32Array) || q.length !== expected) {
               throw new DissonanceError(
                 'E_MODEL',
-                `critic ${this.#config.critics[j]?.name} returned ${q.length} values, expected ${rows * k}`,
+                `critic ${this.#config.critics[j]?.name} returned ${got(q)}, expected ${expected}`,
               );
             }
           }
@@ -694,11 +714,9 @@ export class Engine {
   ): Promise<BatchResult['outcome']> {
     const life = this.#life();
     const size = items instanceof BatchRows ? items.rows : items.length;
-    const outcome: ReconcileOutcome = await stageSpan(
-      this.#telemetry,
-      'reconcile',
-      { 'dissonance.batch.size': size },
-      (span) => {
+    let outcome: ReconcileOutcome;
+    try {
+      outcome = await stageSpan(this.#telemetry, 'reconcile', { 'dissonance.batch.size': size }, (span) => {
         const context = {
           batchId,
           gates: this.#gates,
@@ -713,8 +731,19 @@ export class Engine {
         return items instanceof BatchRows
           ? reconcileRows({ ...context, rows: items })
           : reconcileItems({ ...context, items });
-      },
-    );
+      });
+    } catch (error) {
+      // Nothing of these items was stored (examples are written last, in one append).
+      const wrapped = reconcileError(error, batchId);
+      this.#lastError = wrapped.message;
+      if (!fromDeferred) {
+        // A batch's rows are counted as failed; deferred items go back to their queue (see #retryDeferred).
+        this.#counters.failed += size;
+        this.#telemetry.metrics.items.add(size, { 'dissonance.outcome': 'failed' });
+        this.#emitError('reconcile', wrapped, batchId);
+      }
+      throw wrapped;
+    }
     const c = this.#counters;
     if (fromDeferred) c.deferred -= size;
     c.blocked += outcome.blocked;
@@ -873,9 +902,11 @@ export class Engine {
   /**
    * Retrains now (when a trainer and enough examples are present); resolves when the candidate is settled. When
    * it does not retrain (no trainer, too few examples, a challenger still in its canary), it logs why at `info`
-   * (`event: 'retrain.skipped'`).
+   * (`event: 'retrain.skipped'`). Rejects with `E_STOPPED` once `stop()` was called.
    */
   retrainNow(): Promise<void> {
+    if (this.#stopping)
+      return Promise.reject(new DissonanceError('E_STOPPED', 'engine is stopping or stopped; retrainNow() refused'));
     return this.#retrainAndSettle(true);
   }
 
@@ -911,11 +942,19 @@ export class Engine {
   #retryDeferred(): Promise<void> {
     const run: Promise<void> = (this.#reconcileTail ?? Promise.resolve())
       .then(async () => {
+        // Once stopping, the items stay queued: stop() persists them for the next engine.
+        if (this.#stopping) return;
         const items = this.#deferred.takeAll();
         if (items.length === 0) return;
-        await this.#guard('deferred', async () => {
+        try {
           await this.#reconcile(`deferred-${this.#clock.now()}`, items, true);
-        });
+        } catch (error) {
+          // None was stored: back in the queue (still counted as deferred), tried again after a pause.
+          const retryAt = this.#clock.now() + DEFERRED_FAILURE_RETRY_MS;
+          for (const item of items) this.#deferred.add({ ...item, retryAt: Math.max(item.retryAt, retryAt) });
+          this.#emitError('deferred', toDissonanceError(error, 'E_LABELS', 'deferred items failed in reconcile'));
+          this.#scheduleDeferred();
+        }
       })
       .finally(() => {
         if (this.#reconcileTail === run) this.#reconcileTail = undefined;
@@ -1238,4 +1277,24 @@ function untilAborted(wait: Promise<void>, signal: AbortSignal | undefined): Pro
       },
     );
   });
+}
+
+/** After a deferred retry fails (a label source or store down), its items wait this long before the next. */
+const DEFERRED_FAILURE_RETRY_MS = 10_000;
+
+/**
+ * A reconcile failure as the caller sees it: the store's and the engine's own codes as they are; anything else,
+ * and the label sources' answers refused as bad input (the batch itself was checked before it was accepted), as
+ * `E_LABELS` with the cause.
+ */
+function reconcileError(error: unknown, batchId: string): DissonanceError {
+  if (error instanceof DissonanceError && error.code !== 'E_INPUT') return error;
+  const reason = error instanceof Error ? error.message : String(error);
+  return new DissonanceError('E_LABELS', `batch ${batchId} failed in reconcile: ${reason}`, { cause: error });
+}
+
+/** Eight random characters naming one engine instance (its default item ids). */
+function runId(): string {
+  const uuid = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto?.randomUUID?.();
+  return uuid !== undefined ? uuid.slice(0, 8) : Math.random().toString(36).slice(2, 10).padEnd(8, '0');
 }

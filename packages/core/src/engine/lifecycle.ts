@@ -129,16 +129,20 @@ export class Lifecycle {
         await deps.store.setValue(RETRAIN_COUNT_KEY, this.#retrainCount);
         let candidate;
         try {
-          candidate = await trainer.fit(base, examples, {
-            dTarget: policy.dTarget,
-            lambdaMax: policy.lambdaMax,
-            klEps: policy.klEps,
-            critics: deps.critics,
-            detector: deps.detector,
-            reference: deps.reference,
-            seed,
-            ...(signal === undefined ? {} : { signal }),
-          });
+          // Raced with the signal: a trainer that ignores it cannot hold up an abandoning stop().
+          candidate = await untilAbort(
+            trainer.fit(base, examples, {
+              dTarget: policy.dTarget,
+              lambdaMax: policy.lambdaMax,
+              klEps: policy.klEps,
+              critics: deps.critics,
+              detector: deps.detector,
+              reference: deps.reference,
+              seed,
+              ...(signal === undefined ? {} : { signal }),
+            }),
+            signal,
+          );
         } catch (error) {
           if (signal?.aborted === true) {
             span.setAttribute('dissonance.retrain.cancelled', true);
@@ -280,6 +284,14 @@ export class Lifecycle {
     } else {
       await this.promote(model, verdict.reason);
     }
+  }
+
+  /**
+   * Serves `model`, the registry's `challenger` left by an engine stopped with `{ canary: 'leave' }`, as the
+   * challenger again: a fresh canary with the configured fraction and samples.
+   */
+  resumeCanary(model: LoadedModel, version: ModelVersion): Promise<void> {
+    return this.#startCanary(model, version);
   }
 
   async #startCanary(model: LoadedModel, version: ModelVersion): Promise<void> {
@@ -473,4 +485,28 @@ function judge(
     parts.push(`> KL_eps ${policy.klEps}`);
   }
   return { ok, reason: parts.join(', ') };
+}
+
+/**
+ * `work`, or a rejection with the signal's reason as soon as `signal` aborts; `work` then goes on unobserved (its
+ * outcome, a late candidate or an error, is dropped).
+ */
+function untilAbort<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return work;
+  work.catch(() => undefined);
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
 }

@@ -7,7 +7,8 @@ export interface StopOptions {
    * A challenger still in its canary when `stop()` is called:
    * - `'settle'` (default): judge it now on the evidence so far (golden validation already passed; the canary's
    *   samples so far), promoting or rolling back before `stop()` resolves, so a short run ends on a decision;
-   * - `'leave'`: leave it as `challenger` in the registry (a new engine on the same registry resumes the canary).
+   * - `'leave'`: leave it as `challenger` in the registry (a new engine on the same registry, with a runtime that
+   *   loads its format, resumes the canary: a fresh one, its evidence so far is not kept).
    */
   readonly canary?: 'settle' | 'leave';
   /**

@@ -1,6 +1,7 @@
 /**
  * A batch of items: `rows × width` features, row-major, as one `Float32Array`.
- * Item ids are optional; the engine assigns `"<batchId>:<row>"` when they are absent.
+ * Item ids are optional; the engine assigns `"<run>:<batchId>:<row>"` when they are absent (`<run>`: eight random
+ * characters per engine instance, so that a restarted engine's default ids do not collide with stored examples).
  */
 export interface Batch {
   /** Row-major features, length `rows × width`. */

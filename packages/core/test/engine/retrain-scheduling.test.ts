@@ -172,6 +172,31 @@ describe('retrain scheduling', () => {
     expect(await store.countExamples()).toBe(examples);
   });
 
+  it("stop({ retrain: 'abandon' }) returns even when the trainer ignores the signal (its late candidate is dropped)", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let started = 0;
+    const inner = linearTrainer({ epochs: 5 });
+    const deaf: Trainer = {
+      name: 'deaf',
+      fit: async (base, examples, constraints) => {
+        started++;
+        await gate; // never looks at the signal
+        return inner.fit(base, examples, constraints);
+      },
+    };
+    const registry = new MemoryRegistry();
+    const engine = createEngine(config(deaf, { registry, retrain: { everyExamples: 64, minExamples: 1 } }));
+    await engine.ready();
+    for (const batch of batches(stream.x, 128, 32)) await engine.process(batch);
+    expect(started).toBe(1);
+    const summary = await engine.stop({ retrain: 'abandon' });
+    expect(summary.retrains).toBe(0);
+    release();
+    await sleep(10);
+    expect((await registry.list('blobs')).items).toHaveLength(1);
+  });
+
   it('stop() waits for the running fit by default and settles its candidate', async () => {
     const { trainer, state } = gatedTrainer();
     const engine = createEngine(config(trainer, { retrain: { everyExamples: 64, minExamples: 1 } }));

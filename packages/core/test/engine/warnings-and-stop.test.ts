@@ -6,10 +6,19 @@ import {
   MemoryRegistry,
   oracleLabels,
   type LogFields,
+  type ModelRuntime,
   type WarningEvent,
 } from '../../src/index.js';
 import { ManualClock } from '../../src/clock/manual-clock.js';
-import { batches, blobs, GOOD_WEIGHTS, linearModel, linearTrainer, WEAK_WEIGHTS } from './fixtures.js';
+import {
+  batches,
+  blobs,
+  GOOD_WEIGHTS,
+  linearModel,
+  linearTrainer,
+  WEAK_WEIGHTS,
+  type LinearWeights,
+} from './fixtures.js';
 
 /** Two-class constant models disagreeing by |p0 − q0| = `gap` (total variation). */
 function pair(gap: number) {
@@ -189,5 +198,42 @@ describe('stop() and a canary in flight', () => {
     await engine.stop({ canary: 'leave' });
     expect(engine.championVersion).toBe('1');
     expect((await registry.aliases('blobs')).challenger).toBe(pending);
+
+    // A new engine on the same registry goes on with that canary, given a runtime for its format.
+    const runtime: ModelRuntime = {
+      name: 'linear-json',
+      supports: (format) => format === 'linear-json',
+      load: async (artifact, info) =>
+        linearModel(info.name, JSON.parse(new TextDecoder().decode(artifact.bytes)) as LinearWeights, info.version),
+    };
+    const resumed = createEngine({
+      modelName: 'blobs',
+      proposer: linearModel('blobs', WEAK_WEIGHTS),
+      critics: [linearModel('critic', GOOD_WEIGHTS)],
+      registry,
+      runtime,
+    });
+    const canaries: string[] = [];
+    resumed.on('canary', (e) => canaries.push(e.version));
+    await resumed.ready();
+    expect(resumed.championVersion).toBe('1');
+    expect(resumed.challengerVersion).toBe(pending);
+    expect(canaries).toEqual([pending]);
+    await resumed.stop({ canary: 'leave' });
+
+    // Without one it is reported and left in the registry; the champion serves.
+    const blind = createEngine({
+      modelName: 'blobs',
+      proposer: linearModel('blobs', WEAK_WEIGHTS),
+      critics: [linearModel('critic', GOOD_WEIGHTS)],
+      registry,
+    });
+    const errors: string[] = [];
+    blind.on('error', (e) => errors.push(`${e.stage} ${e.error.code}`));
+    await blind.ready();
+    expect(blind.challengerVersion).toBeUndefined();
+    expect(errors).toEqual(['refresh E_CONFIG']);
+    expect((await registry.aliases('blobs')).challenger).toBe(pending);
+    await blind.stop();
   });
 });
