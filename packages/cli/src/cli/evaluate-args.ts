@@ -1,4 +1,4 @@
-import { STRATEGIES } from '../demo/strategies.js';
+import { STRATEGIES, STRATEGIES_HELP } from '../demo/strategies.js';
 
 /** Parsed `dissonance evaluate` arguments. */
 export interface EvaluateArgs {
@@ -32,14 +32,7 @@ Options:
   --drop A,B            columns to leave out
   --budget FRACTION     oracle labels as a share of the stream (default 0.15)
   --seeds N             seeds 1…N (default 5)
-  --strategies A,B      strategies to run besides the default; without it: ${STRATEGIES.filter(
-    (s) => s.kind !== 'default' && s.optIn !== true,
-  )
-    .map((s) => s.name)
-    .join(', ')}
-                        also: ${STRATEGIES.filter((s) => s.optIn === true)
-                          .map((s) => s.name)
-                          .join(', ')}
+  --strategies A,B      ${STRATEGIES_HELP}
   --proposer FILE.onnx  start from your ONNX classifier (unscaled features) instead of a fresh MLP
   --impute mean         fill empty, NaN and Inf cells with the column mean (default: refuse them)
   --categorical one-hot expand string columns (at most 32 values each; default: refuse them)

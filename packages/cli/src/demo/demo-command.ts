@@ -5,7 +5,7 @@ import { summaryText } from './format-tables.js';
 import { renderReport } from './render-report.js';
 import type { RegistryChoice } from '../registry-factory/index.js';
 import { runDemo, type DemoOptions } from './run-demo.js';
-import { STRATEGIES } from './strategies.js';
+import { STRATEGIES, STRATEGIES_HELP } from './strategies.js';
 import { commandErrorLine, seedWorkerOptions } from './seed-worker-options.js';
 
 /** Where the demo command writes, and whether stderr is a terminal (for the progress bar). */
@@ -24,14 +24,7 @@ Options:
   --dataset NAME        ${DEMO_DATASETS.join(' | ')} (default digits)
   --budget FRACTION     oracle labels as a share of the stream (default 0.15)
   --seeds N             seeds 1…N (default 5)
-  --strategies A,B      strategies to run besides the default; without it: ${STRATEGIES.filter(
-    (s) => s.kind !== 'default' && s.optIn !== true,
-  )
-    .map((s) => s.name)
-    .join(', ')}
-                        also: ${STRATEGIES.filter((s) => s.optIn === true)
-                          .map((s) => s.name)
-                          .join(', ')}
+  --strategies A,B      ${STRATEGIES_HELP}
   --inject-regression   train one candidate on flipped labels; the validator must roll it back
   --json                print the result as JSON on stdout
   --report DIR          write DIR/report.html and DIR/result.json

@@ -125,3 +125,12 @@ export const STRATEGIES: readonly Strategy[] = [
     optIn: true,
   },
 ];
+
+/** The `--strategies` help of `demo` and `evaluate`: what runs without the option, and what is opt-in. */
+export const STRATEGIES_HELP = `strategies to run besides the default; without it: ${STRATEGIES.filter(
+  (s) => s.kind !== 'default' && s.optIn !== true,
+)
+  .map((s) => s.name)
+  .join(', ')}\n                        also: ${STRATEGIES.filter((s) => s.optIn === true)
+  .map((s) => s.name)
+  .join(', ')}`;

@@ -1,6 +1,13 @@
-import { createEngine, FunctionModel, MemoryRegistry, MemoryStore, PoisoningGuard } from '@dissonance/core';
+import {
+  createEngine,
+  FunctionModel,
+  MemoryRegistry,
+  MemoryStore,
+  PoisoningGuard,
+  type EngineConfig,
+} from '@dissonance/core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { MAX_PREDICT_OUTPUTS } from '../../src/index.js';
+import { MAX_PREDICT_OUTPUTS, type ServeOptions } from '../../src/index.js';
 import { VerifiedArtifacts } from '../../src/http/verified-artifacts.js';
 import { createSigner, createTestEngine, startTestServer, WIDTH, type Signer } from './fixtures.js';
 
@@ -187,7 +194,10 @@ describe('close() lets requests in flight finish', () => {
       },
     });
 
-  const start = async (): Promise<{ ctx: Awaited<ReturnType<typeof startTestServer>>; token: string }> => {
+  const start = async (
+    queue: Pick<EngineConfig, 'concurrency' | 'maxQueue' | 'overload'> = {},
+    server: Partial<ServeOptions> = {},
+  ): Promise<{ ctx: Awaited<ReturnType<typeof startTestServer>>; token: string }> => {
     const signer = await createSigner();
     const engine = createEngine({
       modelName: 'slow',
@@ -195,9 +205,10 @@ describe('close() lets requests in flight finish', () => {
       critics: [slow('critic', 300)],
       registry: new MemoryRegistry(),
       store: new MemoryStore(),
+      ...queue,
     });
     await engine.ready();
-    const ctx = await startTestServer(signer, { engine });
+    const ctx = await startTestServer(signer, { engine, ...server });
     return { ctx, token: await signer.sign({ sub: 'client', scope: 'predict' }) };
   };
   const predict = (ctx: Awaited<ReturnType<typeof startTestServer>>, token: string): Promise<number> =>
@@ -222,20 +233,8 @@ describe('close() lets requests in flight finish', () => {
   });
 
   it('a request answered 503 E_TIMEOUT while its batch waits for room spends no model time', async () => {
-    const signer = await createSigner();
-    const engine = createEngine({
-      modelName: 'slow',
-      proposer: slow('slow', 300),
-      critics: [slow('critic', 300)],
-      registry: new MemoryRegistry(),
-      store: new MemoryStore(),
-      concurrency: 1,
-      maxQueue: 1,
-      overload: 'wait',
-    });
-    await engine.ready();
-    const ctx = await startTestServer(signer, { engine, requestTimeoutMs: 150 });
-    const token = await signer.sign({ sub: 'client', scope: 'predict' });
+    const { ctx, token } = await start({ concurrency: 1, maxQueue: 1, overload: 'wait' }, { requestTimeoutMs: 150 });
+    const engine = ctx.engine;
     const statuses = await Promise.all([0, 1, 2].map(() => predict(ctx, token)));
     expect(statuses).toEqual([503, 503, 503]);
     await new Promise((resolve) => setTimeout(resolve, 800));
