@@ -187,7 +187,8 @@ export class Lifecycle {
             classes: base.classes,
             metrics: {
               ...(accuracy === undefined ? {} : { golden_accuracy: accuracy }),
-              kl,
+              // A registry refuses non-finite metrics; a NaN KL is in the reason instead.
+              ...(Number.isFinite(kl) ? { kl } : {}),
               ...(candidate.report.loss.length > 0
                 ? { loss: candidate.report.loss[candidate.report.loss.length - 1] ?? 0 }
                 : {}),
@@ -480,7 +481,11 @@ function judge(
   }
   parts.push(`KL ${kl.toFixed(5)}`);
   // The trainer enforces KL ≤ KL_eps in its own arithmetic; allow 1% for float32 inference differences.
-  if (kl > policy.klEps * 1.01) {
+  if (Number.isNaN(kl)) {
+    // NaN passes `kl > klEps`: a candidate whose outputs are not finite on the reference rows.
+    ok = false;
+    parts.push('(the candidate answers NaN or ±Infinity on the reference rows)');
+  } else if (kl > policy.klEps * 1.01) {
     ok = false;
     parts.push(`> KL_eps ${policy.klEps}`);
   }
