@@ -78,14 +78,15 @@ export async function bootstrapChampion(deps: ChampionDeps): Promise<LoadedModel
 export async function movedChampion(deps: ChampionDeps, serving: string): Promise<LoadedModel | undefined> {
   const current = await deps.registry.resolve(deps.modelName, CHAMPION);
   if (current.version === serving) return undefined;
+  return loadChampion(deps, runtimeFor(deps, current, `champion moved to version ${current.version}`), current);
+}
+
+/** The runtime that loads `version`'s format; `E_CONFIG` saying `what` happened when there is none. */
+function runtimeFor(deps: ChampionDeps, version: ModelVersion, what: string): ModelRuntime {
   const runtime = deps.runtime;
-  if (runtime === undefined || !runtime.supports(current.format)) {
-    throw new DissonanceError(
-      'E_CONFIG',
-      `champion moved to version ${current.version} but no runtime that loads "${current.format}" is configured`,
-    );
-  }
-  return loadChampion(deps, runtime, current);
+  if (runtime === undefined || !runtime.supports(version.format))
+    throw new DissonanceError('E_CONFIG', `${what} but no runtime that loads "${version.format}" is configured`);
+  return runtime;
 }
 
 /**
@@ -106,13 +107,7 @@ export async function leftChallenger(
     throw error;
   }
   if (version.version === champion) return undefined;
-  const runtime = deps.runtime;
-  if (runtime === undefined || !runtime.supports(version.format)) {
-    throw new DissonanceError(
-      'E_CONFIG',
-      `challenger ${version.version} was left in its canary but no runtime that loads "${version.format}" is configured`,
-    );
-  }
+  const runtime = runtimeFor(deps, version, `challenger ${version.version} was left in its canary`);
   return { model: await loadChampion(deps, runtime, version), version };
 }
 

@@ -40,6 +40,7 @@ import { CHAMPION, Lifecycle, RETRAIN_COUNT_KEY } from './lifecycle.js';
 import { reconcileItems, reconcileRows, type ReconcileOutcome } from './reconcile-items.js';
 import { BatchRows, RowIds, sanitizeNonFinite } from './batch-rows.js';
 import { ScannedCopies } from '../simd/scanned-copies.js';
+import { untilAborted } from '../util/until-aborted.js';
 import { BatchQueue } from './batch-queue.js';
 import type { PendingItem } from './pending-item.js';
 import { LabelWatch } from './label-watch.js';
@@ -437,10 +438,10 @@ export class Engine {
         proposed = checkProposed(options.proposed, batch.rows, this.#config.proposer.classes);
       const signal = options.signal;
       if (signal?.aborted === true) throw abortedError(signal);
-      if (!this.#isReady) await untilAborted(this.#ready, signal);
+      if (!this.#isReady) await untilAborted(this.#ready, signal, abortedError);
       // A batch that finds room starts in the caller's turn: no await then.
       const room = this.#waitForRoom();
-      if (room !== undefined) await untilAborted(room, signal);
+      if (room !== undefined) await untilAborted(room, signal, abortedError);
     } catch (error) {
       this.#copies.give(x);
       throw error;
@@ -1256,26 +1257,6 @@ function abortedError(signal: AbortSignal): DissonanceError {
   const text = reason instanceof Error ? reason.message : String(reason);
   return new DissonanceError('E_ABORTED', `the caller aborted before the batch was accepted: ${text}`, {
     details: { reason: text },
-  });
-}
-
-/** `wait`, or `E_ABORTED` as soon as `signal` aborts (the wait itself goes on; its outcome is then ignored). */
-function untilAborted(wait: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
-  if (signal === undefined) return wait;
-  if (signal.aborted) return Promise.reject(abortedError(signal));
-  return new Promise<void>((resolve, reject) => {
-    const onAbort = (): void => reject(abortedError(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-    wait.then(
-      () => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
   });
 }
 

@@ -1,4 +1,5 @@
 import type { EventEmitter } from 'eventemitter3';
+import { untilAborted } from '../util/until-aborted.js';
 import { DissonanceError, toDissonanceError } from '../errors.js';
 import { withVersion } from '../models/function-model.js';
 import type { GoldenSet } from '../ports/batch.js';
@@ -130,7 +131,7 @@ export class Lifecycle {
         let candidate;
         try {
           // Raced with the signal: a trainer that ignores it cannot hold up an abandoning stop().
-          candidate = await untilAbort(
+          candidate = await untilAborted(
             trainer.fit(base, examples, {
               dTarget: policy.dTarget,
               lambdaMax: policy.lambdaMax,
@@ -142,6 +143,7 @@ export class Lifecycle {
               ...(signal === undefined ? {} : { signal }),
             }),
             signal,
+            (aborted) => aborted.reason as Error,
           );
         } catch (error) {
           if (signal?.aborted === true) {
@@ -490,28 +492,4 @@ function judge(
     parts.push(`> KL_eps ${policy.klEps}`);
   }
   return { ok, reason: parts.join(', ') };
-}
-
-/**
- * `work`, or a rejection with the signal's reason as soon as `signal` aborts; `work` then goes on unobserved (its
- * outcome, a late candidate or an error, is dropped).
- */
-function untilAbort<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return work;
-  work.catch(() => undefined);
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason as Error);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
 }

@@ -66,12 +66,11 @@ export function quarantined(store: EngineView['store']): Promise<QuarantineRecor
 
 function toHttpError(error: unknown): unknown {
   if (!(error instanceof DissonanceError)) return error;
-  const message = error.message.replace(/^E_[A-Z_]+: /, '');
-  if (error.code === 'E_INPUT') return new HttpError(400, 'E_INPUT', message);
+  if (error.code === 'E_INPUT') return new HttpError(400, 'E_INPUT', error.message);
   if (error.code === 'E_RATE_LIMITED') {
     const wait = error.details.retryAfterMs;
     const seconds = typeof wait === 'number' ? Math.max(1, Math.ceil(wait / 1000)) : 3600;
-    return new HttpError(429, 'E_RATE_LIMITED', message, { 'retry-after': String(seconds) });
+    return new HttpError(429, 'E_RATE_LIMITED', error.message, { 'retry-after': String(seconds) });
   }
   return error;
 }
